@@ -1,0 +1,32 @@
+# shebao — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast bench clean
+
+install: $(STAMP)
+
+# Reinstall only when the project's dependencies change (idempotent).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/shebao run
+
+# The whole suite: SQLite always; PostgreSQL as well when SHEBAO_TEST_POSTGRES_URL is set (.ci/run sets it).
+test: install
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not browser"
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) shebao.db shebao.db-wal shebao.db-shm .pytest_cache

@@ -1,0 +1,39 @@
+"""Request and response models of the accounts API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shebao.core.security import Role
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+    role: Role
+    region_code: str | None
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(pattern=r"^[a-z][a-z0-9_.-]{2,63}$")
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=10, max_length=200)
+    role: Role
+    region_code: str | None = None
+    person_id: int | None = None
+    employer_id: int | None = None
+
+
+class UserRead(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    region_code: str | None
+    person_id: int | None
+    employer_id: int | None

@@ -1,0 +1,52 @@
+"""create_app(): every context's router, the web pages, error mapping, limits and logging."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from shebao import __version__
+from shebao.accounts.api import router as accounts_router
+from shebao.audit.api import router as audit_router
+from shebao.core.clock import Clock, SystemClock
+from shebao.core.db import Database
+from shebao.core.http import BodySizeLimit, Runtime, install_error_handlers, install_request_logging
+from shebao.core.logging import configure_logging
+from shebao.core.security import FieldCipher
+from shebao.policy.api import router as policy_router
+from shebao.registry.api import router as registry_router
+from shebao.settings import Settings, get_settings
+from shebao.web.pages import STATIC_DIR
+from shebao.web.pages import router as web_router
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production_safety()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="shebao 社保",
+        version=__version__,
+        description="全国统一社会保障信息平台 — an open national social security information platform: "
+        "one person, one number, one card, one account, one network.",
+    )
+    app.state.runtime = Runtime(
+        settings=settings,
+        database=database or Database(settings.database_url),
+        clock=clock or SystemClock(),
+        cipher=FieldCipher(settings.secret_key),
+    )
+    install_error_handlers(app)
+    install_request_logging(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+
+    @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")
+    def health() -> dict:
+        from shebao.core.health import check
+
+        return check(app.state.runtime.database)
+
+    for router in (accounts_router, registry_router, policy_router, audit_router, web_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

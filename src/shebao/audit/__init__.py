@@ -1,0 +1,1 @@
+"""Oversight of the audit chain: verification and reading, for auditors."""

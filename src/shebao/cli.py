@@ -1,0 +1,312 @@
+"""The `shebao` command. Each context adds its sub-commands here; `--json` is for machines."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from shebao.core.clock import SystemClock, china_today
+from shebao.core.db import Database
+from shebao.core.errors import DomainError
+from shebao.settings import Settings, get_settings
+
+app = typer.Typer(help="shebao 社保 — national social security information platform", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+id_app = typer.Typer(help="Citizen ID numbers (the social security number)", no_args_is_help=True)
+uscc_app = typer.Typer(help="Unified social credit codes of employers", no_args_is_help=True)
+policy_app = typer.Typer(help="Policy parameters in force", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log", no_args_is_help=True)
+demo_app = typer.Typer(help="The synthetic demo province", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and reference data", no_args_is_help=True)
+regions_app = typer.Typer(help="Administrative regions", no_args_is_help=True)
+for sub, name in ((id_app, "id"), (uscc_app, "uscc"), (policy_app, "policy"), (audit_app, "audit"),
+                  (demo_app, "demo"), (db_app, "db"), (regions_app, "regions")):
+    app.add_typer(sub, name=name)
+
+out = Console()
+err = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default: SHEBAO_DATABASE_URL)")]
+TodayOpt = Annotated[str | None, typer.Option("--today", help="the date to judge against (default: today in China)")]
+
+
+def main() -> None:
+    app()
+
+
+def _settings(db: str | None) -> Settings:
+    settings = get_settings()
+    return settings.model_copy(update={"database_url": db}) if db else settings
+
+
+def _today(text: str | None) -> date:
+    if text is None:
+        return china_today(SystemClock().now())
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--today 应为 YYYY-MM-DD：{text} / --today is YYYY-MM-DD: {text}")
+        raise
+
+
+def _emit(payload: dict[str, Any], as_json: bool, human: str, *, code: int = 0) -> None:
+    if as_json:
+        print(json.dumps(payload, ensure_ascii=False, default=str))
+    else:
+        (out if code == 0 else err).print(human)
+    raise typer.Exit(code)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]{message}[/red]")
+    raise typer.Exit(code)
+
+
+def _refusal(exc: DomainError, as_json: bool) -> None:
+    _emit({"error": exc.as_dict()}, as_json, f"[red]{exc.reason}[/red]\n{exc.reason_en} ({exc.code})", code=1)
+
+
+# ------------------------------------------------------------------ id / uscc
+
+
+@id_app.command("check")
+def id_check(number: str, as_json: JsonOpt = False, today: TodayOpt = None) -> None:
+    """Validate a citizen ID number; 15-digit numbers come back upgraded to 18."""
+    from shebao.registry.rules import parse_id_number
+
+    try:
+        parsed = parse_id_number(number, today=_today(today))
+    except DomainError as exc:
+        _emit({"valid": False, "reason": exc.reason_en, "reason_zh": exc.reason, "code": exc.code}, as_json,
+              f"[red]无效 invalid[/red]: {exc.reason} / {exc.reason_en}", code=1)
+        return
+    payload = {"valid": True, "id_number": parsed.number, "birth_date": parsed.birth_date.isoformat(),
+               "sex": parsed.sex.value, "region_code": parsed.address_code, "region_name": parsed.address_name}
+    _emit(payload, as_json, f"[green]有效 valid[/green] {parsed.number} · {parsed.birth_date} · "
+                            f"{'男 M' if parsed.sex == 'M' else '女 F'} · {parsed.address_code} {parsed.address_name}")
+
+
+@uscc_app.command("check")
+def uscc_check(code: str, as_json: JsonOpt = False) -> None:
+    """Validate an 18-character unified social credit code."""
+    from shebao.registry.divisions import full_name
+    from shebao.registry.rules import parse_credit_code
+
+    try:
+        credit = parse_credit_code(code)
+    except DomainError as exc:
+        _emit({"valid": False, "reason": exc.reason_en, "reason_zh": exc.reason, "code": exc.code}, as_json,
+              f"[red]无效 invalid[/red]: {exc.reason} / {exc.reason_en}", code=1)
+        return
+    payload = {"valid": True, "uscc": credit.code, "registration_authority": credit.registration_authority,
+               "entity_type": credit.entity_type, "region_code": credit.region_code,
+               "region_name": full_name(credit.region_code), "organization_code": credit.organization_code}
+    _emit(payload, as_json, f"[green]有效 valid[/green] {credit.code} · {credit.registration_authority} · "
+                            f"{credit.region_code} {payload['region_name']}")
+
+
+# ------------------------------------------------------------------ policy
+
+
+@policy_app.command("show")
+def policy_show(region_code: str, day: str, as_json: JsonOpt = False) -> None:
+    """Every parameter in force for a region on a day, with its source."""
+    from shebao.policy.store import default_store
+
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        _fail(f"日期应为 YYYY-MM-DD：{day} / a date is YYYY-MM-DD: {day}")
+        return
+    try:
+        snapshot = default_store().at(region_code, when)
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    rows = [p.as_dict() for p in snapshot.all()]
+    if as_json:
+        _emit({"region_code": region_code, "date": day, "parameters": rows}, True, "")
+    table = Table(title=f"{region_code} · {day}", show_lines=False)
+    for column in ("parameter", "value", "since", "from", "source"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        value = row["value"] if not isinstance(row["value"], dict) else ", ".join(f"{k}:{v}" for k, v in row["value"].items())
+        table.add_row(row["path"], str(value), row["since"], row["jurisdiction"], row["source"])
+    out.print(table)
+
+
+# ------------------------------------------------------------------ database, regions
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """Migrate the schema to the newest revision and load the division codes."""
+    settings = _settings(db)
+    loaded = prepare_database(settings)
+    out.print(f"schema up to date; {loaded} region codes loaded · {settings.database_url}")
+
+
+def prepare_database(settings: Settings) -> int:
+    from shebao.core.migrate import upgrade
+    from shebao.registry.service import load_divisions
+
+    upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as session:
+            return load_divisions(session=session)
+    finally:
+        database.dispose()
+
+
+@regions_app.command("import")
+def regions_import(file: Path, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Import streets/townships from a CSV with columns code,name — all rows or none."""
+    from shebao.registry.service import add_streets
+
+    if not file.exists():
+        _fail(f"文件不存在 / no such file: {file}")
+    try:
+        with file.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or not {"code", "name"} <= set(reader.fieldnames):
+                _fail("CSV 需要 code,name 两列 / the CSV needs columns code,name")
+            streets = [((row.get("code") or "").strip(), row.get("name") or "") for row in reader]
+    except UnicodeDecodeError:
+        _fail("文件不是 UTF-8 编码 / the file is not UTF-8")
+        return
+    database = Database(_settings(db).database_url)
+    try:
+        with database.transaction() as session:
+            count = add_streets(session=session, streets=streets, origin="import", actor="system:cli",
+                                now=SystemClock().now())
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    finally:
+        database.dispose()
+    _emit({"imported": count}, as_json, f"imported {count} streets")
+
+
+# ------------------------------------------------------------------ audit
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Walk the hash chain; name the first broken record if any row was altered or deleted."""
+    from shebao.core import audit
+
+    database = Database(_settings(db).database_url)
+    try:
+        with database.unit_of_work() as uow:
+            report = audit.verify(uow.session)
+    finally:
+        database.dispose()
+    if report.ok:
+        _emit(report.as_dict(), as_json, f"[green]审计链完整 chain intact[/green]: {report.records} records")
+    _emit(report.as_dict(), as_json,
+          f"[red]审计链被破坏 chain broken[/red] at record {report.first_broken_seq}: {report.problem}", code=1)
+
+
+# ------------------------------------------------------------------ demo
+
+
+@demo_app.command("seed")
+def demo_seed(persons: Annotated[int, typer.Option(help="how many persons")] = 10_000,
+              province: Annotated[str, typer.Option(help="6-digit province code")] = "110000",
+              seed: Annotated[int, typer.Option(help="random seed (same seed, same province)")] = 20240701,
+              db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Seed a believable synthetic province (Faker zh_CN)."""
+    settings = _settings(db)
+    prepare_database(settings)
+    try:
+        report = _seed(settings, persons=persons, province=province, seed=seed)
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    _emit(report.as_dict(), as_json, f"seeded {report.persons:,} persons ({report.migrants:,} migrants), "
+                                     f"{report.employers:,} employers, {report.streets} streets in {province}")
+
+
+def _seed(settings: Settings, *, persons: int, province: str, seed: int):  # noqa: ANN202
+    from shebao.core.security import FieldCipher
+    from shebao.demo.seed import seed_demo
+
+    database = Database(settings.database_url)
+    try:
+        with _progress() as bar, database.transaction() as session:
+            tasks: dict[str, Any] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done)
+
+            return seed_demo(session=session, cipher=FieldCipher(settings.secret_key), province=province,
+                             persons=persons, now=SystemClock().now(), random_seed=seed, progress=report)
+    finally:
+        database.dispose()
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+# ------------------------------------------------------------------ serve, run
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="address to bind")] = None,
+          port: Annotated[int | None, typer.Option(help="port")] = None, db: DbOpt = None) -> None:
+    """Serve the API and the web pages."""
+    import uvicorn
+
+    from shebao.app import create_app
+
+    settings = _settings(db)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="warning")
+
+
+@app.command()
+def run(host: Annotated[str | None, typer.Option(help="address to bind")] = None,
+        port: Annotated[int | None, typer.Option(help="port")] = None, db: DbOpt = None,
+        persons: Annotated[int | None, typer.Option(help="persons to seed into an empty database")] = None,
+        province: Annotated[str | None, typer.Option(help="province to seed")] = None) -> None:
+    """Migrate, seed the demo province when the database is empty, and serve."""
+    from shebao.demo.accounts import DEMO_ACCOUNTS
+    from shebao.registry.service import holdings
+
+    settings = _settings(db)
+    if province:
+        settings = settings.model_copy(update={"demo_province": province})
+    prepare_database(settings)
+    database = Database(settings.database_url)
+    with database.unit_of_work() as uow:
+        empty = holdings(session=uow.session)["persons"] == 0
+    database.dispose()
+    if empty:
+        _seed(settings, persons=persons or settings.demo_persons, province=settings.demo_province, seed=20240701)
+    address = f"http://{host or settings.host}:{port or settings.port}"
+    table = Table(title=f"shebao 社保 · {address}  (API docs: {address}/docs)")
+    for column in ("role 角色", "username 用户名", "password 密码"):
+        table.add_column(column)
+    for account in DEMO_ACCOUNTS:
+        table.add_row(f"{account.label_zh} {account.label_en}", account.username, account.password)
+    out.print(table)
+    out.print(f"[bold]Open {address}[/bold] — Ctrl-C stops the server.")
+    sys.stdout.flush()
+    serve(host=host, port=port, db=db)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Shared kernel: database, money, periods, errors, audit, security."""

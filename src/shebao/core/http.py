@@ -1,0 +1,178 @@
+"""HTTP plumbing shared by every context's router: dependencies, error mapping, limits, logging."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shebao.core.clock import Clock
+from shebao.core.db import Database
+from shebao.core.errors import DomainError, Unauthenticated
+from shebao.core.security import FieldCipher, Principal
+from shebao.settings import Settings
+
+log = structlog.get_logger("shebao.http")
+
+
+@dataclass
+class Runtime:
+    """What a running app holds: settings, database, clock and the field cipher."""
+
+    settings: Settings
+    database: Database
+    clock: Clock
+    cipher: FieldCipher
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def db_session(rt: Annotated[Runtime, Depends(runtime)]) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back if it raises."""
+    with rt.database.unit_of_work() as uow:
+        yield uow.session
+        uow.commit()
+
+
+def now(rt: Annotated[Runtime, Depends(runtime)]) -> datetime:
+    return rt.clock.now()
+
+
+def cipher(rt: Annotated[Runtime, Depends(runtime)]) -> FieldCipher:
+    return rt.cipher
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def principal(
+    rt: Annotated[Runtime, Depends(runtime)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The authenticated caller. Tokens are checked in their own short transaction."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("auth.required", "请先登录（需要 Bearer 令牌）", "log in first: a bearer token is required")
+    from shebao.accounts.service import principal_for_token
+
+    with rt.database.unit_of_work() as uow:
+        return principal_for_token(session=uow.session, token=credentials.credentials[:200], now=rt.clock.now())
+
+
+SessionDep = Annotated[Session, Depends(db_session)]
+NowDep = Annotated[datetime, Depends(now)]
+CipherDep = Annotated[FieldCipher, Depends(cipher)]
+PrincipalDep = Annotated[Principal, Depends(principal)]
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+def error_body(code: str, reason: str, reason_en: str, **details: object) -> dict:
+    body: dict = {"code": code, "reason": reason, "reason_en": reason_en}
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        log.info("request.refused", path=request.url.path, code=exc.code, status=exc.status_code)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse({"error": exc.as_dict()}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
+                    for err in exc.errors()]
+        first = problems[0] if problems else {"field": "", "problem": "invalid"}
+        log.info("request.invalid", path=request.url.path, problems=len(problems))
+        return JSONResponse(
+            error_body("request.invalid", f"请求内容有误：{first['field']} {first['problem']}",
+                       f"invalid request: {first['field']}: {first['problem']}", problems=problems),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        reasons = {404: ("没有这个地址", "no such address"), 405: ("不支持此请求方法", "method not allowed")}
+        zh, en = reasons.get(exc.status_code, (str(exc.detail), str(exc.detail)))
+        return JSONResponse(error_body(f"http.{exc.status_code}", zh, en), status_code=exc.status_code)
+
+
+class BodySizeLimit:
+    """Refuses request bodies over a limit before the endpoint reads them (413)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _send_too_large(send, self.max_bytes)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await _send_too_large(send, self.max_bytes)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_too_large(send: Send, max_bytes: int) -> None:
+    import json
+
+    body = json.dumps(error_body("request.too_large", f"请求内容超过 {max_bytes} 字节",
+                                 f"the request body is over {max_bytes} bytes"), ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def install_request_logging(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _log(request: Request, call_next):  # noqa: ANN001, ANN202
+        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex[:16]
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+        response.headers["x-request-id"] = request_id
+        log.info("request", method=request.method, path=request.url.path, status=response.status_code,
+                 ms=round((time.perf_counter() - started) * 1000, 1), request_id=request_id)
+        return response
+
+
+def token_ttl(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.token_ttl_minutes)

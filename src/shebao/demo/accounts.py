@@ -1,0 +1,46 @@
+"""The demo accounts that `shebao demo seed` creates and the front page names.
+
+Demo only: these passwords are published on the front page of a demo database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shebao.accounts.models import User
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    label_zh: str
+    label_en: str
+    scope_zh: str
+    scope_en: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("demo.person", "demo-person-2024", "insured", "参保人", "insured person",
+                "查看本人档案、修改联系电话", "read their own record, change their phone"),
+    DemoAccount("demo.employer", "demo-employer-2024", "employer", "参保单位", "employer",
+                "查看本单位信息", "read their own employer record"),
+    DemoAccount("demo.county", "demo-county-2024", "staff", "区县经办人员", "county clerk",
+                "登记、查询、变更本区县人员和单位", "register, find and change people and employers of one county"),
+    DemoAccount("demo.province", "demo-province-2024", "staff", "省级管理人员", "provincial manager",
+                "查询全省人员和单位", "see people and employers of the whole province"),
+    DemoAccount("demo.auditor", "demo-auditor-2024", "auditor", "审计人员", "auditor",
+                "查看并校验审计日志", "read and verify the audit chain"),
+    DemoAccount("admin", "demo-admin-2024", "admin", "系统管理员", "administrator",
+                "创建用户、全国范围", "create users; the whole country"),
+)
+
+
+def existing_demo_accounts(*, session: Session) -> list[DemoAccount]:
+    """The demo accounts present in this database (none in a real deployment)."""
+    names = set(session.scalars(select(User.username).where(User.username.in_([a.username for a in DEMO_ACCOUNTS]))))
+    return [a for a in DEMO_ACCOUNTS if a.username in names]

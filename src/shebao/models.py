@@ -1,0 +1,8 @@
+"""Every context's tables, imported so that Alembic and the tests see one metadata."""
+
+from shebao.accounts import models as _accounts  # noqa: F401
+from shebao.core import audit as _audit  # noqa: F401
+from shebao.core.db import Base
+from shebao.registry import models as _registry  # noqa: F401
+
+metadata = Base.metadata

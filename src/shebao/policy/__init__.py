@@ -1,0 +1,1 @@
+"""Rules as data: dated parameters per region, with their sources."""

@@ -1,0 +1,1 @@
+"""Registry: persons, employers and administrative regions."""

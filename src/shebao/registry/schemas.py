@@ -1,0 +1,122 @@
+"""Request and response models of the registry API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shebao.registry.rules import EmployerStatus, PersonStatus, Sex
+
+_STRICT = ConfigDict(extra="forbid", str_max_length=200)
+
+
+class RegionBrief(BaseModel):
+    code: str
+    name: str
+    level: int
+    current: bool
+
+
+class RegionRead(RegionBrief):
+    full_name: str
+    parent: RegionBrief | None
+    first_year: int | None
+    last_year: int | None
+    name_history: list[dict]
+    children: list[RegionBrief]
+
+
+class PersonCreate(BaseModel):
+    model_config = _STRICT
+
+    id_number: str = Field(description="18-character citizen ID number (15-digit legacy numbers are upgraded)")
+    name: str
+    hukou_region_code: str = Field(description="household registration region (county or street)")
+    residence_region_code: str = Field(description="where the person lives and is served (county or street)")
+    phone: str | None = None
+    sex: Sex | None = Field(None, description="optional; refused if it contradicts the ID number")
+    birth_date: date | None = Field(None, description="optional; refused if it contradicts the ID number")
+    effective_from: date | None = None
+
+
+class PersonChange(BaseModel):
+    model_config = _STRICT
+
+    effective_from: date
+    reason: str = Field(min_length=2, max_length=200)
+    name: str | None = None
+    hukou_region_code: str | None = None
+    residence_region_code: str | None = None
+    phone: str | None = None
+    status: PersonStatus | None = None
+    death_date: date | None = None
+
+
+class PersonSearch(BaseModel):
+    model_config = _STRICT
+
+    id_number: str
+
+
+class PersonSummary(BaseModel):
+    id: int
+    id_number_masked: str
+    name: str
+    sex: Sex
+    birth_date: date
+    residence_region_code: str
+    status: PersonStatus
+
+
+class PersonRead(PersonSummary):
+    id_number: str
+    address_code: str
+    hukou_region_code: str
+    hukou_region_name: str
+    residence_region_name: str
+    phone: str | None
+    death_date: date | None
+    version: int
+    effective_from: date
+
+
+class PersonVersionRead(BaseModel):
+    version: int
+    effective_from: date
+    name: str
+    hukou_region_code: str
+    residence_region_code: str
+    status: PersonStatus
+    death_date: date | None
+    reason: str
+    recorded_by: str
+
+
+class PersonPage(BaseModel):
+    total: int
+    items: list[PersonSummary]
+
+
+class EmployerCreate(BaseModel):
+    model_config = _STRICT
+
+    uscc: str
+    name: str
+    region_code: str
+    industry_code: str
+
+
+class EmployerRead(BaseModel):
+    id: int
+    uscc: str
+    name: str
+    region_code: str
+    region_name: str
+    industry_code: str
+    status: EmployerStatus
+
+
+class EmployerPage(BaseModel):
+    total: int
+    items: list[EmployerRead]

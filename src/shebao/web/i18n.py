@@ -1,0 +1,43 @@
+"""User-facing text: Chinese first, English available (?lang=en)."""
+
+from __future__ import annotations
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"zh": "社保 · 全国统一社会保障信息平台", "en": "shebao · national social security information platform"},
+    "tagline": {"zh": "一人一号、一人一卡、一人一账户、全国一张网",
+                "en": "One person, one number, one card, one account, one network"},
+    "intro": {"zh": "shebao 为参保人、参保单位、五级经办机构、基金管理者和合作银行提供统一的社会保障信息服务。"
+                    "以下为演示省份的合成数据，均非真实个人信息。",
+              "en": "shebao serves insured people, employers, agency staff at five levels of government, fund managers "
+                    "and banks. What you see is a synthetic demo province: no real person's data."},
+    "holdings": {"zh": "平台现有数据", "en": "What the platform holds"},
+    "persons": {"zh": "登记人员", "en": "persons"},
+    "employers": {"zh": "参保单位", "en": "employers"},
+    "regions": {"zh": "现行行政区划（省市县）", "en": "current regions (province, city, county)"},
+    "streets": {"zh": "街道乡镇", "en": "streets and townships"},
+    "by_county": {"zh": "各区县登记人数", "en": "Persons by county of residence"},
+    "accounts": {"zh": "演示账号", "en": "Demo accounts"},
+    "accounts_hint": {"zh": "用以下账号在 API 文档中登录（POST /api/v1/auth/token），再点击 Authorize 填入令牌。",
+                      "en": "Log in with these in the API docs (POST /api/v1/auth/token), then paste the token into Authorize."},
+    "username": {"zh": "用户名", "en": "username"},
+    "password": {"zh": "密码", "en": "password"},
+    "role": {"zh": "角色", "en": "role"},
+    "can_do": {"zh": "可以做什么", "en": "what it may do"},
+    "links": {"zh": "接口与文档", "en": "API and documents"},
+    "api_docs": {"zh": "API 文档（OpenAPI）", "en": "API documentation (OpenAPI)"},
+    "health": {"zh": "运行状态", "en": "health"},
+    "province_page": {"zh": "演示省份区划（JSON）", "en": "demo province regions (JSON)"},
+    "no_data": {"zh": "尚无数据。运行 make run 会自动生成演示省份。", "en": "No data yet. make run seeds the demo province."},
+    "switch": {"zh": "English", "en": "中文"},
+}
+
+
+def language(requested: str | None) -> str:
+    return "en" if requested == "en" else "zh"
+
+
+def translator(lang: str):  # noqa: ANN201 - a callable for templates
+    def t(key: str) -> str:
+        return TEXT[key][lang]
+
+    return t

@@ -1,0 +1,49 @@
+"""Helpers that tests share: a street, staff users and their tokens, a registered person."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+from stdnum.cn import ric
+
+from shebao.accounts.schemas import UserCreate
+from shebao.accounts.service import create_user
+from shebao.core.db import Database
+from shebao.core.security import SYSTEM, Role
+from shebao.registry.service import add_streets
+
+PASSWORD = "correct-horse-battery"
+CHAOYANG, HAIDIAN, PUDONG = "110105", "110108", "310115"
+CHAOYANG_STREET, HAIDIAN_STREET = "110105001", "110108001"
+
+
+def id_number(address: str = "110105", birth: date = date(1980, 5, 17), sequence: int = 123) -> str:
+    """A valid 18-character ID number (odd sequence: male)."""
+    body = f"{address}{birth:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def add_test_streets(database: Database, clock) -> None:  # noqa: ANN001
+    with database.transaction() as session:
+        add_streets(session=session, streets=[(CHAOYANG_STREET, "建外街道"), (HAIDIAN_STREET, "中关村街道")],
+                    origin="import", actor="test", now=clock.now())
+
+
+def make_user(database: Database, clock, username: str, role: Role, **binding) -> None:  # noqa: ANN001
+    with database.transaction() as session:
+        create_user(session=session, principal=SYSTEM, now=clock.now(), command=UserCreate(
+            username=username, display_name=username, password=PASSWORD, role=role, **binding))
+
+
+def token_for(client: TestClient, username: str) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def person_payload(**overrides) -> dict:
+    payload = {"id_number": id_number(), "name": "张伟", "hukou_region_code": CHAOYANG,
+               "residence_region_code": CHAOYANG_STREET, "phone": "13800138000"}
+    payload.update(overrides)
+    return payload
