@@ -107,9 +107,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's answer to a body it cannot decode (bad UTF-8, broken JSON)
+            body = error_body("request.malformed", "请求内容无法解析：须为 UTF-8 编码的 JSON",
+                              "the request body cannot be read: it must be UTF-8 encoded JSON")
+            return JSONResponse(body, status_code=400)
         reasons = {404: ("没有这个地址", "no such address"), 405: ("不支持此请求方法", "method not allowed")}
         zh, en = reasons.get(exc.status_code, (str(exc.detail), str(exc.detail)))
-        return JSONResponse(error_body(f"http.{exc.status_code}", zh, en), status_code=exc.status_code)
+        return JSONResponse(error_body(f"http.{exc.status_code}", zh, en), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
 
 class BodySizeLimit:

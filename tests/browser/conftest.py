@@ -1,0 +1,64 @@
+"""A real server on a free loopback port, over a seeded SQLite file, for the browser to visit."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from shebao.app import create_app
+from shebao.core.db import Database
+from shebao.core.security import FieldCipher
+from shebao.demo.seed import seed_demo
+from shebao.settings import Settings
+from tests.conftest import TEST_NOW, TEST_SECRET
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_template, tmp_path_factory) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("browser") / "shebao.db"
+    shutil.copyfile(sqlite_template, path)
+    settings = Settings(environment="test", database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, log_level="WARNING")
+    database = Database(settings.database_url)
+    with database.transaction() as session:
+        seed_demo(session=session, cipher=FieldCipher(TEST_SECRET), province="110000", persons=400, now=TEST_NOW)
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings, database=database), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn_server = uvicorn.Server(config)
+    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uvicorn_server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uvicorn_server.should_exit = True
+    thread.join(timeout=10)
+    database.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,53 @@
+"""The front page in a real headless Chromium: what the platform holds, the chart, the accounts."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_front_page_tells_a_newcomer_what_is_here(server, browser, tmp_path):
+    page = browser.new_page()
+    page.goto(server + "/")
+    assert "全国统一社会保障信息平台" in page.title()
+    assert page.locator("[data-stat=persons]").inner_text() == "400"
+    assert int(page.locator("[data-stat=employers]").inner_text()) >= 8
+    assert int(page.locator("[data-stat=streets]").inner_text().replace(",", "")) >= 16 * 3
+    rows = page.locator(".chart .row")
+    assert rows.count() >= 10
+    assert "朝阳区" in page.locator(".chart").inner_text()
+    widths = [float(rows.nth(i).locator(".bar-fill").evaluate("e => e.getBoundingClientRect().width"))
+              for i in range(rows.count())]
+    assert widths == sorted(widths, reverse=True) and widths[0] > 0
+    accounts = page.locator("table.accounts").inner_text()
+    for username in ("demo.person", "demo.employer", "demo.county", "demo.province", "demo.auditor"):
+        assert username in accounts
+    page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
+    page.close()
+
+
+def test_english_is_one_click_away_and_remembered(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.click("a.lang")
+    assert "national social security" in page.locator("h1").inner_text()
+    page.goto(server + "/")
+    assert "What the platform holds" in page.content()
+    page.close()
+
+
+def test_the_page_fits_a_phone_without_sideways_scrolling(server, browser):
+    page = browser.new_page(viewport={"width": 375, "height": 740}, device_scale_factor=2)
+    page.goto(server + "/")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    assert float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")) >= 17
+    page.close()
+
+
+def test_the_api_docs_are_linked_and_served(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.click("text=API")
+    page.wait_for_url("**/docs")
+    page.wait_for_selector("text=/api/v1/persons", timeout=15000)
+    page.close()

@@ -1,0 +1,108 @@
+"""The `shebao` command: exact JSON shapes, exit codes, and refusals that write nothing."""
+
+import json
+import shutil
+
+import pytest
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from shebao.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout
+
+
+def run_json(*args):
+    code, out = run(*args, "--json")
+    return code, json.loads(out)
+
+
+def test_id_check_gives_the_exact_shape():
+    code, body = run_json("id", "check", "11010519491231002x")
+    assert code == 0
+    assert body == {"valid": True, "id_number": "11010519491231002X", "birth_date": "1949-12-31", "sex": "F",
+                    "region_code": "110105", "region_name": "北京市朝阳区"}
+
+
+def test_id_check_upgrades_a_legacy_number():
+    code, body = run_json("id", "check", "110105491231002")
+    assert code == 0 and body["id_number"] == "11010519491231002X"
+
+
+@pytest.mark.parametrize("number", ["110105194912310021", "1234", "11010320150101123X", "abc"])
+def test_id_check_refuses_with_exit_1_and_a_reason(number):
+    code, body = run_json("id", "check", number)
+    assert code == 1 and body["valid"] is False and body["reason"]
+
+
+def test_id_check_judges_against_a_given_day():
+    assert run_json("id", "check", "11010519491231002X", "--today", "1940-01-01")[0] == 1
+    assert run("id", "check", "11010519491231002X", "--today", "not-a-date")[0] == 1
+
+
+def test_uscc_check_gives_the_same_kind_of_shape():
+    code, body = run_json("uscc", "check", "91110000600037341L")
+    assert code == 0 and body["valid"] is True and body["uscc"] == "91110000600037341L"
+    assert body["region_code"] == "110000" and body["region_name"] == "北京市"
+    code, body = run_json("uscc", "check", "91110000600037341M")
+    assert code == 1 and body == {"valid": False, "reason": body["reason"], "reason_zh": body["reason_zh"], "code": "uscc.invalid"}
+
+
+def test_policy_show_lists_every_parameter_with_its_source():
+    code, body = run_json("policy", "show", "110105", "2024-08-01")
+    assert code == 0
+    paths = {p["path"]: p for p in body["parameters"]}
+    assert paths["contribution.pension.employer_rate"]["value"] == "0.16"
+    assert paths["contribution.base.ceiling_fen"]["value"] == 3528300
+    assert all(p["source"] for p in body["parameters"])
+    assert run("policy", "show", "110105", "2024-8-1")[0] == 1
+    assert run_json("policy", "show", "1101", "2024-08-01")[0] == 1
+
+
+@pytest.fixture
+def db_url(sqlite_template, tmp_path):
+    target = tmp_path / "cli.db"
+    shutil.copyfile(sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+def test_demo_seed_then_audit_verify_then_tamper(db_url):
+    code, report = run_json("demo", "seed", "--persons", "200", "--province", "310000", "--db", db_url)
+    assert code == 0 and report["persons"] == 200 and report["province"] == "310000"
+    code, verdict = run_json("audit", "verify", "--db", db_url)
+    assert code == 0 and verdict["ok"] and verdict["records"] >= 2
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER audit_records_no_update"))
+        connection.execute(text("UPDATE audit_records SET actor = 'mallory' WHERE seq = 1"))
+    engine.dispose()
+    code, verdict = run_json("audit", "verify", "--db", db_url)
+    assert code == 1 and verdict["ok"] is False and verdict["first_broken_seq"] == 1
+
+
+def test_demo_seed_refuses_a_county_code(db_url):
+    code, body = run_json("demo", "seed", "--persons", "10", "--province", "110105", "--db", db_url)
+    assert code == 1 and body["error"]["code"] == "demo.province"
+
+
+def test_regions_import_is_all_or_nothing_with_a_report(db_url, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("code,name\n110105001,建外街道\n110105002,朝外街道\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name\n110105003,呼家楼街道\n110103001,已撤销区的街道\n", encoding="utf-8")
+    assert run_json("regions", "import", str(good), "--db", db_url) == (0, {"imported": 2})
+    code, body = run_json("regions", "import", str(bad), "--db", db_url)
+    assert code == 1 and body["error"]["details"]["rejected"][0]["row"] == 2
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM regions WHERE level = 4")).scalar() == 2
+    engine.dispose()
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("code,name\n110105009,caf\xe9\n".encode("latin-1"))
+    assert run("regions", "import", str(latin1), "--db", db_url)[0] == 1
+    assert run("regions", "import", str(tmp_path / "missing.csv"), "--db", db_url)[0] == 1
