@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_swagger import patch_fastapi
 
 from shebao import __version__
 from shebao.accounts.api import router as accounts_router
@@ -25,6 +26,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings.check_production_safety()
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI(
+        docs_url=None,  # served below from packaged assets: the machines it runs on may have no CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         title="shebao 社保",
         version=__version__,
         description="全国统一社会保障信息平台 — an open national social security information platform: "
@@ -49,4 +53,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for router in (accounts_router, registry_router, policy_router, audit_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,
+                  swagger_ui_parameters={"persistAuthorization": True, "filter": True})
     return app
