@@ -1,0 +1,57 @@
+"""`make bench`: run every benchmark, print the figures, and write docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bench import registry_bench
+from bench.common import Result
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def main() -> None:
+    persons = int(os.environ.get("SHEBAO_BENCH_PERSONS", "100000"))
+    results: list[Result] = []
+    for label, run in (
+        ("ID validation", registry_bench.id_validation),
+        ("seed (SQLite)", lambda: registry_bench.seed_province(persons)),
+        ("audit verify", registry_bench.verify_audit_chain),
+    ):
+        print(f"running {label} …", file=sys.stderr, flush=True)
+        results.append(run())
+    postgres = os.environ.get("SHEBAO_BENCH_POSTGRES_URL")
+    if postgres:
+        print("running seed (PostgreSQL) …", file=sys.stderr, flush=True)
+        results.append(registry_bench.seed_province(persons, postgres))
+    table = render(results)
+    print(table)
+    write_doc(table)
+
+
+def render(results: list[Result]) -> str:
+    lines = ["| benchmark | rows | seconds | rows/s | baseline | baseline s | ratio |", "| --- | ---: | ---: | ---: | --- | ---: | ---: |"]
+    for r in results:
+        lines.append(f"| {r.what} | {r.rows:,} | {r.seconds:.2f} | {r.rate:,.0f} | {r.baseline} | "
+                     f"{r.baseline_seconds:.2f} | {r.ratio:.2f}x |")
+    return "\n".join(lines)
+
+
+def write_doc(table: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    marker_start, marker_end = "<!-- bench:start -->", "<!-- bench:end -->"
+    block = (f"{marker_start}\nLast run {datetime.now():%Y-%m-%d %H:%M} on {platform.machine()}, "
+             f"{os.cpu_count()} cores, Python {platform.python_version()}.\n\n{table}\n{marker_end}")
+    if marker_start in text and marker_end in text:
+        text = text[:text.index(marker_start)] + block + text[text.index(marker_end) + len(marker_end):]
+    else:
+        text = text + "\n" + block + "\n"
+    DOC.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
