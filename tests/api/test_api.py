@@ -200,6 +200,14 @@ def test_employers_register_read_and_refuse(client, staff, database, clock):
                       ({**body, "region_code": "999999"}, "region.unknown")):
         response = client.post("/api/v1/employers", json=bad, headers=staff["chaoyang"])
         assert response.status_code == 422 and error_code(response) == code
+    suspended = client.patch(f"/api/v1/employers/{employer['id']}", headers=staff["chaoyang"],
+                             json={"status": "suspended", "reason": "停业 suspended business"})
+    assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
+    for bad, status in (({"status": "bankrupt", "reason": "x" * 3}, 422), ({"reason": "无变化"}, 422),
+                        ({"industry_code": "??", "reason": "行业"}, 422)):
+        assert client.patch(f"/api/v1/employers/{employer['id']}", headers=staff["chaoyang"], json=bad).status_code == status
+    assert client.patch(f"/api/v1/employers/{employer['id']}", headers=staff["haidian"],
+                        json={"status": "closed", "reason": "越权"}).status_code == 403
     make_user(database, clock, "firm", Role.EMPLOYER, employer_id=employer["id"])
     firm = token_for(client, "firm")
     assert client.get(f"/api/v1/employers/{employer['id']}", headers=firm).status_code == 200

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 from shebao.registry import service
 from shebao.registry.schemas import (
+    EmployerChange,
     EmployerCreate,
     EmployerPage,
     EmployerRead,
@@ -71,6 +72,11 @@ def search_employers(session: SessionDep, who: PrincipalDep,
                      limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
     return service.search_employers(session=session, principal=who, name=name, region_code=region_code,
                                     limit=limit, offset=offset)
+
+
+@router.patch("/employers/{employer_id}", response_model=EmployerRead, summary="Change an employer's name, industry or status")
+def change_employer(employer_id: int, body: EmployerChange, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return service.change_employer(session=session, principal=who, employer_id=employer_id, command=body, now=now)
 
 
 @router.get("/employers/{employer_id}", response_model=EmployerRead, summary="Read an employer")

@@ -107,6 +107,15 @@ class EmployerCreate(BaseModel):
     industry_code: str
 
 
+class EmployerChange(BaseModel):
+    model_config = _STRICT
+
+    reason: str = Field(min_length=2, max_length=200)
+    name: str | None = None
+    industry_code: str | None = None
+    status: EmployerStatus | None = None
+
+
 class EmployerRead(BaseModel):
     id: int
     uscc: str

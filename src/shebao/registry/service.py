@@ -16,6 +16,7 @@ from shebao.core.security import FieldCipher, Principal, Role, region_prefix
 from shebao.registry import divisions, rules
 from shebao.registry.models import Employer, Person, PersonVersion, Region
 from shebao.registry.schemas import (
+    EmployerChange,
     EmployerCreate,
     EmployerPage,
     EmployerRead,
@@ -416,6 +417,30 @@ def register_employer(*, session: Session, principal: Principal, command: Employ
     session.flush()
     audit.append(session, actor=principal.actor, action="employer.registered", subject=f"employer:{employer.id}",
                  now=now, uscc=credit.code, region=region.code)
+    return _employer_read(session, employer)
+
+
+def change_employer(*, session: Session, principal: Principal, employer_id: int, command: EmployerChange,
+                    now: datetime) -> EmployerRead:
+    """Changes an employer's name, industry or status (suspended, closed, active again)."""
+    _require_staff_or_admin(principal)
+    employer = session.get(Employer, employer_id)
+    if employer is None:
+        raise NotFound("employer.unknown", f"单位 {employer_id} 不存在", f"no employer {employer_id}")
+    principal.require_region(employer.region_code)
+    before = {"name": employer.name, "industry_code": employer.industry_code, "status": employer.status}
+    if command.name is not None:
+        employer.name = rules.normalise_employer_name(command.name)
+    if command.industry_code is not None:
+        employer.industry_code = rules.normalise_industry_code(command.industry_code)
+    if command.status is not None:
+        employer.status = command.status.value
+    changed = {k: v for k, v in before.items() if getattr(employer, k) != v}
+    if not changed:
+        raise InvalidInput("employer.no_change", "没有需要变更的内容", "nothing to change")
+    employer.updated_at = utc_naive(now)
+    audit.append(session, actor=principal.actor, action="employer.changed", subject=f"employer:{employer.id}", now=now,
+                 before=changed, reason=command.reason)
     return _employer_read(session, employer)
 
 
