@@ -17,6 +17,7 @@ from rich.table import Table
 from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
 from shebao.core.errors import DomainError
+from shebao.core.money import fen_to_yuan
 from shebao.settings import Settings, get_settings
 
 app = typer.Typer(help="shebao 社保 — national social security information platform", no_args_is_help=True,
@@ -28,8 +29,9 @@ audit_app = typer.Typer(help="The hash-chained audit log", no_args_is_help=True)
 demo_app = typer.Typer(help="The synthetic demo province", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and reference data", no_args_is_help=True)
 regions_app = typer.Typer(help="Administrative regions", no_args_is_help=True)
+contrib_app = typer.Typer(help="Contribution assessment", no_args_is_help=True)
 for sub, name in ((id_app, "id"), (uscc_app, "uscc"), (policy_app, "policy"), (audit_app, "audit"),
-                  (demo_app, "demo"), (db_app, "db"), (regions_app, "regions")):
+                  (demo_app, "demo"), (db_app, "db"), (regions_app, "regions"), (contrib_app, "contrib")):
     app.add_typer(sub, name=name)
 
 out = Console()
@@ -142,6 +144,50 @@ def policy_show(region_code: str, day: str, as_json: JsonOpt = False) -> None:
         value = row["value"] if not isinstance(row["value"], dict) else ", ".join(f"{k}:{v}" for k, v in row["value"].items())
         table.add_row(row["path"], str(value), row["since"], row["jurisdiction"], row["source"])
     out.print(table)
+
+
+# ------------------------------------------------------------------ contributions
+
+
+@contrib_app.command("assess")
+def contrib_assess(input_file: Annotated[Path, typer.Option("--input", help="CASE.json: region, period, category, declared_base_fen")],
+                   as_json: JsonOpt = False, today: TodayOpt = None) -> None:
+    """One month for one person: the base used and each party's amount per insurance, in fen."""
+    from pydantic import ValidationError
+
+    from shebao.contributions.schemas import AssessCase
+    from shebao.contributions.service import assess_case
+
+    try:
+        case = AssessCase.model_validate_json(input_file.read_bytes())
+        result = assess_case(case=case, today=_today(today))
+    except OSError as exc:
+        _fail(f"无法读取输入文件 / cannot read the input: {exc.strerror}: {input_file}")
+        return
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        _emit({"error": {"code": "request.invalid", "reason": f"输入有误：{where} {first['msg']}",
+                         "reason_en": f"invalid input: {where}: {first['msg']}"}}, as_json,
+              f"[red]输入有误 invalid input[/red]: {where}: {first['msg']}", code=1)
+        return
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    if as_json:
+        _emit(result, True, "")
+    table = Table(title=f"{result['region']} · {result['period']} · {result['category']} · "
+                        f"base {fen_to_yuan(result['used_base_fen'])} yuan "
+                        f"(floor {fen_to_yuan(result['floor_fen'])}, ceiling {fen_to_yuan(result['ceiling_fen'])})")
+    for column in ("insurance 险种", "employer 单位", "individual 个人", "personal account 个人账户"):
+        table.add_column(column, justify="right")
+    for item in result["items"]:
+        table.add_row(item["insurance"], fen_to_yuan(item["employer_fen"]), fen_to_yuan(item["individual_fen"]),
+                      fen_to_yuan(item["personal_account_fen"]))
+    sums = [sum(item[key] for item in result["items"]) for key in ("employer_fen", "individual_fen", "personal_account_fen")]
+    table.add_row("total 合计", *(fen_to_yuan(value) for value in sums))
+    out.print(table)
+    out.print(f"应缴合计 total due: {fen_to_yuan(result['total_fen'])} yuan")
 
 
 # ------------------------------------------------------------------ database, regions

@@ -106,3 +106,55 @@ def test_regions_import_is_all_or_nothing_with_a_report(db_url, tmp_path):
     latin1.write_bytes("code,name\n110105009,caf\xe9\n".encode("latin-1"))
     assert run("regions", "import", str(latin1), "--db", db_url)[0] == 1
     assert run("regions", "import", str(tmp_path / "missing.csv"), "--db", db_url)[0] == 1
+
+
+def _case(tmp_path, **fields):
+    case = {"region": "110000", "period": "202407", "category": "employee", "declared_base_fen": 1234500}
+    case.update(fields)
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case), encoding="utf-8")
+    return str(path)
+
+
+def test_contrib_assess_gives_the_exact_shape(tmp_path):
+    code, body = run_json("contrib", "assess", "--input", _case(tmp_path), "--today", "2025-03-01")
+    assert code == 0
+    assert {k: body[k] for k in ("used_base_fen", "floor_fen", "ceiling_fen", "total_fen")} == {
+        "used_base_fen": 1234500, "floor_fen": 682100, "ceiling_fen": 3528300, "total_fen": 465708}
+    assert [i["insurance"] for i in body["items"]] == ["pension", "medical", "unemployment", "work_injury", "maternity"]
+    assert body["items"][0] == {"insurance": "pension", "employer_fen": 197520, "individual_fen": 98760,
+                                "personal_account_fen": 98760}
+    assert body["sources"]["contribution.pension.employer_rate"]
+
+
+def test_contrib_assess_for_a_flexible_worker(tmp_path):
+    code, body = run_json("contrib", "assess", "--input", _case(tmp_path, category="flexible", declared_base_fen=1),
+                          "--today", "2025-03-01")
+    assert code == 0 and body["used_base_fen"] == 682100
+    assert [i["insurance"] for i in body["items"]] == ["pension", "medical"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"declared_base_fen": -5}, "base.not_positive"),
+        ({"declared_base_fen": 12345.5}, "request.invalid"),
+        ({"declared_base_fen": "1234500"}, "request.invalid"),
+        ({"declared_base_fen": 10**13}, "base.absurd"),
+        ({"period": "202503"}, "period.future"),
+        ({"period": "2024-07"}, "period.malformed"),
+        ({"region": "999999"}, "region.unknown"),
+        ({"category": "retired"}, "request.invalid"),
+        ({"unknown_field": 1}, "request.invalid"),
+    ],
+)
+def test_contrib_assess_refuses_bad_cases(tmp_path, fields, code):
+    exit_code, body = run_json("contrib", "assess", "--input", _case(tmp_path, **fields), "--today", "2025-02-15")
+    assert exit_code == 1 and body["error"]["code"] == code
+
+
+def test_contrib_assess_refuses_a_file_that_is_not_json(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_bytes(b"\xff\xfe not json")
+    assert run_json("contrib", "assess", "--input", str(path))[0] == 1
+    assert run("contrib", "assess", "--input", str(tmp_path / "missing.json"))[0] == 1

@@ -1,0 +1,1 @@
+"""Contributions: wage bases, monthly assessment, bills, payments, arrears, make-up payments."""

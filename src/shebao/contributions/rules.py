@@ -1,0 +1,157 @@
+"""Contribution rules: the base used, and each party's amount per insurance for one month.
+
+Pure: the parameters in force are passed in as a snapshot; no database, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from shebao.core.errors import InvalidInput
+from shebao.core.money import apply_rate_half_up
+from shebao.policy.store import ParameterSnapshot
+
+ABSURD_MULTIPLE_OF_CEILING = 100
+
+
+class Category(StrEnum):
+    EMPLOYEE = "employee"
+    FLEXIBLE = "flexible"
+
+
+class Insurance(StrEnum):
+    PENSION = "pension"
+    MEDICAL = "medical"
+    UNEMPLOYMENT = "unemployment"
+    WORK_INJURY = "work_injury"
+    MATERNITY = "maternity"
+
+
+@dataclass(frozen=True)
+class BaseLimits:
+    floor_fen: int
+    ceiling_fen: int
+    sources: dict[str, str]
+
+    def clamp(self, declared_fen: int) -> int:
+        return min(max(declared_fen, self.floor_fen), self.ceiling_fen)
+
+
+@dataclass(frozen=True)
+class Item:
+    insurance: Insurance
+    employer_fen: int
+    individual_fen: int
+    personal_account_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.employer_fen + self.individual_fen
+
+    def as_dict(self) -> dict:
+        return {"insurance": self.insurance.value, "employer_fen": self.employer_fen,
+                "individual_fen": self.individual_fen, "personal_account_fen": self.personal_account_fen}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    declared_base_fen: int
+    used_base_fen: int
+    limits: BaseLimits
+    items: tuple[Item, ...]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(item.total_fen for item in self.items)
+
+    def as_dict(self) -> dict:
+        return {
+            "declared_base_fen": self.declared_base_fen, "used_base_fen": self.used_base_fen,
+            "floor_fen": self.limits.floor_fen, "ceiling_fen": self.limits.ceiling_fen,
+            "items": [item.as_dict() for item in self.items], "total_fen": self.total_fen,
+            "sources": self.sources,
+        }
+
+
+def base_limits(params: ParameterSnapshot) -> BaseLimits:
+    """The floor and ceiling in force: the province's published figures, else ratios of the average wage."""
+    sources: dict[str, str] = {}
+    limits = []
+    for bound, ratio_path in (("floor", "contribution.base.floor_ratio"), ("ceiling", "contribution.base.ceiling_ratio")):
+        published = f"contribution.base.{bound}_fen"
+        if params.has(published):
+            limits.append(params.value(published))
+            sources[published] = params.explain(published).source
+            continue
+        wage = params.explain("wages.average_monthly_fen")
+        ratio = params.explain(ratio_path)
+        limits.append(int((Decimal(wage.value) * ratio.value).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+        sources[wage.path], sources[ratio.path] = wage.source, ratio.source
+    return BaseLimits(limits[0], limits[1], sources)
+
+
+def check_declared_base(declared_fen: object, limits: BaseLimits) -> int:
+    """A declared base is a positive whole number of fen, and not absurdly above the ceiling."""
+    if isinstance(declared_fen, bool) or not isinstance(declared_fen, int):
+        raise InvalidInput("base.not_integer", f"缴费基数必须是整数（分）：{declared_fen!r}",
+                           f"a contribution base is a whole number of fen: {declared_fen!r}")
+    if declared_fen <= 0:
+        raise InvalidInput("base.not_positive", f"缴费基数必须大于零：{declared_fen}",
+                           f"a contribution base is above zero: {declared_fen}")
+    if declared_fen > ABSURD_MULTIPLE_OF_CEILING * limits.ceiling_fen:
+        raise InvalidInput("base.absurd", f"缴费基数 {declared_fen} 分超过上限的 {ABSURD_MULTIPLE_OF_CEILING} 倍，请核实",
+                           f"a base of {declared_fen} fen is over {ABSURD_MULTIPLE_OF_CEILING} times the ceiling; check it")
+    return declared_fen
+
+
+def assess_month(params: ParameterSnapshot, *, category: Category, declared_base_fen: int,
+                 work_injury_class: int = 1) -> Assessment:
+    """One month for one person: the base used and each party's amount per insurance, in fen."""
+    limits = base_limits(params)
+    declared = check_declared_base(declared_base_fen, limits)
+    used = limits.clamp(declared)
+    sources = dict(limits.sources)
+    if params.value("contribution.rounding") != "half_up":
+        raise InvalidInput("policy.rounding", "不支持的舍入规则", "unsupported rounding rule")
+    sources["contribution.rounding"] = params.explain("contribution.rounding").source
+
+    def rate(path: str) -> Decimal:
+        sources[path] = params.explain(path).source
+        return params.value(path)
+
+    def fen(path: str) -> int:
+        sources[path] = params.explain(path).source
+        return params.value(path)
+
+    if category == Category.FLEXIBLE:
+        items = (
+            Item(Insurance.PENSION, 0, apply_rate_half_up(used, rate("contribution.flexible.pension_rate")),
+                 apply_rate_half_up(used, rate("contribution.flexible.pension_personal_account_rate"))),
+            Item(Insurance.MEDICAL, 0, apply_rate_half_up(used, rate("contribution.flexible.medical_rate")), 0),
+        )
+    else:
+        items = (
+            Item(Insurance.PENSION, apply_rate_half_up(used, rate("contribution.pension.employer_rate")),
+                 apply_rate_half_up(used, rate("contribution.pension.individual_rate")),
+                 apply_rate_half_up(used, rate("contribution.pension.personal_account_rate"))),
+            Item(Insurance.MEDICAL, apply_rate_half_up(used, rate("contribution.medical.employer_rate")),
+                 apply_rate_half_up(used, rate("contribution.medical.individual_rate"))
+                 + fen("contribution.medical.serious_illness_individual_fen"), 0),
+            Item(Insurance.UNEMPLOYMENT, apply_rate_half_up(used, rate("contribution.unemployment.employer_rate")),
+                 apply_rate_half_up(used, rate("contribution.unemployment.individual_rate")), 0),
+            Item(Insurance.WORK_INJURY, apply_rate_half_up(used, _class_rate(params, work_injury_class, sources)), 0, 0),
+            Item(Insurance.MATERNITY, apply_rate_half_up(used, rate("contribution.maternity.employer_rate")), 0, 0),
+        )
+    return Assessment(declared, used, limits, items, sources)
+
+
+def _class_rate(params: ParameterSnapshot, risk_class: int, sources: dict[str, str]) -> Decimal:
+    table = params.explain("contribution.work_injury.class_rates")
+    if isinstance(risk_class, bool) or risk_class not in table.value:
+        raise InvalidInput("work_injury.class", f"工伤保险行业风险类别应为 1 至 {len(table.value)}：{risk_class!r}",
+                           f"the work-injury risk class is 1 to {len(table.value)}: {risk_class!r}")
+    sources[table.path] = table.source
+    return table.value[risk_class]
