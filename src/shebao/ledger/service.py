@@ -1,0 +1,154 @@
+"""Ledger use cases: open accounts, post and reverse entries, close periods, read balances.
+
+Every movement of money is a balanced entry with an idempotency key. Entries and lines are never
+updated or deleted (the database refuses it); a mistake is corrected by a reversing entry, and a
+closed period takes no new entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from shebao.core import audit
+from shebao.core.clock import utc_naive
+from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.periods import Period
+from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
+from shebao.ledger.rules import AccountKind, Line, check_lines, reversal_of
+
+
+def account_code(kind: AccountKind, *, province: str, insurance: str | None = None, person_id: int | None = None,
+                 employer_id: int | None = None) -> str:
+    """The one code an account has: pa:person:42, pool:pension:110000, ar:employer:7, cash:110000 ..."""
+    match kind:
+        case AccountKind.PERSONAL_ACCOUNT:
+            return f"pa:person:{person_id}"
+        case AccountKind.POOLING_FUND:
+            return f"pool:{insurance}:{province}"
+        case AccountKind.NATIONAL_FUND:
+            return f"national:{insurance}"
+        case AccountKind.RECEIVABLE:
+            return f"ar:employer:{employer_id}" if employer_id is not None else f"ar:person:{person_id}"
+        case _:
+            return f"{kind.value}:{province}"
+
+
+def open_account(*, session: Session, kind: AccountKind, province: str, now: datetime, insurance: str | None = None,
+                 person_id: int | None = None, employer_id: int | None = None) -> LedgerAccount:
+    """Gets the account of that kind and owner, opening it the first time it is needed."""
+    code = account_code(kind, province=province, insurance=insurance, person_id=person_id, employer_id=employer_id)
+    account = session.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
+    if account is None:
+        account = LedgerAccount(code=code, kind=kind.value, province=province, insurance=insurance,
+                                person_id=person_id, employer_id=employer_id, opened_at=utc_naive(now))
+        session.add(account)
+        session.flush()
+    return account
+
+
+@dataclass(frozen=True)
+class PostedEntry:
+    id: int
+    idempotency_key: str
+    province: str
+    period: str
+    kind: str
+    lines: tuple[Line, ...]
+
+
+def post_entry(*, session: Session, key: str, province: str, period: str, kind: str, memo: str,
+               lines: Sequence[Line], actor: str, now: datetime, reverses_entry_id: int | None = None) -> PostedEntry:
+    """Posts one balanced entry. The same idempotency key twice is refused: nothing is posted twice."""
+    check_lines(lines)
+    if not key or len(key) > 128:
+        raise InvalidInput("entry.key", "幂等键应为 1 至 128 个字符", "an idempotency key has 1 to 128 characters")
+    Period.parse(period)
+    _refuse_closed(session, province, period)
+    existing = session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key))
+    if existing is not None:
+        raise Conflict("entry.duplicate", f"幂等键 {key} 已经记账（分录 {existing}），不会重复记账",
+                       f"idempotency key {key} was already posted (entry {existing}); nothing is posted twice",
+                       entry_id=existing)
+    _require_accounts(session, {line.account_id for line in lines})
+    entry = JournalEntry(idempotency_key=key, province=province, period=period, kind=kind, memo=memo[:200],
+                         reverses_entry_id=reverses_entry_id, posted_by=actor, posted_at=utc_naive(now))
+    session.add(entry)
+    session.flush()
+    session.execute(insert(JournalLine), [{"entry_id": entry.id, "account_id": line.account_id,
+                                           "amount_fen": line.amount_fen} for line in lines])
+    return PostedEntry(entry.id, key, province, period, kind, tuple(lines))
+
+
+def _refuse_closed(session: Session, province: str, period: str) -> None:
+    if session.get(ClosedPeriod, (province, period)) is not None:
+        raise Conflict("period.closed", f"{province} 的 {period} 期已结账，不能再记账",
+                       f"period {period} of {province} is closed; post into an open period", period=period)
+
+
+def _require_accounts(session: Session, account_ids: set[int]) -> None:
+    found = set(session.scalars(select(LedgerAccount.id).where(LedgerAccount.id.in_(account_ids))))
+    missing = sorted(account_ids - found)
+    if missing:
+        raise NotFound("account.unknown", f"账户不存在：{missing}", f"no such accounts: {missing}", accounts=missing)
+
+
+def reverse_entry(*, session: Session, entry_id: int, key: str, period: str, reason: str, actor: str,
+                  now: datetime) -> PostedEntry:
+    """Corrects an entry by posting its mirror image; an entry is reversed at most once."""
+    original = session.get(JournalEntry, entry_id)
+    if original is None:
+        raise NotFound("entry.unknown", f"分录 {entry_id} 不存在", f"no entry {entry_id}")
+    if original.reverses_entry_id is not None:
+        raise Conflict("entry.is_reversal", "冲销分录不能再冲销，请另记更正分录",
+                       "a reversal is not reversed again; post a new correcting entry")
+    already = session.scalar(select(JournalEntry.id).where(JournalEntry.reverses_entry_id == entry_id))
+    if already is not None:
+        raise Conflict("entry.already_reversed", f"分录 {entry_id} 已被分录 {already} 冲销",
+                       f"entry {entry_id} was already reversed by entry {already}")
+    lines = [Line(row.account_id, row.amount_fen) for row in
+             session.scalars(select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.id))]
+    posted = post_entry(session=session, key=key, province=original.province, period=period, kind="reversal",
+                        memo=f"冲销 reverses {entry_id}: {reason}", lines=reversal_of(lines), actor=actor, now=now,
+                        reverses_entry_id=entry_id)
+    audit.append(session, actor=actor, action="ledger.reversed", subject=f"entry:{entry_id}", now=now,
+                 reversal=posted.id, reason=reason)
+    return posted
+
+
+def close_period(*, session: Session, province: str, period: str, actor: str, now: datetime) -> None:
+    """Closes a province's month: no entry may be posted into it afterwards."""
+    month = Period.parse(period)
+    if month >= Period.of(now.date()):
+        raise InvalidInput("period.not_over", f"{period} 期尚未结束，不能结账", f"period {period} is not over yet")
+    _refuse_closed(session, province, period)
+    session.add(ClosedPeriod(province=province, period=period, closed_by=actor, closed_at=utc_naive(now)))
+    session.flush()
+    audit.append(session, actor=actor, action="ledger.period_closed", subject=f"period:{province}:{period}", now=now)
+
+
+def balance(*, session: Session, account_id: int, through_period: str | None = None) -> int:
+    """An account's balance, derived from its lines (debit positive), optionally up to a period."""
+    query = select(func.coalesce(func.sum(JournalLine.amount_fen), 0)).where(JournalLine.account_id == account_id)
+    if through_period is not None:
+        query = query.join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(JournalEntry.period <= through_period)
+    return int(session.scalar(query))
+
+
+def trial_balance(*, session: Session) -> dict[str, int]:
+    """Every account kind's total; the grand total of a sound ledger is zero."""
+    rows = session.execute(
+        select(LedgerAccount.kind, func.coalesce(func.sum(JournalLine.amount_fen), 0))
+        .join(JournalLine, JournalLine.account_id == LedgerAccount.id).group_by(LedgerAccount.kind)
+    ).all()
+    return {kind: int(total) for kind, total in rows}
+
+
+def unbalanced_entries(*, session: Session) -> list[int]:
+    """Entries whose lines do not sum to zero (there should be none: a check for auditors)."""
+    return list(session.scalars(select(JournalLine.entry_id).group_by(JournalLine.entry_id)
+                                .having(func.sum(JournalLine.amount_fen) != 0)))
