@@ -30,8 +30,10 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 TEST_SECRET = "test-secret-for-the-suite"
 # 2025-03-01 18:00 in Beijing: after the 2025 retirement reform, inside the 2024-07 base year.
 TEST_NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
-MUTABLE_TABLES = ("journal_lines, journal_entries, closed_periods, ledger_accounts, "
-                  "auth_tokens, users, person_versions, persons, employers, audit_records")
+MUTABLE_TABLES = ", ".join([
+    "participation_events", "participations", "journal_lines", "journal_entries", "closed_periods", "ledger_accounts",
+    "auth_tokens", "users", "person_versions", "persons", "employers", "audit_records",
+])
 
 
 def _prepare(url: str) -> None:

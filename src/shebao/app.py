@@ -14,6 +14,7 @@ from shebao.core.db import Database
 from shebao.core.http import BodySizeLimit, Runtime, install_error_handlers, install_request_logging
 from shebao.core.logging import configure_logging
 from shebao.core.security import FieldCipher
+from shebao.enrollment.api import router as enrollment_router
 from shebao.policy.api import router as policy_router
 from shebao.registry.api import router as registry_router
 from shebao.settings import Settings, get_settings
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
         return check(app.state.runtime.database)
 
-    for router in (accounts_router, registry_router, policy_router, audit_router, web_router):
+    for router in (accounts_router, registry_router, enrollment_router, policy_router, audit_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,

@@ -508,3 +508,32 @@ def persons_by_county(*, session: Session, province_code: str) -> list[dict]:
     ).all()
     names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_([r.code for r in rows]))).all())
     return [{"code": r.code, "name": names.get(r.code, r.code), "persons": r.persons} for r in rows]
+
+
+# ---------------------------------------------------------------- for other contexts
+
+
+def person_by_id_number(*, session: Session, cipher: FieldCipher, id_number: str, today: date) -> Person:
+    """The registered person behind an ID number (no scope: the calling use case checks its own)."""
+    number = rules.parse_id_number(id_number, today=today).number
+    person = session.scalar(select(Person).where(Person.id_number_hash == cipher.lookup_hash(number)))
+    if person is None:
+        raise NotFound("person.unregistered", "此身份证号码尚未登记，请先到经办机构办理参保登记",
+                       "this ID number is not registered; register the person at an agency first")
+    return person
+
+
+def person_by_id(*, session: Session, person_id: int) -> Person:
+    """A registered person by internal id (no scope: the calling use case checks its own)."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("person.unknown", f"人员 {person_id} 不存在", f"no person {person_id}")
+    return person
+
+
+def employer_by_id(*, session: Session, employer_id: int) -> Employer:
+    """A registered employer by id (no scope: the calling use case checks its own)."""
+    employer = session.get(Employer, employer_id)
+    if employer is None:
+        raise NotFound("employer.unknown", f"单位 {employer_id} 不存在", f"no employer {employer_id}")
+    return employer

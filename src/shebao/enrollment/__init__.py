@@ -1,0 +1,1 @@
+"""Enrollment: who participates in which insurance, through whom, where and when."""

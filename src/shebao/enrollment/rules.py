@@ -1,0 +1,76 @@
+"""Enrollment rules: schemes, the modes that reach them, and when two participations clash. Pure."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from shebao.core.errors import InvalidInput
+
+MINIMUM_AGE_YEARS = 16  # 劳动法第十五条: no employment before 16; the residents' scheme is from 16 too
+
+
+class Scheme(StrEnum):
+    EMPLOYEE_PENSION = "employee_pension"
+    RESIDENT_PENSION = "resident_pension"
+    MEDICAL = "medical"
+    UNEMPLOYMENT = "unemployment"
+    WORK_INJURY = "work_injury"
+    MATERNITY = "maternity"
+
+
+class Mode(StrEnum):
+    EMPLOYER = "employer"  # through an employer
+    FLEXIBLE = "flexible"  # a flexible worker, where they work
+    RESIDENT = "resident"  # the urban and rural residents' scheme
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
+
+
+SCHEMES_BY_MODE: dict[Mode, tuple[Scheme, ...]] = {
+    Mode.EMPLOYER: (Scheme.EMPLOYEE_PENSION, Scheme.MEDICAL, Scheme.UNEMPLOYMENT, Scheme.WORK_INJURY, Scheme.MATERNITY),
+    Mode.FLEXIBLE: (Scheme.EMPLOYEE_PENSION, Scheme.MEDICAL),
+    Mode.RESIDENT: (Scheme.RESIDENT_PENSION,),
+}
+
+SCHEME_NAMES = {
+    Scheme.EMPLOYEE_PENSION: "企业职工基本养老保险", Scheme.RESIDENT_PENSION: "城乡居民基本养老保险",
+    Scheme.MEDICAL: "职工基本医疗保险", Scheme.UNEMPLOYMENT: "失业保险", Scheme.WORK_INJURY: "工伤保险",
+    Scheme.MATERNITY: "生育保险",
+}
+
+
+def exclusion_group(scheme: Scheme) -> str:
+    """Schemes in one group exclude each other: one pension at a time, employee or resident."""
+    return "pension" if scheme in (Scheme.EMPLOYEE_PENSION, Scheme.RESIDENT_PENSION) else scheme.value
+
+
+def overlaps(start: date, end: date | None, other_start: date, other_end: date | None) -> bool:
+    """Whether two spans of days (end inclusive, None open) share a day."""
+    return (other_end is None or start <= other_end) and (end is None or other_start <= end)
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def check_start(*, birth_date: date, start: date, today: date) -> None:
+    """A participation starts neither in the future nor before the person is 16."""
+    if start > today:
+        raise InvalidInput("participation.start_in_future", f"参保开始日期 {start} 晚于今天",
+                           f"the start date {start} is in the future")
+    if age_on(birth_date, start) < MINIMUM_AGE_YEARS:
+        raise InvalidInput("participation.too_young", f"{start} 时未满 {MINIMUM_AGE_YEARS} 周岁，不能参保",
+                           f"under {MINIMUM_AGE_YEARS} on {start}: too young to participate")
+
+
+def check_end(*, start: date, end: date, today: date) -> None:
+    if end < start:
+        raise InvalidInput("participation.end_before_start", f"停保日期 {end} 早于参保日期 {start}",
+                           f"the end date {end} is before the start date {start}")
+    if end > today:
+        raise InvalidInput("participation.end_in_future", f"停保日期 {end} 晚于今天", f"the end date {end} is in the future")
