@@ -36,6 +36,19 @@ MUTABLE_TABLES = ", ".join([
 ])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheaper_argon2():
+    """Argon2 with light parameters: the suite logs in hundreds of times; production keeps the defaults."""
+    from argon2 import PasswordHasher
+
+    from shebao.core import security
+
+    production = security._password_hasher
+    security._password_hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    yield
+    security._password_hasher = production
+
+
 def _prepare(url: str) -> None:
     upgrade(url)
     database = Database(url)
