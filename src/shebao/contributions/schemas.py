@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shebao.contributions.rules import Category
@@ -17,3 +19,41 @@ class AssessCase(BaseModel):
     category: Category
     declared_base_fen: StrictInt
     work_injury_class: StrictInt = Field(1, description="industry risk class 1-8 (employees only)")
+
+
+class BaseDeclare(BaseModel):
+    """An employer declares an employee's base (or a flexible worker chooses theirs) from a period on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: int
+    effective_period: str = Field(description="YYYYMM from which the base applies (often July)")
+    declared_base_fen: StrictInt
+
+
+class BaseDeclarationRead(BaseModel):
+    person_id: int
+    payer_kind: str
+    payer_id: int
+    effective_period: str
+    declared_base_fen: int
+    floor_fen: int
+    ceiling_fen: int
+    used_base_fen: int
+
+
+class BatchRunRead(BaseModel):
+    id: int
+    kind: str
+    province: str
+    period: str
+    status: str
+    chunks_done: int
+    chunks_total: int
+    persons: int
+    bills: int
+    entries: int
+    total_fen: int
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None

@@ -1,0 +1,304 @@
+"""Month-end: assess, bill and post a month for a whole province, set-based, chunked and resumable.
+
+Each phase is INSERT ... SELECT in the database, never a Python loop per person. Every chunk is one
+transaction and every row it writes has a natural unique key (assessment: period, person, payer;
+bill: period, payer; entry: its idempotency key), inserted with ON CONFLICT DO NOTHING: a run killed
+halfway and started again writes only what is missing, so each fen is posted exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from calendar import monthrange
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from shebao.contributions import rules
+from shebao.contributions.models import Assessment, BaseDeclaration, BatchRun, Bill
+from shebao.core import audit
+from shebao.core.clock import china_today, utc_naive
+from shebao.core.db import Database
+from shebao.core.errors import Conflict, InvalidInput
+from shebao.core.periods import Period
+from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
+from shebao.enrollment.models import Participation
+from shebao.ledger import service as ledger
+from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
+from shebao.ledger.rules import AccountKind
+from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
+from shebao.registry.models import Employer, Person
+from shebao.registry.rules import region_level
+
+Progress = Callable[[str, int, int], None]
+PERSON_CHUNK = 100_000
+BILL_CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class MonthRates:
+    """The month's parameters, as integer numerators over 1,000,000 for set-based SQL."""
+
+    floor_fen: int
+    ceiling_fen: int
+    pension_employer: int
+    pension_individual: int
+    pension_account: int
+    medical_employer: int
+    medical_individual: int
+    medical_fixed_fen: int
+    unemployment_employer: int
+    unemployment_individual: int
+    maternity_employer: int
+    flexible_pension: int
+    flexible_account: int
+    flexible_medical: int
+    work_injury_by_section: dict[str, int]
+    due_day: int
+
+    @classmethod
+    def of(cls, params: ParameterSnapshot) -> "MonthRates":
+        limits = rules.base_limits(params)
+        classes = params.value("contribution.work_injury.class_rates")
+        sections = params.value("contribution.work_injury.class_by_industry_section")
+        r = lambda path: rate_numerator(params.value(path))  # noqa: E731
+        return cls(
+            limits.floor_fen, limits.ceiling_fen, r("contribution.pension.employer_rate"),
+            r("contribution.pension.individual_rate"), r("contribution.pension.personal_account_rate"),
+            r("contribution.medical.employer_rate"), r("contribution.medical.individual_rate"),
+            params.value("contribution.medical.serious_illness_individual_fen"),
+            r("contribution.unemployment.employer_rate"), r("contribution.unemployment.individual_rate"),
+            r("contribution.maternity.employer_rate"), r("contribution.flexible.pension_rate"),
+            r("contribution.flexible.pension_personal_account_rate"), r("contribution.flexible.medical_rate"),
+            {section: rate_numerator(classes[risk]) for section, risk in sections.items()},
+            params.value("contribution.payment_due_day"),
+        )
+
+
+def due_date(period: Period, due_day: int) -> date:
+    following = period.plus_months(1)
+    return date(following.year, following.month, min(due_day, monthrange(following.year, following.month)[1]))
+
+
+def run_month_end(*, database: Database, province: str, period: str, now: datetime, actor: str,
+                  store: ParameterStore | None = None, progress: Progress | None = None,
+                  person_chunk: int = PERSON_CHUNK, bill_chunk: int = BILL_CHUNK) -> BatchRun:
+    """Assess, bill and post one month for a province; safe to run again after any interruption."""
+    month = _check_request(database, province, period, now)
+    rates = MonthRates.of((store or default_store()).at(province, month.first_day()))
+    progress = progress or (lambda _stage, _done, _total: None)
+    started = time.perf_counter()
+    run_id = _open_run(database, "month_end", province, str(month), now)
+    if run_id is None:
+        return _finished_run(database, "month_end", province, str(month))
+
+    low, high = _person_range(database, province, month)
+    chunks = range(low, high + 1, person_chunk) if high >= low else range(0)
+    for done, start in enumerate(chunks, start=1):
+        with database.transaction() as session:
+            written = _assess_chunk(session, province, month, rates, start, start + person_chunk - 1, run_id)
+            session.execute(update(BatchRun).where(BatchRun.id == run_id).values(
+                chunks_done=done, chunks_total=len(chunks), persons=BatchRun.persons + written))
+        progress("assess", done, len(chunks))
+
+    with database.transaction() as session:
+        _bill(session, province, month, rates, now)
+        _open_receivables(session, province, month, now)
+        ledger.open_account(session=session, kind=AccountKind.CLEARING, province=province, now=now)
+    bill_low, bill_high = _bill_range(database, province, month)
+    bill_chunks = range(bill_low, bill_high + 1, bill_chunk) if bill_high >= bill_low else range(0)
+    for done, start in enumerate(bill_chunks, start=1):
+        with database.transaction() as session:
+            posted = _post_bills(session, province, month, start, start + bill_chunk - 1, actor, now)
+            session.execute(update(BatchRun).where(BatchRun.id == run_id).values(entries=BatchRun.entries + posted))
+        progress("post", done, len(bill_chunks))
+    return _close_run(database, run_id, province, month, actor, now, started, due_date(month, rates.due_day))
+
+
+def _check_request(database: Database, province: str, period: str, now: datetime) -> Period:
+    if region_level(province) != 1:
+        raise InvalidInput("month_end.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+    month = Period.parse(period)
+    if month > Period.of(china_today(now)):
+        raise InvalidInput("period.future", f"缴费期 {month} 尚未到来", f"the period {month} has not begun")
+    with database.unit_of_work() as uow:
+        if uow.session.get(ClosedPeriod, (province, str(month))) is not None:
+            raise Conflict("period.closed", f"{province} 的 {month} 期已结账", f"period {month} of {province} is closed")
+    return month
+
+
+def _open_run(database: Database, kind: str, province: str, period: str, now: datetime) -> int | None:
+    """The run to continue (an unfinished one), a new one, or None when the month is already done."""
+    with database.transaction() as session:
+        runs = session.scalars(select(BatchRun).where(BatchRun.kind == kind, BatchRun.province == province,
+                                                      BatchRun.period == period).order_by(BatchRun.id.desc())).all()
+        if any(r.status == "done" for r in runs):
+            return None
+        if runs:
+            return runs[0].id
+        run = BatchRun(kind=kind, province=province, period=period, status="running", chunks_total=0, chunks_done=0,
+                       persons=0, bills=0, entries=0, total_fen=0, started_at=utc_naive(now), detail="{}")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _finished_run(database: Database, kind: str, province: str, period: str) -> BatchRun:
+    with database.unit_of_work() as uow:
+        return uow.session.scalars(select(BatchRun).where(BatchRun.kind == kind, BatchRun.province == province,
+                                                          BatchRun.period == period, BatchRun.status == "done")).first()
+
+
+def _billable(province: str, month: Period):  # noqa: ANN202 - a Select
+    """Pension participations that owe this month: begun by its last day, not ended before its first,
+    not suspended, and the person alive on its first day."""
+    first, last = month.first_day(), date(month.year, month.month, monthrange(month.year, month.month)[1])
+    return (
+        select(Participation.person_id, Participation.mode, Participation.employer_id, Participation.region_code)
+        .join(Person, Person.id == Participation.person_id)
+        .where(Participation.province == province, Participation.scheme == "employee_pension",
+               Participation.start_date <= last, or_(Participation.end_date.is_(None), Participation.end_date >= first),
+               Participation.status != "suspended", or_(Person.death_date.is_(None), Person.death_date >= first))
+    )
+
+
+def _person_range(database: Database, province: str, month: Period) -> tuple[int, int]:
+    billable = _billable(province, month).subquery()
+    with database.unit_of_work() as uow:
+        low, high = uow.session.execute(select(func.min(billable.c.person_id), func.max(billable.c.person_id))).one()
+    return (low or 0, high if high is not None else -1)
+
+
+def _assess_chunk(session: Session, province: str, month: Period, rates: MonthRates, low: int, high: int,
+                  run_id: int) -> int:
+    base = _billable(province, month).where(Participation.person_id.between(low, high)).subquery()
+    flexible = base.c.mode != "employer"
+    payer_kind = case((flexible, literal("flexible")), else_=literal("employer"))
+    payer_id = func.coalesce(base.c.employer_id, base.c.person_id)
+    declared = (
+        select(BaseDeclaration.declared_base_fen)
+        .where(BaseDeclaration.person_id == base.c.person_id, BaseDeclaration.payer_kind == payer_kind,
+               BaseDeclaration.payer_id == payer_id, BaseDeclaration.effective_period <= str(month))
+        .order_by(BaseDeclaration.effective_period.desc()).limit(1).scalar_subquery()
+    )
+    section = select(func.substr(Employer.industry_code, 1, 1)).where(Employer.id == base.c.employer_id).scalar_subquery()
+    facts = (select(base.c.person_id, base.c.region_code, flexible.label("flexible"), payer_kind.label("payer_kind"),
+                    payer_id.label("payer_id"), declared.label("declared"), section.label("section"))
+             .cte("facts").prefix_with("MATERIALIZED"))
+    injury = case(*((facts.c.section == s, n) for s, n in rates.work_injury_by_section.items()),
+                  else_=rates.work_injury_by_section["A"])
+    used = case((facts.c.declared.is_(None), rates.floor_fen), (facts.c.declared < rates.floor_fen, rates.floor_fen),
+                (facts.c.declared > rates.ceiling_fen, rates.ceiling_fen), else_=facts.c.declared)
+    sized = (select(facts, used.label("used"), injury.label("injury")).cte("sized").prefix_with("MATERIALIZED"))
+    is_flexible, used = sized.c.flexible, sized.c.used
+
+    def part(employee_numerator: int, flexible_numerator: int = 0):  # noqa: ANN202
+        return case((is_flexible, half_up(used, flexible_numerator)), else_=half_up(used, employee_numerator))
+
+    columns = {
+        "pension_employer_fen": part(rates.pension_employer),
+        "pension_individual_fen": part(rates.pension_individual, rates.flexible_pension),
+        "pension_account_fen": part(rates.pension_account, rates.flexible_account),
+        "medical_employer_fen": part(rates.medical_employer),
+        "medical_individual_fen": case((is_flexible, half_up(used, rates.flexible_medical)),
+                                       else_=half_up(used, rates.medical_individual) + rates.medical_fixed_fen),
+        "unemployment_employer_fen": part(rates.unemployment_employer),
+        "unemployment_individual_fen": part(rates.unemployment_individual),
+        "work_injury_employer_fen": case((is_flexible, 0), else_=half_up(used, sized.c.injury)),
+        "maternity_employer_fen": part(rates.maternity_employer),
+    }
+    amounts = (select(sized.c.person_id, sized.c.payer_kind, sized.c.payer_id, sized.c.region_code, sized.c.declared,
+                      used.label("used"), *(expr.label(name) for name, expr in columns.items()))
+               .cte("amounts").prefix_with("MATERIALIZED"))
+    parts = [amounts.c[name] for name in columns if name != "pension_account_fen"]
+    rows = (select(literal(str(month)).label("period"), literal(province).label("province"), amounts.c.person_id,
+                   amounts.c.payer_kind, amounts.c.payer_id, amounts.c.region_code, amounts.c.declared, amounts.c.used,
+                   *(amounts.c[name] for name in columns), sum(parts[1:], start=parts[0]).label("total_fen"),
+                   literal(run_id).label("run_id"))
+            .where(true()))  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+    names = ["period", "province", "person_id", "payer_kind", "payer_id", "region_code", "declared_base_fen",
+             "used_base_fen", *columns, "total_fen", "run_id"]
+    result = session.execute(insert_ignoring_duplicates(session, Assessment.__table__).from_select(names, rows))
+    return max(result.rowcount or 0, 0)
+
+
+def _bill(session: Session, province: str, month: Period, rates: MonthRates, now: datetime) -> None:
+    """One bill per payer for the month: the sum of its assessments."""
+    rows = (select(Assessment.period, Assessment.province, Assessment.payer_kind, Assessment.payer_id,
+                   func.sum(Assessment.total_fen), func.count(), literal(due_date(month, rates.due_day)),
+                   literal("monthly"), literal(utc_naive(now)))
+            .where(Assessment.period == str(month), Assessment.province == province)
+            .group_by(Assessment.period, Assessment.province, Assessment.payer_kind, Assessment.payer_id))
+    names = ["period", "province", "payer_kind", "payer_id", "amount_fen", "persons", "due_date", "kind", "created_at"]
+    session.execute(insert_ignoring_duplicates(session, Bill.__table__).from_select(names, rows))
+
+
+def receivable_code(payer_kind, payer_id):  # noqa: ANN001, ANN201 - SQL expressions
+    """The receivable account's code in SQL, matching ledger.account_code()."""
+    prefix = case((payer_kind == "employer", literal("ar:employer:")), else_=literal("ar:person:"))
+    return prefix + cast(payer_id, String)
+
+
+def _open_receivables(session: Session, province: str, month: Period, now: datetime) -> None:
+    rows = (select(receivable_code(Bill.payer_kind, Bill.payer_id), literal(AccountKind.RECEIVABLE.value),
+                   literal(province), case((Bill.payer_kind == "flexible", Bill.payer_id)),
+                   case((Bill.payer_kind == "employer", Bill.payer_id)), literal(utc_naive(now)))
+            .where(Bill.period == str(month), Bill.province == province))
+    names = ["code", "kind", "province", "person_id", "employer_id", "opened_at"]
+    session.execute(insert_ignoring_duplicates(session, LedgerAccount.__table__).from_select(names, rows))
+
+
+def _bill_range(database: Database, province: str, month: Period) -> tuple[int, int]:
+    with database.unit_of_work() as uow:
+        low, high = uow.session.execute(select(func.min(Bill.id), func.max(Bill.id))
+                                        .where(Bill.period == str(month), Bill.province == province)).one()
+    return (low or 0, high if high is not None else -1)
+
+
+def bill_entry_key(bill_id):  # noqa: ANN001, ANN201
+    return literal("bill:") + cast(bill_id, String)
+
+
+def _post_bills(session: Session, province: str, month: Period, low: int, high: int, actor: str, now: datetime) -> int:
+    """Each bill's entry: debit the payer's receivable, credit contributions billed (clearing)."""
+    bills = and_(Bill.period == str(month), Bill.province == province, Bill.id.between(low, high))
+    entries = (select(bill_entry_key(Bill.id), literal(province), literal(str(month)), literal("bill"),
+                      literal("应缴 billed ") + Bill.payer_kind + literal(" ") + cast(Bill.payer_id, String),
+                      literal(actor), literal(utc_naive(now))).where(bills))
+    names = ["idempotency_key", "province", "period", "kind", "memo", "posted_by", "posted_at"]
+    inserted = session.execute(insert_ignoring_duplicates(session, JournalEntry.__table__).from_select(names, entries))
+    clearing = ledger.account_code(AccountKind.CLEARING, province=province)
+    new_entries = (select(JournalEntry.id.label("entry_id"), Bill.payer_kind, Bill.payer_id, Bill.amount_fen)
+                   .join(JournalEntry, JournalEntry.idempotency_key == bill_entry_key(Bill.id))
+                   .where(bills, ~select(JournalLine.id).where(JournalLine.entry_id == JournalEntry.id).exists())
+                   .cte("new_entries").prefix_with("MATERIALIZED"))
+    debit = (select(new_entries.c.entry_id, LedgerAccount.id, new_entries.c.amount_fen)
+             .join(LedgerAccount, LedgerAccount.code == receivable_code(new_entries.c.payer_kind, new_entries.c.payer_id)))
+    credit = (select(new_entries.c.entry_id, LedgerAccount.id, -new_entries.c.amount_fen)
+              .join(LedgerAccount, LedgerAccount.code == clearing))
+    session.execute(JournalLine.__table__.insert().from_select(["entry_id", "account_id", "amount_fen"],
+                                                               debit.union_all(credit)))
+    return max(inserted.rowcount or 0, 0)
+
+
+def _close_run(database: Database, run_id: int, province: str, month: Period, actor: str, now: datetime,
+               started: float, due: date) -> BatchRun:
+    with database.transaction() as session:
+        bills, total = session.execute(select(func.count(), func.coalesce(func.sum(Bill.amount_fen), 0))
+                                       .where(Bill.period == str(month), Bill.province == province)).one()
+        persons = session.scalar(select(func.count()).select_from(Assessment)
+                                 .where(Assessment.period == str(month), Assessment.province == province))
+        run = session.get(BatchRun, run_id)
+        run.status, run.bills, run.total_fen, run.persons = "done", bills, int(total), persons
+        run.finished_at = utc_naive(now)
+        run.duration_ms = int((time.perf_counter() - started) * 1000)
+        run.detail = json.dumps({"due_date": due.isoformat()})
+        audit.append(session, actor=actor, action="month_end.completed", subject=f"run:{run_id}", now=now,
+                     province=province, period=str(month), persons=persons, bills=bills, total_fen=int(total))
+        session.flush()
+        session.expunge(run)
+        return run

@@ -1,0 +1,139 @@
+"""Contribution tables: base declarations, monthly assessments, bills, payments, and batch runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shebao.core.db import Base
+from shebao.registry.models import BigId
+
+Fen = BigInteger
+
+
+class BaseDeclaration(Base):
+    """A declared contribution base, in force from a period until the next declaration (缴费基数申报)."""
+
+    __tablename__ = "base_declarations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"))
+    payer_kind: Mapped[str] = mapped_column(String(10))  # employer | flexible
+    payer_id: Mapped[int] = mapped_column(BigId)  # employer id, or the flexible worker's person id
+    effective_period: Mapped[str] = mapped_column(String(6))
+    declared_base_fen: Mapped[int] = mapped_column(Fen)
+    declared_by: Mapped[str] = mapped_column(String(120))
+    declared_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("person_id", "payer_kind", "payer_id", "effective_period"),)
+
+
+class Assessment(Base):
+    """One person's contributions for one month through one payer, per insurance and party, in fen."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    period: Mapped[str] = mapped_column(String(6))
+    province: Mapped[str] = mapped_column(String(6))
+    person_id: Mapped[int] = mapped_column(BigId)
+    payer_kind: Mapped[str] = mapped_column(String(10))
+    payer_id: Mapped[int] = mapped_column(BigId)
+    region_code: Mapped[str] = mapped_column(String(9))
+    declared_base_fen: Mapped[int | None] = mapped_column(Fen)
+    used_base_fen: Mapped[int] = mapped_column(Fen)
+    pension_employer_fen: Mapped[int] = mapped_column(Fen)
+    pension_individual_fen: Mapped[int] = mapped_column(Fen)
+    pension_account_fen: Mapped[int] = mapped_column(Fen)
+    medical_employer_fen: Mapped[int] = mapped_column(Fen)
+    medical_individual_fen: Mapped[int] = mapped_column(Fen)
+    unemployment_employer_fen: Mapped[int] = mapped_column(Fen)
+    unemployment_individual_fen: Mapped[int] = mapped_column(Fen)
+    work_injury_employer_fen: Mapped[int] = mapped_column(Fen)
+    maternity_employer_fen: Mapped[int] = mapped_column(Fen)
+    total_fen: Mapped[int] = mapped_column(Fen)
+    run_id: Mapped[int | None] = mapped_column(BigId)
+
+    __table_args__ = (
+        UniqueConstraint("period", "person_id", "payer_kind", "payer_id"),
+        Index("ix_assessments_payer", "period", "payer_kind", "payer_id"),
+        Index("ix_assessments_person", "person_id", "period"),
+    )
+
+
+class Bill(Base):
+    """What one payer owes for one month: the sum of its assessments."""
+
+    __tablename__ = "bills"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    period: Mapped[str] = mapped_column(String(6))
+    province: Mapped[str] = mapped_column(String(6))
+    payer_kind: Mapped[str] = mapped_column(String(10))
+    payer_id: Mapped[int] = mapped_column(BigId)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    persons: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10), default="monthly")  # monthly | makeup
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("period", "payer_kind", "payer_id", "kind"),
+        Index("ix_bills_payer", "payer_kind", "payer_id", "period"),
+        Index("ix_bills_province_period", "province", "period"),
+    )
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    payer_kind: Mapped[str] = mapped_column(String(10))
+    payer_id: Mapped[int] = mapped_column(BigId)
+    province: Mapped[str] = mapped_column(String(6))
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    received_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_payments_payer", "payer_kind", "payer_id"),)
+
+
+class PaymentAllocation(Base):
+    """How a payment was spread over bills, oldest first, and the late fee each part carried."""
+
+    __tablename__ = "payment_allocations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(BigId, ForeignKey("payments.id"), index=True)
+    bill_id: Mapped[int] = mapped_column(BigId, ForeignKey("bills.id"), index=True)
+    principal_fen: Mapped[int] = mapped_column(Fen)
+    late_fee_fen: Mapped[int] = mapped_column(Fen)
+    days_late: Mapped[int] = mapped_column(Integer)
+
+
+class BatchRun(Base):
+    """A set-based batch over a province (month-end, collection, interest): progress and totals."""
+
+    __tablename__ = "batch_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    province: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(10))  # running | done
+    chunks_total: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_done: Mapped[int] = mapped_column(Integer, default=0)
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    bills: Mapped[int] = mapped_column(Integer, default=0)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    total_fen: Mapped[int] = mapped_column(Fen, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+
+    __table_args__ = (Index("ix_batch_runs_kind_province_period", "kind", "province", "period"),)

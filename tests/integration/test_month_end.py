@@ -1,0 +1,147 @@
+"""Month-end over a small province: to the fen against the calculator, balanced, and idempotent."""
+
+import random
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from shebao.contributions import batch
+from shebao.contributions.models import Assessment, BatchRun, Bill
+from shebao.contributions.rules import Category, assess_month
+from shebao.contributions.schemas import BaseDeclare
+from shebao.contributions.service import declare_base
+from shebao.core.clock import FixedClock
+from shebao.core.errors import Conflict, InvalidInput
+from shebao.core.security import SYSTEM
+from shebao.demo.seed import demo_credit_code
+from shebao.enrollment import service as enrollment
+from shebao.enrollment.schemas import EnrollCommand, HireCommand
+from shebao.ledger import service as ledger
+from shebao.ledger.models import JournalEntry, JournalLine
+from shebao.policy.store import default_store
+from shebao.registry import service as registry
+from shebao.registry.schemas import EmployerCreate, PersonCreate
+from tests.support import CHAOYANG, CHAOYANG_STREET, HAIDIAN_STREET, add_test_streets, id_number
+
+PROVINCE, PERIOD = "110000", "202407"
+BASES = [500000, 1234500, 9000000, None]  # below the floor, inside, above the ceiling, never declared
+
+
+@pytest.fixture
+def province(database, cipher):
+    clock = FixedClock(datetime(2024, 8, 20, 2, 0, tzinfo=UTC))
+    add_test_streets(database, clock)
+    people = []
+    with database.transaction() as session:
+        firm = registry.register_employer(session=session, principal=SYSTEM, now=clock.now(), command=EmployerCreate(
+            uscc=demo_credit_code(CHAOYANG, random.Random(1)), name="朝阳建筑工程有限公司", region_code=CHAOYANG,
+            industry_code="E47"))
+        for index, base in enumerate(BASES + [700000]):
+            number = id_number(birth=date(1970 + index, 1, 1), sequence=100 + index)
+            person = registry.register_person(session=session, cipher=cipher, principal=SYSTEM, now=clock.now(),
+                                              command=PersonCreate(id_number=number, name=f"职工{'甲乙丙丁戊'[index]}",
+                                                                   hukou_region_code=CHAOYANG,
+                                                                   residence_region_code=CHAOYANG_STREET))
+            if index < len(BASES):
+                enrollment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=firm.id, now=clock.now(),
+                                command=HireCommand(id_number=number, start_date=date(2024, 1, 1)))
+            else:
+                enrollment.enroll(session=session, principal=SYSTEM, person_id=person.id, now=clock.now(),
+                                  command=EnrollCommand(mode="flexible", region_code=HAIDIAN_STREET, start_date=date(2024, 3, 1)))
+            if base is not None:
+                declare_base(session=session, principal=SYSTEM, now=clock.now(), command=BaseDeclare(
+                    person_id=person.id, effective_period="202401", declared_base_fen=base))
+            people.append((person.id, base))
+    return {"clock": clock, "firm": firm.id, "people": people}
+
+
+def run(database, clock, **kwargs):
+    return batch.run_month_end(database=database, province=PROVINCE, period=PERIOD, now=clock.now(), actor="test", **kwargs)
+
+
+def snapshot(database):
+    with database.unit_of_work() as uow:
+        s = uow.session
+        return {"assessments": s.scalar(select(func.count()).select_from(Assessment)),
+                "bills": s.scalar(select(func.count()).select_from(Bill)),
+                "entries": s.scalar(select(func.count()).select_from(JournalEntry)),
+                "lines": s.scalar(select(func.count()).select_from(JournalLine)),
+                "sum": s.scalar(select(func.coalesce(func.sum(JournalLine.amount_fen), 0)))}
+
+
+def test_month_end_assesses_every_person_to_the_fen_of_the_calculator(database, province):
+    result = run(database, province["clock"])
+    assert result.status == "done" and result.persons == 5 and result.bills == 2
+    params = default_store().at(PROVINCE, date(2024, 7, 1))
+    with database.unit_of_work() as uow:
+        rows = {a.person_id: a for a in uow.session.scalars(select(Assessment))}
+        uow.session.expunge_all()
+    for index, (person_id, base) in enumerate(province["people"]):
+        flexible = index == len(BASES)
+        expected = assess_month(params, category=Category.FLEXIBLE if flexible else Category.EMPLOYEE,
+                                declared_base_fen=base or 1, work_injury_class=6)
+        row = rows[person_id]
+        assert row.used_base_fen == expected.used_base_fen and row.declared_base_fen == base
+        items = {i.insurance.value: i for i in expected.items}
+        assert row.pension_employer_fen == items["pension"].employer_fen
+        assert row.pension_individual_fen == items["pension"].individual_fen
+        assert row.pension_account_fen == items["pension"].personal_account_fen
+        assert row.medical_individual_fen == items["medical"].individual_fen
+        if not flexible:
+            assert row.work_injury_employer_fen == items["work_injury"].employer_fen  # construction: class 6
+            assert row.unemployment_individual_fen == items["unemployment"].individual_fen
+        assert row.total_fen == expected.total_fen
+
+
+def test_bills_are_posted_as_balanced_receivables(database, province):
+    run(database, province["clock"])
+    with database.unit_of_work() as uow:
+        bills = uow.session.scalars(select(Bill).order_by(Bill.payer_kind)).all()
+        assert [(b.payer_kind, b.persons) for b in bills] == [("employer", 4), ("flexible", 1)]
+        assert all(b.due_date == date(2024, 8, 15) for b in bills)
+        total = sum(b.amount_fen for b in bills)
+        assert total == uow.session.scalar(select(func.sum(Assessment.total_fen)))
+        assert ledger.unbalanced_entries(session=uow.session) == []
+        balances = ledger.trial_balance(session=uow.session)
+    assert balances == {"receivable": total, "clearing": -total}
+
+
+def test_running_again_posts_nothing_twice(database, province):
+    run(database, province["clock"])
+    before = snapshot(database)
+    again = run(database, province["clock"])
+    assert again.status == "done" and snapshot(database) == before
+
+
+def test_a_run_killed_halfway_resumes_and_posts_each_fen_once(database, province):
+    class Killed(Exception):
+        pass
+
+    def die_after_two_chunks(stage, done, total):
+        if stage == "assess" and done == 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        run(database, province["clock"], person_chunk=1, progress=die_after_two_chunks)
+    partial = snapshot(database)
+    assert 0 < partial["assessments"] < 5 and partial["entries"] == 0
+    resumed = run(database, province["clock"], person_chunk=1)
+    with database.unit_of_work() as uow:
+        runs = uow.session.scalars(select(BatchRun)).all()
+    assert len(runs) == 1 and resumed.id == runs[0].id and resumed.persons == 5
+    complete = snapshot(database)
+    assert complete["assessments"] == 5 and complete["entries"] == 2 and complete["lines"] == 4 and complete["sum"] == 0
+
+
+def test_month_end_refuses_bad_requests(database, province):
+    clock = province["clock"]
+    with pytest.raises(InvalidInput):
+        batch.run_month_end(database=database, province="110105", period=PERIOD, now=clock.now(), actor="t")
+    with pytest.raises(InvalidInput):
+        batch.run_month_end(database=database, province=PROVINCE, period="202409", now=clock.now(), actor="t")
+    with database.transaction() as session:
+        ledger.close_period(session=session, province=PROVINCE, period=PERIOD, actor="t", now=clock.now())
+    with pytest.raises(Conflict):
+        run(database, clock)
+    assert snapshot(database)["assessments"] == 0
