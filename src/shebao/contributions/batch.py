@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from shebao.contributions import rules
 from shebao.contributions.models import Assessment, BaseDeclaration, BatchRun, Bill
+from shebao.contributions.schemas import BatchRunRead
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
@@ -86,7 +87,7 @@ def due_date(period: Period, due_day: int) -> date:
 
 def run_month_end(*, database: Database, province: str, period: str, now: datetime, actor: str,
                   store: ParameterStore | None = None, progress: Progress | None = None,
-                  person_chunk: int = PERSON_CHUNK, bill_chunk: int = BILL_CHUNK) -> BatchRun:
+                  person_chunk: int = PERSON_CHUNK, bill_chunk: int = BILL_CHUNK) -> BatchRunRead:
     """Assess, bill and post one month for a province; safe to run again after any interruption."""
     month = _check_request(database, province, period, now)
     rates = MonthRates.of((store or default_store()).at(province, month.first_day()))
@@ -147,10 +148,11 @@ def _open_run(database: Database, kind: str, province: str, period: str, now: da
         return run.id
 
 
-def _finished_run(database: Database, kind: str, province: str, period: str) -> BatchRun:
+def _finished_run(database: Database, kind: str, province: str, period: str) -> BatchRunRead:
     with database.unit_of_work() as uow:
-        return uow.session.scalars(select(BatchRun).where(BatchRun.kind == kind, BatchRun.province == province,
-                                                          BatchRun.period == period, BatchRun.status == "done")).first()
+        run = uow.session.scalars(select(BatchRun).where(BatchRun.kind == kind, BatchRun.province == province,
+                                                         BatchRun.period == period, BatchRun.status == "done")).first()
+        return BatchRunRead.model_validate(run, from_attributes=True)
 
 
 def _billable(province: str, month: Period):  # noqa: ANN202 - a Select
@@ -286,7 +288,7 @@ def _post_bills(session: Session, province: str, month: Period, low: int, high: 
 
 
 def _close_run(database: Database, run_id: int, province: str, month: Period, actor: str, now: datetime,
-               started: float, due: date) -> BatchRun:
+               started: float, due: date) -> BatchRunRead:
     with database.transaction() as session:
         bills, total = session.execute(select(func.count(), func.coalesce(func.sum(Bill.amount_fen), 0))
                                        .where(Bill.period == str(month), Bill.province == province)).one()
@@ -300,5 +302,4 @@ def _close_run(database: Database, run_id: int, province: str, month: Period, ac
         audit.append(session, actor=actor, action="month_end.completed", subject=f"run:{run_id}", now=now,
                      province=province, period=str(month), persons=persons, bills=bills, total_fen=int(total))
         session.flush()
-        session.expunge(run)
-        return run
+        return BatchRunRead.model_validate(run, from_attributes=True)
