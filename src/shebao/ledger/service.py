@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from shebao.core import audit
@@ -62,9 +62,17 @@ class PostedEntry:
 
 
 def post_entry(*, session: Session, key: str, province: str, period: str, kind: str, memo: str,
-               lines: Sequence[Line], actor: str, now: datetime, reverses_entry_id: int | None = None) -> PostedEntry:
-    """Posts one balanced entry. The same idempotency key twice is refused: nothing is posted twice."""
-    check_lines(lines)
+               lines: Sequence[Line], actor: str, now: datetime, reverses_entry_id: int | None = None,
+               more_lines: Select | None = None) -> PostedEntry:
+    """Posts one balanced entry. The same idempotency key twice is refused: nothing is posted twice.
+
+    `more_lines` is a SELECT of (account_id, amount_fen) rows for entries with a line per person (a
+    bill's distribution to personal accounts); they are summed in SQL and must balance with `lines`.
+    """
+    if more_lines is None:
+        check_lines(lines)
+    else:
+        _check_with_selected(session, lines, more_lines)
     if not key or len(key) > 128:
         raise InvalidInput("entry.key", "幂等键应为 1 至 128 个字符", "an idempotency key has 1 to 128 characters")
     Period.parse(period)
@@ -81,7 +89,28 @@ def post_entry(*, session: Session, key: str, province: str, period: str, kind: 
     session.flush()
     session.execute(insert(JournalLine), [{"entry_id": entry.id, "account_id": line.account_id,
                                            "amount_fen": line.amount_fen} for line in lines])
+    if more_lines is not None:
+        selected = more_lines.subquery()
+        rows = select(literal(entry.id), *selected.c)
+        session.execute(insert(JournalLine).from_select(["entry_id", "account_id", "amount_fen"], rows))
     return PostedEntry(entry.id, key, province, period, kind, tuple(lines))
+
+
+def _check_with_selected(session: Session, lines: Sequence[Line], more_lines: Select) -> None:
+    selected = more_lines.subquery()
+    amount = list(selected.c)[1]
+    count, total, zeros = session.execute(select(func.count(), func.coalesce(func.sum(amount), 0),
+                                                 func.coalesce(func.sum(case((amount == 0, 1), else_=0)), 0))).one()
+    if zeros:
+        raise InvalidInput("entry.zero_line", "分录行金额不能为零", "a line of zero fen says nothing")
+    for line in lines:
+        if isinstance(line.amount_fen, bool) or not isinstance(line.amount_fen, int) or line.amount_fen == 0:
+            raise InvalidInput("entry.amount_not_integer", "金额必须是非零整数（分）", "amounts are non-zero whole fen")
+    total = int(total) + sum(line.amount_fen for line in lines)
+    if count + len(lines) < 2:
+        raise InvalidInput("entry.too_few_lines", "一笔分录至少有借贷两行", "an entry has at least a debit and a credit line")
+    if total != 0:
+        raise InvalidInput("entry.unbalanced", f"借贷不平：相差 {total} 分", f"debits and credits differ by {total} fen")
 
 
 def _refuse_closed(session: Session, province: str, period: str) -> None:

@@ -1,0 +1,99 @@
+"""Month-end over a synthetic province of a million insured, against a raw bulk insert of as many
+journal rows as the month-end wrote, measured in the same run."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from bench.common import Result, timed
+from bench.registry_bench import _fresh_database
+from shebao.contributions.batch import run_month_end
+from shebao.core.db import Database
+from shebao.ledger.models import JournalEntry, JournalLine
+
+NOW = datetime(2024, 8, 20, 2, 0, tzinfo=UTC)
+PROVINCE, PERIOD, COUNTY = "440000", "202407", "440305"
+PERSONS_PER_EMPLOYER = 50
+FLEXIBLE_EVERY = 5  # one insured in five is a flexible worker
+
+
+def _series(database: Database, count: int) -> str:
+    """A row source of n = 1..count in the database's own dialect."""
+    if database.engine.dialect.name == "postgresql":
+        return f"(SELECT generate_series(1, {count}) AS n) AS seq"
+    return f"(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {count}) SELECT n FROM s) AS seq"
+
+
+def populate(database: Database, persons: int) -> None:
+    """Employers, persons, participations and declared bases, generated inside the database."""
+    employers = persons // PERSONS_PER_EMPLOYER + 1
+    stamp = "'2024-01-01 00:00:00'"
+    statements = [
+        f"INSERT INTO employers (id, uscc, name, region_code, industry_code, status, registered_at, updated_at) "
+        f"SELECT n, 'B' || n, '单位' || n, '{COUNTY}', 'C13', 'active', {stamp}, {stamp} FROM {_series(database, employers)}",
+        f"INSERT INTO persons (id, id_number_hash, id_number_enc, id_number_masked, birth_date, sex, address_code, name, "
+        f"hukou_region_code, residence_region_code, phone_enc, status, death_date, version, effective_from, created_at, updated_at) "
+        f"SELECT n, 'h' || n, {_blob(database)}, '440305********0000', '1980-01-01', 'M', '{COUNTY}', '参保人', "
+        f"'{COUNTY}', '{COUNTY}', NULL, 'living', NULL, 1, '2000-01-01', {stamp}, {stamp} FROM {_series(database, persons)}",
+        f"INSERT INTO participations (person_id, scheme, exclusion_group, mode, employer_id, region_code, province, start_date, "
+        f"end_date, status, created_at, updated_at) "
+        f"SELECT n, 'employee_pension', 'pension', CASE WHEN n % {FLEXIBLE_EVERY} = 0 THEN 'flexible' ELSE 'employer' END, "
+        f"CASE WHEN n % {FLEXIBLE_EVERY} = 0 THEN NULL ELSE n / {PERSONS_PER_EMPLOYER} + 1 END, '{COUNTY}', '{PROVINCE}', "
+        f"'2020-01-01', NULL, 'active', {stamp}, {stamp} FROM {_series(database, persons)}",
+        f"INSERT INTO base_declarations (person_id, payer_kind, payer_id, effective_period, declared_base_fen, declared_by, declared_at) "
+        f"SELECT n, CASE WHEN n % {FLEXIBLE_EVERY} = 0 THEN 'flexible' ELSE 'employer' END, "
+        f"CASE WHEN n % {FLEXIBLE_EVERY} = 0 THEN n ELSE n / {PERSONS_PER_EMPLOYER} + 1 END, '202401', "
+        f"400000 + (n * 7919) % 3000000, 'bench', {stamp} FROM {_series(database, persons)}",
+    ]
+    with database.transaction() as session:
+        for statement in statements:
+            session.execute(text(statement))
+    if database.engine.dialect.name == "postgresql":
+        with database.transaction() as session:
+            for table in ("employers", "persons"):
+                session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            session.execute(text("ANALYZE"))
+
+
+def _blob(database: Database) -> str:
+    return "'\\x00'::bytea" if database.engine.dialect.name == "postgresql" else "x'00'"
+
+
+def raw_journal_insert(database: Database, rows: int) -> float:
+    """The baseline: the driver's own executemany of `rows` journal-like rows into a bare table."""
+    connection = database.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("CREATE TABLE bench_journal (entry_id BIGINT, account_id BIGINT, amount_fen BIGINT)")
+        connection.commit()
+        payload = [(n // 2, n % 1000, (n % 2 * 2 - 1) * 1000) for n in range(rows)]
+        sql = "INSERT INTO bench_journal VALUES (%s, %s, %s)" if database.engine.dialect.name == "postgresql" \
+            else "INSERT INTO bench_journal VALUES (?, ?, ?)"
+        if database.engine.dialect.name == "sqlite":
+            cursor.execute("BEGIN")  # our engine runs pysqlite in autocommit mode and begins transactions itself
+        seconds = timed(lambda: (cursor.executemany(sql, payload), connection.commit()))
+        cursor.execute("DROP TABLE bench_journal")
+        connection.commit()
+        return seconds
+    finally:
+        connection.close()
+
+
+def month_end(persons: int, url: str | None = None) -> Result:
+    with tempfile.TemporaryDirectory() as folder:
+        database = _fresh_database(url, Path(folder))
+        backend = database.engine.dialect.name
+        populate(database, persons)
+        seconds = timed(lambda: run_month_end(database=database, province=PROVINCE, period=PERIOD, now=NOW, actor="bench"))
+        with database.unit_of_work() as uow:
+            journal_rows = uow.session.scalar(select(func.count()).select_from(JournalEntry)) + \
+                uow.session.scalar(select(func.count()).select_from(JournalLine))
+        baseline = raw_journal_insert(database, journal_rows)
+        database.dispose()
+    return Result(f"month_end_{backend}", f"month-end over {persons:,} insured on {backend}", persons, seconds,
+                  f"raw bulk insert of the {journal_rows:,} journal rows it wrote", baseline,
+                  note="month-end also writes one assessment per person and one bill per payer")

@@ -1,0 +1,131 @@
+"""Collection: oldest debt first, late fees, only paid contributions reach personal accounts."""
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from shebao.contributions import batch
+from shebao.contributions.collection import record_payment
+from shebao.contributions.models import Assessment, Bill, Payment
+from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.ledger import service as ledger
+from shebao.ledger.models import JournalEntry, LedgerAccount
+from tests.integration.conftest import PROVINCE
+
+
+def month_end(database, clock, period):
+    batch.run_month_end(database=database, province=PROVINCE, period=period, now=clock.now(), actor="test")
+
+
+def bill_of(database, payer_kind, period="202407"):
+    with database.unit_of_work() as uow:
+        bill = uow.session.scalar(select(Bill).where(Bill.payer_kind == payer_kind, Bill.period == period))
+        return bill.id, bill.payer_id, bill.amount_fen, bill.due_date
+
+
+def pay(database, clock, payer_kind, payer_id, amount, key, received_on=date(2024, 8, 10)):
+    with database.transaction() as session:
+        return record_payment(session=session, key=key, payer_kind=payer_kind, payer_id=payer_id, amount_fen=amount,
+                              received_on=received_on, actor="bank", now=clock.now())
+
+
+def balances_by_kind(database):
+    with database.unit_of_work() as uow:
+        return ledger.trial_balance(session=uow.session)
+
+
+def personal_account(database, person_id):
+    with database.unit_of_work() as uow:
+        account = uow.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == f"pa:person:{person_id}"))
+        return 0 if account is None else -ledger.balance(session=uow.session, account_id=account)
+
+
+def test_a_bill_paid_on_time_reaches_personal_accounts_and_pools(database, province):
+    clock = province["clock"]
+    month_end(database, clock, "202407")
+    bill_id, employer, amount, _ = bill_of(database, "employer")
+    result = pay(database, clock, "employer", employer, amount, "bank-1")
+    assert result["completed_bills"] == [bill_id] and result["allocations"][0]["late_fee_fen"] == 0
+    with database.unit_of_work() as uow:
+        expected = dict(uow.session.execute(select(Assessment.person_id, Assessment.pension_account_fen)
+                                            .where(Assessment.payer_kind == "employer")).all())
+    for person_id, credited in expected.items():
+        assert personal_account(database, person_id) == credited
+    kinds = balances_by_kind(database)
+    assert kinds["cash"] == amount
+    assert kinds["personal_account"] + kinds["pooling_fund"] == -amount  # every fen collected is in an account
+    flexible_amount = bill_of(database, "flexible")[2]
+    assert kinds["receivable"] == flexible_amount and kinds["clearing"] == -flexible_amount  # the unpaid flexible bill
+    assert sum(kinds.values()) == 0
+
+
+def test_a_part_payment_waits_in_clearing_until_the_bill_is_paid(database, province):
+    clock = province["clock"]
+    month_end(database, clock, "202407")
+    bill_id, employer, amount, _ = bill_of(database, "employer")
+    first = pay(database, clock, "employer", employer, amount // 2, "bank-a")
+    assert first["completed_bills"] == [] and first["unpaid_fen"] == amount - amount // 2
+    assert balances_by_kind(database).get("personal_account", 0) == 0
+    second = pay(database, clock, "employer", employer, amount - amount // 2, "bank-b")
+    assert second["completed_bills"] == [bill_id]
+    assert balances_by_kind(database)["personal_account"] < 0
+
+
+def test_a_late_payment_carries_the_daily_late_fee_into_the_pension_fund(database, province):
+    clock = province["clock"]
+    clock.advance(timedelta(days=30))
+    month_end(database, clock, "202407")
+    _, person, amount, due = bill_of(database, "flexible")
+    paid_on = due + timedelta(days=10)
+    fee = int((Decimal(amount) * Decimal("0.0005") * 10).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    result = pay(database, clock, "flexible", person, amount + fee, "bank-late", received_on=paid_on)
+    assert result["allocations"][0]["days_late"] == 10 and result["allocations"][0]["late_fee_fen"] == fee
+    assert result["completed_bills"]
+
+
+def test_payments_go_to_the_oldest_debt_first(database, province):
+    clock = province["clock"]
+    clock.advance(timedelta(days=40))
+    month_end(database, clock, "202407")
+    month_end(database, clock, "202408")
+    july, person, july_amount, _ = bill_of(database, "flexible", "202407")
+    august, _, _, _ = bill_of(database, "flexible", "202408")
+    result = pay(database, clock, "flexible", person, 1000, "bank-old", received_on=date(2024, 8, 15))
+    assert [a["bill_id"] for a in result["allocations"]] == [july]
+
+
+@pytest.mark.parametrize(
+    ("amount", "code", "error"),
+    [(0, "payment.amount", InvalidInput), (-5, "payment.amount", InvalidInput), (10**12, "payment.exceeds_debt", InvalidInput)],
+)
+def test_bad_payments_are_refused_and_nothing_is_written(database, province, amount, code, error):
+    clock = province["clock"]
+    month_end(database, clock, "202407")
+    _, employer, _, _ = bill_of(database, "employer")
+    entries = _count(database, JournalEntry)
+    with pytest.raises(error) as refused:
+        pay(database, clock, "employer", employer, amount, "bad")
+    assert refused.value.code == code
+    assert _count(database, JournalEntry) == entries and _count(database, Payment) == 0
+
+
+def test_the_same_payment_twice_is_taken_once(database, province):
+    clock = province["clock"]
+    month_end(database, clock, "202407")
+    _, employer, amount, _ = bill_of(database, "employer")
+    pay(database, clock, "employer", employer, 1000, "bank-dup")
+    with pytest.raises(Conflict) as refused:
+        pay(database, clock, "employer", employer, 1000, "bank-dup")
+    assert refused.value.code == "payment.duplicate" and _count(database, Payment) == 1
+
+
+def test_a_payer_with_no_debt_is_told_so(database, province):
+    with pytest.raises(NotFound):
+        pay(database, province["clock"], "employer", 424242, 100, "bank-x")
+
+
+def _count(database, model):
+    with database.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model))
