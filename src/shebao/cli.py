@@ -190,6 +190,35 @@ def contrib_assess(input_file: Annotated[Path, typer.Option("--input", help="CAS
     out.print(f"应缴合计 total due: {fen_to_yuan(result['total_fen'])} yuan")
 
 
+@app.command("month-end")
+def month_end(period: str, province: Annotated[str | None, typer.Option(help="6-digit province code")] = None,
+              db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Assess, bill and post a month for a whole province (set-based, resumable, idempotent)."""
+    from shebao.contributions.batch import run_month_end
+
+    settings = _settings(db)
+    database = Database(settings.database_url)
+    try:
+        with _progress() as bar:
+            tasks: dict[str, Any] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done)
+
+            run_record = run_month_end(database=database, province=province or settings.demo_province, period=period,
+                                       now=SystemClock().now(), actor="system:cli", progress=report)
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    finally:
+        database.dispose()
+    _emit(run_record.model_dump(mode="json"), as_json,
+          f"month-end {run_record.period} · {run_record.province}: {run_record.persons:,} persons, {run_record.bills:,} bills, "
+          f"{fen_to_yuan(run_record.total_fen)} yuan billed ({run_record.duration_ms or 0} ms) · run {run_record.id}")
+
+
 # ------------------------------------------------------------------ database, regions
 
 

@@ -129,3 +129,26 @@ def test_a_payer_with_no_debt_is_told_so(database, province):
 def _count(database, model):
     with database.unit_of_work() as uow:
         return uow.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_bank_file_settles_a_whole_month_set_based_and_only_once(database, province):
+    from shebao.contributions.collection import settle_period_in_full
+
+    clock = province["clock"]
+    month_end(database, clock, "202407")
+    with database.unit_of_work() as uow:
+        billed = uow.session.scalar(select(func.sum(Bill.amount_fen)))
+        accounts = dict(uow.session.execute(select(Assessment.person_id, Assessment.pension_account_fen)).all())
+    run = settle_period_in_full(database=database, province=PROVINCE, period="202407", paid_on=date(2024, 8, 10),
+                                actor="bank", now=clock.now())
+    assert run.bills == 2 and run.total_fen == billed
+    kinds = balances_by_kind(database)
+    assert kinds["cash"] == billed and kinds["receivable"] == 0 and kinds["clearing"] == 0
+    assert kinds["personal_account"] + kinds["pooling_fund"] == -billed
+    assert all(personal_account(database, person) == credited for person, credited in accounts.items())
+    again = settle_period_in_full(database=database, province=PROVINCE, period="202407", paid_on=date(2024, 8, 10),
+                                  actor="bank", now=clock.now())
+    assert again.bills == 0 and balances_by_kind(database) == kinds
+    with pytest.raises(InvalidInput):
+        settle_period_in_full(database=database, province=PROVINCE, period="202407", paid_on=date(2024, 8, 16),
+                              actor="bank", now=clock.now())

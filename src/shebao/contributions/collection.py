@@ -8,16 +8,19 @@ fund with the rest. Late fees go to the pension pooling fund (Social Insurance L
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select, true
 from sqlalchemy.orm import Session
 
-from shebao.contributions.models import Assessment, Bill, Payment, PaymentAllocation
+from shebao.contributions.models import Assessment, BatchRun, Bill, Payment, PaymentAllocation
+from shebao.contributions.schemas import BatchRunRead
 from shebao.core import audit
 from shebao.core.clock import utc_naive
+from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import service as ledger
@@ -41,6 +44,12 @@ class Allocation:
     principal_fen: int
     late_fee_fen: int
     days_late: int
+
+
+def paid_principal(bill_id):  # noqa: ANN001, ANN201 - a correlated SQL expression
+    """What has been paid of a bill's principal so far."""
+    return (select(func.coalesce(func.sum(PaymentAllocation.principal_fen), 0))
+            .where(PaymentAllocation.bill_id == bill_id).scalar_subquery())
 
 
 def outstanding(session: Session, payer_kind: str, payer_id: int) -> list[tuple[Bill, int]]:
@@ -141,48 +150,141 @@ def _post_payment(session: Session, payment: Payment, allocations: list[Allocati
 
 
 def distribute_bill(*, session: Session, bill_id: int, period: str, actor: str, now: datetime) -> int:
-    """Moves a fully paid bill out of clearing: personal accounts and pooling funds (set-based per person)."""
+    """Moves one fully paid bill out of clearing into personal accounts and pooling funds."""
     bill = session.get(Bill, bill_id)
     if bill is None:
         raise NotFound("bill.unknown", f"账单 {bill_id} 不存在", f"no bill {bill_id}")
-    key = f"distribute:{bill_id}"
-    if session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key)) is not None:
+    return distribute_bills(session=session, province=bill.province, bills=Bill.id == bill_id, period=period,
+                            actor=actor, now=now)
+
+
+def distribute_bills(*, session: Session, province: str, bills: ColumnElement[bool], period: str, actor: str,
+                     now: datetime) -> int:
+    """Set-based distribution of paid bills: per bill, debit clearing; credit each pooling fund with its
+    share and each person's personal account with the individual pension part. Idempotent by key."""
+    undistributed = ~select(JournalEntry.id).where(JournalEntry.idempotency_key == _key("distribute:", Bill.id)).exists()
+    bill_ids = list(session.scalars(select(Bill.id).where(bills, Bill.province == province, undistributed)))
+    if not bill_ids:
         return 0
-    province = bill.province
-    _open_personal_accounts(session, bill, now)
     pools = {insurance: ledger.open_account(session=session, kind=AccountKind.POOLING_FUND, province=province,
                                             insurance=insurance, now=now).id for insurance in POOLED_PARTS}
     clearing = ledger.open_account(session=session, kind=AccountKind.CLEARING, province=province, now=now).id
-    mine = (Assessment.period == bill.period, Assessment.payer_kind == bill.payer_kind, Assessment.payer_id == bill.payer_id)
-    sums = session.execute(select(*(func.coalesce(func.sum(getattr(Assessment, column)), 0)
-                                    for parts in POOLED_PARTS.values() for column in parts),
-                                  func.coalesce(func.sum(Assessment.pension_account_fen), 0)).where(*mine)).one()
-    columns = [column for parts in POOLED_PARTS.values() for column in parts]
-    totals = dict(zip(columns, (int(v) for v in sums[:-1])))
-    to_accounts = int(sums[-1])
-    pool_lines = []
+    for start in range(0, len(bill_ids), DISTRIBUTION_BATCH):
+        _distribute(session, province, bill_ids[start:start + DISTRIBUTION_BATCH], pools, clearing, period, actor, now)
+    return len(bill_ids)
+
+
+DISTRIBUTION_BATCH = 5_000
+
+
+def _distribute(session: Session, province: str, bill_ids: list[int], pools: dict[str, int], clearing: int,
+                period: str, actor: str, now: datetime) -> None:
+    chosen = (select(Bill.id, Bill.period, Bill.payer_kind, Bill.payer_id, Bill.amount_fen)
+              .where(Bill.id.in_(bill_ids)).cte("chosen"))
+    mine = and_(Assessment.period == chosen.c.period, Assessment.payer_kind == chosen.c.payer_kind,
+                Assessment.payer_id == chosen.c.payer_id)
+    session.execute(insert_ignoring_duplicates(session, LedgerAccount.__table__).from_select(
+        ["code", "kind", "province", "person_id", "opened_at"],
+        select(_key("pa:person:", Assessment.person_id), literal(AccountKind.PERSONAL_ACCOUNT.value), literal(province),
+               Assessment.person_id, literal(utc_naive(now))).join(chosen, mine).where(true())))
+    session.execute(JournalEntry.__table__.insert().from_select(
+        ["idempotency_key", "province", "period", "kind", "memo", "posted_by", "posted_at"],
+        select(_key("distribute:", chosen.c.id), literal(province), literal(period), literal("distribution"),
+               literal("到账分配 paid bill ") + cast(chosen.c.id, String), literal(actor), literal(utc_naive(now)))))
+    entry = (select(JournalEntry.id).where(JournalEntry.idempotency_key == _key("distribute:", chosen.c.id))
+             .scalar_subquery())
+    line_sets = [select(entry, literal(clearing), chosen.c.amount_fen)]
     for insurance, parts in POOLED_PARTS.items():
-        amount = sum(totals[c] for c in parts) - (to_accounts if insurance == "pension" else 0)
-        if amount:
-            pool_lines.append(Line(pools[insurance], -amount))
-    entry = ledger.post_entry(session=session, key=key, province=province, period=period, kind="distribution",
-                              memo=f"到账分配 bill {bill_id} ({bill.period})",
-                              lines=[Line(clearing, bill.amount_fen), *pool_lines], actor=actor, now=now,
-                              more_lines=_personal_account_lines(bill))
-    return entry.id
+        share = sum((func.sum(getattr(Assessment, column)) for column in parts), start=literal(0))
+        if insurance == "pension":
+            share = share - func.sum(Assessment.pension_account_fen)
+        line_sets.append(select(entry, literal(pools[insurance]), -share).join(chosen, mine)
+                         .group_by(chosen.c.id).having(share != 0))
+    line_sets.append(select(entry, LedgerAccount.id, -Assessment.pension_account_fen).join(chosen, mine)
+                     .join(LedgerAccount, LedgerAccount.code == _key("pa:person:", Assessment.person_id))
+                     .where(Assessment.pension_account_fen != 0))
+    for rows in line_sets:
+        session.execute(JournalLine.__table__.insert().from_select(["entry_id", "account_id", "amount_fen"], rows))
 
 
-def _open_personal_accounts(session: Session, bill: Bill, now: datetime) -> None:
-    rows = (select(literal("pa:person:") + cast(Assessment.person_id, String), literal(AccountKind.PERSONAL_ACCOUNT.value),
-                   literal(bill.province), Assessment.person_id, literal(utc_naive(now)))
-            .where(Assessment.period == bill.period, Assessment.payer_kind == bill.payer_kind,
-                   Assessment.payer_id == bill.payer_id))
-    session.execute(insert_ignoring_duplicates(session, LedgerAccount.__table__)
-                    .from_select(["code", "kind", "province", "person_id", "opened_at"], rows))
+def _key(prefix: str, column):  # noqa: ANN001, ANN202 - SQL string expression
+    return literal(prefix) + cast(column, String)
 
 
-def _personal_account_lines(bill: Bill):  # noqa: ANN202 - a Select of (account_id, amount)
-    return (select(LedgerAccount.id, -Assessment.pension_account_fen)
-            .join(LedgerAccount, LedgerAccount.code == literal("pa:person:") + cast(Assessment.person_id, String))
-            .where(Assessment.period == bill.period, Assessment.payer_kind == bill.payer_kind,
-                   Assessment.payer_id == bill.payer_id, Assessment.pension_account_fen != 0))
+def settle_period_in_full(*, database: Database, province: str, period: str, paid_on: date, actor: str,
+                          now: datetime, unpaid_every: int = 0, chunk: int = 50_000) -> BatchRunRead:
+    """A collecting bank's file for a whole month, set-based: every open bill of the period paid in full
+    on a day no later than its due date (no late fee). `unpaid_every` leaves every n-th payer unpaid (the
+    demo uses it to show arrears). Chunked by bill id, one transaction per chunk, idempotent by key."""
+    with database.unit_of_work() as uow:
+        low, high = uow.session.execute(select(func.min(Bill.id), func.max(Bill.id))
+                                        .where(Bill.province == province, Bill.period == period)).one()
+        late = uow.session.scalar(select(func.count()).select_from(Bill).where(
+            Bill.province == province, Bill.period == period, Bill.due_date < paid_on))
+    if late:
+        raise InvalidInput("settlement.late", f"{late} 张账单在 {paid_on} 前已逾期，需逐笔计收滞纳金",
+                           f"{late} bills are overdue on {paid_on}: take those payments one by one with their late fee")
+    if low is None:
+        raise NotFound("settlement.no_bills", f"{province} 的 {period} 期没有账单", f"no bills for {period} in {province}")
+    started, count = time.perf_counter(), 0
+    for start in range(low, high + 1, chunk):
+        with database.transaction() as session:
+            open_bills = and_(Bill.province == province, Bill.period == period, Bill.id.between(start, start + chunk - 1),
+                              ~select(PaymentAllocation.id).where(PaymentAllocation.bill_id == Bill.id).exists())
+            if unpaid_every:
+                open_bills = and_(open_bills, Bill.payer_id % unpaid_every != 0)
+            count += _pay_in_full(session, province, open_bills, paid_on, actor, now)
+            distribute_bills(session=session, province=province, period=_posting_period(paid_on), actor=actor, now=now,
+                             bills=and_(Bill.period == period, Bill.id.between(start, start + chunk - 1),
+                                        paid_principal(Bill.id) >= Bill.amount_fen))
+    with database.transaction() as session:
+        total = session.scalar(select(func.coalesce(func.sum(Payment.amount_fen), 0))
+                               .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+                               .join(Bill, Bill.id == PaymentAllocation.bill_id)
+                               .where(Bill.province == province, Bill.period == period))
+        run = BatchRun(kind="collection", province=province, period=period, status="done", chunks_total=0,
+                       chunks_done=0, persons=0, bills=count, entries=count * 2, total_fen=int(total),
+                       started_at=utc_naive(now), finished_at=utc_naive(now),
+                       duration_ms=int((time.perf_counter() - started) * 1000), detail="{}")
+        session.add(run)
+        session.flush()
+        audit.append(session, actor=actor, action="collection.settled", subject=f"run:{run.id}", now=now,
+                     province=province, period=period, bills=count, total_fen=int(total))
+        return BatchRunRead.model_validate(run, from_attributes=True)
+
+
+def _pay_in_full(session: Session, province: str, open_bills: ColumnElement[bool], paid_on: date, actor: str,
+                 now: datetime) -> int:
+    """Payments, allocations and payment entries for the chosen bills, each paid exactly its amount."""
+    bill_ids = list(session.scalars(select(Bill.id).where(open_bills)))
+    cash = ledger.open_account(session=session, kind=AccountKind.CASH, province=province, now=now).id
+    for start in range(0, len(bill_ids), DISTRIBUTION_BATCH):
+        _pay(session, province, bill_ids[start:start + DISTRIBUTION_BATCH], cash, paid_on, actor, now)
+    return len(bill_ids)
+
+
+def _pay(session: Session, province: str, bill_ids: list[int], cash: int, paid_on: date, actor: str,
+         now: datetime) -> None:
+    from shebao.contributions.batch import receivable_code
+
+    stamp = utc_naive(now)
+    chosen = select(Bill.id, Bill.amount_fen, Bill.payer_kind, Bill.payer_id).where(Bill.id.in_(bill_ids)).cte("chosen")
+    session.execute(Payment.__table__.insert().from_select(
+        ["idempotency_key", "payer_kind", "payer_id", "province", "amount_fen", "received_on", "recorded_by", "recorded_at"],
+        select(_key("settle:", chosen.c.id), chosen.c.payer_kind, chosen.c.payer_id, literal(province),
+               chosen.c.amount_fen, literal(paid_on), literal(actor), literal(stamp))))
+    session.execute(PaymentAllocation.__table__.insert().from_select(
+        ["payment_id", "bill_id", "principal_fen", "late_fee_fen", "days_late"],
+        select(Payment.id, chosen.c.id, chosen.c.amount_fen, literal(0), literal(0))
+        .join(Payment, Payment.idempotency_key == _key("settle:", chosen.c.id))))
+    session.execute(JournalEntry.__table__.insert().from_select(
+        ["idempotency_key", "province", "period", "kind", "memo", "posted_by", "posted_at"],
+        select(_key("payment:settle:", chosen.c.id), literal(province), literal(_posting_period(paid_on)),
+               literal("payment"), literal("银行代收 bank collection ") + cast(chosen.c.id, String), literal(actor),
+               literal(stamp))))
+    entry = (select(JournalEntry.id).where(JournalEntry.idempotency_key == _key("payment:settle:", chosen.c.id))
+             .scalar_subquery())
+    for rows in (select(entry, literal(cash), chosen.c.amount_fen),
+                 select(entry, LedgerAccount.id, -chosen.c.amount_fen)
+                 .join(LedgerAccount, LedgerAccount.code == receivable_code(chosen.c.payer_kind, chosen.c.payer_id))):
+        session.execute(JournalLine.__table__.insert().from_select(["entry_id", "account_id", "amount_fen"], rows))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -57,3 +57,27 @@ class BatchRunRead(BaseModel):
     started_at: datetime
     finished_at: datetime | None
     duration_ms: int | None
+
+
+class BillRead(BaseModel):
+    id: int
+    period: str
+    province: str
+    payer_kind: str
+    payer_id: int
+    kind: str
+    amount_fen: int
+    unpaid_fen: int
+    persons: int
+    due_date: date
+
+
+class PaymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=1, max_length=100, description="the bank's unique reference")
+    payer_kind: str = Field(pattern="^(employer|flexible)$")
+    payer_id: int | None = Field(None, description="employer id, or the flexible worker's person id")
+    bill_id: int | None = Field(None, description="instead of payer: any bill of the payer")
+    amount_fen: StrictInt
+    received_on: date

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shebao.contributions.models import BaseDeclaration
+from shebao.contributions.collection import record_payment
+from shebao.contributions.models import BaseDeclaration, BatchRun, Bill, PaymentAllocation
 from shebao.contributions.rules import assess_month, base_limits, check_declared_base
-from shebao.contributions.schemas import AssessCase, BaseDeclarationRead, BaseDeclare
+from shebao.contributions.schemas import AssessCase, BaseDeclarationRead, BaseDeclare, BatchRunRead, BillRead, PaymentCreate
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -83,3 +84,60 @@ def _may_declare(principal: Principal, payer_kind: str, payer_id: int, participa
         principal.require_region(participation.region_code)
         return
     raise Forbidden("base.not_yours", "只能为本单位职工或本人申报缴费基数", "you may declare bases for your own employees or yourself only")
+
+
+def _may_see_payer(session: Session, principal: Principal, payer_kind: str, payer_id: int) -> None:
+    if principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id:
+        return
+    if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id:
+        return
+    if principal.role in (Role.STAFF, Role.ADMIN, Role.AUDITOR):
+        if payer_kind == "employer":
+            principal.require_region(registry.employer_by_id(session=session, employer_id=payer_id).region_code)
+        else:
+            principal.require_region(registry.person_by_id(session=session, person_id=payer_id).residence_region_code)
+        return
+    raise Forbidden("payer.not_yours", "只能查看本单位或本人的账单", "you may see your own bills only")
+
+
+def bills_of(*, session: Session, principal: Principal, payer_kind: str, payer_id: int, limit: int = 60) -> list[BillRead]:
+    """A payer's bills, newest first, with what is still unpaid."""
+    _may_see_payer(session, principal, payer_kind, payer_id)
+    paid = (select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.principal_fen).label("paid"))
+            .group_by(PaymentAllocation.bill_id).subquery())
+    rows = session.execute(select(Bill, func.coalesce(paid.c.paid, 0)).outerjoin(paid, paid.c.bill_id == Bill.id)
+                           .where(Bill.payer_kind == payer_kind, Bill.payer_id == payer_id)
+                           .order_by(Bill.period.desc(), Bill.id.desc()).limit(limit)).all()
+    return [BillRead(id=b.id, period=b.period, province=b.province, payer_kind=b.payer_kind, payer_id=b.payer_id,
+                     kind=b.kind, amount_fen=b.amount_fen, unpaid_fen=b.amount_fen - int(p), persons=b.persons,
+                     due_date=b.due_date) for b, p in rows]
+
+
+def take_payment(*, session: Session, principal: Principal, command: PaymentCreate, now: datetime) -> dict:
+    """A payment from a bank or a counter: staff of the payer's region, or the payer paying online."""
+    payer_kind, payer_id = command.payer_kind, command.payer_id
+    if command.bill_id is not None:
+        bill = session.get(Bill, command.bill_id)
+        if bill is None:
+            raise NotFound("bill.unknown", f"账单 {command.bill_id} 不存在", f"no bill {command.bill_id}")
+        payer_kind, payer_id = bill.payer_kind, bill.payer_id
+    if payer_id is None:
+        raise InvalidInput("payment.payer", "请指定缴费主体或账单", "name the payer or a bill")
+    _may_see_payer(session, principal, payer_kind, payer_id)
+    return record_payment(session=session, key=command.idempotency_key, payer_kind=payer_kind, payer_id=payer_id,
+                          amount_fen=command.amount_fen, received_on=command.received_on, actor=principal.actor, now=now)
+
+
+def batch_runs(*, session: Session, principal: Principal, province: str | None, kind: str | None,
+               limit: int = 50) -> list[BatchRunRead]:
+    """Recent batch runs, for staff of the province and auditors."""
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    query = select(BatchRun).order_by(BatchRun.id.desc()).limit(limit)
+    if province:
+        principal.require_region(province)
+        query = query.where(BatchRun.province == province)
+    elif principal.role == Role.STAFF:
+        query = query.where(BatchRun.province == (principal.region_code or "")[:2] + "0000")
+    if kind:
+        query = query.where(BatchRun.kind == kind)
+    return [BatchRunRead.model_validate(run, from_attributes=True) for run in session.scalars(query)]

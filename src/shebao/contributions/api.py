@@ -1,0 +1,35 @@
+"""Contributions HTTP API: base declarations, bills, payments, batch runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from shebao.contributions import service
+from shebao.contributions.schemas import BaseDeclarationRead, BaseDeclare, BatchRunRead, BillRead, PaymentCreate
+from shebao.core.http import NowDep, PrincipalDep, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["contributions"])
+
+
+@router.post("/bases", response_model=BaseDeclarationRead, status_code=201, summary="Declare a contribution base (缴费基数申报)")
+def declare_base(body: BaseDeclare, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return service.declare_base(session=session, principal=who, command=body, now=now)
+
+
+@router.get("/bills", response_model=list[BillRead], summary="A payer's bills with what is still unpaid")
+def bills(session: SessionDep, who: PrincipalDep, payer_kind: Annotated[str, Query(pattern="^(employer|flexible)$")],
+          payer_id: int, limit: Annotated[int, Query(ge=1, le=240)] = 60):
+    return service.bills_of(session=session, principal=who, payer_kind=payer_kind, payer_id=payer_id, limit=limit)
+
+
+@router.post("/payments", status_code=201, summary="Record a payment (allocated oldest debt first, with late fees)")
+def record_payment(body: PaymentCreate, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.take_payment(session=session, principal=who, command=body, now=now)
+
+
+@router.get("/batch-runs", response_model=list[BatchRunRead], summary="Month-end, collection and interest runs")
+def batch_runs(session: SessionDep, who: PrincipalDep, province: Annotated[str | None, Query(max_length=6)] = None,
+               kind: Annotated[str | None, Query(max_length=20)] = None, limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    return service.batch_runs(session=session, principal=who, province=province, kind=kind, limit=limit)
