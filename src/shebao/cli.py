@@ -30,8 +30,11 @@ demo_app = typer.Typer(help="The synthetic demo province", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and reference data", no_args_is_help=True)
 regions_app = typer.Typer(help="Administrative regions", no_args_is_help=True)
 contrib_app = typer.Typer(help="Contribution assessment", no_args_is_help=True)
+interest_app = typer.Typer(help="Personal-account interest", no_args_is_help=True)
+person_app = typer.Typer(help="A person's records", no_args_is_help=True)
 for sub, name in ((id_app, "id"), (uscc_app, "uscc"), (policy_app, "policy"), (audit_app, "audit"),
-                  (demo_app, "demo"), (db_app, "db"), (regions_app, "regions"), (contrib_app, "contrib")):
+                  (demo_app, "demo"), (db_app, "db"), (regions_app, "regions"), (contrib_app, "contrib"),
+                  (interest_app, "interest"), (person_app, "person")):
     app.add_typer(sub, name=name)
 
 out = Console()
@@ -190,12 +193,11 @@ def contrib_assess(input_file: Annotated[Path, typer.Option("--input", help="CAS
     out.print(f"应缴合计 total due: {fen_to_yuan(result['total_fen'])} yuan")
 
 
-@app.command("month-end")
-def month_end(period: str, province: Annotated[str | None, typer.Option(help="6-digit province code")] = None,
-              db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Assess, bill and post a month for a whole province (set-based, resumable, idempotent)."""
-    from shebao.contributions.batch import run_month_end
+ProvinceOpt = Annotated[str | None, typer.Option("--province", help="6-digit province code (default: the demo province)")]
 
+
+def _run_batch(db: str | None, as_json: bool, job):  # noqa: ANN001, ANN202 - job(database, settings, progress)
+    """Runs a set-based job with a progress bar; a refusal becomes a CLI message."""
     settings = _settings(db)
     database = Database(settings.database_url)
     try:
@@ -207,16 +209,37 @@ def month_end(period: str, province: Annotated[str | None, typer.Option(help="6-
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done)
 
-            run_record = run_month_end(database=database, province=province or settings.demo_province, period=period,
-                                       now=SystemClock().now(), actor="system:cli", progress=report)
+            return job(database, settings, report)
     except DomainError as exc:
         _refusal(exc, as_json)
-        return
     finally:
         database.dispose()
+
+
+@app.command("month-end")
+def month_end(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Assess, bill and post a month for a whole province (set-based, resumable, idempotent)."""
+    from shebao.contributions.batch import run_month_end
+
+    run_record = _run_batch(db, as_json, lambda database, settings, report: run_month_end(
+        database=database, province=province or settings.demo_province, period=period, now=SystemClock().now(),
+        actor="system:cli", progress=report))
     _emit(run_record.model_dump(mode="json"), as_json,
           f"month-end {run_record.period} · {run_record.province}: {run_record.persons:,} persons, {run_record.bills:,} bills, "
           f"{fen_to_yuan(run_record.total_fen)} yuan billed ({run_record.duration_ms or 0} ms) · run {run_record.id}")
+
+
+@interest_app.command("credit")
+def interest_credit(year: int, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Credit a year's interest to every personal account of a province (set-based, idempotent)."""
+    from shebao.ledger.batch import credit_interest
+
+    run_record = _run_batch(db, as_json, lambda database, settings, report: credit_interest(
+        database=database, province=province or settings.demo_province, year=year, now=SystemClock().now(),
+        actor="system:cli", progress=report))
+    _emit(run_record.model_dump(mode="json"), as_json,
+          f"interest {year} · {run_record.province}: {run_record.persons:,} accounts, "
+          f"{fen_to_yuan(run_record.total_fen)} yuan credited · run {run_record.id}")
 
 
 # ------------------------------------------------------------------ database, regions

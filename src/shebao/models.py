@@ -3,6 +3,7 @@
 from shebao.accounts import models as _accounts  # noqa: F401
 from shebao.contributions import models as _contributions  # noqa: F401
 from shebao.core import audit as _audit  # noqa: F401
+from shebao.core import runs as _runs  # noqa: F401
 from shebao.core.db import Base
 from shebao.enrollment import models as _enrollment  # noqa: F401
 from shebao.ledger import models as _ledger  # noqa: F401

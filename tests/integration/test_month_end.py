@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from shebao.contributions import batch
-from shebao.contributions.models import Assessment, BatchRun, Bill
+from shebao.contributions.models import Assessment, Bill
+from shebao.core.runs import BatchRun
 from shebao.contributions.rules import Category, assess_month
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.ledger import service as ledger

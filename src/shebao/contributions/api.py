@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from shebao.contributions import service
-from shebao.contributions.schemas import BaseDeclarationRead, BaseDeclare, BatchRunRead, BillRead, PaymentCreate
+from shebao.contributions.schemas import BaseDeclarationRead, BaseDeclare, BillRead, PaymentCreate
+from shebao.core.runs import BatchRunRead
 from shebao.core.http import NowDep, PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])

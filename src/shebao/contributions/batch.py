@@ -19,8 +19,8 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select, tru
 from sqlalchemy.orm import Session
 
 from shebao.contributions import rules
-from shebao.contributions.models import Assessment, BaseDeclaration, BatchRun, Bill
-from shebao.contributions.schemas import BatchRunRead
+from shebao.contributions.models import Assessment, BaseDeclaration, Bill
+from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database

@@ -16,8 +16,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select, true
 from sqlalchemy.orm import Session
 
-from shebao.contributions.models import Assessment, BatchRun, Bill, Payment, PaymentAllocation
-from shebao.contributions.schemas import BatchRunRead
+from shebao.contributions.models import Assessment, Bill, Payment, PaymentAllocation
+from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.db import Database

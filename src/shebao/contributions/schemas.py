@@ -42,23 +42,6 @@ class BaseDeclarationRead(BaseModel):
     used_base_fen: int
 
 
-class BatchRunRead(BaseModel):
-    id: int
-    kind: str
-    province: str
-    period: str
-    status: str
-    chunks_done: int
-    chunks_total: int
-    persons: int
-    bills: int
-    entries: int
-    total_fen: int
-    started_at: datetime
-    finished_at: datetime | None
-    duration_ms: int | None
-
-
 class BillRead(BaseModel):
     id: int
     period: str

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shebao.contributions.collection import record_payment
-from shebao.contributions.models import BaseDeclaration, BatchRun, Bill, PaymentAllocation
+from shebao.contributions.models import BaseDeclaration, Bill, PaymentAllocation
 from shebao.contributions.rules import assess_month, base_limits, check_declared_base
-from shebao.contributions.schemas import AssessCase, BaseDeclarationRead, BaseDeclare, BatchRunRead, BillRead, PaymentCreate
+from shebao.contributions.schemas import AssessCase, BaseDeclarationRead, BaseDeclare, BillRead, PaymentCreate
+from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Table
+from sqlalchemy import BigInteger, Table, cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -28,4 +28,5 @@ def rate_numerator(rate: Decimal) -> int:
 
 def half_up(amount: ColumnElement, numerator: int | ColumnElement) -> ColumnElement:
     """amount x numerator / 1,000,000 rounded half up, in integer SQL (amounts are never negative here)."""
-    return (amount * numerator * 2 + RATE_DENOMINATOR) // (2 * RATE_DENOMINATOR)
+    # The cast keeps // an integer division on PostgreSQL even when the amount is a numeric sum.
+    return cast(amount * numerator * 2 + RATE_DENOMINATOR, BigInteger) // (2 * RATE_DENOMINATOR)

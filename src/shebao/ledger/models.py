@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shebao.core.db import Base
@@ -58,3 +58,21 @@ class ClosedPeriod(Base):
     period: Mapped[str] = mapped_column(String(6), primary_key=True)
     closed_by: Mapped[str] = mapped_column(String(120))
     closed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class InterestCredit(Base):
+    """One personal account's interest for a year, with the figures it was computed from."""
+
+    __tablename__ = "interest_credits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    year: Mapped[int] = mapped_column(BigInteger)
+    province: Mapped[str] = mapped_column(String(6))
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("ledger_accounts.id"))
+    opening_fen: Mapped[int] = mapped_column(BigInteger)
+    contributions_fen: Mapped[int] = mapped_column(BigInteger)
+    weighted_fen: Mapped[int] = mapped_column(BigInteger)  # sum of contributions x months remaining in the year
+    rate_millionths: Mapped[int] = mapped_column(BigInteger)
+    interest_fen: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("year", "account_id"), Index("ix_interest_credits_province_year", "province", "year"))

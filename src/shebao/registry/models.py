@@ -7,10 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shebao.core.db import Base
-
-# 64-bit keys on PostgreSQL (a country's people); SQLite's rowid is already 64-bit.
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from shebao.core.db import Base, BigId  # noqa: F401 - BigId is imported from here by other contexts
 
 
 class Region(Base):
