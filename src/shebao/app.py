@@ -18,6 +18,7 @@ from shebao.core.security import FieldCipher
 from shebao.enrollment.api import router as enrollment_router
 from shebao.policy.api import router as policy_router
 from shebao.registry.api import router as registry_router
+from shebao.services.api import router as archive_router
 from shebao.settings import Settings, get_settings
 from shebao.web.pages import STATIC_DIR
 from shebao.web.pages import router as web_router
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
         return check(app.state.runtime.database)
 
-    for router in (accounts_router, registry_router, enrollment_router, contributions_router, policy_router, audit_router, web_router):
+    for router in (accounts_router, registry_router, enrollment_router, contributions_router, archive_router, policy_router, audit_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,

@@ -242,6 +242,54 @@ def interest_credit(year: int, province: ProvinceOpt = None, db: DbOpt = None, a
           f"{fen_to_yuan(run_record.total_fen)} yuan credited · run {run_record.id}")
 
 
+@person_app.command("record")
+def person_record(person: Annotated[str, typer.Argument(help="the person's id, or their citizen ID number")],
+                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """A person's electronic archive: contributions, months counted and interrupted, account statement."""
+    from shebao.core.security import FieldCipher, SYSTEM
+    from shebao.registry.service import person_by_id_number
+    from shebao.services.archive import person_record as read_record
+
+    settings = _settings(db)
+    database = Database(settings.database_url)
+    now = SystemClock().now()
+    try:
+        with database.transaction() as session:
+            person_id = int(person) if person.isdigit() and len(person) < 15 else person_by_id_number(
+                session=session, cipher=FieldCipher(settings.secret_key), id_number=person, today=china_today(now)).id
+            record = read_record(session=session, principal=SYSTEM, person_id=person_id, now=now)
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    finally:
+        database.dispose()
+    if as_json:
+        _emit(record.model_dump(mode="json"), True, "")
+    _print_record(record)
+
+
+def _print_record(record) -> None:  # noqa: ANN001 - a PersonRecord
+    out.print(f"[bold]{record.name}[/bold] {record.id_number_masked} · as of {record.as_of} · "
+              f"counted {record.years_counted['years']} years {record.years_counted['months']} months "
+              f"({record.paid_months} paid months)")
+    if record.interrupted_spans:
+        out.print(f"断缴 interrupted: {', '.join(record.interrupted_spans)}")
+    table = Table(title="个人账户 personal account (yuan)")
+    for column in ("year", "opening", "contributions", "interest", "closing"):
+        table.add_column(column, justify="right")
+    for y in record.statement:
+        table.add_row(str(y.year), fen_to_yuan(y.opening_fen), fen_to_yuan(y.contributions_fen),
+                      fen_to_yuan(y.interest_fen), fen_to_yuan(y.closing_fen))
+    out.print(table)
+    months = Table(title="缴费记录 contributions")
+    for column in ("period", "payer", "region", "base", "employer", "individual", "to account", "paid"):
+        months.add_column(column)
+    for m in record.months[-24:]:
+        months.add_row(m.period, m.payer_name, m.region_code, fen_to_yuan(m.used_base_fen), fen_to_yuan(m.employer_fen),
+                       fen_to_yuan(m.individual_fen), fen_to_yuan(m.personal_account_fen), "✓" if m.paid else "✗")
+    out.print(months)
+
+
 # ------------------------------------------------------------------ database, regions
 
 

@@ -1,0 +1,1 @@
+"""Use cases that span contexts (the electronic archive, later retirement and transfers)."""
