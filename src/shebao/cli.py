@@ -370,12 +370,13 @@ def audit_verify(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 def demo_seed(persons: Annotated[int, typer.Option(help="how many persons")] = 10_000,
               province: Annotated[str, typer.Option(help="6-digit province code")] = "110000",
               seed: Annotated[int, typer.Option(help="random seed (same seed, same province)")] = 20240701,
+              history_months: Annotated[int, typer.Option(help="months of contribution history to run (0: none)")] = 36,
               db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Seed a believable synthetic province (Faker zh_CN)."""
+    """Seed a believable synthetic province (Faker zh_CN), with a few years of contribution history."""
     settings = _settings(db)
     prepare_database(settings)
     try:
-        report = _seed(settings, persons=persons, province=province, seed=seed)
+        report = _seed(settings, persons=persons, province=province, seed=seed, history_months=history_months)
     except DomainError as exc:
         _refusal(exc, as_json)
         return
@@ -383,13 +384,19 @@ def demo_seed(persons: Annotated[int, typer.Option(help="how many persons")] = 1
                                      f"{report.employers:,} employers, {report.streets} streets in {province}")
 
 
-def _seed(settings: Settings, *, persons: int, province: str, seed: int):  # noqa: ANN202
+def _seed(settings: Settings, *, persons: int, province: str, seed: int, history_months: int = 36):  # noqa: ANN202
+    from shebao.core.periods import Period
     from shebao.core.security import FieldCipher
+    from shebao.demo.history import run_history
     from shebao.demo.seed import seed_demo
 
+    if not 0 <= history_months <= 120:
+        raise typer.BadParameter("history months are 0 to 120")
     database = Database(settings.database_url)
+    now = SystemClock().now()
+    start = Period.of(china_today(now)).plus_months(-history_months) if history_months else None
     try:
-        with _progress() as bar, database.transaction() as session:
+        with _progress() as bar:
             tasks: dict[str, Any] = {}
 
             def report(stage: str, done: int, total: int) -> None:
@@ -397,8 +404,12 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int):  # noq
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done)
 
-            return seed_demo(session=session, cipher=FieldCipher(settings.secret_key), province=province,
-                             persons=persons, now=SystemClock().now(), random_seed=seed, progress=report)
+            with database.transaction() as session:
+                result = seed_demo(session=session, cipher=FieldCipher(settings.secret_key), province=province,
+                                   persons=persons, now=now, random_seed=seed, progress=report, history_start=start)
+            if start is not None:
+                run_history(database=database, province=province, start=start, now=now, progress=report)
+            return result
     finally:
         database.dispose()
 

@@ -186,7 +186,7 @@ def _distribute(session: Session, province: str, bill_ids: list[int], pools: dic
     session.execute(insert_ignoring_duplicates(session, LedgerAccount.__table__).from_select(
         ["code", "kind", "province", "person_id", "opened_at"],
         select(_key("pa:person:", Assessment.person_id), literal(AccountKind.PERSONAL_ACCOUNT.value), literal(province),
-               Assessment.person_id, literal(utc_naive(now))).join(chosen, mine).where(true())))
+               Assessment.person_id, literal(utc_naive(now))).select_from(chosen).join(Assessment, mine).where(true())))
     session.execute(JournalEntry.__table__.insert().from_select(
         ["idempotency_key", "province", "period", "kind", "memo", "posted_by", "posted_at"],
         select(_key("distribute:", chosen.c.id), literal(province), literal(period), literal("distribution"),
@@ -198,9 +198,9 @@ def _distribute(session: Session, province: str, bill_ids: list[int], pools: dic
         share = sum((func.sum(getattr(Assessment, column)) for column in parts), start=literal(0))
         if insurance == "pension":
             share = share - func.sum(Assessment.pension_account_fen)
-        line_sets.append(select(entry, literal(pools[insurance]), -share).join(chosen, mine)
+        line_sets.append(select(entry, literal(pools[insurance]), -share).select_from(chosen).join(Assessment, mine)
                          .group_by(chosen.c.id).having(share != 0))
-    line_sets.append(select(entry, LedgerAccount.id, -Assessment.pension_account_fen).join(chosen, mine)
+    line_sets.append(select(entry, LedgerAccount.id, -Assessment.pension_account_fen).select_from(chosen).join(Assessment, mine)
                      .join(LedgerAccount, LedgerAccount.code == _key("pa:person:", Assessment.person_id))
                      .where(Assessment.pension_account_fen != 0))
     for rows in line_sets:

@@ -57,8 +57,8 @@ class Assessment(Base):
     run_id: Mapped[int | None] = mapped_column(BigId)
 
     __table_args__ = (
-        UniqueConstraint("period", "person_id", "payer_kind", "payer_id"),
-        Index("ix_assessments_payer", "period", "payer_kind", "payer_id"),
+        # Leads with the payer: it serves both "one row per person, payer and month" and a bill's rows.
+        UniqueConstraint("period", "payer_kind", "payer_id", "person_id"),
         Index("ix_assessments_person", "person_id", "period"),
     )
 

@@ -19,7 +19,10 @@ from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import is_postgres
 from shebao.core.errors import InvalidInput
 from shebao.core.security import FieldCipher, Role, hash_password
+from shebao.core.periods import Period
 from shebao.demo.accounts import DEMO_ACCOUNTS
+from shebao.demo.history import enroll_working_population
+from shebao.enrollment.models import Participation
 from shebao.registry import divisions, rules
 from shebao.registry.models import Employer, Person, PersonVersion, Region
 from shebao.registry.service import add_streets, load_divisions
@@ -43,8 +46,10 @@ class SeedReport:
 
 
 def seed_demo(*, session: Session, cipher: FieldCipher, province: str, persons: int, now: datetime,
-              random_seed: int = 20240701, progress: Progress | None = None) -> SeedReport:
-    """Seeds a province: streets under each county, persons, employers and the demo accounts."""
+              random_seed: int = 20240701, progress: Progress | None = None,
+              history_start: Period | None = None) -> SeedReport:
+    """Seeds a province: streets under each county, persons, employers and the demo accounts; with a
+    history start, jobs, flexible work and declared bases from then on (run_history adds the months)."""
     if persons < 1 or persons > 5_000_000:
         raise InvalidInput("demo.persons", "人数应在 1 至 5,000,000 之间", "persons must be between 1 and 5,000,000")
     if rules.region_level(province) != 1:
@@ -64,6 +69,9 @@ def seed_demo(*, session: Session, cipher: FieldCipher, province: str, persons: 
     person_rows, migrants = _build_people(session, cipher, province, persons, counties, streets, rng, faker, today, now, progress)
     employers = _insert_employers(session, counties, max(5, persons // 50), rng, faker, now)
     progress("employers", employers, employers)
+    if history_start is not None:
+        enroll_working_population(session=session, province=province, start=history_start, now=now,
+                                  random_seed=random_seed)
     _create_demo_users(session, province, counties, now)
     audit.append(session, actor="system:demo", action="demo.seeded", subject=f"region:{province}", now=now,
                  persons=len(person_rows), employers=employers, streets=len(streets), migrants=migrants, seed=random_seed)
@@ -213,9 +221,11 @@ def demo_credit_code(region: str, rng: random.Random) -> str:
 def _create_demo_users(session: Session, province: str, counties: list[str], now: datetime) -> None:
     existing = set(session.scalars(select(User.username)))
     county = "110105" if "110105" in counties else counties[0]
-    person_id = session.scalar(select(Person.id).where(Person.residence_region_code.startswith(county),
-                                                        Person.status == "living",
-                                                        Person.birth_date < date(now.year - 25, 1, 1)).order_by(Person.id).limit(1))
+    adults = (select(Person.id).where(Person.residence_region_code.startswith(county), Person.status == "living",
+                                      Person.birth_date < date(now.year - 25, 1, 1)).order_by(Person.id).limit(1))
+    employed = adults.where(select(Participation.id).where(Participation.person_id == Person.id,
+                                                           Participation.mode == "employer").exists())
+    person_id = session.scalar(employed) or session.scalar(adults)
     employer_id = session.scalar(select(Employer.id).where(Employer.region_code == county).order_by(Employer.id).limit(1))
     employer_id = employer_id or session.scalar(select(Employer.id).order_by(Employer.id).limit(1))
     binding = {

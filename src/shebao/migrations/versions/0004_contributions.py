@@ -37,10 +37,9 @@ def upgrade() -> None:
     sa.Column('total_fen', sa.BigInteger(), nullable=False),
     sa.Column('run_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assessments')),
-    sa.UniqueConstraint('period', 'person_id', 'payer_kind', 'payer_id', name=op.f('uq_assessments_period_person_id_payer_kind_payer_id'))
+    sa.UniqueConstraint('period', 'payer_kind', 'payer_id', 'person_id', name=op.f('uq_assessments_period_payer_kind_payer_id_person_id'))
     )
     with op.batch_alter_table('assessments', schema=None) as batch_op:
-        batch_op.create_index('ix_assessments_payer', ['period', 'payer_kind', 'payer_id'], unique=False)
         batch_op.create_index('ix_assessments_person', ['person_id', 'period'], unique=False)
 
     op.create_table('batch_runs',
@@ -150,6 +149,5 @@ def downgrade() -> None:
     op.drop_table('batch_runs')
     with op.batch_alter_table('assessments', schema=None) as batch_op:
         batch_op.drop_index('ix_assessments_person')
-        batch_op.drop_index('ix_assessments_payer')
 
     op.drop_table('assessments')
