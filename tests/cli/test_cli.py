@@ -158,3 +158,30 @@ def test_contrib_assess_refuses_a_file_that_is_not_json(tmp_path):
     path.write_bytes(b"\xff\xfe not json")
     assert run_json("contrib", "assess", "--input", str(path))[0] == 1
     assert run("contrib", "assess", "--input", str(tmp_path / "missing.json"))[0] == 1
+
+
+def test_month_end_interest_and_the_archive_from_the_command_line(db_url):
+    from datetime import UTC, datetime
+
+    from shebao.core.clock import china_today
+    from shebao.core.periods import Period
+
+    this_month = str(Period.of(china_today(datetime.now(UTC))))
+    code, _ = run_json("demo", "seed", "--persons", "300", "--province", "110000", "--history-months", "14", "--db", db_url)
+    assert code == 0
+    code, run_record = run_json("month-end", this_month, "--province", "110000", "--db", db_url)
+    assert code == 0 and run_record["status"] == "done" and run_record["persons"] > 0 and run_record["bills"] > 0
+    code, again = run_json("month-end", this_month, "--province", "110000", "--db", db_url)
+    assert code == 0 and again["id"] == run_record["id"]
+    last_year = int(this_month[:4]) - 1
+    code, interest = run_json("interest", "credit", str(last_year), "--province", "110000", "--db", db_url)
+    assert code == 0 and interest["kind"] == "interest"
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        person = connection.execute(text("SELECT person_id FROM users WHERE username = 'demo.person'")).scalar()
+    engine.dispose()
+    code, record = run_json("person", "record", str(person), "--db", db_url)
+    assert code == 0 and record["paid_months"] >= 10 and record["statement"]
+    assert run("person", "record", "999999", "--db", db_url)[0] == 1
+    assert run_json("month-end", "209901", "--province", "110000", "--db", db_url)[0] == 1
+    assert run_json("interest", "credit", "1990", "--province", "110000", "--db", db_url)[0] == 1
