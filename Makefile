@@ -25,8 +25,10 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not browser"
 
+# Benchmarks on SQLite, and on PostgreSQL too: a scratch server is started when none is named.
 bench: install
-	$(BIN)/python -m bench
+	SHEBAO_BENCH_POSTGRES_URL="$${SHEBAO_BENCH_POSTGRES_URL:-$$(PGDATABASE_SHEBAO=shebao_bench .ci/start-postgres 2>/dev/null | tail -1)}" \
+		$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) shebao.db shebao.db-wal shebao.db-shm .pytest_cache

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bench import registry_bench
+from bench import contributions_bench, registry_bench
 from bench.common import Result
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -16,11 +16,13 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 def main() -> None:
     persons = int(os.environ.get("SHEBAO_BENCH_PERSONS", "100000"))
+    insured = int(os.environ.get("SHEBAO_BENCH_INSURED", "1000000"))
     results: list[Result] = []
     for label, run in (
         ("ID validation", registry_bench.id_validation),
         ("seed (SQLite)", lambda: registry_bench.seed_province(persons)),
         ("audit verify", registry_bench.verify_audit_chain),
+        ("month-end (SQLite)", lambda: contributions_bench.month_end(insured)),
     ):
         print(f"running {label} …", file=sys.stderr, flush=True)
         results.append(run())
@@ -28,6 +30,8 @@ def main() -> None:
     if postgres:
         print("running seed (PostgreSQL) …", file=sys.stderr, flush=True)
         results.append(registry_bench.seed_province(persons, postgres))
+        print("running month-end (PostgreSQL) …", file=sys.stderr, flush=True)
+        results.append(contributions_bench.month_end(insured, postgres))
     table = render(results)
     print(table)
     write_doc(table)

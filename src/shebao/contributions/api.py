@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from shebao.contributions import service
+from shebao.contributions import makeup, service
+from shebao.contributions.makeup import MakeupBill, MakeupRequest
 from shebao.contributions.schemas import BaseDeclarationRead, BaseDeclare, BillRead, PaymentCreate
 from shebao.core.runs import BatchRunRead
 from shebao.core.http import NowDep, PrincipalDep, SessionDep
@@ -28,6 +29,12 @@ def bills(session: SessionDep, who: PrincipalDep, payer_kind: Annotated[str, Que
 @router.post("/payments", status_code=201, summary="Record a payment (allocated oldest debt first, with late fees)")
 def record_payment(body: PaymentCreate, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return service.take_payment(session=session, principal=who, command=body, now=now)
+
+
+@router.post("/persons/{person_id}/makeup", response_model=list[MakeupBill], status_code=201,
+             summary="Bill past months that were never assessed (补缴)")
+def request_makeup(person_id: int, body: MakeupRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return makeup.request_makeup(session=session, principal=who, person_id=person_id, command=body, now=now)
 
 
 @router.get("/batch-runs", response_model=list[BatchRunRead], summary="Month-end, collection and interest runs")

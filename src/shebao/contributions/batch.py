@@ -233,7 +233,7 @@ def _bill(session: Session, province: str, month: Period, rates: MonthRates, now
     rows = (select(Assessment.period, Assessment.province, Assessment.payer_kind, Assessment.payer_id,
                    func.sum(Assessment.total_fen), func.count(), literal(due_date(month, rates.due_day)),
                    literal("monthly"), literal(utc_naive(now)))
-            .where(Assessment.period == str(month), Assessment.province == province)
+            .where(Assessment.period == str(month), Assessment.province == province, Assessment.bill_reference == "")
             .group_by(Assessment.period, Assessment.province, Assessment.payer_kind, Assessment.payer_id))
     names = ["period", "province", "payer_kind", "payer_id", "amount_fen", "persons", "due_date", "kind", "created_at"]
     session.execute(insert_ignoring_duplicates(session, Bill.__table__).from_select(names, rows))
@@ -257,7 +257,8 @@ def _open_receivables(session: Session, province: str, month: Period, now: datet
 def _bill_range(database: Database, province: str, month: Period) -> tuple[int, int]:
     with database.unit_of_work() as uow:
         low, high = uow.session.execute(select(func.min(Bill.id), func.max(Bill.id))
-                                        .where(Bill.period == str(month), Bill.province == province)).one()
+                                        .where(Bill.period == str(month), Bill.province == province,
+                                               Bill.kind == "monthly")).one()
     return (low or 0, high if high is not None else -1)
 
 
@@ -267,7 +268,7 @@ def bill_entry_key(bill_id):  # noqa: ANN001, ANN201
 
 def _post_bills(session: Session, province: str, month: Period, low: int, high: int, actor: str, now: datetime) -> int:
     """Each bill's entry: debit the payer's receivable, credit contributions billed (clearing)."""
-    bills = and_(Bill.period == str(month), Bill.province == province, Bill.id.between(low, high))
+    bills = and_(Bill.period == str(month), Bill.province == province, Bill.kind == "monthly", Bill.id.between(low, high))
     entries = (select(bill_entry_key(Bill.id), literal(province), literal(str(month)), literal("bill"),
                       literal("应缴 billed ") + Bill.payer_kind + literal(" ") + cast(Bill.payer_id, String),
                       literal(actor), literal(utc_naive(now))).where(bills))
@@ -291,9 +292,11 @@ def _close_run(database: Database, run_id: int, province: str, month: Period, ac
                started: float, due: date) -> BatchRunRead:
     with database.transaction() as session:
         bills, total = session.execute(select(func.count(), func.coalesce(func.sum(Bill.amount_fen), 0))
-                                       .where(Bill.period == str(month), Bill.province == province)).one()
+                                       .where(Bill.period == str(month), Bill.province == province,
+                                              Bill.kind == "monthly")).one()
         persons = session.scalar(select(func.count()).select_from(Assessment)
-                                 .where(Assessment.period == str(month), Assessment.province == province))
+                                 .where(Assessment.period == str(month), Assessment.province == province,
+                                        Assessment.bill_reference == ""))
         run = session.get(BatchRun, run_id)
         run.status, run.bills, run.total_fen, run.persons = "done", bills, int(total), persons
         run.finished_at = utc_naive(now)

@@ -179,10 +179,10 @@ DISTRIBUTION_BATCH = 5_000
 
 def _distribute(session: Session, province: str, bill_ids: list[int], pools: dict[str, int], clearing: int,
                 period: str, actor: str, now: datetime) -> None:
-    chosen = (select(Bill.id, Bill.period, Bill.payer_kind, Bill.payer_id, Bill.amount_fen)
+    chosen = (select(Bill.id, Bill.period, Bill.payer_kind, Bill.payer_id, Bill.amount_fen, Bill.reference)
               .where(Bill.id.in_(bill_ids)).cte("chosen"))
     mine = and_(Assessment.period == chosen.c.period, Assessment.payer_kind == chosen.c.payer_kind,
-                Assessment.payer_id == chosen.c.payer_id)
+                Assessment.payer_id == chosen.c.payer_id, Assessment.bill_reference == chosen.c.reference)
     session.execute(insert_ignoring_duplicates(session, LedgerAccount.__table__).from_select(
         ["code", "kind", "province", "person_id", "opened_at"],
         select(_key("pa:person:", Assessment.person_id), literal(AccountKind.PERSONAL_ACCOUNT.value), literal(province),
@@ -217,10 +217,9 @@ def settle_period_in_full(*, database: Database, province: str, period: str, pai
     on a day no later than its due date (no late fee). `unpaid_every` leaves every n-th payer unpaid (the
     demo uses it to show arrears). Chunked by bill id, one transaction per chunk, idempotent by key."""
     with database.unit_of_work() as uow:
-        low, high = uow.session.execute(select(func.min(Bill.id), func.max(Bill.id))
-                                        .where(Bill.province == province, Bill.period == period)).one()
-        late = uow.session.scalar(select(func.count()).select_from(Bill).where(
-            Bill.province == province, Bill.period == period, Bill.due_date < paid_on))
+        monthly = and_(Bill.province == province, Bill.period == period, Bill.kind == "monthly")
+        low, high = uow.session.execute(select(func.min(Bill.id), func.max(Bill.id)).where(monthly)).one()
+        late = uow.session.scalar(select(func.count()).select_from(Bill).where(monthly, Bill.due_date < paid_on))
     if late:
         raise InvalidInput("settlement.late", f"{late} 张账单在 {paid_on} 前已逾期，需逐笔计收滞纳金",
                            f"{late} bills are overdue on {paid_on}: take those payments one by one with their late fee")
@@ -229,19 +228,19 @@ def settle_period_in_full(*, database: Database, province: str, period: str, pai
     started, count = time.perf_counter(), 0
     for start in range(low, high + 1, chunk):
         with database.transaction() as session:
-            open_bills = and_(Bill.province == province, Bill.period == period, Bill.id.between(start, start + chunk - 1),
+            open_bills = and_(monthly, Bill.id.between(start, start + chunk - 1),
                               ~select(PaymentAllocation.id).where(PaymentAllocation.bill_id == Bill.id).exists())
             if unpaid_every:
                 open_bills = and_(open_bills, Bill.payer_id % unpaid_every != 0)
             count += _pay_in_full(session, province, open_bills, paid_on, actor, now)
             distribute_bills(session=session, province=province, period=_posting_period(paid_on), actor=actor, now=now,
-                             bills=and_(Bill.period == period, Bill.id.between(start, start + chunk - 1),
+                             bills=and_(monthly, Bill.id.between(start, start + chunk - 1),
                                         paid_principal(Bill.id) >= Bill.amount_fen))
     with database.transaction() as session:
         total = session.scalar(select(func.coalesce(func.sum(Payment.amount_fen), 0))
                                .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
                                .join(Bill, Bill.id == PaymentAllocation.bill_id)
-                               .where(Bill.province == province, Bill.period == period))
+                               .where(monthly))
         run = BatchRun(kind="collection", province=province, period=period, status="done", chunks_total=0,
                        chunks_done=0, persons=0, bills=count, entries=count * 2, total_fen=int(total),
                        started_at=utc_naive(now), finished_at=utc_naive(now),

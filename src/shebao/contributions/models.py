@@ -55,6 +55,7 @@ class Assessment(Base):
     maternity_employer_fen: Mapped[int] = mapped_column(Fen)
     total_fen: Mapped[int] = mapped_column(Fen)
     run_id: Mapped[int | None] = mapped_column(BigId)
+    bill_reference: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "" = the monthly bill
 
     __table_args__ = (
         # Leads with the payer: it serves both "one row per person, payer and month" and a bill's rows.
@@ -77,10 +78,11 @@ class Bill(Base):
     persons: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(10), default="monthly")  # monthly | makeup
+    reference: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "" monthly; "p42" a make-up
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (
-        UniqueConstraint("period", "payer_kind", "payer_id", "kind"),
+        UniqueConstraint("period", "payer_kind", "payer_id", "kind", "reference"),
         Index("ix_bills_payer", "payer_kind", "payer_id", "period"),
         Index("ix_bills_province_period", "province", "period"),
     )

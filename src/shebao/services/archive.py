@@ -88,7 +88,7 @@ def _months(session: Session, person_id: int) -> list[MonthRecord]:
     rows = session.execute(
         select(Assessment, employer, individual, (paid_principal(Bill.id) >= Bill.amount_fen).label("paid"))
         .join(Bill, (Bill.period == Assessment.period) & (Bill.payer_kind == Assessment.payer_kind)
-              & (Bill.payer_id == Assessment.payer_id))
+              & (Bill.payer_id == Assessment.payer_id) & (Bill.reference == Assessment.bill_reference))
         .where(Assessment.person_id == person_id).order_by(Assessment.period)
     ).all()
     names = {}

@@ -36,6 +36,7 @@ def upgrade() -> None:
     sa.Column('maternity_employer_fen', sa.BigInteger(), nullable=False),
     sa.Column('total_fen', sa.BigInteger(), nullable=False),
     sa.Column('run_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('bill_reference', sa.String(length=40), server_default='', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assessments')),
     sa.UniqueConstraint('period', 'payer_kind', 'payer_id', 'person_id', name=op.f('uq_assessments_period_payer_kind_payer_id_person_id'))
     )
@@ -73,9 +74,10 @@ def upgrade() -> None:
     sa.Column('persons', sa.Integer(), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('reference', sa.String(length=40), server_default='', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bills')),
-    sa.UniqueConstraint('period', 'payer_kind', 'payer_id', 'kind', name=op.f('uq_bills_period_payer_kind_payer_id_kind'))
+    sa.UniqueConstraint('period', 'payer_kind', 'payer_id', 'kind', 'reference', name=op.f('uq_bills_period_payer_kind_payer_id_kind_reference'))
     )
     with op.batch_alter_table('bills', schema=None) as batch_op:
         batch_op.create_index('ix_bills_payer', ['payer_kind', 'payer_id', 'period'], unique=False)

@@ -1,0 +1,149 @@
+"""Make-up payments (补缴): contributions for past months that were never assessed — a worker the
+employer registered late, or a flexible worker's gap — billed at the base and rates in force in each
+month, due from that month's original due date (so late fees run from then), within the months back
+that the parameters allow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shebao.contributions.batch import MonthRates, due_date
+from shebao.contributions.models import Assessment, BaseDeclaration, Bill
+from shebao.contributions.rules import Category, Insurance, Item, assess_month
+from shebao.core import audit
+from shebao.core.clock import china_today, utc_naive
+from shebao.core.errors import Conflict, Forbidden, InvalidInput
+from shebao.core.periods import Period
+from shebao.core.security import Principal, Role
+from shebao.enrollment.models import Participation
+from shebao.ledger import service as ledger
+from shebao.ledger.rules import AccountKind, Line
+from shebao.policy.store import ParameterStore, default_store
+from shebao.registry import service as registry
+
+
+class MakeupRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    periods: list[str] = Field(min_length=1, max_length=120, description="months YYYYMM to make up")
+
+
+class MakeupBill(BaseModel):
+    bill_id: int
+    period: str
+    payer_kind: str
+    payer_id: int
+    amount_fen: int
+    used_base_fen: int
+    due_date: str
+
+
+def request_makeup(*, session: Session, principal: Principal, person_id: int, command: MakeupRequest, now: datetime,
+                   store: ParameterStore | None = None) -> list[MakeupBill]:
+    """Bills the chosen past months for one person, all or none."""
+    store = store or default_store()
+    person = registry.person_by_id(session=session, person_id=person_id)
+    today = china_today(now)
+    this_month = Period.of(today)
+    months = sorted({Period.parse(p) for p in command.periods})
+    bills = []
+    for month in months:
+        participation = _covering(session, person_id, month)
+        payer_kind, payer_id = ("employer", participation.employer_id) if participation.mode == "employer" \
+            else ("flexible", person_id)
+        _may_request(principal, person, payer_kind, payer_id)
+        params = store.at(participation.province, month.first_day())
+        reach = params.value("contribution.makeup_max_months_back")
+        if month >= this_month:
+            raise InvalidInput("makeup.not_past", f"{month} 不是已过去的月份，按月正常缴费即可",
+                               f"{month} is not a past month; it is billed at month-end")
+        if month < this_month.plus_months(-reach):
+            raise InvalidInput("makeup.too_old", f"{month} 超出可补缴的 {reach} 个月",
+                               f"{month} is more than {reach} months back; make-up is not allowed")
+        if session.scalar(select(Assessment.id).where(Assessment.person_id == person_id, Assessment.period == str(month))):
+            raise Conflict("makeup.already_assessed", f"{month} 已核定缴费，不能补缴（欠费请直接缴纳）",
+                           f"{month} was already assessed; pay the open bill instead of a make-up")
+        bills.append(_bill_month(session, person_id, participation, payer_kind, payer_id, month, params, principal.actor,
+                                 now))
+    audit.append(session, actor=principal.actor, action="makeup.billed", subject=f"person:{person_id}", now=now,
+                 periods=[b.period for b in bills], total_fen=sum(b.amount_fen for b in bills))
+    return bills
+
+
+def _covering(session: Session, person_id: int, month: Period) -> Participation:
+    last = month.plus_months(1).first_day()
+    participation = session.scalar(select(Participation).where(
+        Participation.person_id == person_id, Participation.scheme == "employee_pension",
+        Participation.start_date < last, (Participation.end_date.is_(None)) | (Participation.end_date >= month.first_day()))
+        .order_by(Participation.start_date.desc()).limit(1))
+    if participation is None:
+        raise InvalidInput("makeup.not_insured", f"{month} 没有职工养老保险参保关系，不能补缴",
+                           f"there was no employee pension participation in {month} to make up")
+    return participation
+
+
+def _may_request(principal: Principal, person, payer_kind: str, payer_id: int) -> None:  # noqa: ANN001
+    if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == person.id:
+        return
+    if principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id:
+        return
+    if principal.role in (Role.STAFF, Role.ADMIN):
+        principal.require_region(person.residence_region_code)
+        return
+    raise Forbidden("makeup.not_yours", "只能为本人或本单位职工申请补缴", "you may request make-up for yourself or your employees only")
+
+
+def _bill_month(session: Session, person_id: int, participation: Participation, payer_kind: str, payer_id: int,
+                month: Period, params, actor: str, now: datetime) -> MakeupBill:  # noqa: ANN001
+    declared = session.scalar(select(BaseDeclaration.declared_base_fen).where(
+        BaseDeclaration.person_id == person_id, BaseDeclaration.payer_kind == payer_kind,
+        BaseDeclaration.payer_id == payer_id, BaseDeclaration.effective_period <= str(month))
+        .order_by(BaseDeclaration.effective_period.desc()).limit(1))
+    rates = MonthRates.of(params)
+    category = Category.EMPLOYEE if payer_kind == "employer" else Category.FLEXIBLE
+    injury_class = 1
+    if payer_kind == "employer":
+        section = registry.employer_by_id(session=session, employer_id=payer_id).industry_code[:1]
+        injury_class = params.value("contribution.work_injury.class_by_industry_section").get(section, 1)
+    result = assess_month(params, category=category, declared_base_fen=declared or rates.floor_fen,
+                          work_injury_class=injury_class)
+    items = {item.insurance: item for item in result.items}
+    part = lambda insurance: items.get(insurance, Item(insurance, 0, 0, 0))  # noqa: E731 - a flexible worker has two
+    reference = f"p{person_id}"
+    session.add(Assessment(
+        period=str(month), province=participation.province, person_id=person_id, payer_kind=payer_kind,
+        payer_id=payer_id, region_code=participation.region_code, declared_base_fen=declared,
+        used_base_fen=result.used_base_fen, pension_employer_fen=part(Insurance.PENSION).employer_fen,
+        pension_individual_fen=part(Insurance.PENSION).individual_fen,
+        pension_account_fen=part(Insurance.PENSION).personal_account_fen,
+        medical_employer_fen=part(Insurance.MEDICAL).employer_fen, medical_individual_fen=part(Insurance.MEDICAL).individual_fen,
+        unemployment_employer_fen=part(Insurance.UNEMPLOYMENT).employer_fen,
+        unemployment_individual_fen=part(Insurance.UNEMPLOYMENT).individual_fen,
+        work_injury_employer_fen=part(Insurance.WORK_INJURY).employer_fen,
+        maternity_employer_fen=part(Insurance.MATERNITY).employer_fen, total_fen=result.total_fen, run_id=None,
+        bill_reference=reference))
+    due = due_date(month, rates.due_day)
+    bill = Bill(period=str(month), province=participation.province, payer_kind=payer_kind, payer_id=payer_id,
+                amount_fen=result.total_fen, persons=1, due_date=due, kind="makeup", reference=reference,
+                created_at=utc_naive(now))
+    session.add(bill)
+    session.flush()
+    _post(session, bill, actor, now)
+    return MakeupBill(bill_id=bill.id, period=bill.period, payer_kind=payer_kind, payer_id=payer_id,
+                      amount_fen=bill.amount_fen, used_base_fen=result.used_base_fen, due_date=due.isoformat())
+
+
+def _post(session: Session, bill: Bill, actor: str, now: datetime) -> None:
+    owner = {"employer_id": bill.payer_id} if bill.payer_kind == "employer" else {"person_id": bill.payer_id}
+    receivable = ledger.open_account(session=session, kind=AccountKind.RECEIVABLE, province=bill.province, now=now, **owner)
+    clearing = ledger.open_account(session=session, kind=AccountKind.CLEARING, province=bill.province, now=now)
+    today = china_today(now)
+    ledger.post_entry(session=session, key=f"bill:{bill.id}", province=bill.province,
+                      period=f"{today.year:04d}{today.month:02d}", kind="bill",
+                      memo=f"补缴 make-up {bill.period}", lines=[Line(receivable.id, bill.amount_fen),
+                                                                Line(clearing.id, -bill.amount_fen)],
+                      actor=actor, now=now)
