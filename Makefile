@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench clean
+.PHONY: install run test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -21,6 +21,9 @@ run: install
 # The whole suite: SQLite always; PostgreSQL as well when SHEBAO_TEST_POSTGRES_URL is set (.ci/run sets it).
 test: install
 	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests bench
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not browser"

@@ -12,7 +12,12 @@ from shebao.audit.api import router as audit_router
 from shebao.contributions.api import router as contributions_router
 from shebao.core.clock import Clock, SystemClock
 from shebao.core.db import Database
-from shebao.core.http import BodySizeLimit, Runtime, install_error_handlers, install_request_logging
+from shebao.core.http import (
+    BodySizeLimit,
+    Runtime,
+    install_error_handlers,
+    install_request_logging,
+)
 from shebao.core.logging import configure_logging
 from shebao.core.security import FieldCipher
 from shebao.enrollment.api import router as enrollment_router

@@ -11,7 +11,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from shebao.core.clock import SystemClock, china_today
@@ -246,7 +252,7 @@ def interest_credit(year: int, province: ProvinceOpt = None, db: DbOpt = None, a
 def person_record(person: Annotated[str, typer.Argument(help="the person's id, or their citizen ID number")],
                   db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """A person's electronic archive: contributions, months counted and interrupted, account statement."""
-    from shebao.core.security import FieldCipher, SYSTEM
+    from shebao.core.security import SYSTEM, FieldCipher
     from shebao.registry.service import person_by_id_number
     from shebao.services.archive import person_record as read_record
 

@@ -11,7 +11,6 @@ from shebao.core.security import Role
 from shebao.registry.models import Employer, Person
 from tests.support import (
     CHAOYANG,
-    CHAOYANG_STREET,
     HAIDIAN_STREET,
     PASSWORD,
     add_test_streets,

@@ -6,7 +6,16 @@ import pytest
 
 from shebao.core.security import Role
 from shebao.demo.seed import demo_credit_code
-from tests.support import CHAOYANG, CHAOYANG_STREET, HAIDIAN_STREET, add_test_streets, id_number, make_user, person_payload, token_for
+from tests.support import (
+    CHAOYANG,
+    CHAOYANG_STREET,
+    HAIDIAN_STREET,
+    add_test_streets,
+    id_number,
+    make_user,
+    person_payload,
+    token_for,
+)
 
 
 @pytest.fixture

@@ -9,7 +9,14 @@ from shebao.contributions.batch import run_month_end
 from shebao.core.clock import FixedClock
 from shebao.core.security import Role
 from shebao.demo.seed import demo_credit_code
-from tests.support import CHAOYANG, add_test_streets, id_number, make_user, person_payload, token_for
+from tests.support import (
+    CHAOYANG,
+    add_test_streets,
+    id_number,
+    make_user,
+    person_payload,
+    token_for,
+)
 
 
 @pytest.fixture

@@ -14,7 +14,13 @@ from shebao.enrollment import service as enrollment
 from shebao.enrollment.schemas import EnrollCommand, HireCommand
 from shebao.registry import service as registry
 from shebao.registry.schemas import EmployerCreate, PersonCreate
-from tests.support import CHAOYANG, CHAOYANG_STREET, HAIDIAN_STREET, add_test_streets, id_number
+from tests.support import (
+    CHAOYANG,
+    CHAOYANG_STREET,
+    HAIDIAN_STREET,
+    add_test_streets,
+    id_number,
+)
 
 PROVINCE, PERIOD = "110000", "202407"
 BASES = [500000, 1234500, 9000000, None]  # below the floor, inside, above the ceiling, never declared

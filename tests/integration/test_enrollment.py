@@ -9,10 +9,21 @@ from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shebao.core.security import SYSTEM, Principal, Role
 from shebao.demo.seed import demo_credit_code
 from shebao.enrollment import service
-from shebao.enrollment.schemas import EnrollCommand, HireCommand, LeaveCommand, LifecycleCommand
+from shebao.enrollment.schemas import (
+    EnrollCommand,
+    HireCommand,
+    LeaveCommand,
+    LifecycleCommand,
+)
 from shebao.registry import service as registry
 from shebao.registry.schemas import EmployerCreate, PersonCreate
-from tests.support import CHAOYANG, CHAOYANG_STREET, HAIDIAN_STREET, add_test_streets, id_number
+from tests.support import (
+    CHAOYANG,
+    CHAOYANG_STREET,
+    HAIDIAN_STREET,
+    add_test_streets,
+    id_number,
+)
 
 CLERK = Principal(user_id=10, username="clerk", role=Role.STAFF, region_code=CHAOYANG)
 
@@ -25,7 +36,7 @@ def world(database, cipher, clock):
         adult = registry.register_person(session=session, cipher=cipher, principal=SYSTEM, now=clock.now(), command=PersonCreate(
             id_number=id_number(), name="张伟", hukou_region_code=CHAOYANG, residence_region_code=CHAOYANG_STREET,
             effective_from=date(2020, 1, 1)))
-        child = registry.register_person(session=session, cipher=cipher, principal=SYSTEM, now=clock.now(), command=PersonCreate(
+        registry.register_person(session=session, cipher=cipher, principal=SYSTEM, now=clock.now(), command=PersonCreate(
             id_number=id_number(birth=date(2012, 3, 3), sequence=21), name="张小明", hukou_region_code=CHAOYANG,
             residence_region_code=CHAOYANG_STREET))
         firms = [registry.register_employer(session=session, principal=SYSTEM, now=clock.now(), command=EmployerCreate(

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from shebao.contributions import batch
 from shebao.contributions.models import Assessment, Bill
-from shebao.core.runs import BatchRun
 from shebao.contributions.rules import Category, assess_month
 from shebao.core.errors import Conflict, InvalidInput
+from shebao.core.runs import BatchRun
 from shebao.ledger import service as ledger
 from shebao.ledger.models import JournalEntry, JournalLine
 from shebao.policy.store import default_store

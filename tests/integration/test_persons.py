@@ -11,7 +11,13 @@ from shebao.core.security import SYSTEM, Principal, Role
 from shebao.registry import service
 from shebao.registry.models import Person, PersonVersion
 from shebao.registry.schemas import PersonChange, PersonCreate
-from tests.support import CHAOYANG, CHAOYANG_STREET, HAIDIAN_STREET, add_test_streets, id_number
+from tests.support import (
+    CHAOYANG,
+    CHAOYANG_STREET,
+    HAIDIAN_STREET,
+    add_test_streets,
+    id_number,
+)
 
 CLERK = Principal(user_id=10, username="clerk", role=Role.STAFF, region_code=CHAOYANG)
 OTHER_CLERK = Principal(user_id=11, username="haidian", role=Role.STAFF, region_code="110108")

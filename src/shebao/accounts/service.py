@@ -13,7 +13,14 @@ from shebao.accounts.schemas import TokenRead, UserCreate, UserRead
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.errors import Conflict, InvalidInput, Locked, Unauthenticated
-from shebao.core.security import Principal, Role, hash_password, new_token, token_digest, verify_password
+from shebao.core.security import (
+    Principal,
+    Role,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
 from shebao.registry.models import Employer, Person
 from shebao.registry.service import get_region
 

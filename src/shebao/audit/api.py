@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+
 from shebao.core import audit
 from shebao.core.http import PrincipalDep, SessionDep
 from shebao.core.security import Role

@@ -8,9 +8,14 @@ from fastapi import APIRouter, Query
 
 from shebao.contributions import makeup, service
 from shebao.contributions.makeup import MakeupBill, MakeupRequest
-from shebao.contributions.schemas import BaseDeclarationRead, BaseDeclare, BillRead, PaymentCreate
-from shebao.core.runs import BatchRunRead
+from shebao.contributions.schemas import (
+    BaseDeclarationRead,
+    BaseDeclare,
+    BillRead,
+    PaymentCreate,
+)
 from shebao.core.http import NowDep, PrincipalDep, SessionDep
+from shebao.core.runs import BatchRunRead
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
 

@@ -15,17 +15,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, true, update
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from shebao.contributions import rules
 from shebao.contributions.models import Assessment, BaseDeclaration, Bill
-from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.periods import Period
+from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment.models import Participation
 from shebao.ledger import service as ledger

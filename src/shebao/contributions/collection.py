@@ -17,11 +17,11 @@ from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select,
 from sqlalchemy.orm import Session
 
 from shebao.contributions.models import Assessment, Bill, Payment, PaymentAllocation
-from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import service as ledger
 from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount

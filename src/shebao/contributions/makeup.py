@@ -13,12 +13,18 @@ from sqlalchemy.orm import Session
 
 from shebao.contributions.batch import MonthRates, due_date
 from shebao.contributions.models import Assessment, BaseDeclaration, Bill
-from shebao.contributions.rules import Category, Insurance, Item, assess_month
+from shebao.contributions.rules import (
+    Category,
+    Insurance,
+    Item,
+    assess_month,
+    require_payer_or_staff,
+)
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, Forbidden, InvalidInput
+from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.periods import Period
-from shebao.core.security import Principal, Role
+from shebao.core.security import Principal
 from shebao.enrollment.models import Participation
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
@@ -55,7 +61,8 @@ def request_makeup(*, session: Session, principal: Principal, person_id: int, co
         participation = _covering(session, person_id, month)
         payer_kind, payer_id = ("employer", participation.employer_id) if participation.mode == "employer" \
             else ("flexible", person_id)
-        _may_request(principal, person, payer_kind, payer_id)
+        require_payer_or_staff(principal, payer_kind=payer_kind, payer_id=payer_id,
+                               region_code=person.residence_region_code)
         params = store.at(participation.province, month.first_day())
         reach = params.value("contribution.makeup_max_months_back")
         if month >= this_month:
@@ -84,17 +91,6 @@ def _covering(session: Session, person_id: int, month: Period) -> Participation:
         raise InvalidInput("makeup.not_insured", f"{month} 没有职工养老保险参保关系，不能补缴",
                            f"there was no employee pension participation in {month} to make up")
     return participation
-
-
-def _may_request(principal: Principal, person, payer_kind: str, payer_id: int) -> None:  # noqa: ANN001
-    if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == person.id:
-        return
-    if principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id:
-        return
-    if principal.role in (Role.STAFF, Role.ADMIN):
-        principal.require_region(person.residence_region_code)
-        return
-    raise Forbidden("makeup.not_yours", "只能为本人或本单位职工申请补缴", "you may request make-up for yourself or your employees only")
 
 
 def _bill_month(session: Session, person_id: int, participation: Participation, payer_kind: str, payer_id: int,

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from shebao.core.errors import InvalidInput
+from shebao.core.errors import Forbidden, InvalidInput
 from shebao.core.money import apply_rate_half_up
+from shebao.core.security import Principal, Role
 from shebao.policy.store import ParameterSnapshot
 
 ABSURD_MULTIPLE_OF_CEILING = 100
@@ -155,3 +156,16 @@ def _class_rate(params: ParameterSnapshot, risk_class: int, sources: dict[str, s
                            f"the work-injury risk class is 1 to {len(table.value)}: {risk_class!r}")
     sources[table.path] = table.source
     return table.value[risk_class]
+
+
+def require_payer_or_staff(principal: Principal, *, payer_kind: str, payer_id: int, region_code: str) -> None:
+    """The payer itself (an employer for its employees, a flexible worker for themself) or staff of the region."""
+    if principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id:
+        return
+    if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id:
+        return
+    if principal.role in (Role.STAFF, Role.ADMIN):
+        principal.require_region(region_code)
+        return
+    raise Forbidden("payer.not_yours", "只能办理本单位职工或本人的缴费业务",
+                    "you may act for your own employees or yourself only")

@@ -9,15 +9,26 @@ from sqlalchemy.orm import Session
 
 from shebao.contributions.collection import record_payment
 from shebao.contributions.models import BaseDeclaration, Bill, PaymentAllocation
-from shebao.contributions.rules import assess_month, base_limits, check_declared_base
-from shebao.contributions.schemas import AssessCase, BaseDeclarationRead, BaseDeclare, BillRead, PaymentCreate
-from shebao.core.runs import BatchRun, BatchRunRead
+from shebao.contributions.rules import (
+    assess_month,
+    base_limits,
+    check_declared_base,
+    require_payer_or_staff,
+)
+from shebao.contributions.schemas import (
+    AssessCase,
+    BaseDeclarationRead,
+    BaseDeclare,
+    BillRead,
+    PaymentCreate,
+)
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shebao.core.periods import Period
+from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core.security import Principal, Role
 from shebao.enrollment.models import Participation
-from shebao.core.periods import Period
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import divisions
 from shebao.registry import rules as registry_rules
@@ -52,7 +63,7 @@ def declare_base(*, session: Session, principal: Principal, command: BaseDeclare
         raise NotFound("participation.none", "此人没有正在进行的职工养老保险参保", "this person has no current employee pension participation")
     payer_kind, payer_id = ("employer", participation.employer_id) if participation.mode == "employer" \
         else ("flexible", participation.person_id)
-    _may_declare(principal, payer_kind, payer_id, participation)
+    require_payer_or_staff(principal, payer_kind=payer_kind, payer_id=payer_id, region_code=participation.region_code)
     person = registry.person_by_id(session=session, person_id=command.person_id)
     if Period.of(person.birth_date).plus_months(16 * 12) > period:
         raise InvalidInput("period.before_sixteen", f"{period} 时此人未满16周岁", f"the person was under 16 in {period}")
@@ -74,17 +85,6 @@ def declare_base(*, session: Session, principal: Principal, command: BaseDeclare
                                effective_period=str(period), declared_base_fen=command.declared_base_fen,
                                floor_fen=limits.floor_fen, ceiling_fen=limits.ceiling_fen,
                                used_base_fen=limits.clamp(command.declared_base_fen))
-
-
-def _may_declare(principal: Principal, payer_kind: str, payer_id: int, participation: Participation) -> None:
-    if principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id:
-        return
-    if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id:
-        return
-    if principal.role in (Role.STAFF, Role.ADMIN):
-        principal.require_region(participation.region_code)
-        return
-    raise Forbidden("base.not_yours", "只能为本单位职工或本人申报缴费基数", "you may declare bases for your own employees or yourself only")
 
 
 def _may_see_payer(session: Session, principal: Principal, payer_kind: str, payer_id: int) -> None:

@@ -18,8 +18,8 @@ from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import is_postgres
 from shebao.core.errors import InvalidInput
-from shebao.core.security import FieldCipher, Role, hash_password
 from shebao.core.periods import Period
+from shebao.core.security import FieldCipher, Role, hash_password
 from shebao.demo.accounts import DEMO_ACCOUNTS
 from shebao.demo.history import enroll_working_population
 from shebao.enrollment.models import Participation

@@ -6,7 +6,13 @@ from fastapi import APIRouter
 
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 from shebao.enrollment import service
-from shebao.enrollment.schemas import EnrollCommand, HireCommand, LeaveCommand, LifecycleCommand, ParticipationRead
+from shebao.enrollment.schemas import (
+    EnrollCommand,
+    HireCommand,
+    LeaveCommand,
+    LifecycleCommand,
+    ParticipationRead,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["enrollment"])
 

@@ -14,7 +14,14 @@ from shebao.core.security import FieldCipher, Principal, Role
 from shebao.enrollment import rules
 from shebao.enrollment.models import Participation, ParticipationEvent
 from shebao.enrollment.rules import Mode, Scheme, Status
-from shebao.enrollment.schemas import EnrollCommand, EventRead, HireCommand, LeaveCommand, LifecycleCommand, ParticipationRead
+from shebao.enrollment.schemas import (
+    EnrollCommand,
+    EventRead,
+    HireCommand,
+    LeaveCommand,
+    LifecycleCommand,
+    ParticipationRead,
+)
 from shebao.registry import service as registry
 from shebao.registry.models import Employer, Person
 

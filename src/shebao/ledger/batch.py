@@ -12,7 +12,17 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, func, literal, select, true
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from shebao.core import audit
@@ -22,7 +32,13 @@ from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core.sql import RATE_DENOMINATOR, insert_ignoring_duplicates, rate_numerator
 from shebao.ledger import service as ledger
-from shebao.ledger.models import ClosedPeriod, InterestCredit, JournalEntry, JournalLine, LedgerAccount
+from shebao.ledger.models import (
+    ClosedPeriod,
+    InterestCredit,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+)
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry.rules import region_level
