@@ -47,7 +47,7 @@ def populate(database: Database, persons: int) -> None:
         f"INSERT INTO base_declarations (person_id, payer_kind, payer_id, effective_period, declared_base_fen, declared_by, declared_at) "
         f"SELECT n, CASE WHEN n % {FLEXIBLE_EVERY} = 0 THEN 'flexible' ELSE 'employer' END, "
         f"CASE WHEN n % {FLEXIBLE_EVERY} = 0 THEN n ELSE n / {PERSONS_PER_EMPLOYER} + 1 END, '202401', "
-        f"400000 + (n * 7919) % 3000000, 'bench', {stamp} FROM {_series(database, persons)}",
+        f"400000 + (CAST(n AS BIGINT) * 7919) % 3000000, 'bench', {stamp} FROM {_series(database, persons)}",
     ]
     with database.transaction() as session:
         for statement in statements:

@@ -73,6 +73,7 @@ def test_an_employer_declares_a_base_pays_its_bill_and_the_person_sees_it(client
         ({"effective_period": "202407", "declared_base_fen": 10**13}, 422, "base.absurd"),
         ({"effective_period": "202512", "declared_base_fen": 1234500}, 422, "period.future"),
         ({"effective_period": "2024-07", "declared_base_fen": 1234500}, 422, "period.malformed"),
+        ({"effective_period": "199001", "declared_base_fen": 1234500}, 422, "period.before_sixteen"),
     ],
 )
 def test_bad_bases_are_refused(client, firm, body, status, code):
