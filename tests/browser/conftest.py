@@ -13,8 +13,11 @@ import pytest
 import uvicorn
 
 from shebao.app import create_app
+from shebao.core.clock import FixedClock
 from shebao.core.db import Database
+from shebao.core.periods import Period
 from shebao.core.security import FieldCipher
+from shebao.demo.history import run_history
 from shebao.demo.seed import seed_demo
 from shebao.settings import Settings
 from tests.conftest import TEST_NOW, TEST_SECRET
@@ -36,10 +39,13 @@ def server(sqlite_template, tmp_path_factory) -> Iterator[str]:
     shutil.copyfile(sqlite_template, path)
     settings = Settings(environment="test", database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, log_level="WARNING")
     database = Database(settings.database_url)
+    start = Period(2024, 3)  # a year of history before TEST_NOW (2025-03-01)
     with database.transaction() as session:
-        seed_demo(session=session, cipher=FieldCipher(TEST_SECRET), province="110000", persons=400, now=TEST_NOW)
+        seed_demo(session=session, cipher=FieldCipher(TEST_SECRET), province="110000", persons=400, now=TEST_NOW,
+                  history_start=start)
+    run_history(database=database, province="110000", start=start, now=TEST_NOW)
     port = _free_port()
-    config = uvicorn.Config(create_app(settings, database=database), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(settings, database=database, clock=FixedClock(TEST_NOW)), host="127.0.0.1", port=port, log_level="warning")
     uvicorn_server = uvicorn.Server(config)
     thread = threading.Thread(target=uvicorn_server.run, daemon=True)
     thread.start()

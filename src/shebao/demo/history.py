@@ -53,11 +53,13 @@ def enroll_working_population(*, session: Session, province: str, start: Period,
             counts["job_changes"] += len(spells) - 1
             for employer_id, region, spell_start, spell_end in spells:
                 participations += _rows(person_id, Mode.EMPLOYER, employer_id, region, province, spell_start, spell_end, stamp)
-                declarations += _bases(person_id, "employer", employer_id, Period.of(spell_start), today, wage, stamp)
+                declarations += _bases(person_id, "employer", employer_id, Period.of(spell_start), today, wage,
+                                       began.year, stamp)
         elif draw < EMPLOYED_SHARE + FLEXIBLE_SHARE:
             counts["flexible"] += 1
             participations += _rows(person_id, Mode.FLEXIBLE, None, residence, province, began, None, stamp)
-            declarations += _bases(person_id, "flexible", person_id, Period.of(began), today, int(wage * 0.7), stamp)
+            declarations += _bases(person_id, "flexible", person_id, Period.of(began), today, int(wage * 0.7),
+                                   began.year, stamp)
     if participations:
         _insert_participations(session, participations)
         session.execute(insert(BaseDeclaration), declarations)
@@ -82,13 +84,13 @@ def _rows(person_id: int, mode: Mode, employer_id: int | None, region: str, prov
              "end_date": end, "status": status, "created_at": stamp, "updated_at": stamp} for scheme in SCHEMES_BY_MODE[mode]]
 
 
-def _bases(person_id: int, payer_kind: str, payer_id: int, first: Period, today: date, wage: int,
+def _bases(person_id: int, payer_kind: str, payer_id: int, first: Period, today: date, wage: int, wage_year: int,
            stamp: datetime) -> list[dict]:
-    """A declaration when the job starts and every July after, the wage growing about 5% a year."""
+    """A declaration when the job starts and every July after, the wage growing about 5% a year from wage_year."""
     periods = [first] + [Period(y, 7) for y in range(first.year, today.year + 1) if Period(y, 7) > first
                          and Period(y, 7) <= Period.of(today)]
     return [{"person_id": person_id, "payer_kind": payer_kind, "payer_id": payer_id, "effective_period": str(p),
-             "declared_base_fen": int(wage * 1.05 ** (p.year - first.year)), "declared_by": "system:demo",
+             "declared_base_fen": int(wage * 1.05 ** (p.year - wage_year)), "declared_by": "system:demo",
              "declared_at": stamp} for p in periods]
 
 

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Cookie, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from shebao.core.http import RuntimeDep, SessionDep
+from shebao.accounts import service as accounts
+from shebao.core.errors import DomainError
+from shebao.core.http import Runtime, RuntimeDep, SessionDep, token_ttl
+from shebao.core.money import fen_to_yuan
+from shebao.core.security import Role
 from shebao.demo.accounts import existing_demo_accounts
 from shebao.registry import service as registry
+from shebao.services import archive
 from shebao.web.i18n import language, translator
+
+TOKEN_COOKIE = "shebao_token"
+LangQuery = Annotated[str | None, Query(max_length=2)]
+LangCookie = Annotated[str | None, Cookie(alias="lang")]
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -21,9 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, rt: RuntimeDep,
-         lang: Annotated[str | None, Query(max_length=2)] = None,
-         lang_cookie: Annotated[str | None, Cookie(alias="lang")] = None):
+def home(request: Request, session: SessionDep, rt: RuntimeDep, lang: LangQuery = None, lang_cookie: LangCookie = None):
     chosen = language(lang or lang_cookie)
     province = rt.settings.demo_province
     counties = registry.persons_by_county(session=session, province_code=province)
@@ -37,3 +45,65 @@ def home(request: Request, session: SessionDep, rt: RuntimeDep,
     if lang:
         response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, lang: LangQuery = None, lang_cookie: LangCookie = None):
+    chosen = language(lang or lang_cookie)
+    return templates.TemplateResponse(request, "login.html", {"t": translator(chosen), "lang": chosen, "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def log_in(request: Request, rt: RuntimeDep, username: Annotated[str, Form(max_length=64)],
+           password: Annotated[str, Form(max_length=200)], lang: LangQuery = None, lang_cookie: LangCookie = None):
+    chosen = language(lang or lang_cookie)
+    with rt.database.unit_of_work() as uow:  # a failed attempt is counted even though the login is refused
+        outcome = accounts.log_in(session=uow.session, username=username, password=password, now=rt.clock.now(),
+                                  token_ttl=token_ttl(rt.settings), max_failures=rt.settings.login_max_failures,
+                                  lock_for=timedelta(minutes=rt.settings.login_lock_minutes))
+        uow.commit()
+    if outcome.error is not None:
+        reason = outcome.error.reason_en if chosen == "en" else outcome.error.reason
+        return templates.TemplateResponse(request, "login.html", {"t": translator(chosen), "lang": chosen, "error": reason},
+                                          status_code=outcome.error.status_code)
+    response = RedirectResponse("/me", status_code=303)
+    response.set_cookie(TOKEN_COOKIE, outcome.token.access_token, httponly=True, samesite="strict",
+                        max_age=rt.settings.token_ttl_minutes * 60)
+    return response
+
+
+@router.get("/me", response_class=HTMLResponse)
+def my_record(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_cookie: LangCookie = None,
+              token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None):
+    chosen = language(lang or lang_cookie)
+    who = _principal(rt, token)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    if who.role != Role.INSURED:
+        return templates.TemplateResponse(request, "login.html", {"t": translator(chosen), "lang": chosen,
+                                                                  "error": translator(chosen)("only_insured")})
+    with rt.database.transaction() as session:
+        record = archive.person_record(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
+    top = max((y.closing_fen for y in record.statement), default=0)
+    return templates.TemplateResponse(request, "me.html", {"t": translator(chosen), "lang": chosen, "record": record,
+                                                           "top": top, "yuan": fen_to_yuan})
+
+
+@router.post("/logout")
+def log_out(rt: RuntimeDep, token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None):
+    if token:
+        with rt.database.transaction() as session:
+            accounts.log_out(session=session, token=token[:200])
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE)
+    return response
+
+
+def _principal(rt: Runtime, token: str | None):  # noqa: ANN202
+    if not token:
+        return None
+    try:
+        with rt.database.unit_of_work() as uow:
+            return accounts.principal_for_token(session=uow.session, token=token[:200], now=rt.clock.now())
+    except DomainError:
+        return None
