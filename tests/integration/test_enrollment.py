@@ -17,6 +17,7 @@ from shebao.enrollment.schemas import (
 )
 from shebao.registry import service as registry
 from shebao.registry.schemas import EmployerCreate, PersonCreate
+from tests.conftest import TEST_NOW
 from tests.support import (
     CHAOYANG,
     CHAOYANG_STREET,
@@ -54,7 +55,7 @@ def hire(database, cipher, clock, world, firm="firm", start=date(2024, 1, 1), nu
 
 def history(database, world):
     with database.transaction() as session:
-        return service.participations_of(session=session, principal=SYSTEM, person_id=world["adult"])
+        return service.participations_of(session=session, principal=SYSTEM, person_id=world["adult"], now=TEST_NOW)
 
 
 def test_a_hire_starts_all_five_insurances(database, cipher, clock, world):

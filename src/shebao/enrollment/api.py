@@ -37,8 +37,8 @@ def leave(employer_id: int, person_id: int, body: LeaveCommand, session: Session
 
 @router.get("/persons/{person_id}/participations", response_model=list[ParticipationRead],
             summary="Every participation of a person, with its events")
-def participations(person_id: int, session: SessionDep, who: PrincipalDep):
-    return service.participations_of(session=session, principal=who, person_id=person_id)
+def participations(person_id: int, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return service.participations_of(session=session, principal=who, person_id=person_id, now=now)
 
 
 @router.post("/persons/{person_id}/participations", response_model=list[ParticipationRead], status_code=201,

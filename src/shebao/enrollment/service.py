@@ -97,10 +97,12 @@ def end(*, session: Session, principal: Principal, participation_id: int, comman
     return _end(session, principal, participation, command.on, command.reason, now)
 
 
-def participations_of(*, session: Session, principal: Principal, person_id: int) -> list[ParticipationRead]:
+def participations_of(*, session: Session, principal: Principal, person_id: int, now: datetime) -> list[ParticipationRead]:
     """Every participation of a person, across employers and provinces, with its events."""
     person = registry.person_by_id(session=session, person_id=person_id)
     _may_act_for_person(principal, person, reading=True)
+    if principal.role != Role.INSURED:
+        audit.append(session, actor=principal.actor, action="participation.viewed", subject=f"person:{person_id}", now=now)
     rows = session.scalars(select(Participation).where(Participation.person_id == person_id)
                            .order_by(Participation.start_date, Participation.id)).all()
     return [_read(session, p) for p in rows]

@@ -66,7 +66,7 @@ INDIVIDUAL_PARTS = ("pension_individual_fen", "medical_individual_fen", "unemplo
 def person_record(*, session: Session, principal: Principal, person_id: int, now: datetime) -> PersonRecord:
     """The whole record of one person, for the person themself or staff of their region (audited)."""
     person = registry.person_by_id(session=session, person_id=person_id)
-    participations = participations_of(session=session, principal=principal, person_id=person_id)
+    participations = participations_of(session=session, principal=principal, person_id=person_id, now=now)
     if principal.role != Role.INSURED:
         audit.append(session, actor=principal.actor, action="person.record_viewed", subject=f"person:{person_id}", now=now)
     today = china_today(now)
