@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bench import contributions_bench, registry_bench
+from bench import cards_bench, contributions_bench, registry_bench
 from bench.common import Result
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -20,6 +20,7 @@ def main() -> None:
     results: list[Result] = []
     for label, run in (
         ("ID validation", registry_bench.id_validation),
+        ("QR verification", cards_bench.qr_verification),
         ("seed (SQLite)", lambda: registry_bench.seed_province(persons)),
         ("audit verify", registry_bench.verify_audit_chain),
         ("month-end (SQLite)", lambda: contributions_bench.month_end(insured)),

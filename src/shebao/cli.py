@@ -38,9 +38,11 @@ regions_app = typer.Typer(help="Administrative regions", no_args_is_help=True)
 contrib_app = typer.Typer(help="Contribution assessment", no_args_is_help=True)
 interest_app = typer.Typer(help="Personal-account interest", no_args_is_help=True)
 person_app = typer.Typer(help="A person's records", no_args_is_help=True)
+keys_app = typer.Typer(help="The card key hierarchy: national root, ministry, provinces", no_args_is_help=True)
+ecard_app = typer.Typer(help="The electronic card's QR codes", no_args_is_help=True)
 for sub, name in ((id_app, "id"), (uscc_app, "uscc"), (policy_app, "policy"), (audit_app, "audit"),
                   (demo_app, "demo"), (db_app, "db"), (regions_app, "regions"), (contrib_app, "contrib"),
-                  (interest_app, "interest"), (person_app, "person")):
+                  (interest_app, "interest"), (person_app, "person"), (keys_app, "keys"), (ecard_app, "ecard")):
     app.add_typer(sub, name=name)
 
 out = Console()
@@ -294,6 +296,106 @@ def _print_record(record) -> None:  # noqa: ANN001 - a PersonRecord
         months.add_row(m.period, m.payer_name, m.region_code, fen_to_yuan(m.used_base_fen), fen_to_yuan(m.employer_fen),
                        fen_to_yuan(m.individual_fen), fen_to_yuan(m.personal_account_fen), "✓" if m.paid else "✗")
     out.print(months)
+
+
+# ------------------------------------------------------------------ keys and the electronic card
+
+
+def _keystore():  # noqa: ANN202
+    from shebao.cards.keys import KeyStore
+
+    settings = get_settings()
+    return KeyStore(settings.key_dir, settings.key_passphrase)
+
+
+@keys_app.command("init")
+def keys_init(as_json: JsonOpt = False) -> None:
+    """Create the national root key and the ministry key it signs (once)."""
+    try:
+        trust = _keystore().init(now=SystemClock().now())
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    _emit({"root": trust.root_key_id, "ministry": list(trust.certificates)}, as_json,
+          f"root {trust.root_key_id} · ministry {', '.join(trust.certificates)} · private keys encrypted in {get_settings().key_dir}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(province: Annotated[str, typer.Option("--province", help="6-digit province code")],
+                as_json: JsonOpt = False) -> None:
+    """Give a province a new issuing key signed by the ministry; the old one lapses within minutes."""
+    try:
+        cert = _keystore().rotate_province(province=province, now=SystemClock().now())
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    _emit({"key_id": cert.key_id, "province": cert.province, "valid_to": cert.valid_to}, as_json,
+          f"{cert.province}: new issuing key {cert.key_id}, valid to {cert.valid_to}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, as_json: JsonOpt = False) -> None:
+    """Publish a key as revoked in the signed revocation list."""
+    try:
+        _keystore().revoke(key_id=key_id, now=SystemClock().now())
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    _emit({"revoked": key_id}, as_json, f"revoked {key_id}: export the trust file to the terminals")
+
+
+@keys_app.command("export-trust")
+def keys_export_trust(output: Annotated[Path | None, typer.Option("--output", help="file to write (default: print)")] = None) -> None:
+    """The public chain terminals hold: root key, certificates and the signed revocation list."""
+    try:
+        text = _keystore().trust().as_json()
+    except DomainError as exc:
+        _refusal(exc, False)
+        return
+    if output is None:
+        print(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    out.print(f"trust file written to {output}")
+
+
+@ecard_app.command("issue")
+def ecard_issue(card: Annotated[str, typer.Option("--card", help="card number")],
+                province: Annotated[str, typer.Option("--province", help="issuing province")],
+                device: Annotated[str, typer.Option("--device", help="the device the code is bound to")] = "counter") -> None:
+    """Sign a QR payload for a card (for terminal testing; the portal issues them to card holders)."""
+    from shebao.cards.ecard import issue_code
+
+    try:
+        print(issue_code(keys=_keystore(), card_number=card, province=province, device_id=device, now=SystemClock().now()))
+    except DomainError as exc:
+        _refusal(exc, False)
+
+
+@ecard_app.command("verify")
+def ecard_verify(payload: str, trust: Annotated[Path, typer.Option("--trust", help="the exported trust file")],
+                 seen: Annotated[Path | None, typer.Option("--seen", help="file of nonces already accepted (replay check)")] = None,
+                 as_json: JsonOpt = False) -> None:
+    """A terminal's offline check of a QR payload; exit 0 when valid, 1 with the reason when refused."""
+    from shebao.cards.ecard import REASONS_ZH, ReplayGuard, verify_code
+    from shebao.cards.keys import TrustFile
+
+    try:
+        trust_file = TrustFile.from_json(trust.read_text(encoding="utf-8"))
+    except OSError as exc:
+        _fail(f"无法读取信任文件 / cannot read the trust file: {exc.strerror}: {trust}")
+        return
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    guard = ReplayGuard(json.loads(seen.read_text())) if seen and seen.exists() else ReplayGuard()
+    verdict = verify_code(trust=trust_file, code=payload, now=SystemClock().now(), replay=guard if seen else None)
+    if seen and verdict.valid:
+        seen.write_text(json.dumps(guard.seen), encoding="utf-8")
+    body = {**verdict.as_dict(), "reason_zh": REASONS_ZH.get(verdict.reason, verdict.reason)}
+    human = (f"[green]有效 valid[/green] card {verdict.card_number} · {verdict.province} · expires {verdict.expires_at}"
+             if verdict.valid else f"[red]拒绝 refused[/red]: {body['reason_zh']} ({verdict.reason})")
+    _emit(body, as_json, human, code=0 if verdict.valid else 1)
 
 
 # ------------------------------------------------------------------ database, regions

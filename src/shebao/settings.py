@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1_048_576
     log_level: str = "INFO"
     log_json: bool = True
+    # Private card keys live encrypted on disk here, never in the database (root, ministry, provinces).
+    key_dir: str = "./var/keys"
+    key_passphrase: str = DEV_SECRET
     demo_province: str = "110000"
     demo_persons: int = 10_000
 
@@ -41,8 +44,8 @@ class Settings(BaseSettings):
 
     def check_production_safety(self) -> None:
         """Refuse to run production with the development secret."""
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise RuntimeError("SHEBAO_SECRET_KEY must be set in production")
+        if self.environment == "production" and DEV_SECRET in (self.secret_key, self.key_passphrase):
+            raise RuntimeError("SHEBAO_SECRET_KEY and SHEBAO_KEY_PASSPHRASE must be set in production")
 
     def secret_fingerprint(self) -> str:
         digest = hashlib.sha256(self.secret_key.encode()).digest()[:6]

@@ -185,3 +185,38 @@ def test_month_end_interest_and_the_archive_from_the_command_line(db_url):
     assert run("person", "record", "999999", "--db", db_url)[0] == 1
     assert run_json("month-end", "209901", "--province", "110000", "--db", db_url)[0] == 1
     assert run_json("interest", "credit", "1990", "--province", "110000", "--db", db_url)[0] == 1
+
+
+@pytest.fixture
+def key_dir(tmp_path, monkeypatch):
+    from shebao.settings import get_settings
+
+    monkeypatch.setenv("SHEBAO_KEY_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("SHEBAO_KEY_PASSPHRASE", "cli-test-passphrase")
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_keys_and_a_terminal_check_from_the_command_line(key_dir):
+    assert run_json("keys", "init")[0] == 0
+    assert run_json("keys", "init")[1]["error"]["code"] == "keys.exist"
+    code, rotated = run_json("keys", "rotate", "--province", "110000")
+    assert code == 0 and rotated["province"] == "110000"
+    trust = key_dir / "trust.json"
+    assert run("keys", "export-trust", "--output", str(trust))[0] == 0
+    payload = run("ecard", "issue", "--card", "J11010500001", "--province", "110000", "--device", "phone")[1].strip()
+    code, verdict = run_json("ecard", "verify", payload, "--trust", str(trust))
+    assert code == 0 and verdict["valid"] and verdict["card_number"] == "J11010500001"
+    seen = key_dir / "seen.json"
+    assert run_json("ecard", "verify", payload, "--trust", str(trust), "--seen", str(seen))[0] == 0
+    code, replay = run_json("ecard", "verify", payload, "--trust", str(trust), "--seen", str(seen))
+    assert code == 1 and replay["reason"] == "replayed"
+    code, forged = run_json("ecard", "verify", payload[:-4] + "AAAA", "--trust", str(trust))
+    assert code == 1 and forged["reason"] == "bad_signature" and forged["reason_zh"]
+    assert run_json("keys", "revoke", rotated["key_id"])[0] == 0
+    run("keys", "export-trust", "--output", str(trust))
+    code, revoked = run_json("ecard", "verify", payload, "--trust", str(trust))
+    assert code == 1 and revoked["reason"] == "revoked_key"
+    assert run_json("keys", "rotate", "--province", "110105")[1]["error"]["code"] == "keys.province"
+    assert run("ecard", "verify", payload, "--trust", str(key_dir / "missing.json"))[0] == 1

@@ -1,0 +1,134 @@
+"""The electronic card's QR code: a short-lived payload signed by the province's issuing key, naming
+the card (never the ID number in clear), and verified offline by a terminal holding the trust file.
+
+    code = "SB1." + base64url(payload JSON) + "." + base64url(Ed25519 signature of those bytes)
+
+A terminal refuses a code that is malformed, signed by an unknown, revoked, expired or other-province
+key, forged, expired, issued in the future, valid for longer than allowed, or already seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from cryptography.exceptions import InvalidSignature
+
+from shebao.cards.keys import KeyStore, TrustFile, b64, chain_problem, public_key, unb64
+
+PREFIX = "SB1"
+LIFETIME_SECONDS = 60
+CLOCK_SKEW_SECONDS = 5
+MAX_CODE_LENGTH = 1024
+
+
+def device_tag(device_id: str) -> str:
+    """The device a code is bound to, as a short hash (the device id itself is not in the code)."""
+    return hashlib.sha256(device_id.encode()).hexdigest()[:16]
+
+
+def issue_code(*, keys: KeyStore, card_number: str, province: str, device_id: str, now: datetime) -> str:
+    """Signs a code for a card on a device, valid for LIFETIME_SECONDS from now."""
+    key_id, key = keys.signing_key(province=province, now=now)
+    issued = int(now.timestamp())
+    payload = json.dumps({"v": 1, "c": card_number, "p": province, "d": device_tag(device_id), "iat": issued,
+                          "exp": issued + LIFETIME_SECONDS, "n": b64(os.urandom(12)), "k": key_id},
+                         separators=(",", ":")).encode()
+    return f"{PREFIX}.{b64(payload)}.{b64(key.sign(payload))}"
+
+
+@dataclass
+class ReplayGuard:
+    """Nonces a terminal has accepted, kept until their code would have expired anyway."""
+
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def check_and_remember(self, nonce: str, expires: int, now: int) -> bool:
+        for old in [n for n, exp in self.seen.items() if exp < now]:
+            del self.seen[old]
+        if nonce in self.seen:
+            return False
+        self.seen[nonce] = expires
+        return True
+
+
+@dataclass(frozen=True)
+class Verdict:
+    valid: bool
+    reason: str
+    card_number: str | None = None
+    province: str | None = None
+    device: str | None = None
+    key_id: str | None = None
+    expires_at: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None or k in ("valid", "reason")}
+
+
+REASONS_ZH = {
+    "ok": "有效", "malformed": "格式错误", "unsupported_version": "版本不支持", "unknown_key": "签发密钥未知",
+    "revoked_key": "签发密钥已吊销", "key_not_valid_then": "签发密钥不在有效期内", "broken_chain": "证书链无效",
+    "revocation_list_forged": "吊销列表签名无效", "wrong_province": "密钥与签发省份不符", "bad_signature": "签名无效（伪造或篡改）",
+    "expired": "二维码已过期", "not_yet_valid": "二维码签发时间晚于当前时间", "too_long_lived": "有效期超过规定",
+    "replayed": "二维码已被使用（重放）",
+}
+
+
+def verify_code(*, trust: TrustFile, code: str, now: datetime, replay: ReplayGuard | None = None) -> Verdict:
+    """A terminal's offline check of a code; the reason names what was refused."""
+    parsed = _parse(code)
+    if isinstance(parsed, Verdict):
+        return parsed
+    payload_bytes, signature, payload = parsed
+    key_id, province = payload["k"], payload["p"]
+    base = {"card_number": payload["c"], "province": province, "device": payload["d"], "key_id": key_id,
+            "expires_at": datetime.fromtimestamp(payload["exp"], UTC).isoformat()}
+    issued_at = datetime.fromtimestamp(payload["iat"], UTC)
+    problem = chain_problem(trust, key_id, issued_at)
+    if problem:
+        return Verdict(False, problem, **base)
+    certificate = trust.certificates[key_id]
+    if certificate.level != "province" or certificate.province != province:
+        return Verdict(False, "wrong_province", **base)
+    try:
+        public_key(certificate.public_key).verify(signature, payload_bytes)
+    except (InvalidSignature, ValueError):
+        return Verdict(False, "bad_signature", **base)
+    moment = int(now.timestamp())
+    if payload["exp"] - payload["iat"] > LIFETIME_SECONDS:
+        return Verdict(False, "too_long_lived", **base)
+    if payload["iat"] > moment + CLOCK_SKEW_SECONDS:
+        return Verdict(False, "not_yet_valid", **base)
+    if moment > payload["exp"]:
+        return Verdict(False, "expired", **base)
+    if replay is not None and not replay.check_and_remember(payload["n"], payload["exp"], moment):
+        return Verdict(False, "replayed", **base)
+    return Verdict(True, "ok", **base)
+
+
+def _parse(code: str) -> tuple[bytes, bytes, dict] | Verdict:
+    if not isinstance(code, str) or len(code) > MAX_CODE_LENGTH:
+        return Verdict(False, "malformed")
+    parts = code.strip().split(".")
+    if len(parts) != 3:
+        return Verdict(False, "malformed")
+    if parts[0] != PREFIX:
+        return Verdict(False, "unsupported_version")
+    try:
+        payload_bytes, signature = unb64(parts[1]), unb64(parts[2])
+        payload = json.loads(payload_bytes)
+        fields = {"v": int, "c": str, "p": str, "d": str, "iat": int, "exp": int, "n": str, "k": str}
+        if not isinstance(payload, dict) or any(not isinstance(payload.get(k), t) or isinstance(payload.get(k), bool)
+                                                for k, t in fields.items()):
+            return Verdict(False, "malformed")
+    except (ValueError, TypeError):
+        return Verdict(False, "malformed")
+    if payload["v"] != 1:
+        return Verdict(False, "unsupported_version")
+    if len(signature) != 64:
+        return Verdict(False, "bad_signature")
+    return payload_bytes, signature, payload
