@@ -152,3 +152,24 @@ def test_a_bank_file_settles_a_whole_month_set_based_and_only_once(database, pro
     with pytest.raises(InvalidInput):
         settle_period_in_full(database=database, province=PROVINCE, period="202407", paid_on=date(2024, 8, 16),
                               actor="bank", now=clock.now())
+
+
+def test_a_province_remits_to_the_national_fund_no_more_than_it_holds(database, province):
+    from shebao.contributions.collection import settle_period_in_full
+
+    clock = province["clock"]
+    month_end(database, clock, "202407")
+    settle_period_in_full(database=database, province=PROVINCE, period="202407", paid_on=date(2024, 8, 10),
+                          actor="bank", now=clock.now())
+    with database.transaction() as session:
+        with pytest.raises(Conflict) as refused:
+            ledger.remit_to_national_fund(session=session, province=PROVINCE, insurance="pension", amount_fen=10**12,
+                                          period="202408", key="remit-too-much", actor="test", now=clock.now())
+        held = refused.value.details["held_fen"]
+        ledger.remit_to_national_fund(session=session, province=PROVINCE, insurance="pension", amount_fen=held // 10,
+                                      period="202408", key="remit-1", actor="test", now=clock.now())
+    kinds = balances_by_kind(database)
+    assert kinds["national_fund"] == -(held // 10) and sum(kinds.values()) == 0
+    with database.unit_of_work() as uow:
+        national = uow.session.scalar(select(LedgerAccount.code).where(LedgerAccount.kind == "national_fund"))
+    assert national == "national:pension"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -42,16 +43,24 @@ def issue_code(*, keys: KeyStore, card_number: str, province: str, device_id: st
 
 @dataclass
 class ReplayGuard:
-    """Nonces a terminal has accepted, kept until their code would have expired anyway."""
+    """Nonces a terminal has accepted, kept until their code would have expired anyway.
+
+    Nonces are forgotten oldest first as they expire, so each check costs O(1) on average."""
 
     seen: dict[str, int] = field(default_factory=dict)
+    _order: deque = field(default_factory=deque, repr=False)
+
+    def __post_init__(self) -> None:
+        self._order.extend(sorted((exp, nonce) for nonce, exp in self.seen.items()))
 
     def check_and_remember(self, nonce: str, expires: int, now: int) -> bool:
-        for old in [n for n, exp in self.seen.items() if exp < now]:
-            del self.seen[old]
+        while self._order and self._order[0][0] < now:
+            _, old = self._order.popleft()
+            self.seen.pop(old, None)
         if nonce in self.seen:
             return False
         self.seen[nonce] = expires
+        self._order.append((expires, nonce))
         return True
 
 

@@ -106,6 +106,7 @@ class KeyStore:
     def __init__(self, directory: str | Path, passphrase: str) -> None:
         self.directory = Path(directory)
         self._passphrase = passphrase.encode()
+        self._unlocked: dict[str, Ed25519PrivateKey] = {}  # decrypting a PEM is slow; keep unlocked keys in memory
 
     @property
     def trust_path(self) -> Path:
@@ -193,11 +194,15 @@ class KeyStore:
         os.chmod(path, 0o600)
 
     def _load_private(self, key_id: str) -> Ed25519PrivateKey:
+        if key_id in self._unlocked:
+            return self._unlocked[key_id]
         path = self.directory / "private" / f"{key_id}.pem"
         if not path.exists():
             raise NotFound("keys.private_missing", f"私钥 {key_id} 不在本机", f"the private key {key_id} is not on this machine")
         key = serialization.load_pem_private_key(path.read_bytes(), password=self._passphrase)
-        assert isinstance(key, Ed25519PrivateKey)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise InvalidInput("keys.wrong_type", f"{key_id} 不是 Ed25519 私钥", f"{key_id} is not an Ed25519 key")
+        self._unlocked[key_id] = key
         return key
 
     def _write(self, trust: TrustFile) -> None:

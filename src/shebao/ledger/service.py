@@ -181,3 +181,25 @@ def unbalanced_entries(*, session: Session) -> list[int]:
     """Entries whose lines do not sum to zero (there should be none: a check for auditors)."""
     return list(session.scalars(select(JournalLine.entry_id).group_by(JournalLine.entry_id)
                                 .having(func.sum(JournalLine.amount_fen) != 0)))
+
+
+def remit_to_national_fund(*, session: Session, province: str, insurance: str, amount_fen: int, period: str, key: str,
+                           actor: str, now: datetime) -> PostedEntry:
+    """Moves money a province remits under national pooling (中央调剂/全国统筹) from its pooling fund
+    into the national fund's one account; the amount is the national plan's, never more than the fund holds."""
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise InvalidInput("remittance.amount", "上解金额必须是正整数（分）", "a remittance is a positive whole number of fen")
+    pool = open_account(session=session, kind=AccountKind.POOLING_FUND, province=province, insurance=insurance, now=now)
+    held = -balance(session=session, account_id=pool.id)
+    if amount_fen > held:
+        raise Conflict("remittance.insufficient", f"{province} {insurance} 统筹基金余额 {held} 分，不足上解 {amount_fen} 分",
+                       f"the {insurance} pooling fund of {province} holds {held} fen, less than {amount_fen}",
+                       held_fen=held)
+    national = open_account(session=session, kind=AccountKind.NATIONAL_FUND, province="000000", insurance=insurance,
+                            now=now)
+    posted = post_entry(session=session, key=key, province=province, period=period, kind="remittance",
+                        memo=f"上解全国统筹 national pooling {insurance}",
+                        lines=[Line(pool.id, amount_fen), Line(national.id, -amount_fen)], actor=actor, now=now)
+    audit.append(session, actor=actor, action="ledger.remitted", subject=f"fund:{insurance}:{province}", now=now,
+                 amount_fen=amount_fen, period=period)
+    return posted
