@@ -1,6 +1,7 @@
 """Every context's tables, imported so that Alembic and the tests see one metadata."""
 
 from shebao.accounts import models as _accounts  # noqa: F401
+from shebao.cards import models as _cards  # noqa: F401
 from shebao.contributions import models as _contributions  # noqa: F401
 from shebao.core import audit as _audit  # noqa: F401
 from shebao.core import runs as _runs  # noqa: F401

@@ -1,0 +1,53 @@
+"""Cards and every move in their life."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shebao.core.db import Base, BigId
+
+VALID = "state IN ('applied', 'in_production', 'issued', 'active', 'frozen')"
+
+
+class Card(Base):
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"))
+    province: Mapped[str] = mapped_column(String(6))
+    state: Mapped[str] = mapped_column(String(16))
+    card_number: Mapped[str | None] = mapped_column(String(11), unique=True)
+    chip_serial: Mapped[str | None] = mapped_column(String(32))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    bank_code: Mapped[str | None] = mapped_column(String(12))
+    bank_account_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    replaces_card_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cards.id"))
+    applied_region: Mapped[str] = mapped_column(String(9))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        # One person, one valid card in the whole country — enforced by the database as well.
+        Index("uq_cards_one_valid_per_person", "person_id", unique=True,
+              sqlite_where=text(VALID), postgresql_where=text(VALID)),
+    )
+
+
+class CardEvent(Base):
+    __tablename__ = "card_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    card_id: Mapped[int] = mapped_column(BigId, ForeignKey("cards.id"), index=True)
+    move: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(120))
+    region_code: Mapped[str] = mapped_column(String(9))  # where: the agency's region
+    reason: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,64 @@
+"""Request and response models of the card API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shebao.cards.rules import CardState
+
+
+class CardApply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: int
+    region_code: str = Field(description="the agency's region where the application is made")
+
+
+class InstantIssue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_number: str
+    chip_serial: str = Field(min_length=4, max_length=32, pattern=r"^[0-9A-F]+$")
+    bank_code: str = Field(min_length=3, max_length=12, pattern=r"^[0-9A-Z]+$")
+    bank_account: str
+    region_code: str
+
+
+class Activation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pin: str = Field(min_length=1, max_length=12)
+
+
+class CardMoveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region_code: str = Field(description="where the move is made (the agency's region, or the holder's online)")
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class CardEventRead(BaseModel):
+    move: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    region_code: str
+    reason: str
+    at: datetime
+
+
+class CardRead(BaseModel):
+    id: int
+    person_id: int
+    province: str
+    state: CardState
+    card_number: str | None
+    issue_date: date | None
+    expiry_date: date | None
+    bank_code: str | None
+    bank_account_masked: str | None
+    replaces_card_id: int | None
+    financial_function: bool
+    events: list[CardEventRead] = []

@@ -1,0 +1,197 @@
+"""Card use cases: apply, issue on the spot, activate with a PIN, report lost anywhere, unfreeze,
+replace, cancel. Every move goes through the one table in rules.py, records who, where and when, and
+goes to the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shebao.cards import rules
+from shebao.cards.models import Card, CardEvent
+from shebao.cards.rules import VALID_STATES, CardMove, CardState
+from shebao.cards.schemas import Activation, CardApply, CardEventRead, CardMoveRequest, CardRead, InstantIssue
+from shebao.core import audit
+from shebao.core.clock import china_today, utc_naive
+from shebao.core.errors import Conflict, Forbidden, NotFound
+from shebao.core.security import FieldCipher, Principal, Role, hash_password
+from shebao.policy.store import default_store
+from shebao.registry import service as registry
+
+
+def apply_for_card(*, session: Session, principal: Principal, command: CardApply, now: datetime) -> CardRead:
+    """One person, one valid card in the whole country: a second application is refused."""
+    person = registry.person_by_id(session=session, person_id=command.person_id)
+    region = registry.require_current_region(session, command.region_code, field="region_code")
+    _holder_or_staff_of(principal, person.id, region.code)
+    if person.status != "living":
+        raise Conflict("person.deceased", "此人已死亡，不能申领社保卡", "this person has died; no card can be issued")
+    _refuse_second_card(session, person.id)
+    stamp = utc_naive(now)
+    card = Card(person_id=person.id, province=region.code[:2] + "0000", state=CardState.APPLIED.value,
+                applied_region=region.code, pin_failures=0, created_at=stamp, updated_at=stamp)
+    try:
+        with session.begin_nested():
+            session.add(card)
+            session.flush()
+    except IntegrityError:
+        _refuse_second_card(session, person.id)
+        raise
+    _record(session, principal, card, "apply", None, region.code, "申领 application", now)
+    return _read(session, card, None)
+
+
+def _refuse_second_card(session: Session, person_id: int) -> None:
+    existing = session.scalar(select(Card).where(Card.person_id == person_id,
+                                                 Card.state.in_([s.value for s in VALID_STATES])))
+    if existing is not None:
+        raise Conflict("card.exists", f"此人已有有效社保卡（{existing.province}，状态 {existing.state}），如需新卡请办理补换",
+                       f"this person already holds a valid card ({existing.province}, {existing.state}); "
+                       "ask for a replacement instead", card_id=existing.id, state=existing.state)
+
+
+def issue_on_the_spot(*, session: Session, cipher: FieldCipher, principal: Principal, card_id: int,
+                      command: InstantIssue, now: datetime) -> CardRead:
+    """Instant issuance at a counter: the card is printed and handed over with its bank account bound."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    card = _card(session, card_id)
+    principal.require_region(command.region_code)
+    target = rules.next_state(CardState(card.state), CardMove.ISSUE_ON_THE_SPOT)
+    number = rules.check_card_number(command.card_number)
+    if number[:2] != card.province[:2]:
+        raise Conflict("card.number_province", f"卡号 {number} 不属于签发省份 {card.province}",
+                       f"card number {number} does not belong to the issuing province {card.province}")
+    account = rules.check_bank_account(command.bank_account)
+    if session.scalar(select(Card.id).where(Card.card_number == number)) is not None:
+        raise Conflict("card.number_taken", f"卡号 {number} 已被使用", f"card number {number} is already in use")
+    today = china_today(now)
+    years = default_store().at(card.province, today).value("card.validity_years")
+    card.card_number, card.chip_serial, card.bank_code = number, command.chip_serial, command.bank_code
+    card.bank_account_enc = cipher.encrypt("bank_account", account)
+    card.issue_date, card.expiry_date = today, date(today.year + years, today.month, min(today.day, 28))
+    return _move(session, principal, card, CardMove.ISSUE_ON_THE_SPOT, target, command.region_code, "即时制卡 instant", now)
+
+
+def activate(*, session: Session, principal: Principal, card_id: int, command: Activation, now: datetime) -> CardRead:
+    """The holder activates their card by setting a PIN that cannot be guessed."""
+    card = _card(session, card_id)
+    if principal.role != Role.INSURED or principal.person_id != card.person_id:
+        raise Forbidden("card.not_yours", "只能由持卡人本人启用社保卡", "only the holder activates their card")
+    target = rules.next_state(CardState(card.state), CardMove.ACTIVATE)
+    person = registry.person_by_id(session=session, person_id=card.person_id)
+    card.pin_hash = hash_password(rules.check_pin(command.pin, birth_date=person.birth_date))
+    card.pin_failures = 0
+    return _move(session, principal, card, CardMove.ACTIVATE, target, person.residence_region_code, "持卡人启用 activation", now)
+
+
+def report_lost(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest,
+                now: datetime) -> CardRead:
+    """Loss in one place: the holder online, or staff at any counter in any province, freezes every use."""
+    card = _card(session, card_id)
+    if principal.role == Role.INSURED and principal.person_id != card.person_id:
+        raise Forbidden("card.not_yours", "只能挂失本人的社保卡", "you may report only your own card lost")
+    if principal.role not in (Role.INSURED, Role.STAFF, Role.ADMIN):
+        raise Forbidden("auth.role_not_allowed", "当前角色不能办理挂失", "this role may not report a card lost")
+    target = rules.next_state(CardState(card.state), CardMove.REPORT_LOST)
+    return _move(session, principal, card, CardMove.REPORT_LOST, target, command.region_code, command.reason, now)
+
+
+def unfreeze(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest, now: datetime) -> CardRead:
+    """A card found again works again."""
+    card = _card(session, card_id)
+    _holder_or_staff_of(principal, card.person_id, command.region_code)
+    target = rules.next_state(CardState(card.state), CardMove.UNFREEZE)
+    return _move(session, principal, card, CardMove.UNFREEZE, target, command.region_code, command.reason, now)
+
+
+def replace(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest, now: datetime) -> CardRead:
+    """The old card ends and a new application takes its place, in one step."""
+    card = _card(session, card_id)
+    region = registry.require_current_region(session, command.region_code, field="region_code")
+    _holder_or_staff_of(principal, card.person_id, region.code)
+    target = rules.next_state(CardState(card.state), CardMove.REPLACE)
+    _move(session, principal, card, CardMove.REPLACE, target, region.code, command.reason, now)
+    session.flush()  # the old card leaves the valid states before the new one is written
+    stamp = utc_naive(now)
+    new = Card(person_id=card.person_id, province=region.code[:2] + "0000", state=CardState.APPLIED.value,
+               applied_region=region.code, pin_failures=0, replaces_card_id=card.id, created_at=stamp, updated_at=stamp)
+    session.add(new)
+    session.flush()
+    _record(session, principal, new, "apply", None, region.code, f"补换 replaces card {card.id}", now)
+    return _read(session, new, None)
+
+
+def cancel(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest, now: datetime) -> CardRead:
+    """A card ends for good: the holder's death, or at the holder's request."""
+    card = _card(session, card_id)
+    _holder_or_staff_of(principal, card.person_id, command.region_code)
+    target = rules.next_state(CardState(card.state), CardMove.CANCEL)
+    return _move(session, principal, card, CardMove.CANCEL, target, command.region_code, command.reason, now)
+
+
+def cards_of(*, session: Session, cipher: FieldCipher, principal: Principal, person_id: int, now: datetime) -> list[CardRead]:
+    """A person's cards, newest first, with their moves."""
+    person = registry.person_by_id(session=session, person_id=person_id)
+    _holder_or_staff_of(principal, person.id, person.residence_region_code)
+    if principal.role != Role.INSURED:
+        audit.append(session, actor=principal.actor, action="card.viewed", subject=f"person:{person_id}", now=now)
+    cards = session.scalars(select(Card).where(Card.person_id == person_id).order_by(Card.id.desc())).all()
+    return [_read(session, card, cipher) for card in cards]
+
+
+def financial_function_allowed(card: Card) -> bool:
+    """The bank may use the card only while it is active (a freeze stops every use at once)."""
+    return card.state == CardState.ACTIVE.value
+
+
+# ---------------------------------------------------------------- internals
+
+
+def _card(session: Session, card_id: int) -> Card:
+    card = session.get(Card, card_id)
+    if card is None:
+        raise NotFound("card.unknown", f"社保卡 {card_id} 不存在", f"no card {card_id}")
+    return card
+
+
+def _holder_or_staff_of(principal: Principal, person_id: int, region_code: str) -> None:
+    if principal.role == Role.INSURED:
+        if principal.person_id != person_id:
+            raise Forbidden("card.not_yours", "只能办理本人的社保卡业务", "you may act for your own card only")
+        return
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    principal.require_region(region_code)
+
+
+def _move(session: Session, principal: Principal, card: Card, move: CardMove, target: CardState, region_code: str,
+          reason: str, now: datetime) -> CardRead:
+    before = card.state
+    card.state, card.updated_at = target.value, utc_naive(now)
+    _record(session, principal, card, move.value, before, region_code, reason, now)
+    return _read(session, card, None)
+
+
+def _record(session: Session, principal: Principal, card: Card, move: str, before: str | None, region_code: str,
+            reason: str, now: datetime) -> None:
+    session.add(CardEvent(card_id=card.id, move=move, from_state=before, to_state=card.state, actor=principal.actor,
+                          region_code=region_code, reason=reason[:200], at=utc_naive(now)))
+    session.flush()
+    audit.append(session, actor=principal.actor, action=f"card.{move}", subject=f"card:{card.id}", now=now,
+                 person=card.person_id, state=card.state, region=region_code)
+
+
+def _read(session: Session, card: Card, cipher: FieldCipher | None) -> CardRead:
+    masked = None
+    if card.bank_account_enc is not None and cipher is not None:
+        account = cipher.decrypt("bank_account", card.bank_account_enc)
+        masked = account[:4] + "*" * (len(account) - 8) + account[-4:]
+    events = [CardEventRead(move=e.move, from_state=e.from_state, to_state=e.to_state, actor=e.actor,
+                            region_code=e.region_code, reason=e.reason, at=e.at)
+              for e in session.scalars(select(CardEvent).where(CardEvent.card_id == card.id).order_by(CardEvent.id))]
+    return CardRead(id=card.id, person_id=card.person_id, province=card.province, state=CardState(card.state),
+                    card_number=card.card_number, issue_date=card.issue_date, expiry_date=card.expiry_date,
+                    bank_code=card.bank_code, bank_account_masked=masked, replaces_card_id=card.replaces_card_id,
+                    financial_function=financial_function_allowed(card), events=events)

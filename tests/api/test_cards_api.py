@@ -1,0 +1,106 @@
+"""The card's life over HTTP: one card per person, instant issue, activation, loss anywhere, replacement."""
+
+import pytest
+from stdnum import luhn
+
+from shebao.core.security import Role
+from tests.support import CHAOYANG, CHAOYANG_STREET, add_test_streets, id_number, make_user, person_payload, token_for
+
+
+def card_number(serial: int, province: str = "11") -> str:
+    body = f"{province}{serial:08d}"
+    return body + luhn.calc_check_digit(body)
+
+
+BANK = "6222021234567890" + luhn.calc_check_digit("6222021234567890")
+
+
+@pytest.fixture
+def people(client, database, clock):
+    add_test_streets(database, clock)
+    make_user(database, clock, "clerk", Role.STAFF, region_code=CHAOYANG)
+    make_user(database, clock, "shanghai", Role.STAFF, region_code="310000")
+    clerk = token_for(client, "clerk")
+    me = client.post("/api/v1/persons", json=person_payload(), headers=clerk).json()
+    other = client.post("/api/v1/persons", json=person_payload(id_number=id_number(sequence=31), name="王芳"), headers=clerk).json()
+    make_user(database, clock, "zhangwei", Role.INSURED, person_id=me["id"])
+    make_user(database, clock, "wangfang", Role.INSURED, person_id=other["id"])
+    return {"clerk": clerk, "shanghai": token_for(client, "shanghai"), "me": token_for(client, "zhangwei"),
+            "other": token_for(client, "wangfang"), "person": me["id"], "other_person": other["id"]}
+
+
+def move(client, token, card_id, action, **body):
+    payload = {"region_code": CHAOYANG, "reason": "测试 test", **body}
+    return client.post(f"/api/v1/cards/{card_id}/{action}", json=payload, headers=token)
+
+
+def issued_card(client, people):
+    card = client.post("/api/v1/cards", json={"person_id": people["person"], "region_code": CHAOYANG_STREET},
+                       headers=people["clerk"]).json()
+    issued = client.post(f"/api/v1/cards/{card['id']}/issue", headers=people["clerk"], json={
+        "card_number": card_number(1), "chip_serial": "A1B2C3D4", "bank_code": "ICBC", "bank_account": BANK,
+        "region_code": CHAOYANG})
+    assert issued.status_code == 200, issued.text
+    return issued.json()
+
+
+def test_a_card_is_applied_for_issued_activated_lost_found_and_replaced(client, people):
+    card = issued_card(client, people)
+    assert card["state"] == "issued" and card["expiry_date"][:4] == str(int(card["issue_date"][:4]) + 10)
+    assert client.post(f"/api/v1/cards/{card['id']}/activate", json={"pin": "123456"}, headers=people["me"]).status_code == 422
+    active = client.post(f"/api/v1/cards/{card['id']}/activate", json={"pin": "730294"}, headers=people["me"]).json()
+    assert active["state"] == "active" and active["financial_function"] is True
+    lost = move(client, people["shanghai"], card["id"], "report-lost", region_code="310115")  # any counter, any province
+    assert lost.status_code == 200 and lost.json()["state"] == "frozen" and lost.json()["financial_function"] is False
+    found = move(client, people["me"], card["id"], "unfreeze")
+    assert found.json()["state"] == "active"
+    new = move(client, people["clerk"], card["id"], "replace", region_code=CHAOYANG_STREET).json()
+    assert new["state"] == "applied" and new["replaces_card_id"] == card["id"]
+    cards = client.get(f"/api/v1/persons/{people['person']}/cards", headers=people["me"]).json()
+    assert [c["state"] for c in cards] == ["applied", "replaced"]
+    assert [e["move"] for e in cards[1]["events"]] == ["apply", "issue_on_the_spot", "activate", "report_lost",
+                                                       "unfreeze", "replace"]
+    assert cards[1]["events"][3]["region_code"] == "310115"
+    assert cards[1]["bank_account_masked"].startswith("6222") and "*" in cards[1]["bank_account_masked"]
+
+
+def test_one_person_holds_one_valid_card_in_the_whole_country(client, people):
+    client.post("/api/v1/cards", json={"person_id": people["person"], "region_code": CHAOYANG_STREET}, headers=people["clerk"])
+    again = client.post("/api/v1/cards", json={"person_id": people["person"], "region_code": CHAOYANG_STREET},
+                        headers=people["clerk"])
+    assert again.status_code == 409 and again.json()["error"]["code"] == "card.exists"
+
+
+def test_moves_outside_the_table_are_refused(client, people):
+    card = client.post("/api/v1/cards", json={"person_id": people["person"], "region_code": CHAOYANG_STREET},
+                       headers=people["clerk"]).json()
+    for action in ("unfreeze", "report-lost"):
+        response = move(client, people["clerk"], card["id"], action)
+        assert response.status_code == 409 and response.json()["error"]["code"] == "card.move_not_allowed"
+    assert client.post(f"/api/v1/cards/{card['id']}/activate", json={"pin": "730294"}, headers=people["me"]).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("card_number", card_number(2)[:-1] + str((int(card_number(2)[-1]) + 1) % 10), "card.number_checksum"),
+        ("card_number", card_number(2, "31"), "card.number_province"),
+        ("bank_account", BANK[:-1] + str((int(BANK[-1]) + 1) % 10), "bank_account.checksum"),
+    ],
+)
+def test_bad_numbers_are_refused_and_the_card_stays_applied(client, people, field, value, code):
+    card = client.post("/api/v1/cards", json={"person_id": people["person"], "region_code": CHAOYANG_STREET},
+                       headers=people["clerk"]).json()
+    body = {"card_number": card_number(2), "chip_serial": "A1B2", "bank_code": "ICBC", "bank_account": BANK,
+            "region_code": CHAOYANG, field: value}
+    response = client.post(f"/api/v1/cards/{card['id']}/issue", json=body, headers=people["clerk"])
+    assert response.json()["error"]["code"] == code
+    assert client.get(f"/api/v1/persons/{people['person']}/cards", headers=people["me"]).json()[0]["state"] == "applied"
+
+
+def test_nobody_reports_or_activates_someone_elses_card(client, people):
+    card = issued_card(client, people)
+    assert move(client, people["other"], card["id"], "report-lost").status_code == 403
+    assert client.post(f"/api/v1/cards/{card['id']}/activate", json={"pin": "730294"}, headers=people["other"]).status_code == 403
+    assert client.get(f"/api/v1/persons/{people['person']}/cards", headers=people["other"]).status_code == 403
+    assert move(client, people["clerk"], 999999, "report-lost").status_code == 404
