@@ -104,3 +104,25 @@ def test_nobody_reports_or_activates_someone_elses_card(client, people):
     assert client.post(f"/api/v1/cards/{card['id']}/activate", json={"pin": "730294"}, headers=people["other"]).status_code == 403
     assert client.get(f"/api/v1/persons/{people['person']}/cards", headers=people["other"]).status_code == 403
     assert move(client, people["clerk"], 999999, "report-lost").status_code == 404
+
+
+def test_three_wrong_pins_lock_and_only_a_checked_reset_unlocks(client, people):
+    card = issued_card(client, people)
+    client.post(f"/api/v1/cards/{card['id']}/activate", json={"pin": "730294"}, headers=people["me"])
+    check = lambda pin: client.post("/api/v1/cards/pin-check", json={"card_number": card["card_number"], "pin": pin},  # noqa: E731
+                                    headers=people["clerk"])
+    assert check("730294").json() == {"ok": True, "attempts_left": 3, "locked": False}
+    assert [check("111222").json()["attempts_left"] for _ in range(3)] == [2, 1, 0]
+    locked = check("730294")
+    assert locked.status_code == 423 and locked.json()["error"]["code"] == "pin.locked"
+    reset = lambda token, **body: client.post(f"/api/v1/cards/{card['id']}/pin", headers=token,  # noqa: E731
+                                              json={"new_pin": "582047", "region_code": CHAOYANG, **body})
+    assert reset(people["clerk"]).json()["error"]["code"] == "pin.identity_unchecked"
+    assert reset(people["me"]).status_code == 401
+    assert reset(people["me"], password="wrong-password").status_code == 401
+    assert reset(people["other"], password="correct-horse-battery").status_code == 403
+    assert reset(people["me"], password="correct-horse-battery", new_pin="123456").status_code == 422
+    assert reset(people["me"], password="correct-horse-battery").status_code == 200
+    assert check("582047").json()["ok"] is True
+    assert reset(people["clerk"], identity_checked=True, new_pin="604913").status_code == 200
+    assert check("000000").status_code == 200 and check("604913").json()["ok"] is True

@@ -126,3 +126,9 @@ def log_out(*, session: Session, token: str) -> None:
 def _read(user: User) -> UserRead:
     return UserRead(id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
                     region_code=user.region_code, person_id=user.person_id, employer_id=user.employer_id)
+
+
+def confirm_password(*, session: Session, principal: Principal, password: str | None) -> bool:
+    """Whether the logged-in user typed their password again correctly (re-authentication)."""
+    user = session.get(User, principal.user_id) if principal.user_id is not None else None
+    return bool(user is not None and password and verify_password(user.password_hash, password))

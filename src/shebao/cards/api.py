@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shebao.cards import service
-from shebao.cards.schemas import Activation, CardApply, CardMoveRequest, CardRead, InstantIssue
+from shebao.cards.schemas import Activation, CardApply, CardMoveRequest, CardRead, InstantIssue, PinCheck, PinReset
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
@@ -49,3 +49,13 @@ def replace(card_id: int, body: CardMoveRequest, session: SessionDep, who: Princ
 @router.post("/cards/{card_id}/cancel", response_model=CardRead, summary="Cancel: death, or at the holder's request")
 def cancel(card_id: int, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.cancel(session=session, principal=who, card_id=card_id, command=body, now=now)
+
+
+@router.post("/cards/pin-check", summary="A terminal or bank checks a PIN (three wrong in a row lock it)")
+def check_pin(body: PinCheck, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.check_pin(session=session, principal=who, command=body, now=now)
+
+
+@router.post("/cards/{card_id}/pin", response_model=CardRead, summary="Reset the PIN (counter with identity checked, or online)")
+def reset_pin(card_id: int, body: PinReset, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return service.reset_pin(session=session, principal=who, card_id=card_id, command=body, now=now)

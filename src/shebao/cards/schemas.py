@@ -62,3 +62,21 @@ class CardRead(BaseModel):
     replaces_card_id: int | None
     financial_function: bool
     events: list[CardEventRead] = []
+
+
+class PinCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_number: str
+    pin: str = Field(min_length=1, max_length=12)
+
+
+class PinReset(BaseModel):
+    """A new PIN: at a counter with the holder's identity checked, or online after logging in again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    new_pin: str = Field(min_length=1, max_length=12)
+    identity_checked: bool = Field(False, description="staff: the holder's identity document was checked in person")
+    password: str | None = Field(None, max_length=200, description="the holder online: their password again")
+    region_code: str

@@ -10,14 +10,24 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shebao.accounts import service as accounts
 from shebao.cards import rules
 from shebao.cards.models import Card, CardEvent
 from shebao.cards.rules import VALID_STATES, CardMove, CardState
-from shebao.cards.schemas import Activation, CardApply, CardEventRead, CardMoveRequest, CardRead, InstantIssue
+from shebao.cards.schemas import (
+    Activation,
+    CardApply,
+    CardEventRead,
+    CardMoveRequest,
+    CardRead,
+    InstantIssue,
+    PinCheck,
+    PinReset,
+)
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, Forbidden, NotFound
-from shebao.core.security import FieldCipher, Principal, Role, hash_password
+from shebao.core.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound, Unauthenticated
+from shebao.core.security import FieldCipher, Principal, Role, hash_password, verify_password
 from shebao.policy.store import default_store
 from shebao.registry import service as registry
 
@@ -130,6 +140,56 @@ def cancel(*, session: Session, principal: Principal, card_id: int, command: Car
     _holder_or_staff_of(principal, card.person_id, command.region_code)
     target = rules.next_state(CardState(card.state), CardMove.CANCEL)
     return _move(session, principal, card, CardMove.CANCEL, target, command.region_code, command.reason, now)
+
+
+PIN_ATTEMPTS = 3
+
+
+def check_pin(*, session: Session, principal: Principal, command: PinCheck, now: datetime) -> dict:
+    """A terminal or bank checks a PIN; three wrong in a row lock it until a reset."""
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.BANK)
+    card = session.scalar(select(Card).where(Card.card_number == rules.check_card_number(command.card_number)))
+    if card is None:
+        raise NotFound("card.unknown", "社保卡号不存在", "no such card number")
+    if card.state != CardState.ACTIVE.value:
+        raise Conflict("card.not_active", f"社保卡状态为 {card.state}，不能使用", f"the card is {card.state}; it cannot be used")
+    if card.pin_failures >= PIN_ATTEMPTS:
+        raise Locked("pin.locked", "密码已锁定，请到柜台核验身份后重置，或登录后在线重置",
+                     "the PIN is locked: reset it at a counter with identity checked, or online after logging in")
+    if card.pin_hash is None or not verify_password(card.pin_hash, command.pin[:12]):
+        card.pin_failures += 1
+        audit.append(session, actor=principal.actor, action="card.pin_failed", subject=f"card:{card.id}", now=now,
+                     failures=card.pin_failures)
+        left = PIN_ATTEMPTS - card.pin_failures
+        return {"ok": False, "attempts_left": max(left, 0), "locked": left <= 0}
+    card.pin_failures = 0
+    return {"ok": True, "attempts_left": PIN_ATTEMPTS, "locked": False}
+
+
+def reset_pin(*, session: Session, principal: Principal, card_id: int, command: PinReset, now: datetime) -> CardRead:
+    """A new PIN, only with the holder's identity checked at a counter or their password given again online."""
+    card = _card(session, card_id)
+    if principal.role == Role.INSURED:
+        if principal.person_id != card.person_id:
+            raise Forbidden("card.not_yours", "只能重置本人的密码", "you may reset your own PIN only")
+        if not accounts.confirm_password(session=session, principal=principal, password=command.password):
+            raise Unauthenticated("pin.reauthentication", "在线重置密码需要再次输入登录密码",
+                                  "an online PIN reset needs your login password again")
+    else:
+        principal.require_role(Role.STAFF, Role.ADMIN)
+        principal.require_region(command.region_code)
+        if not command.identity_checked:
+            raise InvalidInput("pin.identity_unchecked", "柜台重置密码须先核验持卡人身份证件",
+                               "at a counter, check the holder's identity document before resetting the PIN")
+    if card.state not in (CardState.ACTIVE.value, CardState.ISSUED.value):
+        raise Conflict("card.not_active", f"社保卡状态为 {card.state}，不能重置密码", f"the card is {card.state}")
+    person = registry.person_by_id(session=session, person_id=card.person_id)
+    card.pin_hash = hash_password(rules.check_pin(command.new_pin, birth_date=person.birth_date))
+    card.pin_failures = 0
+    card.updated_at = utc_naive(now)
+    audit.append(session, actor=principal.actor, action="card.pin_reset", subject=f"card:{card.id}", now=now,
+                 region=command.region_code, way="online" if principal.role == Role.INSURED else "counter")
+    return _read(session, card, None)
 
 
 def cards_of(*, session: Session, cipher: FieldCipher, principal: Principal, person_id: int, now: datetime) -> list[CardRead]:

@@ -80,6 +80,7 @@ class Role(StrEnum):
     STAFF = "staff"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    BANK = "bank"  # a bank providing the card's financial function
 
 
 def region_prefix(region_code: str) -> str:
