@@ -126,3 +126,39 @@ def test_three_wrong_pins_lock_and_only_a_checked_reset_unlocks(client, people):
     assert check("582047").json()["ok"] is True
     assert reset(people["clerk"], identity_checked=True, new_pin="604913").status_code == 200
     assert check("000000").status_code == 200 and check("604913").json()["ok"] is True
+
+
+def test_banks_see_their_cards_and_are_told_of_every_freeze_restriction_and_release(client, people, database, clock):
+    make_user(database, clock, "icbc", Role.BANK, bank_code="ICBC")
+    make_user(database, clock, "abc.bank", Role.BANK, bank_code="ABC")
+    icbc, abc = token_for(client, "icbc"), token_for(client, "abc.bank")
+    card = issued_card(client, people)
+    number = card["card_number"]
+    client.post(f"/api/v1/cards/{card['id']}/activate", json={"pin": "730294"}, headers=people["me"])
+    assert client.get(f"/api/v1/bank/cards/{number}", headers=icbc).json()["financial_function"] is True
+    assert client.get(f"/api/v1/bank/cards/{number}", headers=abc).status_code == 404
+    listed = client.post("/api/v1/blacklist", headers=people["clerk"], json={
+        "subject_kind": "person", "subject_id": people["person"], "ground": "malicious_arrears",
+        "reason": "恶意欠费三个月", "listed_on": "2025-02-20"})
+    assert listed.status_code == 201
+    status = client.get(f"/api/v1/bank/cards/{number}", headers=icbc).json()
+    assert status == {"card_number": number, "state": "active", "financial_function": False, "restrictions": ["blacklisted"]}
+    assert client.post(f"/api/v1/blacklist/{listed.json()['id']}/release", headers=people["clerk"],
+                       json={"reason": "已补缴全部欠费", "released_on": "2025-02-28"}).status_code == 204
+    move(client, people["me"], card["id"], "report-lost")
+    notices = client.get("/api/v1/bank/notices", headers=icbc).json()
+    assert [(n["event"], n["financial_function"]) for n in notices] == [
+        ("enabled", True), ("restricted", False), ("released", True), ("frozen", False)]
+    assert client.get(f"/api/v1/bank/notices?after={notices[1]['id']}", headers=icbc).json()[0]["event"] == "released"
+    assert client.get("/api/v1/bank/notices", headers=abc).json() == []
+    assert client.get("/api/v1/bank/notices", headers=people["clerk"]).status_code == 403
+
+
+def test_only_staff_of_the_region_list_and_only_real_subjects(client, people):
+    body = {"subject_kind": "person", "subject_id": people["person"], "ground": "refused_to_insure",
+            "reason": "拒不参保登记", "listed_on": "2025-02-20"}
+    assert client.post("/api/v1/blacklist", headers=people["shanghai"], json=body).status_code == 403
+    assert client.post("/api/v1/blacklist", headers=people["me"], json=body).status_code == 403
+    assert client.post("/api/v1/blacklist", headers=people["clerk"], json={**body, "ground": "rude"}).status_code == 422
+    assert client.post("/api/v1/blacklist", headers=people["clerk"], json={**body, "subject_id": 999999}).status_code == 404
+    assert client.post("/api/v1/blacklist", headers=people["clerk"], json={**body, "listed_on": "2031-01-01"}).status_code == 422

@@ -22,6 +22,7 @@ class User(Base):
     region_code: Mapped[str | None] = mapped_column(String(9), ForeignKey("regions.code"))
     person_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("persons.id"))
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id"))
+    bank_code: Mapped[str | None] = mapped_column(String(12))  # a bank's account: the cards of this bank
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -27,6 +27,7 @@ class UserCreate(BaseModel):
     region_code: str | None = None
     person_id: int | None = None
     employer_id: int | None = None
+    bank_code: str | None = Field(None, pattern=r"^[0-9A-Z]{3,12}$")
 
 
 class UserRead(BaseModel):
@@ -37,3 +38,4 @@ class UserRead(BaseModel):
     region_code: str | None
     person_id: int | None
     employer_id: int | None
+    bank_code: str | None = None

@@ -37,7 +37,7 @@ def create_user(*, session: Session, principal: Principal, command: UserCreate, 
     user = User(username=command.username, display_name=command.display_name,
                 password_hash=hash_password(command.password), role=command.role.value,
                 region_code=command.region_code, person_id=command.person_id, employer_id=command.employer_id,
-                failed_logins=0, locked_until=None, active=True, created_at=utc_naive(now))
+                bank_code=command.bank_code, failed_logins=0, locked_until=None, active=True, created_at=utc_naive(now))
     session.add(user)
     session.flush()
     audit.append(session, actor=principal.actor, action="user.created", subject=f"user:{user.id}", now=now,
@@ -54,6 +54,8 @@ def _check_binding(session: Session, command: UserCreate) -> None:
         raise InvalidInput("user.region_not_allowed", "只有经办人员账号有管辖区域", "only staff accounts have a region")
     if command.role == Role.INSURED and (command.person_id is None or session.get(Person, command.person_id) is None):
         raise InvalidInput("user.person_required", "参保人账号必须绑定已登记的人员", "an insured account is bound to a registered person")
+    if (command.role == Role.BANK) != bool(command.bank_code):
+        raise InvalidInput("user.bank_code", "银行账号必须且只有银行账号指定银行代码", "a bank account, and only a bank account, names its bank code")
     if command.role == Role.EMPLOYER and (command.employer_id is None or session.get(Employer, command.employer_id) is None):
         raise InvalidInput("user.employer_required", "单位账号必须绑定已登记的单位", "an employer account is bound to a registered employer")
 
@@ -113,7 +115,7 @@ def principal_for_token(*, session: Session, token: str, now: datetime) -> Princ
     if user is None or not user.active:
         raise Unauthenticated("auth.token_invalid", "登录凭证无效，请重新登录", "the token is not valid; log in again")
     return Principal(user_id=user.id, username=user.username, role=Role(user.role), region_code=user.region_code,
-                     person_id=user.person_id, employer_id=user.employer_id)
+                     person_id=user.person_id, employer_id=user.employer_id, bank_code=user.bank_code)
 
 
 def log_out(*, session: Session, token: str) -> None:
@@ -125,7 +127,8 @@ def log_out(*, session: Session, token: str) -> None:
 
 def _read(user: User) -> UserRead:
     return UserRead(id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
-                    region_code=user.region_code, person_id=user.person_id, employer_id=user.employer_id)
+                    region_code=user.region_code, person_id=user.person_id, employer_id=user.employer_id,
+                    bank_code=user.bank_code)
 
 
 def confirm_password(*, session: Session, principal: Principal, password: str | None) -> bool:

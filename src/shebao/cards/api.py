@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from shebao.cards import service
+from fastapi import APIRouter, Query
+
+from shebao.cards import bank, service
 from shebao.cards.schemas import Activation, CardApply, CardMoveRequest, CardRead, InstantIssue, PinCheck, PinReset
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 
@@ -59,3 +61,25 @@ def check_pin(body: PinCheck, session: SessionDep, who: PrincipalDep, now: NowDe
 @router.post("/cards/{card_id}/pin", response_model=CardRead, summary="Reset the PIN (counter with identity checked, or online)")
 def reset_pin(card_id: int, body: PinReset, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.reset_pin(session=session, principal=who, card_id=card_id, command=body, now=now)
+
+
+@router.post("/blacklist", status_code=201, summary="List a person or employer (refused to insure, malicious arrears)")
+def list_on_blacklist(body: bank.BlacklistCommand, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return {"id": bank.list_on_blacklist(session=session, principal=who, command=body, now=now)}
+
+
+@router.post("/blacklist/{entry_id}/release", status_code=204, summary="Release a listing")
+def release_from_blacklist(entry_id: int, body: bank.ReleaseCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+    bank.release_from_blacklist(session=session, principal=who, entry_id=entry_id, command=body, now=now)
+
+
+@router.get("/bank/cards/{card_number}", response_model=bank.FinancialStatus,
+            summary="For banks: may the card's financial function be used?")
+def financial_status(card_number: str, session: SessionDep, who: PrincipalDep):
+    return bank.financial_status(session=session, principal=who, card_number=card_number)
+
+
+@router.get("/bank/notices", response_model=list[bank.NoticeRead], summary="For banks: every freeze and release, in order")
+def bank_notices(session: SessionDep, who: PrincipalDep, after: Annotated[int, Query(ge=0)] = 0,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+    return bank.notices(session=session, principal=who, after=after, limit=limit)

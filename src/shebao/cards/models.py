@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shebao.core.db import Base, BigId
@@ -49,5 +49,38 @@ class CardEvent(Base):
     to_state: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(120))
     region_code: Mapped[str] = mapped_column(String(9))  # where: the agency's region
+    reason: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class BlacklistEntry(Base):
+    """A person or employer listed for refusing to insure or for malicious arrears, until released."""
+
+    __tablename__ = "blacklist_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))  # person | employer
+    subject_id: Mapped[int] = mapped_column(BigId)
+    ground: Mapped[str] = mapped_column(String(20))  # refused_to_insure | malicious_arrears
+    reason: Mapped[str] = mapped_column(String(200))
+    listed_on: Mapped[date] = mapped_column(Date)
+    listed_by: Mapped[str] = mapped_column(String(120))
+    released_on: Mapped[date | None] = mapped_column(Date)
+    released_by: Mapped[str | None] = mapped_column(String(120))
+    release_reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_blacklist_subject", "subject_kind", "subject_id"),)
+
+
+class BankNotice(Base):
+    """What a bank is told: every change of a card's financial function, in order, for it to poll."""
+
+    __tablename__ = "bank_notices"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bank_code: Mapped[str] = mapped_column(String(12), index=True)
+    card_number: Mapped[str] = mapped_column(String(11))
+    event: Mapped[str] = mapped_column(String(20))  # enabled | frozen | released | restricted | closed
+    financial_function: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shebao.accounts import service as accounts
-from shebao.cards import rules
+from shebao.cards import bank, rules
 from shebao.cards.models import Card, CardEvent
 from shebao.cards.rules import VALID_STATES, CardMove, CardState
 from shebao.cards.schemas import (
@@ -202,11 +202,6 @@ def cards_of(*, session: Session, cipher: FieldCipher, principal: Principal, per
     return [_read(session, card, cipher) for card in cards]
 
 
-def financial_function_allowed(card: Card) -> bool:
-    """The bank may use the card only while it is active (a freeze stops every use at once)."""
-    return card.state == CardState.ACTIVE.value
-
-
 # ---------------------------------------------------------------- internals
 
 
@@ -231,6 +226,7 @@ def _move(session: Session, principal: Principal, card: Card, move: CardMove, ta
     before = card.state
     card.state, card.updated_at = target.value, utc_naive(now)
     _record(session, principal, card, move.value, before, region_code, reason, now)
+    bank.notify_card_move(session, card, move.value, now)
     return _read(session, card, None)
 
 
@@ -254,4 +250,4 @@ def _read(session: Session, card: Card, cipher: FieldCipher | None) -> CardRead:
     return CardRead(id=card.id, person_id=card.person_id, province=card.province, state=CardState(card.state),
                     card_number=card.card_number, issue_date=card.issue_date, expiry_date=card.expiry_date,
                     bank_code=card.bank_code, bank_account_masked=masked, replaces_card_id=card.replaces_card_id,
-                    financial_function=financial_function_allowed(card), events=events)
+                    financial_function=bank.financial_function_allowed(session, card), events=events)

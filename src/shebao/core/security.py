@@ -113,6 +113,7 @@ class Principal:
     region_code: str | None = None
     person_id: int | None = None
     employer_id: int | None = None
+    bank_code: str | None = None
 
     @property
     def is_staff(self) -> bool:

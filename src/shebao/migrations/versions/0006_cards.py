@@ -1,4 +1,5 @@
-"""cards: the card and every move in its life; one valid card per person (partial unique index)
+"""cards: cards and their moves (one valid card per person, a partial unique index), the blacklist,
+the notices banks poll, and the bank an account belongs to
 
 Revision ID: 0006
 Revises: 0005
@@ -14,6 +15,35 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('bank_notices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('bank_code', sa.String(length=12), nullable=False),
+    sa.Column('card_number', sa.String(length=11), nullable=False),
+    sa.Column('event', sa.String(length=20), nullable=False),
+    sa.Column('financial_function', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_notices'))
+    )
+    with op.batch_alter_table('bank_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_notices_bank_code'), ['bank_code'], unique=False)
+
+    op.create_table('blacklist_entries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('subject_kind', sa.String(length=10), nullable=False),
+    sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ground', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('listed_on', sa.Date(), nullable=False),
+    sa.Column('listed_by', sa.String(length=120), nullable=False),
+    sa.Column('released_on', sa.Date(), nullable=True),
+    sa.Column('released_by', sa.String(length=120), nullable=True),
+    sa.Column('release_reason', sa.String(length=200), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_blacklist_entries'))
+    )
+    with op.batch_alter_table('blacklist_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_blacklist_subject', ['subject_kind', 'subject_id'], unique=False)
+
     op.create_table('cards',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -55,9 +85,15 @@ def upgrade() -> None:
     with op.batch_alter_table('card_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_card_events_card_id'), ['card_id'], unique=False)
 
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('bank_code', sa.String(length=12), nullable=True))
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('bank_code')
+
     with op.batch_alter_table('card_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_card_events_card_id'))
 
@@ -66,3 +102,11 @@ def downgrade() -> None:
         batch_op.drop_index('uq_cards_one_valid_per_person', sqlite_where=sa.text("state IN ('applied', 'in_production', 'issued', 'active', 'frozen')"), postgresql_where=sa.text("state IN ('applied', 'in_production', 'issued', 'active', 'frozen')"))
 
     op.drop_table('cards')
+    with op.batch_alter_table('blacklist_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_blacklist_subject')
+
+    op.drop_table('blacklist_entries')
+    with op.batch_alter_table('bank_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_notices_bank_code'))
+
+    op.drop_table('bank_notices')
