@@ -31,7 +31,7 @@ TEST_SECRET = "test-secret-for-the-suite"
 # 2025-03-01 18:00 in Beijing: after the 2025 retirement reform, inside the 2024-07 base year.
 TEST_NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 MUTABLE_TABLES = ", ".join([
-    "bank_notices", "blacklist_entries", "card_events", "cards", "interest_credits",
+    "ecards", "bank_notices", "blacklist_entries", "card_events", "cards", "interest_credits",
     "payment_allocations", "payments", "bills", "assessments", "base_declarations", "batch_runs",
     "participation_events", "participations", "journal_lines", "journal_entries", "closed_periods", "ledger_accounts",
     "auth_tokens", "users", "person_versions", "persons", "employers", "audit_records",
@@ -120,9 +120,10 @@ def cipher() -> FieldCipher:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(environment="test", database_url=database_url, secret_key=TEST_SECRET, log_json=True,
-                    log_level="WARNING", max_request_bytes=64 * 1024)
+                    log_level="WARNING", max_request_bytes=64 * 1024, key_dir=str(tmp_path / "keys"),
+                    key_passphrase="test-key-passphrase")
 
 
 @pytest.fixture

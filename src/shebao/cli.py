@@ -493,8 +493,10 @@ def demo_seed(persons: Annotated[int, typer.Option(help="how many persons")] = 1
 
 
 def _seed(settings: Settings, *, persons: int, province: str, seed: int, history_months: int = 36):  # noqa: ANN202
+    from shebao.cards.keys import KeyStore
     from shebao.core.periods import Period
     from shebao.core.security import FieldCipher
+    from shebao.demo.cards import prepare_demo_cards
     from shebao.demo.history import run_history
     from shebao.demo.seed import seed_demo
 
@@ -517,6 +519,8 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
                                    persons=persons, now=now, random_seed=seed, progress=report, history_start=start)
             if start is not None:
                 run_history(database=database, province=province, start=start, now=now, progress=report)
+            prepare_demo_cards(database=database, cipher=FieldCipher(settings.secret_key),
+                               keys=KeyStore(settings.key_dir, settings.key_passphrase), province=province, now=now)
             return result
     finally:
         database.dispose()

@@ -1,5 +1,7 @@
 """The card's life over HTTP: one card per person, instant issue, activation, loss anywhere, replacement."""
 
+import json
+
 import pytest
 from stdnum import luhn
 
@@ -162,3 +164,30 @@ def test_only_staff_of_the_region_list_and_only_real_subjects(client, people):
     assert client.post("/api/v1/blacklist", headers=people["clerk"], json={**body, "ground": "rude"}).status_code == 422
     assert client.post("/api/v1/blacklist", headers=people["clerk"], json={**body, "subject_id": 999999}).status_code == 404
     assert client.post("/api/v1/blacklist", headers=people["clerk"], json={**body, "listed_on": "2031-01-01"}).status_code == 422
+
+
+def test_the_holder_opens_the_electronic_card_on_one_device_and_a_terminal_verifies_its_code(client, people, settings, clock):
+    from shebao.cards.ecard import ReplayGuard, verify_code
+    from shebao.cards.keys import KeyStore, TrustFile
+
+    keys = KeyStore(settings.key_dir, settings.key_passphrase)
+    keys.init(now=clock.now())
+    keys.rotate_province(province="110000", now=clock.now())
+    card = issued_card(client, people)
+    client.post(f"/api/v1/cards/{card['id']}/activate", json={"pin": "730294"}, headers=people["me"])
+    phone, tablet = "phone-0001-abcdef", "tablet-0002-abcdef"
+    assert client.post("/api/v1/ecard/open", json={"device_id": phone, "password": "wrong"}, headers=people["me"]).status_code == 401
+    assert client.get(f"/api/v1/ecard/code?device_id={phone}", headers=people["me"]).json()["error"]["code"] == "ecard.not_open"
+    assert client.post("/api/v1/ecard/open", json={"device_id": phone, "password": "correct-horse-battery"},
+                       headers=people["me"]).status_code == 200
+    code = client.get(f"/api/v1/ecard/code?device_id={phone}", headers=people["me"]).json()
+    trust = TrustFile.from_json(json.dumps(client.get("/api/v1/ecard/trust").json()))
+    guard = ReplayGuard()
+    verdict = verify_code(trust=trust, code=code["code"], now=clock.now(), replay=guard)
+    assert verdict.valid and verdict.card_number == card["card_number"]
+    assert not verify_code(trust=trust, code=code["code"], now=clock.now(), replay=guard).valid
+    assert client.get(f"/api/v1/ecard/code?device_id={tablet}", headers=people["me"]).status_code == 403
+    assert client.get(f"/api/v1/ecard/code?device_id={phone}", headers=people["clerk"]).status_code == 403
+    move(client, people["me"], card["id"], "report-lost")
+    blocked = client.get(f"/api/v1/ecard/code?device_id={phone}", headers=people["me"])
+    assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "ecard.card_not_usable"

@@ -13,10 +13,12 @@ import pytest
 import uvicorn
 
 from shebao.app import create_app
+from shebao.cards.keys import KeyStore
 from shebao.core.clock import FixedClock
 from shebao.core.db import Database
 from shebao.core.periods import Period
 from shebao.core.security import FieldCipher
+from shebao.demo.cards import prepare_demo_cards
 from shebao.demo.history import run_history
 from shebao.demo.seed import seed_demo
 from shebao.settings import Settings
@@ -37,13 +39,16 @@ def _free_port() -> int:
 def server(sqlite_template, tmp_path_factory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("browser") / "shebao.db"
     shutil.copyfile(sqlite_template, path)
-    settings = Settings(environment="test", database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, log_level="WARNING")
+    settings = Settings(environment="test", database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, log_level="WARNING",
+                        key_dir=str(path.parent / "keys"), key_passphrase="browser-test")
     database = Database(settings.database_url)
     start = Period(2024, 3)  # a year of history before TEST_NOW (2025-03-01)
     with database.transaction() as session:
         seed_demo(session=session, cipher=FieldCipher(TEST_SECRET), province="110000", persons=400, now=TEST_NOW,
                   history_start=start)
     run_history(database=database, province="110000", start=start, now=TEST_NOW)
+    prepare_demo_cards(database=database, cipher=FieldCipher(TEST_SECRET), province="110000", now=TEST_NOW,
+                       keys=KeyStore(settings.key_dir, settings.key_passphrase))
     port = _free_port()
     config = uvicorn.Config(create_app(settings, database=database, clock=FixedClock(TEST_NOW)), host="127.0.0.1", port=port, log_level="warning")
     uvicorn_server = uvicorn.Server(config)

@@ -36,3 +36,21 @@ def test_a_wrong_password_says_so_and_stays_on_the_login_page(server, browser):
     page.click("button[type=submit]")
     assert "wrong username or password" in page.locator(".error").inner_text()
     page.close()
+
+
+def test_the_holder_opens_the_electronic_card_and_sees_a_qr_code(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(server + "/login")
+    page.fill("input[name=username]", "demo.person")
+    page.fill("input[name=password]", "demo-person-2024")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/me")
+    page.goto(server + "/ecard")
+    page.fill("input[name=password]", "demo-person-2024")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/ecard")
+    image = page.locator("img#qr")
+    image.wait_for()
+    page.wait_for_function("document.getElementById('qr').complete && document.getElementById('qr').naturalWidth > 0")
+    assert int(page.locator("#countdown").inner_text()) > 0
+    page.close()

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from shebao.cards import bank, service
+from shebao.cards import bank, ecard_service, service
+from shebao.cards.keys import KeyStore
 from shebao.cards.schemas import Activation, CardApply, CardMoveRequest, CardRead, InstantIssue, PinCheck, PinReset
-from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
+from shebao.core.http import CipherDep, NowDep, PrincipalDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
 
@@ -83,3 +84,28 @@ def financial_status(card_number: str, session: SessionDep, who: PrincipalDep):
 def bank_notices(session: SessionDep, who: PrincipalDep, after: Annotated[int, Query(ge=0)] = 0,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100):
     return bank.notices(session=session, principal=who, after=after, limit=limit)
+
+
+@router.post("/ecard/open", summary="Open the electronic card on this device (password again)")
+def open_ecard(body: ecard_service.EcardOpen, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return ecard_service.open_ecard(session=session, principal=who, command=body, now=now)
+
+
+@router.get("/ecard/code", response_model=ecard_service.EcardCode, summary="A fresh 60-second QR payload for the bound device")
+def ecard_code(rt: RuntimeDep, session: SessionDep, who: PrincipalDep, now: NowDep,
+               device_id: Annotated[str, Query(min_length=8, max_length=128)]):
+    return ecard_service.current_code(session=session, keys=card_keys(rt), principal=who, device_id=device_id, now=now)
+
+
+@router.get("/ecard/trust", summary="The public trust chain terminals verify codes with")
+def ecard_trust(rt: RuntimeDep) -> dict:
+    import json
+
+    return json.loads(card_keys(rt).trust().as_json())
+
+
+def card_keys(rt) -> KeyStore:  # noqa: ANN001 - the app's Runtime
+    """One key store per running app, so that an unlocked key is decrypted once."""
+    if rt.card_keys is None:
+        rt.card_keys = KeyStore(rt.settings.key_dir, rt.settings.key_passphrase)
+    return rt.card_keys

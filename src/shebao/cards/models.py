@@ -84,3 +84,16 @@ class BankNotice(Base):
     financial_function: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ElectronicCard(Base):
+    """The electronic card of a valid physical card, bound to one device at a time."""
+
+    __tablename__ = "ecards"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    card_id: Mapped[int] = mapped_column(BigId, ForeignKey("cards.id"), index=True)
+    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
+    device_tag: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)

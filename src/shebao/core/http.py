@@ -35,6 +35,7 @@ class Runtime:
     database: Database
     clock: Clock
     cipher: FieldCipher
+    card_keys: object | None = None  # the cards context's KeyStore, made on first use
 
 
 def runtime(request: Request) -> Runtime:

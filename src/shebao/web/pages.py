@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
+import segno
 from fastapi import APIRouter, Cookie, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from shebao.accounts import service as accounts
-from shebao.core.errors import DomainError
+from shebao.cards import ecard_service
+from shebao.cards.api import card_keys
+from shebao.cards.ecard import LIFETIME_SECONDS
+from shebao.core.errors import Conflict, DomainError
 from shebao.core.http import Runtime, RuntimeDep, SessionDep, token_ttl
 from shebao.core.money import fen_to_yuan
 from shebao.core.security import Role
@@ -107,3 +113,67 @@ def _principal(rt: Runtime, token: str | None):  # noqa: ANN202
             return accounts.principal_for_token(session=uow.session, token=token[:200], now=rt.clock.now())
     except DomainError:
         return None
+
+
+DEVICE_COOKIE = "shebao_device"
+
+
+@router.get("/ecard", response_class=HTMLResponse)
+def ecard_page(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_cookie: LangCookie = None,
+               token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None,
+               device: Annotated[str | None, Cookie(alias=DEVICE_COOKIE)] = None):
+    chosen = language(lang or lang_cookie)
+    who = _principal(rt, token)
+    if who is None or who.role != Role.INSURED:
+        return RedirectResponse("/login", status_code=303)
+    device = device if device and 8 <= len(device) <= 128 else secrets.token_urlsafe(16)
+    context = {"t": translator(chosen), "lang": chosen, "code": None, "blocked": False, "error": None,
+               "lifetime": LIFETIME_SECONDS, "stamp": int(rt.clock.now().timestamp())}
+    try:
+        with rt.database.transaction() as session:
+            code = ecard_service.current_code(session=session, keys=card_keys(rt), principal=who, device_id=device,
+                                              now=rt.clock.now())
+        context.update(code=code.code, card_number=code.card_number[:4] + "****" + code.card_number[-3:])
+    except Conflict:
+        context["blocked"] = True
+    except DomainError:
+        pass  # not open yet, or open on another device: offer to open it here
+    response = templates.TemplateResponse(request, "ecard.html", context)
+    response.set_cookie(DEVICE_COOKIE, device, httponly=True, samesite="strict", max_age=5 * 365 * 24 * 3600)
+    return response
+
+
+@router.post("/ecard/open")
+def ecard_open(request: Request, rt: RuntimeDep, password: Annotated[str, Form(max_length=200)],
+               lang: LangQuery = None, token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None,
+               device: Annotated[str | None, Cookie(alias=DEVICE_COOKIE)] = None):
+    who = _principal(rt, token)
+    if who is None or not device:
+        return RedirectResponse("/login", status_code=303)
+    chosen = language(lang)
+    try:
+        with rt.database.transaction() as session:
+            ecard_service.open_ecard(session=session, principal=who, now=rt.clock.now(),
+                                     command=ecard_service.EcardOpen(device_id=device, password=password))
+    except DomainError as exc:
+        context = {"t": translator(chosen), "lang": chosen, "code": None, "blocked": False,
+                   "error": exc.reason_en if chosen == "en" else exc.reason, "lifetime": LIFETIME_SECONDS, "stamp": 0}
+        return templates.TemplateResponse(request, "ecard.html", context, status_code=exc.status_code)
+    return RedirectResponse("/ecard", status_code=303)
+
+
+@router.get("/ecard/qr.svg")
+def ecard_qr(rt: RuntimeDep, token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None,
+             device: Annotated[str | None, Cookie(alias=DEVICE_COOKIE)] = None):
+    who = _principal(rt, token)
+    if who is None or not device:
+        return Response(status_code=401)
+    try:
+        with rt.database.transaction() as session:
+            code = ecard_service.current_code(session=session, keys=card_keys(rt), principal=who, device_id=device,
+                                              now=rt.clock.now())
+    except DomainError as exc:
+        return Response(status_code=exc.status_code)
+    image = io.BytesIO()
+    segno.make(code.code, error="m").save(image, kind="svg", scale=6, border=2)
+    return Response(image.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

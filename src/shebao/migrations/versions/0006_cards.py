@@ -1,5 +1,5 @@
-"""cards: cards and their moves (one valid card per person, a partial unique index), the blacklist,
-the notices banks poll, and the bank an account belongs to
+"""cards: cards and their moves (one valid card per person, a partial unique index), electronic cards,
+the blacklist, the notices banks poll, and the bank an account belongs to
 
 Revision ID: 0006
 Revises: 0005
@@ -85,6 +85,21 @@ def upgrade() -> None:
     with op.batch_alter_table('card_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_card_events_card_id'), ['card_id'], unique=False)
 
+    op.create_table('ecards',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('card_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('device_tag', sa.String(length=16), nullable=False),
+    sa.Column('opened_at', sa.DateTime(), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['card_id'], ['cards.id'], name=op.f('fk_ecards_card_id_cards')),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_ecards_person_id_persons')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ecards'))
+    )
+    with op.batch_alter_table('ecards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ecards_card_id'), ['card_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ecards_person_id'), ['person_id'], unique=False)
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bank_code', sa.String(length=12), nullable=True))
 
@@ -94,6 +109,11 @@ def downgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('bank_code')
 
+    with op.batch_alter_table('ecards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ecards_person_id'))
+        batch_op.drop_index(batch_op.f('ix_ecards_card_id'))
+
+    op.drop_table('ecards')
     with op.batch_alter_table('card_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_card_events_card_id'))
 
