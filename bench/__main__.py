@@ -21,6 +21,7 @@ def main() -> None:
     for label, run in (
         ("ID validation", registry_bench.id_validation),
         ("QR verification", cards_bench.qr_verification),
+        ("card production batch", cards_bench.production_batch),
         ("seed (SQLite)", lambda: registry_bench.seed_province(persons)),
         ("audit verify", registry_bench.verify_audit_chain),
         ("month-end (SQLite)", lambda: contributions_bench.month_end(insured)),

@@ -31,7 +31,7 @@ TEST_SECRET = "test-secret-for-the-suite"
 # 2025-03-01 18:00 in Beijing: after the 2025 retirement reform, inside the 2024-07 base year.
 TEST_NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 MUTABLE_TABLES = ", ".join([
-    "ecards", "bank_notices", "blacklist_entries", "card_events", "cards", "interest_credits",
+    "ecards", "bank_notices", "production_batches", "blacklist_entries", "card_events", "cards", "interest_credits",
     "payment_allocations", "payments", "bills", "assessments", "base_declarations", "batch_runs",
     "participation_events", "participations", "journal_lines", "journal_entries", "closed_periods", "ledger_accounts",
     "auth_tokens", "users", "person_versions", "persons", "employers", "audit_records",

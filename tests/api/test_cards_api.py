@@ -191,3 +191,39 @@ def test_the_holder_opens_the_electronic_card_on_one_device_and_a_terminal_verif
     move(client, people["me"], card["id"], "report-lost")
     blocked = client.get(f"/api/v1/ecard/code?device_id={phone}", headers=people["me"])
     assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "ecard.card_not_usable"
+
+
+def test_a_production_batch_goes_to_the_factory_comes_back_and_is_handed_out(client, people):
+    clerk = people["clerk"]
+    for person in (people["person"], people["other_person"]):
+        assert client.post("/api/v1/cards", json={"person_id": person, "region_code": CHAOYANG_STREET},
+                           headers=clerk).status_code == 201
+    submitted = client.post("/api/v1/card-batches", json={"region_code": CHAOYANG, "reason": "月度制卡"}, headers=clerk)
+    assert submitted.status_code == 201 and submitted.json()["cards"] == 2
+    batch = submitted.json()["id"]
+    manifest = client.get(f"/api/v1/card-batches/{batch}/manifest", headers=clerk).text.splitlines()
+    assert manifest[0] == "card_id,id_number_masked,name,deliver_to" and len(manifest) == 3
+    card_ids = [line.split(",")[0] for line in manifest[1:]]
+    bad_accounts = "card_id,card_number,chip_serial,bank_code,bank_account\n" + "".join(
+        f"{cid},{card_number(100 + i)},C0FFEE{i:02d},ICBC,{BANK[:-3]}{i}{i}\n" for i, cid in enumerate(card_ids))
+    rows = ["card_id,card_number,chip_serial,bank_code,bank_account"]
+    for i, cid in enumerate(card_ids):
+        account = f"62220212345678{i:02d}"
+        rows.append(f"{cid},{card_number(100 + i)},C0FFEE{i:02d},ICBC,{account}{luhn.calc_check_digit(account)}")
+    bad = "\n".join(rows[:1] + [rows[1].replace("C0FFEE00", "xyz")] + rows[2:]) + "\n"
+    rejected = client.post(f"/api/v1/card-batches/{batch}/return", content=bad, headers={**clerk, "Content-Type": "text/csv"})
+    assert rejected.status_code == 422 and rejected.json()["error"]["details"]["rejected"][0]["line"] == 2
+    assert client.get(f"/api/v1/card-batches/{batch}", headers=clerk).json()["made"] == 0
+    assert client.post(f"/api/v1/card-batches/{batch}/return", content=bad_accounts,
+                       headers={**clerk, "Content-Type": "text/csv"}).status_code == 422
+    returned = client.post(f"/api/v1/card-batches/{batch}/return", content="\n".join(rows) + "\n",
+                           headers={**clerk, "Content-Type": "text/csv"})
+    assert returned.status_code == 200 and returned.json()["made"] == 2 and returned.json()["not_collected"] == 2
+    assert client.post(f"/api/v1/card-batches/{batch}/return", content="\n".join(rows) + "\n",
+                       headers={**clerk, "Content-Type": "text/csv"}).status_code == 409
+    handed = move(client, clerk, int(card_ids[0]), "hand-out")
+    assert handed.status_code == 200 and handed.json()["state"] == "issued"
+    progress = client.get(f"/api/v1/card-batches/{batch}", headers=clerk).json()
+    assert (progress["handed_out"], progress["not_collected"]) == (1, 1)
+    assert client.get(f"/api/v1/card-batches/{batch}", headers=people["shanghai"]).status_code == 403
+    assert client.post("/api/v1/card-batches", json={"region_code": CHAOYANG, "reason": "再次"}, headers=clerk).status_code == 404

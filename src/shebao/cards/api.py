@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import PlainTextResponse
 
 from shebao.cards import bank, ecard_service, service
+from shebao.cards import batch as production
 from shebao.cards.keys import KeyStore
 from shebao.cards.schemas import Activation, CardApply, CardMoveRequest, CardRead, InstantIssue, PinCheck, PinReset
+from shebao.core.errors import InvalidInput
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
@@ -109,3 +112,36 @@ def card_keys(rt) -> KeyStore:  # noqa: ANN001 - the app's Runtime
     if rt.card_keys is None:
         rt.card_keys = KeyStore(rt.settings.key_dir, rt.settings.key_passphrase)
     return rt.card_keys
+
+
+@router.post("/cards/{card_id}/hand-out", response_model=CardRead, summary="Hand a made card to its holder")
+def hand_out(card_id: int, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return service.hand_out(session=session, principal=who, card_id=card_id, command=body, now=now)
+
+
+@router.post("/card-batches", status_code=201, summary="Send a region's waiting applications to the factory")
+def submit_batch(body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    batch, _ = production.submit_batch(session=session, principal=who, region_code=body.region_code, now=now)
+    return batch.model_dump()
+
+
+@router.get("/card-batches/{batch_id}", response_model=production.BatchProgress, summary="Made, handed out, not collected")
+def batch_progress(batch_id: int, session: SessionDep, who: PrincipalDep):
+    return production.progress(session=session, principal=who, batch_id=batch_id)
+
+
+@router.get("/card-batches/{batch_id}/manifest", response_class=PlainTextResponse, summary="The manifest for the factory (CSV)")
+def batch_manifest(batch_id: int, session: SessionDep, who: PrincipalDep):
+    return production.manifest_of(session=session, principal=who, batch_id=batch_id)
+
+
+@router.post("/card-batches/{batch_id}/return", response_model=production.BatchProgress,
+             summary="The factory's return file (CSV: card_id,card_number,chip_serial,bank_code,bank_account)")
+def batch_return(batch_id: int, body: Annotated[bytes, Body(media_type="text/csv")], session: SessionDep,
+                 cipher: CipherDep, who: PrincipalDep, now: NowDep):
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("batch.return_encoding", "回盘文件不是 UTF-8 编码", "the return file is not UTF-8") from None
+    return production.record_factory_return(session=session, cipher=cipher, principal=who, batch_id=batch_id,
+                                            csv_text=text, now=now)

@@ -28,6 +28,7 @@ class Card(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     replaces_card_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cards.id"))
+    batch_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("production_batches.id"), index=True)
     applied_region: Mapped[str] = mapped_column(String(9))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -97,3 +98,18 @@ class ElectronicCard(Base):
     device_tag: Mapped[str] = mapped_column(String(16))
     opened_at: Mapped[datetime] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ProductionBatch(Base):
+    """An agency's applications sent to the card factory together, with the manifest it made."""
+
+    __tablename__ = "production_batches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    province: Mapped[str] = mapped_column(String(6))
+    cards: Mapped[int] = mapped_column(Integer)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    submitted_by: Mapped[str] = mapped_column(String(120))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -85,6 +85,17 @@ def issue_on_the_spot(*, session: Session, cipher: FieldCipher, principal: Princ
     return _move(session, principal, card, CardMove.ISSUE_ON_THE_SPOT, target, command.region_code, "即时制卡 instant", now)
 
 
+def hand_out(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest, now: datetime) -> CardRead:
+    """A card made by the factory reaches its holder at the agency."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    principal.require_region(command.region_code)
+    card = _card(session, card_id)
+    target = rules.next_state(CardState(card.state), CardMove.HAND_OUT)
+    if card.card_number is None:
+        raise Conflict("card.not_made", "卡片尚未制成（制卡厂尚未回盘）", "the card is not made yet: the factory has not returned it")
+    return _move(session, principal, card, CardMove.HAND_OUT, target, command.region_code, command.reason, now)
+
+
 def activate(*, session: Session, principal: Principal, card_id: int, command: Activation, now: datetime) -> CardRead:
     """The holder activates their card by setting a PIN that cannot be guessed."""
     card = _card(session, card_id)

@@ -1,5 +1,5 @@
-"""cards: cards and their moves (one valid card per person, a partial unique index), electronic cards,
-the blacklist, the notices banks poll, and the bank an account belongs to
+"""cards: cards and their moves (one valid card per person, a partial unique index), production batches,
+electronic cards, the blacklist, the notices banks poll, and the bank an account belongs to
 
 Revision ID: 0006
 Revises: 0005
@@ -44,6 +44,17 @@ def upgrade() -> None:
     with op.batch_alter_table('blacklist_entries', schema=None) as batch_op:
         batch_op.create_index('ix_blacklist_subject', ['subject_kind', 'subject_id'], unique=False)
 
+    op.create_table('production_batches',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('region_code', sa.String(length=9), nullable=False),
+    sa.Column('province', sa.String(length=6), nullable=False),
+    sa.Column('cards', sa.Integer(), nullable=False),
+    sa.Column('manifest_sha256', sa.String(length=64), nullable=False),
+    sa.Column('submitted_by', sa.String(length=120), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('returned_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_production_batches'))
+    )
     op.create_table('cards',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -58,15 +69,18 @@ def upgrade() -> None:
     sa.Column('pin_hash', sa.String(length=200), nullable=True),
     sa.Column('pin_failures', sa.Integer(), nullable=False),
     sa.Column('replaces_card_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('applied_region', sa.String(length=9), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['production_batches.id'], name=op.f('fk_cards_batch_id_production_batches')),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_cards_person_id_persons')),
     sa.ForeignKeyConstraint(['replaces_card_id'], ['cards.id'], name=op.f('fk_cards_replaces_card_id_cards')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cards')),
     sa.UniqueConstraint('card_number', name=op.f('uq_cards_card_number'))
     )
     with op.batch_alter_table('cards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cards_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('uq_cards_one_valid_per_person', ['person_id'], unique=True, sqlite_where=sa.text("state IN ('applied', 'in_production', 'issued', 'active', 'frozen')"), postgresql_where=sa.text("state IN ('applied', 'in_production', 'issued', 'active', 'frozen')"))
 
     op.create_table('card_events',
@@ -120,8 +134,10 @@ def downgrade() -> None:
     op.drop_table('card_events')
     with op.batch_alter_table('cards', schema=None) as batch_op:
         batch_op.drop_index('uq_cards_one_valid_per_person', sqlite_where=sa.text("state IN ('applied', 'in_production', 'issued', 'active', 'frozen')"), postgresql_where=sa.text("state IN ('applied', 'in_production', 'issued', 'active', 'frozen')"))
+        batch_op.drop_index(batch_op.f('ix_cards_batch_id'))
 
     op.drop_table('cards')
+    op.drop_table('production_batches')
     with op.batch_alter_table('blacklist_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_blacklist_subject')
 
