@@ -12,6 +12,7 @@ def test_the_front_page_tells_a_newcomer_what_is_here(server, browser, tmp_path)
     assert page.locator("[data-stat=persons]").inner_text() == "400"
     assert int(page.locator("[data-stat=employers]").inner_text()) >= 8
     assert int(page.locator("[data-stat=streets]").inner_text().replace(",", "")) >= 16 * 3
+    assert int(page.locator("[data-stat=cards]").inner_text().replace(",", "")) > 1
     rows = page.locator(".chart .row")
     assert rows.count() >= 10
     assert "朝阳区" in page.locator(".chart").inner_text()

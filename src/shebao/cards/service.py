@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -262,3 +262,9 @@ def _read(session: Session, card: Card, cipher: FieldCipher | None) -> CardRead:
                     card_number=card.card_number, issue_date=card.issue_date, expiry_date=card.expiry_date,
                     bank_code=card.bank_code, bank_account_masked=masked, replaces_card_id=card.replaces_card_id,
                     financial_function=bank.financial_function_allowed(session, card), events=events)
+
+
+def card_counts(*, session: Session) -> dict[str, int]:
+    """How many cards are in each state (aggregates only, for the front page and the cockpit)."""
+    return {state: count for state, count in session.execute(
+        select(Card.state, func.count()).group_by(Card.state)).all()}

@@ -15,6 +15,7 @@ TEXT: dict[str, dict[str, str]] = {
     "employers": {"zh": "参保单位", "en": "employers"},
     "regions": {"zh": "现行行政区划（省市县）", "en": "current regions (province, city, county)"},
     "streets": {"zh": "街道乡镇", "en": "streets and townships"},
+    "cards": {"zh": "有效社保卡（含制卡中）", "en": "valid cards (some still being made)"},
     "by_county": {"zh": "各区县登记人数", "en": "Persons by county of residence"},
     "accounts": {"zh": "演示账号", "en": "Demo accounts"},
     "accounts_hint": {"zh": "用以下账号在 API 文档中登录（POST /api/v1/auth/token），再点击 Authorize 填入令牌。",

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from shebao.accounts import service as accounts
 from shebao.cards import ecard_service
+from shebao.cards import service as card_service
 from shebao.cards.api import card_keys
 from shebao.cards.ecard import LIFETIME_SECONDS
 from shebao.core.errors import Conflict, DomainError
@@ -47,6 +48,8 @@ def home(request: Request, session: SessionDep, rt: RuntimeDep, lang: LangQuery 
         "counties": counties, "top": top, "province": province,
         "province_name": registry.region_full_name(session=session, code=province),
         "accounts": existing_demo_accounts(session=session),
+        "cards": sum(n for state, n in card_service.card_counts(session=session).items()
+                     if state not in ("replaced", "cancelled")),
     })
     if lang:
         response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="lax")
