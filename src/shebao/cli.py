@@ -40,9 +40,12 @@ interest_app = typer.Typer(help="Personal-account interest", no_args_is_help=Tru
 person_app = typer.Typer(help="A person's records", no_args_is_help=True)
 keys_app = typer.Typer(help="The card key hierarchy: national root, ministry, provinces", no_args_is_help=True)
 ecard_app = typer.Typer(help="The electronic card's QR codes", no_args_is_help=True)
+retirement_app = typer.Typer(help="Statutory retirement ages under the 2025 reform", no_args_is_help=True)
+pension_app = typer.Typer(help="Pension calculation", no_args_is_help=True)
 for sub, name in ((id_app, "id"), (uscc_app, "uscc"), (policy_app, "policy"), (audit_app, "audit"),
                   (demo_app, "demo"), (db_app, "db"), (regions_app, "regions"), (contrib_app, "contrib"),
-                  (interest_app, "interest"), (person_app, "person"), (keys_app, "keys"), (ecard_app, "ecard")):
+                  (interest_app, "interest"), (person_app, "person"), (keys_app, "keys"), (ecard_app, "ecard"),
+                  (retirement_app, "retirement"), (pension_app, "pension")):
     app.add_typer(sub, name=name)
 
 out = Console()
@@ -396,6 +399,63 @@ def ecard_verify(payload: str, trust: Annotated[Path, typer.Option("--trust", he
     human = (f"[green]有效 valid[/green] card {verdict.card_number} · {verdict.province} · expires {verdict.expires_at}"
              if verdict.valid else f"[red]拒绝 refused[/red]: {body['reason_zh']} ({verdict.reason})")
     _emit(body, as_json, human, code=0 if verdict.valid else 1)
+
+
+# ------------------------------------------------------------------ retirement and pension
+
+
+@retirement_app.command("date")
+def retirement_date(birth_date: Annotated[str, typer.Option("--birth-date", help="YYYY-MM-DD")],
+                    sex: Annotated[str, typer.Option("--sex", help="M or F")],
+                    category: Annotated[str, typer.Option("--category", help="male | female_cadre | female_worker")],
+                    region: Annotated[str, typer.Option("--region", help="region code")] = "000000",
+                    as_json: JsonOpt = False) -> None:
+    """The statutory retirement date and age."""
+    from shebao.benefits.rules import Group
+    from shebao.benefits.service import retirement_date as compute
+
+    try:
+        born = date.fromisoformat(birth_date)
+        group = Group(category)
+    except ValueError as exc:
+        _emit({"error": {"code": "request.invalid", "reason": f"输入有误：{exc}", "reason_en": f"invalid input: {exc}"}},
+              as_json, f"[red]invalid input[/red]: {exc}", code=1)
+        return
+    try:
+        result = compute(birth_date=born, sex=sex, group=group, region=region)
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    _emit(result, as_json, f"法定退休日期 statutory date {result['statutory_date']} · "
+                           f"age {result['age']['years']}y{result['age']['months']}m")
+
+
+@pension_app.command("calc")
+def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.json")], as_json: JsonOpt = False) -> None:
+    """One pension case, explained step by step; an ineligible case gives its reasons."""
+    from pydantic import ValidationError
+
+    from shebao.benefits.service import PensionCaseIn, pension_case
+
+    try:
+        result = pension_case(case=PensionCaseIn.model_validate_json(input_file.read_bytes()))
+    except OSError as exc:
+        _fail(f"无法读取输入文件 / cannot read the input: {exc.strerror}: {input_file}")
+        return
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        _emit({"error": {"code": "request.invalid", "reason": f"输入有误：{where} {first['msg']}",
+                         "reason_en": f"invalid input: {where}: {first['msg']}"}}, as_json,
+              f"[red]invalid input[/red]: {where}: {first['msg']}", code=1)
+        return
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
+    human = (f"eligible · total {fen_to_yuan(result['total_fen'])} yuan/month (basic {fen_to_yuan(result['basic_pension_fen'])}, "
+             f"account {fen_to_yuan(result['personal_account_pension_fen'])})" if result["eligible"]
+             else "not eligible: " + "; ".join(result["reasons"]))
+    _emit(result, as_json, human)
 
 
 # ------------------------------------------------------------------ database, regions

@@ -220,3 +220,23 @@ def test_keys_and_a_terminal_check_from_the_command_line(key_dir):
     assert code == 1 and revoked["reason"] == "revoked_key"
     assert run_json("keys", "rotate", "--province", "110105")[1]["error"]["code"] == "keys.province"
     assert run("ecard", "verify", payload, "--trust", str(key_dir / "missing.json"))[0] == 1
+
+
+def test_retirement_date_and_pension_calc_from_the_command_line(tmp_path):
+    code, body = run_json("retirement", "date", "--birth-date", "1965-05-10", "--sex", "M", "--category", "male")
+    assert code == 0 and body["age"] == {"years": 60, "months": 2} and body["statutory_date"] == "2025-07-10"
+    assert run_json("retirement", "date", "--birth-date", "1965-13-10", "--sex", "M", "--category", "male")[0] == 1
+    case = {"region": "110000", "retire_date": "2024-03-01", "birth_date": "1964-03-01", "sex": "M", "category": "male",
+            "contribution_months": 360, "deemed_months": 0, "average_index": "1.2", "personal_account_fen": 20000000,
+            "calculation_wage_fen": 1000000}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case), encoding="utf-8")
+    code, body = run_json("pension", "calc", "--input", str(path))
+    assert code == 0 and body["eligible"] is True and body["total_fen"] == 473885 and body["divisor"] == 139
+    assert set(body) >= {"retirement_age", "basic_pension_fen", "personal_account_pension_fen", "transitional_pension_fen",
+                         "total_fen", "divisor", "steps"}
+    path.write_text(json.dumps({**case, "contribution_months": 100}), encoding="utf-8")
+    code, body = run_json("pension", "calc", "--input", str(path))
+    assert code == 0 and body["eligible"] is False and body["reasons"]
+    path.write_text(json.dumps({**case, "contribution_months": "lots"}), encoding="utf-8")
+    assert run_json("pension", "calc", "--input", str(path))[1]["error"]["code"] == "request.invalid"

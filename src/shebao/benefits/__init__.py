@@ -1,0 +1,1 @@
+"""Benefits: retirement, pension award and payroll, certification, unemployment, work injury, maternity."""
