@@ -87,6 +87,12 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _invalid_input(problem: str, as_json: bool) -> None:
+    """A request the command could not read (wrong type, missing field): exit 1 with the problem."""
+    _emit({"error": {"code": "request.invalid", "reason": f"输入有误：{problem}", "reason_en": f"invalid input: {problem}"}},
+          as_json, f"[red]输入有误 invalid input[/red]: {problem}", code=1)
+
+
 def _refusal(exc: DomainError, as_json: bool) -> None:
     _emit({"error": exc.as_dict()}, as_json, f"[red]{exc.reason}[/red]\n{exc.reason_en} ({exc.code})", code=1)
 
@@ -180,10 +186,7 @@ def contrib_assess(input_file: Annotated[Path, typer.Option("--input", help="CAS
         return
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        _emit({"error": {"code": "request.invalid", "reason": f"输入有误：{where} {first['msg']}",
-                         "reason_en": f"invalid input: {where}: {first['msg']}"}}, as_json,
-              f"[red]输入有误 invalid input[/red]: {where}: {first['msg']}", code=1)
+        _invalid_input(".".join(str(p) for p in first["loc"]) + ": " + first["msg"], as_json)
         return
     except DomainError as exc:
         _refusal(exc, as_json)
@@ -213,12 +216,7 @@ def _run_batch(db: str | None, as_json: bool, job):  # noqa: ANN001, ANN202 - jo
     database = Database(settings.database_url)
     try:
         with _progress() as bar:
-            tasks: dict[str, Any] = {}
-
-            def report(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done)
+            report = _reporter(bar)
 
             return job(database, settings, report)
     except DomainError as exc:
@@ -418,8 +416,7 @@ def retirement_date(birth_date: Annotated[str, typer.Option("--birth-date", help
         born = date.fromisoformat(birth_date)
         group = Group(category)
     except ValueError as exc:
-        _emit({"error": {"code": "request.invalid", "reason": f"输入有误：{exc}", "reason_en": f"invalid input: {exc}"}},
-              as_json, f"[red]invalid input[/red]: {exc}", code=1)
+        _invalid_input(str(exc), as_json)
         return
     try:
         result = compute(birth_date=born, sex=sex, group=group, region=region)
@@ -444,10 +441,7 @@ def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.
         return
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        _emit({"error": {"code": "request.invalid", "reason": f"输入有误：{where} {first['msg']}",
-                         "reason_en": f"invalid input: {where}: {first['msg']}"}}, as_json,
-              f"[red]invalid input[/red]: {where}: {first['msg']}", code=1)
+        _invalid_input(".".join(str(p) for p in first["loc"]) + ": " + first["msg"], as_json)
         return
     except DomainError as exc:
         _refusal(exc, as_json)
@@ -567,12 +561,7 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
     start = Period.of(china_today(now)).plus_months(-history_months) if history_months else None
     try:
         with _progress() as bar:
-            tasks: dict[str, Any] = {}
-
-            def report(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done)
+            report = _reporter(bar)
 
             with database.transaction() as session:
                 result = seed_demo(session=session, cipher=FieldCipher(settings.secret_key), province=province,
@@ -584,6 +573,18 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
             return result
     finally:
         database.dispose()
+
+
+def _reporter(bar: Progress):  # noqa: ANN202 - a progress callback (stage, done, total)
+    """A callback for batch jobs: one bar per stage, created on the stage's first report."""
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done)
+
+    return report
 
 
 def _progress() -> Progress:
