@@ -47,3 +47,36 @@ def person_payload(**overrides) -> dict:
                "residence_region_code": CHAOYANG_STREET, "phone": "13800138000"}
     payload.update(overrides)
     return payload
+
+
+def register(database: Database, cipher, clock, *, birth: date, sequence: int, name: str = "退休职工",  # noqa: ANN001
+             hukou: str = CHAOYANG) -> int:
+    """A registered person (odd sequence: a man, even: a woman); returns the id."""
+    from shebao.registry.schemas import PersonCreate
+    from shebao.registry.service import register_person
+
+    with database.transaction() as session:
+        return register_person(session=session, cipher=cipher, principal=SYSTEM, now=clock.now(), command=PersonCreate(
+            id_number=id_number(hukou[:6], birth, sequence), name=name, hukou_region_code=hukou,
+            residence_region_code=CHAOYANG_STREET)).id
+
+
+def give_active_card(database: Database, cipher, clock, person_id: int) -> int:  # noqa: ANN001
+    """An active card with a bank account, as a receiver's pension is paid into it."""
+    from stdnum import luhn
+
+    from shebao.cards import service as cards
+    from shebao.cards.schemas import Activation, CardApply, InstantIssue
+    from shebao.core.security import Principal
+
+    serial, account = f"11{person_id:08d}", f"62220200{person_id:07d}"
+    with database.transaction() as session:
+        card = cards.apply_for_card(session=session, principal=SYSTEM, now=clock.now(),
+                                    command=CardApply(person_id=person_id, region_code=CHAOYANG_STREET))
+        cards.issue_on_the_spot(session=session, cipher=cipher, principal=SYSTEM, card_id=card.id, now=clock.now(),
+                                command=InstantIssue(card_number=serial + luhn.calc_check_digit(serial), chip_serial="C0FFEE",
+                                                     bank_code="ICBC", bank_account=account + luhn.calc_check_digit(account),
+                                                     region_code=CHAOYANG_STREET))
+        holder = Principal(user_id=None, username=f"p{person_id}", role=Role.INSURED, person_id=person_id)
+        cards.activate(session=session, principal=holder, card_id=card.id, command=Activation(pin="730294"), now=clock.now())
+        return card.id

@@ -11,3 +11,4 @@ from shebao.ledger import models as _ledger  # noqa: F401
 from shebao.registry import models as _registry  # noqa: F401
 
 metadata = Base.metadata
+from shebao.benefits import models as _benefits  # noqa: F401

@@ -57,22 +57,61 @@ def statutory_age(params: ParameterSnapshot, *, group: Group, birth_date: date) 
     return RetirementAge(original + delay), steps
 
 
-def divisor_for(params: ParameterSnapshot, age: RetirementAge) -> tuple[Decimal, str]:
-    """The months the personal account is divided by, interpolated by month between whole ages."""
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half up, exactly, for non-negative integers (as the batch does in SQL)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def divisor_twelfths(params: ParameterSnapshot, age: RetirementAge) -> tuple[int, str]:
+    """Twelve times the divisor for an age, so that a divisor interpolated by month stays exact."""
     table = params.value("pension.divisor")
     years, months = divmod(age.months, 12)
     if years not in table:
         raise InvalidInput("pension.divisor_age", f"计发月数表没有 {years} 岁", f"the divisor table has no age {years}")
-    base = Decimal(table[years])
+    base = table[years]
     if months == 0 or params.value("pension.divisor_month_rule") == "whole_years" or years + 1 not in table:
-        return base, f"divisor for age {years}"
-    following = Decimal(table[years + 1])
-    value = base - (base - following) * months / 12
-    return value, f"{base} − ({base} − {following}) × {months}/12 (interpolated by month)"
+        return 12 * base, f"divisor for age {years}"
+    following = table[years + 1]
+    return 12 * base - (base - following) * months, f"{base} − ({base} − {following}) × {months}/12 (interpolated by month)"
+
+
+def index_ten_thousandths(index_sum_millionths: int, months: int) -> int:
+    """The average contribution index in ten-thousandths, rounded half up (four decimals)."""
+    return half_up(index_sum_millionths, months * 100) if months else 0
+
+
+def basic_pension_fen(wage_fen: int, index: int, counted_months: int) -> int:
+    """W × (1 + I) / 2 × N years × 1%, with I in ten-thousandths and N in months."""
+    return half_up(wage_fen * (10_000 + index) * counted_months, 2 * 10_000 * 12 * 100)
+
+
+def account_pension_fen(balance_fen: int, divisor_12: int) -> int:
+    return half_up(balance_fen * 12, divisor_12)
+
+
+def transitional_pension_fen(wage_fen: int, index: int, deemed_months: int, coefficient: int) -> int:
+    """W × I × deemed years × coefficient, the coefficient in millionths."""
+    return half_up(wage_fen * index * deemed_months * coefficient, 10_000 * 12 * 1_000_000)
+
+
+def adjustment_fen(monthly_fen: int, whole_years: int, *, fixed_fen: int, per_year_fen: int, percent: int) -> int:
+    """A yearly rise: a fixed amount + an amount per whole contribution year + a share (millionths) of the pension."""
+    return fixed_fen + per_year_fen * whole_years + half_up(monthly_fen * percent, 1_000_000)
 
 
 def fen(amount: Decimal) -> int:
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def millionths(rate: Decimal) -> int:
+    scaled = rate * 1_000_000
+    if scaled != scaled.to_integral_value():
+        raise InvalidInput("parameter.precision", "比例精度超过百万分之一", f"rate {rate} is finer than a millionth")
+    return int(scaled)
+
+
+def decimal_index(index: int) -> str:
+    return str(Decimal(index) / 10_000)
 
 
 def _step(name: str, value: object, how: str) -> dict:
@@ -119,21 +158,99 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     retirement_age = RetirementAge(max(actual_months, 0))
     wage_fen = case.calculation_wage_fen or params.value("pension.calculation_wage_fen")
     wage_source = "given in the case" if case.calculation_wage_fen else params.explain("pension.calculation_wage_fen").source
-    years = Decimal(counted) / 12
-    basic = Decimal(wage_fen) * (1 + case.average_index) / 2 * years / 100
-    steps.append(_step("basic_pension", fen(basic), f"W {wage_fen} × (1 + {case.average_index}) / 2 × {years:.4f} years × 1%"
+    index = fen(case.average_index * 10_000)
+    if Decimal(index) / 10_000 != case.average_index:
+        steps.append(_step("average_index", decimal_index(index), f"{case.average_index} rounded half up to four decimals"))
+    basic = basic_pension_fen(wage_fen, index, counted)
+    steps.append(_step("basic_pension", basic, f"W {wage_fen} × (1 + {decimal_index(index)}) / 2 × {counted} months / 12 × 1%"
                        f" (W: {wage_source})"))
-    divisor, how = divisor_for(params, retirement_age)
-    account = Decimal(case.personal_account_fen) / divisor
-    steps.append(_step("divisor", divisor, f"{how}; {params.explain('pension.divisor').source}"))
-    steps.append(_step("personal_account_pension", fen(account), f"{case.personal_account_fen} / {divisor}"))
+    divisor_12, how = divisor_twelfths(params, retirement_age)
+    divisor = Decimal(divisor_12) / 12
+    account = account_pension_fen(case.personal_account_fen, divisor_12)
+    steps.append(_step("divisor", f"{divisor_12}/12", f"{how}; {params.explain('pension.divisor').source}"))
+    steps.append(_step("personal_account_pension", account, f"{case.personal_account_fen} × 12 / {divisor_12}"))
     coefficient = params.value("pension.transitional_coefficient")
-    transitional = Decimal(wage_fen) * case.average_index * Decimal(case.deemed_months) / 12 * coefficient
-    steps.append(_step("transitional_pension", fen(transitional), f"W × I × deemed years × {coefficient} "
+    transitional = transitional_pension_fen(wage_fen, index, case.deemed_months, millionths(coefficient))
+    steps.append(_step("transitional_pension", transitional, f"W × I × {case.deemed_months} deemed months / 12 × {coefficient} "
                        f"({params.explain('pension.transitional_coefficient').source})"))
-    total = fen(basic) + fen(account) + fen(transitional)
+    total = basic + account + transitional
     divisor_out = int(divisor) if divisor == divisor.to_integral_value() else float(round(divisor, 4))
     return {"eligible": not reasons, "reasons": reasons, "retirement_age": retirement_age.years_months,
             "statutory_retirement_age": age.years_months, "statutory_retirement_date": statutory_date.isoformat(),
-            "basic_pension_fen": fen(basic), "personal_account_pension_fen": fen(account),
-            "transitional_pension_fen": fen(transitional), "total_fen": total, "divisor": divisor_out, "steps": steps}
+            "basic_pension_fen": basic, "personal_account_pension_fen": account,
+            "transitional_pension_fen": transitional, "total_fen": total, "divisor": divisor_out, "steps": steps}
+
+
+TEN_YEARS = 120
+
+
+def benefit_province(*, hukou_province: str, months_by_province: dict[str, int], current_province: str,
+                     last_ten_year_province: str | None) -> tuple[str, str]:
+    """The province that awards the pension of someone with records in several (国办发〔2009〕66号 art. 6):
+    the hukou province if they contributed there; otherwise the current one if it has 10+ years; otherwise
+    the last with 10+ years; otherwise the hukou province, where every record then moves."""
+    if months_by_province.get(hukou_province, 0) > 0:
+        return hukou_province, "户籍所在地有缴费记录 (contributions in the hukou province)"
+    if months_by_province.get(current_province, 0) >= TEN_YEARS:
+        return current_province, "最后参保地累计缴费满 10 年 (10+ years in the current province)"
+    if last_ten_year_province is not None:
+        return last_ten_year_province, "最后一个累计缴费满 10 年的参保地 (the last province with 10+ years)"
+    return hukou_province, "各地均不满 10 年，回户籍所在地 (no province has 10 years: the hukou province)"
+
+
+def unemployment_entitlement(params: ParameterSnapshot, *, contribution_months: int, carried_months: int) -> tuple[int, int, list[dict]]:
+    """(entitled months, monthly benefit fen, steps) for someone eligible by contributions."""
+    table = params.value("unemployment.duration_months")
+    thresholds = [start for start in sorted(table) if contribution_months >= start]
+    duration = table[thresholds[-1]] if thresholds else 0
+    cap = params.value("unemployment.maximum_months")
+    entitled = min(cap, duration + carried_months)
+    wage, ratio = params.value("unemployment.minimum_wage_fen"), params.value("unemployment.ratio_of_minimum_wage")
+    monthly = fen(Decimal(wage) * ratio)
+    steps = [
+        _step("duration_months", duration, f"{contribution_months} contribution months; "
+              + params.explain("unemployment.duration_months").source),
+        _step("entitled_months", entitled, f"min({cap}, {duration} + {carried_months} carried over); "
+              + params.explain("unemployment.maximum_months").source),
+        _step("monthly_fen", monthly, f"minimum wage {wage} × {ratio}; " + params.explain("unemployment.minimum_wage_fen").source),
+    ]
+    return entitled, monthly, steps
+
+
+def injury_benefits(params: ParameterSnapshot, *, kind: str, grade: int | None, wage_fen: int,
+                    average_wage_fen: int) -> tuple[dict[str, int], list[dict]]:
+    """The one-off subsidy and monthly allowance of a disability grade, or the death and funeral subsidies."""
+    if kind == "death":
+        multiple = params.value("work_injury.death_income_multiple")
+        income = params.value("wages.national_disposable_income_yuan_per_year_fen")
+        months = params.value("work_injury.funeral_months")
+        amounts = {"one_off_fen": income * multiple, "monthly_allowance_fen": 0, "funeral_fen": average_wage_fen * months}
+        return amounts, [
+            _step("death_subsidy", amounts["one_off_fen"], f"{multiple} × national disposable income {income}; "
+                  + params.explain("work_injury.death_income_multiple").source),
+            _step("funeral_subsidy", amounts["funeral_fen"], f"{months} × average monthly wage {average_wage_fen}; "
+                  + params.explain("work_injury.funeral_months").source)]
+    if grade is None or not 1 <= grade <= 10:
+        raise InvalidInput("injury.grade", "伤残等级应为 1 至 10 级", "the disability grade is 1 to 10", grade=grade)
+    months = params.value("work_injury.disability_months")[grade]
+    rates = params.value("work_injury.monthly_allowance_rate")
+    monthly = fen(Decimal(wage_fen) * rates[grade]) if grade in rates else 0
+    amounts = {"one_off_fen": wage_fen * months, "monthly_allowance_fen": monthly, "funeral_fen": 0}
+    return amounts, [
+        _step("one_off_subsidy", amounts["one_off_fen"], f"grade {grade}: {months} months × own wage {wage_fen}; "
+              + params.explain("work_injury.disability_months").source),
+        _step("monthly_allowance", monthly, (f"{rates[grade]} × own wage" if grade in rates else "none above grade 4") + "; "
+              + params.explain("work_injury.monthly_allowance_rate").source)]
+
+
+def maternity_allowance(params: ParameterSnapshot, *, average_base_fen: int, difficult_birth: bool,
+                        babies: int) -> tuple[int, int, list[dict]]:
+    """(leave days, allowance fen, steps): the employer's average base ÷ 30 × the leave days in force."""
+    days = (params.value("maternity.base_leave_days") + params.value("maternity.province_extra_days")
+            + (params.value("maternity.difficult_birth_days") if difficult_birth else 0)
+            + params.value("maternity.additional_baby_days") * (babies - 1))
+    allowance = half_up(average_base_fen * days, 30)
+    return days, allowance, [
+        _step("leave_days", days, "base + province extension + difficult birth + per additional baby; "
+              + params.explain("maternity.base_leave_days").source + "; " + params.explain("maternity.province_extra_days").source),
+        _step("allowance", allowance, f"{average_base_fen} / 30 × {days} days")]

@@ -1,15 +1,62 @@
-"""Benefit use cases that need no database yet: the statutory retirement date and a pension case."""
+"""Benefit use cases: the statutory date, a pension case, retirement from the record and its award,
+certification and death, unemployment, work injury, maternity and the estimator. One transaction each."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
+import json
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy.orm import Session
 
+from shebao.benefits import awards, payroll, record, rules
+from shebao.benefits.models import (
+    BenefitFlag,
+    BenefitRecovery,
+    Certification,
+    ContributionYear,
+    InjuryClaim,
+    MaternityClaim,
+    PayrollLine,
+    PensionAdjustment,
+    PensionAward,
+    RetirementApplication,
+    UnemploymentClaim,
+)
 from shebao.benefits.rules import Group, PensionCase, add_months, calculate_pension, statutory_age
-from shebao.core.errors import InvalidInput
+from shebao.benefits.schemas import (
+    INVOLUNTARY,
+    CertificationIn,
+    CertificationMethod,
+    DeathIn,
+    EstimateIn,
+    Ground,
+    InjuryClaimIn,
+    InjuryKind,
+    MaternityClaimIn,
+    RetirementApply,
+    UnemploymentApply,
+    UnemploymentStop,
+)
+from shebao.contributions.models import Assessment
+from shebao.core import audit
+from shebao.core.clock import china_today, utc_naive
+from shebao.core.db import Database
+from shebao.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from shebao.core.periods import Period
+from shebao.core.security import SYSTEM, FieldCipher, Principal, Role
+from shebao.enrollment import service as enrollment
+from shebao.enrollment.models import Participation
+from shebao.enrollment.rules import Mode, Scheme, Status
+from shebao.enrollment.schemas import LeaveCommand
+from shebao.ledger import service as ledger
+from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
+from shebao.registry import service as registry
+from shebao.registry.models import Person
 
 SEX_OF_GROUP = {Group.MALE: "M", Group.FEMALE_CADRE: "F", Group.FEMALE_WORKER: "F"}
 
@@ -70,3 +117,580 @@ def pension_case(*, case: PensionCaseIn, store: ParameterStore | None = None) ->
         region=case.region, retire_date=case.retire_date, birth_date=case.birth_date, group=case.category,
         contribution_months=case.contribution_months, deemed_months=case.deemed_months, average_index=index,
         personal_account_fen=case.personal_account_fen, calculation_wage_fen=case.calculation_wage_fen))
+
+
+# --- Use cases over the person's own record -------------------------------------------------------------
+
+def _staff_in(principal: Principal, region_code: str) -> None:
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    principal.require_region(region_code)
+
+
+def _living(session: Session, person_id: int) -> Person:
+    person = registry.person_by_id(session=session, person_id=person_id)
+    if person.status == "deceased":
+        raise Conflict("person.deceased", f"此人已于 {person.death_date} 死亡", f"this person died on {person.death_date}")
+    return person
+
+
+def _age_in_months(birth: date, day: date) -> int:
+    return (day.year * 12 + day.month) - (birth.year * 12 + birth.month) - (1 if day.day < birth.day else 0)
+
+
+def _check_ground(store: ParameterStore, province: str, person: Person, command: RetirementApply) -> date:
+    """The statutory date; refuses a date before it without the early ground, or after it without the delay ground."""
+    age, _ = statutory_age(_age_params(store, province, person.birth_date, command.category), group=command.category,
+                           birth_date=person.birth_date)
+    statutory = add_months(person.birth_date, age.months)
+    params = store.at(province, command.retire_date)
+    if command.retire_date < statutory and command.ground != Ground.EARLY_VOLUNTARY:
+        raise InvalidInput("retirement.before_statutory_date", f"退休日期早于法定退休日期 {statutory}，且未申请弹性提前退休",
+                           f"the retirement date is before the statutory date {statutory} without an early-retirement ground",
+                           statutory_date=statutory.isoformat())
+    if command.retire_date >= statutory and command.ground == Ground.EARLY_VOLUNTARY:
+        raise InvalidInput("retirement.not_early", f"{command.retire_date} 不早于法定退休日期 {statutory}",
+                           f"{command.retire_date} is not before the statutory date {statutory}")
+    delay = "retirement.deferred_retirement_max_months"  # no voluntary delay before the 2025 reform
+    latest = add_months(statutory, params.value(delay) if params.has(delay) else 0)
+    if command.retire_date > statutory and command.ground != Ground.DELAYED:
+        raise InvalidInput("retirement.after_statutory_date", f"退休日期晚于法定退休日期 {statutory}，须有弹性延迟退休约定",
+                           f"the retirement date is after the statutory date {statutory}; that needs a delay agreement",
+                           statutory_date=statutory.isoformat())
+    if command.retire_date > latest:
+        raise InvalidInput("retirement.delay_too_long", f"弹性延迟退休不得晚于 {latest}", f"delayed retirement ends by {latest}")
+    return statutory
+
+
+def benefit_place(session: Session, store: ParameterStore, person: Person) -> tuple[str, str, dict[str, int]]:
+    """Which province awards this person's pension under the transfer rules, why, and the months in each."""
+    mine = select(literal(person.id))
+    months = {row.province: int(row.months) + int(row.deemed)
+              for row in session.execute(record.record_by_province(store, mine)).all()}
+    latest = dict(session.execute(select(Assessment.province, func.max(Assessment.period)).where(
+        Assessment.person_id == person.id).group_by(Assessment.province)).all())
+    for province, year in session.execute(select(ContributionYear.province, func.max(ContributionYear.year)).where(
+            ContributionYear.person_id == person.id).group_by(ContributionYear.province)).all():
+        latest[province] = max(latest.get(province, ""), f"{year}12")
+    by_recency = sorted(latest, key=latest.get, reverse=True)
+    current = by_recency[0] if by_recency else person.hukou_region_code[:2] + "0000"
+    ten_years = next((p for p in by_recency if months.get(p, 0) >= rules.TEN_YEARS), None)
+    place, why = rules.benefit_province(hukou_province=person.hukou_region_code[:2] + "0000", months_by_province=months,
+                                        current_province=current, last_ten_year_province=ten_years)
+    return place, why, months
+
+
+def _one_pension(database: Database, person_id: int, province: str, principal: Principal, now: datetime) -> None:
+    """Refuses a second pension anywhere in the country, and flags the attempt for the fund's risk control."""
+    with database.unit_of_work() as uow:
+        existing = uow.session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
+        if existing is None:
+            return
+        where = existing.province
+    with database.transaction() as session:
+        session.add(BenefitFlag(person_id=person_id, kind="second_pension", province=province, raised_by=principal.actor,
+                                raised_at=utc_naive(now), detail=json.dumps({"receiving_in": where, "applied_in": province})))
+        audit.append(session, actor=principal.actor, action="benefit.flagged", subject=f"person:{person_id}", now=now,
+                     kind="second_pension", receiving_in=where, applied_in=province)
+    raise Conflict("retirement.already_receiving", f"此人已在 {where} 领取养老金：一人只能领取一份养老金，已标记核查",
+                   f"this person already receives a pension in {where}: one person, one pension (flagged for review)",
+                   receiving_in=where)
+
+
+def apply_for_retirement(*, database: Database, principal: Principal, command: RetirementApply, now: datetime,
+                         store: ParameterStore | None = None) -> dict:
+    """Checks an application against the person's record and awards it at once, with the explanation."""
+    store = store or default_store()
+    with database.unit_of_work() as uow:
+        region_code = registry.require_current_region(uow.session, command.region_code, field="region_code", min_level=1).code
+    _staff_in(principal, region_code)
+    province = region_code[:2] + "0000"
+    _one_pension(database, command.person_id, province, principal, now)
+    with database.transaction() as session:
+        person = _living(session, command.person_id)
+        _check_group(person.sex, command.category)
+        if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):
+            raise Conflict("retirement.pending", "此人已有退休申请", "this person already has a retirement application")
+        _check_ground(store, province, person, command)
+        place, why, months_by_province = benefit_place(session, store, person)
+        if place != province:
+            raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why}）",
+                           f"under the transfer rules the pension is awarded by {place} ({why})", benefit_province=place)
+        explained = _explain(session, store, person, command.category, command.retire_date, province)
+        if not explained["eligible"]:
+            raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons"]),
+                               "not eligible for a monthly pension: " + "; ".join(explained["reasons"]),
+                               reasons=explained["reasons"])
+        application = RetirementApplication(
+            person_id=person.id, province=province, region_code=region_code, category=command.category.value,
+            retire_date=command.retire_date, age_months=_age_in_months(person.birth_date, command.retire_date),
+            ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now))
+        session.add(application)
+        session.flush()
+        awards.award(session, store=store, province=province, applications=RetirementApplication.id == application.id,
+                     actor=principal.actor, now=now)
+        award = session.scalar(select(PensionAward).where(PensionAward.application_id == application.id))
+        _same_figures(award, explained)
+        audit.append(session, actor=principal.actor, action="pension.awarded", subject=f"person:{person.id}", now=now,
+                     award=award.id, monthly_fen=award.monthly_fen, retire_date=command.retire_date.isoformat(),
+                     ground=command.ground.value)
+        return {"award_id": award.id, "person_id": person.id, "province": province, "ground": command.ground.value,
+                "first_period": award.first_period, "benefit_place": {"province": place, "why": why,
+                                                                     "months_by_province": months_by_province},
+                **explained}
+
+
+def _same_figures(award: PensionAward, explained: dict) -> None:
+    """The batch SQL and the explained rules must agree to the fen; a difference is a defect, not a result."""
+    figures = (award.basic_fen, award.account_fen, award.transitional_fen)
+    expected = (explained["basic_pension_fen"], explained["personal_account_pension_fen"], explained["transitional_pension_fen"])
+    if figures != expected:
+        raise RuntimeError(f"award {award.id}: SQL gave {figures}, the rules {expected}")
+
+
+def _record_figures(session: Session, store: ParameterStore, person_id: int) -> tuple[int, int, int, int]:
+    mine = select(literal(person_id))
+    totals = session.execute(record.record_totals(store, mine)).first()
+    balance = session.execute(record.account_balances(mine)).first()
+    months, index_sum, deemed = (int(totals.months), int(totals.index_sum), int(totals.deemed)) if totals else (0, 0, 0)
+    return months, index_sum, deemed, int(balance.balance) if balance else 0
+
+
+def _explain(session: Session, store: ParameterStore, person: Person, group: Group, retire_date: date, province: str,
+             *, account_fen: int | None = None, wage_fen: int | None = None) -> dict:
+    months, index_sum, deemed, balance = _record_figures(session, store, person.id)
+    index = rules.index_ten_thousandths(index_sum, months)
+    result = calculate_pension(store.at(province, retire_date), _age_params(store, province, person.birth_date, group),
+                               PensionCase(region=province, retire_date=retire_date, birth_date=person.birth_date, group=group,
+                                           contribution_months=months, deemed_months=deemed,
+                                           average_index=Decimal(index) / 10_000,
+                                           personal_account_fen=balance if account_fen is None else account_fen,
+                                           calculation_wage_fen=wage_fen))
+    years = [dict(row._mapping) for row in session.execute(record.yearly_record(store, person.id)).all()]
+    result["steps"][:0] = [
+        {"step": "contribution_months", "value": months, "how": "paid months on the platform + archive years"},
+        {"step": "deemed_months", "value": deemed, "how": "deemed years before personal accounts (archive)"},
+        {"step": "average_index", "value": rules.decimal_index(index),
+         "how": f"sum of monthly indexes {index_sum}/1,000,000 ÷ {months} months, four decimals half up"},
+        {"step": "personal_account_fen", "value": balance, "how": "the personal account's balance in the ledger"},
+    ]
+    result["record"] = {"contribution_months": months, "deemed_months": deemed, "index_sum_millionths": index_sum,
+                        "average_index": rules.decimal_index(index), "personal_account_fen": balance,
+                        "years": [{k: (int(v) if isinstance(v, int | Decimal) else v) for k, v in y.items()} for y in years]}
+    return result
+
+
+def pension_of(*, session: Session, principal: Principal, person_id: int, store: ParameterStore | None = None) -> dict:
+    """A receiver's award with its explanation, adjustments, payroll history and certifications."""
+    store = store or default_store()
+    person = registry.person_by_id(session=session, person_id=person_id)
+    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
+    if award is None:
+        raise NotFound("pension.none", "此人没有养老金待遇", "this person draws no pension")
+    if not (principal.role == Role.INSURED and principal.person_id == person_id):
+        _staff_in(principal, award.province)
+    application = session.get(RetirementApplication, award.application_id)
+    case = PensionCase(region=award.province, retire_date=award.retire_date, birth_date=person.birth_date,
+                       group=Group(application.category), contribution_months=award.contribution_months,
+                       deemed_months=award.deemed_months, average_index=Decimal(award.index_ten_thousandths) / 10_000,
+                       personal_account_fen=award.personal_account_fen, calculation_wage_fen=award.calculation_wage_fen)
+    explained = calculate_pension(store.at(award.province, award.retire_date),
+                                  _age_params(store, award.province, person.birth_date, case.group), case)
+    lines = session.scalars(select(PayrollLine).where(PayrollLine.award_id == award.id)
+                            .order_by(PayrollLine.for_period.desc(), PayrollLine.kind).limit(36)).all()
+    return {
+        "award": {"id": award.id, "province": award.province, "status": award.status, "status_reason": award.status_reason,
+                  "retire_date": award.retire_date.isoformat(), "first_period": award.first_period,
+                  "ground": application.ground, "basic_fen": award.basic_fen, "account_fen": award.account_fen,
+                  "transitional_fen": award.transitional_fen, "awarded_total_fen": award.basic_fen + award.account_fen
+                  + award.transitional_fen, "monthly_fen": award.monthly_fen,
+                  "account_remaining_fen": award.account_remaining_fen, "certified_on": award.certified_on.isoformat(),
+                  "certification_due": add_months(award.certified_on, store.at(award.province, award.certified_on)
+                                                  .value("certification.interval_months")).isoformat(),
+                  "stop_period": award.stop_period},
+        "explanation": explained,
+        "adjustments": [{"since_period": a.since_period, "before_fen": a.before_fen, "increase_fen": a.increase_fen}
+                        for a in session.scalars(select(PensionAdjustment).where(PensionAdjustment.award_id == award.id)
+                                                 .order_by(PensionAdjustment.since_period))],
+        "payroll": [{"for_period": x.for_period, "kind": x.kind, "amount_fen": x.amount_fen, "status": x.status,
+                     "hold_reason": x.hold_reason, "paid_period": x.paid_period} for x in lines],
+        "certifications": [{"method": c.method, "certified_on": c.certified_on.isoformat(), "evidence": c.evidence}
+                           for c in session.scalars(select(Certification).where(Certification.person_id == person_id)
+                                                    .order_by(Certification.certified_on.desc()).limit(10))],
+        "recovery": _recovery_read(session, award.id),
+    }
+
+
+def _recovery_read(session: Session, award_id: int) -> dict | None:
+    recovery = session.scalar(select(BenefitRecovery).where(BenefitRecovery.award_id == award_id))
+    if recovery is None:
+        return None
+    return {"amount_fen": recovery.amount_fen, "months": recovery.months, "from_period": recovery.from_period,
+            "status": recovery.status}
+
+
+# --- Certification and death ----------------------------------------------------------------------------
+
+def certify(*, session: Session, principal: Principal, command: CertificationIn, now: datetime) -> dict:
+    """Records a proof of life; a payment suspended for lack of one resumes, with the months held paid at once."""
+    person = registry.person_by_id(session=session, person_id=command.person_id)
+    if person.status == "deceased":
+        raise Conflict("certification.deceased", f"此人已于 {person.death_date} 死亡，不能认证",
+                       f"this person died on {person.death_date}; no certification is possible")
+    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person.id))
+    if award is None:
+        raise NotFound("certification.not_a_receiver", "此人没有在领的养老金待遇", "this person draws no pension to certify")
+    if command.method == CertificationMethod.ONLINE_FACE and principal.role == Role.INSURED:
+        if principal.person_id != person.id:
+            raise Forbidden("certification.not_yourself", "只能为本人认证", "you may certify only yourself")
+    else:
+        _staff_in(principal, award.province)
+    today = china_today(now)
+    if not award.retire_date <= command.certified_on <= today:
+        raise InvalidInput("certification.date", "认证日期应在退休日期之后、不晚于今天",
+                           "a certification date lies between the retirement date and today")
+    if session.scalar(select(Certification.id).where(
+            Certification.person_id == person.id, Certification.method == command.method.value,
+            Certification.certified_on == command.certified_on, Certification.evidence == command.evidence)):
+        raise Conflict("certification.duplicate", "同一认证已经记录", "this certification is already recorded")
+    certification = Certification(person_id=person.id, method=command.method.value, certified_on=command.certified_on,
+                                  evidence=command.evidence, recorded_by=principal.actor, recorded_at=utc_naive(now))
+    session.add(certification)
+    award.certified_on = max(award.certified_on, command.certified_on)
+    resumed, paid = False, (0, 0)
+    if award.status == "suspended" and award.status_reason == "certification_overdue":
+        award.status, award.status_reason, resumed = "paying", "", True
+        session.flush()
+        paid = payroll.pay(session, province=award.province, month=Period.of(today), lines=PayrollLine.award_id == award.id,
+                           key=f"arrears:{award.id}:{certification.id}", actor=principal.actor, now=now)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="certification.recorded", subject=f"person:{person.id}", now=now,
+                 method=command.method.value, certified_on=command.certified_on.isoformat(), resumed=resumed,
+                 arrears_fen=paid[1])
+    return {"certification_id": certification.id, "person_id": person.id, "certified_on": award.certified_on.isoformat(),
+            "resumed": resumed, "arrears_lines": paid[0], "arrears_fen": paid[1], "status": award.status}
+
+
+def import_certifications(*, session: Session, cipher: FieldCipher, principal: Principal, rows: list[dict[str, str]],
+                          now: datetime) -> dict:
+    """Passive certifications from other departments' data (hospital visits, bank counters): all rows or none."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    today, commands, rejected = china_today(now), [], []
+    for number, row in enumerate(rows, start=1):
+        try:
+            if row.get("method") not in (CertificationMethod.PASSIVE_HOSPITAL, CertificationMethod.PASSIVE_BANK):
+                raise InvalidInput("certification.method", "被动认证方式应为 passive_hospital 或 passive_bank",
+                                   "a passive certification is passive_hospital or passive_bank")
+            person = registry.person_by_id_number(session=session, cipher=cipher, id_number=row.get("id_number", ""), today=today)
+            commands.append(CertificationIn(person_id=person.id, method=row["method"],
+                                            certified_on=date.fromisoformat(row.get("date", "")), evidence=row.get("source", "")))
+        except (DomainError, ValueError) as problem:
+            rejected.append({"row": number, "reason": getattr(problem, "reason_en", str(problem).splitlines()[0])})
+    results = []
+    for number, command in enumerate(commands, start=1):
+        try:
+            with session.begin_nested():
+                results.append(certify(session=session, principal=principal, command=command, now=now))
+        except DomainError as problem:
+            rejected.append({"row": number, "reason": problem.reason_en})
+    if rejected:
+        raise InvalidInput("certification.import_rejected", f"{len(rejected)} 行有误，全部未导入",
+                           f"{len(rejected)} rows were rejected; nothing was imported", rejected=rejected)
+    return {"imported": len(results), "resumed": sum(1 for r in results if r["resumed"])}
+
+
+def record_death(*, session: Session, principal: Principal, command: DeathIn, now: datetime) -> dict:
+    """Civil affairs' death record: payment stops from the month after death; anything paid after it is recovered."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    person = registry.person_by_id(session=session, person_id=command.person_id)
+    principal.require_region(person.hukou_region_code)
+    registry.record_death(session=session, person=person, death_date=command.death_date, reason=command.source,
+                          actor=principal.actor, now=now)
+    result: dict = {"person_id": person.id, "death_date": command.death_date.isoformat(), "award": None, "recovery": None}
+    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person.id))
+    if award is not None:
+        stop = str(Period.of(command.death_date).plus_months(1))
+        award.status, award.status_reason, award.stop_period = "stopped", "deceased", stop
+        after = and_(PayrollLine.award_id == award.id, PayrollLine.for_period >= stop)
+        cancelled = session.execute(update(PayrollLine).where(after, PayrollLine.status.in_(payroll.OPEN))
+                                    .values(status="cancelled")).rowcount
+        result["award"] = {"id": award.id, "stop_period": stop, "lines_cancelled": cancelled}
+        result["recovery"] = _open_recovery(session, principal, award, after, now)
+    for claim in session.scalars(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person.id,
+                                                                 UnemploymentClaim.status == "drawing")):
+        claim.status, claim.stopped_on, claim.stop_reason = "stopped", command.death_date, "deceased"
+    audit.append(session, actor=principal.actor, action="benefit.stopped_by_death", subject=f"person:{person.id}", now=now,
+                 death_date=command.death_date.isoformat(), recovery_fen=(result["recovery"] or {}).get("amount_fen", 0))
+    return result
+
+
+def _open_recovery(session: Session, principal: Principal, award: PensionAward, after, now: datetime) -> dict | None:  # noqa: ANN001
+    """Posts what was paid for months after the death as a receivable from the estate, restoring the funds."""
+    paid = and_(after, PayrollLine.status == "paid")
+    count, total, from_account, first = session.execute(select(
+        func.count(func.distinct(PayrollLine.for_period)), func.coalesce(func.sum(PayrollLine.amount_fen), 0),
+        func.coalesce(func.sum(PayrollLine.account_part_fen), 0), func.min(PayrollLine.for_period)).where(paid)).one()
+    if not count:
+        return None
+    total, from_account = int(total), int(from_account)
+    open_account = partial(ledger.open_account, session=session, province=award.province, now=now)
+    lines = [Line(open_account(kind=AccountKind.RECEIVABLE, person_id=award.person_id).id, total)]
+    if total > from_account:
+        lines.append(Line(open_account(kind=AccountKind.POOLING_FUND, insurance="pension").id, -(total - from_account)))
+    if from_account:
+        lines.append(Line(open_account(kind=AccountKind.PERSONAL_ACCOUNT, person_id=award.person_id).id, -from_account))
+    entry = ledger.post_entry(session=session, key=f"recovery:{award.id}", province=award.province,
+                              period=str(Period.of(china_today(now))), kind="benefit_recovery",
+                              memo=f"死亡后多发待遇追回 recovery of pension paid after death ({count} months)",
+                              lines=lines, actor=principal.actor, now=now)
+    session.add(BenefitRecovery(award_id=award.id, person_id=award.person_id, amount_fen=total, months=count,
+                                from_period=first, status="open", entry_id=entry.id, opened_at=utc_naive(now)))
+    return {"amount_fen": total, "months": count, "from_period": first, "entry_id": entry.id}
+
+
+# --- Unemployment, work injury, maternity ---------------------------------------------------------------
+
+def _paid_months(session: Session, person_id: int, *parts) -> int:  # noqa: ANN002 - assessment columns
+    return session.scalar(select(func.count(func.distinct(Assessment.period))).where(
+        Assessment.person_id == person_id, sum(parts[1:], parts[0]) > 0, record._paid())) or 0
+
+
+def apply_unemployment(*, session: Session, principal: Principal, command: UnemploymentApply, now: datetime,
+                       store: ParameterStore | None = None) -> dict:
+    """The one-key application: registers the unemployment, checks eligibility, sets duration and amount, ends
+    the job's participations if the employer has not, and has the unemployment fund pay the medical insurance."""
+    region = registry.require_current_region(session, command.region_code, field="region_code", min_level=1)
+    _staff_in(principal, region.code)
+    person = _living(session, command.person_id)
+    today = china_today(now)
+    if not person.birth_date < command.separation_date <= today:
+        raise InvalidInput("unemployment.date", "离职日期应不晚于今天", "the separation date lies between birth and today")
+    if command.reason not in INVOLUNTARY:
+        raise InvalidInput("unemployment.voluntary", "本人主动辞职，不符合领取失业保险金条件（非因本人意愿中断就业）",
+                           "a voluntary resignation does not qualify: the job must be lost involuntarily")
+    if session.scalar(select(UnemploymentClaim.id).where(UnemploymentClaim.person_id == person.id,
+                                                         UnemploymentClaim.status == "drawing")):
+        raise Conflict("unemployment.already_drawing", "此人正在领取失业保险金", "this person already draws unemployment benefit")
+    if session.scalar(select(PensionAward.id).where(PensionAward.person_id == person.id, PensionAward.status != "stopped")):
+        raise Conflict("unemployment.pensioner", "已按月领取养老金，不能领取失业保险金", "a pensioner cannot draw unemployment benefit")
+    params = (store or default_store()).at(region.code, command.separation_date)
+    months = _paid_months(session, person.id, Assessment.unemployment_employer_fen, Assessment.unemployment_individual_fen)
+    minimum = params.value("unemployment.minimum_contribution_months")
+    if months < minimum:
+        raise InvalidInput("unemployment.too_few_months", f"失业保险累计缴费 {months} 个月，不满 {minimum} 个月",
+                           f"{months} months of unemployment contributions, fewer than the {minimum} required",
+                           months=months, minimum=minimum)
+    previous = session.scalar(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person.id)
+                              .order_by(UnemploymentClaim.id.desc()).limit(1))
+    carried = previous.months_left or 0 if previous is not None else 0
+    entitled, monthly, steps = rules.unemployment_entitlement(params, contribution_months=months, carried_months=carried)
+    ended = _end_jobs(session, principal, person.id, command, now)
+    stamp = utc_naive(now)
+    claim = UnemploymentClaim(
+        person_id=person.id, province=region.code[:2] + "0000", separation_date=command.separation_date,
+        separation_reason=command.reason.value, contribution_months=months, entitled_months=entitled, carried_months=carried,
+        monthly_fen=monthly, start_period=str(Period.of(command.separation_date).plus_months(1)), medical_paid_by_fund=True,
+        status="drawing", explanation=json.dumps(steps, ensure_ascii=False), recorded_by=principal.actor, recorded_at=stamp)
+    session.add(claim)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="unemployment.registered", subject=f"person:{person.id}", now=now,
+                 claim=claim.id, entitled_months=entitled, monthly_fen=monthly, jobs_ended=ended)
+    return _claim_read(claim) | {"jobs_ended": ended}
+
+
+def _end_jobs(session: Session, principal: Principal, person_id: int, command: UnemploymentApply, now: datetime) -> int:
+    employers = session.scalars(select(Participation.employer_id).where(
+        Participation.person_id == person_id, Participation.mode == Mode.EMPLOYER.value,
+        Participation.status != Status.ENDED.value).distinct()).all()
+    for employer_id in employers:
+        enrollment.leave(session=session, principal=principal, employer_id=employer_id, person_id=person_id, now=now,
+                         command=LeaveCommand(end_date=command.separation_date, reason=f"失业登记 {command.reason.value}"))
+    return len(employers)
+
+
+def _claim_read(claim: UnemploymentClaim) -> dict:
+    return {"claim_id": claim.id, "person_id": claim.person_id, "province": claim.province, "status": claim.status,
+            "contribution_months": claim.contribution_months, "entitled_months": claim.entitled_months,
+            "carried_months": claim.carried_months, "monthly_fen": claim.monthly_fen, "start_period": claim.start_period,
+            "medical_paid_by_fund": claim.medical_paid_by_fund, "months_used": claim.months_used,
+            "months_left": claim.months_left, "steps": json.loads(claim.explanation)}
+
+
+def stop_unemployment(*, session: Session, principal: Principal, person_id: int, command: UnemploymentStop,
+                      now: datetime) -> dict:
+    """Ends the benefit (re-employment, …): the months not used carry over to a later spell."""
+    claim = session.scalar(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person_id,
+                                                           UnemploymentClaim.status == "drawing"))
+    if claim is None:
+        raise NotFound("unemployment.not_drawing", "此人没有在领的失业保险金", "this person draws no unemployment benefit")
+    _staff_in(principal, claim.province)
+    if not claim.separation_date <= command.stopped_on <= china_today(now):
+        raise InvalidInput("unemployment.stop_date", "停发日期应在离职之后、不晚于今天", "the stop date lies between separation and today")
+    used = min(claim.entitled_months, max(0, Period.parse(claim.start_period).months_until(Period.of(command.stopped_on))))
+    claim.status, claim.stopped_on, claim.stop_reason = "stopped", command.stopped_on, command.reason
+    claim.months_used, claim.months_left, claim.medical_paid_by_fund = used, claim.entitled_months - used, False
+    audit.append(session, actor=principal.actor, action="unemployment.stopped", subject=f"person:{person_id}", now=now,
+                 claim=claim.id, reason=command.reason, months_used=used)
+    return _claim_read(claim)
+
+
+def stop_on_reemployment(*, session: Session, principal: Principal, person_id: int, start: date, now: datetime) -> None:
+    """Called when a person is hired: a running unemployment benefit stops."""
+    claim = session.scalar(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person_id,
+                                                           UnemploymentClaim.status == "drawing"))
+    if claim is not None and start >= claim.separation_date:
+        stop_unemployment(session=session, principal=SYSTEM, person_id=person_id, now=now,
+                          command=UnemploymentStop(stopped_on=min(start, china_today(now)), reason="reemployed"))
+
+
+def _insured_with(session: Session, person_id: int, employer_id: int, schemes: tuple[Scheme, ...], day: date) -> bool:
+    return session.scalar(select(Participation.id).where(
+        Participation.person_id == person_id, Participation.employer_id == employer_id,
+        Participation.scheme.in_([s.value for s in schemes]), Participation.start_date <= day,
+        or_(Participation.end_date.is_(None), Participation.end_date >= day)).limit(1)) is not None
+
+
+def _average_base(session: Session, clause) -> int | None:  # noqa: ANN001
+    value = session.scalar(select(func.avg(Assessment.used_base_fen)).where(clause))
+    return None if value is None else int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def claim_injury(*, session: Session, principal: Principal, command: InjuryClaimIn, now: datetime,
+                 store: ParameterStore | None = None) -> dict:
+    """A recognised work injury: the one-off disability subsidy and, grades 1–4, the monthly allowance; or a
+    work death's subsidies. The own wage is the average base of the 12 months before the injury."""
+    employer = registry.employer_by_id(session=session, employer_id=command.employer_id)
+    _staff_in(principal, employer.region_code)
+    person = registry.person_by_id(session=session, person_id=command.person_id)
+    if command.kind == InjuryKind.DEATH and command.grade is not None:
+        raise InvalidInput("injury.grade", "工亡不评定伤残等级", "a work death has no disability grade")
+    if command.kind == InjuryKind.DISABILITY and (command.grade is None or not 1 <= command.grade <= 10):
+        raise InvalidInput("injury.grade", "伤残等级应为 1 至 10 级", "the disability grade is 1 to 10", grade=command.grade)
+    if not person.birth_date < command.injury_date <= china_today(now):
+        raise InvalidInput("injury.date", "受伤日期应不晚于今天", "the injury date lies between birth and today")
+    if not _insured_with(session, person.id, employer.id, (Scheme.WORK_INJURY,), command.injury_date):
+        raise InvalidInput("injury.not_insured", "受伤当日此人未在该单位参加工伤保险",
+                           "on the injury date this person was not insured against work injury by this employer")
+    month = Period.of(command.injury_date)
+    wage = _average_base(session, and_(Assessment.person_id == person.id, Assessment.payer_id == employer.id,
+                                       Assessment.payer_kind == "employer", Assessment.period < str(month),
+                                       Assessment.period >= str(month.plus_months(-12))))
+    if wage is None:
+        raise InvalidInput("injury.no_wage_record", "受伤前 12 个月没有缴费基数记录，无法确定本人工资",
+                           "no contribution base in the 12 months before the injury to take the own wage from")
+    if session.scalar(select(InjuryClaim.id).where(InjuryClaim.person_id == person.id, InjuryClaim.kind == command.kind.value,
+                                                   InjuryClaim.injury_date == command.injury_date)):
+        raise Conflict("injury.duplicate", "这次工伤已经核定", "this injury is already assessed")
+    params = (store or default_store()).at(employer.region_code, command.injury_date)
+    amounts, steps = rules.injury_benefits(params, kind=command.kind.value, grade=command.grade, wage_fen=wage,
+                                           average_wage_fen=params.value("wages.average_monthly_fen"))
+    steps.insert(0, {"step": "own_wage_fen", "value": wage, "how": "average contribution base, 12 months before the injury"})
+    claim = InjuryClaim(person_id=person.id, employer_id=employer.id, province=employer.region_code[:2] + "0000",
+                        kind=command.kind.value, injury_date=command.injury_date, grade=command.grade, wage_fen=wage,
+                        explanation=json.dumps(steps, ensure_ascii=False), recorded_by=principal.actor,
+                        recorded_at=utc_naive(now), **amounts)
+    session.add(claim)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="injury.assessed", subject=f"person:{person.id}", now=now,
+                 claim=claim.id, kind=command.kind.value, grade=command.grade, **amounts)
+    return {"claim_id": claim.id, "person_id": person.id, "kind": claim.kind, "grade": claim.grade, "wage_fen": wage,
+            **amounts, "steps": steps}
+
+
+def claim_maternity(*, session: Session, principal: Principal, command: MaternityClaimIn, now: datetime,
+                    store: ParameterStore | None = None) -> dict:
+    """Maternity allowance: the employer's average monthly base of the previous year ÷ 30 × the leave days."""
+    employer = registry.employer_by_id(session=session, employer_id=command.employer_id)
+    _staff_in(principal, employer.region_code)
+    person = _living(session, command.person_id)
+    if person.sex != "F":
+        raise InvalidInput("maternity.sex", "生育津贴由生育的女职工领取", "the maternity allowance is paid to the mother")
+    if not person.birth_date < command.birth_date <= china_today(now):
+        raise InvalidInput("maternity.date", "生育日期应不晚于今天", "the birth date lies between the mother's birth and today")
+    if not _insured_with(session, person.id, employer.id, (Scheme.MATERNITY, Scheme.MEDICAL), command.birth_date):
+        raise InvalidInput("maternity.not_insured", "生育当日此人未在该单位参加生育保险",
+                           "on the birth date this person was not insured for maternity by this employer")
+    year = command.birth_date.year - 1
+    average = _average_base(session, and_(Assessment.payer_kind == "employer", Assessment.payer_id == employer.id,
+                                          Assessment.period.between(f"{year}01", f"{year}12")))
+    if average is None:
+        raise InvalidInput("maternity.no_employer_record", f"单位 {year} 年没有缴费记录，无法计算职工月平均缴费工资",
+                           f"the employer has no contributions in {year} to average")
+    if session.scalar(select(MaternityClaim.id).where(MaternityClaim.person_id == person.id,
+                                                      MaternityClaim.birth_date == command.birth_date)):
+        raise Conflict("maternity.duplicate", "这次生育已经核定", "this birth is already assessed")
+    params = (store or default_store()).at(employer.region_code, command.birth_date)
+    days, allowance, steps = rules.maternity_allowance(params, average_base_fen=average, difficult_birth=command.difficult_birth,
+                                                       babies=command.babies)
+    steps.insert(0, {"step": "employer_average_base_fen", "value": average, "how": f"average monthly base of the employer in {year}"})
+    claim = MaternityClaim(person_id=person.id, employer_id=employer.id, province=employer.region_code[:2] + "0000",
+                           birth_date=command.birth_date, leave_days=days, employer_average_base_fen=average,
+                           allowance_fen=allowance, explanation=json.dumps(steps, ensure_ascii=False),
+                           recorded_by=principal.actor, recorded_at=utc_naive(now))
+    session.add(claim)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="maternity.assessed", subject=f"person:{person.id}", now=now,
+                 claim=claim.id, leave_days=days, allowance_fen=allowance)
+    return {"claim_id": claim.id, "person_id": person.id, "leave_days": days, "employer_average_base_fen": average,
+            "allowance_fen": allowance, "steps": steps}
+
+
+# --- Estimator ------------------------------------------------------------------------------------------
+
+def estimate(*, session: Session, principal: Principal, command: EstimateIn, now: datetime,
+             store: ParameterStore | None = None) -> dict:
+    """A future pension from the person's own record plus stated assumptions, explained like an award."""
+    store = store or default_store()
+    person = _living(session, command.person_id)
+    if not (principal.role == Role.INSURED and principal.person_id == person.id):
+        principal.require_role(Role.STAFF, Role.ADMIN)
+        principal.require_region(person.hukou_region_code)
+    _check_group(person.sex, command.category)
+    growth, future_index, interest = (_assumption(name, getattr(command, name), Decimal("0.2"))
+                                      for name in ("wage_growth", "future_index", "account_interest"))
+    if not Decimal("0.3") <= future_index <= 3:
+        raise InvalidInput("estimate.future_index", "未来缴费指数应在 0.3 至 3 之间", "the future index lies between 0.3 and 3")
+    today = china_today(now)
+    province = person.hukou_region_code[:2] + "0000"
+    statutory = retirement_date(birth_date=person.birth_date, sex=person.sex, group=command.category, region=province,
+                                store=store)
+    retire = command.retire_date or date.fromisoformat(statutory["statutory_date"])
+    if retire <= today:
+        raise InvalidInput("estimate.retire_date", "测算的退休日期应在今天之后", "the retirement date to estimate is after today")
+    months, index_sum, deemed, balance = _record_figures(session, store, person.id)
+    params = store.at(province, today)
+    wage_now, ahead = params.value("pension.calculation_wage_fen"), Period.of(today).months_until(Period.of(retire))
+    account_rate = params.value("contribution.pension.personal_account_rate")
+    projected_balance, wage = Decimal(balance), Decimal(wage_now)
+    for month in range(ahead):
+        projected_balance = projected_balance * (1 + interest / 12) + wage * future_index * account_rate
+        if month % 12 == 11:
+            wage *= 1 + growth
+    wage_then = rules.fen(Decimal(wage_now) * (1 + growth) ** (Decimal(ahead) / 12))
+    total_months = months + ahead
+    index = rules.index_ten_thousandths(index_sum + ahead * rules.millionths(future_index), total_months)
+    result = calculate_pension(store.at(province, retire), _age_params(store, province, person.birth_date, command.category),
+                               PensionCase(region=province, retire_date=retire, birth_date=person.birth_date,
+                                           group=command.category, contribution_months=total_months, deemed_months=deemed,
+                                           average_index=Decimal(index) / 10_000,
+                                           personal_account_fen=rules.fen(projected_balance), calculation_wage_fen=wage_then))
+    result["assumptions"] = [
+        {"step": "record_now", "value": {"months": months, "deemed_months": deemed, "personal_account_fen": balance},
+         "how": "the person's own record today"},
+        {"step": "future_months", "value": ahead, "how": f"from {today.isoformat()} to {retire.isoformat()}"},
+        {"step": "future_index", "value": str(future_index), "how": "assumed contribution index for future months"},
+        {"step": "calculation_wage_fen", "value": wage_then, "how": f"{wage_now} × (1 + {growth}) ^ ({ahead}/12)"},
+        {"step": "personal_account_fen", "value": rules.fen(projected_balance),
+         "how": f"monthly {account_rate} of the future base, interest {interest} a year compounded monthly"},
+    ]
+    result["estimate"] = True
+    return result
+
+
+def _assumption(name: str, text: str, most: Decimal) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"estimate.{name}", f"{name} 不是小数：{text}", f"{name} is not a decimal: {text}") from None
+    if name != "future_index" and not -most <= value <= most:
+        raise InvalidInput(f"estimate.{name}", f"{name} 超出合理范围", f"{name} is outside -{most}..{most}")
+    return value

@@ -36,7 +36,7 @@ from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.periods import Period
-from shebao.core.runs import BatchRun, BatchRunRead
+from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run
 from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment.models import Participation
 from shebao.ledger import service as ledger
@@ -104,9 +104,9 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
     rates = MonthRates.of((store or default_store()).at(province, month.first_day()))
     progress = progress or (lambda _stage, _done, _total: None)
     started = time.perf_counter()
-    run_id = _open_run(database, "month_end", province, str(month), now)
+    run_id = open_run(database, "month_end", province, str(month), now)
     if run_id is None:
-        return _finished_run(database, "month_end", province, str(month))
+        return finished_run(database, "month_end", province, str(month))
 
     low, high = _person_range(database, province, month)
     chunks = range(low, high + 1, person_chunk) if high >= low else range(0)
@@ -141,29 +141,6 @@ def _check_request(database: Database, province: str, period: str, now: datetime
         if uow.session.get(ClosedPeriod, (province, str(month))) is not None:
             raise Conflict("period.closed", f"{province} 的 {month} 期已结账", f"period {month} of {province} is closed")
     return month
-
-
-def _open_run(database: Database, kind: str, province: str, period: str, now: datetime) -> int | None:
-    """The run to continue (an unfinished one), a new one, or None when the month is already done."""
-    with database.transaction() as session:
-        runs = session.scalars(select(BatchRun).where(BatchRun.kind == kind, BatchRun.province == province,
-                                                      BatchRun.period == period).order_by(BatchRun.id.desc())).all()
-        if any(r.status == "done" for r in runs):
-            return None
-        if runs:
-            return runs[0].id
-        run = BatchRun(kind=kind, province=province, period=period, status="running", chunks_total=0, chunks_done=0,
-                       persons=0, bills=0, entries=0, total_fen=0, started_at=utc_naive(now), detail="{}")
-        session.add(run)
-        session.flush()
-        return run.id
-
-
-def _finished_run(database: Database, kind: str, province: str, period: str) -> BatchRunRead:
-    with database.unit_of_work() as uow:
-        run = uow.session.scalars(select(BatchRun).where(BatchRun.kind == kind, BatchRun.province == province,
-                                                         BatchRun.period == period, BatchRun.status == "done")).first()
-        return BatchRunRead.model_validate(run, from_attributes=True)
 
 
 def _billable(province: str, month: Period):  # noqa: ANN202 - a Select

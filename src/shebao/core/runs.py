@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shebao.core.db import Base, BigId
+from shebao.core.clock import utc_naive
+from shebao.core.db import Base, BigId, Database
 
 Fen = BigInteger
 
@@ -52,3 +53,36 @@ class BatchRunRead(BaseModel):
     started_at: datetime
     finished_at: datetime | None
     duration_ms: int | None
+
+
+def start_run(database: Database, kind: str, province: str, period: str, now: datetime) -> int:
+    """A new run, for jobs that may rightly run many times in a period (awards of new applications)."""
+    with database.transaction() as session:
+        run = BatchRun(kind=kind, province=province, period=period, status="running", chunks_total=0, chunks_done=0,
+                       persons=0, bills=0, entries=0, total_fen=0, started_at=utc_naive(now), detail="{}")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def open_run(database: Database, kind: str, province: str, period: str, now: datetime) -> int | None:
+    """The run to continue (an unfinished one), a new one, or None when the month is already done."""
+    with database.transaction() as session:
+        runs = session.scalars(select(BatchRun).where(BatchRun.kind == kind, BatchRun.province == province,
+                                                      BatchRun.period == period).order_by(BatchRun.id.desc())).all()
+        if any(r.status == "done" for r in runs):
+            return None
+        if runs:
+            return runs[0].id
+        run = BatchRun(kind=kind, province=province, period=period, status="running", chunks_total=0, chunks_done=0,
+                       persons=0, bills=0, entries=0, total_fen=0, started_at=utc_naive(now), detail="{}")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def finished_run(database: Database, kind: str, province: str, period: str) -> BatchRunRead:
+    with database.unit_of_work() as uow:
+        run = uow.session.scalars(select(BatchRun).where(BatchRun.kind == kind, BatchRun.province == province,
+                                                         BatchRun.period == period, BatchRun.status == "done")).first()
+        return BatchRunRead.model_validate(run, from_attributes=True)

@@ -166,6 +166,13 @@ class ParameterStore:
         return ParameterSnapshot(region_code, day, values)
 
 
+    def changes(self, region_code: str, path: str) -> list[tuple[date, Any]]:
+        """Every (day, value) at which a parameter changed in a region, oldest first: for SQL that spans years."""
+        province = region_code[:2] + "0000"
+        days = sorted({dated.since for layer in (self.national, self.provinces.get(province, {}))
+                       if path in layer for dated in layer[path].values})
+        return [(day, self.at(region_code, day).value(path)) for day in days]
+
 @lru_cache
 def default_store() -> ParameterStore:
     return ParameterStore.load()

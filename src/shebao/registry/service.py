@@ -352,6 +352,23 @@ def _change_status(person: Person, command: PersonChange, today: date) -> None:
         person.status, person.death_date = rules.PersonStatus.LIVING.value, None
 
 
+def record_death(*, session: Session, person: Person, death_date: date, reason: str, actor: str, now: datetime) -> None:
+    """Civil affairs' death record: the person becomes deceased from that date, as a new version."""
+    if person.status == rules.PersonStatus.DECEASED.value:
+        raise Conflict("person.already_deceased", f"已于 {person.death_date} 登记死亡", f"already recorded deceased on {person.death_date}")
+    if death_date > china_today(now) or death_date < person.birth_date:
+        raise InvalidInput("person.death_date", "死亡日期应不晚于今天、不早于出生日期", "a death date lies between the birth date and today")
+    stamp = utc_naive(now)
+    person.status, person.death_date = rules.PersonStatus.DECEASED.value, death_date
+    person.version += 1
+    person.effective_from = max(person.effective_from, death_date)
+    person.updated_at = stamp
+    session.flush()
+    _record_version(session, person, reason=reason, actor=actor, now=stamp)
+    audit.append(session, actor=actor, action="person.died", subject=f"person:{person.id}", now=now,
+                 death_date=death_date.isoformat(), reason=reason)
+
+
 def person_history(*, session: Session, principal: Principal, person_id: int, now: datetime) -> list[PersonVersionRead]:
     """Every version of a person's information, oldest first."""
     person = _visible_person(session, principal, person_id)

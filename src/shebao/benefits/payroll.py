@@ -1,0 +1,282 @@
+"""Monthly pension payroll, yearly adjustments and the certification sweep: set-based, chunked by award.
+
+A payroll line is what one receiver is owed for one month. Each chunk, in one transaction: the
+month's lines are written (and, for a new award, every month back to its first); the personal
+account part is reserved; every line due or held is judged payable or held with its reason; the
+payable ones are posted in one balanced entry (debit the pension pool and each personal account,
+credit cash paid out to the card's bank account) and marked paid. A line is payable only while the
+award is paying, the person has no death record and the month is before the award's stop month —
+so nothing is paid to a deceased person once the record is in, and a rerun pays nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import BigInteger, Integer, String, and_, case, cast, exists, func, literal, or_, select, union_all, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from shebao.benefits import rules
+from shebao.benefits.models import CertificationReminder, PayrollLine, PensionAdjustment, PensionAward
+from shebao.cards.models import Card
+from shebao.core import audit
+from shebao.core.clock import china_today, utc_naive
+from shebao.core.db import Database
+from shebao.core.errors import Conflict, InvalidInput
+from shebao.core.periods import Period
+from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run, start_run
+from shebao.core.sql import insert_ignoring_duplicates
+from shebao.ledger import service as ledger
+from shebao.ledger.models import ClosedPeriod, JournalEntry, LedgerAccount
+from shebao.ledger.rules import AccountKind, Line
+from shebao.policy.store import ParameterStore, default_store
+from shebao.registry.models import Person
+from shebao.registry.rules import region_level
+
+Progress = Callable[[str, int, int], None]
+PAYROLL_CHUNK = 50_000
+OPEN = ("due", "held")
+HOLD_REASONS = {
+    "deceased": ("已登记死亡", "a death is recorded"),
+    "stopped": ("待遇已终止", "the award is stopped"),
+    "suspended": ("暂停发放（资格认证逾期等）", "payment is suspended (certification overdue, …)"),
+    "no_card": ("没有有效的社会保障卡", "no valid social security card"),
+    "card_frozen": ("社会保障卡已挂失冻结", "the card is frozen (reported lost)"),
+    "card_not_active": ("社会保障卡未启用金融功能", "the card's financial function is not active"),
+}
+
+
+def _month_number(period: ColumnElement) -> ColumnElement:
+    return cast(func.substr(period, 1, 4), Integer) * 12 + cast(func.substr(period, 5, 2), Integer)
+
+
+def _periods(first: Period, last: Period):  # noqa: ANN202 - a small constant table of (period, n)
+    months = [first.plus_months(k) for k in range(first.months_until(last) + 1)]
+    rows = [select(literal(str(m)).label("period"), literal(m.year * 12 + m.month, Integer).label("n")) for m in months]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("months")
+
+
+def _write_lines(session: Session, province: str, month: Period, awards: ColumnElement[bool]) -> None:
+    """This month's line for every award in the chunk; for an award with no line yet, every month from its first."""
+    first = session.scalar(select(func.min(PensionAward.first_period)).where(awards))
+    if first is None or first > str(month):
+        return
+    months = _periods(max(Period.parse(first), month.plus_months(-600)), month)
+    has_lines = exists().where(PayrollLine.award_id == PensionAward.id)
+    since_first = months.c.n - _month_number(PensionAward.first_period)  # months already reserved before this one
+    left = PensionAward.account_remaining_fen - since_first * PensionAward.account_fen
+    account_part = case((left >= PensionAward.account_fen, PensionAward.account_fen), (left > 0, left), else_=0)
+    rows = (select(PensionAward.id, PensionAward.person_id, literal(province), months.c.period, literal("monthly"),
+                   PensionAward.monthly_fen, account_part, literal("new"), literal(""))
+            .join(months, and_(months.c.period >= PensionAward.first_period,
+                               or_(months.c.period == str(month), ~has_lines)))
+            .where(awards, PensionAward.status.in_(("paying", "suspended")),
+                   or_(PensionAward.stop_period.is_(None), months.c.period < PensionAward.stop_period)))
+    names = ["award_id", "person_id", "province", "for_period", "kind", "amount_fen", "account_part_fen", "status", "hold_reason"]
+    session.execute(insert_ignoring_duplicates(session, PayrollLine.__table__).from_select(names, rows))
+    reserved = (select(func.coalesce(func.sum(PayrollLine.account_part_fen), 0))
+                .where(PayrollLine.award_id == PensionAward.id, PayrollLine.status == "new").scalar_subquery())
+    fresh = select(PayrollLine.award_id).where(PayrollLine.status == "new", PayrollLine.province == province)
+    session.execute(update(PensionAward).where(awards, PensionAward.id.in_(fresh))
+                    .values(account_remaining_fen=PensionAward.account_remaining_fen - reserved))
+    session.execute(update(PayrollLine).where(PayrollLine.status == "new", PayrollLine.province == province)
+                    .values(status="due"))
+
+
+def _valid_card(column):  # noqa: ANN001, ANN202 - (id or state) of the person's one valid card, a scalar subquery
+    return (select(column).where(Card.person_id == PayrollLine.person_id,
+                                 Card.state.in_(("applied", "in_production", "issued", "active", "frozen")))
+            .limit(1).scalar_subquery())
+
+
+def _hold_reason() -> ColumnElement:
+    award_status = select(PensionAward.status).where(PensionAward.id == PayrollLine.award_id).scalar_subquery()
+    stop = select(PensionAward.stop_period).where(PensionAward.id == PayrollLine.award_id).scalar_subquery()
+    dead = exists().where(Person.id == PayrollLine.person_id, or_(Person.death_date.isnot(None), Person.status == "deceased"))
+    card_state = _valid_card(Card.state)
+    has_account = exists().where(Card.person_id == PayrollLine.person_id, Card.state == "active",
+                                 Card.bank_account_enc.isnot(None))
+    return case((dead, "deceased"), (or_(award_status == "stopped", PayrollLine.for_period >= func.coalesce(stop, "999999")), "stopped"),
+                (award_status == "suspended", "suspended"), (card_state.is_(None), "no_card"),
+                (card_state == "frozen", "card_frozen"), (~has_account, "card_not_active"), else_="")
+
+
+def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key: str, actor: str,
+        now: datetime) -> tuple[int, int]:
+    """Judges every open line the clause names and pays the payable ones in one entry: (lines paid, fen)."""
+    judged = and_(lines, PayrollLine.province == province, PayrollLine.status.in_(OPEN), PayrollLine.for_period <= str(month))
+    reason = _hold_reason()
+    session.execute(update(PayrollLine).where(judged).values(hold_reason=reason)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(PayrollLine).where(judged).values(status=case((PayrollLine.hold_reason == "", "paying"), else_="held"))
+                    .execution_options(synchronize_session=False))
+    paying = and_(PayrollLine.province == province, PayrollLine.status == "paying")
+    count, total, from_accounts = session.execute(select(
+        func.count(), cast(func.coalesce(func.sum(PayrollLine.amount_fen), 0), BigInteger),
+        cast(func.coalesce(func.sum(PayrollLine.account_part_fen), 0), BigInteger)).where(paying)).one()
+    if not count:
+        return 0, 0
+    pool = ledger.open_account(session=session, kind=AccountKind.POOLING_FUND, province=province, insurance="pension", now=now)
+    cash = ledger.open_account(session=session, kind=AccountKind.CASH, province=province, now=now)
+    fixed = [Line(cash.id, -int(total))] + ([Line(pool.id, int(total - from_accounts))] if total > from_accounts else [])
+    accounts = (select(LedgerAccount.id, PayrollLine.account_part_fen)
+                .join(LedgerAccount, LedgerAccount.code == literal("pa:person:") + cast(PayrollLine.person_id, String))
+                .where(paying, PayrollLine.account_part_fen > 0))
+    entry = ledger.post_entry(session=session, key=key, province=province, period=str(month), kind="pension_payroll",
+                              memo=f"养老金发放 pension payroll {month}", lines=fixed, actor=actor, now=now,
+                              more_lines=accounts if from_accounts else None)
+    session.execute(update(PayrollLine).where(paying).values(status="paid", paid_period=str(month), entry_id=entry.id,
+                                                             card_id=_valid_card(Card.id))
+                    .execution_options(synchronize_session=False))
+    return int(count), int(total)
+
+
+def check_open_period(database: Database, province: str, period: str, now: datetime) -> Period:
+    if region_level(province) != 1:
+        raise InvalidInput("payroll.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+    month = Period.parse(period)
+    if month > Period.of(china_today(now)):
+        raise InvalidInput("payroll.period_not_open", f"发放期 {month} 尚未开始", f"the payroll period {month} is not open yet")
+    with database.unit_of_work() as uow:
+        if uow.session.get(ClosedPeriod, (province, str(month))) is not None:
+            raise Conflict("period.closed", f"{province} 的 {month} 期已结账", f"period {month} of {province} is closed")
+    return month
+
+
+def run_payroll(*, database: Database, province: str, period: str, now: datetime, actor: str,
+                progress: Progress | None = None, chunk: int = PAYROLL_CHUNK) -> BatchRunRead:
+    """Pays a province's receivers for a month; resumable after any interruption and idempotent once done."""
+    month = check_open_period(database, province, period, now)
+    progress = progress or (lambda _stage, _done, _total: None)
+    started = time.perf_counter()
+    run_id = open_run(database, "payroll", province, str(month), now)
+    if run_id is None:
+        return finished_run(database, "payroll", province, str(month))
+    with database.unit_of_work() as uow:
+        low, high = uow.session.execute(select(func.min(PensionAward.id), func.max(PensionAward.id))
+                                        .where(PensionAward.province == province)).one()
+    chunks = range(low, high + 1, chunk) if low is not None else range(0)
+    for done, start in enumerate(chunks, start=1):
+        key = f"payroll:{run_id}:{start}"
+        with database.transaction() as session:
+            awards = and_(PensionAward.province == province, PensionAward.id.between(start, start + chunk - 1))
+            _write_lines(session, province, month, awards)
+            in_chunk = PayrollLine.award_id.between(start, start + chunk - 1)
+            if session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key)) is None:
+                paid, total = pay(session, province=province, month=month, lines=in_chunk, key=key, actor=actor, now=now)
+                session.execute(update(BatchRun).where(BatchRun.id == run_id).values(
+                    chunks_done=done, chunks_total=len(chunks), persons=BatchRun.persons + paid,
+                    entries=BatchRun.entries + (1 if paid else 0), total_fen=BatchRun.total_fen + total))
+        progress("payroll", done, len(chunks))
+    return _close_run(database, run_id, province, month, actor, now, started)
+
+
+def held_summary(session: Session, province: str, month: Period) -> dict[str, int]:
+    rows = session.execute(select(PayrollLine.hold_reason, func.count(func.distinct(PayrollLine.award_id)))
+                           .where(PayrollLine.province == province, PayrollLine.status == "held",
+                                  PayrollLine.for_period <= str(month)).group_by(PayrollLine.hold_reason)).all()
+    return {reason: count for reason, count in rows}
+
+
+def _close_run(database: Database, run_id: int, province: str, month: Period, actor: str, now: datetime,
+               started: float) -> BatchRunRead:
+    with database.transaction() as session:
+        held = held_summary(session, province, month)
+        run = session.get(BatchRun, run_id)
+        run.status, run.finished_at = "done", utc_naive(now)
+        run.duration_ms = int((time.perf_counter() - started) * 1000)
+        run.detail = json.dumps({"held": held})
+        audit.append(session, actor=actor, action="payroll.completed", subject=f"run:{run_id}", now=now, province=province,
+                     period=str(month), lines_paid=run.persons, total_fen=run.total_fen, held=held)
+        session.flush()
+        return BatchRunRead.model_validate(run, from_attributes=True)
+
+
+def adjust_pensions(*, database: Database, province: str, year: int, now: datetime, actor: str,
+                    store: ParameterStore | None = None, chunk: int = PAYROLL_CHUNK) -> BatchRunRead:
+    """The year's pension rise for everyone who retired before it; months already paid get the difference."""
+    if region_level(province) != 1:
+        raise InvalidInput("adjust.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+    since = date(year, 1, 1)
+    if since > china_today(now):
+        raise InvalidInput("adjust.year", f"{year} 年的调整尚未生效", f"the {year} adjustment is not in force yet")
+    params = (store or default_store()).at(province, since)
+    if not params.has("pension.adjustment.percent") or params.explain("pension.adjustment.percent").since.year != year:
+        raise InvalidInput("adjust.no_parameters", f"{year} 年没有养老金调整参数", f"no pension adjustment is set for {year}")
+    fixed, per_year = params.value("pension.adjustment.fixed_fen"), params.value("pension.adjustment.per_year_fen")
+    percent = rules.millionths(params.value("pension.adjustment.percent"))
+    since_period = f"{year}01"
+    started = time.perf_counter()
+    run_id = start_run(database, "pension_adjust", province, since_period, now)
+    with database.unit_of_work() as uow:
+        low, high = uow.session.execute(select(func.min(PensionAward.id), func.max(PensionAward.id))
+                                        .where(PensionAward.province == province)).one()
+    adjusted = 0
+    for start in range(low, high + 1, chunk) if low is not None else ():
+        with database.transaction() as session:
+            adjusted += _adjust_chunk(session, province, since_period, fixed, per_year, percent,
+                                      PensionAward.id.between(start, start + chunk - 1))
+    with database.transaction() as session:
+        run = session.get(BatchRun, run_id)
+        run.status, run.persons, run.finished_at = "done", adjusted, utc_naive(now)
+        run.duration_ms = int((time.perf_counter() - started) * 1000)
+        run.detail = json.dumps({"fixed_fen": fixed, "per_year_fen": per_year, "percent_millionths": percent})
+        audit.append(session, actor=actor, action="pension.adjusted", subject=f"run:{run_id}", now=now, province=province,
+                     year=year, awards=adjusted)
+        session.flush()
+        return BatchRunRead.model_validate(run, from_attributes=True)
+
+
+def _adjust_chunk(session: Session, province: str, since_period: str, fixed: int, per_year: int, percent: int,
+                  chunk: ColumnElement[bool]) -> int:
+    awards = and_(chunk, PensionAward.province == province, PensionAward.status != "stopped",
+                  PensionAward.first_period < since_period)
+    years = (PensionAward.contribution_months + PensionAward.deemed_months) / 12
+    increase = fixed + per_year * cast(years, Integer) + (PensionAward.monthly_fen * percent * 2 + 1_000_000) // 2_000_000
+    rows = select(PensionAward.id, literal(province), literal(since_period), PensionAward.monthly_fen, increase).where(awards)
+    inserted = session.execute(insert_ignoring_duplicates(session, PensionAdjustment.__table__).from_select(
+        ["award_id", "province", "since_period", "before_fen", "increase_fen"], rows)).rowcount or 0
+    mine = and_(PensionAdjustment.award_id == PensionAward.id, PensionAdjustment.since_period == since_period)
+    rise = select(PensionAdjustment.increase_fen).where(mine).scalar_subquery()
+    before = select(PensionAdjustment.before_fen).where(mine).scalar_subquery()
+    session.execute(update(PensionAward).where(chunk, PensionAward.province == province, PensionAward.monthly_fen == before)
+                    .values(monthly_fen=PensionAward.monthly_fen + rise).execution_options(synchronize_session=False))
+    arrears = (select(PayrollLine.award_id, PayrollLine.person_id, PayrollLine.province, PayrollLine.for_period,
+                      literal("adjustment"), PensionAdjustment.increase_fen, literal(0), literal("due"), literal(""))
+               .join(PensionAdjustment, and_(PensionAdjustment.award_id == PayrollLine.award_id,
+                                             PensionAdjustment.since_period == since_period))
+               .where(PayrollLine.award_id.in_(select(PensionAward.id).where(chunk, PensionAward.province == province)),
+                      PayrollLine.kind == "monthly", PayrollLine.for_period >= since_period,
+                      PayrollLine.status != "cancelled", PensionAdjustment.increase_fen > 0))
+    session.execute(insert_ignoring_duplicates(session, PayrollLine.__table__).from_select(
+        ["award_id", "person_id", "province", "for_period", "kind", "amount_fen", "account_part_fen", "status", "hold_reason"],
+        arrears))
+    return max(inserted, 0)
+
+
+def sweep_certifications(*, database: Database, province: str, on: date, now: datetime, actor: str,
+                         store: ParameterStore | None = None) -> dict[str, int]:
+    """Reminds receivers whose yearly certification falls due soon; suspends those past due and the grace."""
+    if region_level(province) != 1:
+        raise InvalidInput("certification.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+    if on > china_today(now):
+        raise InvalidInput("certification.future", "不能按未来日期检查认证", "the sweep cannot be run for a future day")
+    params = (store or default_store()).at(province, on)
+    interval = params.value("certification.interval_months")
+    remind_before = rules.add_months(on + timedelta(days=params.value("certification.reminder_days")), -interval)
+    suspend_before = rules.add_months(on - timedelta(days=params.value("certification.grace_days")), -interval)
+    paying = and_(PensionAward.province == province, PensionAward.status == "paying")
+    with database.transaction() as session:
+        reminders = select(PensionAward.id, PensionAward.certified_on, literal(on)).where(
+            paying, PensionAward.certified_on <= remind_before, PensionAward.certified_on >= suspend_before)
+        reminded = session.execute(insert_ignoring_duplicates(session, CertificationReminder.__table__).from_select(
+            ["award_id", "cycle_start", "sent_on"], reminders)).rowcount or 0
+        suspended = session.execute(update(PensionAward).where(paying, PensionAward.certified_on < suspend_before).values(
+            status="suspended", status_reason="certification_overdue")).rowcount or 0
+        audit.append(session, actor=actor, action="certification.swept", subject=f"province:{province}", now=now,
+                     on=on.isoformat(), reminded=max(reminded, 0), suspended=suspended)
+    return {"reminded": max(reminded, 0), "suspended": suspended}

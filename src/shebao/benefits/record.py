@@ -1,0 +1,100 @@
+"""A person's pension record as SQL: paid months, the sum of monthly indexes, deemed months, by province.
+
+Two sources: the platform's own assessments (a month counts once its bill is paid in full and
+distributed) and the yearly rows of the archive (years before the platform, and deemed years). Each
+month's index is its base over the province's average wage in force that month, in millionths,
+rounded half up; a person's average index is the sum over months divided by the months.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Select, String, and_, case, cast, func, literal, select, union_all
+from sqlalchemy.sql import ColumnElement
+
+from shebao.benefits.models import ContributionYear
+from shebao.contributions.models import Assessment, Bill
+from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount
+from shebao.ledger.rules import AccountKind
+from shebao.policy.store import ParameterStore
+
+MILLION = 1_000_000
+
+
+def period_of(day) -> str:  # noqa: ANN001 - a date
+    return f"{day.year}{day.month:02d}"
+
+
+def average_wage_in_force(store: ParameterStore, province: ColumnElement, period: ColumnElement) -> ColumnElement:
+    """The province's average monthly wage in force in a period, as one CASE over every change of it."""
+    whens = []
+    for code in sorted(store.provinces):
+        if "wages.average_monthly_fen" in store.provinces[code]:
+            for day, value in reversed(store.changes(code, "wages.average_monthly_fen")):
+                whens.append((and_(province == code, period >= period_of(day)), value))
+    national = store.changes("000000", "wages.average_monthly_fen")
+    for day, value in reversed(national):
+        whens.append((period >= period_of(day), value))
+    return case(*whens, else_=national[0][1])
+
+
+def _paid(assessment=Assessment):  # noqa: ANN001, ANN202 - an EXISTS clause
+    bill = (select(Bill.id).where(Bill.period == assessment.period, Bill.payer_kind == assessment.payer_kind,
+                                  Bill.payer_id == assessment.payer_id, Bill.reference == assessment.bill_reference)
+            .scalar_subquery())
+    return select(JournalEntry.id).where(JournalEntry.idempotency_key == literal("distribute:") + cast(bill, String)).exists()
+
+
+def record_by_province(store: ParameterStore, persons: Select) -> Select:
+    """(person_id, province, months, index_sum_millionths, deemed_months) for the persons a SELECT names."""
+    wage = average_wage_in_force(store, Assessment.province, Assessment.period)
+    monthly_index = (cast(Assessment.used_base_fen, BigInteger) * 2 * MILLION + wage) // (2 * wage)
+    assessed = (select(Assessment.person_id.label("person_id"), Assessment.province.label("province"),
+                       func.count().label("months"), func.sum(monthly_index).label("index_sum"), literal(0).label("deemed"))
+                .where(Assessment.person_id.in_(persons), Assessment.pension_account_fen > 0, _paid())
+                .group_by(Assessment.person_id, Assessment.province))
+    counted = ContributionYear.kind != "deemed"
+    archived = (select(ContributionYear.person_id, ContributionYear.province,
+                       func.sum(case((counted, ContributionYear.months), else_=0)),
+                       func.sum(case((counted, ContributionYear.index_sum_millionths), else_=0)),
+                       func.sum(case((counted, 0), else_=ContributionYear.months)))
+                .where(ContributionYear.person_id.in_(persons))
+                .group_by(ContributionYear.person_id, ContributionYear.province))
+    both = union_all(assessed, archived).subquery("both_sources")
+    return (select(both.c.person_id, both.c.province, cast(func.sum(both.c.months), BigInteger).label("months"),
+                   cast(func.sum(both.c.index_sum), BigInteger).label("index_sum"),
+                   cast(func.sum(both.c.deemed), BigInteger).label("deemed"))
+            .group_by(both.c.person_id, both.c.province))
+
+
+def record_totals(store: ParameterStore, persons: Select) -> Select:
+    """(person_id, months, index_sum, deemed) over every province: the benefit province receives them all."""
+    by_province = record_by_province(store, persons).subquery("by_province")
+    return (select(by_province.c.person_id, cast(func.sum(by_province.c.months), BigInteger).label("months"),
+                   cast(func.sum(by_province.c.index_sum), BigInteger).label("index_sum"),
+                   cast(func.sum(by_province.c.deemed), BigInteger).label("deemed"))
+            .group_by(by_province.c.person_id))
+
+
+def account_balances(persons: Select) -> Select:
+    """(person_id, balance_fen): each personal account's balance, derived from the journal (credits are negative)."""
+    return (select(LedgerAccount.person_id.label("person_id"),
+                   cast(-func.coalesce(func.sum(JournalLine.amount_fen), 0), BigInteger).label("balance"))
+            .join(JournalLine, JournalLine.account_id == LedgerAccount.id)
+            .where(LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value, LedgerAccount.person_id.in_(persons))
+            .group_by(LedgerAccount.person_id))
+
+
+def yearly_record(store: ParameterStore, person_id: int) -> Select:
+    """One row per year and province for one person (the explanation's table)."""
+    wage = average_wage_in_force(store, Assessment.province, Assessment.period)
+    year = func.substr(Assessment.period, 1, 4)
+    assessed = (select(year.label("year"), Assessment.province, literal("assessed").label("kind"), func.count().label("months"),
+                       func.sum(Assessment.used_base_fen).label("base_sum"), func.max(wage).label("wage"),
+                       func.sum((cast(Assessment.used_base_fen, BigInteger) * 2 * MILLION + wage) // (2 * wage)).label("index_sum"))
+                .where(Assessment.person_id == person_id, Assessment.pension_account_fen > 0, _paid())
+                .group_by(year, Assessment.province))
+    archived = select(cast(ContributionYear.year, String), ContributionYear.province, ContributionYear.kind,
+                      ContributionYear.months, ContributionYear.base_sum_fen, ContributionYear.average_wage_fen,
+                      ContributionYear.index_sum_millionths).where(ContributionYear.person_id == person_id)
+    rows = union_all(assessed, archived).subquery()
+    return select(rows).order_by(rows.c.year, rows.c.province)

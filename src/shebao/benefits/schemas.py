@@ -1,0 +1,116 @@
+"""What the benefit use cases take in. Strict: unknown fields and wrong types are refused."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from shebao.benefits.rules import Group
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class Ground(StrEnum):
+    STATUTORY = "statutory"
+    EARLY_VOLUNTARY = "early_voluntary"  # up to 3 years before the new age, not before the old one
+    DELAYED = "delayed"  # up to 3 years after, by agreement with the employer
+
+
+class RetirementApply(BaseModel):
+    model_config = _STRICT
+
+    person_id: StrictInt
+    retire_date: date
+    category: Group
+    ground: Ground = Ground.STATUTORY
+    region_code: str = Field(pattern=r"^\d{6}$|^\d{9}$", description="the agency's region that takes the application")
+
+
+class CertificationMethod(StrEnum):
+    ONLINE_FACE = "online_face"  # self-certification with a recorded face-check result
+    STAFF_VISIT = "staff_visit"
+    PASSIVE_HOSPITAL = "passive_hospital"  # a hospital visit, from the health department's data
+    PASSIVE_BANK = "passive_bank"  # a withdrawal in person at a bank counter
+
+
+class CertificationIn(BaseModel):
+    model_config = _STRICT
+
+    person_id: StrictInt
+    method: CertificationMethod
+    certified_on: date
+    evidence: str = Field(min_length=3, max_length=200, description="face-check result id, visiting officer, source record")
+
+
+class DeathIn(BaseModel):
+    model_config = _STRICT
+
+    person_id: StrictInt
+    death_date: date
+    source: str = Field(min_length=3, max_length=200, description="the civil-affairs record it comes from")
+
+
+class SeparationReason(StrEnum):
+    EMPLOYER_TERMINATED = "employer_terminated"
+    CONTRACT_EXPIRED = "contract_expired"  # not renewed by the employer
+    EMPLOYER_CLOSED = "employer_closed"
+    EMPLOYER_FAULT = "employer_fault"  # the worker ended it for the employer's fault (劳动合同法第三十八条)
+    RESIGNED = "resigned"  # voluntary: not eligible
+
+
+INVOLUNTARY = {SeparationReason.EMPLOYER_TERMINATED, SeparationReason.CONTRACT_EXPIRED, SeparationReason.EMPLOYER_CLOSED,
+               SeparationReason.EMPLOYER_FAULT}
+
+
+class UnemploymentApply(BaseModel):
+    model_config = _STRICT
+
+    person_id: StrictInt
+    separation_date: date
+    reason: SeparationReason
+    region_code: str = Field(pattern=r"^\d{6}$|^\d{9}$")
+
+
+class UnemploymentStop(BaseModel):
+    model_config = _STRICT
+
+    stopped_on: date
+    reason: str = Field("reemployed", pattern="^(reemployed|moved_away|refused_work|other)$")
+
+
+class InjuryKind(StrEnum):
+    DISABILITY = "disability"
+    DEATH = "death"
+
+
+class InjuryClaimIn(BaseModel):
+    model_config = _STRICT
+
+    person_id: StrictInt
+    employer_id: StrictInt
+    kind: InjuryKind
+    injury_date: date
+    grade: StrictInt | None = Field(None, description="disability grade 1 (most severe) to 10; none for a death")
+
+
+class MaternityClaimIn(BaseModel):
+    model_config = _STRICT
+
+    person_id: StrictInt
+    employer_id: StrictInt
+    birth_date: date
+    difficult_birth: bool = False
+    babies: StrictInt = Field(1, ge=1, le=6)
+
+
+class EstimateIn(BaseModel):
+    model_config = _STRICT
+
+    person_id: StrictInt
+    category: Group
+    retire_date: date | None = Field(None, description="the statutory date when absent")
+    wage_growth: str = Field("0.03", description="yearly growth of the calculation wage, a decimal")
+    future_index: str = Field("1.0", description="the contribution index assumed for future months")
+    account_interest: str = Field("0.02", description="yearly personal-account interest assumed")

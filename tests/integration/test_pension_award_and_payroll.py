@@ -1,0 +1,165 @@
+"""Retirement from the record, the award to the fen, payroll, certification, death and recovery."""
+
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from shebao.benefits import payroll
+from shebao.benefits.archive import ArchiveYear, bring_forward
+from shebao.benefits.models import BenefitFlag, Certification, PayrollLine, PensionAward, RetirementApplication
+from shebao.benefits.schemas import CertificationIn, DeathIn, RetirementApply
+from shebao.benefits.service import apply_for_retirement, certify, pension_of, record_death
+from shebao.core.clock import FixedClock
+from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.security import SYSTEM
+from shebao.ledger import service as ledger
+from tests.support import CHAOYANG, add_test_streets, give_active_card, register
+
+BEIJING, SHANGHAI = "110000", "310000"
+WAGE_2023 = 950242  # the national calculation wage in force from 2023-07 (Beijing publishes none here)
+
+
+def _archive(database, clock, person_id, *, province=BEIJING, deemed_years=12, years=range(1996, 2024), index="0.8",
+             balance=15_000_000):
+    rows = [ArchiveYear(person_id=person_id, province=province, year=1984 + k, kind="deemed", months=12)
+            for k in range(deemed_years)]
+    rows += [ArchiveYear(person_id=person_id, province=province, year=y, kind="archive", months=12,
+                         base_sum_fen=int(12 * 1_000_000 * Decimal(index)), average_wage_fen=1_000_000) for y in years]
+    with database.transaction() as session:
+        bring_forward(session=session, province=province, years=rows, balances={person_id: balance} if balance else {},
+                      period="202401", actor="test", now=clock.now())
+
+
+@pytest.fixture
+def retiree(database, cipher, clock):
+    """A man born 1964-06-15 (statutory age 60, before the reform) with 28 archive years at index 0.8, 12 deemed
+    years and 150,000 yuan in his personal account, holding an active card."""
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1964, 6, 15), sequence=11)
+    _archive(database, clock, person)
+    give_active_card(database, cipher, clock, person)
+    return person
+
+
+def _apply(database, clock, person, **overrides):
+    command = {"person_id": person, "retire_date": date(2024, 6, 15), "category": "male", "region_code": CHAOYANG}
+    return apply_for_retirement(database=database, principal=SYSTEM, now=clock.now(),
+                                command=RetirementApply(**(command | overrides)))
+
+
+def _half_up(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def test_the_award_is_computed_from_the_record_to_the_fen(database, clock, retiree):
+    result = _apply(database, clock, retiree)
+    basic = _half_up(Decimal(WAGE_2023) * Decimal("1.8") / 2 * Decimal(480) / 12 / 100)
+    account = _half_up(Decimal(15_000_000) / 139)
+    assert (result["basic_pension_fen"], result["personal_account_pension_fen"]) == (basic, account) == (342087, 107914)
+    assert result["total_fen"] == basic + account and result["divisor"] == 139 and result["eligible"]
+    assert result["record"]["contribution_months"] == 336 and result["record"]["deemed_months"] == 144
+    assert result["record"]["average_index"] == "0.8" and result["first_period"] == "202407"
+    steps = {step["step"]: step for step in result["steps"]}
+    assert "国发〔2005〕38号" in steps["divisor"]["how"] and steps["personal_account_fen"]["value"] == 15_000_000
+    with database.unit_of_work() as uow:
+        award = uow.session.scalar(select(PensionAward))
+        assert award.monthly_fen == basic + account and award.status == "paying"
+        explained = pension_of(session=uow.session, principal=SYSTEM, person_id=retiree)
+    assert explained["explanation"]["total_fen"] == basic + account
+
+
+def test_payroll_pays_back_to_the_first_month_once_and_posts_balanced(database, clock, retiree):
+    _apply(database, clock, retiree)
+    run = payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
+    assert run.persons == 9 and run.total_fen == 9 * 450001  # 2024-07 to 2025-03
+    again = payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
+    assert again.id == run.id and again.total_fen == run.total_fen
+    with database.unit_of_work() as uow:
+        paid = uow.session.scalar(select(func.sum(PayrollLine.amount_fen)).where(PayrollLine.status == "paid"))
+        assert paid == 9 * 450001
+        assert ledger.unbalanced_entries(session=uow.session) == []
+        award = uow.session.scalar(select(PensionAward))
+        assert award.account_remaining_fen == 15_000_000 - 9 * 107914
+
+
+def test_payroll_for_a_period_not_yet_open_is_refused(database, clock, retiree):
+    with pytest.raises(InvalidInput) as refused:
+        payroll.run_payroll(database=database, province=BEIJING, period="202504", now=clock.now(), actor="test")
+    assert refused.value.code == "payroll.period_not_open"
+
+
+def test_one_person_one_pension_is_refused_and_flagged(database, clock, retiree):
+    _apply(database, clock, retiree)
+    with pytest.raises(Conflict) as refused:
+        _apply(database, clock, retiree, region_code="310115")
+    assert refused.value.code == "retirement.already_receiving"
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(BenefitFlag)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(PensionAward)) == 1
+
+
+def test_a_date_before_the_statutory_one_needs_a_ground(database, clock, retiree):
+    with pytest.raises(InvalidInput) as refused:
+        _apply(database, clock, retiree, retire_date=date(2024, 1, 15))
+    assert refused.value.code == "retirement.before_statutory_date"
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(RetirementApplication)) == 0
+
+
+def test_too_few_months_is_refused_with_the_condition(database, cipher, clock):
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1964, 6, 15), sequence=13)
+    _archive(database, clock, person, deemed_years=0, years=range(2010, 2020), balance=0)
+    with pytest.raises(InvalidInput) as refused:
+        _apply(database, clock, person)
+    assert refused.value.code == "retirement.ineligible" and "120" in refused.value.reason_en
+
+
+def test_the_transfer_rules_name_the_awarding_province(database, cipher, clock):
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1964, 6, 15), sequence=15)
+    _archive(database, clock, person, province=SHANGHAI, deemed_years=0, years=range(2004, 2024), balance=0)
+    with pytest.raises(Conflict) as refused:
+        _apply(database, clock, person)
+    assert refused.value.code == "retirement.wrong_province" and refused.value.details["benefit_province"] == SHANGHAI
+
+
+def test_overdue_certification_suspends_and_a_certification_pays_the_arrears(database, clock, retiree):
+    _apply(database, clock, retiree)
+    payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
+    july = FixedClock(datetime(2025, 7, 20, 2, 0, tzinfo=UTC))
+    swept = payroll.sweep_certifications(database=database, province=BEIJING, on=date(2025, 7, 20), now=july.now(), actor="t")
+    assert swept["suspended"] == 1
+    run = payroll.run_payroll(database=database, province=BEIJING, period="202507", now=july.now(), actor="test")
+    assert run.persons == 0 and "suspended" in run.model_dump_json() or run.total_fen == 0
+    with database.transaction() as session:
+        held = session.scalar(select(func.count()).where(PayrollLine.status == "held", PayrollLine.hold_reason == "suspended"))
+        assert held == 1  # 2025-07 (the months between were never run)
+        result = certify(session=session, principal=SYSTEM, now=july.now(), command=CertificationIn(
+            person_id=retiree, method="staff_visit", certified_on=date(2025, 7, 20), evidence="visit by officer 0042"))
+    assert result["resumed"] and result["arrears_fen"] == 450001 and result["status"] == "paying"
+
+
+def test_a_death_stops_payment_and_recovers_what_was_paid_after_it(database, clock, retiree):
+    _apply(database, clock, retiree)
+    payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
+    with database.transaction() as session:
+        result = record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathIn(
+            person_id=retiree, death_date=date(2025, 1, 10), source="民政部门死亡登记 2025-0001"))
+    assert result["award"]["stop_period"] == "202502"
+    assert result["recovery"]["amount_fen"] == 2 * 450001 and result["recovery"]["months"] == 2
+    with database.transaction() as session:
+        with pytest.raises(Conflict) as refused:
+            certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationIn(
+                person_id=retiree, method="staff_visit", certified_on=date(2025, 2, 1), evidence="visit 7"))
+        assert refused.value.code == "certification.deceased"
+        assert ledger.unbalanced_entries(session=session) == []
+        assert session.scalar(select(func.count()).select_from(Certification)) == 0
+
+
+def test_certifying_someone_unknown_is_refused(database, clock, retiree):
+    with database.transaction() as session, pytest.raises(NotFound):
+        certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationIn(
+            person_id=987654, method="staff_visit", certified_on=date(2025, 2, 1), evidence="visit 7"))
