@@ -552,6 +552,7 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
     from shebao.core.security import FieldCipher
     from shebao.demo.cards import prepare_demo_cards
     from shebao.demo.history import run_history
+    from shebao.demo.retirees import prepare_demo_retirees
     from shebao.demo.seed import seed_demo
 
     if not 0 <= history_months <= 120:
@@ -570,6 +571,8 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
                 run_history(database=database, province=province, start=start, now=now, progress=report)
             prepare_demo_cards(database=database, cipher=FieldCipher(settings.secret_key),
                                keys=KeyStore(settings.key_dir, settings.key_passphrase), province=province, now=now)
+            prepare_demo_retirees(database=database, cipher=FieldCipher(settings.secret_key), province=province, now=now,
+                                  random_seed=seed, progress=report)
             return result
     finally:
         database.dispose()
@@ -640,3 +643,6 @@ def run(host: Annotated[str | None, typer.Option(help="address to bind")] = None
 
 if __name__ == "__main__":
     main()
+
+
+from shebao.benefits import cli as _benefit_commands  # noqa: E402, F401 - registers its commands on `app`

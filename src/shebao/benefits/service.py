@@ -293,7 +293,10 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
                        group=Group(application.category), contribution_months=award.contribution_months,
                        deemed_months=award.deemed_months, average_index=Decimal(award.index_ten_thousandths) / 10_000,
                        personal_account_fen=award.personal_account_fen, calculation_wage_fen=award.calculation_wage_fen)
-    explained = calculate_pension(store.at(award.province, award.retire_date),
+    params = store.at(award.province, award.retire_date)
+    if award.calculation_wage_fen == params.value("pension.calculation_wage_fen"):
+        case.calculation_wage_fen = None  # the province's value in force: the explanation then names its source
+    explained = calculate_pension(params,
                                   _age_params(store, award.province, person.birth_date, case.group), case)
     lines = session.scalars(select(PayrollLine).where(PayrollLine.award_id == award.id)
                             .order_by(PayrollLine.for_period.desc(), PayrollLine.kind).limit(36)).all()

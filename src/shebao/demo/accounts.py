@@ -27,6 +27,8 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     DemoAccount("demo.person", "demo-person-2024", "insured", "参保人", "insured person",
                 "查看本人档案、修改联系电话", "read their own record, change their phone"),
+    DemoAccount("demo.retiree", "demo-retiree-2024", "insured", "退休人员", "retiree",
+                "查看本人养老金、发放记录和资格认证", "read their own pension, payments and certifications"),
     DemoAccount("demo.employer", "demo-employer-2024", "employer", "参保单位", "employer",
                 "查看本单位信息", "read their own employer record"),
     DemoAccount("demo.county", "demo-county-2024", "staff", "区县经办人员", "county clerk",

@@ -1,0 +1,177 @@
+"""Retirees for the demo province: their archive, their awards, a year of payroll and certifications.
+
+Everyone in the province who reached the statutory age since the calculation wage has been published
+(mid-2022) gets a believable archive (deemed years, yearly bases, a personal-account balance), retires
+on their statutory date and is awarded by the real batch. Payroll then runs month by month for the
+last year. Most receivers were certified in the past year; a few were not and are suspended by the
+sweep; a few cards are frozen (held); one receiver dies and what was paid after the death is recovered.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import insert, select, update
+from stdnum import luhn
+
+from shebao.accounts.models import User
+from shebao.benefits import awards, payroll
+from shebao.benefits.archive import ArchiveYear, bring_forward
+from shebao.benefits.models import Certification, PensionAward, RetirementApplication
+from shebao.benefits.rules import Group, add_months
+from shebao.benefits.schemas import DeathIn
+from shebao.benefits.service import record_death, retirement_date
+from shebao.cards.models import Card, CardEvent
+from shebao.core.clock import china_today, utc_naive
+from shebao.core.db import Database
+from shebao.core.periods import Period
+from shebao.core.security import SYSTEM, FieldCipher, Role, hash_password
+from shebao.demo.accounts import DEMO_ACCOUNTS
+from shebao.enrollment.models import Participation
+from shebao.registry.models import Person
+
+FIRST_RETIREMENT = date(2022, 8, 1)  # the calculation wage is published from 2022-07
+PAYROLL_MONTHS = 12
+METHODS = (("online_face", 0.6), ("passive_bank", 0.2), ("passive_hospital", 0.15), ("staff_visit", 0.05))
+DEMO_RETIREE = next((a.username, a.password) for a in DEMO_ACCOUNTS if a.username == "demo.retiree")
+
+
+def prepare_demo_retirees(*, database: Database, cipher: FieldCipher, province: str, now: datetime,
+                          random_seed: int = 20240701, progress=None) -> int:  # noqa: ANN001
+    """Creates the retirees, awards them and runs the last year of payroll; returns how many were awarded."""
+    rng, today = random.Random(random_seed), china_today(now)
+    progress = progress or (lambda _stage, _done, _total: None)
+    with database.transaction() as session:
+        if session.scalar(select(PensionAward.id).where(PensionAward.province == province).limit(1)) is not None:
+            return 0
+        retirees = _choose(session, province, today)
+        _archive(session, rng, province, retirees, now)
+        session.execute(insert(RetirementApplication), [
+            {"person_id": p, "province": province, "region_code": region, "category": group.value, "retire_date": day,
+             "age_months": (day.year - birth.year) * 12 + day.month - birth.month, "ground": "statutory",
+             "status": "pending", "applied_by": "system:demo", "applied_at": utc_naive(now)}
+            for p, birth, region, group, day in retirees])
+    run = awards.award_pending(database=database, province=province, now=now, actor="system:demo", progress=progress)
+    first_payroll = Period.of(today).plus_months(1 - PAYROLL_MONTHS)
+    with database.transaction() as session:
+        # Pensions in payment before the platform's first payroll month were paid by the legacy system.
+        session.execute(update(PensionAward).where(PensionAward.province == province,
+                                                   PensionAward.first_period < str(first_payroll))
+                        .values(first_period=str(first_payroll)))
+        _cards(session, cipher, province, [r[0] for r in retirees], now, rng)
+        _certifications(session, rng, province, today, now)
+        _demo_user(session, province, now)
+    for k in range(PAYROLL_MONTHS):
+        month = first_payroll.plus_months(k)
+        payroll.run_payroll(database=database, province=province, period=str(month), now=now, actor="system:demo")
+        progress("payroll", k + 1, PAYROLL_MONTHS)
+    payroll.sweep_certifications(database=database, province=province, on=today, now=now, actor="system:demo")
+    _one_death(database, province, today, now)
+    return run.persons
+
+
+def _choose(session, province: str, today: date) -> list[tuple[int, date, str, Group, date]]:  # noqa: ANN001
+    """Living people of the province, not working, whose statutory date fell between mid-2022 and today."""
+    working = select(Participation.id).where(Participation.person_id == Person.id).exists()
+    people = session.execute(select(Person.id, Person.birth_date, Person.sex, Person.residence_region_code)
+                             .where(Person.status == "living", Person.hukou_region_code.startswith(province[:2]),
+                                    Person.birth_date.between(date(1957, 1, 1), date(1975, 12, 31)), ~working)
+                             .order_by(Person.id)).all()
+    chosen = []
+    for person_id, birth, sex, region in people:
+        group = Group.MALE if sex == "M" else Group.FEMALE_CADRE
+        day = date.fromisoformat(retirement_date(birth_date=birth, sex=sex, group=group, region=province)["statutory_date"])
+        if FIRST_RETIREMENT <= day <= today - timedelta(days=31):
+            chosen.append((person_id, birth, region, group, day))
+    return chosen
+
+
+def _archive(session, rng: random.Random, province: str, retirees: list, now: datetime) -> None:  # noqa: ANN001
+    years, balances = [], {}
+    for person_id, birth, _region, _group, day in retirees:
+        first_job = birth.year + rng.randint(18, 24)
+        index = Decimal(rng.choice(["0.6", "0.8", "1.0", "1.0", "1.2", "1.5", "2.0"]))
+        balance = Decimal(0)
+        for year in range(first_job, day.year):
+            wage = int(1_000_000 * 1.08 ** (year - 2022))  # an average wage growing 8% a year to 10,000 yuan in 2022
+            if year < 1996:
+                years.append(ArchiveYear(person_id=person_id, province=province, year=year, kind="deemed", months=12))
+                continue
+            months = 12 if rng.random() > 0.06 else rng.randint(3, 11)
+            base = int(wage * index * months)
+            years.append(ArchiveYear(person_id=person_id, province=province, year=year, kind="archive", months=months,
+                                     base_sum_fen=base, average_wage_fen=wage))
+            balance = balance * Decimal("1.04") + base * (Decimal("0.11") if year < 2006 else Decimal("0.08"))
+        balances[person_id] = max(int(balance), 100)
+    bring_forward(session=session, province=province, years=years, balances=balances, period=str(Period.of(now.date())),
+                  actor="system:demo", now=now)
+
+
+def _cards(session, cipher: FieldCipher, province: str, persons: list[int], now: datetime,  # noqa: ANN001
+           rng: random.Random) -> None:
+    """Every retiree's card is active with a bank account (taken over from the legacy card system); a few are frozen."""
+    stamp = utc_naive(now)
+    cards = dict(session.execute(select(Card.person_id, Card.id).where(
+        Card.person_id.in_(persons), Card.state.in_(("applied", "in_production", "issued", "active")))).all())
+    rows = []
+    for person_id in persons:
+        number, account = f"{province[:2]}{person_id + 70_000_000:08d}", f"62220400{person_id:07d}"
+        row = {"state": "frozen" if rng.random() < 0.02 else "active", "bank_code": "ICBC",
+               "card_number": number + luhn.calc_check_digit(number), "chip_serial": f"{person_id:08X}",
+               "bank_account_enc": cipher.encrypt("bank_account", account + luhn.calc_check_digit(account)),
+               "issue_date": stamp.date(), "expiry_date": add_months(stamp.date(), 120), "updated_at": stamp}
+        if person_id in cards:
+            session.execute(update(Card).where(Card.id == cards[person_id]).values(**row))
+        elif not session.scalar(select(Card.id).where(Card.person_id == person_id, Card.state == "frozen")):
+            rows.append(row | {"person_id": person_id, "province": province, "pin_failures": 0, "applied_region": province,
+                               "created_at": stamp})
+    if rows:
+        session.execute(insert(Card), rows)
+    events = select(Card.id, Card.state).where(Card.person_id.in_(persons))
+    session.execute(insert(CardEvent), [{"card_id": card_id, "move": "take_over", "from_state": None, "to_state": state,
+                                         "actor": "system:demo", "region_code": province, "at": stamp,
+                                         "reason": "从原社保卡系统接管 taken over from the legacy card system"}
+                                        for card_id, state in session.execute(events)])
+
+
+def _certifications(session, rng: random.Random, province: str, today: date, now: datetime) -> None:  # noqa: ANN001
+    """Most receivers certified within the year (online, bank, hospital, visit); about 3% never did."""
+    rows = []
+    for award_id, person_id, retired in session.execute(select(PensionAward.id, PensionAward.person_id, PensionAward.retire_date)
+                                                        .where(PensionAward.province == province)):
+        if rng.random() < 0.03:
+            continue
+        method = rng.choices([m for m, _ in METHODS], [w for _, w in METHODS])[0]
+        day = max(retired, today - timedelta(days=rng.randint(5, 330)))
+        rows.append({"person_id": person_id, "method": method, "certified_on": day, "evidence": f"demo-{method}-{award_id}",
+                     "recorded_by": "system:demo", "recorded_at": utc_naive(now)})
+        session.execute(update(PensionAward).where(PensionAward.id == award_id).values(certified_on=day))
+    if rows:
+        session.execute(insert(Certification), rows)
+
+
+def _demo_user(session, province: str, now: datetime) -> None:  # noqa: ANN001
+    username, password = DEMO_RETIREE
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        return
+    person_id = session.scalar(select(PensionAward.person_id).where(PensionAward.province == province)
+                               .order_by(PensionAward.id).limit(1))
+    if person_id is None:
+        return
+    session.add(User(username=username, display_name="退休人员", role=Role.INSURED.value, person_id=person_id,
+                     password_hash=hash_password(password), failed_logins=0, active=True, created_at=utc_naive(now)))
+
+
+def _one_death(database: Database, province: str, today: date, now: datetime) -> None:
+    """The last awarded receiver died early last month: payment stops and what was paid since is recovered."""
+    with database.transaction() as session:
+        person_id = session.scalar(select(PensionAward.person_id).where(PensionAward.province == province,
+                                                                        PensionAward.status == "paying")
+                                   .order_by(PensionAward.id.desc()).limit(1))
+        if person_id is None:
+            return
+        died = add_months(today.replace(day=3), -2)
+        record_death(session=session, principal=SYSTEM, now=now,
+                     command=DeathIn(person_id=person_id, death_date=died, source="民政部门死亡登记（演示）"))
