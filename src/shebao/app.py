@@ -9,6 +9,7 @@ from fastapi_swagger import patch_fastapi
 from shebao import __version__
 from shebao.accounts.api import router as accounts_router
 from shebao.audit.api import router as audit_router
+from shebao.benefits.api import router as benefits_router
 from shebao.cards.api import router as cards_router
 from shebao.contributions.api import router as contributions_router
 from shebao.core.clock import Clock, SystemClock
@@ -59,7 +60,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
         return check(app.state.runtime.database)
 
-    for router in (accounts_router, registry_router, enrollment_router, contributions_router, archive_router, cards_router, policy_router, audit_router, web_router):
+    for router in (accounts_router, registry_router, enrollment_router, contributions_router, archive_router, cards_router, benefits_router, policy_router,
+                   audit_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,

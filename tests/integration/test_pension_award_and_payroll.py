@@ -163,3 +163,36 @@ def test_certifying_someone_unknown_is_refused(database, clock, retiree):
     with database.transaction() as session, pytest.raises(NotFound):
         certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationIn(
             person_id=987654, method="staff_visit", certified_on=date(2025, 2, 1), evidence="visit 7"))
+
+
+def test_platform_months_count_once_their_bill_is_paid(database, cipher, clock, retiree):
+    import random
+
+    from shebao.contributions.batch import run_month_end
+    from shebao.contributions.collection import settle_period_in_full
+    from shebao.contributions.schemas import BaseDeclare
+    from shebao.contributions.service import declare_base
+    from shebao.demo.seed import demo_credit_code
+    from shebao.enrollment import service as enrollment
+    from shebao.enrollment.schemas import HireCommand
+    from shebao.registry import service as registry
+    from shebao.registry.schemas import EmployerCreate
+    from tests.support import id_number
+
+    with database.transaction() as session:
+        firm = registry.register_employer(session=session, principal=SYSTEM, now=clock.now(), command=EmployerCreate(
+            uscc=demo_credit_code(CHAOYANG, random.Random(5)), name="朝阳印刷厂", region_code=CHAOYANG, industry_code="C23")).id
+        enrollment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=firm, now=clock.now(),
+                        command=HireCommand(id_number=id_number(CHAOYANG, date(1964, 6, 15), 11), start_date=date(2024, 1, 1)))
+        declare_base(session=session, principal=SYSTEM, now=clock.now(), command=BaseDeclare(
+            person_id=retiree, effective_period="202401", declared_base_fen=1_000_000))
+    for month in range(1, 6):
+        run_month_end(database=database, province=BEIJING, period=f"2024{month:02d}", now=clock.now(), actor="test")
+        if month <= 3:  # April and May stay unpaid
+            settle_period_in_full(database=database, province=BEIJING, period=f"2024{month:02d}", paid_on=date(2024, month, 10),
+                                  actor="bank", now=clock.now())
+    result = _apply(database, clock, retiree)
+    assert result["record"]["contribution_months"] == 336 + 3
+    years = {(row["year"], row["kind"]): row for row in result["record"]["years"]}
+    assert years[("2024", "assessed")]["months"] == 3
+    assert result["record"]["personal_account_fen"] == 15_000_000 + 3 * 80_000  # 8% of 10,000 yuan a month

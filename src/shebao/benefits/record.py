@@ -38,10 +38,12 @@ def average_wage_in_force(store: ParameterStore, province: ColumnElement, period
 
 
 def _paid(assessment=Assessment):  # noqa: ANN001, ANN202 - an EXISTS clause
-    bill = (select(Bill.id).where(Bill.period == assessment.period, Bill.payer_kind == assessment.payer_kind,
-                                  Bill.payer_id == assessment.payer_id, Bill.reference == assessment.bill_reference)
-            .scalar_subquery())
-    return select(JournalEntry.id).where(JournalEntry.idempotency_key == literal("distribute:") + cast(bill, String)).exists()
+    """The assessment's bill was paid in full and distributed (one level of correlation, as both databases need)."""
+    return (select(Bill.id)
+            .join(JournalEntry, JournalEntry.idempotency_key == literal("distribute:") + cast(Bill.id, String))
+            .where(Bill.period == assessment.period, Bill.payer_kind == assessment.payer_kind,
+                   Bill.payer_id == assessment.payer_id, Bill.reference == assessment.bill_reference)
+            .exists())
 
 
 def record_by_province(store: ParameterStore, persons: Select) -> Select:

@@ -4,6 +4,7 @@ certification and death, unemployment, work injury, maternity and the estimator.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import partial
@@ -371,6 +372,42 @@ def certify(*, session: Session, principal: Principal, command: CertificationIn,
                  arrears_fen=paid[1])
     return {"certification_id": certification.id, "person_id": person.id, "certified_on": award.certified_on.isoformat(),
             "resumed": resumed, "arrears_lines": paid[0], "arrears_fen": paid[1], "status": award.status}
+
+
+def suspend_pension(*, session: Session, principal: Principal, person_id: int, reason: str, now: datetime) -> dict:
+    """Staff suspend a payment (whereabouts unknown, serving a sentence, …): payroll holds it from now on."""
+    award = _award_of(session, person_id)
+    _staff_in(principal, award.province)
+    if award.status != "paying":
+        raise Conflict("pension.not_paying", f"待遇状态为 {award.status}，不能暂停", f"the award is {award.status}; it cannot be suspended")
+    if not 2 <= len(reason) <= 200:
+        raise InvalidInput("pension.reason", "请写明暂停原因", "say why the payment is suspended")
+    award.status, award.status_reason = "suspended", reason
+    audit.append(session, actor=principal.actor, action="pension.suspended", subject=f"person:{person_id}", now=now, reason=reason)
+    return {"person_id": person_id, "status": award.status, "status_reason": reason}
+
+
+def resume_pension(*, session: Session, principal: Principal, person_id: int, now: datetime) -> dict:
+    """Ends a suspension; the months held are paid at once (arrears)."""
+    award = _award_of(session, person_id)
+    _staff_in(principal, award.province)
+    if award.status != "suspended":
+        raise Conflict("pension.not_suspended", f"待遇状态为 {award.status}，无需恢复", f"the award is {award.status}, not suspended")
+    award.status, award.status_reason = "paying", ""
+    session.flush()
+    key = f"resume:{award.id}:{uuid.uuid4().hex}"  # a retry is refused above (no longer suspended), so no reuse is needed
+    lines, fen = payroll.pay(session, province=award.province, month=Period.of(china_today(now)), key=key,
+                             lines=PayrollLine.award_id == award.id, actor=principal.actor, now=now)
+    audit.append(session, actor=principal.actor, action="pension.resumed", subject=f"person:{person_id}", now=now,
+                 arrears_fen=fen)
+    return {"person_id": person_id, "status": award.status, "arrears_lines": lines, "arrears_fen": fen}
+
+
+def _award_of(session: Session, person_id: int) -> PensionAward:
+    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
+    if award is None:
+        raise NotFound("pension.none", "此人没有养老金待遇", "this person draws no pension")
+    return award
 
 
 def import_certifications(*, session: Session, cipher: FieldCipher, principal: Principal, rows: list[dict[str, str]],

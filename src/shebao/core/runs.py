@@ -53,6 +53,7 @@ class BatchRunRead(BaseModel):
     started_at: datetime
     finished_at: datetime | None
     duration_ms: int | None
+    detail: str = "{}"
 
 
 def start_run(database: Database, kind: str, province: str, period: str, now: datetime) -> int:

@@ -1,0 +1,118 @@
+"""Benefits HTTP API: retirement and awards, payroll, certification, deaths, unemployment, work injury,
+maternity, the estimator."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from shebao.benefits import payroll, service
+from shebao.benefits.models import PayrollLine
+from shebao.benefits.rules import Group
+from shebao.benefits.schemas import (
+    CertificationIn,
+    DeathIn,
+    EstimateIn,
+    InjuryClaimIn,
+    MaternityClaimIn,
+    RetirementApply,
+    UnemploymentApply,
+    UnemploymentStop,
+)
+from shebao.core.http import CipherDep, NowDep, PrincipalDep, RuntimeDep, SessionDep
+from shebao.core.periods import Period
+from shebao.core.runs import BatchRunRead
+from shebao.core.security import Principal, Role
+
+router = APIRouter(prefix="/api/v1", tags=["benefits"])
+
+
+def _province_staff(who: Principal, province: str) -> None:
+    who.require_role(Role.STAFF, Role.ADMIN)
+    who.require_region(province)
+
+
+@router.get("/retirement/date", summary="Statutory retirement date and age (2025 reform)")
+def retirement_date(birth_date: date, sex: Annotated[str, Query(pattern="^[MF]$")], category: Group,
+                    region: Annotated[str, Query(pattern=r"^\d{6}$")] = "000000") -> dict:
+    return service.retirement_date(birth_date=birth_date, sex=sex, group=category, region=region)
+
+
+@router.post("/pension/calc", summary="One pension case, explained (the calculator behind `shebao pension calc`)")
+def pension_calc(body: service.PensionCaseIn) -> dict:
+    return service.pension_case(case=body)
+
+
+@router.post("/retirement/applications", status_code=201, summary="Retire a person from their own record and award the pension")
+def apply_for_retirement(body: RetirementApply, rt: RuntimeDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.apply_for_retirement(database=rt.database, principal=who, command=body, now=now)
+
+
+@router.get("/persons/{person_id}/pension", summary="A receiver's award, explanation, payroll and certifications")
+def pension_of(person_id: int, session: SessionDep, who: PrincipalDep) -> dict:
+    return service.pension_of(session=session, principal=who, person_id=person_id)
+
+
+@router.post("/pension/estimate", summary="Estimate a future pension from the person's record and assumptions")
+def estimate(body: EstimateIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.estimate(session=session, principal=who, command=body, now=now)
+
+
+@router.post("/payroll/{period}", response_model=BatchRunRead, summary="Run a month's pension payroll for a province")
+def run_payroll(period: str, province: Annotated[str, Query(pattern=r"^\d{2}0000$")], rt: RuntimeDep, who: PrincipalDep,
+                now: NowDep):
+    _province_staff(who, province)
+    return payroll.run_payroll(database=rt.database, province=province, period=period, now=now, actor=who.actor)
+
+
+@router.get("/payroll/{period}/held", summary="Receivers held in a payroll month, with the reason")
+def held(period: str, province: Annotated[str, Query(pattern=r"^\d{2}0000$")], session: SessionDep, who: PrincipalDep,
+         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
+    _province_staff(who, province)
+    month = Period.parse(period)
+    lines = session.scalars(select(PayrollLine).where(PayrollLine.province == province, PayrollLine.status == "held",
+                                                      PayrollLine.for_period <= str(month))
+                            .order_by(PayrollLine.award_id, PayrollLine.for_period).limit(limit)).all()
+    return {"period": str(month), "province": province, "by_reason": payroll.held_summary(session, province, month),
+            "lines": [{"person_id": x.person_id, "award_id": x.award_id, "for_period": x.for_period, "kind": x.kind,
+                       "amount_fen": x.amount_fen, "reason": x.hold_reason,
+                       "reason_zh": payroll.HOLD_REASONS.get(x.hold_reason, ("", ""))[0]} for x in lines]}
+
+
+@router.post("/certifications", status_code=201, summary="Record a proof of life (face check, visit, other departments)")
+def certify(body: CertificationIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.certify(session=session, principal=who, command=body, now=now)
+
+
+@router.post("/deaths", status_code=201, summary="A death record from civil affairs: payment stops, overpayment is recovered")
+def record_death(body: DeathIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.record_death(session=session, principal=who, command=body, now=now)
+
+
+@router.post("/unemployment/claims", status_code=201, summary="The one-key unemployment application")
+def apply_unemployment(body: UnemploymentApply, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.apply_unemployment(session=session, principal=who, command=body, now=now)
+
+
+@router.post("/persons/{person_id}/unemployment/stop", summary="Stop a running unemployment benefit")
+def stop_unemployment(person_id: int, body: UnemploymentStop, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.stop_unemployment(session=session, principal=who, person_id=person_id, command=body, now=now)
+
+
+@router.post("/injury/claims", status_code=201, summary="Assess a work injury or a work death")
+def claim_injury(body: InjuryClaimIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.claim_injury(session=session, principal=who, command=body, now=now)
+
+
+@router.post("/maternity/claims", status_code=201, summary="Assess the maternity allowance")
+def claim_maternity(body: MaternityClaimIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return service.claim_maternity(session=session, principal=who, command=body, now=now)
+
+
+@router.post("/certifications/import", status_code=201, summary="Passive certifications from other departments (all or none)")
+def import_certifications(body: list[dict[str, str]], session: SessionDep, who: PrincipalDep, cipher: CipherDep,
+                          now: NowDep) -> dict:
+    return service.import_certifications(session=session, cipher=cipher, principal=who, rows=body, now=now)
