@@ -20,6 +20,7 @@ from shebao.core.periods import Period
 from shebao.core.security import FieldCipher
 from shebao.demo.cards import prepare_demo_cards
 from shebao.demo.history import run_history
+from shebao.demo.retirees import prepare_demo_retirees
 from shebao.demo.seed import seed_demo
 from shebao.settings import Settings
 from tests.conftest import TEST_NOW, TEST_SECRET
@@ -49,6 +50,7 @@ def server(sqlite_template, tmp_path_factory) -> Iterator[str]:
     run_history(database=database, province="110000", start=start, now=TEST_NOW)
     prepare_demo_cards(database=database, cipher=FieldCipher(TEST_SECRET), province="110000", now=TEST_NOW,
                        keys=KeyStore(settings.key_dir, settings.key_passphrase))
+    prepare_demo_retirees(database=database, cipher=FieldCipher(TEST_SECRET), province="110000", now=TEST_NOW)
     port = _free_port()
     config = uvicorn.Config(create_app(settings, database=database, clock=FixedClock(TEST_NOW)), host="127.0.0.1", port=port, log_level="warning")
     uvicorn_server = uvicorn.Server(config)

@@ -54,6 +54,8 @@ def prepare_demo_retirees(*, database: Database, cipher: FieldCipher, province: 
              "status": "pending", "applied_by": "system:demo", "applied_at": utc_naive(now)}
             for p, birth, region, group, day in retirees])
     run = awards.award_pending(database=database, province=province, now=now, actor="system:demo", progress=progress)
+    if today.year > 2025:  # the 2025 rise, for those who retired before it
+        payroll.adjust_pensions(database=database, province=province, year=2025, now=now, actor="system:demo")
     first_payroll = Period.of(today).plus_months(1 - PAYROLL_MONTHS)
     with database.transaction() as session:
         # Pensions in payment before the platform's first payroll month were paid by the legacy system.
@@ -167,11 +169,12 @@ def _demo_user(session, province: str, now: datetime) -> None:  # noqa: ANN001
 def _one_death(database: Database, province: str, today: date, now: datetime) -> None:
     """The last awarded receiver died early last month: payment stops and what was paid since is recovered."""
     with database.transaction() as session:
-        person_id = session.scalar(select(PensionAward.person_id).where(PensionAward.province == province,
-                                                                        PensionAward.status == "paying")
-                                   .order_by(PensionAward.id.desc()).limit(1))
-        if person_id is None:
+        paying = session.scalars(select(PensionAward.person_id).where(PensionAward.province == province,
+                                                                      PensionAward.status == "paying")
+                                 .order_by(PensionAward.id.desc()).limit(2)).all()
+        if len(paying) < 2:  # keep the demo retiree (the first award) alive
             return
+        person_id = paying[0]
         died = add_months(today.replace(day=3), -2)
         record_death(session=session, principal=SYSTEM, now=now,
                      command=DeathIn(person_id=person_id, death_date=died, source="民政部门死亡登记（演示）"))

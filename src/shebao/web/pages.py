@@ -12,13 +12,16 @@ import segno
 from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from shebao.accounts import service as accounts
+from shebao.benefits import service as benefits
+from shebao.benefits.schemas import EstimateIn
 from shebao.cards import ecard_service
 from shebao.cards import service as card_service
 from shebao.cards.api import card_keys
 from shebao.cards.ecard import LIFETIME_SECONDS
-from shebao.core.errors import Conflict, DomainError
+from shebao.core.errors import Conflict, DomainError, NotFound
 from shebao.core.http import Runtime, RuntimeDep, SessionDep, token_ttl
 from shebao.core.money import fen_to_yuan
 from shebao.core.security import Role
@@ -180,3 +183,67 @@ def ecard_qr(rt: RuntimeDep, token: Annotated[str | None, Cookie(alias=TOKEN_COO
     image = io.BytesIO()
     segno.make(code.code, error="m").save(image, kind="svg", scale=6, border=2)
     return Response(image.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+DEFAULT_ASSUMPTIONS = {"wage_growth": "0.03", "future_index": "1.0"}
+
+
+def _insured(rt: Runtime, token: str | None):  # noqa: ANN202
+    who = _principal(rt, token)
+    return who if who is not None and who.role == Role.INSURED and who.person_id else None
+
+
+@router.get("/me/pension", response_class=HTMLResponse)
+def my_pension(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_cookie: LangCookie = None,
+               token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None):
+    chosen = language(lang or lang_cookie)
+    who = _insured(rt, token)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    with rt.database.unit_of_work() as uow:
+        sex = registry.person_by_id(session=uow.session, person_id=who.person_id).sex
+        try:
+            pension = benefits.pension_of(session=uow.session, principal=who, person_id=who.person_id)
+        except NotFound:
+            pension = None
+    return _pension_page(request, chosen, pension, _default_form(sex))
+
+
+def _default_form(sex: str) -> dict:
+    return {"category": "male" if sex == "M" else "female_worker", "retire_date": None} | DEFAULT_ASSUMPTIONS
+
+
+def _pension_page(request: Request, chosen: str, pension: dict | None, form: dict, estimate: dict | None = None,
+                  error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    paid: dict[str, int] = {}
+    for line in (pension or {}).get("payroll", []):
+        if line["status"] == "paid":
+            paid[line["paid_period"]] = paid.get(line["paid_period"], 0) + line["amount_fen"]
+    months = [{"period": p, "amount": paid[p]} for p in sorted(paid)[-12:]]
+    return templates.TemplateResponse(request, "pension.html", {
+        "t": translator(chosen), "lang": chosen, "pension": pension, "paid_by_month": months,
+        "top": max((m["amount"] for m in months), default=0), "yuan": fen_to_yuan, "form": form,
+        "estimate": estimate, "error": error}, status_code=status_code)
+
+
+@router.post("/me/pension/estimate", response_class=HTMLResponse)
+def my_estimate(request: Request, rt: RuntimeDep, category: Annotated[str, Form(max_length=20)],
+                wage_growth: Annotated[str, Form(max_length=12)] = DEFAULT_ASSUMPTIONS["wage_growth"],
+                future_index: Annotated[str, Form(max_length=12)] = DEFAULT_ASSUMPTIONS["future_index"],
+                retire_date: Annotated[str, Form(max_length=10)] = "", lang: LangQuery = None,
+                lang_cookie: LangCookie = None, token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None):
+    chosen = language(lang or lang_cookie)
+    who = _insured(rt, token)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    form = {"category": category, "retire_date": retire_date or None, "wage_growth": wage_growth, "future_index": future_index}
+    try:
+        command = EstimateIn.model_validate({"person_id": who.person_id} | form)
+        with rt.database.unit_of_work() as uow:
+            result = benefits.estimate(session=uow.session, principal=who, command=command, now=rt.clock.now())
+    except ValidationError as exc:
+        return _pension_page(request, chosen, None, form, error=exc.errors()[0]["msg"], status_code=422)
+    except DomainError as exc:
+        return _pension_page(request, chosen, None, form, error=exc.reason_en if chosen == "en" else exc.reason,
+                             status_code=exc.status_code)
+    return _pension_page(request, chosen, None, form, estimate=result)
