@@ -196,3 +196,43 @@ def test_platform_months_count_once_their_bill_is_paid(database, cipher, clock, 
     years = {(row["year"], row["kind"]): row for row in result["record"]["years"]}
     assert years[("2024", "assessed")]["months"] == 3
     assert result["record"]["personal_account_fen"] == 15_000_000 + 3 * 80_000  # 8% of 10,000 yuan a month
+
+
+def test_the_batch_awards_each_application_from_its_own_record(database, cipher, clock):
+    from shebao.benefits.awards import award_pending
+    from shebao.benefits.models import RetirementApplication
+    from shebao.core.clock import utc_naive
+
+    add_test_streets(database, clock)
+    people = {}
+    for sequence, index, balance in ((21, "0.6", 8_000_000), (23, "1.0", 15_000_000), (25, "2.0", 31_000_000)):
+        person = register(database, cipher, clock, birth=date(1964, 6, 15), sequence=sequence)
+        _archive(database, clock, person, deemed_years=0, index=index, balance=balance)
+        people[person] = (Decimal(index), balance)
+    with database.transaction() as session:
+        session.add_all(RetirementApplication(
+            person_id=p, province=BEIJING, region_code=CHAOYANG, category="male", retire_date=date(2024, 6, 15), age_months=720,
+            ground="statutory", status="pending", applied_by="test", applied_at=utc_naive(clock.now())) for p in people)
+    run = award_pending(database=database, province=BEIJING, now=clock.now(), actor="test", chunk=2)
+    assert run.persons == 3
+    with database.unit_of_work() as uow:
+        for award in uow.session.scalars(select(PensionAward)):
+            index, balance = people[award.person_id]
+            assert award.basic_fen == _half_up(Decimal(WAGE_2023) * (1 + index) / 2 * Decimal(336) / 12 / 100)
+            assert award.account_fen == _half_up(Decimal(balance) / 139) and award.personal_account_fen == balance
+
+
+def test_the_yearly_adjustment_applies_from_its_date_and_pays_the_difference_once(database, clock, retiree):
+    _apply(database, clock, retiree)
+    payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
+    first = payroll.adjust_pensions(database=database, province=BEIJING, year=2025, now=clock.now(), actor="test")
+    again = payroll.adjust_pensions(database=database, province=BEIJING, year=2025, now=clock.now(), actor="test")
+    assert first.persons == 1 and again.persons == 0
+    rise = _half_up(Decimal(450001) * Decimal("0.02"))
+    april = FixedClock(datetime(2025, 4, 10, 2, 0, tzinfo=UTC))
+    run = payroll.run_payroll(database=database, province=BEIJING, period="202504", now=april.now(), actor="test")
+    assert run.total_fen == 450001 + rise + 3 * rise  # April at the new amount, January to March's difference
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(PensionAward.monthly_fen)) == 450001 + rise
+    with pytest.raises(InvalidInput):
+        payroll.adjust_pensions(database=database, province=BEIJING, year=2026, now=april.now(), actor="test")

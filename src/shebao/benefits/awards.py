@@ -18,6 +18,7 @@ from sqlalchemy.sql import ColumnElement
 
 from shebao.benefits import record, rules
 from shebao.benefits.models import PensionAward, RetirementApplication
+from shebao.benefits.record import record_columns
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.db import Database
@@ -54,22 +55,19 @@ def award(session: Session, *, store: ParameterStore, province: str, application
     if session.scalar(select(func.count()).where(applications)) == 0:
         return 0
     constants = _constants(session, store, province, applications).cte("constants")
-    persons = select(RetirementApplication.person_id).where(applications)
-    totals = record.record_totals(store, persons).cte("totals").prefix_with("MATERIALIZED")
-    balances = record.account_balances(persons).cte("balances").prefix_with("MATERIALIZED")
-    months, deemed = func.coalesce(totals.c.months, 0), func.coalesce(totals.c.deemed, 0)
-    index = case((months > 0, (2 * func.coalesce(totals.c.index_sum, 0) + months * 100) // (months * 200)), else_=0)
-    figures = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
-                      RetirementApplication.retire_date, RetirementApplication.age_months, months.label("months"),
-                      deemed.label("deemed"), cast(index, BigInteger).label("idx"),
-                      func.coalesce(balances.c.balance, 0).label("balance"), constants.c.wage, constants.c.coef,
-                      constants.c.divisor_12, constants.c.first_period)
-               .join(constants, and_(constants.c.retire_date == RetirementApplication.retire_date,
-                                     constants.c.age_months == RetirementApplication.age_months))
-               .outerjoin(totals, totals.c.person_id == RetirementApplication.person_id)
-               .outerjoin(balances, balances.c.person_id == RetirementApplication.person_id)
-               .where(applications, months + deemed >= constants.c.minimum)
-               .cte("figures").prefix_with("MATERIALIZED"))
+    record = {name: column.label(name) for name, column in
+              record_columns(store, RetirementApplication.person_id).items()}
+    raw = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
+                  RetirementApplication.retire_date, RetirementApplication.age_months, *record.values(),
+                  constants.c.wage, constants.c.coef, constants.c.divisor_12, constants.c.first_period, constants.c.minimum)
+           .join(constants, and_(constants.c.retire_date == RetirementApplication.retire_date,
+                                 constants.c.age_months == RetirementApplication.age_months))
+           .where(applications).cte("raw").prefix_with("MATERIALIZED"))
+    r = raw.c
+    index = case((r.months > 0, (2 * r.index_sum + r.months * 100) // (r.months * 200)), else_=0)
+    figures = (select(r.application_id, r.person_id, r.retire_date, r.age_months, r.months, r.deemed,
+                      cast(index, BigInteger).label("idx"), r.balance, r.wage, r.coef, r.divisor_12, r.first_period)
+               .where(r.months + r.deemed >= r.minimum).cte("figures").prefix_with("MATERIALIZED"))
     f = figures.c
     basic = (2 * f.wage * (10_000 + f.idx) * (f.months + f.deemed) + 24_000_000) // 48_000_000
     account = (2 * f.balance * 12 + f.divisor_12) // (2 * f.divisor_12)
@@ -82,11 +80,11 @@ def award(session: Session, *, store: ParameterStore, province: str, application
              "deemed_months", "index_ten_thousandths", "personal_account_fen", "calculation_wage_fen", "divisor_twelfths",
              "basic_fen", "account_fen", "transitional_fen", "monthly_fen", "account_remaining_fen", "status",
              "status_reason", "certified_on", "awarded_by", "awarded_at"]
-    inserted = session.execute(PensionAward.__table__.insert().from_select(names, rows)).rowcount or 0
+    session.execute(PensionAward.__table__.insert().from_select(names, rows))
     awarded = select(PensionAward.application_id)
-    session.execute(update(RetirementApplication).where(applications, RetirementApplication.id.in_(awarded))
-                    .values(status="awarded"))
-    return inserted
+    # SQLite reports no row count for an INSERT … SELECT with a CTE; the applications marked say how many.
+    return session.execute(update(RetirementApplication).where(applications, RetirementApplication.id.in_(awarded))
+                           .values(status="awarded")).rowcount
 
 
 def award_pending(*, database: Database, province: str, now: datetime, actor: str, store: ParameterStore | None = None,

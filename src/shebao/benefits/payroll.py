@@ -39,7 +39,7 @@ from shebao.registry.rules import region_level
 
 Progress = Callable[[str, int, int], None]
 PAYROLL_CHUNK = 50_000
-OPEN = ("due", "held")
+OPEN = ("new", "due", "held")  # "new": written in this transaction, its account part just reserved
 HOLD_REASONS = {
     "deceased": ("已登记死亡", "a death is recorded"),
     "stopped": ("待遇已终止", "the award is stopped"),
@@ -83,8 +83,6 @@ def _write_lines(session: Session, province: str, month: Period, awards: ColumnE
     fresh = select(PayrollLine.award_id).where(PayrollLine.status == "new", PayrollLine.province == province)
     session.execute(update(PensionAward).where(awards, PensionAward.id.in_(fresh))
                     .values(account_remaining_fen=PensionAward.account_remaining_fen - reserved))
-    session.execute(update(PayrollLine).where(PayrollLine.status == "new", PayrollLine.province == province)
-                    .values(status="due"))
 
 
 def _valid_card(column):  # noqa: ANN001, ANN202 - (id or state) of the person's one valid card, a scalar subquery
@@ -93,26 +91,37 @@ def _valid_card(column):  # noqa: ANN001, ANN202 - (id or state) of the person's
             .limit(1).scalar_subquery())
 
 
+def _dead() -> ColumnElement[bool]:
+    return exists().where(Person.id == PayrollLine.person_id, or_(Person.death_date.isnot(None), Person.status == "deceased"))
+
+
+def _payable() -> ColumnElement[bool]:
+    """The award pays, for a month before any stop, to a living person with an active card and a bank account."""
+    award_pays = exists().where(PensionAward.id == PayrollLine.award_id, PensionAward.status == "paying",
+                                or_(PensionAward.stop_period.is_(None), PayrollLine.for_period < PensionAward.stop_period))
+    card = exists().where(Card.person_id == PayrollLine.person_id, Card.state == "active", Card.bank_account_enc.isnot(None))
+    return and_(award_pays, ~_dead(), card)
+
+
 def _hold_reason() -> ColumnElement:
     award_status = select(PensionAward.status).where(PensionAward.id == PayrollLine.award_id).scalar_subquery()
     stop = select(PensionAward.stop_period).where(PensionAward.id == PayrollLine.award_id).scalar_subquery()
-    dead = exists().where(Person.id == PayrollLine.person_id, or_(Person.death_date.isnot(None), Person.status == "deceased"))
     card_state = _valid_card(Card.state)
-    has_account = exists().where(Card.person_id == PayrollLine.person_id, Card.state == "active",
-                                 Card.bank_account_enc.isnot(None))
-    return case((dead, "deceased"), (or_(award_status == "stopped", PayrollLine.for_period >= func.coalesce(stop, "999999")), "stopped"),
+    return case((_dead(), "deceased"), (or_(award_status == "stopped", PayrollLine.for_period >= func.coalesce(stop, "999999")),
+                                        "stopped"),
                 (award_status == "suspended", "suspended"), (card_state.is_(None), "no_card"),
-                (card_state == "frozen", "card_frozen"), (~has_account, "card_not_active"), else_="")
+                (card_state == "frozen", "card_frozen"), else_="card_not_active")
 
 
 def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key: str, actor: str,
         now: datetime) -> tuple[int, int]:
     """Judges every open line the clause names and pays the payable ones in one entry: (lines paid, fen)."""
     judged = and_(lines, PayrollLine.province == province, PayrollLine.status.in_(OPEN), PayrollLine.for_period <= str(month))
-    reason = _hold_reason()
-    session.execute(update(PayrollLine).where(judged).values(hold_reason=reason)
+    active_card = (select(Card.id).where(Card.person_id == PayrollLine.person_id, Card.state == "active")
+                   .limit(1).scalar_subquery())
+    session.execute(update(PayrollLine).where(judged, _payable()).values(status="paying", hold_reason="", card_id=active_card)
                     .execution_options(synchronize_session=False))
-    session.execute(update(PayrollLine).where(judged).values(status=case((PayrollLine.hold_reason == "", "paying"), else_="held"))
+    session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason())
                     .execution_options(synchronize_session=False))
     paying = and_(PayrollLine.province == province, PayrollLine.status == "paying")
     count, total, from_accounts = session.execute(select(
@@ -129,8 +138,7 @@ def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[
     entry = ledger.post_entry(session=session, key=key, province=province, period=str(month), kind="pension_payroll",
                               memo=f"养老金发放 pension payroll {month}", lines=fixed, actor=actor, now=now,
                               more_lines=accounts if from_accounts else None)
-    session.execute(update(PayrollLine).where(paying).values(status="paid", paid_period=str(month), entry_id=entry.id,
-                                                             card_id=_valid_card(Card.id))
+    session.execute(update(PayrollLine).where(paying).values(status="paid", paid_period=str(month), entry_id=entry.id)
                     .execution_options(synchronize_session=False))
     return int(count), int(total)
 
@@ -161,16 +169,17 @@ def run_payroll(*, database: Database, province: str, period: str, now: datetime
                                         .where(PensionAward.province == province)).one()
     chunks = range(low, high + 1, chunk) if low is not None else range(0)
     for done, start in enumerate(chunks, start=1):
-        key = f"payroll:{run_id}:{start}"
         with database.transaction() as session:
             awards = and_(PensionAward.province == province, PensionAward.id.between(start, start + chunk - 1))
             _write_lines(session, province, month, awards)
-            in_chunk = PayrollLine.award_id.between(start, start + chunk - 1)
-            if session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key)) is None:
-                paid, total = pay(session, province=province, month=month, lines=in_chunk, key=key, actor=actor, now=now)
-                session.execute(update(BatchRun).where(BatchRun.id == run_id).values(
-                    chunks_done=done, chunks_total=len(chunks), persons=BatchRun.persons + paid,
-                    entries=BatchRun.entries + (1 if paid else 0), total_fen=BatchRun.total_fen + total))
+            # A line is paid once because only open lines are judged; the key just names this chunk's entry.
+            prefix = f"payroll:{run_id}:{start}:"
+            attempt = session.scalar(select(func.count()).where(JournalEntry.idempotency_key.startswith(prefix)))
+            paid, total = pay(session, province=province, month=month, key=f"{prefix}{attempt}", actor=actor, now=now,
+                              lines=PayrollLine.award_id.between(start, start + chunk - 1))
+            session.execute(update(BatchRun).where(BatchRun.id == run_id).values(
+                chunks_done=done, chunks_total=len(chunks), persons=BatchRun.persons + paid,
+                entries=BatchRun.entries + (1 if paid else 0), total_fen=BatchRun.total_fen + total))
         progress("payroll", done, len(chunks))
     return _close_run(database, run_id, province, month, actor, now, started)
 

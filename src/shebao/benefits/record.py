@@ -46,6 +46,33 @@ def _paid(assessment=Assessment):  # noqa: ANN001, ANN202 - an EXISTS clause
             .exists())
 
 
+def record_columns(store: ParameterStore, person_id: ColumnElement) -> dict[str, ColumnElement]:
+    """A person's months, sum of monthly indexes, deemed months and account balance, as correlated scalar
+    subqueries on the person's id: each reads only that person's rows through an index, so a batch of a
+    million applications is a million small index lookups, not a join of two large sets."""
+    wage = average_wage_in_force(store, Assessment.province, Assessment.period)
+    assessed = and_(Assessment.person_id == person_id, Assessment.pension_account_fen > 0, _paid())
+    counted = and_(ContributionYear.person_id == person_id, ContributionYear.kind != "deemed")
+    deemed = and_(ContributionYear.person_id == person_id, ContributionYear.kind == "deemed")
+
+    def total(column, clause) -> ColumnElement:  # noqa: ANN001
+        return cast(select(func.coalesce(func.sum(column), 0)).where(clause).scalar_subquery(), BigInteger)
+
+    paid_months = select(func.count()).where(assessed).scalar_subquery()
+    monthly_index = (cast(Assessment.used_base_fen, BigInteger) * 2 * MILLION + wage) // (2 * wage)
+    # One level of correlation only: a nested correlated subquery would silently lose the person.
+    balance = (select(func.coalesce(func.sum(JournalLine.amount_fen), 0))
+               .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+               .where(LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value, LedgerAccount.person_id == person_id)
+               .scalar_subquery())
+    return {
+        "months": paid_months + total(ContributionYear.months, counted),
+        "index_sum": total(monthly_index, assessed) + total(ContributionYear.index_sum_millionths, counted),
+        "deemed": total(ContributionYear.months, deemed),
+        "balance": -cast(balance, BigInteger),
+    }
+
+
 def record_by_province(store: ParameterStore, persons: Select) -> Select:
     """(person_id, province, months, index_sum_millionths, deemed_months) for the persons a SELECT names."""
     wage = average_wage_in_force(store, Assessment.province, Assessment.period)
@@ -66,24 +93,6 @@ def record_by_province(store: ParameterStore, persons: Select) -> Select:
                    cast(func.sum(both.c.index_sum), BigInteger).label("index_sum"),
                    cast(func.sum(both.c.deemed), BigInteger).label("deemed"))
             .group_by(both.c.person_id, both.c.province))
-
-
-def record_totals(store: ParameterStore, persons: Select) -> Select:
-    """(person_id, months, index_sum, deemed) over every province: the benefit province receives them all."""
-    by_province = record_by_province(store, persons).subquery("by_province")
-    return (select(by_province.c.person_id, cast(func.sum(by_province.c.months), BigInteger).label("months"),
-                   cast(func.sum(by_province.c.index_sum), BigInteger).label("index_sum"),
-                   cast(func.sum(by_province.c.deemed), BigInteger).label("deemed"))
-            .group_by(by_province.c.person_id))
-
-
-def account_balances(persons: Select) -> Select:
-    """(person_id, balance_fen): each personal account's balance, derived from the journal (credits are negative)."""
-    return (select(LedgerAccount.person_id.label("person_id"),
-                   cast(-func.coalesce(func.sum(JournalLine.amount_fen), 0), BigInteger).label("balance"))
-            .join(JournalLine, JournalLine.account_id == LedgerAccount.id)
-            .where(LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value, LedgerAccount.person_id.in_(persons))
-            .group_by(LedgerAccount.person_id))
 
 
 def yearly_record(store: ParameterStore, person_id: int) -> Select:

@@ -249,11 +249,10 @@ def _same_figures(award: PensionAward, explained: dict) -> None:
 
 
 def _record_figures(session: Session, store: ParameterStore, person_id: int) -> tuple[int, int, int, int]:
-    mine = select(literal(person_id))
-    totals = session.execute(record.record_totals(store, mine)).first()
-    balance = session.execute(record.account_balances(mine)).first()
-    months, index_sum, deemed = (int(totals.months), int(totals.index_sum), int(totals.deemed)) if totals else (0, 0, 0)
-    return months, index_sum, deemed, int(balance.balance) if balance else 0
+    """(months, index sum, deemed months, account balance): the same SQL the award batch runs."""
+    row = session.execute(select(*(column.label(name) for name, column in
+                                   record.record_columns(store, literal(person_id)).items()))).one()
+    return int(row.months), int(row.index_sum), int(row.deemed), int(row.balance)
 
 
 def _explain(session: Session, store: ParameterStore, person: Person, group: Group, retire_date: date, province: str,

@@ -37,6 +37,7 @@ class Card(Base):
         # One person, one valid card in the whole country — enforced by the database as well.
         Index("uq_cards_one_valid_per_person", "person_id", unique=True,
               sqlite_where=text(VALID), postgresql_where=text(VALID)),
+        Index("ix_cards_person", "person_id"),  # payroll looks a receiver's card up by person, in any state
     )
 
 

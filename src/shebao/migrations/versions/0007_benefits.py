@@ -16,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('cards', schema=None) as batch_op:
+        batch_op.create_index('ix_cards_person', ['person_id'], unique=False)
+
     op.create_table('benefit_flags',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -240,6 +243,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('cards', schema=None) as batch_op:
+        batch_op.drop_index('ix_cards_person')
+
     op.drop_table('pension_adjustments')
     with op.batch_alter_table('payroll_lines', schema=None) as batch_op:
         batch_op.drop_index('ix_payroll_lines_province_status')

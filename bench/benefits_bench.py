@@ -1,0 +1,116 @@
+"""Pension awards for a million retirees from their records, then one payroll month over them, each
+against a raw bulk insert of as many rows as it wrote, measured in the same run."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from bench.common import Result, timed
+from bench.contributions_bench import _blob, _series
+from bench.registry_bench import _fresh_database
+from shebao.benefits.awards import award_pending
+from shebao.benefits.models import PayrollLine, PensionAward
+from shebao.benefits.payroll import run_payroll
+from shebao.core.db import Database
+from shebao.ledger.models import JournalLine
+
+NOW = datetime(2024, 8, 20, 2, 0, tzinfo=UTC)
+PROVINCE, COUNTY, PERIOD = "440000", "440305", "202407"
+ARCHIVE_YEARS = 5  # yearly rows of the record per retiree (the index and months come from all of them)
+
+
+def populate(database: Database, retirees: int) -> None:
+    """Retirees born 1964-06, their archive years, opening account balances, applications and active cards."""
+    stamp, series = "'2024-01-01 00:00:00'", _series(database, retirees)
+    years = " UNION ALL ".join(f"SELECT {2019 + k} AS y" for k in range(ARCHIVE_YEARS))
+    statements = [
+        f"INSERT INTO persons (id, id_number_hash, id_number_enc, id_number_masked, birth_date, sex, address_code, name, "
+        f"hukou_region_code, residence_region_code, phone_enc, status, death_date, version, effective_from, created_at, updated_at) "
+        f"SELECT n, 'h' || n, {_blob(database)}, '440305********0000', '1964-06-01', 'M', '{COUNTY}', '退休人员', "
+        f"'{COUNTY}', '{COUNTY}', NULL, 'living', NULL, 1, '1964-06-01', {stamp}, {stamp} FROM {series}",
+        f"INSERT INTO contribution_years (person_id, province, year, kind, months, base_sum_fen, average_wage_fen, "
+        f"index_sum_millionths) SELECT n, '{PROVINCE}', 1990, 'deemed', 12 * 10, 0, 0, 0 FROM {series}",
+        f"INSERT INTO contribution_years (person_id, province, year, kind, months, base_sum_fen, average_wage_fen, "
+        f"index_sum_millionths) SELECT n, '{PROVINCE}', years.y, 'archive', 12 * 5, 12 * 5 * (600000 + n % 900000), 1000000, "
+        f"12 * 5 * (600000 + n % 900000) FROM {series} CROSS JOIN ({years}) AS years",
+        f"INSERT INTO ledger_accounts (id, code, kind, province, insurance, person_id, employer_id, opened_at) "
+        f"SELECT n, 'pa:person:' || n, 'personal_account', '{PROVINCE}', NULL, n, NULL, {stamp} FROM {series}",
+        f"INSERT INTO ledger_accounts (id, code, kind, province, opened_at) "
+        f"VALUES ({retirees + 1}, 'brought_forward:{PROVINCE}', 'brought_forward', '{PROVINCE}', {stamp})",
+        f"INSERT INTO journal_entries (id, idempotency_key, province, period, kind, memo, posted_by, posted_at) "
+        f"VALUES (1, 'brought-forward:bench', '{PROVINCE}', '202401', 'brought_forward', 'bench', 'bench', {stamp})",
+        f"INSERT INTO journal_lines (entry_id, account_id, amount_fen) "
+        f"SELECT 1, n, -(5000000 + (CAST(n AS BIGINT) * 7919) % 20000000) FROM {series}",
+        f"INSERT INTO journal_lines (entry_id, account_id, amount_fen) SELECT 1, {retirees + 1}, "
+        f"-SUM(amount_fen) FROM journal_lines WHERE entry_id = 1",
+        f"INSERT INTO retirement_applications (person_id, province, region_code, category, retire_date, age_months, ground, "
+        f"status, applied_by, applied_at) SELECT n, '{PROVINCE}', '{COUNTY}', 'male', '2024-06-01', 720, 'statutory', "
+        f"'pending', 'bench', {stamp} FROM {series}",
+        f"INSERT INTO cards (person_id, province, state, card_number, bank_code, bank_account_enc, pin_failures, applied_region, "
+        f"created_at, updated_at) SELECT n, '{PROVINCE}', 'active', 'C' || n, 'ICBC', {_blob(database)}, 0, '{COUNTY}', "
+        f"{stamp}, {stamp} FROM {series}",
+    ]
+    with database.transaction() as session:
+        for statement in statements:
+            session.execute(text(statement))
+    if database.engine.dialect.name == "postgresql":
+        with database.transaction() as session:
+            for table in ("persons", "ledger_accounts", "journal_entries"):
+                session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            session.execute(text("ANALYZE"))
+
+
+def raw_insert(database: Database, rows: int, width: int) -> float:
+    """The baseline: the driver's own executemany of `rows` integer rows of `width` columns into a bare table."""
+    connection = database.engine.raw_connection()
+    postgres = database.engine.dialect.name == "postgresql"
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"CREATE TABLE bench_rows ({', '.join(f'c{k} BIGINT' for k in range(width))})")
+        connection.commit()
+        payload = [tuple(n + k for k in range(width)) for n in range(rows)]
+        marks = ", ".join(["%s" if postgres else "?"] * width)
+        if not postgres:
+            cursor.execute("BEGIN")  # our engine runs pysqlite in autocommit mode and begins transactions itself
+        seconds = timed(lambda: (cursor.executemany(f"INSERT INTO bench_rows VALUES ({marks})", payload), connection.commit()))
+        cursor.execute("DROP TABLE bench_rows")
+        connection.commit()
+        return seconds
+    finally:
+        connection.close()
+
+
+def awards_and_payroll(retirees: int, url: str | None = None) -> list[Result]:
+    with tempfile.TemporaryDirectory() as folder:
+        database = _fresh_database(url, Path(folder))
+        backend = database.engine.dialect.name
+        populate(database, retirees)
+        award_seconds = timed(lambda: award_pending(database=database, province=PROVINCE, now=NOW, actor="bench"))
+        with database.unit_of_work() as uow:
+            awarded = uow.session.scalar(select(func.count()).select_from(PensionAward))
+        award_baseline = raw_insert(database, awarded, 22)
+        lines_before = _journal_lines(database)
+        payroll_seconds = timed(lambda: run_payroll(database=database, province=PROVINCE, period=PERIOD, now=NOW, actor="bench"))
+        with database.unit_of_work() as uow:
+            paid = uow.session.scalar(select(func.count()).where(PayrollLine.status == "paid"))
+        written = paid + _journal_lines(database) - lines_before
+        payroll_baseline = raw_insert(database, written, 4)
+        database.dispose()
+    assert awarded == retirees and paid == retirees, (awarded, paid)
+    return [
+        Result(f"pension_award_{backend}", f"pension awards from the record for {retirees:,} retirees on {backend}", retirees,
+               award_seconds, f"raw bulk insert of {awarded:,} rows of the award's width", award_baseline,
+               note=f"each award aggregates {ARCHIVE_YEARS + 1} record rows and a ledger balance"),
+        Result(f"payroll_{backend}", f"one payroll month over {retirees:,} receivers on {backend}", retirees, payroll_seconds,
+               f"raw bulk insert of the {written:,} payroll and journal rows it wrote", payroll_baseline,
+               note="payroll also judges every line (card, status, death) and reserves the account part"),
+    ]
+
+
+def _journal_lines(database: Database) -> int:
+    with database.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(JournalLine))
