@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bench import cards_bench, contributions_bench, registry_bench
+from bench import benefits_bench, cards_bench, contributions_bench, registry_bench
 from bench.common import Result
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -17,6 +17,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 def main() -> None:
     persons = int(os.environ.get("SHEBAO_BENCH_PERSONS", "100000"))
     insured = int(os.environ.get("SHEBAO_BENCH_INSURED", "1000000"))
+    retirees = int(os.environ.get("SHEBAO_BENCH_RETIREES", "1000000"))
     results: list[Result] = []
     for label, run in (
         ("ID validation", registry_bench.id_validation),
@@ -25,9 +26,11 @@ def main() -> None:
         ("seed (SQLite)", lambda: registry_bench.seed_province(persons)),
         ("audit verify", registry_bench.verify_audit_chain),
         ("month-end (SQLite)", lambda: contributions_bench.month_end(insured)),
+        ("pension awards and payroll (SQLite)", lambda: benefits_bench.awards_and_payroll(retirees)),
     ):
         print(f"running {label} …", file=sys.stderr, flush=True)
-        results.append(run())
+        outcome = run()
+        results.extend(outcome if isinstance(outcome, list) else [outcome])
     postgres = os.environ.get("SHEBAO_BENCH_POSTGRES_URL")
     if postgres:
         print("running seed (PostgreSQL) …", file=sys.stderr, flush=True)
