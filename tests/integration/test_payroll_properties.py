@@ -1,5 +1,6 @@
 """Payroll over arbitrary sequences of months, deaths, suspensions and resumptions: nobody deceased or
-suspended is paid, no month is paid twice, and the ledger holds exactly what was paid."""
+suspended is paid, no month is paid twice, the ledger holds exactly what was paid, and the benefit
+payable exactly what is still owed."""
 
 import itertools
 from datetime import date
@@ -83,6 +84,8 @@ def test_payroll_never_pays_the_deceased_or_suspended_and_never_twice(database, 
                         .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
                         .where(JournalEntry.kind == "pension_payroll", LedgerAccount.kind == "cash"))
         assert -cash == paid and ledger.unbalanced_entries(session=s) == []
+        owed = s.scalar(select(func.coalesce(func.sum(PayrollLine.amount_fen), 0)).where(PayrollLine.status.in_(("due", "held"))))
+        assert -ledger.trial_balance(session=s).get("benefit_payable", 0) == owed  # what is held is still owed
         for award in s.scalars(select(PensionAward).where(PensionAward.status == "stopped")):
             after_death = s.scalar(select(func.coalesce(func.sum(PayrollLine.amount_fen), 0)).where(
                 PayrollLine.award_id == award.id, PayrollLine.status == "paid", PayrollLine.for_period >= award.stop_period))

@@ -236,3 +236,36 @@ def test_the_yearly_adjustment_applies_from_its_date_and_pays_the_difference_onc
         assert uow.session.scalar(select(PensionAward.monthly_fen)) == 450001 + rise
     with pytest.raises(InvalidInput):
         payroll.adjust_pensions(database=database, province=BEIJING, year=2026, now=april.now(), actor="test")
+
+
+def test_an_interrupted_payroll_resumes_and_pays_everyone_once(database, cipher, clock, retiree):
+    others = []
+    for sequence in (31, 33):
+        person = register(database, cipher, clock, birth=date(1964, 6, 15), sequence=sequence)
+        _archive(database, clock, person)
+        give_active_card(database, cipher, clock, person)
+        others.append(person)
+    for person in [retiree, *others]:
+        _apply(database, clock, person)
+
+    def crash_after_the_first_chunk(stage, done, total):
+        if done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test", chunk=1,
+                            progress=crash_after_the_first_chunk)
+    run = payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test", chunk=1)
+    with database.unit_of_work() as uow:
+        paid = uow.session.execute(select(PayrollLine.person_id, func.count()).where(PayrollLine.status == "paid")
+                                   .group_by(PayrollLine.person_id)).all()
+        assert sorted(n for _, n in paid) == [9, 9, 9] and ledger.unbalanced_entries(session=uow.session) == []
+    assert run.status == "done"
+
+
+def test_the_sweep_reminds_once_before_the_due_date(database, clock, retiree):
+    _apply(database, clock, retiree)  # certified on retiring, 2024-06-15: due 2025-06-15
+    june = FixedClock(datetime(2025, 6, 1, 2, 0, tzinfo=UTC))
+    first = payroll.sweep_certifications(database=database, province=BEIJING, on=date(2025, 6, 1), now=june.now(), actor="t")
+    again = payroll.sweep_certifications(database=database, province=BEIJING, on=date(2025, 6, 1), now=june.now(), actor="t")
+    assert first == {"reminded": 1, "suspended": 0} and again == {"reminded": 0, "suspended": 0}

@@ -55,10 +55,9 @@ def award(session: Session, *, store: ParameterStore, province: str, application
     if session.scalar(select(func.count()).where(applications)) == 0:
         return 0
     constants = _constants(session, store, province, applications).cte("constants")
-    record = {name: column.label(name) for name, column in
-              record_columns(store, RetirementApplication.person_id).items()}
+    recorded = [column.label(name) for name, column in record_columns(store, RetirementApplication.person_id).items()]
     raw = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
-                  RetirementApplication.retire_date, RetirementApplication.age_months, *record.values(),
+                  RetirementApplication.retire_date, RetirementApplication.age_months, *recorded,
                   constants.c.wage, constants.c.coef, constants.c.divisor_12, constants.c.first_period, constants.c.minimum)
            .join(constants, and_(constants.c.retire_date == RetirementApplication.retire_date,
                                  constants.c.age_months == RetirementApplication.age_months))

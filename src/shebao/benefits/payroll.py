@@ -2,9 +2,10 @@
 
 A payroll line is what one receiver is owed for one month. Each chunk, in one transaction: the
 month's lines are written (and, for a new award, every month back to its first); the personal
-account part is reserved; every line due or held is judged payable or held with its reason; the
-payable ones are posted in one balanced entry (debit the pension pool and each personal account,
-credit cash paid out to the card's bank account) and marked paid. A line is payable only while the
+account part is reserved; the new lines become a benefit payable (debit the pension pool and each
+personal account); every open line is judged payable or held with its reason; the payable ones are
+paid out in one balanced entry (debit the payable, credit cash paid to the card's bank account) and
+marked paid, while held ones stay owed. A line is payable only while the
 award is paying, the person has no death record and the month is before the award's stop month —
 so nothing is paid to a deceased person once the record is in, and a rerun pays nothing twice.
 """
@@ -60,7 +61,8 @@ def _periods(first: Period, last: Period):  # noqa: ANN202 - a small constant ta
     return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("months")
 
 
-def _write_lines(session: Session, province: str, month: Period, awards: ColumnElement[bool]) -> None:
+def _write_lines(session: Session, province: str, month: Period, awards: ColumnElement[bool], actor: str,
+                 now: datetime) -> None:
     """This month's line for every award in the chunk; for an award with no line yet, every month from its first."""
     first = session.scalar(select(func.min(PensionAward.first_period)).where(awards))
     if first is None or first > str(month):
@@ -83,6 +85,55 @@ def _write_lines(session: Session, province: str, month: Period, awards: ColumnE
     fresh = select(PayrollLine.award_id).where(PayrollLine.status == "new", PayrollLine.province == province)
     session.execute(update(PensionAward).where(awards, PensionAward.id.in_(fresh))
                     .values(account_remaining_fen=PensionAward.account_remaining_fen - reserved))
+    post_payable(session, province=province, month=month, lines=PayrollLine.status == "new",
+                 key_prefix=f"payable:{province}:{month}:", actor=actor, now=now)
+
+
+def _accounts(session: Session, province: str, now: datetime) -> tuple[int, int, int]:
+    """The province's pension pool, benefit payable and cash accounts."""
+    def account(kind: AccountKind, **owner: str) -> int:
+        return ledger.open_account(session=session, kind=kind, province=province, now=now, **owner).id
+
+    return (account(AccountKind.POOLING_FUND, insurance="pension"), account(AccountKind.BENEFIT_PAYABLE),
+            account(AccountKind.CASH))
+
+
+def _next_key(session: Session, prefix: str) -> str:
+    """Keys of entries that may be posted more than once for the same scope (a resumed chunk): prefix + n."""
+    return prefix + str(session.scalar(select(func.count()).where(JournalEntry.idempotency_key.startswith(prefix))))
+
+
+def _lines_entry(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key_prefix: str, memo: str,
+                 kind: str, sign: int, actor: str, now: datetime) -> None:
+    """One balanced entry moving the lines' amounts between the payable and the funds they are drawn from:
+    sign +1 makes them payable (debit pool and personal accounts), -1 takes them back (a cancellation)."""
+    scope = and_(lines, PayrollLine.province == province)
+    total, from_accounts = session.execute(select(
+        cast(func.coalesce(func.sum(PayrollLine.amount_fen), 0), BigInteger),
+        cast(func.coalesce(func.sum(PayrollLine.account_part_fen), 0), BigInteger)).where(scope)).one()
+    if not total:
+        return
+    pool, payable, _cash = _accounts(session, province, now)
+    fixed = [Line(payable, -sign * int(total))] + ([Line(pool, sign * int(total - from_accounts))] if total > from_accounts else [])
+    accounts = (select(LedgerAccount.id, sign * PayrollLine.account_part_fen)
+                .join(LedgerAccount, LedgerAccount.code == literal("pa:person:") + cast(PayrollLine.person_id, String))
+                .where(scope, PayrollLine.account_part_fen > 0))
+    ledger.post_entry(session=session, key=_next_key(session, key_prefix), province=province, period=str(month), kind=kind,
+                      memo=memo, lines=fixed, actor=actor, now=now, more_lines=accounts if from_accounts else None)
+
+
+def post_payable(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key_prefix: str,
+                 actor: str, now: datetime) -> None:
+    """New lines become a liability: the pension pool and the personal accounts owe them to the receivers."""
+    _lines_entry(session, province=province, month=month, lines=lines, key_prefix=key_prefix, kind="pension_payable",
+                 memo=f"养老金应付 pension payable {month}", sign=1, actor=actor, now=now)
+
+
+def cancel_payable(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key_prefix: str,
+                   actor: str, now: datetime) -> None:
+    """Lines that will never be paid (after a death) return to the funds they were drawn from."""
+    _lines_entry(session, province=province, month=month, lines=lines, key_prefix=key_prefix, kind="pension_cancelled",
+                 memo=f"应付养老金冲回 payable cancelled {month}", sign=-1, actor=actor, now=now)
 
 
 def _valid_card(column):  # noqa: ANN001, ANN202 - (id or state) of the person's one valid card, a scalar subquery
@@ -124,20 +175,14 @@ def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[
     session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason())
                     .execution_options(synchronize_session=False))
     paying = and_(PayrollLine.province == province, PayrollLine.status == "paying")
-    count, total, from_accounts = session.execute(select(
-        func.count(), cast(func.coalesce(func.sum(PayrollLine.amount_fen), 0), BigInteger),
-        cast(func.coalesce(func.sum(PayrollLine.account_part_fen), 0), BigInteger)).where(paying)).one()
+    count, total = session.execute(select(
+        func.count(), cast(func.coalesce(func.sum(PayrollLine.amount_fen), 0), BigInteger)).where(paying)).one()
     if not count:
         return 0, 0
-    pool = ledger.open_account(session=session, kind=AccountKind.POOLING_FUND, province=province, insurance="pension", now=now)
-    cash = ledger.open_account(session=session, kind=AccountKind.CASH, province=province, now=now)
-    fixed = [Line(cash.id, -int(total))] + ([Line(pool.id, int(total - from_accounts))] if total > from_accounts else [])
-    accounts = (select(LedgerAccount.id, PayrollLine.account_part_fen)
-                .join(LedgerAccount, LedgerAccount.code == literal("pa:person:") + cast(PayrollLine.person_id, String))
-                .where(paying, PayrollLine.account_part_fen > 0))
+    _pool, payable, cash = _accounts(session, province, now)
     entry = ledger.post_entry(session=session, key=key, province=province, period=str(month), kind="pension_payroll",
-                              memo=f"养老金发放 pension payroll {month}", lines=fixed, actor=actor, now=now,
-                              more_lines=accounts if from_accounts else None)
+                              memo=f"养老金发放 pension payroll {month}", actor=actor, now=now,
+                              lines=[Line(payable, int(total)), Line(cash, -int(total))])
     session.execute(update(PayrollLine).where(paying).values(status="paid", paid_period=str(month), entry_id=entry.id)
                     .execution_options(synchronize_session=False))
     return int(count), int(total)
@@ -171,11 +216,10 @@ def run_payroll(*, database: Database, province: str, period: str, now: datetime
     for done, start in enumerate(chunks, start=1):
         with database.transaction() as session:
             awards = and_(PensionAward.province == province, PensionAward.id.between(start, start + chunk - 1))
-            _write_lines(session, province, month, awards)
+            _write_lines(session, province, month, awards, actor, now)
             # A line is paid once because only open lines are judged; the key just names this chunk's entry.
-            prefix = f"payroll:{run_id}:{start}:"
-            attempt = session.scalar(select(func.count()).where(JournalEntry.idempotency_key.startswith(prefix)))
-            paid, total = pay(session, province=province, month=month, key=f"{prefix}{attempt}", actor=actor, now=now,
+            paid, total = pay(session, province=province, month=month, key=_next_key(session, f"payroll:{run_id}:{start}:"),
+                              actor=actor, now=now,
                               lines=PayrollLine.award_id.between(start, start + chunk - 1))
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(
                 chunks_done=done, chunks_total=len(chunks), persons=BatchRun.persons + paid,
@@ -228,7 +272,7 @@ def adjust_pensions(*, database: Database, province: str, year: int, now: dateti
     for start in range(low, high + 1, chunk) if low is not None else ():
         with database.transaction() as session:
             adjusted += _adjust_chunk(session, province, since_period, fixed, per_year, percent,
-                                      PensionAward.id.between(start, start + chunk - 1))
+                                      PensionAward.id.between(start, start + chunk - 1), actor, now)
     with database.transaction() as session:
         run = session.get(BatchRun, run_id)
         run.status, run.persons, run.finished_at = "done", adjusted, utc_naive(now)
@@ -241,21 +285,24 @@ def adjust_pensions(*, database: Database, province: str, year: int, now: dateti
 
 
 def _adjust_chunk(session: Session, province: str, since_period: str, fixed: int, per_year: int, percent: int,
-                  chunk: ColumnElement[bool]) -> int:
+                  chunk: ColumnElement[bool], actor: str, now: datetime) -> int:
     awards = and_(chunk, PensionAward.province == province, PensionAward.status != "stopped",
                   PensionAward.first_period < since_period)
     years = (PensionAward.contribution_months + PensionAward.deemed_months) / 12
     increase = fixed + per_year * cast(years, Integer) + (PensionAward.monthly_fen * percent * 2 + 1_000_000) // 2_000_000
     rows = select(PensionAward.id, literal(province), literal(since_period), PensionAward.monthly_fen, increase).where(awards)
-    inserted = session.execute(insert_ignoring_duplicates(session, PensionAdjustment.__table__).from_select(
-        ["award_id", "province", "since_period", "before_fen", "increase_fen"], rows)).rowcount or 0
+    session.execute(insert_ignoring_duplicates(session, PensionAdjustment.__table__).from_select(
+        ["award_id", "province", "since_period", "before_fen", "increase_fen"], rows))
     mine = and_(PensionAdjustment.award_id == PensionAward.id, PensionAdjustment.since_period == since_period)
     rise = select(PensionAdjustment.increase_fen).where(mine).scalar_subquery()
     before = select(PensionAdjustment.before_fen).where(mine).scalar_subquery()
-    session.execute(update(PensionAward).where(chunk, PensionAward.province == province, PensionAward.monthly_fen == before)
-                    .values(monthly_fen=PensionAward.monthly_fen + rise).execution_options(synchronize_session=False))
+    # Raised once: an award already raised no longer stands at the amount before. (UPDATE counts are reliable
+    # on both databases; INSERT … SELECT … ON CONFLICT counts are not.)
+    raised = session.execute(update(PensionAward).where(chunk, PensionAward.province == province, PensionAward.monthly_fen == before)
+                             .values(monthly_fen=PensionAward.monthly_fen + rise)
+                             .execution_options(synchronize_session=False)).rowcount
     arrears = (select(PayrollLine.award_id, PayrollLine.person_id, PayrollLine.province, PayrollLine.for_period,
-                      literal("adjustment"), PensionAdjustment.increase_fen, literal(0), literal("due"), literal(""))
+                      literal("adjustment"), PensionAdjustment.increase_fen, literal(0), literal("new"), literal(""))
                .join(PensionAdjustment, and_(PensionAdjustment.award_id == PayrollLine.award_id,
                                              PensionAdjustment.since_period == since_period))
                .where(PayrollLine.award_id.in_(select(PensionAward.id).where(chunk, PensionAward.province == province)),
@@ -264,7 +311,11 @@ def _adjust_chunk(session: Session, province: str, since_period: str, fixed: int
     session.execute(insert_ignoring_duplicates(session, PayrollLine.__table__).from_select(
         ["award_id", "person_id", "province", "for_period", "kind", "amount_fen", "account_part_fen", "status", "hold_reason"],
         arrears))
-    return max(inserted, 0)
+    fresh = and_(PayrollLine.status == "new", PayrollLine.kind == "adjustment")
+    post_payable(session, province=province, month=Period.of(china_today(now)), lines=fresh,
+                 key_prefix=f"payable:{province}:adjust{since_period}:", actor=actor, now=now)
+    session.execute(update(PayrollLine).where(fresh, PayrollLine.province == province).values(status="due"))
+    return raised
 
 
 def sweep_certifications(*, database: Database, province: str, on: date, now: datetime, actor: str,
@@ -282,10 +333,14 @@ def sweep_certifications(*, database: Database, province: str, on: date, now: da
     with database.transaction() as session:
         reminders = select(PensionAward.id, PensionAward.certified_on, literal(on)).where(
             paying, PensionAward.certified_on <= remind_before, PensionAward.certified_on >= suspend_before)
-        reminded = session.execute(insert_ignoring_duplicates(session, CertificationReminder.__table__).from_select(
-            ["award_id", "cycle_start", "sent_on"], reminders)).rowcount or 0
+        sent = select(func.count()).select_from(CertificationReminder).join(
+            PensionAward, PensionAward.id == CertificationReminder.award_id).where(PensionAward.province == province)
+        before = session.scalar(sent)
+        session.execute(insert_ignoring_duplicates(session, CertificationReminder.__table__).from_select(
+            ["award_id", "cycle_start", "sent_on"], reminders))
+        reminded = session.scalar(sent) - before  # each cycle is reminded once, however often the sweep runs
         suspended = session.execute(update(PensionAward).where(paying, PensionAward.certified_on < suspend_before).values(
-            status="suspended", status_reason="certification_overdue")).rowcount or 0
+            status="suspended", status_reason="certification_overdue")).rowcount
         audit.append(session, actor=actor, action="certification.swept", subject=f"province:{province}", now=now,
-                     on=on.isoformat(), reminded=max(reminded, 0), suspended=suspended)
-    return {"reminded": max(reminded, 0), "suspended": suspended}
+                     on=on.isoformat(), reminded=reminded, suspended=suspended)
+    return {"reminded": reminded, "suspended": suspended}

@@ -450,8 +450,10 @@ def record_death(*, session: Session, principal: Principal, command: DeathIn, no
         stop = str(Period.of(command.death_date).plus_months(1))
         award.status, award.status_reason, award.stop_period = "stopped", "deceased", stop
         after = and_(PayrollLine.award_id == award.id, PayrollLine.for_period >= stop)
-        cancelled = session.execute(update(PayrollLine).where(after, PayrollLine.status.in_(payroll.OPEN))
-                                    .values(status="cancelled")).rowcount
+        never_paid = and_(after, PayrollLine.status.in_(payroll.OPEN))
+        payroll.cancel_payable(session, province=award.province, month=Period.of(china_today(now)), lines=never_paid,
+                               key_prefix=f"cancel:{award.id}:", actor=principal.actor, now=now)
+        cancelled = session.execute(update(PayrollLine).where(never_paid).values(status="cancelled")).rowcount
         result["award"] = {"id": award.id, "stop_period": stop, "lines_cancelled": cancelled}
         result["recovery"] = _open_recovery(session, principal, award, after, now)
     for claim in session.scalars(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person.id,

@@ -19,6 +19,7 @@ class AccountKind(StrEnum):
     CASH = "cash"  # money at the collecting bank
     CLEARING = "clearing"  # billed but not yet paid contributions
     INTEREST = "interest"  # interest credited to personal accounts, by province
+    BENEFIT_PAYABLE = "benefit_payable"  # benefits owed and not yet paid out (held months included), by province
     BROUGHT_FORWARD = "brought_forward"  # balances taken over from a legacy system's archive, by province
 
 

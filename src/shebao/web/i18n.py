@@ -75,7 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
                        "en": "Payment is suspended because the yearly certification is overdue. Certify and it resumes, "
                              "with the months held paid."},
     "retired_on": {"zh": "退休日期", "en": "retired on"},
-    "paid_from": {"zh": "起发月份", "en": "paid from"},
+    "paid_from": {"zh": "本平台起发月份", "en": "paid on the platform from"},
     "basic": {"zh": "基础养老金", "en": "basic"},
     "account_part": {"zh": "个人账户养老金", "en": "personal account"},
     "transitional": {"zh": "过渡性养老金", "en": "transitional"},
