@@ -7,10 +7,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bench.common import Result, timed
-from bench.contributions_bench import _blob, _series
+from bench.contributions_bench import _blob, _series, execute_all
 from bench.registry_bench import _fresh_database
 from shebao.benefits.awards import award_pending
 from shebao.benefits.models import PayrollLine, PensionAward
@@ -54,14 +54,7 @@ def populate(database: Database, retirees: int) -> None:
         f"created_at, updated_at) SELECT n, '{PROVINCE}', 'active', 'C' || n, 'ICBC', {_blob(database)}, 0, '{COUNTY}', "
         f"{stamp}, {stamp} FROM {series}",
     ]
-    with database.transaction() as session:
-        for statement in statements:
-            session.execute(text(statement))
-    if database.engine.dialect.name == "postgresql":
-        with database.transaction() as session:
-            for table in ("persons", "ledger_accounts", "journal_entries"):
-                session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
-            session.execute(text("ANALYZE"))
+    execute_all(database, statements, ids_given_in=("persons", "ledger_accounts", "journal_entries"))
 
 
 def raw_insert(database: Database, rows: int, width: int) -> float:

@@ -49,12 +49,17 @@ def populate(database: Database, persons: int) -> None:
         f"CASE WHEN n % {FLEXIBLE_EVERY} = 0 THEN n ELSE n / {PERSONS_PER_EMPLOYER} + 1 END, '202401', "
         f"400000 + (CAST(n AS BIGINT) * 7919) % 3000000, 'bench', {stamp} FROM {_series(database, persons)}",
     ]
+    execute_all(database, statements, ids_given_in=("employers", "persons"))
+
+
+def execute_all(database: Database, statements: list[str], *, ids_given_in: tuple[str, ...]) -> None:
+    """Runs generated SQL in one transaction; on PostgreSQL, moves the sequences past the ids given and analyses."""
     with database.transaction() as session:
         for statement in statements:
             session.execute(text(statement))
     if database.engine.dialect.name == "postgresql":
         with database.transaction() as session:
-            for table in ("employers", "persons"):
+            for table in ids_given_in:
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
             session.execute(text("ANALYZE"))
 

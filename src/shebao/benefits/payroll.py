@@ -27,12 +27,12 @@ from shebao.cards.models import Card
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
-from shebao.core.errors import Conflict, InvalidInput
+from shebao.core.errors import InvalidInput
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run, start_run
 from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import service as ledger
-from shebao.ledger.models import ClosedPeriod, JournalEntry, LedgerAccount
+from shebao.ledger.models import JournalEntry, LedgerAccount
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry.models import Person
@@ -189,15 +189,9 @@ def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[
 
 
 def check_open_period(database: Database, province: str, period: str, now: datetime) -> Period:
-    if region_level(province) != 1:
-        raise InvalidInput("payroll.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
-    month = Period.parse(period)
-    if month > Period.of(china_today(now)):
-        raise InvalidInput("payroll.period_not_open", f"发放期 {month} 尚未开始", f"the payroll period {month} is not open yet")
-    with database.unit_of_work() as uow:
-        if uow.session.get(ClosedPeriod, (province, str(month))) is not None:
-            raise Conflict("period.closed", f"{province} 的 {month} 期已结账", f"period {month} of {province} is closed")
-    return month
+    return ledger.require_open_month(database, province=province, period=period, now=now, job="payroll",
+                                     future_code="payroll.period_not_open", future_zh="发放期 {month} 尚未开始",
+                                     future_en="the payroll period {month} is not open yet")
 
 
 def run_payroll(*, database: Database, province: str, period: str, now: datetime, actor: str,

@@ -32,19 +32,17 @@ from sqlalchemy.orm import Session
 from shebao.contributions import rules
 from shebao.contributions.models import Assessment, BaseDeclaration, Bill
 from shebao.core import audit
-from shebao.core.clock import china_today, utc_naive
+from shebao.core.clock import utc_naive
 from shebao.core.db import Database
-from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run
 from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment.models import Participation
 from shebao.ledger import service as ledger
-from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
+from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount
 from shebao.ledger.rules import AccountKind
 from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
 from shebao.registry.models import Employer, Person
-from shebao.registry.rules import region_level
 
 Progress = Callable[[str, int, int], None]
 PERSON_CHUNK = 100_000
@@ -132,15 +130,9 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
 
 
 def _check_request(database: Database, province: str, period: str, now: datetime) -> Period:
-    if region_level(province) != 1:
-        raise InvalidInput("month_end.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
-    month = Period.parse(period)
-    if month > Period.of(china_today(now)):
-        raise InvalidInput("period.future", f"缴费期 {month} 尚未到来", f"the period {month} has not begun")
-    with database.unit_of_work() as uow:
-        if uow.session.get(ClosedPeriod, (province, str(month))) is not None:
-            raise Conflict("period.closed", f"{province} 的 {month} 期已结账", f"period {month} of {province} is closed")
-    return month
+    return ledger.require_open_month(database, province=province, period=period, now=now, job="month_end",
+                                     future_code="period.future", future_zh="缴费期 {month} 尚未到来",
+                                     future_en="the period {month} has not begun")
 
 
 def _billable(province: str, month: Period):  # noqa: ANN202 - a Select

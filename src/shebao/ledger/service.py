@@ -15,11 +15,12 @@ from sqlalchemy import Select, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from shebao.core import audit
-from shebao.core.clock import utc_naive
+from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.periods import Period
 from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
 from shebao.ledger.rules import AccountKind, Line, check_lines, reversal_of
+from shebao.registry.rules import region_level
 
 
 def account_code(kind: AccountKind, *, province: str, insurance: str | None = None, person_id: int | None = None,
@@ -203,3 +204,18 @@ def remit_to_national_fund(*, session: Session, province: str, insurance: str, a
     audit.append(session, actor=actor, action="ledger.remitted", subject=f"fund:{insurance}:{province}", now=now,
                  amount_fen=amount_fen, period=period)
     return posted
+
+
+def require_open_month(database, *, province: str, period: str, now: datetime, job: str,  # noqa: ANN001 - a Database
+                       future_code: str, future_zh: str, future_en: str) -> Period:
+    """A province's month that a batch may run for: a province code, a month already begun, not closed."""
+    if region_level(province) != 1:
+        raise InvalidInput(f"{job}.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+    month = Period.parse(period)
+    if month > Period.of(china_today(now)):
+        raise InvalidInput(future_code, future_zh.format(month=month), future_en.format(month=month))
+    with database.unit_of_work() as uow:
+        if uow.session.get(ClosedPeriod, (province, str(month))) is not None:
+            raise Conflict("period.closed", f"{province} 的 {month} 期已结账", f"period {month} of {province} is closed")
+    return month
+
