@@ -103,3 +103,18 @@ def test_the_calculator_and_the_retirement_date_endpoints(client):
             "calculation_wage_fen": 1000000}
     calc = client.post("/api/v1/pension/calc", json=case)
     assert calc.status_code == 200 and calc.json()["basic_pension_fen"] == 330000
+
+
+def test_a_bank_gets_the_payment_instructions_for_its_own_cards(client, office, database, clock):
+    assert _apply(client, office).status_code == 201
+    client.post("/api/v1/payroll/202503?province=110000", headers=office["tokens"]["province"])
+    staff = client.get("/api/v1/payroll/202503/bank-file?province=110000&bank_code=ICBC", headers=office["tokens"]["province"])
+    assert staff.status_code == 200
+    header, row = staff.text.strip().splitlines()
+    number, account, amount, months = row.split(",")
+    assert header == "card_number,bank_account,amount_fen,months" and account.startswith("62220200")
+    assert (int(amount), int(months)) == (9 * 450001, 9)
+    make_user(database, clock, "other-bank", Role.BANK, bank_code="CCB")
+    other = client.get("/api/v1/payroll/202503/bank-file?province=110000&bank_code=ICBC", headers=token_for(client, "other-bank"))
+    assert other.status_code == 200 and other.text.strip() == header  # its own cards only: none
+    assert client.get("/api/v1/payroll/202503/bank-file?province=110000", headers=office["tokens"]["clerk"]).status_code == 403

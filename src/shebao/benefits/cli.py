@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -80,17 +81,40 @@ def _steps(result: dict) -> str:
 @app.command("payroll")
 def payroll(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Pay every pension receiver of a province for a month (set-based, resumable, idempotent)."""
-    import json
-
     from shebao.benefits.payroll import run_payroll
 
     run = _run_batch(db, as_json, lambda database, settings, report: run_payroll(
         database=database, province=province or settings.demo_province, period=period, now=SystemClock().now(),
         actor="system:cli", progress=report))
-    held = json.loads(run.detail or "{}").get("held", {}) if hasattr(run, "detail") else {}
+    held = json.loads(run.detail or "{}").get("held", {})
     _emit(run.model_dump(mode="json"), as_json,
           f"payroll {run.period} · {run.province}: {run.persons:,} lines paid, {fen_to_yuan(run.total_fen)} yuan "
           f"({run.duration_ms or 0} ms) · run {run.id}" + (f" · held {held}" if held else ""))
+
+
+@app.command("payroll-file")
+def payroll_file(period: str, bank: Annotated[str, typer.Option("--bank", help="the bank's code, e.g. ICBC")],
+                 province: ProvinceOpt = None, output: Annotated[Path | None, typer.Option("--output")] = None,
+                 db: DbOpt = None) -> None:
+    """A bank's payment instructions for a paid payroll month (CSV: card, account, amount, months)."""
+    from shebao.benefits.payroll import bank_file
+    from shebao.core.periods import Period
+
+    settings = _settings(db)
+    database = Database(settings.database_url)
+    try:
+        with database.unit_of_work() as uow:
+            text = bank_file(uow.session, cipher=FieldCipher(settings.secret_key), province=province or settings.demo_province,
+                             month=Period.parse(period), bank_code=bank)
+    except DomainError as exc:
+        _refusal(exc, False)
+        return
+    finally:
+        database.dispose()
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 @pension_app.command("award")

@@ -338,3 +338,17 @@ def sweep_certifications(*, database: Database, province: str, on: date, now: da
         audit.append(session, actor=actor, action="certification.swept", subject=f"province:{province}", now=now,
                      on=on.isoformat(), reminded=reminded, suspended=suspended)
     return {"reminded": reminded, "suspended": suspended}
+
+
+def bank_file(session: Session, *, cipher, province: str, month: Period, bank_code: str) -> str:  # noqa: ANN001
+    """The payment instructions for one bank and month: card, account and amount per receiver, as CSV.
+    Accounts are decrypted only here, for the bank they belong to."""
+    rows = session.execute(
+        select(Card.card_number, Card.bank_account_enc, func.sum(PayrollLine.amount_fen), func.count())
+        .join(Card, Card.id == PayrollLine.card_id)
+        .where(PayrollLine.province == province, PayrollLine.paid_period == str(month), PayrollLine.status == "paid",
+               Card.bank_code == bank_code)
+        .group_by(Card.card_number, Card.bank_account_enc).order_by(Card.card_number)).all()
+    lines = ["card_number,bank_account,amount_fen,months"]
+    lines += [f"{number},{cipher.decrypt('bank_account', account)},{int(amount)},{count}" for number, account, amount, count in rows]
+    return "\n".join(lines) + "\n"
