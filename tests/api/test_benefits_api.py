@@ -118,3 +118,13 @@ def test_a_bank_gets_the_payment_instructions_for_its_own_cards(client, office, 
     other = client.get("/api/v1/payroll/202503/bank-file?province=110000&bank_code=ICBC", headers=token_for(client, "other-bank"))
     assert other.status_code == 200 and other.text.strip() == header  # its own cards only: none
     assert client.get("/api/v1/payroll/202503/bank-file?province=110000", headers=office["tokens"]["clerk"]).status_code == 403
+
+
+def test_the_county_that_took_the_application_serves_the_receiver(client, office):
+    assert _apply(client, office).status_code == 201
+    visit = {"person_id": office["person"], "method": "staff_visit", "certified_on": "2025-02-21", "evidence": "officer 0042"}
+    assert client.post("/api/v1/certifications", json=visit, headers=office["tokens"]["clerk"]).status_code == 201
+    assert client.post("/api/v1/certifications", json=visit | {"evidence": "officer 7"},
+                       headers=office["tokens"]["shanghai"]).status_code == 403
+    assert client.get(f"/api/v1/persons/{office['person']}/pension", headers=office["tokens"]["clerk"]).status_code == 200
+    assert client.get(f"/api/v1/persons/{office['person']}/pension", headers=office["tokens"]["shanghai"]).status_code == 403

@@ -190,6 +190,7 @@ class UnemploymentClaim(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
     province: Mapped[str] = mapped_column(String(6))
+    region_code: Mapped[str] = mapped_column(String(9))  # the agency that registered it
     separation_date: Mapped[date] = mapped_column(Date)
     separation_reason: Mapped[str] = mapped_column(String(30))
     contribution_months: Mapped[int] = mapped_column(Integer)

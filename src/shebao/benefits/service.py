@@ -287,7 +287,7 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
     if award is None:
         raise NotFound("pension.none", "此人没有养老金待遇", "this person draws no pension")
     if not (principal.role == Role.INSURED and principal.person_id == person_id):
-        _staff_in(principal, award.province)
+        _staff_in(principal, _award_region(session, award))
     application = session.get(RetirementApplication, award.application_id)
     case = PensionCase(region=award.province, retire_date=award.retire_date, birth_date=person.birth_date,
                        group=Group(application.category), contribution_months=award.contribution_months,
@@ -346,7 +346,7 @@ def certify(*, session: Session, principal: Principal, command: CertificationIn,
         if principal.person_id != person.id:
             raise Forbidden("certification.not_yourself", "只能为本人认证", "you may certify only yourself")
     else:
-        _staff_in(principal, award.province)
+        _staff_in(principal, _award_region(session, award))
     today = china_today(now)
     if not award.retire_date <= command.certified_on <= today:
         raise InvalidInput("certification.date", "认证日期应在退休日期之后、不晚于今天",
@@ -376,7 +376,7 @@ def certify(*, session: Session, principal: Principal, command: CertificationIn,
 def suspend_pension(*, session: Session, principal: Principal, person_id: int, reason: str, now: datetime) -> dict:
     """Staff suspend a payment (whereabouts unknown, serving a sentence, …): payroll holds it from now on."""
     award = _award_of(session, person_id)
-    _staff_in(principal, award.province)
+    _staff_in(principal, _award_region(session, award))
     if award.status != "paying":
         raise Conflict("pension.not_paying", f"待遇状态为 {award.status}，不能暂停", f"the award is {award.status}; it cannot be suspended")
     if not 2 <= len(reason) <= 200:
@@ -389,7 +389,7 @@ def suspend_pension(*, session: Session, principal: Principal, person_id: int, r
 def resume_pension(*, session: Session, principal: Principal, person_id: int, now: datetime) -> dict:
     """Ends a suspension; the months held are paid at once (arrears)."""
     award = _award_of(session, person_id)
-    _staff_in(principal, award.province)
+    _staff_in(principal, _award_region(session, award))
     if award.status != "suspended":
         raise Conflict("pension.not_suspended", f"待遇状态为 {award.status}，无需恢复", f"the award is {award.status}, not suspended")
     award.status, award.status_reason = "paying", ""
@@ -400,6 +400,11 @@ def resume_pension(*, session: Session, principal: Principal, person_id: int, no
     audit.append(session, actor=principal.actor, action="pension.resumed", subject=f"person:{person_id}", now=now,
                  arrears_fen=fen)
     return {"person_id": person_id, "status": award.status, "arrears_lines": lines, "arrears_fen": fen}
+
+
+def _award_region(session: Session, award: PensionAward) -> str:
+    """The agency region that took the application: its staff (and those above) serve the receiver."""
+    return session.scalar(select(RetirementApplication.region_code).where(RetirementApplication.id == award.application_id))
 
 
 def _award_of(session: Session, person_id: int) -> PensionAward:
@@ -527,7 +532,8 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     ended = _end_jobs(session, principal, person.id, command, now)
     stamp = utc_naive(now)
     claim = UnemploymentClaim(
-        person_id=person.id, province=region.code[:2] + "0000", separation_date=command.separation_date,
+        person_id=person.id, province=region.code[:2] + "0000", region_code=region.code,
+        separation_date=command.separation_date,
         separation_reason=command.reason.value, contribution_months=months, entitled_months=entitled, carried_months=carried,
         monthly_fen=monthly, start_period=str(Period.of(command.separation_date).plus_months(1)), medical_paid_by_fund=True,
         status="drawing", explanation=json.dumps(steps, ensure_ascii=False), recorded_by=principal.actor, recorded_at=stamp)
@@ -563,7 +569,7 @@ def stop_unemployment(*, session: Session, principal: Principal, person_id: int,
                                                            UnemploymentClaim.status == "drawing"))
     if claim is None:
         raise NotFound("unemployment.not_drawing", "此人没有在领的失业保险金", "this person draws no unemployment benefit")
-    _staff_in(principal, claim.province)
+    _staff_in(principal, claim.region_code)
     if not claim.separation_date <= command.stopped_on <= china_today(now):
         raise InvalidInput("unemployment.stop_date", "停发日期应在离职之后、不晚于今天", "the stop date lies between separation and today")
     used = min(claim.entitled_months, max(0, Period.parse(claim.start_period).months_until(Period.of(command.stopped_on))))

@@ -128,6 +128,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('province', sa.String(length=6), nullable=False),
+    sa.Column('region_code', sa.String(length=9), nullable=False),
     sa.Column('separation_date', sa.Date(), nullable=False),
     sa.Column('separation_reason', sa.String(length=30), nullable=False),
     sa.Column('contribution_months', sa.Integer(), nullable=False),
