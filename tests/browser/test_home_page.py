@@ -13,9 +13,11 @@ def test_the_front_page_tells_a_newcomer_what_is_here(server, browser, tmp_path)
     assert int(page.locator("[data-stat=employers]").inner_text()) >= 8
     assert int(page.locator("[data-stat=streets]").inner_text().replace(",", "")) >= 16 * 3
     assert int(page.locator("[data-stat=cards]").inner_text().replace(",", "")) > 1
-    rows = page.locator(".chart .row")
+    rows = page.locator("[data-chart=counties] .row")
     assert rows.count() >= 10
-    assert "朝阳区" in page.locator(".chart").inner_text()
+    assert "朝阳区" in page.locator("[data-chart=counties]").inner_text()
+    assert int(page.locator("[data-stat=receivers]").inner_text().replace(",", "")) >= 1
+    assert page.locator("[data-chart=payroll] .row").count() >= 1
     widths = [float(rows.nth(i).locator(".bar-fill").evaluate("e => e.getBoundingClientRect().width"))
               for i in range(rows.count())]
     assert widths == sorted(widths, reverse=True) and widths[0] > 0

@@ -741,3 +741,15 @@ def _assumption(name: str, text: str, most: Decimal) -> Decimal:
     if name != "future_index" and not -most <= value <= most:
         raise InvalidInput(f"estimate.{name}", f"{name} 超出合理范围", f"{name} is outside -{most}..{most}")
     return value
+
+
+def pension_summary(*, session: Session, province: str) -> dict:
+    """Receivers by payment status and the latest payroll months' totals, for the front page."""
+    by_status = dict(session.execute(select(PensionAward.status, func.count()).where(PensionAward.province == province)
+                                     .group_by(PensionAward.status)).all())
+    months = session.execute(select(PayrollLine.paid_period, func.sum(PayrollLine.amount_fen))
+                             .where(PayrollLine.province == province, PayrollLine.status == "paid")
+                             .group_by(PayrollLine.paid_period).order_by(PayrollLine.paid_period.desc()).limit(12)).all()
+    return {"paying": by_status.get("paying", 0), "suspended": by_status.get("suspended", 0),
+            "stopped": by_status.get("stopped", 0),
+            "months": [{"period": period, "amount_fen": int(total)} for period, total in reversed(months)]}

@@ -53,6 +53,8 @@ def home(request: Request, session: SessionDep, rt: RuntimeDep, lang: LangQuery 
         "accounts": existing_demo_accounts(session=session),
         "cards": sum(n for state, n in card_service.card_counts(session=session).items()
                      if state not in ("replaced", "cancelled")),
+        "pensions": (pensions := benefits.pension_summary(session=session, province=province)),
+        "payroll_top": max((m["amount_fen"] for m in pensions["months"]), default=0), "yuan": fen_to_yuan,
     })
     if lang:
         response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="lax")
