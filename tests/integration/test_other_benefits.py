@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from shebao.benefits.claims import apply_unemployment, claim_injury, claim_maternity, stop_unemployment
 from shebao.benefits.models import InjuryClaim, MaternityClaim, UnemploymentClaim
 from shebao.benefits.schemas import InjuryClaimIn, MaternityClaimIn, UnemploymentApply, UnemploymentStop
-from shebao.benefits.service import apply_unemployment, claim_injury, claim_maternity, stop_unemployment
 from shebao.contributions.batch import run_month_end
 from shebao.contributions.collection import settle_period_in_full
 from shebao.contributions.schemas import BaseDeclare

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
-from shebao.benefits import payroll, service
+from shebao.benefits import claims, payroll, service
 from shebao.benefits.models import PayrollLine
 from shebao.benefits.rules import Group
 from shebao.benefits.schemas import (
@@ -109,22 +109,22 @@ def record_death(body: DeathIn, session: SessionDep, who: PrincipalDep, now: Now
 
 @router.post("/unemployment/claims", status_code=201, summary="The one-key unemployment application")
 def apply_unemployment(body: UnemploymentApply, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
-    return service.apply_unemployment(session=session, principal=who, command=body, now=now)
+    return claims.apply_unemployment(session=session, principal=who, command=body, now=now)
 
 
 @router.post("/persons/{person_id}/unemployment/stop", summary="Stop a running unemployment benefit")
 def stop_unemployment(person_id: int, body: UnemploymentStop, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
-    return service.stop_unemployment(session=session, principal=who, person_id=person_id, command=body, now=now)
+    return claims.stop_unemployment(session=session, principal=who, person_id=person_id, command=body, now=now)
 
 
 @router.post("/injury/claims", status_code=201, summary="Assess a work injury or a work death")
 def claim_injury(body: InjuryClaimIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
-    return service.claim_injury(session=session, principal=who, command=body, now=now)
+    return claims.claim_injury(session=session, principal=who, command=body, now=now)
 
 
 @router.post("/maternity/claims", status_code=201, summary="Assess the maternity allowance")
 def claim_maternity(body: MaternityClaimIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
-    return service.claim_maternity(session=session, principal=who, command=body, now=now)
+    return claims.claim_maternity(session=session, principal=who, command=body, now=now)
 
 
 @router.post("/certifications/import", status_code=201, summary="Passive certifications from other departments (all or none)")

@@ -259,8 +259,8 @@ def unemployment_apply(person: PersonOpt, separation_date: Annotated[str, typer.
                        reason: Annotated[str, typer.Option("--reason")], region: Annotated[str, typer.Option("--region")],
                        db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """The one-key unemployment application."""
+    from shebao.benefits.claims import apply_unemployment
     from shebao.benefits.schemas import UnemploymentApply
-    from shebao.benefits.service import apply_unemployment
 
     result = _use_case(db, as_json, UnemploymentApply, {"person_id": person, "separation_date": separation_date,
                                                         "reason": reason, "region_code": region},
@@ -274,8 +274,8 @@ def unemployment_stop(person: PersonOpt, on: Annotated[str, typer.Option("--date
                       reason: Annotated[str, typer.Option("--reason")] = "reemployed", db: DbOpt = None,
                       as_json: JsonOpt = False) -> None:
     """Stop a running unemployment benefit; the months left carry over."""
+    from shebao.benefits.claims import stop_unemployment
     from shebao.benefits.schemas import UnemploymentStop
-    from shebao.benefits.service import stop_unemployment
 
     result = _use_case(db, as_json, UnemploymentStop, {"stopped_on": on, "reason": reason},
                        _in_transaction(stop_unemployment, person_id=person))
@@ -289,8 +289,8 @@ def injury_claim(person: PersonOpt, employer: Annotated[int, typer.Option("--emp
                  grade: Annotated[int | None, typer.Option("--grade", help="1 to 10")] = None,
                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Assess a recognised work injury or work death."""
+    from shebao.benefits.claims import claim_injury
     from shebao.benefits.schemas import InjuryClaimIn
-    from shebao.benefits.service import claim_injury
 
     result = _use_case(db, as_json, InjuryClaimIn, {"person_id": person, "employer_id": employer, "kind": kind,
                                                     "injury_date": on, "grade": grade}, _in_transaction(claim_injury))
@@ -304,8 +304,8 @@ def maternity_claim(person: PersonOpt, employer: Annotated[int, typer.Option("--
                     difficult: Annotated[bool, typer.Option("--difficult-birth")] = False,
                     babies: Annotated[int, typer.Option("--babies")] = 1, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Assess the maternity allowance."""
+    from shebao.benefits.claims import claim_maternity
     from shebao.benefits.schemas import MaternityClaimIn
-    from shebao.benefits.service import claim_maternity
 
     result = _use_case(db, as_json, MaternityClaimIn, {"person_id": person, "employer_id": employer, "birth_date": birth_date,
                                                        "difficult_birth": difficult, "babies": babies},

@@ -37,7 +37,7 @@ def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employe
     person = registry.person_by_id_number(session=session, cipher=cipher, id_number=command.id_number, today=today)
     started = _start(session, principal, person, Mode.EMPLOYER, employer.region_code, command.start_date, now,
                      employer_id=employer.id)
-    from shebao.benefits.service import stop_on_reemployment  # benefits builds on enrollment: imported late
+    from shebao.benefits.claims import stop_on_reemployment  # benefits builds on enrollment: imported late
 
     stop_on_reemployment(session=session, principal=principal, person_id=person.id, start=command.start_date, now=now)
     return started

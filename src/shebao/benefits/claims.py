@@ -1,0 +1,220 @@
+"""Unemployment (the one-key application), work-injury and maternity claims. One transaction each."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from shebao.benefits import record, rules
+from shebao.benefits.models import InjuryClaim, MaternityClaim, PensionAward, UnemploymentClaim
+from shebao.benefits.schemas import (
+    INVOLUNTARY,
+    InjuryClaimIn,
+    InjuryKind,
+    MaternityClaimIn,
+    UnemploymentApply,
+    UnemploymentStop,
+)
+from shebao.benefits.service import living_person, require_staff_in
+from shebao.contributions.models import Assessment
+from shebao.core import audit
+from shebao.core.clock import china_today, utc_naive
+from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.periods import Period
+from shebao.core.security import SYSTEM, Principal
+from shebao.enrollment import service as enrollment
+from shebao.enrollment.models import Participation
+from shebao.enrollment.rules import Mode, Scheme, Status
+from shebao.enrollment.schemas import LeaveCommand
+from shebao.policy.store import ParameterStore, default_store
+from shebao.registry import service as registry
+
+
+def _paid_months(session: Session, person_id: int, *parts) -> int:  # noqa: ANN002 - assessment columns
+    return session.scalar(select(func.count(func.distinct(Assessment.period))).where(
+        Assessment.person_id == person_id, sum(parts[1:], parts[0]) > 0, record._paid())) or 0
+
+
+def apply_unemployment(*, session: Session, principal: Principal, command: UnemploymentApply, now: datetime,
+                       store: ParameterStore | None = None) -> dict:
+    """The one-key application: registers the unemployment, checks eligibility, sets duration and amount, ends
+    the job's participations if the employer has not, and has the unemployment fund pay the medical insurance."""
+    region = registry.require_current_region(session, command.region_code, field="region_code", min_level=1)
+    require_staff_in(principal, region.code)
+    person = living_person(session, command.person_id)
+    today = china_today(now)
+    if not person.birth_date < command.separation_date <= today:
+        raise InvalidInput("unemployment.date", "离职日期应不晚于今天", "the separation date lies between birth and today")
+    if command.reason not in INVOLUNTARY:
+        raise InvalidInput("unemployment.voluntary", "本人主动辞职，不符合领取失业保险金条件（非因本人意愿中断就业）",
+                           "a voluntary resignation does not qualify: the job must be lost involuntarily")
+    if session.scalar(select(UnemploymentClaim.id).where(UnemploymentClaim.person_id == person.id,
+                                                         UnemploymentClaim.status == "drawing")):
+        raise Conflict("unemployment.already_drawing", "此人正在领取失业保险金", "this person already draws unemployment benefit")
+    if session.scalar(select(PensionAward.id).where(PensionAward.person_id == person.id, PensionAward.status != "stopped")):
+        raise Conflict("unemployment.pensioner", "已按月领取养老金，不能领取失业保险金", "a pensioner cannot draw unemployment benefit")
+    params = (store or default_store()).at(region.code, command.separation_date)
+    months = _paid_months(session, person.id, Assessment.unemployment_employer_fen, Assessment.unemployment_individual_fen)
+    minimum = params.value("unemployment.minimum_contribution_months")
+    if months < minimum:
+        raise InvalidInput("unemployment.too_few_months", f"失业保险累计缴费 {months} 个月，不满 {minimum} 个月",
+                           f"{months} months of unemployment contributions, fewer than the {minimum} required",
+                           months=months, minimum=minimum)
+    previous = session.scalar(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person.id)
+                              .order_by(UnemploymentClaim.id.desc()).limit(1))
+    carried = previous.months_left or 0 if previous is not None else 0
+    entitled, monthly, steps = rules.unemployment_entitlement(params, contribution_months=months, carried_months=carried)
+    ended = _end_jobs(session, principal, person.id, command, now)
+    stamp = utc_naive(now)
+    claim = UnemploymentClaim(
+        person_id=person.id, province=region.code[:2] + "0000", region_code=region.code,
+        separation_date=command.separation_date,
+        separation_reason=command.reason.value, contribution_months=months, entitled_months=entitled, carried_months=carried,
+        monthly_fen=monthly, start_period=str(Period.of(command.separation_date).plus_months(1)), medical_paid_by_fund=True,
+        status="drawing", explanation=json.dumps(steps, ensure_ascii=False), recorded_by=principal.actor, recorded_at=stamp)
+    session.add(claim)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="unemployment.registered", subject=f"person:{person.id}", now=now,
+                 claim=claim.id, entitled_months=entitled, monthly_fen=monthly, jobs_ended=ended)
+    return _claim_read(claim) | {"jobs_ended": ended}
+
+
+def _end_jobs(session: Session, principal: Principal, person_id: int, command: UnemploymentApply, now: datetime) -> int:
+    employers = session.scalars(select(Participation.employer_id).where(
+        Participation.person_id == person_id, Participation.mode == Mode.EMPLOYER.value,
+        Participation.status != Status.ENDED.value).distinct()).all()
+    for employer_id in employers:
+        enrollment.leave(session=session, principal=principal, employer_id=employer_id, person_id=person_id, now=now,
+                         command=LeaveCommand(end_date=command.separation_date, reason=f"失业登记 {command.reason.value}"))
+    return len(employers)
+
+
+def _claim_read(claim: UnemploymentClaim) -> dict:
+    return {"claim_id": claim.id, "person_id": claim.person_id, "province": claim.province, "status": claim.status,
+            "contribution_months": claim.contribution_months, "entitled_months": claim.entitled_months,
+            "carried_months": claim.carried_months, "monthly_fen": claim.monthly_fen, "start_period": claim.start_period,
+            "medical_paid_by_fund": claim.medical_paid_by_fund, "months_used": claim.months_used,
+            "months_left": claim.months_left, "steps": json.loads(claim.explanation)}
+
+
+def stop_unemployment(*, session: Session, principal: Principal, person_id: int, command: UnemploymentStop,
+                      now: datetime) -> dict:
+    """Ends the benefit (re-employment, …): the months not used carry over to a later spell."""
+    claim = session.scalar(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person_id,
+                                                           UnemploymentClaim.status == "drawing"))
+    if claim is None:
+        raise NotFound("unemployment.not_drawing", "此人没有在领的失业保险金", "this person draws no unemployment benefit")
+    require_staff_in(principal, claim.region_code)
+    if not claim.separation_date <= command.stopped_on <= china_today(now):
+        raise InvalidInput("unemployment.stop_date", "停发日期应在离职之后、不晚于今天", "the stop date lies between separation and today")
+    used = min(claim.entitled_months, max(0, Period.parse(claim.start_period).months_until(Period.of(command.stopped_on))))
+    claim.status, claim.stopped_on, claim.stop_reason = "stopped", command.stopped_on, command.reason
+    claim.months_used, claim.months_left, claim.medical_paid_by_fund = used, claim.entitled_months - used, False
+    audit.append(session, actor=principal.actor, action="unemployment.stopped", subject=f"person:{person_id}", now=now,
+                 claim=claim.id, reason=command.reason, months_used=used)
+    return _claim_read(claim)
+
+
+def stop_on_reemployment(*, session: Session, principal: Principal, person_id: int, start: date, now: datetime) -> None:
+    """Called when a person is hired: a running unemployment benefit stops."""
+    claim = session.scalar(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person_id,
+                                                           UnemploymentClaim.status == "drawing"))
+    if claim is not None and start >= claim.separation_date:
+        stop_unemployment(session=session, principal=SYSTEM, person_id=person_id, now=now,
+                          command=UnemploymentStop(stopped_on=min(start, china_today(now)), reason="reemployed"))
+
+
+def _insured_with(session: Session, person_id: int, employer_id: int, schemes: tuple[Scheme, ...], day: date) -> bool:
+    return session.scalar(select(Participation.id).where(
+        Participation.person_id == person_id, Participation.employer_id == employer_id,
+        Participation.scheme.in_([s.value for s in schemes]), Participation.start_date <= day,
+        or_(Participation.end_date.is_(None), Participation.end_date >= day)).limit(1)) is not None
+
+
+def _average_base(session: Session, clause) -> int | None:  # noqa: ANN001
+    value = session.scalar(select(func.avg(Assessment.used_base_fen)).where(clause))
+    return None if value is None else int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def claim_injury(*, session: Session, principal: Principal, command: InjuryClaimIn, now: datetime,
+                 store: ParameterStore | None = None) -> dict:
+    """A recognised work injury: the one-off disability subsidy and, grades 1–4, the monthly allowance; or a
+    work death's subsidies. The own wage is the average base of the 12 months before the injury."""
+    employer = registry.employer_by_id(session=session, employer_id=command.employer_id)
+    require_staff_in(principal, employer.region_code)
+    person = registry.person_by_id(session=session, person_id=command.person_id)
+    if command.kind == InjuryKind.DEATH and command.grade is not None:
+        raise InvalidInput("injury.grade", "工亡不评定伤残等级", "a work death has no disability grade")
+    if command.kind == InjuryKind.DISABILITY and (command.grade is None or not 1 <= command.grade <= 10):
+        raise InvalidInput("injury.grade", "伤残等级应为 1 至 10 级", "the disability grade is 1 to 10", grade=command.grade)
+    if not person.birth_date < command.injury_date <= china_today(now):
+        raise InvalidInput("injury.date", "受伤日期应不晚于今天", "the injury date lies between birth and today")
+    if not _insured_with(session, person.id, employer.id, (Scheme.WORK_INJURY,), command.injury_date):
+        raise InvalidInput("injury.not_insured", "受伤当日此人未在该单位参加工伤保险",
+                           "on the injury date this person was not insured against work injury by this employer")
+    month = Period.of(command.injury_date)
+    wage = _average_base(session, and_(Assessment.person_id == person.id, Assessment.payer_id == employer.id,
+                                       Assessment.payer_kind == "employer", Assessment.period < str(month),
+                                       Assessment.period >= str(month.plus_months(-12))))
+    if wage is None:
+        raise InvalidInput("injury.no_wage_record", "受伤前 12 个月没有缴费基数记录，无法确定本人工资",
+                           "no contribution base in the 12 months before the injury to take the own wage from")
+    if session.scalar(select(InjuryClaim.id).where(InjuryClaim.person_id == person.id, InjuryClaim.kind == command.kind.value,
+                                                   InjuryClaim.injury_date == command.injury_date)):
+        raise Conflict("injury.duplicate", "这次工伤已经核定", "this injury is already assessed")
+    params = (store or default_store()).at(employer.region_code, command.injury_date)
+    amounts, steps = rules.injury_benefits(params, kind=command.kind.value, grade=command.grade, wage_fen=wage,
+                                           average_wage_fen=params.value("wages.average_monthly_fen"))
+    steps.insert(0, {"step": "own_wage_fen", "value": wage, "how": "average contribution base, 12 months before the injury"})
+    claim = InjuryClaim(person_id=person.id, employer_id=employer.id, province=employer.region_code[:2] + "0000",
+                        kind=command.kind.value, injury_date=command.injury_date, grade=command.grade, wage_fen=wage,
+                        explanation=json.dumps(steps, ensure_ascii=False), recorded_by=principal.actor,
+                        recorded_at=utc_naive(now), **amounts)
+    session.add(claim)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="injury.assessed", subject=f"person:{person.id}", now=now,
+                 claim=claim.id, kind=command.kind.value, grade=command.grade, **amounts)
+    return {"claim_id": claim.id, "person_id": person.id, "kind": claim.kind, "grade": claim.grade, "wage_fen": wage,
+            **amounts, "steps": steps}
+
+
+def claim_maternity(*, session: Session, principal: Principal, command: MaternityClaimIn, now: datetime,
+                    store: ParameterStore | None = None) -> dict:
+    """Maternity allowance: the employer's average monthly base of the previous year ÷ 30 × the leave days."""
+    employer = registry.employer_by_id(session=session, employer_id=command.employer_id)
+    require_staff_in(principal, employer.region_code)
+    person = living_person(session, command.person_id)
+    if person.sex != "F":
+        raise InvalidInput("maternity.sex", "生育津贴由生育的女职工领取", "the maternity allowance is paid to the mother")
+    if not person.birth_date < command.birth_date <= china_today(now):
+        raise InvalidInput("maternity.date", "生育日期应不晚于今天", "the birth date lies between the mother's birth and today")
+    if not _insured_with(session, person.id, employer.id, (Scheme.MATERNITY, Scheme.MEDICAL), command.birth_date):
+        raise InvalidInput("maternity.not_insured", "生育当日此人未在该单位参加生育保险",
+                           "on the birth date this person was not insured for maternity by this employer")
+    year = command.birth_date.year - 1
+    average = _average_base(session, and_(Assessment.payer_kind == "employer", Assessment.payer_id == employer.id,
+                                          Assessment.period.between(f"{year}01", f"{year}12")))
+    if average is None:
+        raise InvalidInput("maternity.no_employer_record", f"单位 {year} 年没有缴费记录，无法计算职工月平均缴费工资",
+                           f"the employer has no contributions in {year} to average")
+    if session.scalar(select(MaternityClaim.id).where(MaternityClaim.person_id == person.id,
+                                                      MaternityClaim.birth_date == command.birth_date)):
+        raise Conflict("maternity.duplicate", "这次生育已经核定", "this birth is already assessed")
+    params = (store or default_store()).at(employer.region_code, command.birth_date)
+    days, allowance, steps = rules.maternity_allowance(params, average_base_fen=average, difficult_birth=command.difficult_birth,
+                                                       babies=command.babies)
+    steps.insert(0, {"step": "employer_average_base_fen", "value": average, "how": f"average monthly base of the employer in {year}"})
+    claim = MaternityClaim(person_id=person.id, employer_id=employer.id, province=employer.region_code[:2] + "0000",
+                           birth_date=command.birth_date, leave_days=days, employer_average_base_fen=average,
+                           allowance_fen=allowance, explanation=json.dumps(steps, ensure_ascii=False),
+                           recorded_by=principal.actor, recorded_at=utc_naive(now))
+    session.add(claim)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="maternity.assessed", subject=f"person:{person.id}", now=now,
+                 claim=claim.id, leave_days=days, allowance_fen=allowance)
+    return {"claim_id": claim.id, "person_id": person.id, "leave_days": days, "employer_average_base_fen": average,
+            "allowance_fen": allowance, "steps": steps}
