@@ -269,3 +269,27 @@ def test_the_sweep_reminds_once_before_the_due_date(database, clock, retiree):
     first = payroll.sweep_certifications(database=database, province=BEIJING, on=date(2025, 6, 1), now=june.now(), actor="t")
     again = payroll.sweep_certifications(database=database, province=BEIJING, on=date(2025, 6, 1), now=june.now(), actor="t")
     assert first == {"reminded": 1, "suspended": 0} and again == {"reminded": 0, "suspended": 0}
+
+
+def test_a_death_waits_for_a_payroll_chunk_holding_the_award(database, clock, retiree):
+    """On PostgreSQL the award is the lock both take, so a death never slips between judging and paying."""
+    import threading
+
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every writer anyway")
+    _apply(database, clock, retiree)
+    finished = threading.Event()
+
+    def die():
+        with database.transaction() as session:
+            record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathIn(
+                person_id=retiree, death_date=date(2025, 1, 10), source="民政部门死亡登记 2025-0002"))
+        finished.set()
+
+    with database.transaction() as payroll_chunk:
+        payroll_chunk.execute(select(PensionAward.id).with_for_update())
+        worker = threading.Thread(target=die)
+        worker.start()
+        assert not finished.wait(0.5)  # the death waits for the chunk
+    worker.join(10)
+    assert finished.is_set()

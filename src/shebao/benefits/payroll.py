@@ -210,6 +210,8 @@ def run_payroll(*, database: Database, province: str, period: str, now: datetime
     for done, start in enumerate(chunks, start=1):
         with database.transaction() as session:
             awards = and_(PensionAward.province == province, PensionAward.id.between(start, start + chunk - 1))
+            # Locks the chunk's awards on PostgreSQL against a death, suspension or certification in between.
+            session.execute(select(PensionAward.id).where(awards).with_for_update())
             _write_lines(session, province, month, awards, actor, now)
             # A line is paid once because only open lines are judged; the key just names this chunk's entry.
             paid, total = pay(session, province=province, month=month, key=_next_key(session, f"payroll:{run_id}:{start}:"),

@@ -327,7 +327,7 @@ def certify(*, session: Session, principal: Principal, command: CertificationIn,
     if person.status == "deceased":
         raise Conflict("certification.deceased", f"此人已于 {person.death_date} 死亡，不能认证",
                        f"this person died on {person.death_date}; no certification is possible")
-    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person.id))
+    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person.id).with_for_update())
     if award is None:
         raise NotFound("certification.not_a_receiver", "此人没有在领的养老金待遇", "this person draws no pension to certify")
     if command.method == CertificationMethod.ONLINE_FACE and principal.role == Role.INSURED:
@@ -396,7 +396,7 @@ def _award_region(session: Session, award: PensionAward) -> str:
 
 
 def _award_of(session: Session, person_id: int) -> PensionAward:
-    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
+    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id).with_for_update())
     if award is None:
         raise NotFound("pension.none", "此人没有养老金待遇", "this person draws no pension")
     return award
@@ -435,10 +435,12 @@ def record_death(*, session: Session, principal: Principal, command: DeathIn, no
     principal.require_role(Role.STAFF, Role.ADMIN)
     person = registry.person_by_id(session=session, person_id=command.person_id)
     principal.require_region(person.hukou_region_code)
+    # The award is locked first: a payroll chunk holding it finishes before the death is recorded, and one
+    # starting after waits and then sees the death, so every payment is either recovered or never made.
+    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person.id).with_for_update())
     registry.record_death(session=session, person=person, death_date=command.death_date, reason=command.source,
                           actor=principal.actor, now=now)
     result: dict = {"person_id": person.id, "death_date": command.death_date.isoformat(), "award": None, "recovery": None}
-    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person.id))
     if award is not None:
         stop = str(Period.of(command.death_date).plus_months(1))
         award.status, award.status_reason, award.stop_period = "stopped", "deceased", stop
