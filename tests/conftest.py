@@ -31,7 +31,7 @@ TEST_SECRET = "test-secret-for-the-suite"
 # 2025-03-01 18:00 in Beijing: after the 2025 retirement reform, inside the 2024-07 base year.
 TEST_NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 MUTABLE_TABLES = ", ".join([
-    "maternity_claims", "injury_claims", "unemployment_claims", "benefit_flags", "benefit_recoveries",
+    "maternity_claims", "injury_claims", "unemployment_payments", "unemployment_claims", "benefit_flags", "benefit_recoveries",
     "certification_reminders", "certifications", "payroll_lines", "pension_adjustments", "pension_awards",
     "retirement_applications", "contribution_years",
     "ecards", "bank_notices", "production_batches", "blacklist_entries", "card_events", "cards", "interest_credits",

@@ -554,6 +554,7 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
     from shebao.demo.history import run_history
     from shebao.demo.retirees import prepare_demo_retirees
     from shebao.demo.seed import seed_demo
+    from shebao.demo.unemployed import prepare_demo_unemployed
 
     if not 0 <= history_months <= 120:
         raise typer.BadParameter("history months are 0 to 120")
@@ -573,6 +574,8 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
                                keys=KeyStore(settings.key_dir, settings.key_passphrase), province=province, now=now)
             prepare_demo_retirees(database=database, cipher=FieldCipher(settings.secret_key), province=province, now=now,
                                   random_seed=seed, progress=report)
+            if start is not None:
+                prepare_demo_unemployed(database=database, province=province, now=now)
             return result
     finally:
         database.dispose()

@@ -25,7 +25,7 @@ def demo(sqlite_template, tmp_path_factory):
     target = tmp_path_factory.mktemp("benefits-cli") / "cli.db"
     shutil.copyfile(sqlite_template, target)
     url = f"sqlite:///{target}"
-    code, _ = run_json("demo", "seed", "--persons", "1500", "--province", "110000", "--history-months", "3", "--db", url)
+    code, _ = run_json("demo", "seed", "--persons", "1500", "--province", "110000", "--history-months", "15", "--db", url)
     assert code == 0
     engine = create_engine(url)
     with engine.connect() as connection:
@@ -97,6 +97,7 @@ def test_the_sweep_the_batch_award_and_the_adjustment_run(demo):
 
 
 def test_the_estimator_and_the_claims_that_are_refused(demo):
+    claims_before = _count(demo["url"], "unemployment_claims")
     code, body = run_json("pension", "estimate", "--person", str(demo["worker"]), "--category", demo["category"],
                           "--db", demo["url"])
     assert code == 0 and body["estimate"] and body["total_fen"] > 0
@@ -106,7 +107,7 @@ def test_the_estimator_and_the_claims_that_are_refused(demo):
     code, body = run_json("injury", "claim", "--person", str(demo["worker"]), "--employer", "1", "--kind", "disability",
                           "--date", "2026-10-01", "--grade", "11", "--db", demo["url"])
     assert code == 1 and body["error"]["code"] in ("injury.grade", "scope.outside_region")
-    assert _count(demo["url"], "injury_claims") == 0 and _count(demo["url"], "unemployment_claims") == 0
+    assert _count(demo["url"], "injury_claims") == 0 and _count(demo["url"], "unemployment_claims") == claims_before
 
 
 def test_a_death_record_stops_the_pension_and_a_second_is_refused(demo):
@@ -125,3 +126,12 @@ def test_the_bank_file_lists_the_months_paid_to_its_cards(demo):
     assert result.exit_code == 0 and lines[0] == "card_number,bank_account,amount_fen,months" and len(lines) > 1
     assert all(int(line.split(",")[2]) > 0 for line in lines[1:])
     assert runner.invoke(app, ["payroll-file", "2026-1", "--bank", "ICBC", "--db", demo["url"]]).exit_code == 1
+
+
+def test_the_unemployment_month_runs_and_refuses_a_month_not_open(demo):
+    this_month = str(Period.of(china_today(datetime.now(UTC))))
+    assert _count(demo["url"], "unemployment_claims") >= 1 and _count(demo["url"], "unemployment_payments") >= 2
+    code, body = run_json("unemployment", "pay", this_month, "--province", "110000", "--db", demo["url"])
+    assert code == 0 and body["period"] == this_month and body["claims_paid"] == 0  # the demo paid this month already
+    code, body = run_json("unemployment", "pay", "209901", "--province", "110000", "--db", demo["url"])
+    assert code == 1 and body["error"]["code"] == "unemployment.period_not_open"

@@ -145,3 +145,29 @@ def test_maternity_for_a_man_is_refused(database, clock, workplace):
             person_id=workplace["man"], employer_id=workplace["firm"], birth_date=date(2025, 2, 10)))
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(MaternityClaim)) == 0
+
+
+def test_the_monthly_run_pays_the_benefit_and_the_medical_insurance_until_the_months_run_out(database, clock, workplace):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from shebao.benefits.claims import pay_unemployment
+    from shebao.contributions.rules import base_limits
+    from shebao.ledger import service as ledger
+    from shebao.policy.store import default_store
+
+    _unemployment(database, clock, workplace["man"])  # 12 months from 2025-02
+    first = pay_unemployment(database=database, province="110000", period="202502", now=clock.now(), actor="test")
+    again = pay_unemployment(database=database, province="110000", period="202502", now=clock.now(), actor="test")
+    params = default_store().at("110000", date(2025, 2, 1))
+    floor = base_limits(params).floor_fen
+    rates = params.value("contribution.medical.employer_rate") + params.value("contribution.medical.individual_rate")
+    assert first["claims_paid"] == 1 and first["benefit_fen"] == 217800 and again["claims_paid"] == 0
+    assert first["medical_fen"] == int((floor * rates).quantize(Decimal(1), rounding=ROUND_HALF_UP))  # on the base floor
+    with pytest.raises(InvalidInput) as refused:
+        pay_unemployment(database=database, province="110000", period="202504", now=clock.now(), actor="test")
+    assert refused.value.code == "unemployment.period_not_open"
+    with database.transaction() as session:
+        stopped = stop_unemployment(session=session, principal=SYSTEM, person_id=workplace["man"], now=clock.now(),
+                                    command=UnemploymentStop(stopped_on=date(2025, 3, 1)))
+        assert stopped["months_used"] == 1 and stopped["months_left"] == 11
+        assert ledger.unbalanced_entries(session=session) == []

@@ -112,6 +112,13 @@ def apply_unemployment(body: UnemploymentApply, session: SessionDep, who: Princi
     return claims.apply_unemployment(session=session, principal=who, command=body, now=now)
 
 
+@router.post("/unemployment/payroll/{period}", summary="Pay a month of unemployment benefit and the medical contributions")
+def pay_unemployment(period: str, province: Annotated[str, Query(pattern=r"^\d{2}0000$")], rt: RuntimeDep, who: PrincipalDep,
+                     now: NowDep) -> dict:
+    _province_staff(who, province)
+    return claims.pay_unemployment(database=rt.database, province=province, period=period, now=now, actor=who.actor)
+
+
 @router.post("/persons/{person_id}/unemployment/stop", summary="Stop a running unemployment benefit")
 def stop_unemployment(person_id: int, body: UnemploymentStop, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return claims.stop_unemployment(session=session, principal=who, person_id=person_id, command=body, now=now)

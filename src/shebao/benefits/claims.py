@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import BigInteger, and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from shebao.benefits import record, rules
-from shebao.benefits.models import InjuryClaim, MaternityClaim, PensionAward, UnemploymentClaim
+from shebao.benefits.models import InjuryClaim, MaternityClaim, PensionAward, UnemploymentClaim, UnemploymentPayment
 from shebao.benefits.schemas import (
     INVOLUNTARY,
     InjuryClaimIn,
@@ -20,16 +21,21 @@ from shebao.benefits.schemas import (
     UnemploymentStop,
 )
 from shebao.benefits.service import living_person, require_staff_in
+from shebao.contributions import rules as contribution_rules
 from shebao.contributions.models import Assessment
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
+from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.periods import Period
 from shebao.core.security import SYSTEM, Principal
+from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment import service as enrollment
 from shebao.enrollment.models import Participation
 from shebao.enrollment.rules import Mode, Scheme, Status
 from shebao.enrollment.schemas import LeaveCommand
+from shebao.ledger import service as ledger
+from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
 
@@ -111,7 +117,7 @@ def stop_unemployment(*, session: Session, principal: Principal, person_id: int,
     require_staff_in(principal, claim.region_code)
     if not claim.separation_date <= command.stopped_on <= china_today(now):
         raise InvalidInput("unemployment.stop_date", "停发日期应在离职之后、不晚于今天", "the stop date lies between separation and today")
-    used = min(claim.entitled_months, max(0, Period.parse(claim.start_period).months_until(Period.of(command.stopped_on))))
+    used = session.scalar(select(func.count()).where(UnemploymentPayment.claim_id == claim.id))  # months actually paid
     claim.status, claim.stopped_on, claim.stop_reason = "stopped", command.stopped_on, command.reason
     claim.months_used, claim.months_left, claim.medical_paid_by_fund = used, claim.entitled_months - used, False
     audit.append(session, actor=principal.actor, action="unemployment.stopped", subject=f"person:{person_id}", now=now,
@@ -218,3 +224,58 @@ def claim_maternity(*, session: Session, principal: Principal, command: Maternit
                  claim=claim.id, leave_days=days, allowance_fen=allowance)
     return {"claim_id": claim.id, "person_id": person.id, "leave_days": days, "employer_average_base_fen": average,
             "allowance_fen": allowance, "steps": steps}
+
+
+def pay_unemployment(*, database: Database, province: str, period: str, now: datetime, actor: str,
+                     store: ParameterStore | None = None) -> dict:
+    """A month of unemployment benefit for every drawing claim, and the medical contributions the fund pays
+    for them, set-based and posted in one entry (debit the unemployment pool; credit cash and the medical
+    pool). Idempotent: a claim is paid once a month; a claim whose entitled months are all paid ends."""
+    month = ledger.require_open_month(database, province=province, period=period, now=now, job="unemployment",
+                                      future_code="unemployment.period_not_open", future_zh="发放期 {month} 尚未开始",
+                                      future_en="the period {month} is not open yet")
+    params = (store or default_store()).at(province, month.first_day())
+    if params.value("unemployment.medical_paid_by_fund") != "floor_base_full_rate":
+        raise InvalidInput("unemployment.medical_rule", "不支持的医保代缴规则", "unsupported medical contribution rule")
+    rate = rate_numerator(params.value("contribution.medical.employer_rate")
+                                             + params.value("contribution.medical.individual_rate"))
+    medical = half_up(literal(contribution_rules.base_limits(params).floor_fen, BigInteger), rate)
+    paid = select(func.count()).where(UnemploymentPayment.claim_id == UnemploymentClaim.id).scalar_subquery()
+    due = and_(UnemploymentClaim.province == province, UnemploymentClaim.status == "drawing",
+               UnemploymentClaim.start_period <= str(month), paid < UnemploymentClaim.entitled_months)
+    with database.transaction() as session:
+        session.execute(insert_ignoring_duplicates(session, UnemploymentPayment.__table__).from_select(
+            ["claim_id", "person_id", "province", "period", "benefit_fen", "medical_fen"],
+            select(UnemploymentClaim.id, UnemploymentClaim.person_id, literal(province), literal(str(month)),
+                   UnemploymentClaim.monthly_fen, medical).where(due)))
+        new = and_(UnemploymentPayment.province == province, UnemploymentPayment.period == str(month),
+                   UnemploymentPayment.entry_id.is_(None))
+        count, benefit, medical_total = session.execute(select(
+            func.count(), func.coalesce(func.sum(UnemploymentPayment.benefit_fen), 0),
+            func.coalesce(func.sum(UnemploymentPayment.medical_fen), 0)).where(new)).one()
+        if count:
+            entry = _post_unemployment(session, province, month, int(benefit), int(medical_total), actor, now)
+            session.execute(update(UnemploymentPayment).where(new).values(entry_id=entry))
+        done = select(func.count()).where(UnemploymentPayment.claim_id == UnemploymentClaim.id).scalar_subquery()
+        ended = session.execute(update(UnemploymentClaim).where(
+            UnemploymentClaim.province == province, UnemploymentClaim.status == "drawing",
+            done >= UnemploymentClaim.entitled_months).values(
+            status="stopped", stop_reason="exhausted", months_used=UnemploymentClaim.entitled_months, months_left=0,
+            medical_paid_by_fund=False).execution_options(synchronize_session=False)).rowcount
+        audit.append(session, actor=actor, action="unemployment.paid", subject=f"province:{province}", now=now,
+                     period=str(month), claims=int(count), benefit_fen=int(benefit), medical_fen=int(medical_total))
+    return {"period": str(month), "province": province, "claims_paid": int(count), "benefit_fen": int(benefit),
+            "medical_fen": int(medical_total), "claims_exhausted": ended}
+
+
+def _post_unemployment(session: Session, province: str, month: Period, benefit: int, medical: int, actor: str,
+                       now: datetime) -> int:
+    def account(kind: AccountKind, insurance: str | None = None) -> int:
+        return ledger.open_account(session=session, kind=kind, province=province, insurance=insurance, now=now).id
+
+    lines = [Line(account(AccountKind.POOLING_FUND, "unemployment"), benefit + medical), Line(account(AccountKind.CASH), -benefit)]
+    if medical:
+        lines.append(Line(account(AccountKind.POOLING_FUND, "medical"), -medical))
+    return ledger.post_entry(session=session, key=f"unemployment:{province}:{month}:{uuid.uuid4().hex[:12]}", province=province,
+                             period=str(month), kind="unemployment_benefit", lines=lines, actor=actor, now=now,
+                             memo=f"失业保险金及代缴医保 unemployment benefit and medical contributions {month}").id

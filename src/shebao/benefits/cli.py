@@ -269,6 +269,18 @@ def unemployment_apply(person: PersonOpt, separation_date: Annotated[str, typer.
                            f"{fen_to_yuan(result['monthly_fen'])} yuan from {result['start_period']}")
 
 
+@unemployment_app.command("pay")
+def unemployment_pay(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Pay a month of unemployment benefit and the medical contributions the fund pays (idempotent)."""
+    from shebao.benefits.claims import pay_unemployment
+
+    result = _run_batch(db, as_json, lambda database, settings, report: pay_unemployment(
+        database=database, province=province or settings.demo_province, period=period, now=SystemClock().now(),
+        actor="system:cli"))
+    _emit(result, as_json, f"unemployment {result['period']}: {result['claims_paid']} claims, benefit "
+                           f"{fen_to_yuan(result['benefit_fen'])} yuan, medical {fen_to_yuan(result['medical_fen'])} yuan")
+
+
 @unemployment_app.command("stop")
 def unemployment_stop(person: PersonOpt, on: Annotated[str, typer.Option("--date")],
                       reason: Annotated[str, typer.Option("--reason")] = "reemployed", db: DbOpt = None,

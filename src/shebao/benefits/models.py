@@ -209,6 +209,23 @@ class UnemploymentClaim(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class UnemploymentPayment(Base):
+    """One month of unemployment benefit, and the medical contributions the fund paid for the person."""
+
+    __tablename__ = "unemployment_payments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(BigId, ForeignKey("unemployment_claims.id"))
+    person_id: Mapped[int] = mapped_column(BigId)
+    province: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(6))
+    benefit_fen: Mapped[int] = mapped_column(Fen)
+    medical_fen: Mapped[int] = mapped_column(Fen)
+    entry_id: Mapped[int | None] = mapped_column(BigId)
+
+    __table_args__ = (UniqueConstraint("claim_id", "period"), Index("ix_unemployment_payments_province_period", "province", "period"))
+
+
 class InjuryClaim(Base):
     __tablename__ = "injury_claims"
 
