@@ -293,3 +293,23 @@ def test_a_death_waits_for_a_payroll_chunk_holding_the_award(database, clock, re
         assert not finished.wait(0.5)  # the death waits for the chunk
     worker.join(10)
     assert finished.is_set()
+
+
+def test_the_database_itself_refuses_to_pay_a_person_with_a_death_record(database, clock, retiree):
+    from sqlalchemy import text, update
+    from sqlalchemy.exc import DBAPIError
+
+    from shebao.benefits.service import suspend_pension
+
+    _apply(database, clock, retiree)
+    with database.transaction() as session:
+        suspend_pension(session=session, principal=SYSTEM, person_id=retiree, reason="去向不明", now=clock.now())
+    payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
+    with database.transaction() as session:
+        record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathIn(
+            person_id=retiree, death_date=date(2025, 2, 20), source="民政部门死亡登记 2025-0003"))
+    with pytest.raises(DBAPIError, match="death record"), database.transaction() as session:
+        session.execute(update(PayrollLine).where(PayrollLine.person_id == retiree).values(status="paid"))
+    with database.unit_of_work() as uow:  # the months before the death stay owed (to the heirs), never paid to the dead
+        assert uow.session.scalar(select(func.count()).where(PayrollLine.status == "held")) == 8  # 2024-07 to 2025-02
+        assert uow.session.execute(text("SELECT count(*) FROM payroll_lines WHERE status = 'paid'")).scalar() == 0
