@@ -123,7 +123,7 @@ class PayrollLine(Base):
     __table_args__ = (
         UniqueConstraint("award_id", "for_period", "kind"),
         Index("ix_payroll_lines_province_status", "province", "status", "award_id"),
-        Index("ix_payroll_lines_province_paid", "province", "paid_period"),
+        Index("ix_payroll_lines_province_paid", "province", "paid_period", "award_id"),
     )
 
 

@@ -172,21 +172,26 @@ def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[
     judged = and_(lines, PayrollLine.province == province, PayrollLine.status.in_(OPEN), PayrollLine.for_period <= str(month))
     active_card = (select(Card.id).where(Card.person_id == PayrollLine.person_id, Card.state == "active")
                    .limit(1).scalar_subquery())
-    session.execute(update(PayrollLine).where(judged, _payable()).values(status="paying", hold_reason="", card_id=active_card)
-                    .execution_options(synchronize_session=False))
+    payable = and_(judged, _payable())
+    paid = {"count": 0, "total": 0}
+    if session.scalar(select(PayrollLine.id).where(payable).limit(1)) is not None:
+        _pool, payable_account, cash = _accounts(session, province, now)
+
+        def mark_paid(entry_id: int) -> list[Line]:
+            """One pass: the payable lines are paid by this entry; its two lines carry their total."""
+            paid["count"] = session.execute(update(PayrollLine).where(payable).values(
+                status="paid", paid_period=str(month), entry_id=entry_id, hold_reason="", card_id=active_card)
+                .execution_options(synchronize_session=False)).rowcount
+            paid["total"] = int(session.scalar(select(func.coalesce(func.sum(PayrollLine.amount_fen), 0)).where(
+                lines, PayrollLine.province == province, PayrollLine.paid_period == str(month),
+                PayrollLine.entry_id == entry_id)))
+            return [Line(payable_account, paid["total"]), Line(cash, -paid["total"])]
+
+        ledger.post_entry_for(session=session, key=key, province=province, period=str(month), kind="pension_payroll",
+                              memo=f"养老金发放 pension payroll {month}", actor=actor, now=now, lines_for=mark_paid)
     session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason())
                     .execution_options(synchronize_session=False))
-    paying = and_(PayrollLine.province == province, PayrollLine.status == "paying")
-    count, total = session.execute(select(
-        func.count(), cast(func.coalesce(func.sum(PayrollLine.amount_fen), 0), BigInteger)).where(paying)).one()
-    if not count:
-        return 0, 0
-    _pool, payable, cash = _accounts(session, province, now)
-    entry = ledger.post_entry(session=session, key=key, province=province, period=str(month), kind="pension_payroll",
-                              memo=f"养老金发放 pension payroll {month}", actor=actor, now=now,
-                              lines=[Line(payable, int(total)), Line(cash, -int(total))])
-    session.execute(update(PayrollLine).where(paying).values(status="paid", paid_period=str(month), entry_id=entry.id)
-                    .execution_options(synchronize_session=False))
+    count, total = paid["count"], paid["total"]
     return int(count), int(total)
 
 

@@ -7,7 +7,7 @@ closed period takes no new entries.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,6 +74,35 @@ def post_entry(*, session: Session, key: str, province: str, period: str, kind: 
         check_lines(lines)
     else:
         _check_with_selected(session, lines, more_lines)
+    _require_accounts(session, {line.account_id for line in lines})
+    entry = _open_entry(session, key=key, province=province, period=period, kind=kind, memo=memo, actor=actor, now=now,
+                        reverses_entry_id=reverses_entry_id)
+    session.execute(insert(JournalLine), [{"entry_id": entry.id, "account_id": line.account_id,
+                                           "amount_fen": line.amount_fen} for line in lines])
+    if more_lines is not None:
+        selected = more_lines.subquery()
+        rows = select(literal(entry.id), *selected.c)
+        session.execute(insert(JournalLine).from_select(["entry_id", "account_id", "amount_fen"], rows))
+    return PostedEntry(entry.id, key, province, period, kind, tuple(lines))
+
+
+def post_entry_for(*, session: Session, key: str, province: str, period: str, kind: str, memo: str, actor: str,
+                   now: datetime, lines_for: Callable[[int], Sequence[Line]]) -> PostedEntry:
+    """Posts an entry whose lines depend on its id: `lines_for(entry_id)` may first mark rows elsewhere with
+    the id (payroll lines paid by this entry) and returns the lines. They are checked like any other: an
+    unbalanced or empty result raises, and the caller's transaction takes the header back with it."""
+    entry = _open_entry(session, key=key, province=province, period=period, kind=kind, memo=memo, actor=actor, now=now)
+    lines = lines_for(entry.id)
+    check_lines(lines)
+    _require_accounts(session, {line.account_id for line in lines})
+    session.execute(insert(JournalLine), [{"entry_id": entry.id, "account_id": line.account_id,
+                                           "amount_fen": line.amount_fen} for line in lines])
+    return PostedEntry(entry.id, key, province, period, kind, tuple(lines))
+
+
+def _open_entry(session: Session, *, key: str, province: str, period: str, kind: str, memo: str, actor: str,
+                now: datetime, reverses_entry_id: int | None = None) -> JournalEntry:
+    """The entry's header, after the checks every entry passes: key, open period, not posted before."""
     if not key or len(key) > 128:
         raise InvalidInput("entry.key", "幂等键应为 1 至 128 个字符", "an idempotency key has 1 to 128 characters")
     Period.parse(period)
@@ -83,18 +112,11 @@ def post_entry(*, session: Session, key: str, province: str, period: str, kind: 
         raise Conflict("entry.duplicate", f"幂等键 {key} 已经记账（分录 {existing}），不会重复记账",
                        f"idempotency key {key} was already posted (entry {existing}); nothing is posted twice",
                        entry_id=existing)
-    _require_accounts(session, {line.account_id for line in lines})
     entry = JournalEntry(idempotency_key=key, province=province, period=period, kind=kind, memo=memo[:200],
                          reverses_entry_id=reverses_entry_id, posted_by=actor, posted_at=utc_naive(now))
     session.add(entry)
     session.flush()
-    session.execute(insert(JournalLine), [{"entry_id": entry.id, "account_id": line.account_id,
-                                           "amount_fen": line.amount_fen} for line in lines])
-    if more_lines is not None:
-        selected = more_lines.subquery()
-        rows = select(literal(entry.id), *selected.c)
-        session.execute(insert(JournalLine).from_select(["entry_id", "account_id", "amount_fen"], rows))
-    return PostedEntry(entry.id, key, province, period, kind, tuple(lines))
+    return entry
 
 
 def _check_with_selected(session: Session, lines: Sequence[Line], more_lines: Select) -> None:

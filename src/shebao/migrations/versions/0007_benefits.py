@@ -227,7 +227,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('award_id', 'for_period', 'kind', name=op.f('uq_payroll_lines_award_id_for_period_kind'))
     )
     with op.batch_alter_table('payroll_lines', schema=None) as batch_op:
-        batch_op.create_index('ix_payroll_lines_province_paid', ['province', 'paid_period'], unique=False)
+        batch_op.create_index('ix_payroll_lines_province_paid', ['province', 'paid_period', 'award_id'], unique=False)
         batch_op.create_index('ix_payroll_lines_province_status', ['province', 'status', 'award_id'], unique=False)
 
     op.create_table('pension_adjustments',
