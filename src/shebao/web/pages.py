@@ -45,16 +45,14 @@ def home(request: Request, session: SessionDep, rt: RuntimeDep, lang: LangQuery 
     chosen = language(lang or lang_cookie)
     province = rt.settings.demo_province
     counties = registry.persons_by_county(session=session, province_code=province)
-    top = max((c["persons"] for c in counties), default=0)
     response = templates.TemplateResponse(request, "home.html", {
         "t": translator(chosen), "lang": chosen, "holdings": registry.holdings(session=session),
-        "counties": counties, "top": top, "province": province,
+        "counties": counties, "province": province,
         "province_name": registry.region_full_name(session=session, code=province),
         "accounts": existing_demo_accounts(session=session),
         "cards": sum(n for state, n in card_service.card_counts(session=session).items()
                      if state not in ("replaced", "cancelled")),
-        "pensions": (pensions := benefits.pension_summary(session=session, province=province)),
-        "payroll_top": max((m["amount_fen"] for m in pensions["months"]), default=0), "yuan": fen_to_yuan,
+        "pensions": benefits.pension_summary(session=session, province=province), "yuan": fen_to_yuan,
     })
     if lang:
         response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="lax")
@@ -98,9 +96,8 @@ def my_record(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_coo
                                                                   "error": translator(chosen)("only_insured")})
     with rt.database.transaction() as session:
         record = archive.person_record(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
-    top = max((y.closing_fen for y in record.statement), default=0)
     return templates.TemplateResponse(request, "me.html", {"t": translator(chosen), "lang": chosen, "record": record,
-                                                           "top": top, "yuan": fen_to_yuan})
+                                                           "yuan": fen_to_yuan})
 
 
 @router.post("/logout")
@@ -223,8 +220,7 @@ def _pension_page(request: Request, chosen: str, pension: dict | None, form: dic
             paid[line["paid_period"]] = paid.get(line["paid_period"], 0) + line["amount_fen"]
     months = [{"period": p, "amount": paid[p]} for p in sorted(paid)[-12:]]
     return templates.TemplateResponse(request, "pension.html", {
-        "t": translator(chosen), "lang": chosen, "pension": pension, "paid_by_month": months,
-        "top": max((m["amount"] for m in months), default=0), "yuan": fen_to_yuan, "form": form,
+        "t": translator(chosen), "lang": chosen, "pension": pension, "paid_by_month": months, "yuan": fen_to_yuan, "form": form,
         "estimate": estimate, "error": error}, status_code=status_code)
 
 
