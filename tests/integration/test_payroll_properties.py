@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from shebao.benefits import payroll
 from shebao.benefits.models import BenefitRecovery, PayrollLine, PensionAward
+from shebao.benefits.receivers import record_death, resume_pension, suspend_pension
 from shebao.benefits.schemas import DeathIn
-from shebao.benefits.service import record_death, resume_pension, suspend_pension
 from shebao.core.errors import DomainError
 from shebao.core.security import SYSTEM
 from shebao.ledger import service as ledger

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from shebao.benefits import payroll
 from shebao.benefits.archive import ArchiveYear, bring_forward
 from shebao.benefits.models import BenefitFlag, Certification, PayrollLine, PensionAward, RetirementApplication
+from shebao.benefits.receivers import certify, record_death
 from shebao.benefits.schemas import CertificationIn, DeathIn, RetirementApply
-from shebao.benefits.service import apply_for_retirement, certify, pension_of, record_death
+from shebao.benefits.service import apply_for_retirement, pension_of
 from shebao.core.clock import FixedClock
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.security import SYSTEM
@@ -299,7 +300,7 @@ def test_the_database_itself_refuses_to_pay_a_person_with_a_death_record(databas
     from sqlalchemy import text, update
     from sqlalchemy.exc import DBAPIError
 
-    from shebao.benefits.service import suspend_pension
+    from shebao.benefits.receivers import suspend_pension
 
     _apply(database, clock, retiree)
     with database.transaction() as session:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
-from shebao.benefits import claims, payroll, service
+from shebao.benefits import claims, payroll, receivers, service
 from shebao.benefits.models import PayrollLine
 from shebao.benefits.rules import Group
 from shebao.benefits.schemas import (
@@ -99,12 +99,12 @@ def bank_file(period: str, province: Annotated[str, Query(pattern=r"^\d{2}0000$"
 
 @router.post("/certifications", status_code=201, summary="Record a proof of life (face check, visit, other departments)")
 def certify(body: CertificationIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
-    return service.certify(session=session, principal=who, command=body, now=now)
+    return receivers.certify(session=session, principal=who, command=body, now=now)
 
 
 @router.post("/deaths", status_code=201, summary="A death record from civil affairs: payment stops, overpayment is recovered")
 def record_death(body: DeathIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
-    return service.record_death(session=session, principal=who, command=body, now=now)
+    return receivers.record_death(session=session, principal=who, command=body, now=now)
 
 
 @router.post("/unemployment/claims", status_code=201, summary="The one-key unemployment application")
@@ -137,4 +137,4 @@ def claim_maternity(body: MaternityClaimIn, session: SessionDep, who: PrincipalD
 @router.post("/certifications/import", status_code=201, summary="Passive certifications from other departments (all or none)")
 def import_certifications(body: list[dict[str, str]], session: SessionDep, who: PrincipalDep, cipher: CipherDep,
                           now: NowDep) -> dict:
-    return service.import_certifications(session=session, cipher=cipher, principal=who, rows=body, now=now)
+    return receivers.import_certifications(session=session, cipher=cipher, principal=who, rows=body, now=now)

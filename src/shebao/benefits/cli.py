@@ -192,8 +192,8 @@ def certification_record(person: PersonOpt, method: Annotated[str, typer.Option(
                          on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default today)")] = None,
                          db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Record a proof of life; a suspended payment resumes with the arrears paid."""
+    from shebao.benefits.receivers import certify
     from shebao.benefits.schemas import CertificationIn
-    from shebao.benefits.service import certify
 
     day = on or china_today(SystemClock().now()).isoformat()
     result = _use_case(db, as_json, CertificationIn, {"person_id": person, "method": method, "certified_on": day,
@@ -205,7 +205,7 @@ def certification_record(person: PersonOpt, method: Annotated[str, typer.Option(
 @certification_app.command("import")
 def certification_import(file: Path, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Passive certifications from a CSV (id_number,method,date,source): all rows or none, rejected rows listed."""
-    from shebao.benefits.service import import_certifications
+    from shebao.benefits.receivers import import_certifications
 
     try:
         with file.open(encoding="utf-8", newline="") as handle:
@@ -244,8 +244,8 @@ def death_record(person: PersonOpt, on: Annotated[str, typer.Option("--date", he
                  source: Annotated[str, typer.Option("--source", help="the civil-affairs record")],
                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """A death record: payment stops from the month after; anything paid after it is recovered."""
+    from shebao.benefits.receivers import record_death
     from shebao.benefits.schemas import DeathIn
-    from shebao.benefits.service import record_death
 
     result = _use_case(db, as_json, DeathIn, {"person_id": person, "death_date": on, "source": source},
                        _in_transaction(record_death))

@@ -20,9 +20,10 @@ from shebao.accounts.models import User
 from shebao.benefits import awards, payroll
 from shebao.benefits.archive import ArchiveYear, bring_forward
 from shebao.benefits.models import Certification, PensionAward, RetirementApplication
+from shebao.benefits.receivers import record_death
 from shebao.benefits.rules import Group, add_months
 from shebao.benefits.schemas import DeathIn
-from shebao.benefits.service import record_death, retirement_date
+from shebao.benefits.service import retirement_date
 from shebao.cards.models import Card, CardEvent
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
