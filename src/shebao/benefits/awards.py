@@ -16,13 +16,14 @@ from sqlalchemy import BigInteger, Integer, Select, and_, case, cast, func, lite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from shebao.benefits import record, rules
+from shebao.benefits import rules
 from shebao.benefits.models import PensionAward, RetirementApplication
 from shebao.benefits.record import record_columns
 from shebao.core import audit
-from shebao.core.clock import utc_naive
+from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import InvalidInput
+from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, start_run
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry.rules import region_level
@@ -44,7 +45,7 @@ def _constants(session: Session, store: ParameterStore, province: str, applicati
                            literal(rules.millionths(params.value("pension.transitional_coefficient")), BigInteger).label("coef"),
                            literal(divisor_12, BigInteger).label("divisor_12"),
                            literal(params.value("pension.minimum_contribution_months"), Integer).label("minimum"),
-                           literal(record.period_of(rules.add_months(retire_date, 1))).label("first_period")))
+                           literal(str(Period.of(rules.add_months(retire_date, 1)))).label("first_period")))
     return union_all(*rows) if len(rows) > 1 else rows[0]
 
 
@@ -93,7 +94,7 @@ def award_pending(*, database: Database, province: str, now: datetime, actor: st
         raise InvalidInput("award.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
     store = store or default_store()
     progress = progress or (lambda _stage, _done, _total: None)
-    period = record.period_of(now.date())
+    period = str(Period.of(china_today(now)))
     started = time.perf_counter()
     run_id = start_run(database, "pension_award", province, period, now)
     with database.unit_of_work() as uow:

@@ -24,6 +24,7 @@ from sqlalchemy.sql import ColumnElement
 from shebao.benefits import rules
 from shebao.benefits.models import CertificationReminder, PayrollLine, PensionAdjustment, PensionAward
 from shebao.cards.models import Card
+from shebao.cards.rules import VALID_STATES
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
@@ -140,7 +141,7 @@ def cancel_payable(session: Session, *, province: str, month: Period, lines: Col
 
 def _valid_card(column):  # noqa: ANN001, ANN202 - (id or state) of the person's one valid card, a scalar subquery
     return (select(column).where(Card.person_id == PayrollLine.person_id,
-                                 Card.state.in_(("applied", "in_production", "issued", "active", "frozen")))
+                                 Card.state.in_([state.value for state in VALID_STATES]))
             .limit(1).scalar_subquery())
 
 

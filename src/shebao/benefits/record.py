@@ -13,15 +13,12 @@ from sqlalchemy.sql import ColumnElement
 
 from shebao.benefits.models import ContributionYear
 from shebao.contributions.models import Assessment, Bill
+from shebao.core.periods import Period
 from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount
 from shebao.ledger.rules import AccountKind
 from shebao.policy.store import ParameterStore
 
 MILLION = 1_000_000
-
-
-def period_of(day) -> str:  # noqa: ANN001 - a date
-    return f"{day.year}{day.month:02d}"
 
 
 def average_wage_in_force(store: ParameterStore, province: ColumnElement, period: ColumnElement) -> ColumnElement:
@@ -30,10 +27,10 @@ def average_wage_in_force(store: ParameterStore, province: ColumnElement, period
     for code in sorted(store.provinces):
         if "wages.average_monthly_fen" in store.provinces[code]:
             for day, value in reversed(store.changes(code, "wages.average_monthly_fen")):
-                whens.append((and_(province == code, period >= period_of(day)), value))
+                whens.append((and_(province == code, period >= str(Period.of(day))), value))
     national = store.changes("000000", "wages.average_monthly_fen")
     for day, value in reversed(national):
-        whens.append((period >= period_of(day), value))
+        whens.append((period >= str(Period.of(day)), value))
     return case(*whens, else_=national[0][1])
 
 

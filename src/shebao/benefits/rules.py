@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from shebao.core.errors import InvalidInput
+from shebao.core.sql import rate_numerator
 from shebao.policy.store import ParameterSnapshot
 
 
@@ -104,10 +105,16 @@ def fen(amount: Decimal) -> int:
 
 
 def millionths(rate: Decimal) -> int:
-    scaled = rate * 1_000_000
-    if scaled != scaled.to_integral_value():
-        raise InvalidInput("parameter.precision", "比例精度超过百万分之一", f"rate {rate} is finer than a millionth")
-    return int(scaled)
+    """A rate as whole millionths (the batch's integer SQL); a finer one is refused as input, not crashed on."""
+    try:
+        return rate_numerator(rate)
+    except ValueError:
+        raise InvalidInput("parameter.precision", "比例精度超过百万分之一", f"rate {rate} is finer than a millionth") from None
+
+
+def age_in_months(birth: date, day: date) -> int:
+    """Whole months of age on a day: the month not yet complete until the day of the month is reached."""
+    return (day.year * 12 + day.month) - (birth.year * 12 + birth.month) - (1 if day.day < birth.day else 0)
 
 
 def decimal_index(index: int) -> str:
@@ -140,8 +147,7 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     age, steps = statutory_age(age_params, group=case.group, birth_date=case.birth_date)
     statutory_date = add_months(case.birth_date, age.months)
     original = params.value(f"retirement.{case.group.value}.original_age_months")
-    actual_months = (case.retire_date.year * 12 + case.retire_date.month) - (case.birth_date.year * 12 + case.birth_date.month) \
-        - (1 if case.retire_date.day < case.birth_date.day else 0)
+    actual_months = age_in_months(case.birth_date, case.retire_date)
     steps.append(_step("statutory_retirement_date", statutory_date.isoformat(), "birth date + statutory age"))
     reasons = []
     minimum = params.value("pension.minimum_contribution_months")

@@ -115,10 +115,6 @@ def living_person(session: Session, person_id: int) -> Person:
     return person
 
 
-def _age_in_months(birth: date, day: date) -> int:
-    return (day.year * 12 + day.month) - (birth.year * 12 + birth.month) - (1 if day.day < birth.day else 0)
-
-
 def _check_ground(store: ParameterStore, province: str, person: Person, command: RetirementApply) -> date:
     """The statutory date; refuses a date before it without the early ground, or after it without the delay ground."""
     age, _ = statutory_age(_age_params(store, province, person.birth_date, command.category), group=command.category,
@@ -204,7 +200,7 @@ def apply_for_retirement(*, database: Database, principal: Principal, command: R
                                reasons=explained["reasons"])
         application = RetirementApplication(
             person_id=person.id, province=province, region_code=region_code, category=command.category.value,
-            retire_date=command.retire_date, age_months=_age_in_months(person.birth_date, command.retire_date),
+            retire_date=command.retire_date, age_months=rules.age_in_months(person.birth_date, command.retire_date),
             ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now))
         session.add(application)
         session.flush()

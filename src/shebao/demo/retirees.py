@@ -21,7 +21,7 @@ from shebao.benefits import awards, payroll
 from shebao.benefits.archive import ArchiveYear, bring_forward
 from shebao.benefits.models import Certification, PensionAward, RetirementApplication
 from shebao.benefits.receivers import record_death
-from shebao.benefits.rules import Group, add_months
+from shebao.benefits.rules import Group, add_months, age_in_months
 from shebao.benefits.schemas import DeathIn
 from shebao.benefits.service import retirement_date
 from shebao.cards.models import Card, CardEvent
@@ -51,7 +51,7 @@ def prepare_demo_retirees(*, database: Database, cipher: FieldCipher, province: 
         _archive(session, rng, province, retirees, now)
         session.execute(insert(RetirementApplication), [
             {"person_id": p, "province": province, "region_code": region, "category": group.value, "retire_date": day,
-             "age_months": (day.year - birth.year) * 12 + day.month - birth.month, "ground": "statutory",
+             "age_months": age_in_months(birth, day), "ground": "statutory",
              "status": "pending", "applied_by": "system:demo", "applied_at": utc_naive(now)}
             for p, birth, region, group, day in retirees])
     run = awards.award_pending(database=database, province=province, now=now, actor="system:demo", progress=progress)
