@@ -314,3 +314,12 @@ def test_the_database_itself_refuses_to_pay_a_person_with_a_death_record(databas
     with database.unit_of_work() as uow:  # the months before the death stay owed (to the heirs), never paid to the dead
         assert uow.session.scalar(select(func.count()).where(PayrollLine.status == "held")) == 8  # 2024-07 to 2025-02
         assert uow.session.execute(text("SELECT count(*) FROM payroll_lines WHERE status = 'paid'")).scalar() == 0
+
+
+def test_asking_again_in_the_same_province_is_refused_without_a_flag(database, clock, retiree):
+    _apply(database, clock, retiree)
+    with pytest.raises(Conflict) as refused:
+        _apply(database, clock, retiree)
+    assert refused.value.code == "retirement.already_awarded"
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(BenefitFlag)) == 0

@@ -158,12 +158,16 @@ def benefit_place(session: Session, store: ParameterStore, person: Person) -> tu
 
 
 def _one_pension(database: Database, person_id: int, province: str, principal: Principal, now: datetime) -> None:
-    """Refuses a second pension anywhere in the country, and flags the attempt for the fund's risk control."""
+    """Refuses a second pension anywhere in the country; an attempt in another province is flagged for the
+    fund's risk control."""
     with database.unit_of_work() as uow:
         existing = uow.session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
         if existing is None:
             return
-        where = existing.province
+        where, award_id = existing.province, existing.id
+    if where == province:  # the same office asking again (a retry): nothing suspicious to flag
+        raise Conflict("retirement.already_awarded", f"此人已在本省领取养老金（待遇 {award_id}）",
+                       f"this person already draws a pension here (award {award_id})", award_id=award_id)
     with database.transaction() as session:
         session.add(BenefitFlag(person_id=person_id, kind="second_pension", province=province, raised_by=principal.actor,
                                 raised_at=utc_naive(now), detail=json.dumps({"receiving_in": where, "applied_in": province})))
