@@ -25,6 +25,7 @@ from shebao.benefits.rules import Group, add_months, age_in_months
 from shebao.benefits.schemas import DeathIn
 from shebao.benefits.service import retirement_date
 from shebao.cards.models import Card, CardEvent
+from shebao.cards.rules import VALID_STATES
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.periods import Period
@@ -116,9 +117,11 @@ def _cards(session, cipher: FieldCipher, province: str, persons: list[int], now:
            rng: random.Random) -> None:
     """Every retiree's card is active with a bank account (taken over from the legacy card system); a few are frozen."""
     stamp = utc_naive(now)
+    valid = [state.value for state in VALID_STATES]
     cards = dict(session.execute(select(Card.person_id, Card.id).where(
-        Card.person_id.in_(persons), Card.state.in_(("applied", "in_production", "issued", "active")))).all())
-    rows = []
+        Card.person_id.in_(persons), Card.state.in_(valid), Card.state != "frozen")).all())
+    frozen = set(session.scalars(select(Card.person_id).where(Card.person_id.in_(persons), Card.state == "frozen")))
+    rows, changes = [], []
     for person_id in persons:
         number, account = f"{province[:2]}{person_id + 70_000_000:08d}", f"62220400{person_id:07d}"
         row = {"state": "frozen" if rng.random() < 0.02 else "active", "bank_code": "ICBC",
@@ -126,10 +129,12 @@ def _cards(session, cipher: FieldCipher, province: str, persons: list[int], now:
                "bank_account_enc": cipher.encrypt("bank_account", account + luhn.calc_check_digit(account)),
                "issue_date": stamp.date(), "expiry_date": add_months(stamp.date(), 120), "updated_at": stamp}
         if person_id in cards:
-            session.execute(update(Card).where(Card.id == cards[person_id]).values(**row))
-        elif not session.scalar(select(Card.id).where(Card.person_id == person_id, Card.state == "frozen")):
+            changes.append(row | {"id": cards[person_id]})
+        elif person_id not in frozen:
             rows.append(row | {"person_id": person_id, "province": province, "pin_failures": 0, "applied_region": province,
                                "created_at": stamp})
+    if changes:
+        session.execute(update(Card), changes)  # one executemany by primary key
     if rows:
         session.execute(insert(Card), rows)
     events = select(Card.id, Card.state).where(Card.person_id.in_(persons))
@@ -141,7 +146,7 @@ def _cards(session, cipher: FieldCipher, province: str, persons: list[int], now:
 
 def _certifications(session, rng: random.Random, province: str, today: date, now: datetime) -> None:  # noqa: ANN001
     """Most receivers certified within the year (online, bank, hospital, visit); about 3% never did."""
-    rows = []
+    rows, certified = [], []
     for award_id, person_id, retired in session.execute(select(PensionAward.id, PensionAward.person_id, PensionAward.retire_date)
                                                         .where(PensionAward.province == province)):
         if rng.random() < 0.03:
@@ -150,9 +155,10 @@ def _certifications(session, rng: random.Random, province: str, today: date, now
         day = max(retired, today - timedelta(days=rng.randint(5, 330)))
         rows.append({"person_id": person_id, "method": method, "certified_on": day, "evidence": f"demo-{method}-{award_id}",
                      "recorded_by": "system:demo", "recorded_at": utc_naive(now)})
-        session.execute(update(PensionAward).where(PensionAward.id == award_id).values(certified_on=day))
+        certified.append({"id": award_id, "certified_on": day})
     if rows:
         session.execute(insert(Certification), rows)
+        session.execute(update(PensionAward), certified)  # one executemany by primary key
 
 
 def _demo_user(session, province: str, now: datetime) -> None:  # noqa: ANN001
