@@ -323,3 +323,27 @@ def test_asking_again_in_the_same_province_is_refused_without_a_flag(database, c
     assert refused.value.code == "retirement.already_awarded"
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(BenefitFlag)) == 0
+
+
+def test_a_passive_import_resumes_the_suspended_once_and_names_the_bad_rows(database, cipher, clock, retiree):
+    from shebao.benefits.receivers import import_certifications
+    from tests.support import id_number
+
+    _apply(database, clock, retiree)
+    payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
+    july = FixedClock(datetime(2025, 7, 20, 2, 0, tzinfo=UTC))
+    payroll.sweep_certifications(database=database, province=BEIJING, on=date(2025, 7, 20), now=july.now(), actor="t")
+    payroll.run_payroll(database=database, province=BEIJING, period="202507", now=july.now(), actor="test")
+    number = id_number(CHAOYANG, date(1964, 6, 15), 11)
+    good = {"id_number": number, "method": "passive_hospital", "date": "2025-07-18", "source": "HIS-2025-7781"}
+    with pytest.raises(InvalidInput) as refused, database.transaction() as session:
+        import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[
+            good, good | {"method": "telepathy"}, good | {"id_number": id_number(CHAOYANG, date(1970, 1, 1), 77)}])
+    assert [r["row"] for r in refused.value.details["rejected"]] == [2, 3]
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Certification)) == 0
+        result = import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[good])
+    assert result == {"imported": 1, "already_recorded": 0, "resumed": 1, "arrears_fen": 450001}
+    with database.transaction() as session:
+        again = import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[good])
+    assert again == {"imported": 0, "already_recorded": 1, "resumed": 0, "arrears_fen": 0}

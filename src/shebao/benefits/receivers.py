@@ -11,7 +11,14 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from shebao.benefits import payroll
-from shebao.benefits.models import BenefitRecovery, Certification, PayrollLine, PensionAward, UnemploymentClaim
+from shebao.benefits.models import (
+    BenefitRecovery,
+    Certification,
+    PayrollLine,
+    PensionAward,
+    RetirementApplication,
+    UnemploymentClaim,
+)
 from shebao.benefits.schemas import CertificationIn, CertificationMethod, DeathIn
 from shebao.benefits.service import award_region, require_staff_in
 from shebao.core import audit
@@ -19,9 +26,12 @@ from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from shebao.core.periods import Period
 from shebao.core.security import FieldCipher, Principal, Role
+from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
+from shebao.registry import rules as registry_rules
 from shebao.registry import service as registry
+from shebao.registry.models import Person
 
 
 def certify(*, session: Session, principal: Principal, command: CertificationIn, now: datetime) -> dict:
@@ -100,32 +110,108 @@ def _award_of(session: Session, person_id: int) -> PensionAward:
     return award
 
 
+PASSIVE = (CertificationMethod.PASSIVE_HOSPITAL.value, CertificationMethod.PASSIVE_BANK.value)
+
+
 def import_certifications(*, session: Session, cipher: FieldCipher, principal: Principal, rows: list[dict[str, str]],
                           now: datetime) -> dict:
-    """Passive certifications from other departments' data (hospital visits, bank counters): all rows or none."""
+    """Passive certifications from other departments' data (hospital visits, bank counters): all rows or none,
+    set-based — one lookup of every person, one insert, one update of the awards, one payment of the arrears
+    of those it resumes. A row already recorded is counted, not repeated."""
     principal.require_role(Role.STAFF, Role.ADMIN)
-    today, commands, rejected = china_today(now), [], []
-    for number, row in enumerate(rows, start=1):
-        try:
-            if row.get("method") not in (CertificationMethod.PASSIVE_HOSPITAL, CertificationMethod.PASSIVE_BANK):
-                raise InvalidInput("certification.method", "被动认证方式应为 passive_hospital 或 passive_bank",
-                                   "a passive certification is passive_hospital or passive_bank")
-            person = registry.person_by_id_number(session=session, cipher=cipher, id_number=row.get("id_number", ""), today=today)
-            commands.append(CertificationIn(person_id=person.id, method=row["method"],
-                                            certified_on=date.fromisoformat(row.get("date", "")), evidence=row.get("source", "")))
-        except (DomainError, ValueError) as problem:
-            rejected.append({"row": number, "reason": getattr(problem, "reason_en", str(problem).splitlines()[0])})
-    results = []
-    for number, command in enumerate(commands, start=1):
-        try:
-            with session.begin_nested():
-                results.append(certify(session=session, principal=principal, command=command, now=now))
-        except DomainError as problem:
-            rejected.append({"row": number, "reason": problem.reason_en})
+    today = china_today(now)
+    parsed, rejected = _parse_passive_rows(cipher, rows, today)
+    receivers = _receivers_by_hash(session, {row["hash"] for row in parsed.values()})
+    for number, row in parsed.items():
+        problem = _passive_problem(principal, receivers.get(row["hash"]), row["on"], today)
+        if problem:
+            rejected.append({"row": number, "reason": problem})
     if rejected:
         raise InvalidInput("certification.import_rejected", f"{len(rejected)} 行有误，全部未导入",
-                           f"{len(rejected)} rows were rejected; nothing was imported", rejected=rejected)
-    return {"imported": len(results), "resumed": sum(1 for r in results if r["resumed"])}
+                           f"{len(rejected)} rows were rejected; nothing was imported",
+                           rejected=sorted(rejected, key=lambda r: r["row"]))
+    stamp = utc_naive(now)
+    records = [{"person_id": receivers[row["hash"]].person_id, "method": row["method"], "certified_on": row["on"],
+                "evidence": row["source"], "recorded_by": principal.actor, "recorded_at": stamp} for row in parsed.values()]
+    before = session.scalar(select(func.count()).select_from(Certification))
+    if records:
+        session.execute(insert_ignoring_duplicates(session, Certification.__table__), records)
+    imported = session.scalar(select(func.count()).select_from(Certification)) - before
+    resumed = _move_certified_dates(session, receivers, parsed)
+    arrears = sum(payroll.pay(session, province=province, month=Period.of(today), actor=principal.actor, now=now,
+                              lines=PayrollLine.award_id.in_(awards), key=f"arrears:import:{uuid.uuid4().hex}")[1]
+                  for province, awards in resumed.items())
+    count = sum(len(awards) for awards in resumed.values())
+    audit.append(session, actor=principal.actor, action="certification.imported", subject="certifications", now=now,
+                 rows=len(parsed), imported=imported, resumed=count, arrears_fen=arrears)
+    return {"imported": imported, "already_recorded": len(parsed) - imported, "resumed": count, "arrears_fen": arrears}
+
+
+def _parse_passive_rows(cipher: FieldCipher, rows: list[dict[str, str]], today: date) -> tuple[dict[int, dict], list[dict]]:
+    """Each row's method, date, source and the lookup hash of its ID number; or the reason it is refused."""
+    parsed, rejected = {}, []
+    for number, row in enumerate(rows, start=1):
+        try:
+            if row.get("method") not in PASSIVE:
+                raise InvalidInput("certification.method", "被动认证方式应为 passive_hospital 或 passive_bank",
+                                   "a passive certification is passive_hospital or passive_bank")
+            source = (row.get("source") or "").strip()
+            if not 3 <= len(source) <= 200:
+                raise InvalidInput("certification.source", "来源记录应为 3 至 200 个字符", "the source record has 3 to 200 characters")
+            id_number = registry_rules.parse_id_number(row.get("id_number", ""), today=today).number
+            parsed[number] = {"hash": cipher.lookup_hash(id_number), "method": row["method"],
+                              "on": date.fromisoformat(row.get("date", "")), "source": source}
+        except (DomainError, ValueError) as problem:
+            rejected.append({"row": number, "reason": getattr(problem, "reason_en", str(problem).splitlines()[0])})
+    return parsed, rejected
+
+
+def _receivers_by_hash(session: Session, hashes: set[str]) -> dict[str, object]:
+    """Person and award of every ID number in the file, in one query (None for the award when there is none)."""
+    if not hashes:
+        return {}
+    rows = session.execute(
+        select(Person.id_number_hash, Person.id.label("person_id"), Person.status, PensionAward.id.label("award_id"),
+               PensionAward.province, PensionAward.retire_date, PensionAward.status.label("award_status"),
+               PensionAward.status_reason, PensionAward.certified_on, RetirementApplication.region_code)
+        .outerjoin(PensionAward, PensionAward.person_id == Person.id)
+        .outerjoin(RetirementApplication, RetirementApplication.id == PensionAward.application_id)
+        .where(Person.id_number_hash.in_(hashes))).all()
+    return {row.id_number_hash: row for row in rows}
+
+
+def _passive_problem(principal: Principal, receiver, on: date, today: date) -> str | None:  # noqa: ANN001
+    if receiver is None:
+        return "this ID number is not registered"
+    if receiver.status == "deceased":
+        return "this person has a death record; no certification is possible"
+    if receiver.award_id is None:
+        return "this person draws no pension to certify"
+    if not principal.can_see_region(receiver.region_code):
+        return f"outside your region ({principal.region_code})"
+    if not receiver.retire_date <= on <= today:
+        return "a certification date lies between the retirement date and today"
+    return None
+
+
+def _move_certified_dates(session: Session, receivers: dict, parsed: dict[int, dict]) -> dict[str, list[int]]:
+    """Each award's latest proof of life moves forward; those suspended for lack of one resume: by province."""
+    latest: dict[int, date] = {}
+    for row in parsed.values():
+        receiver = receivers[row["hash"]]
+        latest[receiver.award_id] = max(latest.get(receiver.award_id, receiver.certified_on), row["on"])
+    by_award = {r.award_id: r for r in receivers.values() if r.award_id is not None}
+    moved = [{"id": award, "certified_on": day} for award, day in latest.items() if day > by_award[award].certified_on]
+    resumed = [award for award in latest if by_award[award].award_status == "suspended"
+               and by_award[award].status_reason == "certification_overdue"]
+    if moved:
+        session.execute(update(PensionAward), moved)
+    if resumed:
+        session.execute(update(PensionAward), [{"id": award, "status": "paying", "status_reason": ""} for award in resumed])
+    by_province: dict[str, list[int]] = {}
+    for award in resumed:
+        by_province.setdefault(by_award[award].province, []).append(award)
+    return by_province
 
 
 def record_death(*, session: Session, principal: Principal, command: DeathIn, now: datetime) -> dict:
