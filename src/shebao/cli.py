@@ -226,13 +226,15 @@ def _run_batch(db: str | None, as_json: bool, job):  # noqa: ANN001, ANN202 - jo
 
 
 @app.command("month-end")
-def month_end(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def month_end(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+              person_chunk: Annotated[int | None, typer.Option(min=1, help="person ids assessed per transaction")] = None,
+              bill_chunk: Annotated[int | None, typer.Option(min=1, help="bill ids posted per transaction")] = None) -> None:
     """Assess, bill and post a month for a whole province (set-based, resumable, idempotent)."""
-    from shebao.contributions.batch import run_month_end
+    from shebao.contributions.batch import BILL_CHUNK, PERSON_CHUNK, run_month_end
 
     run_record = _run_batch(db, as_json, lambda database, settings, report: run_month_end(
         database=database, province=province or settings.demo_province, period=period, now=SystemClock().now(),
-        actor="system:cli", progress=report))
+        actor="system:cli", progress=report, person_chunk=person_chunk or PERSON_CHUNK, bill_chunk=bill_chunk or BILL_CHUNK))
     _emit(run_record.model_dump(mode="json"), as_json,
           f"month-end {run_record.period} · {run_record.province}: {run_record.persons:,} persons, {run_record.bills:,} bills, "
           f"{fen_to_yuan(run_record.total_fen)} yuan billed ({run_record.duration_ms or 0} ms) · run {run_record.id}")

@@ -79,13 +79,14 @@ def _steps(result: dict) -> str:
 
 
 @app.command("payroll")
-def payroll(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def payroll(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+            chunk: Annotated[int | None, typer.Option(min=1, help="award ids paid per transaction")] = None) -> None:
     """Pay every pension receiver of a province for a month (set-based, resumable, idempotent)."""
-    from shebao.benefits.payroll import run_payroll
+    from shebao.benefits.payroll import PAYROLL_CHUNK, run_payroll
 
     run = _run_batch(db, as_json, lambda database, settings, report: run_payroll(
         database=database, province=province or settings.demo_province, period=period, now=SystemClock().now(),
-        actor="system:cli", progress=report))
+        actor="system:cli", progress=report, chunk=chunk or PAYROLL_CHUNK))
     held = json.loads(run.detail or "{}").get("held", {})
     _emit(run.model_dump(mode="json"), as_json,
           f"payroll {run.period} · {run.province}: {run.persons:,} lines paid, {fen_to_yuan(run.total_fen)} yuan "
