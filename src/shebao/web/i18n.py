@@ -94,6 +94,7 @@ TEXT: dict[str, dict[str, str]] = {
     "hold_deceased": {"zh": "已登记死亡", "en": "death recorded"},
     "hold_stopped": {"zh": "待遇终止", "en": "stopped"},
     "hold_suspended": {"zh": "暂停发放", "en": "suspended"},
+    "hold_certification_lapsed": {"zh": "资格认证逾期", "en": "certification overdue"},
     "hold_no_card": {"zh": "无有效社保卡", "en": "no valid card"},
     "hold_card_frozen": {"zh": "社保卡挂失", "en": "card frozen"},
     "hold_card_not_active": {"zh": "社保卡金融功能未启用", "en": "card not active"},
