@@ -131,7 +131,7 @@ def _read(user: User) -> UserRead:
                     bank_code=user.bank_code)
 
 
-def confirm_password(*, session: Session, principal: Principal, password: str | None) -> bool:
+def confirm_password(*, session: Session, principal: Principal, password: str | None, now: datetime | None = None) -> bool:
     """Whether the logged-in user typed their password again correctly (re-authentication)."""
     user = session.get(User, principal.user_id) if principal.user_id is not None else None
     return bool(user is not None and password and verify_password(user.password_hash, password))

@@ -42,7 +42,7 @@ class EcardCode(BaseModel):
 def open_ecard(*, session: Session, principal: Principal, command: EcardOpen, now: datetime) -> dict:
     """The holder of a valid card opens its electronic card on this device."""
     card = _holders_card(session, principal)
-    if not accounts.confirm_password(session=session, principal=principal, password=command.password):
+    if not accounts.confirm_password(session=session, principal=principal, password=command.password, now=now):
         raise Unauthenticated("ecard.reauthentication", "开通电子社保卡需要再次输入登录密码",
                               "opening the electronic card needs your login password again")
     stamp = utc_naive(now)

@@ -183,7 +183,7 @@ def reset_pin(*, session: Session, principal: Principal, card_id: int, command: 
     if principal.role == Role.INSURED:
         if principal.person_id != card.person_id:
             raise Forbidden("card.not_yours", "只能重置本人的密码", "you may reset your own PIN only")
-        if not accounts.confirm_password(session=session, principal=principal, password=command.password):
+        if not accounts.confirm_password(session=session, principal=principal, password=command.password, now=now):
             raise Unauthenticated("pin.reauthentication", "在线重置密码需要再次输入登录密码",
                                   "an online PIN reset needs your login password again")
     else:
