@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shebao.benefits.rules import Group
+from shebao.core.money import DecimalText
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -111,6 +112,6 @@ class EstimateIn(BaseModel):
     person_id: StrictInt
     category: Group
     retire_date: date | None = Field(None, description="the statutory date when absent")
-    wage_growth: str = Field("0.03", description="yearly growth of the calculation wage, a decimal")
-    future_index: str = Field("1.0", description="the contribution index assumed for future months")
-    account_interest: str = Field("0.02", description="yearly personal-account interest assumed")
+    wage_growth: DecimalText = Field("0.03", description="yearly growth of the calculation wage, a decimal")
+    future_index: DecimalText = Field("1.0", description="the contribution index assumed for future months")
+    account_interest: DecimalText = Field("0.02", description="yearly personal-account interest assumed")

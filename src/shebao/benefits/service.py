@@ -34,6 +34,7 @@ from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.money import DecimalText, Fen
 from shebao.core.periods import Period
 from shebao.core.security import Principal, Role
 from shebao.policy.store import ParameterStore, default_store
@@ -47,15 +48,16 @@ class PensionCaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     region: str
-    retire_date: date
-    birth_date: date
+    # Bounded so that adding an age in months to them stays inside the calendar (year 9999 overflowed).
+    retire_date: date = Field(ge=date(1951, 1, 1), le=date(2200, 12, 31))
+    birth_date: date = Field(ge=date(1880, 1, 1), le=date(2100, 12, 31))
     sex: str = Field(pattern="^[MF]$")
     category: Group
     contribution_months: StrictInt = Field(ge=0, le=12 * 80)
     deemed_months: StrictInt = Field(0, ge=0, le=12 * 60)
-    average_index: str = Field(description='average contribution index as a decimal string, e.g. "1.2"')
-    personal_account_fen: StrictInt = Field(ge=0)
-    calculation_wage_fen: StrictInt | None = Field(None, ge=1)
+    average_index: DecimalText = Field(description='average contribution index as a decimal string, e.g. "1.2"')
+    personal_account_fen: Fen = Field(ge=0)
+    calculation_wage_fen: Fen | None = Field(None, ge=1)
 
 
 def _check_group(sex: str, group: Group) -> None:
