@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_swagger import patch_fastapi
 
@@ -17,6 +17,7 @@ from shebao.core.db import Database
 from shebao.core.http import (
     BodySizeLimit,
     Runtime,
+    SecurityHeaders,
     install_error_handlers,
     install_request_logging,
 )
@@ -26,6 +27,7 @@ from shebao.enrollment.api import router as enrollment_router
 from shebao.policy.api import router as policy_router
 from shebao.registry.api import router as registry_router
 from shebao.services.api import router as archive_router
+from shebao.services.authorization import authorize, declare_refusals
 from shebao.settings import Settings, get_settings
 from shebao.web.pages import STATIC_DIR
 from shebao.web.pages import router as web_router
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         docs_url=None,  # served below from packaged assets: the machines it runs on may have no CDN
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        dependencies=[Depends(authorize)],  # the permission table, enforced on every API route
         title="shebao 社保",
         version=__version__,
         description="全国统一社会保障信息平台 — an open national social security information platform: "
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_error_handlers(app)
     install_request_logging(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")
     def health() -> dict:
@@ -64,6 +68,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                    audit_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    declare_refusals(app)
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,
                   swagger_ui_parameters={"persistAuthorization": True, "filter": True})
     return app

@@ -11,6 +11,7 @@ from shebao.core.security import Role
 from shebao.registry.models import Employer, Person
 from tests.support import (
     CHAOYANG,
+    HAIDIAN,
     HAIDIAN_STREET,
     PASSWORD,
     add_test_streets,
@@ -139,14 +140,20 @@ def test_oversized_and_non_utf8_payloads_are_refused(client, staff, database):
     assert rows(database) == 0
 
 
-def test_a_staff_token_outside_its_region_is_403_everywhere(client, staff, database):
+def test_a_staff_token_outside_its_region_is_refused_everywhere_alike(client, staff, database):
     person = client.post("/api/v1/persons", json=person_payload(), headers=staff["chaoyang"]).json()
     other = staff["haidian"]
+    for target in (person["id"], person["id"] + 1000):  # someone outside the region, and nobody at all
+        for response in (
+            client.get(f"/api/v1/persons/{target}", headers=other),
+            client.get(f"/api/v1/persons/{target}/history", headers=other),
+            client.patch(f"/api/v1/persons/{target}", headers=other,
+                         json={"effective_from": "2025-03-01", "reason": "越权", "name": "李四"}),
+        ):
+            assert response.status_code == 404, response.text
+            assert response.json() == {"error": {"code": "scope.not_found", "reason": "在您可办理的范围内没有找到该人员",
+                                                 "reason_en": "no such person within what you may handle"}}
     for response in (
-        client.get(f"/api/v1/persons/{person['id']}", headers=other),
-        client.get(f"/api/v1/persons/{person['id']}/history", headers=other),
-        client.patch(f"/api/v1/persons/{person['id']}", headers=other,
-                     json={"effective_from": "2025-03-01", "reason": "越权", "name": "李四"}),
         client.get(f"/api/v1/persons?region_code={CHAOYANG}", headers=other),
         client.post("/api/v1/persons", json=person_payload(id_number=id_number(sequence=11)), headers=other),
     ):
@@ -159,12 +166,12 @@ def test_a_staff_token_outside_its_region_is_403_everywhere(client, staff, datab
 
 def test_search_lists_masked_numbers_within_the_region(client, staff):
     client.post("/api/v1/persons", json=person_payload(), headers=staff["chaoyang"])
-    client.post("/api/v1/persons", json=person_payload(id_number=id_number(sequence=13), name="王芳",
+    client.post("/api/v1/persons", json=person_payload(id_number=id_number(sequence=13), name="王芳", hukou_region_code=HAIDIAN,
                                                        residence_region_code=HAIDIAN_STREET), headers=staff["beijing"])
     mine = client.get("/api/v1/persons", headers=staff["chaoyang"]).json()
     province = client.get("/api/v1/persons?name=王", headers=staff["beijing"]).json()
     assert mine["total"] == 1 and "*" in mine["items"][0]["id_number_masked"]
-    assert "id_number" not in mine["items"][0]
+    assert "id_number" not in mine["items"][0] and mine["items"][0]["birth_date"] is None
     assert province["total"] == 1 and province["items"][0]["name"] == "王芳"
     assert client.get("/api/v1/persons?limit=0", headers=staff["beijing"]).status_code == 422
 
@@ -176,7 +183,7 @@ def test_an_insured_person_reads_only_their_own_record(client, staff, database, 
     make_user(database, clock, "zhangwei", Role.INSURED, person_id=me["id"])
     token = token_for(client, "zhangwei")
     assert client.get(f"/api/v1/persons/{me['id']}", headers=token).status_code == 200
-    assert client.get(f"/api/v1/persons/{other['id']}", headers=token).status_code == 403
+    assert client.get(f"/api/v1/persons/{other['id']}", headers=token).status_code == 404
     assert client.get("/api/v1/persons", headers=token).status_code == 403
 
 
@@ -189,7 +196,7 @@ def test_employers_register_read_and_refuse(client, staff, database, clock):
     assert created.status_code == 201, created.text
     employer = created.json()
     assert client.get(f"/api/v1/employers/{employer['id']}", headers=staff["beijing"]).json()["region_name"] == "北京市朝阳区"
-    assert client.get(f"/api/v1/employers/{employer['id']}", headers=staff["haidian"]).status_code == 403
+    assert client.get(f"/api/v1/employers/{employer['id']}", headers=staff["haidian"]).status_code == 404
     assert client.post("/api/v1/employers", json=body, headers=staff["chaoyang"]).status_code == 409
     assert client.get("/api/v1/employers?name=朝阳", headers=staff["chaoyang"]).json()["total"] == 1
     assert client.get("/api/v1/employers", headers=staff["haidian"]).json()["total"] == 0
@@ -207,7 +214,7 @@ def test_employers_register_read_and_refuse(client, staff, database, clock):
                         ({"industry_code": "??", "reason": "行业"}, 422)):
         assert client.patch(f"/api/v1/employers/{employer['id']}", headers=staff["chaoyang"], json=bad).status_code == status
     assert client.patch(f"/api/v1/employers/{employer['id']}", headers=staff["haidian"],
-                        json={"status": "closed", "reason": "越权"}).status_code == 403
+                        json={"status": "closed", "reason": "越权"}).status_code == 404
     make_user(database, clock, "firm", Role.EMPLOYER, employer_id=employer["id"])
     firm = token_for(client, "firm")
     assert client.get(f"/api/v1/employers/{employer['id']}", headers=firm).status_code == 200

@@ -72,7 +72,7 @@ def test_certification_record_and_refusals(demo):
     assert code == 0 and body["status"] in ("paying", "suspended")
     code, body = run_json("certification", "record", "--person", "999999", "--method", "staff_visit",
                           "--evidence", "visit by officer 12", "--db", demo["url"])
-    assert code == 1 and body["error"]["code"] == "person.unknown"
+    assert code == 1 and body["error"]["code"] == "scope.not_found"
     code, body = run_json("certification", "record", "--person", str(demo["retiree"]), "--method", "telepathy",
                           "--evidence", "x" * 5, "--db", demo["url"])
     assert code == 1 and body["error"]["code"] == "request.invalid"
@@ -111,10 +111,12 @@ def test_the_estimator_and_the_claims_that_are_refused(demo):
 
 
 def test_a_death_record_stops_the_pension_and_a_second_is_refused(demo):
-    code, body = run_json("death", "record", "--person", str(demo["retiree"]), "--date", "2026-09-03",
+    today = china_today(datetime.now(UTC))  # after any proof of life the demo recorded: taken at once
+    code, body = run_json("death", "record", "--person", str(demo["retiree"]), "--date", today.isoformat(),
                           "--source", "民政 2026-0091", "--db", demo["url"])
-    assert code == 0 and body["award"]["stop_period"] == "202610" and body["recovery"]["amount_fen"] > 0
-    code, body = run_json("death", "record", "--person", str(demo["retiree"]), "--date", "2026-09-03",
+    assert code == 0 and body["status"] == "recorded"
+    assert body["award"]["stop_period"] == str(Period.of(today).plus_months(1)) and body["cards_cancelled"]
+    code, body = run_json("death", "record", "--person", str(demo["retiree"]), "--date", today.isoformat(),
                           "--source", "民政 2026-0091", "--db", demo["url"])
     assert code == 1 and body["error"]["code"] == "person.already_deceased"
 

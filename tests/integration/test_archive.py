@@ -8,7 +8,7 @@ from sqlalchemy import select
 from shebao.contributions import batch
 from shebao.contributions.collection import settle_period_in_full
 from shebao.contributions.models import Assessment
-from shebao.core.errors import Forbidden
+from shebao.core.errors import NotFound
 from shebao.core.security import SYSTEM, Principal, Role
 from shebao.ledger.batch import credit_interest
 from shebao.services.archive import person_record
@@ -41,7 +41,7 @@ def test_the_record_shows_paid_months_gaps_and_the_account_year_by_year(database
 def test_only_the_person_and_their_region_see_the_record(database, province):
     person_id = province["people"][0][0]
     stranger = Principal(user_id=9, username="x", role=Role.STAFF, region_code="310000")
-    with database.transaction() as session, pytest.raises(Forbidden):
+    with database.transaction() as session, pytest.raises(NotFound):
         person_record(session=session, principal=stranger, person_id=person_id, now=province["clock"].now())
     me = Principal(user_id=8, username="me", role=Role.INSURED, person_id=person_id)
     with database.transaction() as session:

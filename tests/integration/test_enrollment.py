@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.security import SYSTEM, Principal, Role
 from shebao.demo.seed import demo_credit_code
 from shebao.enrollment import service
@@ -134,8 +134,9 @@ def test_an_unregistered_number_cannot_be_hired(database, cipher, clock, world):
 
 def test_a_clerk_acts_only_for_employers_of_their_county(database, cipher, clock, world):
     hire(database, cipher, clock, world, principal=CLERK)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound) as refused:
         hire(database, cipher, clock, world, firm="other_firm", start=date(2024, 6, 1), principal=CLERK)
+    assert refused.value.code == "scope.not_found"  # the same answer as for an employer that does not exist
 
 
 def test_an_employer_acts_only_for_itself(database, cipher, clock, world):
@@ -143,7 +144,7 @@ def test_an_employer_acts_only_for_itself(database, cipher, clock, world):
     hire(database, cipher, clock, world, principal=firm)
     with database.transaction() as session:
         assert len(service.employees_of(session=session, principal=firm, employer_id=world["firm"])) == 1
-        with pytest.raises(Forbidden):
+        with pytest.raises(NotFound):
             service.employees_of(session=session, principal=firm, employer_id=world["other_firm"])
 
 

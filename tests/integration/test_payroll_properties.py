@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 
 from shebao.benefits import payroll
 from shebao.benefits.models import BenefitRecovery, PayrollLine, PensionAward
-from shebao.benefits.receivers import record_death, resume_pension, suspend_pension
+from shebao.benefits.receivers import resume_pension, suspend_pension
 from shebao.benefits.schemas import DeathIn
 from shebao.core.errors import DomainError
 from shebao.core.security import SYSTEM
 from shebao.ledger import service as ledger
 from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount
+from shebao.services.deaths import record_death
 from tests.integration.test_pension_award_and_payroll import _apply, _archive
 from tests.support import add_test_streets, give_active_card, register
 

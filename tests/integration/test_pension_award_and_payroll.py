@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 from shebao.benefits import payroll
 from shebao.benefits.archive import ArchiveYear, bring_forward
 from shebao.benefits.models import BenefitFlag, Certification, PayrollLine, PensionAward, RetirementApplication
-from shebao.benefits.receivers import certify, record_death
+from shebao.benefits.receivers import certify
 from shebao.benefits.schemas import CertificationIn, DeathIn, RetirementApply
 from shebao.benefits.service import apply_for_retirement, pension_of
 from shebao.core.clock import FixedClock
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.security import SYSTEM
 from shebao.ledger import service as ledger
+from shebao.services.deaths import record_death
 from tests.support import CHAOYANG, add_test_streets, give_active_card, register
 
 BEIJING, SHANGHAI = "110000", "310000"

@@ -135,3 +135,14 @@ def confirm_password(*, session: Session, principal: Principal, password: str | 
     """Whether the logged-in user typed their password again correctly (re-authentication)."""
     user = session.get(User, principal.user_id) if principal.user_id is not None else None
     return bool(user is not None and password and verify_password(user.password_hash, password))
+
+
+def disable_logins_of_person(*, session: Session, person_id: int, reason: str, actor: str, now: datetime) -> int:
+    """Every login bound to the person stops working, and their tokens are revoked (a death)."""
+    users = session.scalars(select(User).where(User.person_id == person_id, User.active.is_(True))).all()
+    for user in users:
+        user.active = False
+        for token in session.scalars(select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked.is_(False))):
+            token.revoked = True
+        audit.append(session, actor=actor, action="user.disabled", subject=f"user:{user.id}", now=now, reason=reason)
+    return len(users)

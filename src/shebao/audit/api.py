@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from shebao.core import audit
 from shebao.core.http import PrincipalDep, SessionDep
+from shebao.core.ids import MAX_BIGINT
 from shebao.core.security import Role
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -21,7 +22,7 @@ def verify_chain(session: SessionDep, who: PrincipalDep) -> dict:
 
 @router.get("/records", summary="The newest audit records")
 def recent_records(session: SessionDep, who: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                   before_seq: Annotated[int | None, Query(ge=1)] = None) -> list[dict]:
+                   before_seq: Annotated[int | None, Query(ge=1, le=MAX_BIGINT)] = None) -> list[dict]:
     who.require_role(Role.AUDITOR, Role.ADMIN)
     return [{"seq": r.seq, "at": r.at.isoformat(), "actor": r.actor, "action": r.action, "subject": r.subject,
              "detail": r.detail, "hash": r.hash} for r in audit.recent(session, limit=limit, before_seq=before_seq)]

@@ -15,7 +15,6 @@ from shebao.benefits.models import PayrollLine
 from shebao.benefits.rules import Group
 from shebao.benefits.schemas import (
     CertificationIn,
-    DeathIn,
     EstimateIn,
     InjuryClaimIn,
     MaternityClaimIn,
@@ -25,6 +24,7 @@ from shebao.benefits.schemas import (
 )
 from shebao.core.errors import InvalidInput
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, RuntimeDep, SessionDep
+from shebao.core.ids import RecordIdPath
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRunRead
 from shebao.core.security import Principal, Role
@@ -54,7 +54,7 @@ def apply_for_retirement(body: RetirementApply, rt: RuntimeDep, who: PrincipalDe
 
 
 @router.get("/persons/{person_id}/pension", summary="A receiver's award, explanation, payroll and certifications")
-def pension_of(person_id: int, session: SessionDep, who: PrincipalDep) -> dict:
+def pension_of(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep) -> dict:
     return service.pension_of(session=session, principal=who, person_id=person_id)
 
 
@@ -102,11 +102,6 @@ def certify(body: CertificationIn, session: SessionDep, who: PrincipalDep, now: 
     return receivers.certify(session=session, principal=who, command=body, now=now)
 
 
-@router.post("/deaths", status_code=201, summary="A death record from civil affairs: payment stops, overpayment is recovered")
-def record_death(body: DeathIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
-    return receivers.record_death(session=session, principal=who, command=body, now=now)
-
-
 @router.post("/unemployment/claims", status_code=201, summary="The one-key unemployment application")
 def apply_unemployment(body: UnemploymentApply, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return claims.apply_unemployment(session=session, principal=who, command=body, now=now)
@@ -120,7 +115,7 @@ def pay_unemployment(period: str, province: Annotated[str, Query(pattern=r"^\d{2
 
 
 @router.post("/persons/{person_id}/unemployment/stop", summary="Stop a running unemployment benefit")
-def stop_unemployment(person_id: int, body: UnemploymentStop, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def stop_unemployment(person_id: RecordIdPath, body: UnemploymentStop, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return claims.stop_unemployment(session=session, principal=who, person_id=person_id, command=body, now=now)
 
 

@@ -28,16 +28,16 @@ from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.periods import Period
-from shebao.core.security import SYSTEM, Principal
+from shebao.core.security import SYSTEM, Principal, Role
 from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment import service as enrollment
 from shebao.enrollment.models import Participation
-from shebao.enrollment.rules import Mode, Scheme, Status
-from shebao.enrollment.schemas import LeaveCommand
+from shebao.enrollment.rules import Scheme
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
+from shebao.registry.models import Employer, Person
 
 
 def _paid_months(session: Session, person_id: int, *parts) -> int:  # noqa: ANN002 - assessment columns
@@ -49,9 +49,10 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
                        store: ParameterStore | None = None) -> dict:
     """The one-key application: registers the unemployment, checks eligibility, sets duration and amount, ends
     the job's participations if the employer has not, and has the unemployment fund pay the medical insurance."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    person = living_person(session, command.person_id, principal)
     region = registry.require_current_region(session, command.region_code, field="region_code", min_level=1)
     require_staff_in(principal, region.code)
-    person = living_person(session, command.person_id)
     today = china_today(now)
     if not person.birth_date < command.separation_date <= today:
         raise InvalidInput("unemployment.date", "离职日期应不晚于今天", "the separation date lies between birth and today")
@@ -90,13 +91,12 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
 
 
 def _end_jobs(session: Session, principal: Principal, person_id: int, command: UnemploymentApply, now: datetime) -> int:
-    employers = session.scalars(select(Participation.employer_id).where(
-        Participation.person_id == person_id, Participation.mode == Mode.EMPLOYER.value,
-        Participation.status != Status.ENDED.value).distinct()).all()
-    for employer_id in employers:
-        enrollment.leave(session=session, principal=principal, employer_id=employer_id, person_id=person_id, now=now,
-                         command=LeaveCommand(end_date=command.separation_date, reason=f"失业登记 {command.reason.value}"))
-    return len(employers)
+    """The job ends with the separation wherever the employer is registered: the agency registering the
+    unemployment records it for the employer that has not (the event reaches enrollment, not the clerk's reach)."""
+    ended = enrollment.end_for_event(session=session, person_id=person_id, last_day=command.separation_date,
+                                     reason=f"失业登记 unemployment registered ({command.reason.value})",
+                                     actor=principal.actor, now=now, employment_only=True)
+    return len({p.employer_id for p in ended})
 
 
 def _claim_read(claim: UnemploymentClaim) -> dict:
@@ -110,11 +110,12 @@ def _claim_read(claim: UnemploymentClaim) -> dict:
 def stop_unemployment(*, session: Session, principal: Principal, person_id: int, command: UnemploymentStop,
                       now: datetime) -> dict:
     """Ends the benefit (re-employment, …): the months not used carry over to a later spell."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    registry.require_person_in_scope(principal, session.get(Person, person_id))
     claim = session.scalar(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person_id,
                                                            UnemploymentClaim.status == "drawing"))
     if claim is None:
         raise NotFound("unemployment.not_drawing", "此人没有在领的失业保险金", "this person draws no unemployment benefit")
-    require_staff_in(principal, claim.region_code)
     if not claim.separation_date <= command.stopped_on <= china_today(now):
         raise InvalidInput("unemployment.stop_date", "停发日期应在离职之后、不晚于今天", "the stop date lies between separation and today")
     used = session.scalar(select(func.count()).where(UnemploymentPayment.claim_id == claim.id))  # months actually paid
@@ -150,8 +151,8 @@ def claim_injury(*, session: Session, principal: Principal, command: InjuryClaim
                  store: ParameterStore | None = None) -> dict:
     """A recognised work injury: the one-off disability subsidy and, grades 1–4, the monthly allowance; or a
     work death's subsidies. The own wage is the average base of the 12 months before the injury."""
-    employer = registry.employer_by_id(session=session, employer_id=command.employer_id)
-    require_staff_in(principal, employer.region_code)
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    employer = registry.require_employer_in_scope(principal, session.get(Employer, command.employer_id))
     person = registry.person_by_id(session=session, person_id=command.person_id)
     if command.kind == InjuryKind.DEATH and command.grade is not None:
         raise InvalidInput("injury.grade", "工亡不评定伤残等级", "a work death has no disability grade")
@@ -191,8 +192,8 @@ def claim_injury(*, session: Session, principal: Principal, command: InjuryClaim
 def claim_maternity(*, session: Session, principal: Principal, command: MaternityClaimIn, now: datetime,
                     store: ParameterStore | None = None) -> dict:
     """Maternity allowance: the employer's average monthly base of the previous year ÷ 30 × the leave days."""
-    employer = registry.employer_by_id(session=session, employer_id=command.employer_id)
-    require_staff_in(principal, employer.region_code)
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    employer = registry.require_employer_in_scope(principal, session.get(Employer, command.employer_id))
     person = living_person(session, command.person_id)
     if person.sex != "F":
         raise InvalidInput("maternity.sex", "生育津贴由生育的女职工领取", "the maternity allowance is paid to the mother")

@@ -245,13 +245,17 @@ def death_record(person: PersonOpt, on: Annotated[str, typer.Option("--date", he
                  source: Annotated[str, typer.Option("--source", help="the civil-affairs record")],
                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """A death record: payment stops from the month after; anything paid after it is recovered."""
-    from shebao.benefits.receivers import record_death
     from shebao.benefits.schemas import DeathIn
+    from shebao.services.deaths import record_death
 
     result = _use_case(db, as_json, DeathIn, {"person_id": person, "death_date": on, "source": source},
                        _in_transaction(record_death))
+    if result["status"] == "review":
+        _emit(result, as_json, f"死亡信息待核查 held for review (review {result['review_id']}): {result['conflict']}")
     recovery = result["recovery"]
-    _emit(result, as_json, f"recorded death on {result['death_date']}"
+    _emit(result, as_json, f"已登记死亡 recorded death on {result['death_date']} · "
+                           f"{len(result['cards_cancelled'])} card(s) cancelled · {result['participations_ended']} "
+                           f"participation(s) ended · {result['logins_disabled']} login(s) disabled"
                            + (f" · recovery of {fen_to_yuan(recovery['amount_fen'])} yuan opened" if recovery else ""))
 
 

@@ -263,3 +263,20 @@ class MaternityClaim(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (UniqueConstraint("person_id", "birth_date"),)
+
+
+class SurvivorBenefit(Base):
+    """What the family of an insured person who died may claim: the funeral grant, the one-off survivor
+    relief and the inheritable personal-account balance; offered when the death is recorded."""
+
+    __tablename__ = "survivor_benefits"
+    __table_args__ = (UniqueConstraint("person_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # funeral_grant | survivor_relief | account_inheritance
+    province: Mapped[str] = mapped_column(String(6))
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    explanation: Mapped[str] = mapped_column(Text)  # the steps, the parameters and their sources (JSON)
+    status: Mapped[str] = mapped_column(String(10))  # offered | claimed | paid
+    offered_at: Mapped[datetime] = mapped_column(DateTime)

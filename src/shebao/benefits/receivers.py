@@ -19,8 +19,8 @@ from shebao.benefits.models import (
     RetirementApplication,
     UnemploymentClaim,
 )
-from shebao.benefits.schemas import CertificationIn, CertificationMethod, DeathIn
-from shebao.benefits.service import award_region, require_staff_in
+from shebao.benefits.schemas import CertificationIn, CertificationMethod
+from shebao.benefits.service import award_region, require_receiver_in_scope, require_staff_in
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -30,24 +30,21 @@ from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
 from shebao.registry import rules as registry_rules
-from shebao.registry import service as registry
 from shebao.registry.models import Person
 
 
 def certify(*, session: Session, principal: Principal, command: CertificationIn, now: datetime) -> dict:
     """Records a proof of life; a payment suspended for lack of one resumes, with the months held paid at once."""
-    person = registry.person_by_id(session=session, person_id=command.person_id)
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
+    person = require_receiver_in_scope(session, principal, command.person_id)
+    if principal.role == Role.INSURED and command.method != CertificationMethod.ONLINE_FACE:
+        raise Forbidden("certification.online_face_only", "本人在线认证只能使用人脸识别", "online, you certify yourself by face check")
     if person.status == "deceased":
         raise Conflict("certification.deceased", f"此人已于 {person.death_date} 死亡，不能认证",
                        f"this person died on {person.death_date}; no certification is possible")
     award = session.scalar(select(PensionAward).where(PensionAward.person_id == person.id).with_for_update())
     if award is None:
         raise NotFound("certification.not_a_receiver", "此人没有在领的养老金待遇", "this person draws no pension to certify")
-    if command.method == CertificationMethod.ONLINE_FACE and principal.role == Role.INSURED:
-        if principal.person_id != person.id:
-            raise Forbidden("certification.not_yourself", "只能为本人认证", "you may certify only yourself")
-    else:
-        require_staff_in(principal, award_region(session, award))
     today = china_today(now)
     if not award.retire_date <= command.certified_on <= today:
         raise InvalidInput("certification.date", "认证日期应在退休日期之后、不晚于今天",
@@ -171,7 +168,8 @@ def _receivers_by_hash(session: Session, hashes: set[str]) -> dict[str, object]:
     if not hashes:
         return {}
     rows = session.execute(
-        select(Person.id_number_hash, Person.id.label("person_id"), Person.status, PensionAward.id.label("award_id"),
+        select(Person.id_number_hash, Person.id.label("person_id"), Person.status, Person.residence_region_code,
+               Person.hukou_region_code, PensionAward.id.label("award_id"),
                PensionAward.province, PensionAward.retire_date, PensionAward.status.label("award_status"),
                PensionAward.status_reason, PensionAward.certified_on, RetirementApplication.region_code)
         .outerjoin(PensionAward, PensionAward.person_id == Person.id)
@@ -181,16 +179,17 @@ def _receivers_by_hash(session: Session, hashes: set[str]) -> dict[str, object]:
 
 
 def _passive_problem(principal: Principal, receiver, on: date, today: date) -> str | None:  # noqa: ANN001
-    if receiver is None:
-        return "this ID number is not registered"
+    """Why a row is refused. Outside the principal's scope a row reads as if nobody were registered, so a
+    file cannot be used to learn who exists, draws a pension or has died elsewhere."""
+    if receiver is None or not principal.serves(receiver.residence_region_code, receiver.hukou_region_code,
+                                                receiver.region_code):
+        return "no person with this ID number within your scope / 您可办理的范围内没有此身份证号码的人员"
     if receiver.status == "deceased":
-        return "this person has a death record; no certification is possible"
+        return "this person has a death record; no certification is possible / 此人已登记死亡，不能认证"
     if receiver.award_id is None:
-        return "this person draws no pension to certify"
-    if not principal.can_see_region(receiver.region_code):
-        return f"outside your region ({principal.region_code})"
+        return "this person draws no pension to certify / 此人没有在领的养老金待遇"
     if not receiver.retire_date <= on <= today:
-        return "a certification date lies between the retirement date and today"
+        return "a certification date lies between the retirement date and today / 认证日期应在退休日期之后、不晚于今天"
     return None
 
 
@@ -214,36 +213,42 @@ def _move_certified_dates(session: Session, receivers: dict, parsed: dict[int, d
     return by_province
 
 
-def record_death(*, session: Session, principal: Principal, command: DeathIn, now: datetime) -> dict:
-    """Civil affairs' death record: payment stops from the month after death; anything paid after it is recovered."""
-    principal.require_role(Role.STAFF, Role.ADMIN)
-    person = registry.person_by_id(session=session, person_id=command.person_id)
-    principal.require_region(person.hukou_region_code)
-    # The award is locked first: a payroll chunk holding it finishes before the death is recorded, and one
-    # starting after waits and then sees the death, so every payment is either recovered or never made.
-    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person.id).with_for_update())
-    registry.record_death(session=session, person=person, death_date=command.death_date, reason=command.source,
-                          actor=principal.actor, now=now)
-    result: dict = {"person_id": person.id, "death_date": command.death_date.isoformat(), "award": None, "recovery": None}
+def latest_certification(session: Session, person_id: int) -> date | None:
+    """The last day the person was proved alive, if ever."""
+    return session.scalar(select(func.max(Certification.certified_on)).where(Certification.person_id == person_id))
+
+
+def lock_award(session: Session, person_id: int) -> PensionAward | None:
+    """The person's award, locked before a death is recorded: a payroll chunk holding it finishes first, and
+    one starting after waits and then sees the death, so every payment is either recovered or never made."""
+    return session.scalar(select(PensionAward).where(PensionAward.person_id == person_id).with_for_update())
+
+
+def stop_for_death(*, session: Session, person_id: int, award: PensionAward | None, death_date: date, actor: str,
+                   now: datetime) -> dict:
+    """The benefits' reaction to a death: the pension stops from the month after it (unpaid months return to
+    the funds, paid ones are recovered from the estate) and a running unemployment benefit stops."""
+    result: dict = {"award": None, "recovery": None, "unemployment_stopped": 0}
     if award is not None:
-        stop = str(Period.of(command.death_date).plus_months(1))
+        stop = str(Period.of(death_date).plus_months(1))
         award.status, award.status_reason, award.stop_period = "stopped", "deceased", stop
         after = and_(PayrollLine.award_id == award.id, PayrollLine.for_period >= stop)
         never_paid = and_(after, PayrollLine.status.in_(payroll.OPEN))
         payroll.cancel_payable(session, province=award.province, month=Period.of(china_today(now)), lines=never_paid,
-                               key_prefix=f"cancel:{award.id}:", actor=principal.actor, now=now)
+                               key_prefix=f"cancel:{award.id}:", actor=actor, now=now)
         cancelled = session.execute(update(PayrollLine).where(never_paid).values(status="cancelled")).rowcount
         result["award"] = {"id": award.id, "stop_period": stop, "lines_cancelled": cancelled}
-        result["recovery"] = _open_recovery(session, principal, award, after, now)
-    for claim in session.scalars(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person.id,
+        result["recovery"] = _open_recovery(session, actor, award, after, now)
+    for claim in session.scalars(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person_id,
                                                                  UnemploymentClaim.status == "drawing")):
-        claim.status, claim.stopped_on, claim.stop_reason = "stopped", command.death_date, "deceased"
-    audit.append(session, actor=principal.actor, action="benefit.stopped_by_death", subject=f"person:{person.id}", now=now,
-                 death_date=command.death_date.isoformat(), recovery_fen=(result["recovery"] or {}).get("amount_fen", 0))
+        claim.status, claim.stopped_on, claim.stop_reason = "stopped", death_date, "deceased"
+        result["unemployment_stopped"] += 1
+    audit.append(session, actor=actor, action="benefit.stopped_by_death", subject=f"person:{person_id}", now=now,
+                 death_date=death_date.isoformat(), recovery_fen=(result["recovery"] or {}).get("amount_fen", 0))
     return result
 
 
-def _open_recovery(session: Session, principal: Principal, award: PensionAward, after, now: datetime) -> dict | None:  # noqa: ANN001
+def _open_recovery(session: Session, actor: str, award: PensionAward, after, now: datetime) -> dict | None:  # noqa: ANN001
     """Posts what was paid for months after the death as a receivable from the estate, restoring the funds."""
     paid = and_(after, PayrollLine.status == "paid")
     count, total, from_account, first = session.execute(select(
@@ -261,7 +266,7 @@ def _open_recovery(session: Session, principal: Principal, award: PensionAward, 
     entry = ledger.post_entry(session=session, key=f"recovery:{award.id}", province=award.province,
                               period=str(Period.of(china_today(now))), kind="benefit_recovery",
                               memo=f"死亡后多发待遇追回 recovery of pension paid after death ({count} months)",
-                              lines=lines, actor=principal.actor, now=now)
+                              lines=lines, actor=actor, now=now)
     session.add(BenefitRecovery(award_id=award.id, person_id=award.person_id, amount_fen=total, months=count,
                                 from_period=first, status="open", entry_id=entry.id, opened_at=utc_naive(now)))
     return {"amount_fen": total, "months": count, "from_period": first, "entry_id": entry.id}

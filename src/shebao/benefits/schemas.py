@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shebao.benefits.rules import Group
+from shebao.core.ids import StrictEmployerId, StrictRecordId
 from shebao.core.money import DecimalText
 
 _STRICT = ConfigDict(extra="forbid")
@@ -22,7 +23,7 @@ class Ground(StrEnum):
 class RetirementApply(BaseModel):
     model_config = _STRICT
 
-    person_id: StrictInt
+    person_id: StrictRecordId
     retire_date: date
     category: Group
     ground: Ground = Ground.STATUTORY
@@ -39,7 +40,7 @@ class CertificationMethod(StrEnum):
 class CertificationIn(BaseModel):
     model_config = _STRICT
 
-    person_id: StrictInt
+    person_id: StrictRecordId
     method: CertificationMethod
     certified_on: date
     evidence: str = Field(min_length=3, max_length=200, description="face-check result id, visiting officer, source record")
@@ -48,7 +49,7 @@ class CertificationIn(BaseModel):
 class DeathIn(BaseModel):
     model_config = _STRICT
 
-    person_id: StrictInt
+    person_id: StrictRecordId
     death_date: date
     source: str = Field(min_length=3, max_length=200, description="the civil-affairs record it comes from")
 
@@ -68,7 +69,7 @@ INVOLUNTARY = {SeparationReason.EMPLOYER_TERMINATED, SeparationReason.CONTRACT_E
 class UnemploymentApply(BaseModel):
     model_config = _STRICT
 
-    person_id: StrictInt
+    person_id: StrictRecordId
     separation_date: date
     reason: SeparationReason
     region_code: str = Field(pattern=r"^\d{6}$|^\d{9}$")
@@ -89,8 +90,8 @@ class InjuryKind(StrEnum):
 class InjuryClaimIn(BaseModel):
     model_config = _STRICT
 
-    person_id: StrictInt
-    employer_id: StrictInt
+    person_id: StrictRecordId
+    employer_id: StrictEmployerId
     kind: InjuryKind
     injury_date: date
     grade: StrictInt | None = Field(None, description="disability grade 1 (most severe) to 10; none for a death")
@@ -99,8 +100,8 @@ class InjuryClaimIn(BaseModel):
 class MaternityClaimIn(BaseModel):
     model_config = _STRICT
 
-    person_id: StrictInt
-    employer_id: StrictInt
+    person_id: StrictRecordId
+    employer_id: StrictEmployerId
     birth_date: date
     difficult_birth: bool = False
     babies: StrictInt = Field(1, ge=1, le=6)
@@ -109,7 +110,7 @@ class MaternityClaimIn(BaseModel):
 class EstimateIn(BaseModel):
     model_config = _STRICT
 
-    person_id: StrictInt
+    person_id: StrictRecordId
     category: Group
     retire_date: date | None = Field(None, description="the statutory date when absent")
     wage_growth: DecimalText = Field("0.03", description="yearly growth of the calculation wage, a decimal")

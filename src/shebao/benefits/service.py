@@ -33,7 +33,7 @@ from shebao.contributions.models import Assessment
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
-from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
 from shebao.core.money import DecimalText, Fen
 from shebao.core.periods import Period
 from shebao.core.security import Principal, Role
@@ -110,8 +110,14 @@ def require_staff_in(principal: Principal, region_code: str) -> None:
     principal.require_region(region_code)
 
 
-def living_person(session: Session, person_id: int) -> Person:
-    person = registry.person_by_id(session=session, person_id=person_id)
+def living_person(session: Session, person_id: int, principal: Principal | None = None) -> Person:
+    """The person, living; judged first against the principal's scope when one is given, so that a refusal
+    outside the scope says nothing about the person (not even that they died)."""
+    person = session.get(Person, person_id)
+    if principal is not None:
+        registry.require_person_in_scope(principal, person)
+    elif person is None:
+        raise NotFound("person.unknown", f"人员 {person_id} 不存在", f"no person {person_id}")
     if person.status == "deceased":
         raise Conflict("person.deceased", f"此人已于 {person.death_date} 死亡", f"this person died on {person.death_date}")
     return person
@@ -184,13 +190,15 @@ def apply_for_retirement(*, database: Database, principal: Principal, command: R
                          store: ParameterStore | None = None) -> dict:
     """Checks an application against the person's record and awards it at once, with the explanation."""
     store = store or default_store()
+    principal.require_role(Role.STAFF, Role.ADMIN)
     with database.unit_of_work() as uow:
+        registry.require_person_in_scope(principal, uow.session.get(Person, command.person_id))
         region_code = registry.require_current_region(uow.session, command.region_code, field="region_code", min_level=1).code
     require_staff_in(principal, region_code)
     province = region_code[:2] + "0000"
     _one_pension(database, command.person_id, province, principal, now)
     with database.transaction() as session:
-        person = living_person(session, command.person_id)
+        person = living_person(session, command.person_id, principal)
         _check_group(person.sex, command.category)
         if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):
             raise Conflict("retirement.pending", "此人已有退休申请", "this person already has a retirement application")
@@ -265,12 +273,10 @@ def _explain(session: Session, store: ParameterStore, person: Person, group: Gro
 def pension_of(*, session: Session, principal: Principal, person_id: int, store: ParameterStore | None = None) -> dict:
     """A receiver's award with its explanation, adjustments, payroll history and certifications."""
     store = store or default_store()
-    person = registry.person_by_id(session=session, person_id=person_id)
+    person = require_receiver_in_scope(session, principal, person_id)
     award = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
     if award is None:
         raise NotFound("pension.none", "此人没有养老金待遇", "this person draws no pension")
-    if not (principal.role == Role.INSURED and principal.person_id == person_id):
-        require_staff_in(principal, award_region(session, award))
     application = session.get(RetirementApplication, award.application_id)
     case = PensionCase(region=award.province, retire_date=award.retire_date, birth_date=person.birth_date,
                        group=Group(application.category), contribution_months=award.contribution_months,
@@ -306,6 +312,19 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
     }
 
 
+def require_receiver_in_scope(session: Session, principal: Principal, person_id: int) -> Person:
+    """A (possible) receiver the principal may handle: the insured themselves, staff of the region where they
+    live or hold hukou, or of the region whose agency took their retirement application; one answer otherwise."""
+    person = session.get(Person, person_id)
+    if principal.role == Role.INSURED:
+        return registry.require_person_in_scope(principal, person)
+    awarded_in = session.scalar(select(RetirementApplication.region_code).join(
+        PensionAward, PensionAward.application_id == RetirementApplication.id).where(PensionAward.person_id == person_id))
+    if person is None or not principal.serves(person.residence_region_code, person.hukou_region_code, awarded_in):
+        raise not_in_scope("人员", "person")
+    return person
+
+
 def award_region(session: Session, award: PensionAward) -> str:
     """The agency region that took the application: its staff (and those above) serve the receiver."""
     return session.scalar(select(RetirementApplication.region_code).where(RetirementApplication.id == award.application_id))
@@ -325,10 +344,8 @@ def estimate(*, session: Session, principal: Principal, command: EstimateIn, now
              store: ParameterStore | None = None) -> dict:
     """A future pension from the person's own record plus stated assumptions, explained like an award."""
     store = store or default_store()
-    person = living_person(session, command.person_id)
-    if not (principal.role == Role.INSURED and principal.person_id == person.id):
-        principal.require_role(Role.STAFF, Role.ADMIN)
-        principal.require_region(person.hukou_region_code)
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    person = living_person(session, command.person_id, principal)
     _check_group(person.sex, command.category)
     growth, future_index, interest = (_assumption(name, getattr(command, name), Decimal("0.2"))
                                       for name in ("wage_growth", "future_index", "account_interest"))

@@ -10,9 +10,19 @@ from fastapi.responses import PlainTextResponse
 from shebao.cards import bank, ecard_service, service
 from shebao.cards import batch as production
 from shebao.cards.keys import KeyStore
-from shebao.cards.schemas import Activation, CardApply, CardMoveRequest, CardRead, InstantIssue, PinCheck, PinReset
+from shebao.cards.schemas import (
+    Activation,
+    BatchSubmit,
+    CardApply,
+    CardMoveRequest,
+    CardRead,
+    InstantIssue,
+    PinCheck,
+    PinReset,
+)
 from shebao.core.errors import InvalidInput
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, RuntimeDep, SessionDep
+from shebao.core.ids import MAX_BIGINT, RecordIdPath
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
 
@@ -23,37 +33,38 @@ def apply_for_card(body: CardApply, session: SessionDep, who: PrincipalDep, now:
 
 
 @router.get("/persons/{person_id}/cards", response_model=list[CardRead], summary="A person's cards and their moves")
-def cards_of(person_id: int, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
+def cards_of(person_id: RecordIdPath, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
     return service.cards_of(session=session, cipher=cipher, principal=who, person_id=person_id, now=now)
 
 
 @router.post("/cards/{card_id}/issue", response_model=CardRead, summary="Issue on the spot at a counter (即时制卡)")
-def issue(card_id: int, body: InstantIssue, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
+def issue(card_id: RecordIdPath, body: InstantIssue, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
     return service.issue_on_the_spot(session=session, cipher=cipher, principal=who, card_id=card_id, command=body, now=now)
 
 
 @router.post("/cards/{card_id}/activate", response_model=CardRead, summary="The holder activates the card with a PIN")
-def activate(card_id: int, body: Activation, session: SessionDep, who: PrincipalDep, now: NowDep):
+def activate(card_id: RecordIdPath, body: Activation, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.activate(session=session, principal=who, card_id=card_id, command=body, now=now)
 
 
 @router.post("/cards/{card_id}/report-lost", response_model=CardRead, summary="Report lost: every use freezes at once")
-def report_lost(card_id: int, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
-    return service.report_lost(session=session, principal=who, card_id=card_id, command=body, now=now)
+def report_lost(card_id: RecordIdPath, body: CardMoveRequest, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
+                now: NowDep):
+    return service.report_lost(session=session, cipher=cipher, principal=who, card_id=card_id, command=body, now=now)
 
 
 @router.post("/cards/{card_id}/unfreeze", response_model=CardRead, summary="Found again: the card works again")
-def unfreeze(card_id: int, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+def unfreeze(card_id: RecordIdPath, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.unfreeze(session=session, principal=who, card_id=card_id, command=body, now=now)
 
 
 @router.post("/cards/{card_id}/replace", response_model=CardRead, summary="Replace: the old card ends, a new one is applied for")
-def replace(card_id: int, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+def replace(card_id: RecordIdPath, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.replace(session=session, principal=who, card_id=card_id, command=body, now=now)
 
 
 @router.post("/cards/{card_id}/cancel", response_model=CardRead, summary="Cancel: death, or at the holder's request")
-def cancel(card_id: int, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+def cancel(card_id: RecordIdPath, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.cancel(session=session, principal=who, card_id=card_id, command=body, now=now)
 
 
@@ -63,7 +74,7 @@ def check_pin(body: PinCheck, session: SessionDep, who: PrincipalDep, now: NowDe
 
 
 @router.post("/cards/{card_id}/pin", response_model=CardRead, summary="Reset the PIN (counter with identity checked, or online)")
-def reset_pin(card_id: int, body: PinReset, session: SessionDep, who: PrincipalDep, now: NowDep):
+def reset_pin(card_id: RecordIdPath, body: PinReset, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.reset_pin(session=session, principal=who, card_id=card_id, command=body, now=now)
 
 
@@ -73,7 +84,7 @@ def list_on_blacklist(body: bank.BlacklistCommand, session: SessionDep, who: Pri
 
 
 @router.post("/blacklist/{entry_id}/release", status_code=204, summary="Release a listing")
-def release_from_blacklist(entry_id: int, body: bank.ReleaseCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def release_from_blacklist(entry_id: RecordIdPath, body: bank.ReleaseCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
     bank.release_from_blacklist(session=session, principal=who, entry_id=entry_id, command=body, now=now)
 
 
@@ -83,8 +94,14 @@ def financial_status(card_number: str, session: SessionDep, who: PrincipalDep):
     return bank.financial_status(session=session, principal=who, card_number=card_number)
 
 
+@router.post("/bank/cards/{card_number}/release", response_model=bank.FinancialStatus,
+             summary="For banks: lift the freeze a loss report put on the card's account (holder seen at the bank)")
+def release_bank_freeze(card_number: str, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return bank.release_bank_freeze(session=session, principal=who, card_number=card_number, now=now)
+
+
 @router.get("/bank/notices", response_model=list[bank.NoticeRead], summary="For banks: every freeze and release, in order")
-def bank_notices(session: SessionDep, who: PrincipalDep, after: Annotated[int, Query(ge=0)] = 0,
+def bank_notices(session: SessionDep, who: PrincipalDep, after: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100):
     return bank.notices(session=session, principal=who, after=after, limit=limit)
 
@@ -115,29 +132,29 @@ def card_keys(rt) -> KeyStore:  # noqa: ANN001 - the app's Runtime
 
 
 @router.post("/cards/{card_id}/hand-out", response_model=CardRead, summary="Hand a made card to its holder")
-def hand_out(card_id: int, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+def hand_out(card_id: RecordIdPath, body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.hand_out(session=session, principal=who, card_id=card_id, command=body, now=now)
 
 
 @router.post("/card-batches", status_code=201, summary="Send a region's waiting applications to the factory")
-def submit_batch(body: CardMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def submit_batch(body: BatchSubmit, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     batch, _ = production.submit_batch(session=session, principal=who, region_code=body.region_code, now=now)
     return batch.model_dump()
 
 
 @router.get("/card-batches/{batch_id}", response_model=production.BatchProgress, summary="Made, handed out, not collected")
-def batch_progress(batch_id: int, session: SessionDep, who: PrincipalDep):
+def batch_progress(batch_id: RecordIdPath, session: SessionDep, who: PrincipalDep):
     return production.progress(session=session, principal=who, batch_id=batch_id)
 
 
 @router.get("/card-batches/{batch_id}/manifest", response_class=PlainTextResponse, summary="The manifest for the factory (CSV)")
-def batch_manifest(batch_id: int, session: SessionDep, who: PrincipalDep):
+def batch_manifest(batch_id: RecordIdPath, session: SessionDep, who: PrincipalDep):
     return production.manifest_of(session=session, principal=who, batch_id=batch_id)
 
 
 @router.post("/card-batches/{batch_id}/return", response_model=production.BatchProgress,
              summary="The factory's return file (CSV: card_id,card_number,chip_serial,bank_code,bank_account)")
-def batch_return(batch_id: int, body: Annotated[bytes, Body(media_type="text/csv")], session: SessionDep,
+def batch_return(batch_id: RecordIdPath, body: Annotated[bytes, Body(media_type="text/csv")], session: SessionDep,
                  cipher: CipherDep, who: PrincipalDep, now: NowDep):
     try:
         text = body.decode("utf-8")

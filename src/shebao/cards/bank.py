@@ -18,9 +18,11 @@ from shebao.cards.models import BankNotice, BlacklistEntry, Card
 from shebao.cards.rules import VALID_STATES, CardState
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, not_in_scope
+from shebao.core.ids import RecordId
 from shebao.core.security import Principal, Role
 from shebao.registry import service as registry
+from shebao.registry.models import Employer, Person
 
 GROUNDS = ("refused_to_insure", "malicious_arrears")
 
@@ -29,7 +31,7 @@ class BlacklistCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject_kind: str = Field(pattern="^(person|employer)$")
-    subject_id: int
+    subject_id: RecordId
     ground: str = Field(pattern="^(refused_to_insure|malicious_arrears)$")
     reason: str = Field(min_length=4, max_length=200)
     listed_on: date
@@ -61,7 +63,7 @@ class NoticeRead(BaseModel):
 def list_on_blacklist(*, session: Session, principal: Principal, command: BlacklistCommand, now: datetime) -> int:
     """Staff of the subject's region list a person or employer, with a reason and a date."""
     principal.require_role(Role.STAFF, Role.ADMIN)
-    principal.require_region(_subject_region(session, command.subject_kind, command.subject_id))
+    _require_subject_in_scope(session, principal, command.subject_kind, command.subject_id)
     if command.listed_on > china_today(now):
         raise InvalidInput("blacklist.future", "列入日期不能晚于今天", "the listing date is in the future")
     if _active_entry(session, command.subject_kind, command.subject_id) is not None:
@@ -82,9 +84,11 @@ def release_from_blacklist(*, session: Session, principal: Principal, entry_id: 
     """Staff release a listing; the card's financial function returns if the card is active."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     entry = session.get(BlacklistEntry, entry_id)
-    if entry is None or entry.released_on is not None:
-        raise NotFound("blacklist.unknown", "没有这条有效的黑名单记录", "no such active blacklist entry")
-    principal.require_region(_subject_region(session, entry.subject_kind, entry.subject_id))
+    if entry is None:
+        raise not_in_scope("黑名单记录", "blacklist entry")
+    _require_subject_in_scope(session, principal, entry.subject_kind, entry.subject_id)
+    if entry.released_on is not None:
+        raise Conflict("blacklist.released", f"该记录已于 {entry.released_on} 移出黑名单", f"released on {entry.released_on}")
     if command.released_on < entry.listed_on or command.released_on > china_today(now):
         raise InvalidInput("blacklist.release_date", "移出日期应在列入日期和今天之间", "the release date is between the listing and today")
     entry.released_on, entry.released_by, entry.release_reason = command.released_on, principal.actor, command.reason
@@ -96,10 +100,12 @@ def release_from_blacklist(*, session: Session, principal: Principal, entry_id: 
 
 def financial_status(*, session: Session, principal: Principal, card_number: str) -> FinancialStatus:
     """What a bank asks before using a card's financial function."""
-    card = _bank_card(session, principal, card_number)
+    card = card_in_scope(session, principal, card_number)
     restrictions = []
     if card.state != CardState.ACTIVE.value:
         restrictions.append(f"card_{card.state}")
+    if card.bank_frozen:
+        restrictions.append("lost_bank_freeze")
     if _active_entry(session, "person", card.person_id) is not None:
         restrictions.append("blacklisted")
     return FinancialStatus(card_number=card.card_number, state=card.state, financial_function=not restrictions,
@@ -107,7 +113,26 @@ def financial_status(*, session: Session, principal: Principal, card_number: str
 
 
 def financial_function_allowed(session: Session, card: Card) -> bool:
-    return card.state == CardState.ACTIVE.value and _active_entry(session, "person", card.person_id) is None
+    return (card.state == CardState.ACTIVE.value and not card.bank_frozen
+            and _active_entry(session, "person", card.person_id) is None)
+
+
+def release_bank_freeze(*, session: Session, principal: Principal, card_number: str, now: datetime) -> FinancialStatus:
+    """The card's own bank lifts the freeze a loss report put on the account, once the holder has shown
+    themselves at the bank; the card must be working again (found and unfrozen) first."""
+    principal.require_role(Role.BANK)
+    card = card_in_scope(session, principal, card_number)
+    if not card.bank_frozen:
+        raise Conflict("card.bank_not_frozen", "该卡的金融账户未因挂失冻结", "the card's bank account is not frozen by a loss")
+    if card.state != CardState.ACTIVE.value:
+        raise Conflict("card.not_active", "社保卡尚未解除挂失，请持卡人先到经办机构或在线解挂",
+                       "the card is still reported lost: the holder unfreezes it at an agency or online first")
+    card.bank_frozen, card.updated_at = False, utc_naive(now)
+    session.add(BankNotice(bank_code=card.bank_code, card_number=card.card_number, event="enabled",
+                           financial_function=financial_function_allowed(session, card), reason="bank_release",
+                           at=utc_naive(now)))
+    audit.append(session, actor=principal.actor, action="card.bank_freeze_released", subject=f"card:{card.id}", now=now)
+    return financial_status(session=session, principal=principal, card_number=card_number)
 
 
 def notices(*, session: Session, principal: Principal, after: int, limit: int) -> list[NoticeRead]:
@@ -140,11 +165,15 @@ def _tell_banks(session: Session, person_id: int, event: str, reason: str, now: 
                                    at=utc_naive(now)))
 
 
-def _bank_card(session: Session, principal: Principal, card_number: str) -> Card:
-    principal.require_role(Role.BANK, Role.STAFF, Role.ADMIN)
+def card_in_scope(session: Session, principal: Principal, card_number: str) -> Card:
+    """A card by its number, if the principal may handle it: a bank its own cards, staff those of holders in
+    their region, the whole country's roles. One answer otherwise, whether or not the number exists."""
+    principal.require_role(Role.BANK, Role.STAFF, Role.ADMIN, Role.AUDITOR)
     card = session.scalar(select(Card).where(Card.card_number == rules.check_card_number(card_number)))
-    if card is None or (principal.role == Role.BANK and card.bank_code != principal.bank_code):
-        raise NotFound("card.unknown", "本行没有这张社保卡", "no such card at this bank")
+    holder = session.get(Person, card.person_id) if card is not None else None
+    if holder is None or not (card.bank_code == principal.bank_code if principal.role == Role.BANK
+                              else principal.serves(holder.residence_region_code, holder.hukou_region_code)):
+        raise not_in_scope("社保卡", "card")
     return card
 
 
@@ -154,9 +183,10 @@ def _active_entry(session: Session, kind: str, subject_id: int) -> BlacklistEntr
                                                        BlacklistEntry.released_on.is_(None)))
 
 
-def _subject_region(session: Session, kind: str, subject_id: int) -> str:
+def _require_subject_in_scope(session: Session, principal: Principal, kind: str, subject_id: int) -> None:
     if kind == "person":
-        return registry.person_by_id(session=session, person_id=subject_id).residence_region_code
-    if kind == "employer":
-        return registry.employer_by_id(session=session, employer_id=subject_id).region_code
-    raise Forbidden("blacklist.kind", "只能列入人员或单位", "only persons and employers are listed")
+        registry.require_person_in_scope(principal, session.get(Person, subject_id))
+    elif kind == "employer":
+        registry.require_employer_in_scope(principal, session.get(Employer, subject_id))
+    else:
+        raise InvalidInput("blacklist.kind", "只能列入人员或单位", "only persons and employers are listed")

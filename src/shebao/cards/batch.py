@@ -19,7 +19,7 @@ from shebao.cards.models import Card, CardEvent, ProductionBatch
 from shebao.cards.rules import CardState
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
 from shebao.core.security import FieldCipher, Principal, Role, region_prefix
 from shebao.policy.store import default_store
 from shebao.registry import service as registry
@@ -152,7 +152,7 @@ def _row_problem(row: dict, batch: ProductionBatch, members: set[int], used: set
 
 def progress(*, session: Session, principal: Principal, batch_id: int) -> BatchProgress:
     """How far a batch has come: made, handed out, not yet collected."""
-    batch = _batch(session, principal, batch_id)
+    batch = _batch(session, principal, batch_id, reading=True)
     counts = dict(session.execute(select(Card.state, func.count()).where(Card.batch_id == batch.id).group_by(Card.state)).all())
     made = session.scalar(select(func.count()).select_from(Card).where(Card.batch_id == batch.id, Card.card_number.is_not(None)))
     not_collected = session.scalar(select(func.count()).select_from(Card).where(
@@ -167,10 +167,9 @@ def manifest_of(*, session: Session, principal: Principal, batch_id: int) -> str
     return _manifest(session, _batch(session, principal, batch_id).id)
 
 
-def _batch(session: Session, principal: Principal, batch_id: int) -> ProductionBatch:
-    principal.require_role(Role.STAFF, Role.ADMIN)
+def _batch(session: Session, principal: Principal, batch_id: int, *, reading: bool = False) -> ProductionBatch:
+    principal.require_role(*((Role.STAFF, Role.ADMIN, Role.AUDITOR) if reading else (Role.STAFF, Role.ADMIN)))
     batch = session.get(ProductionBatch, batch_id)
-    if batch is None:
-        raise NotFound("batch.unknown", f"制卡批次 {batch_id} 不存在", f"no production batch {batch_id}")
-    principal.require_region(batch.region_code)
+    if batch is None or not principal.serves(batch.region_code):
+        raise not_in_scope("制卡批次", "card batch")
     return batch

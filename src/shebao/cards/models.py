@@ -27,6 +27,9 @@ class Card(Base):
     bank_account_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # A loss report also freezes the bank account behind the card; only the card's bank releases that
+    # freeze (the holder proves who they are there), not the agency that finds the card again.
+    bank_frozen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     replaces_card_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cards.id"))
     batch_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("production_batches.id"), index=True)
     applied_region: Mapped[str] = mapped_column(String(9))

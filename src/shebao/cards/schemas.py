@@ -7,12 +7,13 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from shebao.cards.rules import CardState
+from shebao.core.ids import RecordId
 
 
 class CardApply(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    person_id: int
+    person_id: RecordId
     region_code: str = Field(description="the agency's region where the application is made")
 
 
@@ -23,7 +24,7 @@ class InstantIssue(BaseModel):
     chip_serial: str = Field(min_length=4, max_length=32, pattern=r"^[0-9A-F]+$")
     bank_code: str = Field(min_length=3, max_length=12, pattern=r"^[0-9A-Z]+$")
     bank_account: str
-    region_code: str
+    region_code: str | None = Field(None, description="the counter's region (default: the clerk's own region)")
 
 
 class Activation(BaseModel):
@@ -35,8 +36,11 @@ class Activation(BaseModel):
 class CardMoveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    region_code: str = Field(description="where the move is made (the agency's region, or the holder's online)")
+    region_code: str | None = Field(None, description="where the move is made: the counter's region, within the "
+                                    "clerk's own (default: the clerk's region; online: the holder's residence)")
     reason: str = Field(min_length=2, max_length=200)
+    holder_id_number: str | None = Field(None, max_length=18, description="a loss reported at a counter outside the "
+                                         "holder's region: the holder's own ID number, shown there")
 
 
 class CardEventRead(BaseModel):
@@ -47,6 +51,13 @@ class CardEventRead(BaseModel):
     region_code: str
     reason: str
     at: datetime
+
+
+class BatchSubmit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region_code: str = Field(description="the region whose waiting applications go to the factory")
+    reason: str = Field(min_length=2, max_length=200)
 
 
 class CardRead(BaseModel):
@@ -79,4 +90,4 @@ class PinReset(BaseModel):
     new_pin: str = Field(min_length=1, max_length=12)
     identity_checked: bool = Field(False, description="staff: the holder's identity document was checked in person")
     password: str | None = Field(None, max_length=200, description="the holder online: their password again")
-    region_code: str
+    region_code: str | None = Field(None, description="the counter's region (default: the clerk's own region)")

@@ -26,17 +26,20 @@ from shebao.cards.schemas import (
 )
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound, Unauthenticated
+from shebao.core.errors import Conflict, InvalidInput, Locked, Unauthenticated, not_in_scope
 from shebao.core.security import FieldCipher, Principal, Role, hash_password, verify_password
 from shebao.policy.store import default_store
 from shebao.registry import service as registry
+from shebao.registry.models import Person
 
 
 def apply_for_card(*, session: Session, principal: Principal, command: CardApply, now: datetime) -> CardRead:
     """One person, one valid card in the whole country: a second application is refused."""
-    person = registry.person_by_id(session=session, person_id=command.person_id)
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
+    person = registry.require_person_in_scope(principal, session.get(Person, command.person_id))
     region = registry.require_current_region(session, command.region_code, field="region_code")
-    _holder_or_staff_of(principal, person.id, region.code)
+    if principal.role != Role.INSURED:
+        principal.require_region(region.code)  # the counter taking the application is the clerk's own
     if person.status != "living":
         raise Conflict("person.deceased", "此人已死亡，不能申领社保卡", "this person has died; no card can be issued")
     _refuse_second_card(session, person.id)
@@ -67,8 +70,8 @@ def issue_on_the_spot(*, session: Session, cipher: FieldCipher, principal: Princ
                       command: InstantIssue, now: datetime) -> CardRead:
     """Instant issuance at a counter: the card is printed and handed over with its bank account bound."""
     principal.require_role(Role.STAFF, Role.ADMIN)
-    card = _card(session, card_id)
-    principal.require_region(command.region_code)
+    card, holder = _card_in_scope(session, principal, card_id)
+    counter = _where_made(session, principal, holder, command.region_code)
     target = rules.next_state(CardState(card.state), CardMove.ISSUE_ON_THE_SPOT)
     number = rules.check_card_number(command.card_number)
     if number[:2] != card.province[:2]:
@@ -82,75 +85,100 @@ def issue_on_the_spot(*, session: Session, cipher: FieldCipher, principal: Princ
     card.card_number, card.chip_serial, card.bank_code = number, command.chip_serial, command.bank_code
     card.bank_account_enc = cipher.encrypt("bank_account", account)
     card.issue_date, card.expiry_date = today, date(today.year + years, today.month, min(today.day, 28))
-    return _move(session, principal, card, CardMove.ISSUE_ON_THE_SPOT, target, command.region_code, "即时制卡 instant", now)
+    return _move(session, principal, card, CardMove.ISSUE_ON_THE_SPOT, target, counter, "即时制卡 instant", now)
 
 
 def hand_out(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest, now: datetime) -> CardRead:
     """A card made by the factory reaches its holder at the agency."""
     principal.require_role(Role.STAFF, Role.ADMIN)
-    principal.require_region(command.region_code)
-    card = _card(session, card_id)
+    card, holder = _card_in_scope(session, principal, card_id)
+    counter = _where_made(session, principal, holder, command.region_code)
     target = rules.next_state(CardState(card.state), CardMove.HAND_OUT)
     if card.card_number is None:
         raise Conflict("card.not_made", "卡片尚未制成（制卡厂尚未回盘）", "the card is not made yet: the factory has not returned it")
-    return _move(session, principal, card, CardMove.HAND_OUT, target, command.region_code, command.reason, now)
+    return _move(session, principal, card, CardMove.HAND_OUT, target, counter, command.reason, now)
 
 
 def activate(*, session: Session, principal: Principal, card_id: int, command: Activation, now: datetime) -> CardRead:
     """The holder activates their card by setting a PIN that cannot be guessed."""
-    card = _card(session, card_id)
-    if principal.role != Role.INSURED or principal.person_id != card.person_id:
-        raise Forbidden("card.not_yours", "只能由持卡人本人启用社保卡", "only the holder activates their card")
+    principal.require_role(Role.INSURED)
+    card, person = _card_in_scope(session, principal, card_id)
     target = rules.next_state(CardState(card.state), CardMove.ACTIVATE)
-    person = registry.person_by_id(session=session, person_id=card.person_id)
     card.pin_hash = hash_password(rules.check_pin(command.pin, birth_date=person.birth_date))
     card.pin_failures = 0
     return _move(session, principal, card, CardMove.ACTIVATE, target, person.residence_region_code, "持卡人启用 activation", now)
 
 
-def report_lost(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest,
+def report_lost(*, session: Session, cipher: FieldCipher, principal: Principal, card_id: int, command: CardMoveRequest,
                 now: datetime) -> CardRead:
-    """Loss in one place: the holder online, or staff at any counter in any province, freezes every use."""
-    card = _card(session, card_id)
-    if principal.role == Role.INSURED and principal.person_id != card.person_id:
-        raise Forbidden("card.not_yours", "只能挂失本人的社保卡", "you may report only your own card lost")
-    if principal.role not in (Role.INSURED, Role.STAFF, Role.ADMIN):
-        raise Forbidden("auth.role_not_allowed", "当前角色不能办理挂失", "this role may not report a card lost")
+    """Loss in one place freezes every use: the holder online, staff of the holder's region, or any counter in
+    the country where the holder shows their own ID number. The bank account behind the card freezes too."""
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
+    card = session.get(Card, card_id)
+    holder = session.get(Person, card.person_id) if card is not None else None
+    shown = command.holder_id_number
+    present = bool(holder is not None and shown and cipher.lookup_hash(shown.strip().upper()) == holder.id_number_hash)
+    if not present or principal.role != Role.STAFF:
+        card, holder = _card_in_scope(session, principal, card_id)
+    counter = _where_made(session, principal, holder, command.region_code)
     target = rules.next_state(CardState(card.state), CardMove.REPORT_LOST)
-    return _move(session, principal, card, CardMove.REPORT_LOST, target, command.region_code, command.reason, now)
+    card.bank_frozen = card.bank_code is not None
+    return _move(session, principal, card, CardMove.REPORT_LOST, target, counter, command.reason, now)
 
 
 def unfreeze(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest, now: datetime) -> CardRead:
-    """A card found again works again."""
-    card = _card(session, card_id)
-    _holder_or_staff_of(principal, card.person_id, command.region_code)
+    """A card found again works again for social insurance; its bank account stays frozen until the holder
+    asks their bank, which releases it (`release_bank_freeze`)."""
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
+    card, holder = _card_in_scope(session, principal, card_id)
+    counter = _where_made(session, principal, holder, command.region_code)
     target = rules.next_state(CardState(card.state), CardMove.UNFREEZE)
-    return _move(session, principal, card, CardMove.UNFREEZE, target, command.region_code, command.reason, now)
+    return _move(session, principal, card, CardMove.UNFREEZE, target, counter, command.reason, now)
 
 
 def replace(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest, now: datetime) -> CardRead:
     """The old card ends and a new application takes its place, in one step."""
-    card = _card(session, card_id)
-    region = registry.require_current_region(session, command.region_code, field="region_code")
-    _holder_or_staff_of(principal, card.person_id, region.code)
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
+    card, holder = _card_in_scope(session, principal, card_id)
+    counter = _where_made(session, principal, holder, command.region_code)
     target = rules.next_state(CardState(card.state), CardMove.REPLACE)
-    _move(session, principal, card, CardMove.REPLACE, target, region.code, command.reason, now)
+    _move(session, principal, card, CardMove.REPLACE, target, counter, command.reason, now)
     session.flush()  # the old card leaves the valid states before the new one is written
     stamp = utc_naive(now)
-    new = Card(person_id=card.person_id, province=region.code[:2] + "0000", state=CardState.APPLIED.value,
-               applied_region=region.code, pin_failures=0, replaces_card_id=card.id, created_at=stamp, updated_at=stamp)
+    new = Card(person_id=card.person_id, province=counter[:2] + "0000", state=CardState.APPLIED.value,
+               applied_region=counter, pin_failures=0, replaces_card_id=card.id, created_at=stamp, updated_at=stamp)
     session.add(new)
     session.flush()
-    _record(session, principal, new, "apply", None, region.code, f"补换 replaces card {card.id}", now)
+    _record(session, principal, new, "apply", None, counter, f"补换 replaces card {card.id}", now)
     return _read(session, new, None)
 
 
 def cancel(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest, now: datetime) -> CardRead:
     """A card ends for good: the holder's death, or at the holder's request."""
-    card = _card(session, card_id)
-    _holder_or_staff_of(principal, card.person_id, command.region_code)
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
+    card, holder = _card_in_scope(session, principal, card_id)
+    counter = _where_made(session, principal, holder, command.region_code)
     target = rules.next_state(CardState(card.state), CardMove.CANCEL)
-    return _move(session, principal, card, CardMove.CANCEL, target, command.region_code, command.reason, now)
+    return _move(session, principal, card, CardMove.CANCEL, target, counter, command.reason, now)
+
+
+def cancel_for_death(*, session: Session, person_id: int, death_date: date, actor: str, now: datetime) -> list[int]:
+    """A death ends every valid card of the person, and each card's bank is told (a reaction to the death
+    event, already authorised by its use case)."""
+    cancelled = []
+    for card in session.scalars(select(Card).where(Card.person_id == person_id,
+                                                   Card.state.in_([s.value for s in VALID_STATES]))).all():
+        before, card.state, card.updated_at = card.state, CardState.CANCELLED.value, utc_naive(now)
+        card.bank_frozen = card.bank_code is not None
+        session.add(CardEvent(card_id=card.id, move=CardMove.CANCEL.value, from_state=before, to_state=card.state,
+                              actor=actor, region_code=card.applied_region, reason=f"持卡人死亡 holder died {death_date}",
+                              at=utc_naive(now)))
+        session.flush()
+        audit.append(session, actor=actor, action="card.cancel", subject=f"card:{card.id}", now=now,
+                     person=person_id, state=card.state, reason="death")
+        bank.notify_card_move(session, card, CardMove.CANCEL.value, now)
+        cancelled.append(card.id)
+    return cancelled
 
 
 PIN_ATTEMPTS = 3
@@ -159,9 +187,7 @@ PIN_ATTEMPTS = 3
 def check_pin(*, session: Session, principal: Principal, command: PinCheck, now: datetime) -> dict:
     """A terminal or bank checks a PIN; three wrong in a row lock it until a reset."""
     principal.require_role(Role.STAFF, Role.ADMIN, Role.BANK)
-    card = session.scalar(select(Card).where(Card.card_number == rules.check_card_number(command.card_number)))
-    if card is None:
-        raise NotFound("card.unknown", "社保卡号不存在", "no such card number")
+    card = bank.card_in_scope(session, principal, command.card_number)
     if card.state != CardState.ACTIVE.value:
         raise Conflict("card.not_active", f"社保卡状态为 {card.state}，不能使用", f"the card is {card.state}; it cannot be used")
     if card.pin_failures >= PIN_ATTEMPTS:
@@ -179,34 +205,31 @@ def check_pin(*, session: Session, principal: Principal, command: PinCheck, now:
 
 def reset_pin(*, session: Session, principal: Principal, card_id: int, command: PinReset, now: datetime) -> CardRead:
     """A new PIN, only with the holder's identity checked at a counter or their password given again online."""
-    card = _card(session, card_id)
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
+    card, person = _card_in_scope(session, principal, card_id)
+    counter = _where_made(session, principal, person, command.region_code)
     if principal.role == Role.INSURED:
-        if principal.person_id != card.person_id:
-            raise Forbidden("card.not_yours", "只能重置本人的密码", "you may reset your own PIN only")
         if not accounts.confirm_password(session=session, principal=principal, password=command.password, now=now):
             raise Unauthenticated("pin.reauthentication", "在线重置密码需要再次输入登录密码",
                                   "an online PIN reset needs your login password again")
     else:
-        principal.require_role(Role.STAFF, Role.ADMIN)
-        principal.require_region(command.region_code)
         if not command.identity_checked:
             raise InvalidInput("pin.identity_unchecked", "柜台重置密码须先核验持卡人身份证件",
                                "at a counter, check the holder's identity document before resetting the PIN")
     if card.state not in (CardState.ACTIVE.value, CardState.ISSUED.value):
         raise Conflict("card.not_active", f"社保卡状态为 {card.state}，不能重置密码", f"the card is {card.state}")
-    person = registry.person_by_id(session=session, person_id=card.person_id)
     card.pin_hash = hash_password(rules.check_pin(command.new_pin, birth_date=person.birth_date))
     card.pin_failures = 0
     card.updated_at = utc_naive(now)
     audit.append(session, actor=principal.actor, action="card.pin_reset", subject=f"card:{card.id}", now=now,
-                 region=command.region_code, way="online" if principal.role == Role.INSURED else "counter")
+                 region=counter, way="online" if principal.role == Role.INSURED else "counter")
     return _read(session, card, None)
 
 
 def cards_of(*, session: Session, cipher: FieldCipher, principal: Principal, person_id: int, now: datetime) -> list[CardRead]:
     """A person's cards, newest first, with their moves."""
-    person = registry.person_by_id(session=session, person_id=person_id)
-    _holder_or_staff_of(principal, person.id, person.residence_region_code)
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    registry.require_person_in_scope(principal, session.get(Person, person_id))
     if principal.role != Role.INSURED:
         audit.append(session, actor=principal.actor, action="card.viewed", subject=f"person:{person_id}", now=now)
     cards = session.scalars(select(Card).where(Card.person_id == person_id).order_by(Card.id.desc())).all()
@@ -216,20 +239,28 @@ def cards_of(*, session: Session, cipher: FieldCipher, principal: Principal, per
 # ---------------------------------------------------------------- internals
 
 
-def _card(session: Session, card_id: int) -> Card:
+def _card_in_scope(session: Session, principal: Principal, card_id: int) -> tuple[Card, Person]:
+    """The card and its holder, if the principal may act on it: the holder, staff of the holder's region
+    (as stored, never a region the request names), the whole country's roles. One answer otherwise."""
     card = session.get(Card, card_id)
-    if card is None:
-        raise NotFound("card.unknown", f"社保卡 {card_id} 不存在", f"no card {card_id}")
-    return card
+    holder = session.get(Person, card.person_id) if card is not None else None
+    if holder is None or not (principal.person_id == holder.id if principal.role == Role.INSURED
+                              else principal.serves(holder.residence_region_code, holder.hukou_region_code)):
+        raise not_in_scope("社保卡", "card")
+    return card, holder
 
 
-def _holder_or_staff_of(principal: Principal, person_id: int, region_code: str) -> None:
+def _where_made(session: Session, principal: Principal, holder: Person, region_code: str | None) -> str:
+    """Where a move is made, for the record: the clerk's counter (within their own region; by default the
+    region itself), or the holder's residence when they act online."""
     if principal.role == Role.INSURED:
-        if principal.person_id != person_id:
-            raise Forbidden("card.not_yours", "只能办理本人的社保卡业务", "you may act for your own card only")
-        return
-    principal.require_role(Role.STAFF, Role.ADMIN)
-    principal.require_region(region_code)
+        return holder.residence_region_code
+    if region_code is None:
+        return principal.region_code if principal.role == Role.STAFF and principal.region_code \
+            else holder.residence_region_code
+    region = registry.require_current_region(session, region_code, field="region_code", min_level=1)
+    principal.require_region(region.code)
+    return region.code
 
 
 def _move(session: Session, principal: Principal, card: Card, move: CardMove, target: CardState, region_code: str,

@@ -15,6 +15,7 @@ from shebao.contributions.schemas import (
     PaymentCreate,
 )
 from shebao.core.http import NowDep, PrincipalDep, SessionDep
+from shebao.core.ids import MAX_BIGINT, RecordIdPath
 from shebao.core.runs import BatchRunRead
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -27,7 +28,7 @@ def declare_base(body: BaseDeclare, session: SessionDep, who: PrincipalDep, now:
 
 @router.get("/bills", response_model=list[BillRead], summary="A payer's bills with what is still unpaid")
 def bills(session: SessionDep, who: PrincipalDep, payer_kind: Annotated[str, Query(pattern="^(employer|flexible)$")],
-          payer_id: int, limit: Annotated[int, Query(ge=1, le=240)] = 60):
+          payer_id: Annotated[int, Query(ge=1, le=MAX_BIGINT)], limit: Annotated[int, Query(ge=1, le=240)] = 60):
     return service.bills_of(session=session, principal=who, payer_kind=payer_kind, payer_id=payer_id, limit=limit)
 
 
@@ -38,7 +39,7 @@ def record_payment(body: PaymentCreate, session: SessionDep, who: PrincipalDep, 
 
 @router.post("/persons/{person_id}/makeup", response_model=list[MakeupBill], status_code=201,
              summary="Bill past months that were never assessed (补缴)")
-def request_makeup(person_id: int, body: MakeupRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+def request_makeup(person_id: RecordIdPath, body: MakeupRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return makeup.request_makeup(session=session, principal=who, person_id=person_id, command=body, now=now)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from shebao.core.errors import Forbidden, InvalidInput
+from shebao.core.errors import InvalidInput, not_in_scope
 from shebao.core.money import apply_rate_half_up
 from shebao.core.security import Principal, Role
 from shebao.policy.store import ParameterSnapshot
@@ -164,8 +164,6 @@ def require_payer_or_staff(principal: Principal, *, payer_kind: str, payer_id: i
         return
     if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id:
         return
-    if principal.role in (Role.STAFF, Role.ADMIN):
-        principal.require_region(region_code)
+    if principal.role in (Role.STAFF, Role.ADMIN) and principal.serves(region_code):
         return
-    raise Forbidden("payer.not_yours", "只能办理本单位职工或本人的缴费业务",
-                    "you may act for your own employees or yourself only")
+    raise not_in_scope("缴费主体", "payer")

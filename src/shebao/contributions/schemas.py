@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shebao.contributions.rules import Category
+from shebao.core.ids import RecordId
 
 
 class AssessCase(BaseModel):
@@ -32,7 +33,7 @@ class BaseDeclare(BaseModel):
 
 
 class BaseDeclarationRead(BaseModel):
-    person_id: int
+    person_id: RecordId
     payer_kind: str
     payer_id: int
     effective_period: str
@@ -60,7 +61,7 @@ class PaymentCreate(BaseModel):
 
     idempotency_key: str = Field(min_length=1, max_length=100, description="the bank's unique reference")
     payer_kind: str = Field(pattern="^(employer|flexible)$")
-    payer_id: int | None = Field(None, description="employer id, or the flexible worker's person id")
-    bill_id: int | None = Field(None, description="instead of payer: any bill of the payer")
+    payer_id: RecordId | None = Field(None, description="employer id, or the flexible worker's person id")
+    bill_id: RecordId | None = Field(None, description="instead of payer: any bill of the payer")
     amount_fen: StrictInt
     received_on: date

@@ -24,7 +24,7 @@ from shebao.contributions.schemas import (
 )
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core.security import Principal, Role
@@ -33,6 +33,7 @@ from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import divisions
 from shebao.registry import rules as registry_rules
 from shebao.registry import service as registry
+from shebao.registry.models import Employer, Person
 
 
 def assess_case(*, case: AssessCase, today: date, store: ParameterStore | None = None) -> dict:
@@ -88,17 +89,18 @@ def declare_base(*, session: Session, principal: Principal, command: BaseDeclare
 
 
 def _may_see_payer(session: Session, principal: Principal, payer_kind: str, payer_id: int) -> None:
+    """The payer's own account, or staff of the payer's region (as stored); one answer otherwise."""
     if principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id:
         return
     if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id:
         return
     if principal.role in (Role.STAFF, Role.ADMIN, Role.AUDITOR):
         if payer_kind == "employer":
-            principal.require_region(registry.employer_by_id(session=session, employer_id=payer_id).region_code)
+            registry.require_employer_in_scope(principal, session.get(Employer, payer_id))
         else:
-            principal.require_region(registry.person_by_id(session=session, person_id=payer_id).residence_region_code)
+            registry.require_person_in_scope(principal, session.get(Person, payer_id))
         return
-    raise Forbidden("payer.not_yours", "只能查看本单位或本人的账单", "you may see your own bills only")
+    raise not_in_scope("缴费主体", "payer")
 
 
 def bills_of(*, session: Session, principal: Principal, payer_kind: str, payer_id: int, limit: int = 60) -> list[BillRead]:

@@ -50,3 +50,9 @@ class Locked(DomainError):
 
 class PayloadTooLarge(DomainError):
     status_code = 413
+
+
+def not_in_scope(what_zh: str, what_en: str) -> NotFound:
+    """The one answer outside the caller's scope: the same whether the record exists or not."""
+    return NotFound("scope.not_found", f"在您可办理的范围内没有找到该{what_zh}",
+                    f"no such {what_en} within what you may handle")

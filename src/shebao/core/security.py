@@ -83,6 +83,11 @@ class Role(StrEnum):
     BANK = "bank"  # a bank providing the card's financial function
 
 
+ROLE_NAMES = {Role.INSURED: ("参保人", "insured person"), Role.EMPLOYER: ("参保单位", "employer"),
+              Role.STAFF: ("经办人员", "agency staff"), Role.AUDITOR: ("审计", "auditor"),
+              Role.ADMIN: ("管理员", "administrator"), Role.BANK: ("银行", "bank")}
+
+
 def region_prefix(region_code: str) -> str:
     """The code prefix that every descendant of a region shares.
 
@@ -127,22 +132,24 @@ class Principal:
             return region_within(code, self.region_code)
         return False
 
+    def serves(self, *regions: str | None) -> bool:
+        """Whether a subject belonging to these regions (a person's residence and hukou, an employer's
+        seat) lies within what this principal handles: the country for admins and auditors, the region
+        for staff, nothing for the other roles (they are judged on ownership, not region)."""
+        if self.role in (Role.ADMIN, Role.AUDITOR):
+            return True
+        return (self.role == Role.STAFF and bool(self.region_code)
+                and any(region_within(code, self.region_code) for code in regions if code))
+
     def require_region(self, code: str) -> None:
         if not self.can_see_region(code):
-            raise Forbidden(
-                "scope.outside_region",
-                f"超出您的管辖区域（{self.region_code}）：{code}",
-                f"outside your region ({self.region_code}): {code}",
-                region_code=code,
-            )
+            raise Forbidden("scope.outside_region", f"区划 {code} 不在您的管辖范围内",
+                            f"region {code} is outside your jurisdiction", region_code=code)
 
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:
-            raise Forbidden(
-                "auth.role_not_allowed",
-                f"当前角色（{self.role}）无权执行此操作",
-                f"role {self.role} may not do this",
-            )
+            zh, en = ROLE_NAMES[self.role]
+            raise Forbidden("auth.role_not_allowed", f"{zh}账号不能办理此项业务", f"this {en} account may not do this")
 
     @property
     def actor(self) -> str:

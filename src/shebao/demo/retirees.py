@@ -13,14 +13,13 @@ import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from stdnum import luhn
 
 from shebao.accounts.models import User
 from shebao.benefits import awards, payroll
 from shebao.benefits.archive import ArchiveYear, bring_forward
 from shebao.benefits.models import Certification, PensionAward, RetirementApplication
-from shebao.benefits.receivers import record_death
 from shebao.benefits.rules import Group, add_months, age_in_months
 from shebao.benefits.schemas import DeathIn
 from shebao.benefits.service import retirement_date
@@ -33,6 +32,7 @@ from shebao.core.security import SYSTEM, FieldCipher, Role, hash_password
 from shebao.demo.accounts import DEMO_ACCOUNTS
 from shebao.enrollment.models import Participation
 from shebao.registry.models import Person
+from shebao.services.deaths import record_death
 
 FIRST_RETIREMENT = date(2022, 8, 1)  # the calculation wage is published from 2022-07
 PAYROLL_MONTHS = 12
@@ -174,14 +174,15 @@ def _demo_user(session, province: str, now: datetime) -> None:  # noqa: ANN001
 
 
 def _one_death(database: Database, province: str, today: date, now: datetime) -> None:
-    """The last awarded receiver died early last month: payment stops and what was paid since is recovered."""
+    """A receiver last proved alive before it died early two months ago: every context reacts — payment stops and
+    what was paid since is recovered, the card is cancelled, the family is offered the survivor benefits."""
+    died = add_months(today.replace(day=3), -2)
     with database.transaction() as session:
-        paying = session.scalars(select(PensionAward.person_id).where(PensionAward.province == province,
-                                                                      PensionAward.status == "paying")
-                                 .order_by(PensionAward.id.desc()).limit(2)).all()
-        if len(paying) < 2:  # keep the demo retiree (the first award) alive
+        first = session.scalar(select(func.min(PensionAward.id)).where(PensionAward.province == province))
+        person_id = session.scalar(select(PensionAward.person_id).where(
+            PensionAward.province == province, PensionAward.status == "paying", PensionAward.id != first,
+            PensionAward.certified_on < died).order_by(PensionAward.id.desc()).limit(1))  # the demo retiree stays alive
+        if person_id is None:
             return
-        person_id = paying[0]
-        died = add_months(today.replace(day=3), -2)
         record_death(session=session, principal=SYSTEM, now=now,
                      command=DeathIn(person_id=person_id, death_date=died, source="民政部门死亡登记（演示）"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
+from shebao.core.ids import EmployerIdPath, RecordIdPath
 from shebao.enrollment import service
 from shebao.enrollment.schemas import (
     EnrollCommand,
@@ -19,44 +20,44 @@ router = APIRouter(prefix="/api/v1", tags=["enrollment"])
 
 @router.post("/employers/{employer_id}/employees", response_model=list[ParticipationRead], status_code=201,
              summary="Hire: the employee's five insurances start (增员)")
-def hire(employer_id: int, body: HireCommand, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
+def hire(employer_id: EmployerIdPath, body: HireCommand, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
     return service.hire(session=session, cipher=cipher, principal=who, employer_id=employer_id, command=body, now=now)
 
 
 @router.get("/employers/{employer_id}/employees", response_model=list[ParticipationRead],
             summary="Who the employer insures today")
-def employees(employer_id: int, session: SessionDep, who: PrincipalDep):
+def employees(employer_id: EmployerIdPath, session: SessionDep, who: PrincipalDep):
     return service.employees_of(session=session, principal=who, employer_id=employer_id)
 
 
 @router.post("/employers/{employer_id}/employees/{person_id}/leave", response_model=list[ParticipationRead],
              summary="Leave: every participation through the employer ends (减员)")
-def leave(employer_id: int, person_id: int, body: LeaveCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def leave(employer_id: EmployerIdPath, person_id: RecordIdPath, body: LeaveCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.leave(session=session, principal=who, employer_id=employer_id, person_id=person_id, command=body, now=now)
 
 
 @router.get("/persons/{person_id}/participations", response_model=list[ParticipationRead],
             summary="Every participation of a person, with its events")
-def participations(person_id: int, session: SessionDep, who: PrincipalDep, now: NowDep):
+def participations(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.participations_of(session=session, principal=who, person_id=person_id, now=now)
 
 
 @router.post("/persons/{person_id}/participations", response_model=list[ParticipationRead], status_code=201,
              summary="Enroll as a flexible worker or a resident")
-def enroll(person_id: int, body: EnrollCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def enroll(person_id: RecordIdPath, body: EnrollCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.enroll(session=session, principal=who, person_id=person_id, command=body, now=now)
 
 
 @router.post("/participations/{participation_id}/suspend", response_model=ParticipationRead, summary="Suspend")
-def suspend(participation_id: int, body: LifecycleCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def suspend(participation_id: RecordIdPath, body: LifecycleCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.suspend(session=session, principal=who, participation_id=participation_id, command=body, now=now)
 
 
 @router.post("/participations/{participation_id}/resume", response_model=ParticipationRead, summary="Resume")
-def resume(participation_id: int, body: LifecycleCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def resume(participation_id: RecordIdPath, body: LifecycleCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.resume(session=session, principal=who, participation_id=participation_id, command=body, now=now)
 
 
 @router.post("/participations/{participation_id}/end", response_model=ParticipationRead, summary="End")
-def end_participation(participation_id: int, body: LifecycleCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def end_participation(participation_id: RecordIdPath, body: LifecycleCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.end(session=session, principal=who, participation_id=participation_id, command=body, now=now)

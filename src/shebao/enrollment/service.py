@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
 from shebao.core.security import FieldCipher, Principal, Role
 from shebao.enrollment import rules
 from shebao.enrollment.models import Participation, ParticipationEvent
@@ -29,6 +29,7 @@ from shebao.registry.models import Employer, Person
 def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employer_id: int, command: HireCommand,
          now: datetime) -> list[ParticipationRead]:
     """An employer registers an employee: the five insurances start on the hire date, all or none."""
+    principal.require_role(Role.EMPLOYER, Role.STAFF, Role.ADMIN)
     employer = _employer_for(session, principal, employer_id)
     if employer.status != "active":
         raise Conflict("employer.not_active", f"单位状态为 {employer.status}，不能增员",
@@ -46,6 +47,7 @@ def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employe
 def leave(*, session: Session, principal: Principal, employer_id: int, person_id: int, command: LeaveCommand,
           now: datetime) -> list[ParticipationRead]:
     """An employer stops an employee: every participation through that employer ends on the last day."""
+    principal.require_role(Role.EMPLOYER, Role.STAFF, Role.ADMIN)
     employer = _employer_for(session, principal, employer_id)
     current = session.scalars(select(Participation).where(
         Participation.person_id == person_id, Participation.employer_id == employer.id,
@@ -76,7 +78,7 @@ def suspend(*, session: Session, principal: Principal, participation_id: int, co
         raise Conflict("participation.not_active", "只有正常参保状态可以暂停", "only an active participation can be suspended")
     _check_event_date(session, participation, command.on, now)
     participation.status = Status.SUSPENDED.value
-    return _record(session, principal, participation, "suspended", command.on, command.reason, now)
+    return _record(session, principal.actor, participation, "suspended", command.on, command.reason, now)
 
 
 def resume(*, session: Session, principal: Principal, participation_id: int, command: LifecycleCommand,
@@ -89,7 +91,7 @@ def resume(*, session: Session, principal: Principal, participation_id: int, com
     _refuse_overlap(session, participation.person_id, Scheme(participation.scheme), command.on,
                     ignore_id=participation.id)
     participation.status = Status.ACTIVE.value
-    return _record(session, principal, participation, "resumed", command.on, command.reason, now)
+    return _record(session, principal.actor, participation, "resumed", command.on, command.reason, now)
 
 
 def end(*, session: Session, principal: Principal, participation_id: int, command: LifecycleCommand,
@@ -121,6 +123,22 @@ def employees_of(*, session: Session, principal: Principal, employer_id: int) ->
     return [_read(session, p, with_events=False) for p in rows]
 
 
+def end_for_event(*, session: Session, person_id: int, last_day: date, reason: str, actor: str, now: datetime,
+                  employment_only: bool = False) -> list[ParticipationRead]:
+    """A life event (a death, a registered unemployment) ends the person's open participations wherever they
+    are, each on the last day (or when it began, if that was later): a reaction to an event already
+    authorised by its use case, so it is recorded under that actor and judged on no clerk's region."""
+    query = select(Participation).where(Participation.person_id == person_id, Participation.status != Status.ENDED.value)
+    if employment_only:
+        query = query.where(Participation.mode == Mode.EMPLOYER.value)
+    ended = []
+    for participation in session.scalars(query.order_by(Participation.id)).all():
+        day = max(last_day, participation.start_date)
+        participation.end_date, participation.status = day, Status.ENDED.value
+        ended.append(_record(session, actor, participation, "ended", day, reason, now))
+    return ended
+
+
 # ---------------------------------------------------------------- internals
 
 
@@ -141,7 +159,7 @@ def _start(session: Session, principal: Principal, person: Person, mode: Mode, r
             end_date=None, status=Status.ACTIVE.value, created_at=stamp, updated_at=stamp)
         session.add(participation)
         session.flush()
-        created.append(_record(session, principal, participation, "started", start, f"{mode.value} enrollment", now))
+        created.append(_record(session, principal.actor, participation, "started", start, f"{mode.value} enrollment", now))
     return created
 
 
@@ -171,7 +189,7 @@ def _end(session: Session, principal: Principal, participation: Participation, l
     _check_event_date(session, participation, last_day, now)
     participation.end_date = last_day
     participation.status = Status.ENDED.value
-    return _record(session, principal, participation, "ended", last_day, reason, now)
+    return _record(session, principal.actor, participation, "ended", last_day, reason, now)
 
 
 def _check_event_date(session: Session, participation: Participation, on: date, now: datetime) -> None:
@@ -184,51 +202,39 @@ def _check_event_date(session: Session, participation: Participation, on: date, 
                            f"the date {on} is before the latest change ({latest})")
 
 
-def _record(session: Session, principal: Principal, participation: Participation, event: str, on: date, reason: str,
+def _record(session: Session, actor: str, participation: Participation, event: str, on: date, reason: str,
             now: datetime) -> ParticipationRead:
     participation.updated_at = utc_naive(now)
     session.add(ParticipationEvent(participation_id=participation.id, event=event, on=on, reason=reason[:200],
-                                   actor=principal.actor, recorded_at=utc_naive(now)))
+                                   actor=actor, recorded_at=utc_naive(now)))
     session.flush()
-    audit.append(session, actor=principal.actor, action=f"participation.{event}", subject=f"participation:{participation.id}",
+    audit.append(session, actor=actor, action=f"participation.{event}", subject=f"participation:{participation.id}",
                  now=now, person=participation.person_id, scheme=participation.scheme, on=on.isoformat())
     return _read(session, participation)
 
 
 def _employer_for(session: Session, principal: Principal, employer_id: int) -> Employer:
-    employer = registry.employer_by_id(session=session, employer_id=employer_id)
-    if principal.role == Role.EMPLOYER:
-        if principal.employer_id != employer.id:
-            raise Forbidden("employer.not_yours", "只能办理本单位的业务", "you may act for your own employer only")
-    elif principal.role in (Role.STAFF, Role.ADMIN):
-        principal.require_region(employer.region_code)
-    else:
-        raise Forbidden("auth.role_not_allowed", "当前角色无权办理单位业务", "this role may not act for employers")
-    return employer
+    principal.require_role(Role.EMPLOYER, Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    return registry.require_employer_in_scope(principal, session.get(Employer, employer_id))
 
 
 def _may_act_for_person(principal: Principal, person: Person, reading: bool = False) -> None:
-    if principal.role == Role.INSURED:
-        if principal.person_id != person.id:
-            raise Forbidden("person.not_yours", "只能办理本人的业务", "you may act for yourself only")
-        return
-    allowed = (Role.STAFF, Role.ADMIN, Role.AUDITOR) if reading else (Role.STAFF, Role.ADMIN)
-    principal.require_role(*allowed)
-    if reading:
-        principal.require_region(person.residence_region_code)
+    principal.require_role(*((Role.INSURED, Role.STAFF, Role.ADMIN, Role.AUDITOR) if reading
+                             else (Role.INSURED, Role.STAFF, Role.ADMIN)))
+    registry.require_person_in_scope(principal, person)
 
 
 def _own_lifecycle(session: Session, principal: Principal, participation_id: int) -> Participation:
+    """A participation the principal may suspend, resume or end: the insured's own, or one insured in the
+    clerk's region (judged on where the participation is, not on anything the request says)."""
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
     participation = session.get(Participation, participation_id)
-    if participation is None:
-        raise NotFound("participation.unknown", f"参保记录 {participation_id} 不存在", f"no participation {participation_id}")
+    if participation is None or not (principal.person_id == participation.person_id if principal.role == Role.INSURED
+                                     else principal.serves(participation.region_code)):
+        raise not_in_scope("参保记录", "participation")
     if participation.mode == Mode.EMPLOYER.value:
         raise InvalidInput("participation.through_employer", "职工参保的停保由用人单位办理减员",
                            "an employee's participation is ended by the employer (leave)")
-    person = registry.person_by_id(session=session, person_id=participation.person_id)
-    _may_act_for_person(principal, person)
-    if principal.role == Role.STAFF:
-        principal.require_region(participation.region_code)
     return participation
 
 

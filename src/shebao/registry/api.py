@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
+from shebao.core.ids import MAX_BIGINT, EmployerIdPath, RecordIdPath
 from shebao.registry import service
 from shebao.registry.schemas import (
     EmployerChange,
@@ -34,7 +35,7 @@ def register_person(body: PersonCreate, session: SessionDep, cipher: CipherDep, 
 def search_persons(session: SessionDep, who: PrincipalDep, now: NowDep,
                    name: Annotated[str | None, Query(max_length=50)] = None,
                    region_code: Annotated[str | None, Query(max_length=9)] = None,
-                   limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0):
     return service.search_persons(session=session, principal=who, name=name, region_code=region_code,
                                   limit=limit, offset=offset, now=now)
 
@@ -45,18 +46,18 @@ def find_person(body: PersonSearch, session: SessionDep, cipher: CipherDep, who:
 
 
 @router.get("/persons/{person_id}", response_model=PersonRead, summary="Read a person's record")
-def read_person(person_id: int, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
+def read_person(person_id: RecordIdPath, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
     return service.get_person(session=session, cipher=cipher, principal=who, person_id=person_id, now=now)
 
 
 @router.patch("/persons/{person_id}", response_model=PersonRead, summary="Change a person's information (effective-dated)")
-def change_person(person_id: int, body: PersonChange, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
+def change_person(person_id: RecordIdPath, body: PersonChange, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
                   now: NowDep):
     return service.change_person(session=session, cipher=cipher, principal=who, person_id=person_id, command=body, now=now)
 
 
 @router.get("/persons/{person_id}/history", response_model=list[PersonVersionRead], summary="Every version of a person's information")
-def person_history(person_id: int, session: SessionDep, who: PrincipalDep, now: NowDep):
+def person_history(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.person_history(session=session, principal=who, person_id=person_id, now=now)
 
 
@@ -69,18 +70,18 @@ def register_employer(body: EmployerCreate, session: SessionDep, who: PrincipalD
 def search_employers(session: SessionDep, who: PrincipalDep,
                      name: Annotated[str | None, Query(max_length=100)] = None,
                      region_code: Annotated[str | None, Query(max_length=9)] = None,
-                     limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+                     limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0):
     return service.search_employers(session=session, principal=who, name=name, region_code=region_code,
                                     limit=limit, offset=offset)
 
 
 @router.patch("/employers/{employer_id}", response_model=EmployerRead, summary="Change an employer's name, industry or status")
-def change_employer(employer_id: int, body: EmployerChange, session: SessionDep, who: PrincipalDep, now: NowDep):
+def change_employer(employer_id: EmployerIdPath, body: EmployerChange, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.change_employer(session=session, principal=who, employer_id=employer_id, command=body, now=now)
 
 
 @router.get("/employers/{employer_id}", response_model=EmployerRead, summary="Read an employer")
-def read_employer(employer_id: int, session: SessionDep, who: PrincipalDep):
+def read_employer(employer_id: EmployerIdPath, session: SessionDep, who: PrincipalDep):
     return service.get_employer(session=session, principal=who, employer_id=employer_id)
 
 

@@ -91,3 +91,22 @@ class Employer(Base):
     status: Mapped[str] = mapped_column(String(10))
     registered_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DeathReview(Base):
+    """A death record that contradicts what is known (the person proved alive after the reported date):
+    held for a second clerk's decision instead of being taken silently."""
+
+    __tablename__ = "death_reviews"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
+    death_date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+    conflict: Mapped[str] = mapped_column(String(200))  # why it is held, in Chinese and English
+    status: Mapped[str] = mapped_column(String(10))  # pending | confirmed | rejected
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(200))

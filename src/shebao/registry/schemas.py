@@ -64,7 +64,8 @@ class PersonSummary(BaseModel):
     id_number_masked: str
     name: str
     sex: Sex
-    birth_date: date
+    birth_date: date | None = Field(description="omitted in lists, where beside the masked number it would "
+                                                "rebuild the whole ID number")
     residence_region_code: str
     status: PersonStatus
 

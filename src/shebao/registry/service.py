@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound, not_in_scope
 from shebao.core.security import FieldCipher, Principal, Role, region_prefix
 from shebao.registry import divisions, rules
 from shebao.registry.models import Employer, Person, PersonVersion, Region
@@ -233,28 +233,30 @@ def get_person(*, session: Session, cipher: FieldCipher, principal: Principal, p
 
 
 def _visible_person(session: Session, principal: Principal, person_id: int) -> Person:
-    person = session.get(Person, person_id)
-    if principal.role == Role.INSURED:
-        if person is None or principal.person_id != person_id:
-            raise Forbidden("person.not_yours", "只能查看本人的信息", "you may see your own record only")
-        return person
     if principal.role == Role.EMPLOYER:
-        raise Forbidden("auth.role_not_allowed", "单位账号不能查看个人档案", "an employer account cannot read person records")
-    if person is None:
-        raise NotFound("person.unknown", f"人员 {person_id} 不存在", f"no person {person_id}")
-    principal.require_region(person.residence_region_code)
+        raise Forbidden("auth.role_not_allowed", "参保单位账号不能查看个人档案", "an employer account cannot read person records")
+    person = session.get(Person, person_id)
+    require_person_in_scope(principal, person)
     return person
+
+
+def require_person_in_scope(principal: Principal, person: Person | None) -> Person:
+    """The person, if the principal may handle them: the insured themselves, staff of the region where
+    they live or hold their hukou, the whole country's roles. Otherwise one answer, whether or not the
+    person exists, so that nobody learns of a stranger's record by asking."""
+    if person is not None and (principal.person_id == person.id if principal.role == Role.INSURED
+                               else principal.serves(person.residence_region_code, person.hukou_region_code)):
+        return person
+    raise not_in_scope("人员", "person")
 
 
 def find_person_by_id_number(*, session: Session, cipher: FieldCipher, principal: Principal, id_number: str,
                              now: datetime) -> PersonRead:
     """Finds a person by ID number, within the principal's region only."""
-    _require_staff_or_admin(principal)
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
     number = rules.parse_id_number(id_number, today=china_today(now)).number
     person = session.scalar(select(Person).where(Person.id_number_hash == cipher.lookup_hash(number)))
-    if person is None or not principal.can_see_region(person.residence_region_code):
-        raise NotFound("person.unknown", "您的管辖区域内没有此身份证号码的人员",
-                       "no person with this ID number in your region")
+    require_person_in_scope(principal, person)
     audit.append(session, actor=principal.actor, action="person.viewed", subject=f"person:{person.id}", now=now,
                  via="id_number")
     return _read(session, cipher, person)
@@ -263,28 +265,32 @@ def find_person_by_id_number(*, session: Session, cipher: FieldCipher, principal
 def search_persons(*, session: Session, principal: Principal, name: str | None = None,
                    region_code: str | None = None, limit: int = 50, offset: int = 0, now: datetime) -> PersonPage:
     """Lists persons in the principal's region (masked numbers only), optionally by name and sub-region."""
-    _require_staff_or_admin(principal)
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
     query = select(Person)
     query = _confine(query, principal)
     if region_code:
         rules.check_region_code_format(region_code)
         principal.require_region(region_code)
-        query = query.where(Person.residence_region_code.startswith(region_prefix(region_code), autoescape=True))
+        prefix = region_prefix(region_code)
+        query = query.where(or_(Person.residence_region_code.startswith(prefix, autoescape=True),
+                                Person.hukou_region_code.startswith(prefix, autoescape=True)))
     if name:
         query = query.where(Person.name.startswith(rules.normalise_name(name), autoescape=True))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.order_by(Person.id).limit(min(max(limit, 1), 200)).offset(max(offset, 0))).all()
     audit.append(session, actor=principal.actor, action="person.searched", subject=f"region:{region_code or principal.region_code}",
                  now=now, name_prefix=bool(name), returned=[p.id for p in rows])
-    return PersonPage(total=total or 0, items=[_summary(p) for p in rows])
+    return PersonPage(total=total or 0, items=[_summary(p, with_birth_date=False) for p in rows])
 
 
 def _confine(query, principal: Principal):  # noqa: ANN001, ANN202 - a Select
-    """Every staff query goes through here: rows outside the principal's region never leave the database."""
+    """Every staff query goes through here: rows outside the principal's region never leave the database
+    (a person belongs to the region where they live and to the one that holds their hukou)."""
     if principal.role == Role.STAFF:
         prefix = region_prefix(principal.region_code or "")
         if prefix:
-            query = query.where(Person.residence_region_code.startswith(prefix, autoescape=True))
+            query = query.where(or_(Person.residence_region_code.startswith(prefix, autoescape=True),
+                                    Person.hukou_region_code.startswith(prefix, autoescape=True)))
     return query
 
 
@@ -326,30 +332,29 @@ def _apply_changes(session: Session, cipher: FieldCipher, principal: Principal, 
         person.hukou_region_code = require_current_region(session, command.hukou_region_code, field="hukou_region_code").code
         changed.add("hukou_region_code")
     if command.residence_region_code and command.residence_region_code != person.residence_region_code:
-        person.residence_region_code = require_current_region(
-            session, command.residence_region_code, field="residence_region_code").code
+        residence = require_current_region(session, command.residence_region_code, field="residence_region_code")
+        _refuse_move_out_of_reach(principal, residence)
+        person.residence_region_code = residence.code
         changed.add("residence_region_code")
     if command.phone is not None:
         person.phone_enc = cipher.encrypt("phone", rules.normalise_phone(command.phone))
         changed.add("phone")
-    if command.status is not None and command.status.value != person.status:
-        _change_status(person, command, today)
-        changed.add("status")
-    elif command.death_date is not None:
-        raise InvalidInput("person.death_date_without_status", "登记死亡日期时状态应为 deceased",
-                           "a death date goes with status deceased")
+    if command.status is not None and command.status.value != person.status or command.death_date is not None:
+        raise InvalidInput("person.status_by_event", "死亡须通过死亡登记办理（POST /api/v1/deaths），各项业务随之处理，不能直接修改状态",
+                           "a death is recorded through the death record (POST /api/v1/deaths), which every insurance "
+                           "reacts to; the status is not edited directly")
     return changed
 
 
-def _change_status(person: Person, command: PersonChange, today: date) -> None:
-    if command.status == rules.PersonStatus.DECEASED:
-        death = command.death_date
-        if death is None or death > today or death < person.birth_date:
-            raise InvalidInput("person.death_date", "死亡登记需要不晚于今天、不早于出生日期的死亡日期",
-                               "a death needs a date between the birth date and today")
-        person.status, person.death_date = rules.PersonStatus.DECEASED.value, death
-    else:
-        person.status, person.death_date = rules.PersonStatus.LIVING.value, None
+def _refuse_move_out_of_reach(principal: Principal, residence: Region) -> None:
+    """A new residence is registered where it lies: a clerk moves a person only within their own region
+    (as they register only there), so that nobody is moved out of every clerk's sight."""
+    if principal.role != Role.INSURED and not principal.serves(residence.code):
+        raise Forbidden("person.move_outside_region",
+                        f"新居住地 {residence.code}（{residence.name}）不在您的管辖范围内：请由迁入地经办机构办理"
+                        "（跨省迁移请办理转移接续）",
+                        f"the new residence {residence.code} is outside your jurisdiction: the agency of the new "
+                        "place registers the move (between provinces, through a transfer)", region_code=residence.code)
 
 
 def record_death(*, session: Session, person: Person, death_date: date, reason: str, actor: str, now: datetime) -> None:
@@ -390,9 +395,11 @@ def person_as_of(*, session: Session, person_id: int, day: date) -> PersonVersio
     ).first()
 
 
-def _summary(person: Person) -> PersonSummary:
+def _summary(person: Person, *, with_birth_date: bool = True) -> PersonSummary:
+    """A person in brief. Lists leave the birth date out: beside the masked number (which hides the
+    birth date) it would rebuild the whole ID number of everyone listed."""
     return PersonSummary(id=person.id, id_number_masked=person.id_number_masked, name=person.name,
-                         sex=rules.Sex(person.sex), birth_date=person.birth_date,
+                         sex=rules.Sex(person.sex), birth_date=person.birth_date if with_birth_date else None,
                          residence_region_code=person.residence_region_code, status=rules.PersonStatus(person.status))
 
 
@@ -441,10 +448,7 @@ def change_employer(*, session: Session, principal: Principal, employer_id: int,
                     now: datetime) -> EmployerRead:
     """Changes an employer's name, industry or status (suspended, closed, active again)."""
     _require_staff_or_admin(principal)
-    employer = session.get(Employer, employer_id)
-    if employer is None:
-        raise NotFound("employer.unknown", f"单位 {employer_id} 不存在", f"no employer {employer_id}")
-    principal.require_region(employer.region_code)
+    employer = require_employer_in_scope(principal, session.get(Employer, employer_id))
     before = {"name": employer.name, "industry_code": employer.industry_code, "status": employer.status}
     if command.name is not None:
         employer.name = rules.normalise_employer_name(command.name)
@@ -463,23 +467,24 @@ def change_employer(*, session: Session, principal: Principal, employer_id: int,
 
 def get_employer(*, session: Session, principal: Principal, employer_id: int) -> EmployerRead:
     """Gets an employer the principal may see (its own account, or staff of its region)."""
-    employer = session.get(Employer, employer_id)
-    if principal.role == Role.EMPLOYER:
-        if employer is None or principal.employer_id != employer_id:
-            raise Forbidden("employer.not_yours", "只能查看本单位的信息", "you may see your own employer only")
-    elif principal.role in (Role.STAFF, Role.ADMIN, Role.AUDITOR):
-        if employer is None:
-            raise NotFound("employer.unknown", f"单位 {employer_id} 不存在", f"no employer {employer_id}")
-        principal.require_region(employer.region_code)
-    else:
-        raise Forbidden("auth.role_not_allowed", "当前角色无权查看单位信息", "this role may not read employers")
-    return _employer_read(session, employer)
+    if principal.role not in (Role.EMPLOYER, Role.STAFF, Role.ADMIN, Role.AUDITOR):
+        principal.require_role(Role.EMPLOYER, Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    return _employer_read(session, require_employer_in_scope(principal, session.get(Employer, employer_id)))
+
+
+def require_employer_in_scope(principal: Principal, employer: Employer | None) -> Employer:
+    """The employer, if the principal may handle it (its own account, staff of its region, the whole
+    country's roles); otherwise one answer whether or not it exists."""
+    if employer is not None and (principal.employer_id == employer.id if principal.role == Role.EMPLOYER
+                                 else principal.serves(employer.region_code)):
+        return employer
+    raise not_in_scope("单位", "employer")
 
 
 def search_employers(*, session: Session, principal: Principal, name: str | None = None,
                      region_code: str | None = None, limit: int = 50, offset: int = 0) -> EmployerPage:
     """Lists employers in the principal's region."""
-    _require_staff_or_admin(principal)
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
     query = select(Employer)
     if principal.role == Role.STAFF:
         query = query.where(Employer.region_code.startswith(region_prefix(principal.region_code or ""), autoescape=True))

@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query
+
+from shebao.benefits import survivors
+from shebao.benefits.schemas import DeathIn
 from shebao.core.http import NowDep, PrincipalDep, SessionDep
-from shebao.services import archive
+from shebao.core.ids import RecordIdPath
+from shebao.services import archive, deaths
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
 
 
 @router.get("/persons/{person_id}/record", response_model=archive.PersonRecord,
             summary="The electronic archive: contributions, months counted and interrupted, account statement")
-def person_record(person_id: int, session: SessionDep, who: PrincipalDep, now: NowDep):
+def person_record(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep, now: NowDep):
     return archive.person_record(session=session, principal=who, person_id=person_id, now=now)
+
+
+@router.post("/deaths", status_code=201, tags=["life events"],
+             summary="A death: every context reacts (pension, cards, participations, logins, survivor benefits)")
+def record_death(body: DeathIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+    return deaths.record_death(session=session, principal=who, command=body, now=now)
+
+
+@router.get("/death-reviews", tags=["life events"], summary="Death reports held for review (proved alive after the date)")
+def death_reviews(session: SessionDep, who: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict]:
+    return deaths.pending_reviews(session=session, principal=who, limit=limit)
+
+
+@router.post("/death-reviews/{review_id}/decision", tags=["life events"],
+             summary="A second clerk confirms (every context reacts) or rejects a held death report")
+def decide_death_review(review_id: RecordIdPath, body: deaths.ReviewDecision, session: SessionDep, who: PrincipalDep,
+                        now: NowDep) -> dict:
+    return deaths.decide_review(session=session, principal=who, review_id=review_id, command=body, now=now)
+
+
+@router.get("/persons/{person_id}/survivor-benefits", tags=["life events"],
+            summary="What the family of a deceased person may claim, explained")
+def survivor_benefits(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep) -> list[dict]:
+    return survivors.survivor_benefits_of(session=session, principal=who, person_id=person_id)

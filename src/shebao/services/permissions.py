@@ -1,0 +1,281 @@
+"""The permission table: for every endpoint and command, who may call it and on what.
+
+One place, read by the code: `services/authorization.py` enforces it on every API request before the
+endpoint runs (an endpoint missing from the table is refused), the OpenAPI document declares the
+refusals from it, `shebao permissions` prints it, and tests/api/test_authorization.py walks every route
+in the OpenAPI document against it for every role, inside and outside the caller's scope.
+
+How a scope is judged, by role, on the subject *as stored* (never on a region or id the caller sends
+to describe themselves):
+
+  insured   the subject is their own person (own card, own participation, own flexible payments)
+  employer  the subject is their own employer (or its employees' participations through it)
+  bank      the subject is a card of their own bank
+  staff     the subject's region lies within their region (a person: where they live or hold hukou;
+            a card: its holder's; an employer: its registered region; a participation: its region)
+  auditor   the whole country, reading only: no auditor permission ever writes
+  admin     the whole country
+
+Outside one's scope the answer is one 404 (`scope.not_found`), the same whether the subject exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from shebao.core.security import Role
+
+
+class Scope(StrEnum):
+    PUBLIC = "public"  # no login
+    OWN_LOGIN = "own_login"  # acts on the caller's own account or card only; names nobody else
+    CONFINED = "confined"  # a list or search: the query itself keeps to the caller's scope
+    REGION = "region"  # a region named in the request is the subject (a batch, a registration)
+    SUBJECT = "subject"  # a stored record named in the request, judged as stored
+    NATIONAL = "national"  # the whole country: administrators (and auditors, reading)
+
+
+class SubjectKind(StrEnum):
+    PERSON = "person"
+    CARD = "card"
+    CARD_NUMBER = "card_number"
+    EMPLOYER = "employer"
+    PARTICIPATION = "participation"
+    PAYER = "payer"  # payer_kind + payer_id, or bill_id
+    BASE_PAYER = "base_payer"  # the payer of a person's current pension participation
+    BLACKLIST_SUBJECT = "blacklist_subject"  # subject_kind + subject_id
+    BLACKLIST_ENTRY = "blacklist_entry"
+    CARD_BATCH = "card_batch"
+    DEATH_REVIEW = "death_review"
+    RECEIVER = "receiver"  # a person, also served by the agency that took their retirement application
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the request names its subject (or its region): `path`, `query` or `body`, and the field."""
+
+    source: str
+    field: str
+
+
+@dataclass(frozen=True)
+class Permission:
+    roles: frozenset[Role]
+    scope: Scope
+    subject: SubjectKind | None = None
+    where: Where | None = None
+    writes: bool = True
+    by_role: dict[Role, Scope] = field(default_factory=dict)  # a role judged by another scope
+    holder_present_anywhere: bool = False  # staff anywhere, when the holder's own ID number matches
+
+    def scope_for(self, role: Role) -> Scope:
+        return self.by_role.get(role, self.scope)
+
+
+I, E, S, A, AD, B = Role.INSURED, Role.EMPLOYER, Role.STAFF, Role.AUDITOR, Role.ADMIN, Role.BANK
+EVERYONE = frozenset(Role)
+
+
+def _roles(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+def path(name: str) -> Where:
+    return Where("path", name)
+
+
+def query(name: str) -> Where:
+    return Where("query", name)
+
+
+def body(name: str) -> Where:
+    return Where("body", name)
+
+
+def public() -> Permission:
+    return Permission(EVERYONE, Scope.PUBLIC, writes=False)
+
+
+def own_login(*roles: Role, writes: bool = True) -> Permission:
+    return Permission(_roles(*roles) if roles else EVERYONE, Scope.OWN_LOGIN, writes=writes)
+
+
+def reads(roles: frozenset[Role], scope: Scope, subject: SubjectKind | None = None, where: Where | None = None,
+          **extra) -> Permission:
+    return Permission(roles, scope, subject, where, writes=False, **extra)
+
+
+def writes(roles: frozenset[Role], scope: Scope, subject: SubjectKind | None = None, where: Where | None = None,
+           **extra) -> Permission:
+    if Role.AUDITOR in roles:
+        raise ValueError("auditors read; they never write")
+    return Permission(roles, scope, subject, where, writes=True, **extra)
+
+
+K = SubjectKind
+PERSON_READERS = _roles(I, S, AD, A)
+PERSON_ACTORS = _roles(I, S, AD)
+STAFF = _roles(S, AD)
+STAFF_READERS = _roles(S, AD, A)
+
+
+def on_person(where: Where = path("person_id")) -> tuple[Scope, SubjectKind, Where]:
+    return Scope.SUBJECT, K.PERSON, where
+
+
+# "METHOD /path" exactly as in the OpenAPI document.
+API: dict[str, Permission] = {
+    # --- health, accounts
+    "GET /api/v1/health": public(),
+    "POST /api/v1/auth/token": Permission(EVERYONE, Scope.PUBLIC, writes=True),
+    "POST /api/v1/auth/logout": own_login(),
+    "GET /api/v1/auth/me": own_login(writes=False),
+    "POST /api/v1/users": writes(_roles(AD), Scope.NATIONAL),
+    # --- registry
+    "POST /api/v1/persons": writes(STAFF, Scope.REGION, where=body("residence_region_code")),
+    "GET /api/v1/persons": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /api/v1/persons/search": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /api/v1/persons/{person_id}": reads(PERSON_READERS, *on_person()),
+    "PATCH /api/v1/persons/{person_id}": writes(PERSON_ACTORS, *on_person()),
+    "GET /api/v1/persons/{person_id}/history": reads(PERSON_READERS, *on_person()),
+    "POST /api/v1/employers": writes(STAFF, Scope.REGION, where=body("region_code")),
+    "GET /api/v1/employers": reads(STAFF_READERS, Scope.CONFINED),
+    "PATCH /api/v1/employers/{employer_id}": writes(STAFF, Scope.SUBJECT, K.EMPLOYER, path("employer_id")),
+    "GET /api/v1/employers/{employer_id}": reads(_roles(E, S, AD, A), Scope.SUBJECT, K.EMPLOYER, path("employer_id")),
+    "GET /api/v1/regions/{code}": public(),
+    # --- enrollment
+    "POST /api/v1/employers/{employer_id}/employees": writes(_roles(E, S, AD), Scope.SUBJECT, K.EMPLOYER,
+                                                              path("employer_id")),
+    "GET /api/v1/employers/{employer_id}/employees": reads(_roles(E, S, AD, A), Scope.SUBJECT, K.EMPLOYER,
+                                                           path("employer_id")),
+    "POST /api/v1/employers/{employer_id}/employees/{person_id}/leave": writes(_roles(E, S, AD), Scope.SUBJECT,
+                                                                               K.EMPLOYER, path("employer_id")),
+    "GET /api/v1/persons/{person_id}/participations": reads(PERSON_READERS, *on_person()),
+    "POST /api/v1/persons/{person_id}/participations": writes(PERSON_ACTORS, *on_person()),
+    "POST /api/v1/participations/{participation_id}/suspend": writes(PERSON_ACTORS, Scope.SUBJECT, K.PARTICIPATION,
+                                                                     path("participation_id")),
+    "POST /api/v1/participations/{participation_id}/resume": writes(PERSON_ACTORS, Scope.SUBJECT, K.PARTICIPATION,
+                                                                    path("participation_id")),
+    "POST /api/v1/participations/{participation_id}/end": writes(PERSON_ACTORS, Scope.SUBJECT, K.PARTICIPATION,
+                                                                 path("participation_id")),
+    # --- contributions
+    "POST /api/v1/bases": writes(_roles(E, I, S, AD), Scope.SUBJECT, K.BASE_PAYER, body("person_id")),
+    "GET /api/v1/bills": reads(_roles(E, I, S, AD, A), Scope.SUBJECT, K.PAYER, query("payer_id")),
+    # Money arrives from the bank's collection file or a counter clerk, never from the payer's own hand.
+    "POST /api/v1/payments": writes(STAFF, Scope.SUBJECT, K.PAYER, body("payer_id")),
+    "POST /api/v1/persons/{person_id}/makeup": writes(PERSON_ACTORS, *on_person()),
+    "GET /api/v1/batch-runs": reads(STAFF_READERS, Scope.CONFINED),
+    # --- the archive
+    "GET /api/v1/persons/{person_id}/record": reads(PERSON_READERS, *on_person()),
+    # --- cards
+    "POST /api/v1/cards": writes(PERSON_ACTORS, *on_person(body("person_id"))),
+    "GET /api/v1/persons/{person_id}/cards": reads(PERSON_READERS, *on_person()),
+    "POST /api/v1/cards/{card_id}/issue": writes(STAFF, Scope.SUBJECT, K.CARD, path("card_id")),
+    "POST /api/v1/cards/{card_id}/activate": writes(_roles(I), Scope.SUBJECT, K.CARD, path("card_id")),
+    # A loss is taken at any counter in the country when the holder shows their ID there.
+    "POST /api/v1/cards/{card_id}/report-lost": writes(PERSON_ACTORS, Scope.SUBJECT, K.CARD, path("card_id"),
+                                                       holder_present_anywhere=True),
+    "POST /api/v1/cards/{card_id}/unfreeze": writes(PERSON_ACTORS, Scope.SUBJECT, K.CARD, path("card_id")),
+    "POST /api/v1/cards/{card_id}/replace": writes(PERSON_ACTORS, Scope.SUBJECT, K.CARD, path("card_id")),
+    "POST /api/v1/cards/{card_id}/cancel": writes(PERSON_ACTORS, Scope.SUBJECT, K.CARD, path("card_id")),
+    "POST /api/v1/cards/pin-check": writes(_roles(B, S, AD), Scope.SUBJECT, K.CARD_NUMBER, body("card_number")),
+    "POST /api/v1/cards/{card_id}/pin": writes(PERSON_ACTORS, Scope.SUBJECT, K.CARD, path("card_id")),
+    "POST /api/v1/cards/{card_id}/hand-out": writes(STAFF, Scope.SUBJECT, K.CARD, path("card_id")),
+    "POST /api/v1/blacklist": writes(STAFF, Scope.SUBJECT, K.BLACKLIST_SUBJECT, body("subject_id")),
+    "POST /api/v1/blacklist/{entry_id}/release": writes(STAFF, Scope.SUBJECT, K.BLACKLIST_ENTRY, path("entry_id")),
+    "GET /api/v1/bank/cards/{card_number}": reads(_roles(B, S, AD, A), Scope.SUBJECT, K.CARD_NUMBER,
+                                                  path("card_number")),
+    "POST /api/v1/bank/cards/{card_number}/release": writes(_roles(B), Scope.SUBJECT, K.CARD_NUMBER,
+                                                            path("card_number")),
+    "GET /api/v1/bank/notices": reads(_roles(B), Scope.CONFINED),
+    "POST /api/v1/ecard/open": own_login(I),
+    "GET /api/v1/ecard/code": own_login(I, writes=False),
+    "GET /api/v1/ecard/trust": public(),
+    "POST /api/v1/card-batches": writes(STAFF, Scope.REGION, where=body("region_code")),
+    "GET /api/v1/card-batches/{batch_id}": reads(STAFF_READERS, Scope.SUBJECT, K.CARD_BATCH, path("batch_id")),
+    "GET /api/v1/card-batches/{batch_id}/manifest": reads(STAFF, Scope.SUBJECT, K.CARD_BATCH, path("batch_id")),
+    "POST /api/v1/card-batches/{batch_id}/return": writes(STAFF, Scope.SUBJECT, K.CARD_BATCH, path("batch_id")),
+    # --- benefits
+    "GET /api/v1/retirement/date": public(),
+    "POST /api/v1/pension/calc": Permission(EVERYONE, Scope.PUBLIC, writes=False),
+    "POST /api/v1/retirement/applications": writes(STAFF, *on_person(body("person_id"))),
+    "GET /api/v1/persons/{person_id}/pension": reads(PERSON_READERS, Scope.SUBJECT, K.RECEIVER, path("person_id")),
+    "POST /api/v1/pension/estimate": reads(PERSON_READERS, *on_person(body("person_id"))),
+    "POST /api/v1/payroll/{period}": writes(STAFF, Scope.REGION, where=query("province")),
+    "GET /api/v1/payroll/{period}/held": reads(STAFF_READERS, Scope.REGION, where=query("province")),
+    # A bank reads its own payment instructions; staff those of their province.
+    "GET /api/v1/payroll/{period}/bank-file": reads(_roles(B, S, AD), Scope.REGION, where=query("province"),
+                                                    by_role={B: Scope.CONFINED}),
+    "POST /api/v1/certifications": writes(PERSON_ACTORS, Scope.SUBJECT, K.RECEIVER, body("person_id")),
+    "POST /api/v1/certifications/import": writes(STAFF, Scope.CONFINED),
+    "POST /api/v1/deaths": writes(STAFF, *on_person(body("person_id"))),
+    "GET /api/v1/death-reviews": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /api/v1/death-reviews/{review_id}/decision": writes(STAFF, Scope.SUBJECT, K.DEATH_REVIEW,
+                                                              path("review_id")),
+    "GET /api/v1/persons/{person_id}/survivor-benefits": reads(STAFF_READERS, *on_person()),
+    "POST /api/v1/unemployment/claims": writes(STAFF, *on_person(body("person_id"))),
+    "POST /api/v1/unemployment/payroll/{period}": writes(STAFF, Scope.REGION, where=query("province")),
+    "POST /api/v1/persons/{person_id}/unemployment/stop": writes(STAFF, *on_person()),
+    # Work injury and maternity are assessed by the agency of the employer's region.
+    "POST /api/v1/injury/claims": writes(STAFF, Scope.SUBJECT, K.EMPLOYER, body("employer_id")),
+    "POST /api/v1/maternity/claims": writes(STAFF, Scope.SUBJECT, K.EMPLOYER, body("employer_id")),
+    # --- policy and audit
+    "GET /api/v1/policy/{region_code}/{day}": public(),
+    "GET /api/v1/audit/verify": reads(_roles(A, AD), Scope.NATIONAL),
+    "GET /api/v1/audit/records": reads(_roles(A, AD), Scope.NATIONAL),
+}
+
+# Web pages: the citizen's own pages are served from the login cookie and only ever name the caller's
+# own person; the authorization of what they show is the services' (the same functions as the API).
+PAGES: dict[str, Permission] = {
+    "GET /": public(),
+    "GET /login": public(),
+    "POST /login": Permission(EVERYONE, Scope.PUBLIC, writes=True),
+    "POST /logout": own_login(),
+    "GET /me": own_login(I, writes=False),
+    "GET /ecard": own_login(I, writes=False),
+    "POST /ecard/open": own_login(I),
+    "GET /ecard/qr.svg": own_login(I, writes=False),
+    "GET /me/pension": own_login(I, writes=False),
+    "POST /me/pension/estimate": own_login(I, writes=False),
+    "GET /docs": public(),
+}
+
+# The command line is the operator's: whoever holds the database URL, the secret key and the key
+# passphrase on an agency's machine. Commands act for the whole country (the SYSTEM principal) and
+# every change they make is audited under the actor `admin:system`.
+OPERATOR_COMMANDS = (
+    "id check", "uscc check", "policy show", "audit verify", "audit checkpoint", "demo seed", "db upgrade",
+    "regions import", "contrib assess", "month-end", "interest credit", "person record", "keys init", "keys rotate",
+    "keys revoke", "keys export-trust", "ecard issue", "ecard verify", "retirement date", "pension calc",
+    "pension award", "pension award-pending", "pension show", "pension estimate", "pension adjust", "payroll",
+    "payroll-file", "certification record", "certification import", "certification sweep", "death record",
+    "unemployment apply", "unemployment pay", "injury claim", "maternity claim", "serve", "run", "permissions",
+    "user unlock",
+)
+
+
+def permission_for(method: str, path_template: str) -> Permission | None:
+    """The declared permission of an API route or a page, or None when it was never declared."""
+    key = f"{method.upper()} {path_template}"
+    return API.get(key) or PAGES.get(key)
+
+
+def as_rows() -> list[dict]:
+    """The table for people: `shebao permissions` and docs/security.md."""
+    rows = []
+    for key, permission in [*API.items(), *PAGES.items()]:
+        method, route = key.split(" ", 1)
+        rows.append({
+            "method": method, "path": route, "writes": permission.writes, "scope": permission.scope.value,
+            "subject": permission.subject.value if permission.subject else None,
+            "where": f"{permission.where.source}.{permission.where.field}" if permission.where else None,
+            "roles": sorted(role.value for role in permission.roles),
+            "by_role": {role.value: scope.value for role, scope in permission.by_role.items()},
+            "holder_present_anywhere": permission.holder_present_anywhere,
+        })
+    rows.extend({"method": "CLI", "path": f"shebao {command}", "writes": True, "scope": Scope.NATIONAL.value,
+                 "subject": None, "where": None, "roles": ["operator"], "by_role": {},
+                 "holder_present_anywhere": False} for command in OPERATOR_COMMANDS)
+    return rows
