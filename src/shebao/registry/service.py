@@ -302,6 +302,10 @@ def change_person(*, session: Session, cipher: FieldCipher, principal: Principal
     if principal.role == Role.INSURED and set(command.model_fields_set) - {"phone", "effective_from", "reason"}:
         raise Forbidden("person.self_service_limited", "本人只能在线修改联系电话，其他信息请到经办机构办理",
                         "online you may change your phone only; other changes are made at an agency")
+    if command.status is not None and command.status.value != person.status or command.death_date is not None:
+        raise InvalidInput("person.status_by_event", "死亡须通过死亡登记办理（POST /api/v1/deaths），各项业务随之处理，不能直接修改状态",
+                           "a death is recorded through the death record (POST /api/v1/deaths), which every insurance "
+                           "reacts to; the status is not edited directly")
     _check_effective_date(command.effective_from, person.birth_date, today)
     if command.effective_from < person.effective_from:
         raise InvalidInput("person.effective_before_latest",
@@ -339,10 +343,6 @@ def _apply_changes(session: Session, cipher: FieldCipher, principal: Principal, 
     if command.phone is not None:
         person.phone_enc = cipher.encrypt("phone", rules.normalise_phone(command.phone))
         changed.add("phone")
-    if command.status is not None and command.status.value != person.status or command.death_date is not None:
-        raise InvalidInput("person.status_by_event", "死亡须通过死亡登记办理（POST /api/v1/deaths），各项业务随之处理，不能直接修改状态",
-                           "a death is recorded through the death record (POST /api/v1/deaths), which every insurance "
-                           "reacts to; the status is not edited directly")
     return changed
 
 

@@ -1,0 +1,263 @@
+"""Every route in the OpenAPI document × every role × a subject inside the caller's scope, one outside it and
+one that does not exist — generated from the document and the permission table, so a new endpoint is
+covered the day it is added.
+
+It fails on: a route the table does not declare; a role refused that the table allows (or allowed that it
+refuses); an auditor allowed to write; any success outside the caller's scope; and any difference between
+the answer for a stranger's record and the answer for no record at all.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from stdnum import luhn
+
+from shebao.accounts.models import User
+from shebao.cards import bank
+from shebao.cards import batch as production
+from shebao.cards.models import Card
+from shebao.contributions.batch import run_month_end
+from shebao.core.clock import utc_naive
+from shebao.core.security import SYSTEM, Role
+from shebao.demo.seed import demo_credit_code
+from shebao.enrollment import service as enrollment
+from shebao.enrollment.schemas import EnrollCommand, HireCommand
+from shebao.registry import service as registry
+from shebao.registry.models import DeathReview
+from shebao.registry.schemas import EmployerCreate, PersonCreate
+from shebao.services.permissions import API, Scope, SubjectKind, permission_for
+from tests.support import (
+    CHAOYANG,
+    CHAOYANG_STREET,
+    PASSWORD,
+    add_test_streets,
+    give_active_card,
+    id_number,
+    make_user,
+    token_for,
+)
+
+PUDONG = "310115"
+NOBODY = 9_999_999
+UNUSED_CARD_NUMBER = "1199999999" + luhn.calc_check_digit("1199999999")
+K = SubjectKind
+
+
+@dataclass
+class Side:
+    """The subjects of one side of the world: what its own users (and its clerk) may handle."""
+
+    person: int = 0
+    employee: int = 0
+    employer: int = 0
+    card: int = 0
+    card_number: str = ""
+    participation: int = 0
+    employee_participation: int = 0
+    bill: int = 0
+    blacklist_entry: int = 0
+    card_batch: int = 0
+    death_review: int = 0
+    users: dict[Role, str] = field(default_factory=dict)
+
+
+def _person(session, cipher, clock, name, region, sequence):
+    return registry.register_person(session=session, cipher=cipher, principal=SYSTEM, now=clock.now(), command=PersonCreate(
+        id_number=id_number(region, date(1980, 5, 17), sequence), name=name, hukou_region_code=region,
+        residence_region_code=region if region == PUDONG else CHAOYANG_STREET)).id
+
+
+def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, serial: int) -> Side:
+    side = Side()
+    with database.transaction() as session:
+        side.person = _person(session, cipher, clock, f"{tag}甲", region, 11)
+        side.employee = _person(session, cipher, clock, f"{tag}乙", region, 13)
+        waiting = _person(session, cipher, clock, f"{tag}丙", region, 15)
+        side.employer = registry.register_employer(session=session, principal=SYSTEM, now=clock.now(), command=EmployerCreate(
+            uscc=_credit_code(region), name=f"{tag}测试有限公司", region_code=region, industry_code="I64")).id
+        side.participation = enrollment.enroll(
+            session=session, principal=SYSTEM, person_id=side.person, now=clock.now(),
+            command=EnrollCommand(mode="flexible", region_code=region if region == PUDONG else CHAOYANG_STREET,
+                                  start_date=date(2025, 1, 1)))[0].id
+        side.employee_participation = enrollment.hire(
+            session=session, cipher=cipher, principal=SYSTEM, employer_id=side.employer, now=clock.now(),
+            command=HireCommand(id_number=id_number(region, date(1980, 5, 17), 13), start_date=date(2025, 1, 1)))[0].id
+        from shebao.cards import service as cards
+        from shebao.cards.schemas import CardApply
+        cards.apply_for_card(session=session, principal=SYSTEM, now=clock.now(),
+                             command=CardApply(person_id=waiting, region_code=region))
+        side.card_batch = production.submit_batch(session=session, principal=SYSTEM, region_code=region, now=clock.now())[0].id
+        side.blacklist_entry = bank.list_on_blacklist(session=session, principal=SYSTEM, now=clock.now(), command=bank.BlacklistCommand(
+            subject_kind="employer", subject_id=side.employer, ground="malicious_arrears", reason="恶意欠费测试",
+            listed_on=date(2025, 2, 1)))
+        review = DeathReview(person_id=side.employee, death_date=date(2025, 1, 5), source="测试", conflict="测试",
+                             status="pending", recorded_by="staff:test", recorded_at=utc_naive(clock.now()))
+        session.add(review)
+        session.flush()
+        side.death_review = review.id
+    side.card = give_active_card(database, cipher, clock, side.person)
+    with database.transaction() as session:
+        card = session.get(Card, side.card)
+        card.card_number = f"{region[:2]}{serial:08d}" + luhn.calc_check_digit(f"{region[:2]}{serial:08d}")
+        card.bank_code = bank_code
+        side.card_number = card.card_number
+    run_month_end(database=database, province=region[:2] + "0000", period="202501", now=clock.now(), actor="test")
+    with database.unit_of_work() as uow:
+        from shebao.contributions.models import Bill
+        side.bill = uow.session.query(Bill.id).filter(Bill.payer_kind == "employer", Bill.payer_id == side.employer).scalar()
+    side.users = {Role.INSURED: f"{tag}.insured", Role.EMPLOYER: f"{tag}.employer", Role.STAFF: f"{tag}.staff",
+                  Role.BANK: f"{tag}.bank"}
+    make_user(database, clock, side.users[Role.INSURED], Role.INSURED, person_id=side.person)
+    make_user(database, clock, side.users[Role.EMPLOYER], Role.EMPLOYER, employer_id=side.employer)
+    make_user(database, clock, side.users[Role.STAFF], Role.STAFF, region_code=region)
+    make_user(database, clock, side.users[Role.BANK], Role.BANK, bank_code=bank_code)
+    return side
+
+
+def _credit_code(region: str) -> str:
+    return demo_credit_code(region, random.Random(region))
+
+
+@pytest.fixture
+def world(client, database, cipher, clock):
+    add_test_streets(database, clock)
+    inside = _build_side(database, cipher, clock, CHAOYANG, "chaoyang", "ICBC", 1)
+    outside = _build_side(database, cipher, clock, PUDONG, "pudong", "CCB", 2)
+    make_user(database, clock, "auditor", Role.AUDITOR)
+    make_user(database, clock, "root", Role.ADMIN)
+    tokens = {name: token_for(client, name) for side in (inside, outside) for name in side.users.values()}
+    tokens |= {"auditor": token_for(client, "auditor"), "root": token_for(client, "root")}
+    return {"inside": inside, "outside": outside, "tokens": tokens}
+
+
+def _subject_value(kind: SubjectKind, side: Side | None, role: Role) -> dict:
+    """The request fields that name a subject of this kind on this side (None: a subject that does not exist)."""
+    if side is None:
+        return {K.CARD_NUMBER: {"value": UNUSED_CARD_NUMBER}, K.PAYER: {"value": NOBODY, "payer_kind": "employer"},
+                K.BLACKLIST_SUBJECT: {"value": NOBODY, "subject_kind": "person"}}.get(kind, {"value": NOBODY})
+    employee_side = role == Role.EMPLOYER
+    return {
+        K.PERSON: {"value": side.person}, K.RECEIVER: {"value": side.person},
+        K.BASE_PAYER: {"value": side.employee if employee_side else side.person},
+        K.CARD: {"value": side.card}, K.CARD_NUMBER: {"value": side.card_number},
+        K.EMPLOYER: {"value": side.employer},
+        K.PARTICIPATION: {"value": side.employee_participation if employee_side else side.participation},
+        K.PAYER: ({"value": side.employer, "payer_kind": "employer"} if role != Role.INSURED
+                  else {"value": side.person, "payer_kind": "flexible"}),
+        K.BLACKLIST_SUBJECT: {"value": side.person, "subject_kind": "person"},
+        K.BLACKLIST_ENTRY: {"value": side.blacklist_entry}, K.CARD_BATCH: {"value": side.card_batch},
+        K.DEATH_REVIEW: {"value": side.death_review},
+    }[kind]
+
+
+def _request(client, method: str, route: str, permission, subject: dict | None, token: dict | None):
+    fixed = {"period": "202501", "region_code": "110000", "day": "2025-01-01", "code": "110105"}
+    path_values = {name: fixed.get(name, NOBODY) for name in re.findall(r"{(\w+)}", route)}
+    body: dict = {}
+    query: dict = {}
+    if permission.where is not None and subject is not None:
+        where = permission.where
+        extra = {key: value for key, value in subject.items() if key != "value"}
+        target = {"path": path_values, "query": query, "body": body}[where.source]
+        target[where.field] = subject["value"]
+        (query if where.source == "query" else body).update(extra)
+    url = route.format(**path_values)
+    kwargs = {"params": query, "headers": token or {}}
+    if method not in ("GET", "DELETE"):
+        kwargs["json"] = body
+    return client.request(method, url, **kwargs)
+
+
+def _role_token(world, role: Role) -> dict:
+    if role == Role.AUDITOR:
+        return world["tokens"]["auditor"]
+    if role == Role.ADMIN:
+        return world["tokens"]["root"]
+    return world["tokens"][world["inside"].users[role]]
+
+
+def _is_scope_refusal(response) -> bool:
+    return response.status_code == 404 and response.json().get("error", {}).get("code") == "scope.not_found"
+
+
+def test_the_table_declares_every_route_and_no_reading_role_writes(client):
+    document = client.get("/openapi.json").json()
+    routes = {f"{method.upper()} {path}" for path, operations in document["paths"].items() for method in operations}
+    assert sorted(routes - set(API)) == [], "routes without a declared permission"
+    assert sorted(set(API) - routes) == [], "declared permissions for routes that do not exist"
+    for key, permission in API.items():
+        assert not (Role.AUDITOR in permission.roles and permission.writes), f"{key}: an auditor would write"
+        if permission.scope in (Scope.SUBJECT, Scope.REGION):
+            assert permission.where is not None, f"{key}: where is the subject named?"
+
+
+def test_every_route_every_role_inside_outside_and_nowhere(client, world):
+    document = client.get("/openapi.json").json()
+    problems: list[str] = []
+    for path, operations in document["paths"].items():
+        for method in operations:
+            permission = permission_for(method, path)
+            problems += _walk(client, world, method.upper(), path, permission)
+    assert not problems, "\n".join(problems)
+
+
+def _walk(client, world, method: str, path: str, permission) -> list[str]:
+    problems = []
+    key = f"{method} {path}"
+    if permission.scope == Scope.PUBLIC or key == "POST /api/v1/auth/logout":  # logging out would end the walk's tokens
+        return problems
+    anonymous = _request(client, method, path, permission, None, None)
+    if anonymous.status_code != 401:
+        problems.append(f"{key}: without a token → {anonymous.status_code}, not 401")
+    for role in Role:
+        token = _role_token(world, role)
+        inside = _subject_value(permission.subject, world["inside"], role) if permission.subject else None
+        answer = _request(client, method, path, permission, inside, token)
+        if answer.status_code >= 500:
+            problems.append(f"{key} as {role}: server error {answer.status_code}")
+        if role not in permission.roles or (role == Role.AUDITOR and permission.writes):
+            if answer.status_code != 403 or answer.json()["error"]["code"] != "auth.role_not_allowed":
+                problems.append(f"{key} as {role}: a role the table refuses got {answer.status_code} {answer.text[:120]}")
+            continue
+        if answer.status_code == 403 and answer.json()["error"]["code"] == "auth.role_not_allowed":
+            problems.append(f"{key} as {role}: a role the table allows was refused")
+        if permission.scope_for(role) != Scope.SUBJECT:
+            continue
+        if _is_scope_refusal(answer):
+            problems.append(f"{key} as {role}: its own subject was refused as outside its scope")
+        nowhere = _request(client, method, path, permission, _subject_value(permission.subject, None, role), token)
+        if not _is_scope_refusal(nowhere):
+            problems.append(f"{key} as {role}: a subject that does not exist → {nowhere.status_code} {nowhere.text[:120]}")
+        if role in (Role.ADMIN, Role.AUDITOR):
+            continue  # the whole country is theirs: nothing lies outside
+        outside = _request(client, method, path, permission, _subject_value(permission.subject, world["outside"], role), token)
+        if outside.status_code < 400:
+            problems.append(f"{key} as {role}: SUCCEEDED on a subject outside its scope ({outside.status_code})")
+        elif (outside.status_code, outside.json()) != (nowhere.status_code, nowhere.json()):
+            problems.append(f"{key} as {role}: a stranger's record answers {outside.status_code} {outside.text[:100]} "
+                            f"but no record answers {nowhere.status_code} {nowhere.text[:100]}")
+    return problems
+
+
+def test_a_region_named_in_the_request_is_judged_against_the_callers(client, world):
+    clerk = world["tokens"][world["inside"].users[Role.STAFF]]
+    for key, permission in API.items():
+        if permission.scope != Scope.REGION or Role.STAFF not in permission.roles:
+            continue
+        method, path = key.split(" ", 1)
+        answer = _request(client, method, path, permission, {"value": "310000"}, clerk)
+        assert answer.status_code == 403 and answer.json()["error"]["code"] == "scope.outside_region", (key, answer.text)
+
+
+def test_a_disabled_login_is_refused_at_once(client, world, database):
+    token = world["tokens"]["auditor"]
+    assert client.get("/api/v1/audit/verify", headers=token).status_code == 200
+    with database.transaction() as session:
+        session.query(User).filter(User.username == "auditor").update({"active": False})
+    assert client.get("/api/v1/audit/verify", headers=token).status_code == 401
+    assert client.post("/api/v1/auth/token", data={"username": "auditor", "password": PASSWORD}).status_code == 401
