@@ -60,13 +60,15 @@ def record_death(*, session: Session, principal: Principal, command: DeathIn, no
 def apply_death(*, session: Session, person: Person, death_date: date, source: str, actor: str, now: datetime) -> dict:
     """Every context's reaction, in one transaction (the caller's)."""
     award = receivers.lock_award(session, person.id)  # first: see receivers.lock_award
+    # The logins next, before any audit record: a login holds its account row and then wants the audit head,
+    # so taking the rows in the same order keeps a death and a login from deadlocking.
+    logins = accounts.disable_logins_of_person(session=session, person_id=person.id, reason="death", actor=actor, now=now)
     registry.record_death(session=session, person=person, death_date=death_date, reason=source, actor=actor, now=now)
     benefits = receivers.stop_for_death(session=session, person_id=person.id, award=award, death_date=death_date,
                                         actor=actor, now=now)
     cancelled = cards.cancel_for_death(session=session, person_id=person.id, death_date=death_date, actor=actor, now=now)
     ended = enrollment.end_for_event(session=session, person_id=person.id, last_day=death_date,
                                      reason=f"死亡 death {death_date}", actor=actor, now=now)
-    logins = accounts.disable_logins_of_person(session=session, person_id=person.id, reason="death", actor=actor, now=now)
     offered = survivors.offer_on_death(session=session, person=person, death_date=death_date, actor=actor, now=now)
     return {"status": "recorded", "person_id": person.id, "death_date": death_date.isoformat(), **benefits,
             "cards_cancelled": cancelled, "participations_ended": len(ended), "logins_disabled": logins,
