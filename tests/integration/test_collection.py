@@ -1,6 +1,6 @@
 """Collection: oldest debt first, late fees, only paid contributions reach personal accounts."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -10,13 +10,20 @@ from shebao.contributions import batch
 from shebao.contributions.collection import record_payment
 from shebao.contributions.models import Assessment, Bill, Payment
 from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.periods import Period
 from shebao.ledger import service as ledger
 from shebao.ledger.models import JournalEntry, LedgerAccount
 from tests.integration.conftest import PROVINCE
 
 
 def month_end(database, clock, period):
-    batch.run_month_end(database=database, province=PROVINCE, period=period, now=clock.now(), actor="test")
+    """Month-end as an agency runs it: early on the first day of the following month (bills are issued then)."""
+    batch.run_month_end(database=database, province=PROVINCE, period=period, now=issue_time(period), actor="test")
+
+
+def issue_time(period):
+    following = Period.parse(period).plus_months(1)
+    return datetime(following.year, following.month, 1, 1, 0, tzinfo=UTC)
 
 
 def bill_of(database, payer_kind, period="202407"):

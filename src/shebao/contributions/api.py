@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from shebao.contributions import makeup, service
 from shebao.contributions.makeup import MakeupBill, MakeupRequest
 from shebao.contributions.schemas import (
+    BaseCorrection,
     BaseDeclarationRead,
+    BaseDeclarationVersion,
     BaseDeclare,
     BillRead,
     PaymentCreate,
@@ -18,11 +20,26 @@ from shebao.core.http import NowDep, PrincipalDep, SessionDep
 from shebao.core.runs import BatchRunRead
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
+# Ids are 64-bit in the database: a larger one cannot exist and is refused as input, never overflows.
+MAX_ID = 2**63 - 1
 
 
 @router.post("/bases", response_model=BaseDeclarationRead, status_code=201, summary="Declare a contribution base (缴费基数申报)")
 def declare_base(body: BaseDeclare, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.declare_base(session=session, principal=who, command=body, now=now)
+
+
+@router.post("/bases/{declaration_id}/corrections", response_model=BaseDeclarationRead, status_code=201,
+             summary="Correct a declared base before its month is billed (缴费基数更正): a new version, the old one kept")
+def correct_base(declaration_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: BaseCorrection, session: SessionDep,
+                 who: PrincipalDep, now: NowDep):
+    return service.correct_base(session=session, principal=who, declaration_id=declaration_id, command=body, now=now)
+
+
+@router.get("/bases", response_model=list[BaseDeclarationVersion],
+            summary="A person's declared bases, every version, as far as the caller may see them")
+def base_history(session: SessionDep, who: PrincipalDep, person_id: Annotated[int, Query(ge=1, le=MAX_ID)]):
+    return service.base_history(session=session, principal=who, person_id=person_id)
 
 
 @router.get("/bills", response_model=list[BillRead], summary="A payer's bills with what is still unpaid")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -31,7 +31,19 @@ class BaseDeclare(BaseModel):
     declared_base_fen: StrictInt
 
 
+class BaseCorrection(BaseModel):
+    """A declared base corrected before its month is billed: the new amount for the same person, payer and period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declared_base_fen: StrictInt
+
+
 class BaseDeclarationRead(BaseModel):
+    """A declaration as recorded (its current version), with the floor and ceiling that month-end applies."""
+
+    id: int
+    version: int
     person_id: int
     payer_kind: str
     payer_id: int
@@ -40,6 +52,24 @@ class BaseDeclarationRead(BaseModel):
     floor_fen: int
     ceiling_fen: int
     used_base_fen: int
+    declared_by: str
+    declared_at: datetime
+
+
+class BaseDeclarationVersion(BaseModel):
+    """One version of a declaration in a person's history; a superseded one says who corrected it and when."""
+
+    id: int
+    version: int
+    person_id: int
+    payer_kind: str
+    payer_id: int
+    effective_period: str
+    declared_base_fen: int
+    declared_by: str
+    declared_at: datetime
+    superseded_by: str | None
+    superseded_at: datetime | None
 
 
 class BillRead(BaseModel):
