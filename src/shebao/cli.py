@@ -650,4 +650,5 @@ if __name__ == "__main__":
     main()
 
 
+from shebao.accounts import cli as _account_commands  # noqa: E402, F401 - registers `shebao user …` on `app`
 from shebao.benefits import cli as _benefit_commands  # noqa: E402, F401 - registers its commands on `app`

@@ -38,8 +38,14 @@ class Settings(BaseSettings):
     # A later issue replaces it with the key hierarchy; production must set it.
     secret_key: str = DEV_SECRET
     token_ttl_minutes: int = 60
-    login_max_failures: int = 5
-    login_lock_minutes: int = 15
+    # Failed logins (see accounts/service.py): per account from one address, and passwords re-entered in a session;
+    login_max_failures: int = Field(5, ge=1)
+    login_lock_minutes: int = Field(15, ge=1)
+    # per account from every address together; per address whatever the account; counted within a window.
+    login_account_max_failures: int = Field(20, ge=1)
+    login_source_max_failures: int = Field(30, ge=1)
+    login_source_lock_minutes: int = Field(30, ge=1)
+    login_failure_window_minutes: int = Field(60, ge=1)
     max_request_bytes: int = 1_048_576
     log_level: str = "INFO"
     log_json: bool = True
