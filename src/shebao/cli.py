@@ -212,13 +212,17 @@ ProvinceOpt = Annotated[str | None, typer.Option("--province", help="6-digit pro
 
 def _run_batch(db: str | None, as_json: bool, job):  # noqa: ANN001, ANN202 - job(database, settings, progress)
     """Runs a set-based job with a progress bar; a refusal becomes a CLI message."""
+    from shebao.audit.cli import checkpoint_after_batch
+
     settings = _settings(db)
     database = Database(settings.database_url)
     try:
         with _progress() as bar:
             report = _reporter(bar)
 
-            return job(database, settings, report)
+            result = job(database, settings, report)
+        checkpoint_after_batch(settings, database)  # the run's audit records anchored as soon as it ends
+        return result
     except DomainError as exc:
         _refusal(exc, as_json)
     finally:
@@ -507,26 +511,6 @@ def regions_import(file: Path, db: DbOpt = None, as_json: JsonOpt = False) -> No
     _emit({"imported": count}, as_json, f"imported {count} streets")
 
 
-# ------------------------------------------------------------------ audit
-
-
-@audit_app.command("verify")
-def audit_verify(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Walk the hash chain; name the first broken record if any row was altered or deleted."""
-    from shebao.core import audit
-
-    database = Database(_settings(db).database_url)
-    try:
-        with database.unit_of_work() as uow:
-            report = audit.verify(uow.session)
-    finally:
-        database.dispose()
-    if report.ok:
-        _emit(report.as_dict(), as_json, f"[green]审计链完整 chain intact[/green]: {report.records} records")
-    _emit(report.as_dict(), as_json,
-          f"[red]审计链被破坏 chain broken[/red] at record {report.first_broken_seq}: {report.problem}", code=1)
-
-
 # ------------------------------------------------------------------ demo
 
 
@@ -651,4 +635,5 @@ if __name__ == "__main__":
 
 
 from shebao.accounts import cli as _account_commands  # noqa: E402, F401 - registers `shebao user …` on `app`
+from shebao.audit import cli as _audit_commands  # noqa: E402, F401 - registers its commands on `audit_app`
 from shebao.benefits import cli as _benefit_commands  # noqa: E402, F401 - registers its commands on `app`

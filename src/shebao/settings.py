@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # Private card keys live encrypted on disk here, never in the database (root, ministry, provinces).
     key_dir: str = "./var/keys"
     key_passphrase: str = DEV_SECRET
+    # The audit chain's anchor, outside the database: the Ed25519 audit key (sealed with the key passphrase)
+    # and the signed checkpoint files; empty means <key_dir>/audit and <key_dir>/audit/checkpoints.
+    audit_key_dir: str = ""
+    audit_checkpoint_dir: str = ""
+    # The served app signs a checkpoint this often when the chain has grown (0: only on demand and after batches).
+    audit_checkpoint_minutes: float = 10
     demo_province: str = "110000"
     demo_persons: int = 10_000
 
