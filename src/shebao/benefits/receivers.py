@@ -61,8 +61,10 @@ def certify(*, session: Session, principal: Principal, command: CertificationIn,
     session.add(certification)
     award.certified_on = max(award.certified_on, command.certified_on)
     resumed, paid = False, (0, 0)
-    if award.status == "suspended" and award.status_reason == "certification_overdue":
+    if (award.status == "suspended" and award.status_reason == payroll.LAPSED
+            and payroll.certification_in_date(award.province, award.certified_on, today)):  # not one still overdue
         award.status, award.status_reason, resumed = "paying", "", True
+    if award.status == "paying":  # held months go now: a lapse's, or those held while staff had resumed it overdue
         session.flush()
         paid = payroll.pay(session, province=award.province, month=Period.of(today), lines=PayrollLine.award_id == award.id,
                            key=f"arrears:{award.id}:{certification.id}", actor=principal.actor, now=now)
@@ -137,7 +139,7 @@ def import_certifications(*, session: Session, cipher: FieldCipher, principal: P
     if records:
         session.execute(insert_ignoring_duplicates(session, Certification.__table__), records)
     imported = session.scalar(select(func.count()).select_from(Certification)) - before
-    resumed = _move_certified_dates(session, receivers, parsed)
+    resumed = _move_certified_dates(session, receivers, parsed, today)
     arrears = sum(payroll.pay(session, province=province, month=Period.of(today), actor=principal.actor, now=now,
                               lines=PayrollLine.award_id.in_(awards), key=f"arrears:import:{uuid.uuid4().hex}")[1]
                   for province, awards in resumed.items())
@@ -194,16 +196,17 @@ def _passive_problem(principal: Principal, receiver, on: date, today: date) -> s
     return None
 
 
-def _move_certified_dates(session: Session, receivers: dict, parsed: dict[int, dict]) -> dict[str, list[int]]:
-    """Each award's latest proof of life moves forward; those suspended for lack of one resume: by province."""
+def _move_certified_dates(session: Session, receivers: dict, parsed: dict[int, dict], today: date) -> dict[str, list[int]]:
+    """Each award's latest proof of life moves forward; those suspended for lack of one and now in date resume."""
     latest: dict[int, date] = {}
     for row in parsed.values():
         receiver = receivers[row["hash"]]
         latest[receiver.award_id] = max(latest.get(receiver.award_id, receiver.certified_on), row["on"])
     by_award = {r.award_id: r for r in receivers.values() if r.award_id is not None}
     moved = [{"id": award, "certified_on": day} for award, day in latest.items() if day > by_award[award].certified_on]
-    resumed = [award for award in latest if by_award[award].award_status == "suspended"
-               and by_award[award].status_reason == "certification_overdue"]
+    resumed = [award for award, day in latest.items() if by_award[award].award_status == "suspended"
+               and by_award[award].status_reason == payroll.LAPSED
+               and payroll.certification_in_date(by_award[award].province, day, today)]
     if moved:
         session.execute(update(PensionAward), moved)
     if resumed:
