@@ -62,6 +62,12 @@ def clear(counter: FailureCounter) -> None:
     counter.failed_logins, counter.failures_since, counter.locked_until = 0, None, None
 
 
+def typed_username(text: str) -> str:
+    """A username as typed, made safe to look up: at most 64 characters, no NUL (which PostgreSQL refuses
+    in text; no account has one, so such a name is simply unknown)."""
+    return text[:64].replace("\x00", "\N{REPLACEMENT CHARACTER}")
+
+
 def login_source(address: str | None) -> str:
     """The source a login is counted against: an IPv4 address, an IPv6 /64 network (what one subscriber
     holds), or the name a test client gives, cut to 64 characters."""
@@ -70,7 +76,7 @@ def login_source(address: str | None) -> str:
     try:
         parsed = ipaddress.ip_address(address.strip())
     except ValueError:
-        return address.strip()[:64] or UNKNOWN_SOURCE
+        return typed_username(address.strip()) or UNKNOWN_SOURCE
     if isinstance(parsed, ipaddress.IPv6Address):
         if parsed.ipv4_mapped is not None:
             return str(parsed.ipv4_mapped)

@@ -42,6 +42,7 @@ from shebao.accounts.rules import (
     matching_totp_step,
     new_totp_secret,
     totp_uri,
+    typed_username,
 )
 from shebao.accounts.schemas import SecondFactorEnrolment, SecondFactorRead, TokenRead, UnlockRead, UserCreate, UserRead
 from shebao.core import audit
@@ -124,7 +125,7 @@ def log_in(*, session: Session, cipher: FieldCipher, username: str, password: st
     `source` is the client's address as the server saw it; the caller commits the session either way.
     """
     stamp, where = utc_naive(now), login_source(source)
-    name = username[:64]
+    name = typed_username(username)
     by_source = session.get(LoginThrottle, _source_key(where))
     if is_locked(by_source, stamp):  # before any password is hashed: a locked address costs nothing
         return LoginOutcome(error=_source_locked(by_source.locked_until))
@@ -464,9 +465,10 @@ def reset_second_factor(*, session: Session, principal: Principal, username: str
 
 
 def _user_named(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username[:64]).with_for_update())
+    name = typed_username(username)
+    user = session.scalar(select(User).where(User.username == name).with_for_update())
     if user is None:
-        raise NotFound("user.unknown", f"没有用户名为 {username[:64]} 的账号", f"no account is named {username[:64]}")
+        raise NotFound("user.unknown", f"没有用户名为 {name} 的账号", f"no account is named {name}")
     return user
 
 
