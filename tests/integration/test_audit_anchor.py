@@ -15,7 +15,7 @@ from shebao.audit.signing import sign
 from shebao.audit.timer import CheckpointTimer
 from shebao.audit.verification import verify_anchored
 from shebao.core import audit
-from shebao.core.errors import Conflict
+from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.security import Role
 from tests.integration.test_audit_chain import _drop_guard
 from tests.support import make_user, token_for
@@ -251,6 +251,36 @@ def test_an_unreadable_checkpoint_line_is_named_not_a_traceback(database, clock,
     assert not report["ok"] and report["code"] == "checkpoint.unreadable" and "line 2" in report["problem"]
     with pytest.raises(Conflict):
         write_checkpoint(database, anchor, now=clock.now())
+
+
+@pytest.mark.parametrize("content", [b"not json", b'{"keys": [{"key_id": 1}]}', b"\xff",
+                                     b'{"keys": [{"key_id": "k", "public_key": 7, "created": "", "salt": "", "nonce": "", "sealed": ""}]}'])
+def test_a_damaged_audit_key_file_is_a_refusal_not_a_crash(database, clock, anchor, content):
+    append(database, clock, 2)
+    write_checkpoint(database, anchor, now=clock.now())
+    anchor.keyring.path.write_bytes(content)
+    damaged = Anchor(anchor.file, type(anchor.keyring)(anchor.keyring.directory, "test-key-passphrase"))
+    with pytest.raises(Conflict) as refused:
+        verify(database, damaged)
+    assert refused.value.code == "audit.key_file"
+    with pytest.raises(Conflict):
+        write_checkpoint(database, damaged, now=clock.now())
+
+
+def test_a_checkpoint_file_that_cannot_be_read_is_named(database, clock, anchor):
+    append(database, clock, 2)
+    anchor.file.path.mkdir(parents=True)
+    report = verify(database, anchor)
+    assert not report["ok"] and report["code"] == "checkpoint.file_unreadable"
+
+
+def test_a_wrong_passphrase_cannot_sign(database, clock, anchor, settings):
+    append(database, clock, 2)
+    write_checkpoint(database, anchor, now=clock.now())
+    stranger = Anchor.for_settings(settings.model_copy(update={"key_passphrase": "not-the-passphrase"}), database.url)
+    with pytest.raises(InvalidInput) as refused:
+        write_checkpoint(database, stranger, now=clock.now())
+    assert refused.value.code == "audit.key_locked" and refused.value.reason and refused.value.reason_en
 
 
 def test_the_timer_signs_only_when_the_chain_grew_and_never_over_tampering(database, clock, anchor):

@@ -150,10 +150,13 @@ class CheckpointFile:
 
     def read(self) -> tuple[list[Checkpoint], list[Problem]]:
         """Every checkpoint in the file, and a problem for each line that is not one."""
-        if not self.path.exists():
-            return [], []
+        try:
+            content = self.path.read_bytes() if self.path.exists() else b""
+        except OSError as exc:
+            return [], [Problem("checkpoint.file_unreadable", f"检查点文件无法读取（{exc.strerror}）",
+                                f"the checkpoint file cannot be read ({exc.strerror})")]
         checkpoints, problems = [], []
-        for number, line in enumerate(self.path.read_bytes().split(b"\n"), start=1):
+        for number, line in enumerate(content.split(b"\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -167,11 +170,14 @@ class CheckpointFile:
         """The last line, read from the end of the file; Conflict when it is not a checkpoint."""
         if not self.path.exists():
             return None
-        with open(self.path, "rb") as source:
-            source.seek(0, os.SEEK_END)
-            size = source.tell()
-            source.seek(max(0, size - TAIL_BYTES))
-            tail = source.read().rstrip(b"\n")
+        try:
+            with open(self.path, "rb") as source:
+                source.seek(0, os.SEEK_END)
+                source.seek(max(0, source.tell() - TAIL_BYTES))
+                tail = source.read().rstrip(b"\n")
+        except OSError as exc:
+            raise Conflict("audit.checkpoint_file", f"检查点文件无法读取（{exc.strerror}）",
+                           f"the checkpoint file cannot be read ({exc.strerror})") from exc
         if not tail:
             return None
         try:

@@ -79,7 +79,11 @@ def audit_checkpoint(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 def audit_public_keys(output: Annotated[Path | None, typer.Option("--output", help="write them to this file")] = None,
                       db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """The audit keys' public halves, for an auditor to keep apart and pass to `audit verify --trusted-keys`."""
-    keys = Anchor.for_settings(_settings(db)).keyring.public_keys()
+    try:
+        keys = Anchor.for_settings(_settings(db)).keyring.public_keys()
+    except DomainError as exc:
+        _refusal(exc, as_json)
+        return
     text = json.dumps({"keys": keys}, indent=2)
     if output is not None:
         try:

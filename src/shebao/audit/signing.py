@@ -107,10 +107,12 @@ class AuditKeyring:
         if not self.path.exists():
             return []
         try:
-            return [SealedKey(**entry) for entry in json.loads(self.path.read_text(encoding="utf-8"))["keys"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise Conflict("audit.key_file", f"审计密钥文件无法读取：{self.path}",
-                           f"the audit key file cannot be read: {self.path}") from exc
+            keys = [SealedKey(**entry) for entry in json.loads(self.path.read_text(encoding="utf-8"))["keys"]]
+            if all(isinstance(value, str) for key in keys for name, value in asdict(key).items() if name != "kdf"):
+                return keys
+            raise TypeError("a field is not text")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise Conflict("audit.key_file", f"审计密钥文件 {KEY_FILE} 无法读取", f"the audit key file {KEY_FILE} cannot be read") from exc
 
     def _write(self, keys: list[SealedKey]) -> None:
         """Creates the key file only if there is none: two processes racing to make the first key keep one."""
