@@ -52,14 +52,19 @@ STATE_ZH = {"applied": "尚在申领中", "in_production": "尚在制作中", "i
             "replaced": "已换卡作废", "cancelled": "已注销"}
 
 
-def issue_code_for_card(*, session: Session, keys: KeyStore, card_number: str, device_id: str, now: datetime) -> str:
+def issue_code_for_card(*, session: Session, keys: KeyStore, card_number: str, device_id: str, now: datetime,
+                        province: str | None = None) -> str:
     """Signs a code for a card the database holds and that is active, with its own province's key.
 
-    A counter or a test terminal names the card by number; a number nobody holds, or a card that is
-    frozen, cancelled or not yet activated, gets no code."""
+    A counter or a test terminal names the card by number (and may name the province it expects); a
+    number nobody holds, a card of another province, or one frozen, cancelled or not yet activated,
+    gets no code."""
     card = session.scalar(select(Card).where(Card.card_number == card_number.strip()[:20]))
     if card is None:
         raise NotFound("ecard.unknown_card", "没有这个卡号的社保卡", "no card has this number")
+    if province is not None and province != card.province:
+        raise Conflict("ecard.wrong_province", f"这张社保卡由 {card.province} 签发，不是 {province[:6]}",
+                       f"the card belongs to province {card.province}, not {province[:6]}")
     if card.state != CardState.ACTIVE:
         raise Conflict("ecard.card_not_active", f"这张社保卡{STATE_ZH.get(card.state, '不可用')}，只有已启用的卡才能签发电子社保卡二维码",
                        f"the card is {card.state}: codes are issued for active cards only", state=card.state)
