@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from shebao.audit.checkpoints import Anchor, checkpoint_if_grown, write_checkpoint
 from shebao.audit.verification import AnchoredReport, verify_anchored
@@ -45,7 +46,7 @@ def audit_verify(db: DbOpt = None, trusted_keys: TrustedKeysOpt = None, as_json:
 def _verdict(report: AnchoredReport) -> str:
     if not report.ok:
         problem = report.problem
-        return f"[red]审计链被破坏 chain broken[/red]: {problem.zh}\n{problem.en} ({problem.code})"
+        return f"[red]审计链被破坏 chain broken[/red]: {escape(problem.zh)}\n{escape(problem.en)} ({problem.code})"
     line = f"[green]审计链完整 chain intact[/green]: {report.chain.records} records"
     if report.newest is None:
         return line + "\n[yellow]尚无检查点，审计链未锚定 no checkpoint yet: the chain is not anchored[/yellow]"
@@ -110,8 +111,11 @@ def checkpoint_after_batch(settings: Settings, database: Database) -> None:
     """Anchors what a batch run just appended, as soon as it ends. A checkpoint that cannot be signed never
     undoes the run: the reason goes to stderr, and `shebao audit verify` says more."""
     try:
-        checkpoint_if_grown(database, Anchor.for_settings(settings, database.url), now=SystemClock().now())
+        checkpoint = checkpoint_if_grown(database, Anchor.for_settings(settings, database.url), now=SystemClock().now())
     except DomainError as exc:
-        err.print(f"[yellow]未签署审计检查点：{exc.reason}\nno audit checkpoint signed: {exc.reason_en}[/yellow]")
+        err.print(f"[yellow]未签署审计检查点：{escape(exc.reason)}\nno audit checkpoint signed: {escape(exc.reason_en)}[/yellow]")
     except OSError as exc:
-        err.print(f"[yellow]未签署审计检查点 no audit checkpoint signed: {exc.strerror}[/yellow]")
+        err.print(f"[yellow]未签署审计检查点 no audit checkpoint signed: {escape(str(exc.strerror))}[/yellow]")
+    else:
+        if checkpoint is not None:
+            err.print(f"审计检查点 audit checkpoint #{checkpoint.number}: record {checkpoint.seq} {checkpoint.hash[:16]}…")
