@@ -162,10 +162,21 @@ def _parse_passive_rows(cipher: FieldCipher, rows: list[dict[str, str]], today: 
                 raise InvalidInput("certification.source", "来源记录应为 3 至 200 个字符", "the source record has 3 to 200 characters")
             id_number = registry_rules.parse_id_number(row.get("id_number", ""), today=today).number
             parsed[number] = {"hash": cipher.lookup_hash(id_number), "method": row["method"],
-                              "on": date.fromisoformat(row.get("date", "")), "source": source}
+                              "on": _passive_date(row.get("date") or ""), "source": source}
         except (DomainError, ValueError) as problem:
             rejected.append({"row": number, "reason": getattr(problem, "reason_en", str(problem).splitlines()[0])})
     return parsed, rejected
+
+
+def _passive_date(text: str) -> date:
+    """A row's date, exactly YYYY-MM-DD (date.fromisoformat alone also takes 20250201 and answers
+    "Invalid isoformat string" to the rest)."""
+    try:
+        if len(text) == 10 and text[4] == text[7] == "-":
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise InvalidInput("certification.date", "日期应为 YYYY-MM-DD", "date is YYYY-MM-DD")
 
 
 def _receivers_by_hash(session: Session, hashes: set[str]) -> dict[str, object]:
