@@ -158,6 +158,18 @@ def test_concurrent_failures_are_all_counted(database, cipher, clock):
         assert uow.session.get(LoginThrottle, f"source:{ATTACKER}").failed_logins == 6
 
 
+def test_parallel_guesses_get_no_more_tries_than_one_after_another(database, cipher, clock):
+    make_user(database, clock, "admin", Role.ADMIN)
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(log_in(database, cipher, clock, "guess", source=ATTACKER).error))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(type(answer).__name__ for answer in answers) == ["Locked"] * 4 + ["Unauthenticated"] * 4
+
+
 # ------------------------------------------------------------------ the second factor
 
 

@@ -126,13 +126,14 @@ def log_in(*, session: Session, cipher: FieldCipher, username: str, password: st
     """
     stamp, where = utc_naive(now), login_source(source)
     name = typed_username(username)
+    # The account's row first: parallel attempts on one account wait here, then each sees the counts before it.
+    user = session.scalar(select(User).where(User.username == name).with_for_update())
     by_source = session.get(LoginThrottle, _source_key(where))
     if is_locked(by_source, stamp):  # before any password is hashed: a locked address costs nothing
         return LoginOutcome(error=_source_locked(by_source.locked_until))
     here = session.get(LoginThrottle, _pair_key(name, where))
     if is_locked(here, stamp):
         return LoginOutcome(error=_locked_here(here.locked_until))
-    user = session.scalar(select(User).where(User.username == name).with_for_update())
     if user is None or not user.active:
         verify_password(_DUMMY_HASH, password)
         return LoginOutcome(error=_count_login_failure(session, None, name, where, stamp, now, policy) or _bad_credentials())
