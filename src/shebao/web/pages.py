@@ -244,8 +244,14 @@ def my_estimate(request: Request, rt: RuntimeDep, category: Annotated[str, Form(
         with rt.database.unit_of_work() as uow:
             result = benefits.estimate(session=uow.session, principal=who, command=command, now=rt.clock.now())
     except ValidationError as exc:
-        return _pension_page(request, chosen, None, form, error=exc.errors()[0]["msg"], status_code=422)
-    except DomainError as exc:
+        zh, en = _ESTIMATE_FIELD_PROBLEMS.get(str(exc.errors()[0]["loc"][0]), ("输入有误，请检查后重试", "invalid input: check and try again"))
+        return _pension_page(request, chosen, None, form, error=en if chosen == "en" else zh, status_code=422)
+    except DomainError as exc:  # the service's refusals, and the decimal parser's (NaN, Infinity, absurd sizes)
         return _pension_page(request, chosen, None, form, error=exc.reason_en if chosen == "en" else exc.reason,
                              status_code=exc.status_code)
     return _pension_page(request, chosen, None, form, estimate=result)
+
+
+# The estimate form's fields as a person reads them when one is wrong (pydantic's own message is English only).
+_ESTIMATE_FIELD_PROBLEMS = {"category": ("请选择人员类别", "choose a category"),
+                            "retire_date": ("退休日期应为 YYYY-MM-DD", "the retirement date is YYYY-MM-DD")}
