@@ -92,11 +92,21 @@ def test_bad_payments_are_refused(client, database, clock, firm):
     base = {"idempotency_key": "k1", "payer_kind": "employer", "payer_id": firm["employer"], "received_on": "2024-08-10"}
     for body, status, code in (({**base, "amount_fen": 10**11}, 422, "payment.exceeds_debt"),
                                ({**base, "amount_fen": 0}, 422, "payment.amount"),
-                               ({**base, "bill_id": 999999, "amount_fen": 100}, 404, "bill.unknown"),
-                               ({**base, "payer_id": 424242, "amount_fen": 100}, 404, "employer.unknown")):
+                               ({**base, "amount_fen": 100, "payer_id": 2**63}, 422, "request.invalid"),
+                               ({**base, "amount_fen": 100, "bill_id": 2**64}, 422, "request.invalid"),
+                               ({**base, "amount_fen": 100, "idempotency_key": "k\u0000"}, 422, "request.invalid"),
+                               ({**base, "amount_fen": 10**30}, 422, "payment.exceeds_debt")):
         response = client.post("/api/v1/payments", headers=tokens["clerk"], json=body)
         assert response.status_code == status and response.json()["error"]["code"] == code, response.text
-    assert client.post("/api/v1/payments", headers=tokens["other"], json={**base, "amount_fen": 100}).status_code == 403
+    # Outside one's scope the answer is the same whether the payer or the bill exists or not.
+    bill = client.get(f"/api/v1/bills?payer_kind=employer&payer_id={firm['employer']}", headers=tokens["clerk"]).json()[0]
+    answers = [client.post("/api/v1/payments", headers=tokens[who], json={**base, **extra, "amount_fen": 100})
+               for who, extra in (("clerk", {"bill_id": 999999}), ("clerk", {"payer_id": 424242}), ("other", {}),
+                                  ("other", {"bill_id": bill["id"]}))]
+    assert {(a.status_code, a.json()["error"]["code"], a.json()["error"]["reason"]) for a in answers} == {
+        (404, "payer.unknown", "在您可办理的范围内没有找到该缴费主体或账单")}
+    assert client.get(f"/api/v1/bills?payer_kind=employer&payer_id={firm['employer']}", headers=tokens["other"]).json() \
+        == client.get("/api/v1/bills?payer_kind=employer&payer_id=424242", headers=tokens["other"]).json()
 
 
 def test_the_record_is_private(client, firm):
@@ -111,9 +121,10 @@ def test_only_staff_of_the_payers_region_record_a_payment_and_never_with_any_dat
     run_month_end(database=database, province="110000", period="202407", now=JULY_BILLED, actor="test")
     body = {"idempotency_key": "counter-1", "payer_kind": "employer", "payer_id": firm["employer"], "amount_fen": 100,
             "received_on": "2015-01-01"}
-    for who in ("firm", "me", "other"):
+    for who in ("firm", "me"):
         refused = client.post("/api/v1/payments", headers=tokens[who], json=body)
         assert refused.status_code == 403, (who, refused.text)
+    assert client.post("/api/v1/payments", headers=tokens["other"], json=body).status_code == 404  # outside its region
     assert client.post("/api/v1/payments", headers=token_for(client, "auditor"), json=body).status_code == 403
     too_early = client.post("/api/v1/payments", headers=tokens["clerk"], json=body)
     assert too_early.status_code == 422 and too_early.json()["error"]["code"] == "payment.before_bill"

@@ -203,11 +203,13 @@ def test_only_a_clerk_of_the_payers_region_or_an_administrator_records_a_payment
         Principal(user_id=None, username="self", role=Role.INSURED, person_id=province["people"][-1][0]),
         Principal(user_id=None, username="audit", role=Role.AUDITOR, region_code="000000"),
         Principal(user_id=None, username="icbc", role=Role.BANK, bank_code="ICBC"),
-        Principal(user_id=None, username="sh", role=Role.STAFF, region_code="310000"),
     ]
     for principal in not_allowed:
         with pytest.raises(Forbidden):
             take(database, clock, principal, body)
+    with pytest.raises(NotFound) as elsewhere:  # a clerk of another region: as if the payer did not exist
+        take(database, clock, Principal(user_id=None, username="sh", role=Role.STAFF, region_code="310000"), body)
+    assert elsewhere.value.code == "payer.unknown"
     assert _count(database, Payment) == 0
     clerk = Principal(user_id=None, username="cy", role=Role.STAFF, region_code="110105")
     assert take(database, clock, clerk, body)["amount_fen"] == 1000
@@ -260,3 +262,14 @@ def test_dating_a_payment_back_does_not_wipe_a_make_up_bills_late_fee(database, 
     assert refused.value.code == "payment.before_bill"
     paid = pay(database, clock, "flexible", flexible, bill.amount_fen, "bank-today", received_on=date(2024, 8, 20))
     assert paid["allocations"][0]["days_late"] == 66 and paid["allocations"][0]["late_fee_fen"] > 0
+
+
+def test_a_bank_file_dated_in_the_future_is_refused(database, province):
+    from shebao.contributions.collection import settle_period_in_full
+
+    clock = province["clock"]  # 2024-08-20 in Beijing
+    month_end(database, clock, "202407")
+    with pytest.raises(InvalidInput) as refused:
+        settle_period_in_full(database=database, province=PROVINCE, period="202407", paid_on=date(2024, 8, 21),
+                              actor="bank", now=clock.now())
+    assert refused.value.code == "settlement.future" and _count(database, Payment) == 0

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from shebao.contributions import makeup, service
 from shebao.contributions.makeup import MakeupBill, MakeupRequest
 from shebao.contributions.schemas import (
+    MAX_ID,
     BaseCorrection,
     BaseDeclarationRead,
     BaseDeclarationVersion,
@@ -20,8 +21,6 @@ from shebao.core.http import NowDep, PrincipalDep, SessionDep
 from shebao.core.runs import BatchRunRead
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
-# Ids are 64-bit in the database: a larger one cannot exist and is refused as input, never overflows.
-MAX_ID = 2**63 - 1
 
 
 @router.post("/bases", response_model=BaseDeclarationRead, status_code=201, summary="Declare a contribution base (缴费基数申报)")
@@ -44,7 +43,7 @@ def base_history(session: SessionDep, who: PrincipalDep, person_id: Annotated[in
 
 @router.get("/bills", response_model=list[BillRead], summary="A payer's bills with what is still unpaid")
 def bills(session: SessionDep, who: PrincipalDep, payer_kind: Annotated[str, Query(pattern="^(employer|flexible)$")],
-          payer_id: int, limit: Annotated[int, Query(ge=1, le=240)] = 60):
+          payer_id: Annotated[int, Query(ge=1, le=MAX_ID)], limit: Annotated[int, Query(ge=1, le=240)] = 60):
     return service.bills_of(session=session, principal=who, payer_kind=payer_kind, payer_id=payer_id, limit=limit)
 
 
@@ -55,7 +54,7 @@ def record_payment(body: PaymentCreate, session: SessionDep, who: PrincipalDep, 
 
 @router.post("/persons/{person_id}/makeup", response_model=list[MakeupBill], status_code=201,
              summary="Bill past months that were never assessed (补缴)")
-def request_makeup(person_id: int, body: MakeupRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+def request_makeup(person_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: MakeupRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return makeup.request_makeup(session=session, principal=who, person_id=person_id, command=body, now=now)
 
 

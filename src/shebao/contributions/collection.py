@@ -267,6 +267,8 @@ def settle_period_in_full(*, database: Database, province: str, period: str, pai
     """A collecting bank's file for a whole month, set-based: every open bill of the period paid in full
     on a day no later than its due date (no late fee). `unpaid_every` leaves every n-th payer unpaid (the
     demo uses it to show arrears). Chunked by bill id, one transaction per chunk, idempotent by key."""
+    if paid_on > china_today(now):
+        raise InvalidInput("settlement.future", f"代收日期 {_zh_date(paid_on)} 晚于今天", f"the collection date {paid_on} is in the future")
     with database.unit_of_work() as uow:
         monthly = and_(Bill.province == province, Bill.period == period, Bill.kind == "monthly")
         low, high = uow.session.execute(select(func.min(Bill.id), func.max(Bill.id)).where(monthly)).one()

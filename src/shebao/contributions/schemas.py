@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shebao.contributions.rules import Category
 
+# Ids are 64-bit in the database: a larger one cannot exist and is refused as input, never overflows.
+MAX_ID = 2**63 - 1
+
 
 class AssessCase(BaseModel):
     """One month for one person, as the calculator takes it."""
@@ -26,7 +29,7 @@ class BaseDeclare(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    person_id: int
+    person_id: int = Field(ge=1, le=MAX_ID)
     effective_period: str = Field(description="YYYYMM from which the base applies (often July)")
     declared_base_fen: StrictInt
 
@@ -88,9 +91,10 @@ class BillRead(BaseModel):
 class PaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=1, max_length=100, description="the bank's unique reference")
+    idempotency_key: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$",
+                                 description="the bank's unique reference (no control characters)")
     payer_kind: str = Field(pattern="^(employer|flexible)$")
-    payer_id: int | None = Field(None, description="employer id, or the flexible worker's person id")
-    bill_id: int | None = Field(None, description="instead of payer: any bill of the payer")
+    payer_id: int | None = Field(None, ge=1, le=MAX_ID, description="employer id, or the flexible worker's person id")
+    bill_id: int | None = Field(None, ge=1, le=MAX_ID, description="instead of payer: any bill of the payer")
     amount_fen: StrictInt
     received_on: date

@@ -243,17 +243,27 @@ def _aware(stamp: datetime) -> datetime:
 
 
 def _may_see_payer(session: Session, principal: Principal, payer_kind: str, payer_id: int) -> None:
+    """The payer itself, or staff, auditors and administrators whose region holds the payer as stored (an
+    employer's registered region, a flexible worker's residence). Anything else, and a payer that does not
+    exist, get one and the same answer."""
     if principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id:
         return
     if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id:
         return
     if principal.role in (Role.STAFF, Role.ADMIN, Role.AUDITOR):
-        if payer_kind == "employer":
-            principal.require_region(registry.employer_by_id(session=session, employer_id=payer_id).region_code)
-        else:
-            principal.require_region(registry.person_by_id(session=session, person_id=payer_id).residence_region_code)
-        return
-    raise Forbidden("payer.not_yours", "只能查看本单位或本人的账单", "you may see your own bills only")
+        try:
+            region = (registry.employer_by_id(session=session, employer_id=payer_id).region_code if payer_kind == "employer"
+                      else registry.person_by_id(session=session, person_id=payer_id).residence_region_code)
+        except NotFound:
+            region = None
+        if region is not None and principal.can_see_region(region):
+            return
+    raise _payer_not_in_scope()
+
+
+def _payer_not_in_scope() -> NotFound:
+    return NotFound("payer.unknown", "在您可办理的范围内没有找到该缴费主体或账单",
+                    "no such payer or bill within what you may handle")
 
 
 def bills_of(*, session: Session, principal: Principal, payer_kind: str, payer_id: int, limit: int = 60) -> list[BillRead]:
@@ -279,7 +289,7 @@ def take_payment(*, session: Session, principal: Principal, command: PaymentCrea
     if command.bill_id is not None:
         bill = session.get(Bill, command.bill_id)
         if bill is None:
-            raise NotFound("bill.unknown", f"账单 {command.bill_id} 不存在", f"no bill {command.bill_id}")
+            raise _payer_not_in_scope()
         payer_kind, payer_id = bill.payer_kind, bill.payer_id
     if payer_id is None:
         raise InvalidInput("payment.payer", "请指定缴费主体或账单", "name the payer or a bill")
