@@ -240,12 +240,15 @@ def read_import_csv(file: Path, columns: tuple[str, ...], as_json: bool,
 
 def _csv_rows(file: Path, columns: tuple[str, ...], as_json: bool) -> list[dict]:
     rows: list[dict] = []
+    header: list[str] | None = None
     try:
         if file.stat().st_size > MAX_IMPORT_BYTES:
             _fail(f"文件超过 {MAX_IMPORT_BYTES // 2**20} MB / the file is larger than {MAX_IMPORT_BYTES // 2**20} MB: {file}")
-        with file.open(encoding="utf-8-sig", newline="") as handle:
+        with file.open(encoding="utf-8-sig", newline="") as handle:  # utf-8-sig: a BOM, if any, is not part of the header
             reader = csv.DictReader(handle)
             header = [name.strip() for name in reader.fieldnames or []]
+            if not header:
+                _fail(f"文件是空的，未导入任何内容 / the file is empty; nothing was imported: {file}")
             if not set(columns) <= set(header):
                 _fail(f"CSV 的表头需要 {','.join(columns)} 这些列 / the CSV header needs the columns {','.join(columns)}")
             reader.fieldnames = header
@@ -254,6 +257,8 @@ def _csv_rows(file: Path, columns: tuple[str, ...], as_json: bool) -> list[dict]
                 if len(rows) > MAX_IMPORT_ROWS:
                     _fail(f"文件超过 {MAX_IMPORT_ROWS} 行 / the file has more than {MAX_IMPORT_ROWS} rows")
     except csv.Error as exc:
+        if header is None:
+            _fail(f"表头无法解析 / the header cannot be read: {exc}")
         _import_rejected([{"row": len(rows) + 1, "reason": "此行无法解析（单元格过长或引号不配对）",
                            "reason_en": f"this row cannot be read: {exc}"}], as_json)
     except UnicodeDecodeError:
@@ -550,8 +555,10 @@ def ecard_issue(card: Annotated[str, typer.Option("--card", help="the number of 
                 province: Annotated[str | None, typer.Option("--province", help="the card's province (checked when given)")] = None,
                 device: Annotated[str, typer.Option("--device", help="the device the code is bound to")] = "counter",
                 db: DbOpt = None) -> None:
-    """Sign a QR payload for an active card, with its province's key (for terminal testing; the portal
-    issues them to card holders). A card number nobody holds, or a frozen or cancelled card, gets none."""
+    """Sign a QR payload for an active card in the database, with its province's key.
+
+    For terminal testing (the portal issues codes to card holders): a card number nobody holds, or a
+    frozen, cancelled or not yet activated card, gets none."""
     from shebao.cards.ecard import issue_code_for_card
 
     keys = _keystore()
@@ -575,6 +582,7 @@ def ecard_verify(payload: str, trust: Annotated[Path, typer.Option("--trust", he
                      "--seen", help=f"the replay store: codes already accepted (default: {SEEN_FILE_NAME} beside the trust file)")] = None,
                  as_json: JsonOpt = False) -> None:
     """A terminal's offline check of a QR payload; exit 0 when valid, 1 with the reason when refused.
+
     Every accepted code is remembered in the replay store, so showing it again is refused."""
     from shebao.cards.ecard import REASONS_ZH, SeenCodes, verify_code
 
