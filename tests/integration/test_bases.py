@@ -3,6 +3,8 @@ clamped); an employee's declared wage is still clamped; a declaration is correct
 audited, until a month it sets has been billed; month-end and make-up bills use the latest version."""
 
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -199,3 +201,37 @@ def test_the_history_shows_every_version_to_whoever_may_see_it(database, provinc
     assert len(history(Principal(user_id=None, username="a", role=Role.AUDITOR, region_code="000000"))) == 2
     with pytest.raises(Forbidden):
         history(Principal(user_id=None, username="icbc", role=Role.BANK, bank_code="ICBC"))
+
+
+def test_two_corrections_at_once_make_one_new_version_and_one_clear_refusal(database, province):
+    declaration = declaration_of(database, province["people"][1][0])
+    first_written, release, results = threading.Event(), threading.Event(), {}
+
+    def first():
+        with database.transaction() as session:
+            results["first"] = correct_base(session=session, principal=employer(province), declaration_id=declaration,
+                                            now=province["clock"].now(), command=BaseCorrection(declared_base_fen=1_500_000))
+            first_written.set()
+            release.wait(10)
+
+    def second():
+        first_written.wait(10)
+        try:
+            results["second"] = correct(database, province, employer(province), declaration, 1_600_000)
+        except Conflict as refused:
+            results["second"] = refused
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_written.wait(10)
+    time.sleep(0.5)
+    assert "second" not in results  # waits for the first correction to commit, reads nothing stale
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert results["first"].version == 2
+    assert isinstance(results["second"], Conflict) and results["second"].code == "base.superseded"
+    with database.unit_of_work() as uow:
+        assert uow.session.scalars(select(BaseDeclaration.version).where(
+            BaseDeclaration.person_id == province["people"][1][0]).order_by(BaseDeclaration.version)).all() == [1, 2]
