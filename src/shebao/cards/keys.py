@@ -215,7 +215,7 @@ class KeyStore:
         document = {"format": KEY_FILE_FORMAT, "key_id": key_id, "kdf": kdf, "cipher": "AES-256-GCM",
                     "nonce": b64(nonce), "ciphertext": b64(sealed)}
         path = folder / f"{key_id}.key"
-        temporary = path.with_suffix(".tmp")
+        temporary = folder / f".{key_id}.{os.getpid()}.{os.urandom(4).hex()}.tmp"  # two processes may rewrite one PEM at once
         temporary.write_text(json.dumps(document, indent=2), encoding="utf-8")
         os.chmod(temporary, 0o600)
         temporary.replace(path)
