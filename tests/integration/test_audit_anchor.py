@@ -241,7 +241,7 @@ def test_the_files_newest_checkpoints_cut_show_against_the_databases_copy(databa
 
 
 @pytest.mark.parametrize("garbage", [b"not json", b"\xff\xfe", b"[1, 2]", b'{"number": 1e400}',
-                                     b'{"number": 99999999999999999999999, "seq": 1}'])
+                                     b'{"number": 99999999999999999999999, "seq": 1}', b"[" * 100_000])
 def test_an_unreadable_checkpoint_line_is_named_not_a_traceback(database, clock, anchor, garbage):
     append(database, clock, 2)
     write_checkpoint(database, anchor, now=clock.now())
@@ -253,7 +253,7 @@ def test_an_unreadable_checkpoint_line_is_named_not_a_traceback(database, clock,
         write_checkpoint(database, anchor, now=clock.now())
 
 
-@pytest.mark.parametrize("content", [b"not json", b'{"keys": [{"key_id": 1}]}', b"\xff",
+@pytest.mark.parametrize("content", [b"not json", b'{"keys": [{"key_id": 1}]}', b"\xff", b"[" * 100_000,
                                      b'{"keys": [{"key_id": "k", "public_key": 7, "created": "", "salt": "", "nonce": "", "sealed": ""}]}'])
 def test_a_damaged_audit_key_file_is_a_refusal_not_a_crash(database, clock, anchor, content):
     append(database, clock, 2)

@@ -161,7 +161,7 @@ class CheckpointFile:
                 continue
             try:
                 checkpoints.append(Checkpoint.parse(json.loads(line.decode("utf-8"))))
-            except ValueError as exc:  # JSON and UTF-8 errors are ValueErrors too
+            except (ValueError, RecursionError) as exc:  # JSON and UTF-8 errors are ValueErrors; "[[[[…" recurses
                 problems.append(Problem("checkpoint.unreadable", f"检查点文件第 {number} 行无法读取（{_short(exc)}）",
                                         f"line {number} of the checkpoint file is not a checkpoint ({_short(exc)})"))
         return checkpoints, problems
@@ -182,7 +182,7 @@ class CheckpointFile:
             return None
         try:
             return Checkpoint.parse(json.loads(tail.rsplit(b"\n", 1)[-1].decode("utf-8")))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise Conflict("audit.checkpoint_unreadable", "检查点文件的最后一行无法读取，请先运行 shebao audit verify",
                            "the checkpoint file's last line is not a checkpoint: run shebao audit verify first") from exc
 

@@ -101,7 +101,7 @@ def _read_trusted_keys(path: Path) -> dict[str, str]:
             return keys
     except OSError as exc:
         _fail(f"无法读取受信任的公钥文件 / cannot read the trusted keys: {exc.strerror}: {path}")
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         pass
     _fail(f"受信任的公钥文件格式错误 / the trusted keys file is malformed: {path}")
     return {}

@@ -111,7 +111,7 @@ class AuditKeyring:
             if all(isinstance(value, str) for key in keys for name, value in asdict(key).items() if name != "kdf"):
                 return keys
             raise TypeError("a field is not text")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise Conflict("audit.key_file", f"审计密钥文件 {KEY_FILE} 无法读取", f"the audit key file {KEY_FILE} cannot be read") from exc
 
     def _write(self, keys: list[SealedKey]) -> None:
