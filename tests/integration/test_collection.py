@@ -1,5 +1,7 @@
 """Collection: oldest debt first, late fees, only paid contributions reach personal accounts."""
 
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 from shebao.contributions import batch
 from shebao.contributions.collection import record_payment
 from shebao.contributions.makeup import MakeupRequest, request_makeup
-from shebao.contributions.models import Assessment, Bill, Payment
+from shebao.contributions.models import Assessment, Bill, Payment, PaymentAllocation
 from shebao.contributions.schemas import PaymentCreate
 from shebao.contributions.service import take_payment
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -273,3 +275,39 @@ def test_a_bank_file_dated_in_the_future_is_refused(database, province):
         settle_period_in_full(database=database, province=PROVINCE, period="202407", paid_on=date(2024, 8, 21),
                               actor="bank", now=clock.now())
     assert refused.value.code == "settlement.future" and _count(database, Payment) == 0
+
+
+def test_two_payments_for_one_payer_at_once_never_pay_the_same_principal_twice(database, province):
+    clock = province["clock"]
+    month_end(database, clock, "202407")
+    bill_id, employer, amount, _ = bill_of(database, "employer")
+    first_written, release, results = threading.Event(), threading.Event(), {}
+
+    def first():
+        with database.transaction() as session:
+            results["first"] = record_payment(session=session, key="counter-a", payer_kind="employer", payer_id=employer,
+                                              amount_fen=amount - 100, received_on=date(2024, 8, 10), actor="bank",
+                                              now=clock.now())
+            first_written.set()
+            release.wait(10)
+
+    def second():
+        first_written.wait(10)
+        try:
+            results["second"] = pay(database, clock, "employer", employer, 200, "counter-b")
+        except InvalidInput as refused:
+            results["second"] = refused
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_written.wait(10)
+    time.sleep(0.5)
+    assert "second" not in results  # waits for the first payment, then sees what it allocated
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert isinstance(results["second"], InvalidInput) and results["second"].details == {"owed_fen": 100}
+    assert pay(database, clock, "employer", employer, 100, "counter-c")["completed_bills"] == [bill_id]
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.sum(PaymentAllocation.principal_fen))) == amount

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shebao.contributions.models import Assessment, Bill, Payment, PaymentAllocation
@@ -132,8 +133,12 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
     if received_on > today:
         raise InvalidInput("payment.future", f"到账日期 {_zh_date(received_on)} 晚于今天（{_zh_date(today)}）",
                            f"the payment date {received_on} is after today ({today}, China time)")
+    # Two payments for one payer at once would both see the same unpaid principal and pay it twice: the
+    # payer's bills are locked first (PostgreSQL; SQLite's write lock is taken at BEGIN), so the second waits
+    # and then sees what the first allocated, or finds the same reference already recorded.
+    session.execute(select(Bill.id).where(Bill.payer_kind == payer_kind, Bill.payer_id == payer_id).with_for_update())
     if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is not None:
-        raise Conflict("payment.duplicate", f"缴款 {key} 已入账，不会重复入账", f"payment {key} was already recorded; nothing is taken twice")
+        raise _duplicate(key)
     unpaid_bills = outstanding(session, payer_kind, payer_id)
     if not unpaid_bills:
         raise NotFound("payment.no_debt", "该缴费主体没有欠缴的账单", "this payer owes nothing")
@@ -157,8 +162,12 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
     allocations = allocate(debts, amount_fen, received_on, daily_rate)
     payment = Payment(idempotency_key=key, payer_kind=payer_kind, payer_id=payer_id, province=province,
                       amount_fen=amount_fen, received_on=received_on, recorded_by=actor, recorded_at=utc_naive(now))
-    session.add(payment)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same reference for another payer, recorded at the same moment
+            session.add(payment)
+            session.flush()
+    except IntegrityError:
+        raise _duplicate(key) from None
     session.add_all(PaymentAllocation(payment_id=payment.id, bill_id=a.bill_id, principal_fen=a.principal_fen,
                                       late_fee_fen=a.late_fee_fen, days_late=a.days_late) for a in allocations)
     session.flush()
@@ -172,6 +181,10 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
     return {"payment_id": payment.id, "amount_fen": amount_fen, "completed_bills": completed,
             "allocations": [a.__dict__ for a in allocations],
             "unpaid_fen": sum(unpaid for _, unpaid in unpaid_bills) - sum(a.principal_fen for a in allocations)}
+
+
+def _duplicate(key: str) -> Conflict:
+    return Conflict("payment.duplicate", f"缴款 {key} 已入账，不会重复入账", f"payment {key} was already recorded; nothing is taken twice")
 
 
 def _zh_date(day: date) -> str:
