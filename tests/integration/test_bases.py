@@ -235,3 +235,34 @@ def test_two_corrections_at_once_make_one_new_version_and_one_clear_refusal(data
     with database.unit_of_work() as uow:
         assert uow.session.scalars(select(BaseDeclaration.version).where(
             BaseDeclaration.person_id == province["people"][1][0]).order_by(BaseDeclaration.version)).all() == [1, 2]
+
+
+def test_the_same_base_declared_twice_at_once_is_one_declaration_and_one_clear_refusal(database, province):
+    person_id = province["people"][1][0]
+    first_written, release, results = threading.Event(), threading.Event(), {}
+
+    def first():
+        with database.transaction() as session:
+            results["first"] = declare_base(session=session, principal=employer(province), now=province["clock"].now(),
+                                            command=BaseDeclare(person_id=person_id, effective_period="202408",
+                                                                declared_base_fen=1_300_000))
+            first_written.set()
+            release.wait(10)
+
+    def second():
+        first_written.wait(10)
+        try:
+            results["second"] = declare(database, province, employer(province), person_id, "202408", 1_400_000)
+        except Conflict as refused:
+            results["second"] = refused
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_written.wait(10)
+    time.sleep(0.5)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert isinstance(results["second"], Conflict) and results["second"].code == "base.already_declared"
+    assert results["second"].details == {"declaration_id": results["first"].id}

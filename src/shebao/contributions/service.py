@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shebao.contributions.collection import record_payment
@@ -78,22 +79,31 @@ def declare_base(*, session: Session, principal: Principal, command: BaseDeclare
     check_declared_base(command.declared_base_fen, limits)
     if payer_kind == "flexible":
         check_chosen_base(command.declared_base_fen, limits, period)
-    existing = _current_version(session, command.person_id, payer_kind, payer_id, str(period))
+    _refuse_second_declaration(session, command.person_id, payer_kind, payer_id, period)
+    declaration = BaseDeclaration(person_id=command.person_id, payer_kind=payer_kind, payer_id=payer_id,
+                                  effective_period=str(period), version=1, declared_base_fen=command.declared_base_fen,
+                                  declared_by=principal.actor, declared_at=utc_naive(now))
+    try:
+        with session.begin_nested():  # the same declaration made twice at the same moment
+            session.add(declaration)
+            session.flush()
+    except IntegrityError:
+        _refuse_second_declaration(session, command.person_id, payer_kind, payer_id, period)
+        raise
+    audit.append(session, actor=principal.actor, action="base.declared", subject=f"person:{command.person_id}", now=now,
+                 period=str(period), declared_base_fen=command.declared_base_fen, payer=f"{payer_kind}:{payer_id}",
+                 declaration_id=declaration.id)
+    return _declaration_read(declaration, limits)
+
+
+def _refuse_second_declaration(session: Session, person_id: int, payer_kind: str, payer_id: int, period: Period) -> None:
+    existing = _current_version(session, person_id, payer_kind, payer_id, str(period))
     if existing is not None:
         raise Conflict("base.already_declared",
                        f"{period.year}年{period.month}月 的缴费基数已申报（{fen_to_yuan(existing.declared_base_fen)} 元），"
                        "如需修改请更正该申报",
                        f"a base for {period} was already declared ({fen_to_yuan(existing.declared_base_fen)} yuan); "
                        f"correct it with POST /api/v1/bases/{existing.id}/corrections", declaration_id=existing.id)
-    declaration = BaseDeclaration(person_id=command.person_id, payer_kind=payer_kind, payer_id=payer_id,
-                                  effective_period=str(period), version=1, declared_base_fen=command.declared_base_fen,
-                                  declared_by=principal.actor, declared_at=utc_naive(now))
-    session.add(declaration)
-    session.flush()
-    audit.append(session, actor=principal.actor, action="base.declared", subject=f"person:{command.person_id}", now=now,
-                 period=str(period), declared_base_fen=command.declared_base_fen, payer=f"{payer_kind}:{payer_id}",
-                 declaration_id=declaration.id)
-    return _declaration_read(declaration, limits)
 
 
 def correct_base(*, session: Session, principal: Principal, declaration_id: int, command: BaseCorrection,
