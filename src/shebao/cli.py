@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -594,10 +595,11 @@ def ecard_verify(payload: str, trust: Annotated[Path, typer.Option("--trust", he
     except DomainError as exc:
         _refusal(exc, as_json)
         return
-    body = {**verdict.as_dict(), "reason_zh": REASONS_ZH.get(verdict.reason, "拒绝"), "replay_store": str(store.path)}
+    store_path = os.path.abspath(store.path)
+    body = {**verdict.as_dict(), "reason_zh": REASONS_ZH.get(verdict.reason, "拒绝"), "replay_store": store_path}
     human = (f"[green]有效 valid[/green] card {verdict.card_number} · {verdict.province} · expires {verdict.expires_at}"
              if verdict.valid else f"[red]拒绝 refused[/red]: {body['reason_zh']} ({verdict.reason})")
-    _emit(body, as_json, f"{human}\n重放记录 replay store: {escape(str(store.path))}", code=0 if verdict.valid else 1)
+    _emit(body, as_json, f"{human}\n重放记录 replay store: {escape(store_path)}", code=0 if verdict.valid else 1)
 
 
 def _read_trust_file(path: Path, as_json: bool):  # noqa: ANN202 - a TrustFile
