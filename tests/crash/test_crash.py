@@ -1,11 +1,12 @@
 """Month-end and payroll killed with SIGKILL at random points and rerun end exactly as an uninterrupted run.
 
-On copies of a small demo province each job runs as a real `shebao` process (tests/crash/kill_at.py)
-that is killed one to three times — at a chunk boundary, just before a commit, before any database
-call, or from a timer that may strike inside a statement — and then rerun to its end. The result is
-compared with an uninterrupted run on another copy: every entry balances, no bill, payment, payroll
-line or journal key is doubled, the same bills, assessments and payroll lines with the same amounts, the
-same balance on every ledger account, the run recorded as done once, the audit chain intact.
+On copies of a small demo province each job runs as the `shebao` command in a process of its own
+(forked by tests/crash/kill_at.py from a server that imported shebao once), is killed one to three
+times — at a chunk boundary, just before a commit, before any database call, or from a timer that may
+strike inside a statement — and is then rerun to its end. The result is compared with an uninterrupted
+run on another copy: every entry balances, no bill, payment, payroll line or journal key is doubled,
+the same bills, assessments and payroll lines with the same amounts, the same balance on every ledger
+account, the run recorded as done once, the audit chain intact.
 
 The kill points come from a seeded random. The seed is printed and in every failure; replay with
 SHEBAO_CRASH_SEED=<seed> SHEBAO_CRASH_DEMO_DAY=<day> pytest tests/crash (a `call:N` kill strikes at
@@ -65,7 +66,44 @@ class Seeded:
     backend: str
     day: date
     copies: SqliteDemo | PostgresDemo
-    key_dir: Path
+
+
+class Jobs:
+    """kill_at.py's fork server: shebao imported once, each run of a job a process of its own."""
+
+    def __init__(self, key_dir: Path) -> None:
+        env = {**os.environ, "SHEBAO_ENVIRONMENT": "test", "SHEBAO_SECRET_KEY": SECRET, "SHEBAO_KEY_DIR": str(key_dir),
+               "SHEBAO_KEY_PASSPHRASE": KEY_PASSPHRASE, "SHEBAO_LOG_LEVEL": "WARNING"}
+        self.server = subprocess.Popen([sys.executable, str(KILL_AT), "serve"], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True, env=env)
+
+    def run(self, demo: Seeded, job: Job, url: str, plan: str, report: Path) -> dict:
+        """Runs the job under a kill plan; what happened, as kill_at.py reported it."""
+        report.unlink(missing_ok=True)
+        self.server.stdin.write(json.dumps({"report": str(report), "plan": plan,
+                                            "command": job.command(demo.day, url)}) + "\n")
+        self.server.stdin.flush()
+        answer = self.server.stdout.readline()
+        assert answer, f"the kill_at.py server ended (exit {self.server.poll()})"
+        returncode = json.loads(answer)["returncode"]
+        result = json.loads(report.read_text()) if report.exists() else {"killed": None}
+        log = Path(f"{report}.log").read_text() if Path(f"{report}.log").exists() else ""
+        if result["killed"]:
+            assert returncode == -signal.SIGKILL, f"{plan}: exit {returncode}\n{log}"
+        else:
+            assert returncode == 0, f"{job.name} under {plan} failed (exit {returncode}):\n{log}"
+        return result
+
+    def close(self) -> None:
+        self.server.stdin.close()
+        self.server.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def jobs(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    server = Jobs(tmp_path_factory.mktemp("keys"))
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -79,23 +117,8 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         copies = PostgresDemo(POSTGRES_URL)
         template_url = copies.create_template()
     seed_small_demo(template_url, day, folder / "keys")
-    yield Seeded(request.param, day, copies, folder / "keys")
+    yield Seeded(request.param, day, copies)
     copies.drop_copies()
-
-
-def run_job(demo: Seeded, job: Job, url: str, plan: str, report: Path) -> dict:
-    """Runs the job as its own process under a kill plan; what happened, as kill_at.py reported it."""
-    report.unlink(missing_ok=True)
-    env = {**os.environ, "SHEBAO_ENVIRONMENT": "test", "SHEBAO_SECRET_KEY": SECRET, "SHEBAO_KEY_DIR": str(demo.key_dir),
-           "SHEBAO_KEY_PASSPHRASE": KEY_PASSPHRASE, "SHEBAO_LOG_LEVEL": "WARNING"}
-    done = subprocess.run([sys.executable, str(KILL_AT), str(report), plan, *job.command(demo.day, url)],
-                          env=env, capture_output=True, text=True, timeout=600)
-    result = json.loads(report.read_text()) if report.exists() else {"killed": None}
-    if result["killed"]:
-        assert done.returncode == -signal.SIGKILL, f"{plan}: exit {done.returncode}\n{done.stderr}"
-    else:
-        assert done.returncode == 0, f"{job.name} under {plan} failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
-    return result
 
 
 def draw_plan(rng: random.Random, reference: dict) -> str:
@@ -119,26 +142,26 @@ def told(result: dict) -> str:
 
 
 @pytest.mark.parametrize("job", JOBS, ids=[job.name for job in JOBS])
-def test_a_job_killed_and_rerun_ends_as_an_uninterrupted_run(demo: Seeded, job: Job, tmp_path: Path) -> None:
+def test_a_job_killed_and_rerun_ends_as_an_uninterrupted_run(demo: Seeded, jobs: Jobs, job: Job, tmp_path: Path) -> None:
     rng = random.Random(f"{SEED}:{demo.backend}:{job.name}")
     period, report = job.period(demo.day), tmp_path / "report.json"
 
     reference_url = demo.copies.copy(f"{job.kind}_reference")
-    reference = run_job(demo, job, reference_url, "never", report)
+    reference = jobs.run(demo, job, reference_url, "never", report)
     assert broken_invariants(reference_url, kind=job.kind, province=PROVINCE, period=period) == []
     expected = snapshot(reference_url)
-    run_job(demo, job, reference_url, "never", report)
+    jobs.run(demo, job, reference_url, "never", report)
     assert differences(expected, snapshot(reference_url)) == [], "a second run of a finished month changed it"
 
     for copy in range(COPIES[demo.backend]):
         url = demo.copies.copy(f"{job.kind}_{copy}")
         story = []
         for _ in range(rng.randint(1, MAX_KILLS)):
-            result = run_job(demo, job, url, draw_plan(rng, reference), report)
+            result = jobs.run(demo, job, url, draw_plan(rng, reference), report)
             story.append(told(result))
             if not result["killed"]:
                 break
-        run_job(demo, job, url, "never", report)
+        jobs.run(demo, job, url, "never", report)
         context = (f"SHEBAO_CRASH_SEED={SEED} SHEBAO_CRASH_DEMO_DAY={demo.day} {demo.backend} {job.name} {period} "
                    f"copy {copy}: " + " → ".join(story))
         print(context)
