@@ -45,10 +45,10 @@ keys_app = typer.Typer(help="The card key hierarchy: national root, ministry, pr
 ecard_app = typer.Typer(help="The electronic card's QR codes", no_args_is_help=True)
 retirement_app = typer.Typer(help="Statutory retirement ages under the 2025 reform", no_args_is_help=True)
 pension_app = typer.Typer(help="Pension calculation", no_args_is_help=True)
-for sub, name in ((id_app, "id"), (uscc_app, "uscc"), (policy_app, "policy"), (audit_app, "audit"),
-                  (demo_app, "demo"), (db_app, "db"), (regions_app, "regions"), (contrib_app, "contrib"),
-                  (interest_app, "interest"), (person_app, "person"), (keys_app, "keys"), (ecard_app, "ecard"),
-                  (retirement_app, "retirement"), (pension_app, "pension")):
+GROUPS = {"id": id_app, "uscc": uscc_app, "policy": policy_app, "audit": audit_app, "demo": demo_app, "db": db_app,
+          "regions": regions_app, "contrib": contrib_app, "interest": interest_app, "person": person_app, "keys": keys_app,
+          "ecard": ecard_app, "retirement": retirement_app, "pension": pension_app}
+for name, sub in GROUPS.items():
     app.add_typer(sub, name=name)
 
 out = Console()
@@ -83,8 +83,10 @@ def _loaded_settings() -> Settings:
 # Commands that read neither the database nor the keys — pure rules, or a terminal's offline check —
 # run whatever the settings. Every other command, including any added later, first refuses weak
 # production secrets exactly as the server does when it starts.
-OFFLINE_COMMANDS = {"id", "uscc", "policy", "retirement", "contrib", "pension calc", "ecard verify"}
-GROUPS_WITH_OFFLINE_COMMANDS = {"pension", "ecard"}  # they check in their own callback, knowing the sub-command
+OFFLINE_COMMANDS = {"id check", "uscc check", "policy show", "retirement date", "contrib assess", "pension calc",
+                    "ecard verify"}
+# Their groups check in a callback of their own, which knows the sub-command; the root checks the rest.
+GROUPS_WITH_OFFLINE_COMMANDS = {command.split()[0] for command in OFFLINE_COMMANDS}
 
 
 def _require_safe_settings(command: str | None) -> None:
@@ -108,14 +110,14 @@ def _guard_every_command(ctx: typer.Context) -> None:
         _require_safe_settings(ctx.invoked_subcommand)
 
 
-@pension_app.callback()
-def _guard_pension_commands(ctx: typer.Context) -> None:
-    _require_safe_settings(f"pension {ctx.invoked_subcommand}")
+def _group_guard(group: str):  # noqa: ANN202 - a Typer callback
+    def guard(ctx: typer.Context) -> None:
+        _require_safe_settings(f"{group} {ctx.invoked_subcommand}")
+    return guard
 
 
-@ecard_app.callback()
-def _guard_ecard_commands(ctx: typer.Context) -> None:
-    _require_safe_settings(f"ecard {ctx.invoked_subcommand}")
+for _name in GROUPS_WITH_OFFLINE_COMMANDS:
+    GROUPS[_name].callback()(_group_guard(_name))
 
 
 def _today(text: str | None) -> date:

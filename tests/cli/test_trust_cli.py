@@ -316,7 +316,7 @@ def _command_paths(group=None, prefix=()):
 
 
 def _offline(path):
-    return path[0] in OFFLINE_COMMANDS or " ".join(path[:2]) in OFFLINE_COMMANDS
+    return " ".join(path) in OFFLINE_COMMANDS
 
 
 @pytest.fixture
