@@ -55,6 +55,12 @@ class Job:
     def command(self, day: date, url: str) -> list[str]:
         return [self.name, self.period(day), "--province", PROVINCE, "--db", url, "--json", *self.chunks]
 
+    def wrote_something(self, outcome: dict, period: str) -> bool:
+        """Bills of the month (month-end) or lines paid in it (payroll): the test is not about an empty run."""
+        if self.kind == "month_end":
+            return any(key[0] == period for key in outcome["bills"])
+        return any(line[2] == "paid" and line[4] == period for line in outcome["payroll_lines"].values())
+
 
 # Month-end: 10 assessment chunks, the bills, 5 posting chunks, the close. Payroll: 6 chunks of awards, the close.
 JOBS = [Job("month-end", "month_end", 0, ("--person-chunk", "100", "--bill-chunk", "16")),
@@ -150,6 +156,8 @@ def test_a_job_killed_and_rerun_ends_as_an_uninterrupted_run(demo: Seeded, jobs:
     reference = jobs.run(demo, job, reference_url, "never", report)
     assert broken_invariants(reference_url, kind=job.kind, province=PROVINCE, period=period) == []
     expected = snapshot(reference_url)
+    assert len(reference["commits"]) >= 6, "the job should commit chunk by chunk, or there is little to kill between"
+    assert job.wrote_something(expected, period), f"the demo left nothing for {job.name} {period} to do"
     jobs.run(demo, job, reference_url, "never", report)
     assert differences(expected, snapshot(reference_url)) == [], "a second run of a finished month changed it"
 
