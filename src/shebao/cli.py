@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,9 +22,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from shebao.cards.ecard import SEEN_FILE_NAME
 from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
-from shebao.core.errors import DomainError
+from shebao.core.errors import DomainError, InvalidInput
 from shebao.core.money import fen_to_yuan
 from shebao.settings import Settings, get_settings
 
@@ -42,10 +45,10 @@ keys_app = typer.Typer(help="The card key hierarchy: national root, ministry, pr
 ecard_app = typer.Typer(help="The electronic card's QR codes", no_args_is_help=True)
 retirement_app = typer.Typer(help="Statutory retirement ages under the 2025 reform", no_args_is_help=True)
 pension_app = typer.Typer(help="Pension calculation", no_args_is_help=True)
-for sub, name in ((id_app, "id"), (uscc_app, "uscc"), (policy_app, "policy"), (audit_app, "audit"),
-                  (demo_app, "demo"), (db_app, "db"), (regions_app, "regions"), (contrib_app, "contrib"),
-                  (interest_app, "interest"), (person_app, "person"), (keys_app, "keys"), (ecard_app, "ecard"),
-                  (retirement_app, "retirement"), (pension_app, "pension")):
+GROUPS = {"id": id_app, "uscc": uscc_app, "policy": policy_app, "audit": audit_app, "demo": demo_app, "db": db_app,
+          "regions": regions_app, "contrib": contrib_app, "interest": interest_app, "person": person_app, "keys": keys_app,
+          "ecard": ecard_app, "retirement": retirement_app, "pension": pension_app}
+for name, sub in GROUPS.items():
     app.add_typer(sub, name=name)
 
 out = Console()
@@ -60,8 +63,61 @@ def main() -> None:
 
 
 def _settings(db: str | None) -> Settings:
-    settings = get_settings()
+    settings = _safe_settings()  # the callbacks below checked already; this helper is also called from elsewhere
     return settings.model_copy(update={"database_url": db}) if db else settings
+
+
+def _loaded_settings() -> Settings:
+    """The SHEBAO_* settings, or exit 1 naming the variable that does not parse (never a traceback)."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        variable = "SHEBAO_" + "_".join(str(p) for p in first["loc"]).upper()
+        _fail(f"环境变量 {variable} 的值无效 / {variable} is invalid: {first['msg']}")
+        raise
+
+
+# Commands that read neither the database nor the keys — pure rules, or a terminal's offline check —
+# run whatever the settings. Every other command, including any added later, first refuses weak
+# production secrets exactly as the server does when it starts.
+OFFLINE_COMMANDS = {"id check", "uscc check", "policy show", "retirement date", "contrib assess", "pension calc",
+                    "ecard verify"}
+# Their groups check in a callback of their own, which knows the sub-command; the root checks the rest.
+GROUPS_WITH_OFFLINE_COMMANDS = {command.split()[0] for command in OFFLINE_COMMANDS}
+
+
+def _require_safe_settings(command: str | None) -> None:
+    if command is not None and command not in OFFLINE_COMMANDS:
+        _safe_settings()
+
+
+def _safe_settings() -> Settings:
+    """The settings, once they pass the production checks; or exit 1 with the reason (stderr, both languages)."""
+    settings = _loaded_settings()
+    try:
+        settings.check_production_safety()
+    except DomainError as exc:
+        _refusal(exc, False)
+    return settings
+
+
+@app.callback()
+def _guard_every_command(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand not in GROUPS_WITH_OFFLINE_COMMANDS:
+        _require_safe_settings(ctx.invoked_subcommand)
+
+
+def _group_guard(group: str):  # noqa: ANN202 - a Typer callback
+    def guard(ctx: typer.Context) -> None:
+        _require_safe_settings(f"{group} {ctx.invoked_subcommand}")
+    return guard
+
+
+for _name in GROUPS_WITH_OFFLINE_COMMANDS:
+    GROUPS[_name].callback()(_group_guard(_name))
 
 
 def _today(text: str | None) -> date:
@@ -83,18 +139,149 @@ def _emit(payload: dict[str, Any], as_json: bool, human: str, *, code: int = 0) 
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]{message}[/red]")
+    err.print(f"[red]{escape(message)}[/red]")
     raise typer.Exit(code)
 
 
-def _invalid_input(problem: str, as_json: bool) -> None:
+def _invalid_input(problem: str, as_json: bool, problem_zh: str | None = None) -> None:
     """A request the command could not read (wrong type, missing field): exit 1 with the problem."""
-    _emit({"error": {"code": "request.invalid", "reason": f"输入有误：{problem}", "reason_en": f"invalid input: {problem}"}},
-          as_json, f"[red]输入有误 invalid input[/red]: {problem}", code=1)
+    zh = problem_zh or problem
+    _emit({"error": {"code": "request.invalid", "reason": f"输入有误：{zh}", "reason_en": f"invalid input: {problem}"}},
+          as_json, f"[red]输入有误：{escape(zh)}[/red]\ninvalid input: {escape(problem)}", code=1)
+
+
+# How pydantic's kinds of error read in Chinese (the English is pydantic's own message).
+_PROBLEM_ZH = {"missing": "缺少此项", "extra_forbidden": "不允许此项", "int_type": "应为整数", "int_parsing": "应为整数",
+               "int_from_float": "应为整数", "string_type": "应为文本", "bool_type": "应为是或否", "enum": "不是允许的取值",
+               "literal_error": "不是允许的取值", "string_pattern_mismatch": "格式不符", "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+               "date_parsing": "应为日期 YYYY-MM-DD", "date_type": "应为日期 YYYY-MM-DD", "greater_than_equal": "小于允许的最小值",
+               "greater_than": "小于允许的最小值", "less_than_equal": "大于允许的最大值", "less_than": "大于允许的最大值",
+               "json_invalid": "文件内容无法解析", "json_type": "文件内容无法解析", "model_type": "应为一组键值",
+               "string_too_short": "太短", "string_too_long": "太长"}
+
+
+def _invalid_model(exc: Any, as_json: bool) -> None:  # noqa: ANN401 - a pydantic ValidationError
+    """The first problem of a file or options that do not fit the model, in Chinese and English."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    zh = _PROBLEM_ZH.get(first["type"], "不符合要求")
+    _invalid_input(f"{where}: {first['msg']}" if where else first["msg"], as_json,
+                   f"「{where}」{zh}" if where else zh)
 
 
 def _refusal(exc: DomainError, as_json: bool) -> None:
-    _emit({"error": exc.as_dict()}, as_json, f"[red]{exc.reason}[/red]\n{exc.reason_en} ({exc.code})", code=1)
+    human = f"[red]{escape(exc.reason)}[/red]\n{escape(exc.reason_en)} ({exc.code})"
+    rejected = exc.details.get("rejected") if isinstance(exc.details.get("rejected"), list) else None
+    if rejected and not as_json:
+        err.print(_rejected_table(rejected))
+    _emit({"error": exc.as_dict()}, as_json, human, code=1)
+
+
+def _rejected_table(rejected: list[dict]) -> Table:
+    """The rejected rows of an import, one line each: the row number, what was wrong, in both languages."""
+    table = Table(title=f"被拒绝的行 rejected rows ({len(rejected)})")
+    columns = ["row"] + [key for key in ("column", "code") if any(key in r for r in rejected)] + ["reason", "reason_en"]
+    headings = {"row": "行 row", "column": "列 column", "code": "代码 code", "reason": "原因", "reason_en": "reason"}
+    for column in columns:
+        table.add_column(headings[column], overflow="fold")
+    for row in rejected:
+        reason = row.get("reason") or row.get("problem") or ""
+        table.add_row(*(escape(str(reason if c == "reason" else row.get(c, ""))) for c in columns))
+    return table
+
+
+# ------------------------------------------------------------------ files a user hands in
+
+MAX_CASE_BYTES = 1024 * 1024  # a case file describes one person: a megabyte is far more than any needs
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+MAX_IMPORT_ROWS = 5_000_000
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _read_case_file(path: Path) -> bytes:
+    """A JSON case file's bytes, without a UTF-8 BOM (spreadsheets and Notepad add one); exit 1 when unreadable."""
+    try:
+        if path.stat().st_size > MAX_CASE_BYTES:
+            _fail(f"输入文件超过 {MAX_CASE_BYTES // 1024} KB / the input is larger than {MAX_CASE_BYTES // 1024} KB: {path}")
+        data = path.read_bytes()
+    except OSError as exc:
+        _fail(f"无法读取输入文件 / cannot read the input: {exc.strerror}: {path}")
+        raise
+    return data.removeprefix(UTF8_BOM)
+
+
+def _import_rejected(rejected: list[dict], as_json: bool) -> None:
+    _refusal(InvalidInput("import.rejected", f"{len(rejected)} 行有误，全部未导入",
+                          f"{len(rejected)} rows were rejected; nothing was imported", rejected=rejected), as_json)
+
+
+def read_import_csv(file: Path, columns: tuple[str, ...], as_json: bool,
+                    checks: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """The rows of a CSV a user imports, each a dict of `columns`; or exit 1, writing nothing.
+
+    UTF-8 with or without a BOM; a header naming the columns; at least one row. A row the csv module
+    cannot read (a field over its size limit, a stray quote) refuses the file naming the row; cells with
+    control characters or a spreadsheet formula's first character, extra cells, and what `checks`
+    (column -> function giving a (Chinese, English) problem or None) finds are listed row by row."""
+    from shebao.registry.rules import unsafe_text_problem
+
+    rows = _csv_rows(file, columns, as_json)
+    rejected = []
+    for number, row in enumerate(rows, start=1):
+        if None in row:
+            rejected.append({"row": number, "reason": "列数多于表头", "reason_en": "more cells than the header has columns"})
+            continue
+        for column in columns:
+            value = row.get(column) or ""
+            problem = unsafe_text_problem(value) or (checks or {}).get(column, lambda _: None)(value)
+            if problem:
+                rejected.append({"row": number, "column": column, "reason": problem[0], "reason_en": problem[1]})
+    if rejected:
+        _import_rejected(rejected, as_json)
+    return [{column: row.get(column) or "" for column in columns} for row in rows]
+
+
+def _csv_rows(file: Path, columns: tuple[str, ...], as_json: bool) -> list[dict]:
+    rows: list[dict] = []
+    header: list[str] | None = None
+    try:
+        if file.stat().st_size > MAX_IMPORT_BYTES:
+            _fail(f"文件超过 {MAX_IMPORT_BYTES // 2**20} MB / the file is larger than {MAX_IMPORT_BYTES // 2**20} MB: {file}")
+        with file.open(encoding="utf-8-sig", newline="") as handle:  # utf-8-sig: a BOM, if any, is not part of the header
+            reader = csv.DictReader(handle)
+            header = [name.strip() for name in reader.fieldnames or []]
+            if not header:
+                _fail(f"文件是空的，未导入任何内容 / the file is empty; nothing was imported: {file}")
+            if not set(columns) <= set(header):
+                _fail(f"CSV 的表头需要 {','.join(columns)} 这些列 / the CSV header needs the columns {','.join(columns)}")
+            reader.fieldnames = header
+            for row in reader:
+                rows.append(row)
+                if len(rows) > MAX_IMPORT_ROWS:
+                    _fail(f"文件超过 {MAX_IMPORT_ROWS} 行 / the file has more than {MAX_IMPORT_ROWS} rows")
+    except csv.Error as exc:
+        if header is None:
+            _fail(f"表头无法解析 / the header cannot be read: {exc}")
+        _import_rejected([{"row": len(rows) + 1, "reason": "此行无法解析（单元格过长或引号不配对）",
+                           "reason_en": f"this row cannot be read: {exc}"}], as_json)
+    except UnicodeDecodeError:
+        _fail(f"文件不是 UTF-8 编码 / the file is not UTF-8: {file}")
+    except OSError as exc:
+        _fail(f"无法读取文件 / cannot read the file: {exc.strerror}: {file}")
+    if not rows:
+        _fail(f"文件没有数据行，未导入任何内容 / the file has no rows; nothing was imported: {file}")
+    return rows
+
+
+def iso_date_problem(text: str) -> tuple[str, str] | None:
+    """A cell that must hold a date: exactly YYYY-MM-DD, a day that exists."""
+    try:
+        if len(text) == 10 and text[4] == text[7] == "-":
+            date.fromisoformat(text)
+            return None
+    except ValueError:
+        pass
+    return "日期应为 YYYY-MM-DD", "date is YYYY-MM-DD"
 
 
 # ------------------------------------------------------------------ id / uscc
@@ -178,15 +365,12 @@ def contrib_assess(input_file: Annotated[Path, typer.Option("--input", help="CAS
     from shebao.contributions.schemas import AssessCase
     from shebao.contributions.service import assess_case
 
+    data = _read_case_file(input_file)
     try:
-        case = AssessCase.model_validate_json(input_file.read_bytes())
+        case = AssessCase.model_validate_json(data)
         result = assess_case(case=case, today=_today(today))
-    except OSError as exc:
-        _fail(f"无法读取输入文件 / cannot read the input: {exc.strerror}: {input_file}")
-        return
     except ValidationError as exc:
-        first = exc.errors()[0]
-        _invalid_input(".".join(str(p) for p in first["loc"]) + ": " + first["msg"], as_json)
+        _invalid_model(exc, as_json)
         return
     except DomainError as exc:
         _refusal(exc, as_json)
@@ -212,13 +396,17 @@ ProvinceOpt = Annotated[str | None, typer.Option("--province", help="6-digit pro
 
 def _run_batch(db: str | None, as_json: bool, job):  # noqa: ANN001, ANN202 - job(database, settings, progress)
     """Runs a set-based job with a progress bar; a refusal becomes a CLI message."""
+    from shebao.audit.cli import checkpoint_after_batch
+
     settings = _settings(db)
     database = Database(settings.database_url)
     try:
         with _progress() as bar:
             report = _reporter(bar)
 
-            return job(database, settings, report)
+            result = job(database, settings, report)
+        checkpoint_after_batch(settings, database)  # the run's audit records anchored as soon as it ends
+        return result
     except DomainError as exc:
         _refusal(exc, as_json)
     finally:
@@ -307,7 +495,7 @@ def _print_record(record) -> None:  # noqa: ANN001 - a PersonRecord
 def _keystore():  # noqa: ANN202
     from shebao.cards.keys import KeyStore
 
-    settings = get_settings()
+    settings = _safe_settings()
     return KeyStore(settings.key_dir, settings.key_passphrase)
 
 
@@ -358,47 +546,79 @@ def keys_export_trust(output: Annotated[Path | None, typer.Option("--output", he
     if output is None:
         print(text)
         return
-    output.write_text(text, encoding="utf-8")
-    out.print(f"trust file written to {output}")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"无法写入信任文件 / cannot write the trust file: {exc.strerror}: {output}")
+    out.print(f"trust file written to {escape(str(output))}")
 
 
 @ecard_app.command("issue")
-def ecard_issue(card: Annotated[str, typer.Option("--card", help="card number")],
-                province: Annotated[str, typer.Option("--province", help="issuing province")],
-                device: Annotated[str, typer.Option("--device", help="the device the code is bound to")] = "counter") -> None:
-    """Sign a QR payload for a card (for terminal testing; the portal issues them to card holders)."""
-    from shebao.cards.ecard import issue_code
+def ecard_issue(card: Annotated[str, typer.Option("--card", help="the number of an active card in the database")],
+                province: Annotated[str | None, typer.Option("--province", help="the card's province (checked when given)")] = None,
+                device: Annotated[str, typer.Option("--device", help="the device the code is bound to")] = "counter",
+                db: DbOpt = None) -> None:
+    """Sign a QR payload for an active card in the database, with its province's key.
 
+    For terminal testing (the portal issues codes to card holders): a card number nobody holds, or a
+    frozen, cancelled or not yet activated card, gets none."""
+    from shebao.cards.ecard import issue_code_for_card
+
+    keys = _keystore()
+    database = Database(_settings(db).database_url)
     try:
-        print(issue_code(keys=_keystore(), card_number=card, province=province, device_id=device, now=SystemClock().now()))
+        with database.unit_of_work() as uow:
+            print(issue_code_for_card(session=uow.session, keys=keys, card_number=card, device_id=device[:128],
+                                      province=province, now=SystemClock().now()))
     except DomainError as exc:
         _refusal(exc, False)
+    finally:
+        database.dispose()
+
+
+MAX_TRUST_FILE_BYTES = 4 * 1024 * 1024
 
 
 @ecard_app.command("verify")
 def ecard_verify(payload: str, trust: Annotated[Path, typer.Option("--trust", help="the exported trust file")],
-                 seen: Annotated[Path | None, typer.Option("--seen", help="file of nonces already accepted (replay check)")] = None,
+                 seen: Annotated[Path | None, typer.Option(
+                     "--seen", help=f"the replay store: codes already accepted (default: {SEEN_FILE_NAME} beside the trust file)")] = None,
                  as_json: JsonOpt = False) -> None:
-    """A terminal's offline check of a QR payload; exit 0 when valid, 1 with the reason when refused."""
-    from shebao.cards.ecard import REASONS_ZH, ReplayGuard, verify_code
-    from shebao.cards.keys import TrustFile
+    """A terminal's offline check of a QR payload; exit 0 when valid, 1 with the reason when refused.
 
+    Every accepted code is remembered in the replay store, so showing it again is refused."""
+    from shebao.cards.ecard import REASONS_ZH, SeenCodes, verify_code
+
+    trust_file = _read_trust_file(trust, as_json)
+    store = SeenCodes(seen) if seen is not None else SeenCodes.beside(trust)
     try:
-        trust_file = TrustFile.from_json(trust.read_text(encoding="utf-8"))
-    except OSError as exc:
-        _fail(f"无法读取信任文件 / cannot read the trust file: {exc.strerror}: {trust}")
-        return
+        with store.open() as guard:
+            verdict = verify_code(trust=trust_file, code=payload, now=SystemClock().now(), replay=guard)
     except DomainError as exc:
         _refusal(exc, as_json)
         return
-    guard = ReplayGuard(json.loads(seen.read_text())) if seen and seen.exists() else ReplayGuard()
-    verdict = verify_code(trust=trust_file, code=payload, now=SystemClock().now(), replay=guard if seen else None)
-    if seen and verdict.valid:
-        seen.write_text(json.dumps(guard.seen), encoding="utf-8")
-    body = {**verdict.as_dict(), "reason_zh": REASONS_ZH.get(verdict.reason, verdict.reason)}
+    store_path = os.path.abspath(store.path)
+    body = {**verdict.as_dict(), "reason_zh": REASONS_ZH.get(verdict.reason, "拒绝"), "replay_store": store_path}
     human = (f"[green]有效 valid[/green] card {verdict.card_number} · {verdict.province} · expires {verdict.expires_at}"
              if verdict.valid else f"[red]拒绝 refused[/red]: {body['reason_zh']} ({verdict.reason})")
-    _emit(body, as_json, human, code=0 if verdict.valid else 1)
+    _emit(body, as_json, f"{human}\n重放记录 replay store: {escape(store_path)}", code=0 if verdict.valid else 1)
+
+
+def _read_trust_file(path: Path, as_json: bool):  # noqa: ANN202 - a TrustFile
+    """The trust file a terminal holds (UTF-8, a BOM allowed); exit 1 when it cannot be read or is malformed."""
+    from shebao.cards.keys import TrustFile
+
+    try:
+        if path.stat().st_size > MAX_TRUST_FILE_BYTES:
+            _fail(f"信任文件过大 / the trust file is too large: {path}")
+        return TrustFile.from_json(path.read_bytes().removeprefix(UTF8_BOM).decode("utf-8"))
+    except OSError as exc:
+        _fail(f"无法读取信任文件 / cannot read the trust file: {exc.strerror}: {path}")
+    except UnicodeDecodeError:
+        _fail(f"信任文件不是 UTF-8 编码 / the trust file is not UTF-8: {path}")
+    except DomainError as exc:
+        _refusal(exc, as_json)
+    raise AssertionError("unreachable")
 
 
 # ------------------------------------------------------------------ retirement and pension
@@ -414,14 +634,13 @@ def retirement_date(birth_date: Annotated[str, typer.Option("--birth-date", help
     from shebao.benefits.rules import Group
     from shebao.benefits.service import retirement_date as compute
 
+    if iso_date_problem(birth_date) or not "1880" <= birth_date[:4] <= "2100":
+        _invalid_input(f"--birth-date is YYYY-MM-DD between 1880 and 2100: {birth_date}", as_json,
+                       f"出生日期应为 1880 至 2100 年间的 YYYY-MM-DD：{birth_date}")
+    if category not in {group.value for group in Group}:
+        _invalid_input(f"--category is one of {', '.join(g.value for g in Group)}", as_json, "人员类别不是允许的取值")
     try:
-        born = date.fromisoformat(birth_date)
-        group = Group(category)
-    except ValueError as exc:
-        _invalid_input(str(exc), as_json)
-        return
-    try:
-        result = compute(birth_date=born, sex=sex, group=group, region=region)
+        result = compute(birth_date=date.fromisoformat(birth_date), sex=sex, group=Group(category), region=region)
     except DomainError as exc:
         _refusal(exc, as_json)
         return
@@ -436,14 +655,11 @@ def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.
 
     from shebao.benefits.service import PensionCaseIn, pension_case
 
+    data = _read_case_file(input_file)
     try:
-        result = pension_case(case=PensionCaseIn.model_validate_json(input_file.read_bytes()))
-    except OSError as exc:
-        _fail(f"无法读取输入文件 / cannot read the input: {exc.strerror}: {input_file}")
-        return
+        result = pension_case(case=PensionCaseIn.model_validate_json(data))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        _invalid_input(".".join(str(p) for p in first["loc"]) + ": " + first["msg"], as_json)
+        _invalid_model(exc, as_json)
         return
     except DomainError as exc:
         _refusal(exc, as_json)
@@ -481,19 +697,11 @@ def prepare_database(settings: Settings) -> int:
 @regions_app.command("import")
 def regions_import(file: Path, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Import streets/townships from a CSV with columns code,name — all rows or none."""
+    from shebao.registry.rules import normalise_street_name
     from shebao.registry.service import add_streets
 
-    if not file.exists():
-        _fail(f"文件不存在 / no such file: {file}")
-    try:
-        with file.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames is None or not {"code", "name"} <= set(reader.fieldnames):
-                _fail("CSV 需要 code,name 两列 / the CSV needs columns code,name")
-            streets = [((row.get("code") or "").strip(), row.get("name") or "") for row in reader]
-    except UnicodeDecodeError:
-        _fail("文件不是 UTF-8 编码 / the file is not UTF-8")
-        return
+    rows = read_import_csv(file, ("code", "name"), as_json, checks={"name": _street_name_problem})
+    streets = [(row["code"].strip(), normalise_street_name(row["name"])) for row in rows]
     database = Database(_settings(db).database_url)
     try:
         with database.transaction() as session:
@@ -507,24 +715,14 @@ def regions_import(file: Path, db: DbOpt = None, as_json: JsonOpt = False) -> No
     _emit({"imported": count}, as_json, f"imported {count} streets")
 
 
-# ------------------------------------------------------------------ audit
+def _street_name_problem(name: str) -> tuple[str, str] | None:
+    from shebao.registry.rules import normalise_street_name
 
-
-@audit_app.command("verify")
-def audit_verify(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Walk the hash chain; name the first broken record if any row was altered or deleted."""
-    from shebao.core import audit
-
-    database = Database(_settings(db).database_url)
     try:
-        with database.unit_of_work() as uow:
-            report = audit.verify(uow.session)
-    finally:
-        database.dispose()
-    if report.ok:
-        _emit(report.as_dict(), as_json, f"[green]审计链完整 chain intact[/green]: {report.records} records")
-    _emit(report.as_dict(), as_json,
-          f"[red]审计链被破坏 chain broken[/red] at record {report.first_broken_seq}: {report.problem}", code=1)
+        normalise_street_name(name)
+    except DomainError as exc:
+        return exc.reason, exc.reason_en
+    return None
 
 
 # ------------------------------------------------------------------ demo
@@ -650,4 +848,6 @@ if __name__ == "__main__":
     main()
 
 
+from shebao.accounts import cli as _account_commands  # noqa: E402, F401 - registers `shebao user …` on `app`
+from shebao.audit import cli as _audit_commands  # noqa: E402, F401 - registers its commands on `audit_app`
 from shebao.benefits import cli as _benefit_commands  # noqa: E402, F401 - registers its commands on `app`

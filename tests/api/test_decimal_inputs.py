@@ -77,3 +77,11 @@ def test_the_estimate_form_still_estimates(client, saver):
     page = client.post("/me/pension/estimate", data={"category": "male", "wage_growth": "0.03", "future_index": "1.0"})
     client.cookies.clear()
     assert page.status_code == 200
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [("category", "astronaut", "人员类别"), ("retire_date", "2040-13-01", "退休日期")])
+def test_the_estimate_form_names_a_wrong_field_in_chinese(client, saver, field, value, words):
+    client.cookies.set(TOKEN_COOKIE, saver["headers"]["Authorization"].removeprefix("Bearer "))
+    page = client.post("/me/pension/estimate", data={"category": "male"} | {field: value})
+    client.cookies.clear()
+    assert page.status_code == 422 and words in page.text

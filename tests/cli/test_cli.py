@@ -198,14 +198,33 @@ def key_dir(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
-def test_keys_and_a_terminal_check_from_the_command_line(key_dir):
+def _sign_directly(directory, card_number):
+    from datetime import UTC, datetime
+
+    from shebao.cards.ecard import issue_code
+    from shebao.cards.keys import KeyStore
+
+    return issue_code(keys=KeyStore(directory, "cli-test-passphrase"), card_number=card_number, province="110000",
+                      device_id="phone", now=datetime.now(UTC))
+
+
+def run_json_err(*args):
+    result = runner.invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stderr
+
+
+def test_keys_and_a_terminal_check_from_the_command_line(key_dir, db_url):
     assert run_json("keys", "init")[0] == 0
     assert run_json("keys", "init")[1]["error"]["code"] == "keys.exist"
     code, rotated = run_json("keys", "rotate", "--province", "110000")
     assert code == 0 and rotated["province"] == "110000"
     trust = key_dir / "trust.json"
     assert run("keys", "export-trust", "--output", str(trust))[0] == 0
-    payload = run("ecard", "issue", "--card", "J11010500001", "--province", "110000", "--device", "phone")[1].strip()
+    # `ecard issue` signs only for an active card in the database (tests/cli/test_trust_cli.py); a terminal test signs directly.
+    code, refused = run_json_err("ecard", "issue", "--card", "J11010500001", "--province", "110000", "--db", db_url)
+    assert code == 1 and "ecard.unknown_card" in refused
+    payload = _sign_directly(key_dir / "keys", "J11010500001")
     code, verdict = run_json("ecard", "verify", payload, "--trust", str(trust))
     assert code == 0 and verdict["valid"] and verdict["card_number"] == "J11010500001"
     seen = key_dir / "seen.json"

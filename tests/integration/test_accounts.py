@@ -5,18 +5,20 @@ from datetime import timedelta
 import pytest
 
 from shebao.accounts import service
+from shebao.accounts.rules import LoginPolicy
 from shebao.accounts.schemas import UserCreate
 from shebao.core.errors import Forbidden, InvalidInput, Locked, Unauthenticated
-from shebao.core.security import SYSTEM, Principal, Role
+from shebao.core.security import SYSTEM, FieldCipher, Principal, Role
+from tests.conftest import TEST_SECRET
 from tests.support import PASSWORD, make_user
 
 TTL, LOCK = timedelta(minutes=60), timedelta(minutes=15)
 
 
-def log_in(database, clock, password, username="clerk"):
+def log_in(database, clock, password, username="clerk", source="192.0.2.10"):
     with database.transaction() as session:
-        return service.log_in(session=session, username=username, password=password, now=clock.now(),
-                              token_ttl=TTL, max_failures=5, lock_for=LOCK)
+        return service.log_in(session=session, cipher=FieldCipher(TEST_SECRET), username=username, password=password,
+                              now=clock.now(), token_ttl=TTL, policy=LoginPolicy(lock_for=LOCK), source=source)
 
 
 def test_a_right_password_gets_a_token_that_names_the_principal(database, clock):

@@ -135,9 +135,10 @@ def test_overdue_certification_suspends_and_a_certification_pays_the_arrears(dat
     swept = payroll.sweep_certifications(database=database, province=BEIJING, on=date(2025, 7, 20), now=july.now(), actor="t")
     assert swept["suspended"] == 1
     run = payroll.run_payroll(database=database, province=BEIJING, period="202507", now=july.now(), actor="test")
-    assert run.persons == 0 and "suspended" in run.model_dump_json() or run.total_fen == 0
+    assert run.persons == 0 and run.total_fen == 0 and '"certification_lapsed": 1' in run.detail
     with database.transaction() as session:
-        held = session.scalar(select(func.count()).where(PayrollLine.status == "held", PayrollLine.hold_reason == "suspended"))
+        held = session.scalar(select(func.count()).where(PayrollLine.status == "held",
+                                                         PayrollLine.hold_reason == "certification_lapsed"))
         assert held == 1  # 2025-07 (the months between were never run)
         result = certify(session=session, principal=SYSTEM, now=july.now(), command=CertificationIn(
             person_id=retiree, method="staff_visit", certified_on=date(2025, 7, 20), evidence="visit by officer 0042"))

@@ -1,10 +1,10 @@
-"""User accounts and their bearer tokens (stored as digests only)."""
+"""User accounts, their bearer tokens (stored as digests only) and the counts of failed logins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shebao.core.db import Base
@@ -23,9 +23,17 @@ class User(Base):
     person_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("persons.id"))
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id"))
     bank_code: Mapped[str | None] = mapped_column(String(12))  # a bank's account: the cards of this bank
+    # Failures against the account from every address together (the account-wide count and lock).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    failures_since: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    disabled_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The second factor (TOTP, RFC 6238): the secret encrypted at rest; required once confirmed.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)  # a code is good once
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -37,3 +45,21 @@ class AuthToken(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginThrottle(Base):
+    """A count of failed logins within a window, and a lock once it reaches its threshold.
+
+    One row per address (`source:<address>`, whatever account was tried), per account and address
+    (`user:<id>@<address>`), and per account for re-entered passwords (`user:<id>@session`). The
+    account-wide count of every address together lives on the user row itself.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    failures_since: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)

@@ -39,3 +39,37 @@ class UserRead(BaseModel):
     person_id: int | None
     employer_id: int | None
     bank_code: str | None = None
+
+
+class SecondFactorStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=200, description="the login password, again")
+
+
+class SecondFactorConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=12, description="the first six-digit code the authenticator app shows")
+
+
+class SecondFactorEnrolment(BaseModel):
+    """What an authenticator app needs: the secret (to type in), its otpauth URI and that URI as a QR code."""
+
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class SecondFactorRead(BaseModel):
+    username: str
+    enabled: bool
+    enabled_at: datetime | None
+
+
+class UnlockRead(BaseModel):
+    username: str | None = None
+    source: str | None = None
+    was_locked: bool
+    counts_cleared: int
+    active: bool | None = None

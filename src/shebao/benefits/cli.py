@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import inspect
 import json
 from collections.abc import Callable
@@ -21,11 +20,14 @@ from shebao.cli import (
     _emit,
     _fail,
     _invalid_input,
+    _invalid_model,
     _refusal,
     _run_batch,
     _settings,
     app,
+    iso_date_problem,
     pension_app,
+    read_import_csv,
 )
 from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
@@ -51,8 +53,9 @@ def _use_case(db: str | None, as_json: bool, model: type[BaseModel] | None, fiel
     try:
         command = model.model_validate(fields) if model else None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        _invalid_input(".".join(str(p) for p in first["loc"]) + ": " + first["msg"], as_json)
+        _invalid_model(exc, as_json)
+    except DomainError as exc:  # a field's own parser refused it (a decimal, an amount)
+        _refusal(exc, as_json)
     settings = _settings(db)
     database = Database(settings.database_url)
     try:
@@ -114,8 +117,11 @@ def payroll_file(period: str, bank: Annotated[str, typer.Option("--bank", help="
         database.dispose()
     if output is None:
         print(text, end="")
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"无法写入文件 / cannot write the file: {exc.strerror}: {output}")
 
 
 @pension_app.command("award")
@@ -208,12 +214,7 @@ def certification_import(file: Path, db: DbOpt = None, as_json: JsonOpt = False)
     """Passive certifications from a CSV (id_number,method,date,source): all rows or none, rejected rows listed."""
     from shebao.benefits.receivers import import_certifications
 
-    try:
-        with file.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"无法读取文件 / cannot read the file: {file}: {exc}")
-        return
+    rows = read_import_csv(file, ("id_number", "method", "date", "source"), as_json, checks={"date": iso_date_problem})
 
     def call(*, database: Database, cipher: FieldCipher, now: Any, **_: Any) -> dict:  # noqa: ANN401
         with database.transaction() as session:
@@ -233,7 +234,7 @@ def certification_sweep(province: ProvinceOpt = None, on: Annotated[str | None, 
     try:
         day = date.fromisoformat(on) if on else china_today(now)
     except ValueError:
-        _invalid_input(f"--on is YYYY-MM-DD: {on}", as_json)
+        _invalid_input(f"--on is YYYY-MM-DD: {on}", as_json, f"日期应为 YYYY-MM-DD：{on}")
         return
     result = _run_batch(db, as_json, lambda database, settings, report: sweep_certifications(
         database=database, province=province or settings.demo_province, on=day, now=now, actor="system:cli"))

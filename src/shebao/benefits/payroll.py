@@ -6,8 +6,16 @@ account part is reserved; the new lines become a benefit payable (debit the pens
 personal account); every open line is judged payable or held with its reason; the payable ones are
 paid out in one balanced entry (debit the payable, credit cash paid to the card's bank account) and
 marked paid, while held ones stay owed. A line is payable only while the
-award is paying, the person has no death record and the month is before the award's stop month —
-so nothing is paid to a deceased person once the record is in, and a rerun pays nothing twice.
+award is paying, its proof of life is in date, the person has no death record and the month is before
+the award's stop month — so nothing is paid to a deceased person once the record is in, nor to someone
+overdue on their certification whether or not the sweep has visited them, and a rerun pays nothing twice.
+
+Proof of life is judged on the day the money goes out (China's date of `now`), for every month paid
+that day, never on the month's first day: paying a month someone was in date for, to a receiver
+overdue today, is the very payment the certification exists to stop. The grace runs in days from the
+due date to that day, so a payroll run on the due date plus the grace pays and one the day after holds
+— exactly what a sweep on the same day suspends, since both use `_in_date`. A certification in date
+today was in date on every earlier day, so once a receiver certifies, all their held months are paid.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Integer, String, and_, case, cast, exists, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
@@ -23,6 +31,7 @@ from sqlalchemy.sql import ColumnElement
 
 from shebao.benefits import rules
 from shebao.benefits.models import CertificationReminder, PayrollLine, PensionAdjustment, PensionAward
+from shebao.benefits.rules import CertificationTerms
 from shebao.cards.models import Card
 from shebao.cards.rules import VALID_STATES
 from shebao.core import audit
@@ -45,11 +54,38 @@ OPEN = ("new", "due", "held")  # "new": written in this transaction, its account
 HOLD_REASONS = {
     "deceased": ("已登记死亡", "a death is recorded"),
     "stopped": ("待遇已终止", "the award is stopped"),
-    "suspended": ("暂停发放（资格认证逾期等）", "payment is suspended (certification overdue, …)"),
+    "suspended": ("暂停发放", "payment is suspended"),
+    "certification_lapsed": ("待遇领取资格认证逾期（已过宽限期）", "the yearly proof of life is overdue, past its grace"),
     "no_card": ("没有有效的社会保障卡", "no valid social security card"),
     "card_frozen": ("社会保障卡已挂失冻结", "the card is frozen (reported lost)"),
     "card_not_active": ("社会保障卡未启用金融功能", "the card's financial function is not active"),
 }
+
+
+LAPSED = "certification_overdue"  # an award's status_reason when its proof of life is overdue
+
+
+def _terms(store: ParameterStore | None, province: str, day: date) -> CertificationTerms:
+    return CertificationTerms.in_force((store or default_store()).at(province, day))
+
+
+def _in_date(terms: CertificationTerms, day: date) -> ColumnElement[bool]:
+    """The award's proof of life is in date on the day: the SQL form of CertificationTerms.in_date, one
+    comparison with the date the rule computes, for the sweep and the payroll alike."""
+    return PensionAward.certified_on >= terms.earliest_in_date(day)
+
+
+def certification_in_date(province: str, certified_on: date, day: date, store: ParameterStore | None = None) -> bool:
+    """One receiver's proof of life is in date on the day, by the rule `_in_date` puts in SQL."""
+    return _terms(store, province, day).in_date(certified_on, day)
+
+
+def _suspend_lapsed(session: Session, awards: ColumnElement[bool], in_date: ColumnElement[bool]) -> int:
+    """Suspends the paying awards whose proof of life is not in date; a certification resumes them and pays
+    what was held. The sweep does this for a province; the payroll for each chunk before paying it."""
+    return session.execute(update(PensionAward).where(awards, PensionAward.status == "paying", ~in_date)
+                           .values(status="suspended", status_reason=LAPSED)
+                           .execution_options(synchronize_session=False)).rowcount
 
 
 def _month_number(period: ColumnElement) -> ColumnElement:
@@ -149,31 +185,41 @@ def _dead() -> ColumnElement[bool]:
     return exists().where(Person.id == PayrollLine.person_id, or_(Person.death_date.isnot(None), Person.status == "deceased"))
 
 
-def _payable() -> ColumnElement[bool]:
-    """The award pays, for a month before any stop, to a living person with an active card and a bank account."""
-    award_pays = exists().where(PensionAward.id == PayrollLine.award_id, PensionAward.status == "paying",
+def _payable(in_date: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The award pays and its proof of life is in date, for a month before any stop, to a living person with an
+    active card and a bank account. Every way of paying (payroll, resumption, certification) comes through here,
+    so a staff resumption or a certification still too old pays nothing to someone overdue."""
+    award_pays = exists().where(PensionAward.id == PayrollLine.award_id, PensionAward.status == "paying", in_date,
                                 or_(PensionAward.stop_period.is_(None), PayrollLine.for_period < PensionAward.stop_period))
     card = exists().where(Card.person_id == PayrollLine.person_id, Card.state == "active", Card.bank_account_enc.isnot(None))
     return and_(award_pays, ~_dead(), card)
 
 
-def _hold_reason() -> ColumnElement:
-    award_status = select(PensionAward.status).where(PensionAward.id == PayrollLine.award_id).scalar_subquery()
-    stop = select(PensionAward.stop_period).where(PensionAward.id == PayrollLine.award_id).scalar_subquery()
-    card_state = _valid_card(Card.state)
-    return case((_dead(), "deceased"), (or_(award_status == "stopped", PayrollLine.for_period >= func.coalesce(stop, "999999")),
-                                        "stopped"),
-                (award_status == "suspended", "suspended"), (card_state.is_(None), "no_card"),
-                (card_state == "frozen", "card_frozen"), else_="card_not_active")
+def _hold_reason(in_date: ColumnElement[bool]) -> ColumnElement:
+    def award(column):  # noqa: ANN001, ANN202 - the line's award's column, a scalar subquery
+        return select(column).where(PensionAward.id == PayrollLine.award_id).scalar_subquery()
+
+    award_status, card_state = award(PensionAward.status), _valid_card(Card.state)
+    lapsed = exists().where(PensionAward.id == PayrollLine.award_id, ~in_date)
+    stopped = or_(award_status == "stopped", PayrollLine.for_period >= func.coalesce(award(PensionAward.stop_period), "999999"))
+    # Suspended by the sweep or the payroll, or still paying but overdue: the same reason, so the line reads
+    # alike whether or not a sweep has run. A suspension for another reason (by staff) is named as such.
+    return case((_dead(), "deceased"), (stopped, "stopped"),
+                (and_(award_status == "suspended", award(PensionAward.status_reason) != LAPSED), "suspended"),
+                (or_(award_status == "suspended", lapsed), "certification_lapsed"),
+                (card_state.is_(None), "no_card"), (card_state == "frozen", "card_frozen"), else_="card_not_active")
 
 
 def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key: str, actor: str,
-        now: datetime) -> tuple[int, int]:
-    """Judges every open line the clause names and pays the payable ones in one entry: (lines paid, fen)."""
+        now: datetime, store: ParameterStore | None = None) -> tuple[int, int]:
+    """Judges every open line the clause names and pays the payable ones in one entry: (lines paid, fen).
+    Proof of life is judged on the day of paying (see the module's note)."""
+    today = china_today(now)
+    in_date = _in_date(_terms(store, province, today), today)
     judged = and_(lines, PayrollLine.province == province, PayrollLine.status.in_(OPEN), PayrollLine.for_period <= str(month))
     active_card = (select(Card.id).where(Card.person_id == PayrollLine.person_id, Card.state == "active")
                    .limit(1).scalar_subquery())
-    payable = and_(judged, _payable())
+    payable = and_(judged, _payable(in_date))
     paid = {"count": 0, "total": 0}
     if session.scalar(select(PayrollLine.id).where(payable).limit(1)) is not None:
         _pool, payable_account, cash = _accounts(session, province, now)
@@ -190,7 +236,7 @@ def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[
 
         ledger.post_entry_for(session=session, key=key, province=province, period=str(month), kind="pension_payroll",
                               memo=f"养老金发放 pension payroll {month}", actor=actor, now=now, lines_for=mark_paid)
-    session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason())
+    session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason(in_date))
                     .execution_options(synchronize_session=False))
     count, total = paid["count"], paid["total"]
     return int(count), int(total)
@@ -203,9 +249,12 @@ def check_open_period(database: Database, province: str, period: str, now: datet
 
 
 def run_payroll(*, database: Database, province: str, period: str, now: datetime, actor: str,
-                progress: Progress | None = None, chunk: int = PAYROLL_CHUNK) -> BatchRunRead:
+                progress: Progress | None = None, chunk: int = PAYROLL_CHUNK,
+                store: ParameterStore | None = None) -> BatchRunRead:
     """Pays a province's receivers for a month; resumable after any interruption and idempotent once done."""
     month = check_open_period(database, province, period, now)
+    today = china_today(now)
+    in_date = _in_date(_terms(store, province, today), today)
     progress = progress or (lambda _stage, _done, _total: None)
     started = time.perf_counter()
     run_id = open_run(database, "payroll", province, str(month), now)
@@ -220,10 +269,15 @@ def run_payroll(*, database: Database, province: str, period: str, now: datetime
             awards = and_(PensionAward.province == province, PensionAward.id.between(start, start + chunk - 1))
             # Locks the chunk's awards on PostgreSQL against a death, suspension or certification in between.
             session.execute(select(PensionAward.id).where(awards).with_for_update())
+            # What a sweep today would suspend, whether or not one has run: then a certification resumes it.
+            lapsed = _suspend_lapsed(session, awards, in_date)
+            if lapsed:
+                audit.append(session, actor=actor, action="certification.lapsed", subject=f"run:{run_id}", now=now,
+                             province=province, on=today.isoformat(), suspended=lapsed)
             _write_lines(session, province, month, awards, actor, now)
             # A line is paid once because only open lines are judged; the key just names this chunk's entry.
             paid, total = pay(session, province=province, month=month, key=_next_key(session, f"payroll:{run_id}:{start}:"),
-                              actor=actor, now=now,
+                              actor=actor, now=now, store=store,
                               lines=PayrollLine.award_id.between(start, start + chunk - 1))
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(
                 chunks_done=done, chunks_total=len(chunks), persons=BatchRun.persons + paid,
@@ -324,27 +378,25 @@ def _adjust_chunk(session: Session, province: str, since_period: str, fixed: int
 
 def sweep_certifications(*, database: Database, province: str, on: date, now: datetime, actor: str,
                          store: ParameterStore | None = None) -> dict[str, int]:
-    """Reminds receivers whose yearly certification falls due soon; suspends those past due and the grace."""
+    """Reminds receivers whose yearly certification falls due soon; suspends those past due and the grace —
+    the same test of `_in_date` the payroll applies on the day it pays."""
     if region_level(province) != 1:
         raise InvalidInput("certification.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
     if on > china_today(now):
         raise InvalidInput("certification.future", "不能按未来日期检查认证", "the sweep cannot be run for a future day")
-    params = (store or default_store()).at(province, on)
-    interval = params.value("certification.interval_months")
-    remind_before = rules.add_months(on + timedelta(days=params.value("certification.reminder_days")), -interval)
-    suspend_before = rules.add_months(on - timedelta(days=params.value("certification.grace_days")), -interval)
+    terms = _terms(store, province, on)
+    in_date = _in_date(terms, on)
     paying = and_(PensionAward.province == province, PensionAward.status == "paying")
     with database.transaction() as session:
         reminders = select(PensionAward.id, PensionAward.certified_on, literal(on)).where(
-            paying, PensionAward.certified_on <= remind_before, PensionAward.certified_on >= suspend_before)
+            paying, PensionAward.certified_on < terms.reminder_cutoff(on), in_date)
         sent = select(func.count()).select_from(CertificationReminder).join(
             PensionAward, PensionAward.id == CertificationReminder.award_id).where(PensionAward.province == province)
         before = session.scalar(sent)
         session.execute(insert_ignoring_duplicates(session, CertificationReminder.__table__).from_select(
             ["award_id", "cycle_start", "sent_on"], reminders))
         reminded = session.scalar(sent) - before  # each cycle is reminded once, however often the sweep runs
-        suspended = session.execute(update(PensionAward).where(paying, PensionAward.certified_on < suspend_before).values(
-            status="suspended", status_reason="certification_overdue")).rowcount
+        suspended = _suspend_lapsed(session, PensionAward.province == province, in_date)
         audit.append(session, actor=actor, action="certification.swept", subject=f"province:{province}", now=now,
                      on=on.isoformat(), reminded=reminded, suspended=suspended)
     return {"reminded": reminded, "suspended": suspended}

@@ -58,8 +58,10 @@ def certify(*, session: Session, principal: Principal, command: CertificationIn,
     session.add(certification)
     award.certified_on = max(award.certified_on, command.certified_on)
     resumed, paid = False, (0, 0)
-    if award.status == "suspended" and award.status_reason == "certification_overdue":
+    if (award.status == "suspended" and award.status_reason == payroll.LAPSED
+            and payroll.certification_in_date(award.province, award.certified_on, today)):  # not one still overdue
         award.status, award.status_reason, resumed = "paying", "", True
+    if award.status == "paying":  # held months go now: a lapse's, or those held while staff had resumed it overdue
         session.flush()
         paid = payroll.pay(session, province=award.province, month=Period.of(today), lines=PayrollLine.award_id == award.id,
                            key=f"arrears:{award.id}:{certification.id}", actor=principal.actor, now=now)
@@ -134,7 +136,7 @@ def import_certifications(*, session: Session, cipher: FieldCipher, principal: P
     if records:
         session.execute(insert_ignoring_duplicates(session, Certification.__table__), records)
     imported = session.scalar(select(func.count()).select_from(Certification)) - before
-    resumed = _move_certified_dates(session, receivers, parsed)
+    resumed = _move_certified_dates(session, receivers, parsed, today)
     arrears = sum(payroll.pay(session, province=province, month=Period.of(today), actor=principal.actor, now=now,
                               lines=PayrollLine.award_id.in_(awards), key=f"arrears:import:{uuid.uuid4().hex}")[1]
                   for province, awards in resumed.items())
@@ -157,10 +159,21 @@ def _parse_passive_rows(cipher: FieldCipher, rows: list[dict[str, str]], today: 
                 raise InvalidInput("certification.source", "来源记录应为 3 至 200 个字符", "the source record has 3 to 200 characters")
             id_number = registry_rules.parse_id_number(row.get("id_number", ""), today=today).number
             parsed[number] = {"hash": cipher.lookup_hash(id_number), "method": row["method"],
-                              "on": date.fromisoformat(row.get("date", "")), "source": source}
+                              "on": _passive_date(row.get("date") or ""), "source": source}
         except (DomainError, ValueError) as problem:
             rejected.append({"row": number, "reason": getattr(problem, "reason_en", str(problem).splitlines()[0])})
     return parsed, rejected
+
+
+def _passive_date(text: str) -> date:
+    """A row's date, exactly YYYY-MM-DD (date.fromisoformat alone also takes 20250201 and answers
+    "Invalid isoformat string" to the rest)."""
+    try:
+        if len(text) == 10 and text[4] == text[7] == "-":
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise InvalidInput("certification.date", "日期应为 YYYY-MM-DD", "date is YYYY-MM-DD")
 
 
 def _receivers_by_hash(session: Session, hashes: set[str]) -> dict[str, object]:
@@ -193,16 +206,17 @@ def _passive_problem(principal: Principal, receiver, on: date, today: date) -> s
     return None
 
 
-def _move_certified_dates(session: Session, receivers: dict, parsed: dict[int, dict]) -> dict[str, list[int]]:
-    """Each award's latest proof of life moves forward; those suspended for lack of one resume: by province."""
+def _move_certified_dates(session: Session, receivers: dict, parsed: dict[int, dict], today: date) -> dict[str, list[int]]:
+    """Each award's latest proof of life moves forward; those suspended for lack of one and now in date resume."""
     latest: dict[int, date] = {}
     for row in parsed.values():
         receiver = receivers[row["hash"]]
         latest[receiver.award_id] = max(latest.get(receiver.award_id, receiver.certified_on), row["on"])
     by_award = {r.award_id: r for r in receivers.values() if r.award_id is not None}
     moved = [{"id": award, "certified_on": day} for award, day in latest.items() if day > by_award[award].certified_on]
-    resumed = [award for award in latest if by_award[award].award_status == "suspended"
-               and by_award[award].status_reason == "certification_overdue"]
+    resumed = [award for award, day in latest.items() if by_award[award].award_status == "suspended"
+               and by_award[award].status_reason == payroll.LAPSED
+               and payroll.certification_in_date(by_award[award].province, day, today)]
     if moved:
         session.execute(update(PensionAward), moved)
     if resumed:

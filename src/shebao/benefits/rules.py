@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -37,6 +37,48 @@ def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+@dataclass(frozen=True)
+class CertificationTerms:
+    """When a receiver's yearly proof of life (待遇领取资格认证) is in date, from the parameters in force.
+
+    The next certification falls due `interval_months` after the last one; payment goes on through
+    `grace_days` more days and stops the day after. `in_date` says so directly; `earliest_in_date` turns
+    it into one date the batches compare `certified_on` with (no month arithmetic in SQL, which SQLite
+    and PostgreSQL do differently at a month's end), and a property test holds the two equal."""
+
+    interval_months: int
+    grace_days: int
+    reminder_days: int
+
+    @classmethod
+    def in_force(cls, params: ParameterSnapshot) -> CertificationTerms:
+        return cls(interval_months=params.value("certification.interval_months"),
+                   grace_days=params.value("certification.grace_days"),
+                   reminder_days=params.value("certification.reminder_days"))
+
+    def due(self, certified_on: date) -> date:
+        """The same day `interval_months` later (clipped to a shorter month's end)."""
+        return add_months(certified_on, self.interval_months)
+
+    def in_date(self, certified_on: date, on: date) -> bool:
+        """Still in date on the due day plus the grace; overdue (and not paid) from the day after."""
+        return on <= self.due(certified_on) + timedelta(days=self.grace_days)
+
+    def earliest_in_date(self, on: date) -> date:
+        """The oldest last certification still in date on `on`: certified_on >= it exactly when in_date."""
+        return self._earliest_due_on_or_after(on - timedelta(days=self.grace_days))
+
+    def reminder_cutoff(self, on: date) -> date:
+        """A certification older than this falls due within the reminder days of `on` (or already has)."""
+        return self._earliest_due_on_or_after(on + timedelta(days=self.reminder_days + 1))
+
+    def _earliest_due_on_or_after(self, day: date) -> date:
+        candidate = add_months(day, -self.interval_months)
+        if self.due(candidate) < day:  # clipped (31 March back to 28 February, due 28 March): the next day,
+            candidate += timedelta(days=1)  # 1 March, is the first whose due date is not before `day`
+        return candidate
 
 
 def statutory_age(params: ParameterSnapshot, *, group: Group, birth_date: date) -> tuple[RetirementAge, list[dict]]:

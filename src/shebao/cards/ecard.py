@@ -4,31 +4,71 @@ the card (never the ID number in clear), and verified offline by a terminal hold
     code = "SB1." + base64url(payload JSON) + "." + base64url(Ed25519 signature of those bytes)
 
 A terminal refuses a code that is malformed, signed by an unknown, revoked, expired or other-province
-key, forged, expired, issued in the future, valid for longer than allowed, or already seen.
+key, forged, expired, issued in the future, valid for longer than allowed, or already seen. What it has
+seen it keeps in a replay store, a small JSON file (SeenCodes), so that a code shown twice is refused
+even across runs of `shebao ecard verify`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shebao.cards.keys import KeyStore, TrustFile, b64, chain_problem, public_key, unb64
+from shebao.cards.models import Card
+from shebao.cards.rules import CardState
+from shebao.core.errors import Conflict, InvalidInput, NotFound
 
 PREFIX = "SB1"
 LIFETIME_SECONDS = 60
 CLOCK_SKEW_SECONDS = 5
 MAX_CODE_LENGTH = 1024
+# A code's times are Unix seconds within what a datetime can hold (up to 9999-12-31); beyond it,
+# turning them into dates raised before the signature was even checked.
+MAX_TIMESTAMP = 253_402_300_799
+SEEN_FILE_NAME = "seen-codes.json"  # the replay store's default name, beside the trust file
+MAX_SEEN_FILE_BYTES = 16 * 1024 * 1024
 
 
 def device_tag(device_id: str) -> str:
     """The device a code is bound to, as a short hash (the device id itself is not in the code)."""
     return hashlib.sha256(device_id.encode()).hexdigest()[:16]
+
+
+# How a card's state reads in a refusal ("这张社保卡已冻结（挂失）").
+STATE_ZH = {"applied": "尚在申领中", "in_production": "尚在制作中", "issued": "已发放但尚未启用", "frozen": "已冻结（挂失）",
+            "replaced": "已换卡作废", "cancelled": "已注销"}
+
+
+def issue_code_for_card(*, session: Session, keys: KeyStore, card_number: str, device_id: str, now: datetime,
+                        province: str | None = None) -> str:
+    """Signs a code for a card the database holds and that is active, with its own province's key.
+
+    A counter or a test terminal names the card by number (and may name the province it expects); a
+    number nobody holds, a card of another province, or one frozen, cancelled or not yet activated,
+    gets no code."""
+    card = session.scalar(select(Card).where(Card.card_number == card_number.strip()[:20]))
+    if card is None:
+        raise NotFound("ecard.unknown_card", "没有这个卡号的社保卡", "no card has this number")
+    if province is not None and province != card.province:
+        raise Conflict("ecard.wrong_province", f"这张社保卡由 {card.province} 签发，不是 {province[:6]}",
+                       f"the card belongs to province {card.province}, not {province[:6]}")
+    if card.state != CardState.ACTIVE:
+        raise Conflict("ecard.card_not_active", f"这张社保卡{STATE_ZH.get(card.state, '不可用')}，只有已启用的卡才能签发电子社保卡二维码",
+                       f"the card is {card.state}: codes are issued for active cards only", state=card.state)
+    return issue_code(keys=keys, card_number=card.card_number, province=card.province, device_id=device_id, now=now)
 
 
 def issue_code(*, keys: KeyStore, card_number: str, province: str, device_id: str, now: datetime) -> str:
@@ -62,6 +102,62 @@ class ReplayGuard:
         self.seen[nonce] = expires
         self._order.append((expires, nonce))
         return True
+
+
+class SeenCodes:
+    """The replay store of a terminal: the nonces of codes it accepted, in a JSON file.
+
+    `open()` locks the file for the whole check (two verifications at once cannot both accept one
+    code), and saves what was accepted atomically. A damaged store is refused, never silently
+    emptied: an empty store would accept every replay."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def beside(cls, trust_file: Path) -> "SeenCodes":
+        return cls(trust_file.parent / SEEN_FILE_NAME)
+
+    @contextmanager
+    def open(self) -> Iterator[ReplayGuard]:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            lock = open(lock_path, "a")  # held for the whole check, closed by the with below
+        except OSError as exc:
+            raise _store_problem(self.path, exc.strerror or "cannot be opened") from None
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            guard = ReplayGuard(self._read())
+            remembered = dict(guard.seen)
+            yield guard
+            if guard.seen != remembered:
+                self._write(guard.seen)
+
+    def _read(self) -> dict[str, int]:
+        if not self.path.exists():
+            return {}
+        try:
+            if self.path.stat().st_size > MAX_SEEN_FILE_BYTES:
+                raise ValueError("too large")
+            seen = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _store_problem(self.path, "is damaged") from exc
+        if not isinstance(seen, dict) or not all(isinstance(k, str) and type(v) is int for k, v in seen.items()):
+            raise _store_problem(self.path, "is damaged")
+        return seen
+
+    def _write(self, seen: dict[str, int]) -> None:
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        try:
+            temporary.write_text(json.dumps(seen), encoding="utf-8")
+            temporary.replace(self.path)
+        except OSError as exc:
+            raise _store_problem(self.path, exc.strerror or "cannot be written") from None
+
+
+def _store_problem(path: Path, problem: str) -> InvalidInput:
+    return InvalidInput("ecard.replay_store", f"重放记录文件无法使用：{path}（请检查或删除后重试）",
+                        f"the replay store {path} {problem}: check it, or remove it and try again", path=str(path))
 
 
 @dataclass(frozen=True)
@@ -135,6 +231,8 @@ def _parse(code: str) -> tuple[bytes, bytes, dict] | Verdict:
                                                 for k, t in fields.items()):
             return Verdict(False, "malformed")
     except (ValueError, TypeError):
+        return Verdict(False, "malformed")
+    if not all(0 <= payload[name] <= MAX_TIMESTAMP for name in ("iat", "exp")):
         return Verdict(False, "malformed")
     if payload["v"] != 1:
         return Verdict(False, "unsupported_version")

@@ -5,7 +5,10 @@ never enter the database or a log.
 
 Layout of the key directory:
     trust.json             the public chain: root key, certificates, signed revocation list
-    private/<key_id>.pem   PKCS#8, encrypted with the passphrase
+    private/<key_id>.key   the private key sealed with AES-256-GCM under a key derived from the passphrase
+                           by Argon2id; the file states its KDF parameters, so they can rise later
+    private/<key_id>.pem   (older installations) PKCS#8 with PBKDF2 at 2,048 rounds: still opened, and
+                           rewritten as a .key file the first time it is
 """
 
 from __future__ import annotations
@@ -17,14 +20,24 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 ROOT_YEARS, MINISTRY_YEARS, PROVINCE_DAYS = 20, 10, 730
 ROTATION_OVERLAP = timedelta(minutes=5)  # codes signed just before a rotation still verify for a while
+
+KEY_FILE_FORMAT = "shebao-private-key/2"
+# Argon2id at OWASP's recommended minimum (Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1):
+# about 50 ms and 19 MiB for each derivation, which a KeyStore does once per salt, while every guess at
+# a stolen key file costs an attacker the same. The old PEM files used PBKDF2 with 2,048 rounds.
+KDF_PARAMETERS = {"name": "argon2id", "memory_kib": 19 * 1024, "iterations": 2, "lanes": 1}
+# What a key file may ask for: enough to raise the cost for years, not enough to exhaust the machine.
+KDF_LIMITS = {"memory_kib": (8 * 1024, 4 * 1024 * 1024), "iterations": (1, 64), "lanes": (1, 16)}
 
 
 def b64(data: bytes) -> str:
@@ -85,12 +98,17 @@ class TrustFile:
 
     @classmethod
     def from_json(cls, text: str) -> "TrustFile":
+        """Reads a trust file, checking every field's type and every time's form here, so that a
+        terminal never meets a number where a date belongs halfway through a verification."""
         try:
             data = json.loads(text)
-            certificates = {c["key_id"]: Certificate(**c) for c in data["certificates"]}
-            return cls(data["root_key_id"], data["root_public_key"], certificates, dict(data["revoked"]),
-                       data["revocation_signature"])
-        except (ValueError, KeyError, TypeError) as exc:
+            certificates = {c["key_id"]: _checked_certificate(c) for c in data["certificates"]}
+            revoked = dict(data["revoked"])
+            _require_text(data["root_key_id"], data["root_public_key"], data["revocation_signature"], *revoked)
+            for when in revoked.values():
+                _aware_time(when)
+            return cls(data["root_key_id"], data["root_public_key"], certificates, revoked, data["revocation_signature"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InvalidInput("trust.malformed", "信任文件格式错误", f"the trust file is malformed: {exc}") from exc
 
     def revocation_body(self) -> bytes:
@@ -106,7 +124,9 @@ class KeyStore:
     def __init__(self, directory: str | Path, passphrase: str) -> None:
         self.directory = Path(directory)
         self._passphrase = passphrase.encode()
-        self._unlocked: dict[str, Ed25519PrivateKey] = {}  # decrypting a PEM is slow; keep unlocked keys in memory
+        self._unlocked: dict[str, Ed25519PrivateKey] = {}  # deriving a sealing key is slow; keep unlocked keys in memory
+        self._sealing_keys: dict[tuple, bytes] = {}  # (salt, parameters) -> derived key: one derivation per salt
+        self._salt = os.urandom(16)  # the files this store writes share it, so writing three keys derives once
 
     @property
     def trust_path(self) -> Path:
@@ -188,28 +208,119 @@ class KeyStore:
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
         os.chmod(folder, 0o700)
-        path = folder / f"{key_id}.pem"
-        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.BestAvailableEncryption(self._passphrase)))
-        os.chmod(path, 0o600)
+        kdf = {**KDF_PARAMETERS, "salt": b64(self._salt)}
+        nonce = os.urandom(12)
+        raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        sealed = AESGCM(self._sealing_key(kdf)).encrypt(nonce, raw, key_id.encode())  # the key id is bound to the file
+        document = {"format": KEY_FILE_FORMAT, "key_id": key_id, "kdf": kdf, "cipher": "AES-256-GCM",
+                    "nonce": b64(nonce), "ciphertext": b64(sealed)}
+        path = folder / f"{key_id}.key"
+        temporary = folder / f".{key_id}.{os.getpid()}.{os.urandom(4).hex()}.tmp"  # two processes may rewrite one PEM at once
+        temporary.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        os.chmod(temporary, 0o600)
+        temporary.replace(path)
 
     def _load_private(self, key_id: str) -> Ed25519PrivateKey:
         if key_id in self._unlocked:
             return self._unlocked[key_id]
-        path = self.directory / "private" / f"{key_id}.pem"
-        if not path.exists():
+        folder = self.directory / "private"
+        if (folder / f"{key_id}.key").exists():
+            key = self._open_key_file(key_id, folder / f"{key_id}.key")
+        elif (folder / f"{key_id}.pem").exists():
+            key = self._open_legacy_pem(key_id, folder / f"{key_id}.pem")
+        else:
             raise NotFound("keys.private_missing", f"私钥 {key_id} 不在本机", f"the private key {key_id} is not on this machine")
-        key = serialization.load_pem_private_key(path.read_bytes(), password=self._passphrase)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise InvalidInput("keys.wrong_type", f"{key_id} 不是 Ed25519 私钥", f"{key_id} is not an Ed25519 key")
         self._unlocked[key_id] = key
         return key
+
+    def _open_key_file(self, key_id: str, path: Path) -> Ed25519PrivateKey:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            kdf = _checked_kdf(document["kdf"])
+            if document["format"] != KEY_FILE_FORMAT or document["key_id"] != key_id or document["cipher"] != "AES-256-GCM":
+                raise ValueError("not a key file of this format")
+            sealed, nonce = unb64(document["ciphertext"]), unb64(document["nonce"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InvalidInput("keys.file_malformed", f"私钥文件 {key_id} 已损坏或格式不符",
+                               f"the private key file of {key_id} is damaged or of an unknown format") from exc
+        try:
+            raw = AESGCM(self._sealing_key(kdf)).decrypt(nonce, sealed, key_id.encode())
+        except (InvalidTag, ValueError):
+            raise _wrong_passphrase(key_id) from None
+        return Ed25519PrivateKey.from_private_bytes(raw)
+
+    def _open_legacy_pem(self, key_id: str, path: Path) -> Ed25519PrivateKey:
+        """A key written before the KDF was raised: opened, then rewritten in the new format (the PEM is
+        removed only once the new file is in place; a read-only key directory keeps the PEM)."""
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=self._passphrase)
+        except (ValueError, TypeError):
+            raise _wrong_passphrase(key_id) from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise InvalidInput("keys.wrong_type", f"{key_id} 不是 Ed25519 私钥", f"{key_id} is not an Ed25519 key")
+        try:
+            self._save_private(key_id, key)
+            path.unlink()
+        except OSError:
+            pass
+        return key
+
+    def _sealing_key(self, kdf: dict) -> bytes:
+        """The AES key derived from the passphrase with the file's own parameters (cached per salt)."""
+        cache_key = tuple(sorted(kdf.items()))
+        if cache_key not in self._sealing_keys:
+            self._sealing_keys[cache_key] = hash_secret_raw(
+                self._passphrase, unb64(kdf["salt"]), time_cost=kdf["iterations"], memory_cost=kdf["memory_kib"],
+                parallelism=kdf["lanes"], hash_len=32, type=Type.ID)
+        return self._sealing_keys[cache_key]
 
     def _write(self, trust: TrustFile) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         temporary = self.trust_path.with_suffix(".tmp")
         temporary.write_text(trust.as_json(), encoding="utf-8")
         temporary.replace(self.trust_path)
+
+
+def _require_text(*values: object) -> None:
+    if not all(isinstance(value, str) for value in values):
+        raise TypeError("a key id, key, signature or time is text")
+
+
+def _aware_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"time without a timezone: {text}")
+    return moment
+
+
+def _checked_certificate(fields: dict) -> Certificate:
+    certificate = Certificate(**fields)
+    _require_text(certificate.key_id, certificate.level, certificate.public_key, certificate.valid_from,
+                  certificate.valid_to, certificate.issuer, certificate.signature)
+    if certificate.province is not None:
+        _require_text(certificate.province)
+    _aware_time(certificate.valid_from)
+    _aware_time(certificate.valid_to)
+    return certificate
+
+
+def _wrong_passphrase(key_id: str) -> Forbidden:
+    return Forbidden("keys.wrong_passphrase", f"卡密钥口令不正确，无法打开私钥 {key_id}",
+                     f"the key passphrase does not open the private key {key_id} (SHEBAO_KEY_PASSPHRASE)")
+
+
+def _checked_kdf(kdf: object) -> dict:
+    """A key file's KDF parameters, refused when unknown or outside KDF_LIMITS (a file must not make
+    the machine spend gigabytes or hours)."""
+    if not isinstance(kdf, dict) or kdf.get("name") != "argon2id" or not isinstance(kdf.get("salt"), str):
+        raise ValueError("unknown key derivation")
+    for name, (low, high) in KDF_LIMITS.items():
+        value = kdf.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"{name} outside {low}..{high}")
+    if len(unb64(kdf["salt"])) < 16:
+        raise ValueError("salt too short")
+    return {key: kdf[key] for key in ("name", "salt", *KDF_LIMITS)}
 
 
 def _key_id(kind: str, now: datetime) -> str:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from shebao.contributions import makeup, service
 from shebao.contributions.makeup import MakeupBill, MakeupRequest
 from shebao.contributions.schemas import (
+    MAX_ID,
+    BaseCorrection,
     BaseDeclarationRead,
+    BaseDeclarationVersion,
     BaseDeclare,
     BillRead,
     PaymentCreate,
 )
 from shebao.core.http import NowDep, PrincipalDep, SessionDep
-from shebao.core.ids import MAX_BIGINT, RecordIdPath
 from shebao.core.runs import BatchRunRead
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -26,9 +28,22 @@ def declare_base(body: BaseDeclare, session: SessionDep, who: PrincipalDep, now:
     return service.declare_base(session=session, principal=who, command=body, now=now)
 
 
+@router.post("/bases/{declaration_id}/corrections", response_model=BaseDeclarationRead, status_code=201,
+             summary="Correct a declared base before its month is billed (缴费基数更正): a new version, the old one kept")
+def correct_base(declaration_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: BaseCorrection, session: SessionDep,
+                 who: PrincipalDep, now: NowDep):
+    return service.correct_base(session=session, principal=who, declaration_id=declaration_id, command=body, now=now)
+
+
+@router.get("/bases", response_model=list[BaseDeclarationVersion],
+            summary="A person's declared bases, every version, as far as the caller may see them")
+def base_history(session: SessionDep, who: PrincipalDep, person_id: Annotated[int, Query(ge=1, le=MAX_ID)]):
+    return service.base_history(session=session, principal=who, person_id=person_id)
+
+
 @router.get("/bills", response_model=list[BillRead], summary="A payer's bills with what is still unpaid")
 def bills(session: SessionDep, who: PrincipalDep, payer_kind: Annotated[str, Query(pattern="^(employer|flexible)$")],
-          payer_id: Annotated[int, Query(ge=1, le=MAX_BIGINT)], limit: Annotated[int, Query(ge=1, le=240)] = 60):
+          payer_id: Annotated[int, Query(ge=1, le=MAX_ID)], limit: Annotated[int, Query(ge=1, le=240)] = 60):
     return service.bills_of(session=session, principal=who, payer_kind=payer_kind, payer_id=payer_id, limit=limit)
 
 
@@ -39,7 +54,7 @@ def record_payment(body: PaymentCreate, session: SessionDep, who: PrincipalDep, 
 
 @router.post("/persons/{person_id}/makeup", response_model=list[MakeupBill], status_code=201,
              summary="Bill past months that were never assessed (补缴)")
-def request_makeup(person_id: RecordIdPath, body: MakeupRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+def request_makeup(person_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: MakeupRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return makeup.request_makeup(session=session, principal=who, person_id=person_id, command=body, now=now)
 
 

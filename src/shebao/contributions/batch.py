@@ -165,7 +165,8 @@ def _assess_chunk(session: Session, province: str, month: Period, rates: MonthRa
         select(BaseDeclaration.declared_base_fen)
         .where(BaseDeclaration.person_id == base.c.person_id, BaseDeclaration.payer_kind == payer_kind,
                BaseDeclaration.payer_id == payer_id, BaseDeclaration.effective_period <= str(month))
-        .order_by(BaseDeclaration.effective_period.desc()).limit(1).scalar_subquery()
+        .order_by(BaseDeclaration.effective_period.desc(), BaseDeclaration.version.desc())  # the latest version
+        .limit(1).scalar_subquery()
     )
     section = select(func.substr(Employer.industry_code, 1, 1)).where(Employer.id == base.c.employer_id).scalar_subquery()
     facts = (select(base.c.person_id, base.c.region_code, flexible.label("flexible"), payer_kind.label("payer_kind"),

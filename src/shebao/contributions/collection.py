@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from datetime import UTC, date, datetime
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shebao.contributions.models import Assessment, Bill, Payment, PaymentAllocation
 from shebao.core import audit
-from shebao.core.clock import utc_naive
+from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.money import fen_to_yuan
 from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import service as ledger
@@ -68,7 +70,11 @@ def late_fee(principal_fen: int, days_late: int, daily_rate: Decimal) -> int:
 
 
 def allocate(debts: list[tuple[Bill, int]], amount_fen: int, received_on: date, daily_rate: Decimal) -> list[Allocation]:
-    """Spread a payment over debts oldest first; each part carries the late fee for its days overdue."""
+    """Spread a payment over debts oldest first; each part carries the late fee for its days overdue.
+
+    Every fen of the amount is assigned. A bill is paid in full (its principal and its whole fee) while
+    the money lasts; the rest, if any, is a part payment of the next bill, and only that one part is
+    ever partial. The precondition is an amount no larger than the debts with their fees (see `owed`)."""
     remaining, allocations = amount_fen, []
     for bill, unpaid in debts:
         if remaining <= 0:
@@ -77,42 +83,91 @@ def allocate(debts: list[tuple[Bill, int]], amount_fen: int, received_on: date, 
         full_fee = late_fee(unpaid, days, daily_rate)
         if unpaid + full_fee <= remaining:
             principal, fee = unpaid, full_fee
-        else:  # a part payment: the most principal whose fee still fits
-            factor = Decimal(1) + daily_rate * days
-            principal = int((Decimal(remaining) / factor).to_integral_value(rounding=ROUND_FLOOR))
-            while principal > 0 and principal + late_fee(principal, days, daily_rate) > remaining:
-                principal -= 1
-            fee = late_fee(principal, days, daily_rate)
-        if principal <= 0:
-            break
+        else:
+            principal = part_payment_principal(remaining, days, daily_rate)
+            fee = remaining - principal
         allocations.append(Allocation(bill.id, bill.period, principal, fee, days))
         remaining -= principal + fee
+    if remaining:
+        raise ValueError(f"a payment of {amount_fen} fen exceeds the debts it was allocated to by {remaining} fen")
     return allocations
+
+
+def part_payment_principal(amount_fen: int, days_late: int, daily_rate: Decimal) -> int:
+    """The principal a part payment clears: the least principal whose statutory fee, added to it, reaches
+    the amount; the rest of the amount is the late fee.
+
+    The fee is rounded to the fen, so principal + fee(principal) skips values and no principal may
+    match the amount exactly. Where the leftover fen go is a choice: here they clear principal, never
+    raise the fee. The fee charged then lies between the statutory fee on one fen less and the statutory
+    fee on the principal cleared, so a payer is never charged more late fee than the law allows on what
+    the payment cleared (at most one rounding step less), and even a single fen clears a fen of debt."""
+    if amount_fen <= 0:
+        return 0
+    cost_of_a_fen = Decimal(1) + daily_rate * days_late
+    principal = max(int((Decimal(amount_fen) / cost_of_a_fen).to_integral_value(rounding=ROUND_CEILING)), 1)
+    while principal + late_fee(principal, days_late, daily_rate) < amount_fen:
+        principal += 1
+    while principal > 1 and principal - 1 + late_fee(principal - 1, days_late, daily_rate) >= amount_fen:
+        principal -= 1
+    return principal
+
+
+def issued_on(bill: Bill) -> date:
+    """The day in China on which a bill was issued (written by month-end or a make-up request)."""
+    return china_today(bill.created_at.replace(tzinfo=UTC))
 
 
 def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int, amount_fen: int, received_on: date,
                    actor: str, now: datetime, store: ParameterStore | None = None) -> dict:
-    """Takes a payment: allocates it, posts it, and distributes every bill it completes."""
+    """Takes a payment: allocates it, posts it, and distributes every bill it completes.
+
+    The date the money arrived decides the late fee, so it is held to what can be true: not after today
+    in China, and not before the payer's oldest unpaid bill was issued. A payment pays only the bills
+    that had been issued by the day it arrived (oldest first); money cannot have been meant for a bill
+    that did not yet exist, and dating it earlier must not wipe the late fees of a bill issued later
+    (a make-up bill is issued today but due, with its fees, from its month's original due date)."""
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise InvalidInput("payment.amount", f"缴款金额必须是正整数（分）：{amount_fen!r}", f"a payment is a positive whole number of fen: {amount_fen!r}")
-    if received_on > now.date():
-        raise InvalidInput("payment.future", f"到账日期 {received_on} 晚于今天", f"the payment date {received_on} is in the future")
+    today = china_today(now)
+    if received_on > today:
+        raise InvalidInput("payment.future", f"到账日期 {_zh_date(received_on)} 晚于今天（{_zh_date(today)}）",
+                           f"the payment date {received_on} is after today ({today}, China time)")
+    # Two payments for one payer at once would both see the same unpaid principal and pay it twice: the
+    # payer's bills are locked first (PostgreSQL; SQLite's write lock is taken at BEGIN), so the second waits
+    # and then sees what the first allocated, or finds the same reference already recorded.
+    session.execute(select(Bill.id).where(Bill.payer_kind == payer_kind, Bill.payer_id == payer_id).with_for_update())
     if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is not None:
-        raise Conflict("payment.duplicate", f"缴款 {key} 已入账，不会重复入账", f"payment {key} was already recorded; nothing is taken twice")
-    debts = outstanding(session, payer_kind, payer_id)
-    if not debts:
+        raise _duplicate(key)
+    unpaid_bills = outstanding(session, payer_kind, payer_id)
+    if not unpaid_bills:
         raise NotFound("payment.no_debt", "该缴费主体没有欠缴的账单", "this payer owes nothing")
+    debts = [(bill, unpaid) for bill, unpaid in unpaid_bills if issued_on(bill) <= received_on]
+    if not debts:
+        first_issued = min(issued_on(bill) for bill, _ in unpaid_bills)
+        raise InvalidInput("payment.before_bill",
+                           f"到账日期 {_zh_date(received_on)} 早于该缴费主体最早一张未缴账单的开具日期 {_zh_date(first_issued)}，"
+                           "缴款只能冲抵到账时已开具的账单",
+                           f"the payment is dated {received_on}, before the payer's oldest unpaid bill was issued on "
+                           f"{first_issued}; a payment pays only bills issued by the day it arrived",
+                           earliest_received_on=first_issued.isoformat())
     province = debts[0][0].province
     daily_rate = (store or default_store()).at(province, received_on).value("contribution.late_fee_daily_rate")
     owed = sum(unpaid + late_fee(unpaid, max((received_on - bill.due_date).days, 0), daily_rate) for bill, unpaid in debts)
     if amount_fen > owed:
-        raise InvalidInput("payment.exceeds_debt", f"缴款 {amount_fen} 分超过应缴（含滞纳金）{owed} 分",
-                           f"the payment of {amount_fen} fen exceeds the debt with late fees, {owed} fen", owed_fen=owed)
+        raise InvalidInput("payment.exceeds_debt",
+                           f"缴款 {fen_to_yuan(amount_fen)} 元超过 {_zh_date(received_on)} 应缴金额（含滞纳金）{fen_to_yuan(owed)} 元",
+                           f"the payment of {fen_to_yuan(amount_fen)} yuan exceeds the debt with late fees on {received_on}, "
+                           f"{fen_to_yuan(owed)} yuan", owed_fen=owed)
     allocations = allocate(debts, amount_fen, received_on, daily_rate)
     payment = Payment(idempotency_key=key, payer_kind=payer_kind, payer_id=payer_id, province=province,
                       amount_fen=amount_fen, received_on=received_on, recorded_by=actor, recorded_at=utc_naive(now))
-    session.add(payment)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same reference for another payer, recorded at the same moment
+            session.add(payment)
+            session.flush()
+    except IntegrityError:
+        raise _duplicate(key) from None
     session.add_all(PaymentAllocation(payment_id=payment.id, bill_id=a.bill_id, principal_fen=a.principal_fen,
                                       late_fee_fen=a.late_fee_fen, days_late=a.days_late) for a in allocations)
     session.flush()
@@ -121,10 +176,19 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
     for bill_id in completed:
         distribute_bill(session=session, bill_id=bill_id, period=_posting_period(received_on), actor=actor, now=now)
     audit.append(session, actor=actor, action="payment.recorded", subject=f"payment:{payment.id}", now=now,
-                 payer=f"{payer_kind}:{payer_id}", amount_fen=amount_fen, bills_completed=completed)
+                 payer=f"{payer_kind}:{payer_id}", amount_fen=amount_fen, received_on=received_on.isoformat(),
+                 bills_completed=completed)
     return {"payment_id": payment.id, "amount_fen": amount_fen, "completed_bills": completed,
             "allocations": [a.__dict__ for a in allocations],
-            "unpaid_fen": sum(unpaid for _, unpaid in debts) - sum(a.principal_fen for a in allocations)}
+            "unpaid_fen": sum(unpaid for _, unpaid in unpaid_bills) - sum(a.principal_fen for a in allocations)}
+
+
+def _duplicate(key: str) -> Conflict:
+    return Conflict("payment.duplicate", f"缴款 {key} 已入账，不会重复入账", f"payment {key} was already recorded; nothing is taken twice")
+
+
+def _zh_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _posting_period(received_on: date) -> str:
@@ -216,6 +280,8 @@ def settle_period_in_full(*, database: Database, province: str, period: str, pai
     """A collecting bank's file for a whole month, set-based: every open bill of the period paid in full
     on a day no later than its due date (no late fee). `unpaid_every` leaves every n-th payer unpaid (the
     demo uses it to show arrears). Chunked by bill id, one transaction per chunk, idempotent by key."""
+    if paid_on > china_today(now):
+        raise InvalidInput("settlement.future", f"代收日期 {_zh_date(paid_on)} 晚于今天", f"the collection date {paid_on} is in the future")
     with database.unit_of_work() as uow:
         monthly = and_(Bill.province == province, Bill.period == period, Bill.kind == "monthly")
         low, high = uow.session.execute(select(func.min(Bill.id), func.max(Bill.id)).where(monthly)).one()

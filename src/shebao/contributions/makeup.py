@@ -98,7 +98,7 @@ def _bill_month(session: Session, person_id: int, participation: Participation, 
     declared = session.scalar(select(BaseDeclaration.declared_base_fen).where(
         BaseDeclaration.person_id == person_id, BaseDeclaration.payer_kind == payer_kind,
         BaseDeclaration.payer_id == payer_id, BaseDeclaration.effective_period <= str(month))
-        .order_by(BaseDeclaration.effective_period.desc()).limit(1))
+        .order_by(BaseDeclaration.effective_period.desc(), BaseDeclaration.version.desc()).limit(1))
     rates = MonthRates.of(params)
     category = Category.EMPLOYEE if payer_kind == "employer" else Category.FLEXIBLE
     injury_class = 1

@@ -23,7 +23,11 @@ Fen = BigInteger
 
 
 class BaseDeclaration(Base):
-    """A declared contribution base, in force from a period until the next declaration (缴费基数申报)."""
+    """A declared contribution base, in force from a period until the next declaration (缴费基数申报).
+
+    A declaration is corrected, before its month is billed, by a new version for the same person, payer
+    and period; the old version stays, marked superseded with who corrected it and when. Month-end and
+    make-up bills use the highest version."""
 
     __tablename__ = "base_declarations"
 
@@ -32,11 +36,15 @@ class BaseDeclaration(Base):
     payer_kind: Mapped[str] = mapped_column(String(10))  # employer | flexible
     payer_id: Mapped[int] = mapped_column(BigId)  # employer id, or the flexible worker's person id
     effective_period: Mapped[str] = mapped_column(String(6))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     declared_base_fen: Mapped[int] = mapped_column(Fen)
     declared_by: Mapped[str] = mapped_column(String(120))
     declared_at: Mapped[datetime] = mapped_column(DateTime)
+    superseded_by: Mapped[str | None] = mapped_column(String(120))
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    __table_args__ = (UniqueConstraint("person_id", "payer_kind", "payer_id", "effective_period"),)
+    __table_args__ = (UniqueConstraint("person_id", "payer_kind", "payer_id", "effective_period", "version",
+                                       name="uq_base_declarations_version"),)
 
 
 class Assessment(Base):

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from shebao.core.errors import InvalidInput, not_in_scope
-from shebao.core.money import apply_rate_half_up
+from shebao.core.errors import Forbidden, InvalidInput
+from shebao.core.money import apply_rate_half_up, fen_to_yuan
+from shebao.core.periods import Period
 from shebao.core.security import Principal, Role
 from shebao.policy.store import ParameterSnapshot
 
@@ -103,8 +104,26 @@ def check_declared_base(declared_fen: object, limits: BaseLimits) -> int:
         raise InvalidInput("base.not_positive", f"缴费基数必须大于零：{declared_fen}",
                            f"a contribution base is above zero: {declared_fen}")
     if declared_fen > ABSURD_MULTIPLE_OF_CEILING * limits.ceiling_fen:
-        raise InvalidInput("base.absurd", f"缴费基数 {declared_fen} 分超过上限的 {ABSURD_MULTIPLE_OF_CEILING} 倍，请核实",
-                           f"a base of {declared_fen} fen is over {ABSURD_MULTIPLE_OF_CEILING} times the ceiling; check it")
+        raise InvalidInput("base.absurd",
+                           f"缴费基数 {fen_to_yuan(declared_fen)} 元超过上限的 {ABSURD_MULTIPLE_OF_CEILING} 倍，请核实",
+                           f"a base of {fen_to_yuan(declared_fen)} yuan is over {ABSURD_MULTIPLE_OF_CEILING} times the "
+                           "ceiling; check it")
+    return declared_fen
+
+
+def check_chosen_base(declared_fen: int, limits: BaseLimits, period: Period) -> int:
+    """A flexible worker chooses a base between the floor and the ceiling in force (POLICY.md: 60% to
+    300% of the average wage); a choice outside that range is refused, not silently moved to the limit.
+    An employee's base is the wage the employer declares and is clamped instead (that is the law)."""
+    if not limits.floor_fen <= declared_fen <= limits.ceiling_fen:
+        floor, ceiling, declared = (fen_to_yuan(v) for v in (limits.floor_fen, limits.ceiling_fen, declared_fen))
+        raise InvalidInput(
+            "base.outside_range",
+            f"灵活就业人员 {period.year}年{period.month}月 的缴费基数应在 {floor} 元至 {ceiling} 元之间"
+            f"（缴费基数下限至上限），申报的 {declared} 元不在此范围内",
+            f"a flexible worker's base for {period} must be between {floor} and {ceiling} yuan "
+            f"(the floor and ceiling in force); {declared} yuan is outside that range",
+            floor_fen=limits.floor_fen, ceiling_fen=limits.ceiling_fen, declared_base_fen=declared_fen)
     return declared_fen
 
 
@@ -164,6 +183,8 @@ def require_payer_or_staff(principal: Principal, *, payer_kind: str, payer_id: i
         return
     if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id:
         return
-    if principal.role in (Role.STAFF, Role.ADMIN) and principal.serves(region_code):
+    if principal.role in (Role.STAFF, Role.ADMIN):
+        principal.require_region(region_code)
         return
-    raise not_in_scope("缴费主体", "payer")
+    raise Forbidden("payer.not_yours", "只能办理本单位职工或本人的缴费业务",
+                    "you may act for your own employees or yourself only")

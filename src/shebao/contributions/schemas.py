@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shebao.contributions.rules import Category
-from shebao.core.ids import RecordId
+
+# Ids are 64-bit in the database: a larger one cannot exist and is refused as input, never overflows.
+MAX_ID = 2**63 - 1
 
 
 class AssessCase(BaseModel):
@@ -27,13 +29,25 @@ class BaseDeclare(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    person_id: int
+    person_id: int = Field(ge=1, le=MAX_ID)
     effective_period: str = Field(description="YYYYMM from which the base applies (often July)")
     declared_base_fen: StrictInt
 
 
+class BaseCorrection(BaseModel):
+    """A declared base corrected before its month is billed: the new amount for the same person, payer and period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declared_base_fen: StrictInt
+
+
 class BaseDeclarationRead(BaseModel):
-    person_id: RecordId
+    """A declaration as recorded (its current version), with the floor and ceiling that month-end applies."""
+
+    id: int
+    version: int
+    person_id: int
     payer_kind: str
     payer_id: int
     effective_period: str
@@ -41,6 +55,24 @@ class BaseDeclarationRead(BaseModel):
     floor_fen: int
     ceiling_fen: int
     used_base_fen: int
+    declared_by: str
+    declared_at: datetime
+
+
+class BaseDeclarationVersion(BaseModel):
+    """One version of a declaration in a person's history; a superseded one says who corrected it and when."""
+
+    id: int
+    version: int
+    person_id: int
+    payer_kind: str
+    payer_id: int
+    effective_period: str
+    declared_base_fen: int
+    declared_by: str
+    declared_at: datetime
+    superseded_by: str | None
+    superseded_at: datetime | None
 
 
 class BillRead(BaseModel):
@@ -59,9 +91,10 @@ class BillRead(BaseModel):
 class PaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=1, max_length=100, description="the bank's unique reference")
+    idempotency_key: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$",
+                                 description="the bank's unique reference (no control characters)")
     payer_kind: str = Field(pattern="^(employer|flexible)$")
-    payer_id: RecordId | None = Field(None, description="employer id, or the flexible worker's person id")
-    bill_id: RecordId | None = Field(None, description="instead of payer: any bill of the payer")
+    payer_id: int | None = Field(None, ge=1, le=MAX_ID, description="employer id, or the flexible worker's person id")
+    bill_id: int | None = Field(None, ge=1, le=MAX_ID, description="instead of payer: any bill of the payer")
     amount_fen: StrictInt
     received_on: date

@@ -159,6 +159,28 @@ def parse_credit_code(text: str) -> CreditCode:
     return CreditCode(code, _AUTHORITIES[code[0]], code[1], code[2:8], organization)
 
 
+# A cell that begins with one of these is run as a formula by spreadsheets (CSV injection, e.g.
+# =HYPERLINK(...)); the full-width forms too, which some spreadsheets fold to the ASCII ones.
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def unsafe_text_problem(text: str) -> tuple[str, str] | None:
+    """Why a piece of text must not enter the register, in Chinese and English (None when it may):
+    control or invisible formatting characters (NUL, escapes, bidirectional overrides), or a first
+    character that makes a spreadsheet run it as a formula once the register is exported."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in text):
+        return "含有控制字符或不可见字符", "it holds control or invisible characters"
+    if text.lstrip().startswith(FORMULA_STARTS):
+        return "不能以 = + - @ 开头（会被电子表格当作公式）", "it must not begin with = + - @ (a spreadsheet would run it as a formula)"
+    return None
+
+
+def _refuse_unsafe(text: str, code: str, what_zh: str, what_en: str) -> None:
+    problem = unsafe_text_problem(text)
+    if problem:
+        raise InvalidInput(code, f"{what_zh}{problem[0]}", f"{what_en}: {problem[1]}")
+
+
 _NAME_CHARS = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z·• ]+$")
 
 
@@ -166,6 +188,7 @@ def normalise_name(text: str) -> str:
     """A person's or employer's name as the register writes it: NFC, trimmed, one space at most."""
     if not isinstance(text, str):
         raise InvalidInput("name.malformed", "姓名必须是文本", "a name is text")
+    _refuse_unsafe(text.strip(), "name.unsafe", "姓名", "a name")
     name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
     if not 1 <= len(name) <= 50:
         raise InvalidInput("name.length", "姓名长度应为1至50个字符", "a name has 1 to 50 characters")
@@ -181,12 +204,28 @@ _EMPLOYER_NAME_CHARS = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Z
 def normalise_employer_name(text: str) -> str:
     if not isinstance(text, str):
         raise InvalidInput("employer_name.malformed", "单位名称必须是文本", "an employer name is text")
+    _refuse_unsafe(text.strip(), "employer_name.unsafe", "单位名称", "an employer name")
     name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
     if not 2 <= len(name) <= 100:
         raise InvalidInput("employer_name.length", "单位名称长度应为2至100个字符", "an employer name has 2 to 100 characters")
     if not _EMPLOYER_NAME_CHARS.match(name):
         raise InvalidInput("employer_name.characters", "单位名称含有不允许的字符",
                            "an employer name may hold Chinese characters, letters, digits, brackets and hyphens only")
+    return name
+
+
+_STREET_NAME_FORBIDDEN = set("<>\"'&;")
+
+
+def normalise_street_name(text: str) -> str:
+    """A street's or township's name as an import gives it: NFC, trimmed, 2 to 40 plain characters."""
+    if not isinstance(text, str):
+        raise InvalidInput("street_name.malformed", "街道名称必须是文本", "a street name is text")
+    _refuse_unsafe(text.strip(), "street_name.unsafe", "街道名称", "a street name")
+    name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+    if not 2 <= len(name) <= 40 or _STREET_NAME_FORBIDDEN & set(name):
+        raise InvalidInput("street_name.characters", "街道名称应为2至40个字符，不含 < > \" ' & ;",
+                           "a street name has 2 to 40 characters, none of < > \" ' & ;")
     return name
 
 

@@ -22,6 +22,7 @@ TEXT: dict[str, dict[str, str]] = {
                       "en": "Log in with these in the API docs (POST /api/v1/auth/token), then paste the token into Authorize."},
     "username": {"zh": "用户名", "en": "username"},
     "password": {"zh": "密码", "en": "password"},
+    "otp": {"zh": "动态口令（验证器应用显示的六位数字）", "en": "one-time code (the six digits your authenticator app shows)"},
     "role": {"zh": "角色", "en": "role"},
     "can_do": {"zh": "可以做什么", "en": "what it may do"},
     "links": {"zh": "接口与文档", "en": "API and documents"},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import secrets
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from shebao.accounts import service as accounts
+from shebao.accounts.api import client_address
 from shebao.benefits import service as benefits
 from shebao.benefits.schemas import EstimateIn
 from shebao.cards import ecard_service
@@ -67,16 +67,20 @@ def login_page(request: Request, lang: LangQuery = None, lang_cookie: LangCookie
 
 @router.post("/login", response_class=HTMLResponse)
 def log_in(request: Request, rt: RuntimeDep, username: Annotated[str, Form(max_length=64)],
-           password: Annotated[str, Form(max_length=200)], lang: LangQuery = None, lang_cookie: LangCookie = None):
+           password: Annotated[str, Form(max_length=200)], otp: Annotated[str | None, Form(max_length=12)] = None,
+           lang: LangQuery = None, lang_cookie: LangCookie = None):
     chosen = language(lang or lang_cookie)
     with rt.database.unit_of_work() as uow:  # a failed attempt is counted even though the login is refused
-        outcome = accounts.log_in(session=uow.session, username=username, password=password, now=rt.clock.now(),
-                                  token_ttl=token_ttl(rt.settings), max_failures=rt.settings.login_max_failures,
-                                  lock_for=timedelta(minutes=rt.settings.login_lock_minutes))
+        outcome = accounts.log_in(session=uow.session, cipher=rt.cipher, username=username, password=password, otp=otp or None,
+                                  now=rt.clock.now(), token_ttl=token_ttl(rt.settings),
+                                  policy=accounts.login_policy(rt.settings), source=client_address(request))
         uow.commit()
     if outcome.error is not None:
         reason = outcome.error.reason_en if chosen == "en" else outcome.error.reason
-        return templates.TemplateResponse(request, "login.html", {"t": translator(chosen), "lang": chosen, "error": reason},
+        # The code field appears once the account is known to need it: most people never see it.
+        ask_otp = bool(otp) or outcome.error.code in ("auth.otp_required", "auth.otp_wrong")
+        return templates.TemplateResponse(request, "login.html", {"t": translator(chosen), "lang": chosen, "error": reason,
+                                                                  "ask_otp": ask_otp, "username": username[:64]},
                                           status_code=outcome.error.status_code)
     response = RedirectResponse("/me", status_code=303)
     response.set_cookie(TOKEN_COOKIE, outcome.token.access_token, httponly=True, samesite="strict",
@@ -240,8 +244,14 @@ def my_estimate(request: Request, rt: RuntimeDep, category: Annotated[str, Form(
         with rt.database.unit_of_work() as uow:
             result = benefits.estimate(session=uow.session, principal=who, command=command, now=rt.clock.now())
     except ValidationError as exc:
-        return _pension_page(request, chosen, None, form, error=exc.errors()[0]["msg"], status_code=422)
-    except DomainError as exc:
+        zh, en = _ESTIMATE_FIELD_PROBLEMS.get(str(exc.errors()[0]["loc"][0]), ("输入有误，请检查后重试", "invalid input: check and try again"))
+        return _pension_page(request, chosen, None, form, error=en if chosen == "en" else zh, status_code=422)
+    except DomainError as exc:  # the service's refusals, and the decimal parser's (NaN, Infinity, absurd sizes)
         return _pension_page(request, chosen, None, form, error=exc.reason_en if chosen == "en" else exc.reason,
                              status_code=exc.status_code)
     return _pension_page(request, chosen, None, form, estimate=result)
+
+
+# The estimate form's fields as a person reads them when one is wrong (pydantic's own message is English only).
+_ESTIMATE_FIELD_PROBLEMS = {"category": ("请选择人员类别", "choose a category"),
+                            "retire_date": ("退休日期应为 YYYY-MM-DD", "the retirement date is YYYY-MM-DD")}
