@@ -851,3 +851,4 @@ if __name__ == "__main__":
 from shebao.accounts import cli as _account_commands  # noqa: E402, F401 - registers `shebao user …` on `app`
 from shebao.audit import cli as _audit_commands  # noqa: E402, F401 - registers its commands on `audit_app`
 from shebao.benefits import cli as _benefit_commands  # noqa: E402, F401 - registers its commands on `app`
+from shebao.services import cli as _service_commands  # noqa: E402, F401 - registers `shebao permissions` on `app`

@@ -21,7 +21,9 @@ from shebao.accounts.models import User
 from shebao.cards import bank
 from shebao.cards import batch as production
 from shebao.cards.models import Card
+from shebao.contributions import service as contributions
 from shebao.contributions.batch import run_month_end
+from shebao.contributions.schemas import BaseDeclare
 from shebao.core.clock import utc_naive
 from shebao.core.security import SYSTEM, Role
 from shebao.demo.seed import demo_credit_code
@@ -63,6 +65,8 @@ class Side:
     blacklist_entry: int = 0
     card_batch: int = 0
     death_review: int = 0
+    base_declaration: int = 0
+    employee_base_declaration: int = 0
     users: dict[Role, str] = field(default_factory=dict)
 
 
@@ -95,6 +99,9 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
         side.blacklist_entry = bank.list_on_blacklist(session=session, principal=SYSTEM, now=clock.now(), command=bank.BlacklistCommand(
             subject_kind="employer", subject_id=side.employer, ground="malicious_arrears", reason="恶意欠费测试",
             listed_on=date(2025, 2, 1)))
+        for person, attribute in ((side.person, "base_declaration"), (side.employee, "employee_base_declaration")):
+            setattr(side, attribute, contributions.declare_base(session=session, principal=SYSTEM, now=clock.now(), command=BaseDeclare(
+                person_id=person, effective_period="202501", declared_base_fen=900_000)).id)
         review = DeathReview(person_id=side.employee, death_date=date(2025, 1, 5), source="测试", conflict="测试",
                              status="pending", recorded_by="staff:test", recorded_at=utc_naive(clock.now()))
         session.add(review)
@@ -152,6 +159,7 @@ def _subject_value(kind: SubjectKind, side: Side | None, role: Role) -> dict:
         K.BLACKLIST_SUBJECT: {"value": side.person, "subject_kind": "person"},
         K.BLACKLIST_ENTRY: {"value": side.blacklist_entry}, K.CARD_BATCH: {"value": side.card_batch},
         K.DEATH_REVIEW: {"value": side.death_review},
+        K.BASE_DECLARATION: {"value": side.employee_base_declaration if employee_side else side.base_declaration},
     }[kind]
 
 
@@ -261,3 +269,20 @@ def test_a_disabled_login_is_refused_at_once(client, world, database):
         session.query(User).filter(User.username == "auditor").update({"active": False})
     assert client.get("/api/v1/audit/verify", headers=token).status_code == 401
     assert client.post("/api/v1/auth/token", data={"username": "auditor", "password": PASSWORD}).status_code == 401
+
+
+def test_every_command_is_declared_as_the_operators():
+    import typer
+
+    from shebao.cli import app
+    from shebao.services.permissions import OPERATOR_COMMANDS
+
+    def names(command, prefix: str = "") -> list[str]:  # noqa: ANN001 - typer's own click command
+        if hasattr(command, "commands"):
+            return [name for sub_name, sub in command.commands.items() for name in names(sub, f"{prefix}{sub_name} ")]
+        return [prefix.strip()]
+
+    declared = set(OPERATOR_COMMANDS)
+    found = set(names(typer.main.get_command(app)))
+    assert sorted(found - declared) == [], "commands without a declared permission"
+    assert sorted(declared - found) == [], "declared commands that do not exist"

@@ -36,6 +36,7 @@ SUBJECT_NAMES = {
     SubjectKind.BASE_PAYER: ("人员", "person"), SubjectKind.BLACKLIST_SUBJECT: ("人员或单位", "person or employer"),
     SubjectKind.BLACKLIST_ENTRY: ("黑名单记录", "blacklist entry"), SubjectKind.CARD_BATCH: ("制卡批次", "card batch"),
     SubjectKind.DEATH_REVIEW: ("死亡信息核查", "death review"), SubjectKind.RECEIVER: ("人员", "person"),
+    SubjectKind.BASE_DECLARATION: ("缴费基数申报", "base declaration"),
 }
 
 
@@ -305,6 +306,21 @@ def _blacklist_entry(session: Session, cipher: FieldCipher, where: Where, fields
     return _employer_owner(session, entry.subject_id)
 
 
+def _base_declaration(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """A declared base belongs to its payer (the employer, or the flexible worker) and to its person."""
+    from shebao.contributions.models import BaseDeclaration
+
+    declaration_id = _record_id(fields.get(where), where.field)
+    declaration = session.get(BaseDeclaration, declaration_id) if declaration_id else None
+    person = _person_owner(session, declaration.person_id) if declaration is not None else None
+    if person is None:
+        return None
+    if declaration.payer_kind == "employer":
+        employer = _employer_owner(session, declaration.payer_id)
+        return Owner(regions=(*person.regions, *(employer.regions if employer else ())), employer_id=declaration.payer_id)
+    return Owner(regions=person.regions, person_id=declaration.person_id)
+
+
 def _card_batch(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
     from shebao.cards.models import ProductionBatch
 
@@ -327,6 +343,7 @@ _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], O
     SubjectKind.BASE_PAYER: _base_payer, SubjectKind.BLACKLIST_SUBJECT: _blacklist_subject,
     SubjectKind.BLACKLIST_ENTRY: _blacklist_entry, SubjectKind.CARD_BATCH: _card_batch,
     SubjectKind.DEATH_REVIEW: _death_review, SubjectKind.RECEIVER: _receiver,
+    SubjectKind.BASE_DECLARATION: _base_declaration,
 }
 
 

@@ -48,6 +48,7 @@ class SubjectKind(StrEnum):
     BLACKLIST_ENTRY = "blacklist_entry"
     CARD_BATCH = "card_batch"
     DEATH_REVIEW = "death_review"
+    BASE_DECLARATION = "base_declaration"  # a declared base: its payer and person
     RECEIVER = "receiver"  # a person, also served by the agency that took their retirement application
 
 
@@ -132,6 +133,9 @@ API: dict[str, Permission] = {
     "POST /api/v1/auth/token": public(),
     "POST /api/v1/auth/logout": own_login(writes=False),
     "GET /api/v1/auth/me": own_login(writes=False),
+    # Enrolling one's own second factor (staff, auditors, administrators) touches only one's own login.
+    "POST /api/v1/auth/totp": own_login(S, AD, A, writes=False),
+    "POST /api/v1/auth/totp/confirm": own_login(S, AD, A, writes=False),
     "POST /api/v1/users": writes(_roles(AD), Scope.NATIONAL),
     # --- registry
     "POST /api/v1/persons": writes(STAFF, Scope.REGION, where=body("residence_region_code")),
@@ -162,6 +166,9 @@ API: dict[str, Permission] = {
                                                                  path("participation_id")),
     # --- contributions
     "POST /api/v1/bases": writes(_roles(E, I, S, AD), Scope.SUBJECT, K.BASE_PAYER, body("person_id")),
+    "GET /api/v1/bases": reads(_roles(E, I, S, AD, A), Scope.CONFINED),
+    "POST /api/v1/bases/{declaration_id}/corrections": writes(_roles(E, I, S, AD), Scope.SUBJECT, K.BASE_DECLARATION,
+                                                              path("declaration_id")),
     "GET /api/v1/bills": reads(_roles(E, I, S, AD, A), Scope.SUBJECT, K.PAYER, query("payer_id")),
     # Money arrives from the bank's collection file or a counter clerk, never from the payer's own hand.
     "POST /api/v1/payments": writes(STAFF, Scope.SUBJECT, K.PAYER, body("payer_id")),
@@ -247,13 +254,14 @@ PAGES: dict[str, Permission] = {
 # passphrase on an agency's machine. Commands act for the whole country (the SYSTEM principal) and
 # every change they make is audited under the actor `admin:system`.
 OPERATOR_COMMANDS = (
-    "id check", "uscc check", "policy show", "audit verify", "audit checkpoint", "demo seed", "db upgrade",
+    "id check", "uscc check", "policy show", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
+    "db upgrade",
     "regions import", "contrib assess", "month-end", "interest credit", "person record", "keys init", "keys rotate",
     "keys revoke", "keys export-trust", "ecard issue", "ecard verify", "retirement date", "pension calc",
     "pension award", "pension award-pending", "pension show", "pension estimate", "pension adjust", "payroll",
     "payroll-file", "certification record", "certification import", "certification sweep", "death record",
-    "unemployment apply", "unemployment pay", "injury claim", "maternity claim", "serve", "run", "permissions",
-    "user unlock",
+    "unemployment apply", "unemployment pay", "unemployment stop", "injury claim", "maternity claim", "serve", "run",
+    "permissions", "user unlock", "user unlock-address", "user reset-otp",
 )
 
 
