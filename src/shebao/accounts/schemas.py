@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from shebao.core.clock import UtcDateTime
+from shebao.core.ids import EmployerId, RecordId
 from shebao.core.security import Role
 
 
 class TokenRead(BaseModel):
     access_token: str
     token_type: str = "bearer"
-    expires_at: datetime
+    expires_at: UtcDateTime
     role: Role
     region_code: str | None
 
@@ -25,8 +25,8 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=10, max_length=200)
     role: Role
     region_code: str | None = None
-    person_id: int | None = None
-    employer_id: int | None = None
+    person_id: RecordId | None = None
+    employer_id: EmployerId | None = None
     bank_code: str | None = Field(None, pattern=r"^[0-9A-Z]{3,12}$")
 
 
@@ -64,7 +64,7 @@ class SecondFactorEnrolment(BaseModel):
 class SecondFactorRead(BaseModel):
     username: str
     enabled: bool
-    enabled_at: datetime | None
+    enabled_at: UtcDateTime | None
 
 
 class UnlockRead(BaseModel):

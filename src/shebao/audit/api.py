@@ -15,6 +15,7 @@ from shebao.audit.checkpoints import Anchor
 from shebao.audit.timer import CheckpointTimer
 from shebao.audit.verification import verify_anchored
 from shebao.core import audit
+from shebao.core.clock import iso_utc
 from shebao.core.http import PrincipalDep, RuntimeDep, SessionDep
 from shebao.core.ids import MAX_BIGINT
 from shebao.core.security import Role
@@ -50,5 +51,5 @@ def verify_chain(session: SessionDep, who: PrincipalDep, rt: RuntimeDep) -> dict
 def recent_records(session: SessionDep, who: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                    before_seq: Annotated[int | None, Query(ge=1, le=MAX_BIGINT)] = None) -> list[dict]:
     who.require_role(Role.AUDITOR, Role.ADMIN)
-    return [{"seq": r.seq, "at": r.at.isoformat(), "actor": r.actor, "action": r.action, "subject": r.subject,
+    return [{"seq": r.seq, "at": iso_utc(r.at), "actor": r.actor, "action": r.action, "subject": r.subject,
              "detail": r.detail, "hash": r.hash} for r in audit.recent(session, limit=limit, before_seq=before_seq)]

@@ -17,7 +17,7 @@ from shebao.cards import rules
 from shebao.cards.models import BankNotice, BlacklistEntry, Card
 from shebao.cards.rules import VALID_STATES, CardState
 from shebao.core import audit
-from shebao.core.clock import china_today, utc_naive
+from shebao.core.clock import UtcDateTime, china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, not_in_scope
 from shebao.core.ids import RecordId
 from shebao.core.security import Principal, Role
@@ -57,7 +57,7 @@ class NoticeRead(BaseModel):
     event: str
     financial_function: bool
     reason: str
-    at: datetime
+    at: UtcDateTime
 
 
 def list_on_blacklist(*, session: Session, principal: Principal, command: BlacklistCommand, now: datetime) -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shebao.cards.rules import CardState
+from shebao.core.clock import UtcDateTime
 from shebao.core.ids import RecordId
 
 
@@ -50,7 +51,7 @@ class CardEventRead(BaseModel):
     actor: str
     region_code: str
     reason: str
-    at: datetime
+    at: UtcDateTime
 
 
 class BatchSubmit(BaseModel):

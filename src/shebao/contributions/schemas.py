@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shebao.contributions.rules import Category
+from shebao.core.clock import UtcDateTime
 
 # Ids are 64-bit in the database: a larger one cannot exist and is refused as input, never overflows.
 MAX_ID = 2**63 - 1
@@ -56,7 +57,7 @@ class BaseDeclarationRead(BaseModel):
     ceiling_fen: int
     used_base_fen: int
     declared_by: str
-    declared_at: datetime
+    declared_at: UtcDateTime
 
 
 class BaseDeclarationVersion(BaseModel):
@@ -70,9 +71,9 @@ class BaseDeclarationVersion(BaseModel):
     effective_period: str
     declared_base_fen: int
     declared_by: str
-    declared_at: datetime
+    declared_at: UtcDateTime
     superseded_by: str | None
-    superseded_at: datetime | None
+    superseded_at: UtcDateTime | None
 
 
 class BillRead(BaseModel):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Protocol
+from typing import Annotated, Protocol
+
+from pydantic import AfterValidator
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -40,3 +42,17 @@ def utc_naive(at: datetime) -> datetime:
     if at.tzinfo is not None:
         at = at.astimezone(UTC).replace(tzinfo=None)
     return at
+
+
+def as_utc(at: datetime) -> datetime:
+    """An instant read back from the database (naive UTC) made explicit, so it is written with its zone."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def iso_utc(at: datetime | None) -> str | None:
+    """An instant as ISO 8601 with its timezone (what an API answer carries), or None."""
+    return as_utc(at).isoformat() if at is not None else None
+
+
+# A timestamp in an API answer: stored naive in UTC, answered with its zone ("…+00:00"/"…Z").
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shebao.core.clock import utc_naive
+from shebao.core.clock import UtcDateTime, utc_naive
 from shebao.core.db import Base, BigId, Database
 
 Fen = BigInteger
@@ -50,8 +50,8 @@ class BatchRunRead(BaseModel):
     bills: int
     entries: int
     total_fen: int
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: UtcDateTime
+    finished_at: UtcDateTime | None
     duration_ms: int | None
     detail: str = "{}"
 

@@ -383,9 +383,6 @@ def declare_refusals(app) -> None:  # noqa: ANN001 - the FastAPI app
                 permission = permission_for(method, route)
                 responses = operation.setdefault("responses", {})
                 for status, description in REFUSALS.items():
-                    if status in ("401", "403") and permission is not None and permission.scope == Scope.PUBLIC \
-                            and not permission.writes:
-                        continue
                     responses[status] = {"description": description, "content": reference}
                 if permission is not None and permission.scope != Scope.PUBLIC:
                     operation["security"] = [{"HTTPBearer": []}]
