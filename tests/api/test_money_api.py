@@ -104,13 +104,13 @@ def test_bad_payments_are_refused(client, database, clock, firm):
                for who, extra in (("clerk", {"bill_id": 999999}), ("clerk", {"payer_id": 424242}), ("other", {}),
                                   ("other", {"bill_id": bill["id"]}))]
     assert {(a.status_code, a.json()["error"]["code"], a.json()["error"]["reason"]) for a in answers} == {
-        (404, "payer.unknown", "在您可办理的范围内没有找到该缴费主体或账单")}
+        (404, "scope.not_found", "在您可办理的范围内没有找到该缴费主体")}
     assert client.get(f"/api/v1/bills?payer_kind=employer&payer_id={firm['employer']}", headers=tokens["other"]).json() \
         == client.get("/api/v1/bills?payer_kind=employer&payer_id=424242", headers=tokens["other"]).json()
 
 
 def test_the_record_is_private(client, firm):
-    assert client.get(f"/api/v1/persons/{firm['person']}/record", headers=firm["tokens"]["other"]).status_code == 403
+    assert client.get(f"/api/v1/persons/{firm['person']}/record", headers=firm["tokens"]["other"]).status_code == 404
     assert client.get(f"/api/v1/persons/{firm['person']}/record", headers=firm["tokens"]["firm"]).status_code == 403
 
 
@@ -166,7 +166,7 @@ def test_a_declared_base_is_corrected_over_http_until_its_month_is_billed(client
     unknown = client.post("/api/v1/bases/999999/corrections", headers=tokens["other"], json={"declared_base_fen": 1_300_000})
     outside = client.post(url, headers=tokens["other"], json={"declared_base_fen": 1_300_000})
     assert unknown.status_code == outside.status_code == 404
-    assert unknown.json()["error"]["code"] == outside.json()["error"]["code"] == "base.unknown"
+    assert unknown.json()["error"]["code"] == outside.json()["error"]["code"] == "scope.not_found"
     assert client.post(url, headers=tokens["me"], json={"declared_base_fen": 1_300_000}).status_code == 404
     for bad_id in ("0", "-1", str(2**63), "abc"):
         response = client.post(f"/api/v1/bases/{bad_id}/corrections", headers=tokens["firm"], json={"declared_base_fen": 1})

@@ -175,7 +175,7 @@ def test_outside_ones_scope_a_declaration_is_the_same_as_none(database, province
         with pytest.raises(NotFound) as refused:
             correct(database, province, principal, declaration_id, 1_500_000)
         answers.append((refused.value.code, refused.value.reason.replace(str(declaration_id), "#")))
-    assert len(set(answers)) == 1 and answers[0][0] == "base.unknown"
+    assert len(set(answers)) == 1 and answers[0][0] == "scope.not_found"
     auditor = Principal(user_id=None, username="audit", role=Role.AUDITOR, region_code="000000")
     with pytest.raises(Forbidden):
         correct(database, province, auditor, declaration, 1_500_000)

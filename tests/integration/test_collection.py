@@ -211,7 +211,7 @@ def test_only_a_clerk_of_the_payers_region_or_an_administrator_records_a_payment
             take(database, clock, principal, body)
     with pytest.raises(NotFound) as elsewhere:  # a clerk of another region: as if the payer did not exist
         take(database, clock, Principal(user_id=None, username="sh", role=Role.STAFF, region_code="310000"), body)
-    assert elsewhere.value.code == "payer.unknown"
+    assert elsewhere.value.code == "scope.not_found"
     assert _count(database, Payment) == 0
     clerk = Principal(user_id=None, username="cy", role=Role.STAFF, region_code="110105")
     assert take(database, clock, clerk, body)["amount_fen"] == 1000

@@ -29,7 +29,7 @@ from shebao.contributions.schemas import (
 )
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound, not_in_scope
 from shebao.core.money import fen_to_yuan
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead
@@ -39,7 +39,7 @@ from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import divisions
 from shebao.registry import rules as registry_rules
 from shebao.registry import service as registry
-from shebao.registry.models import Person
+from shebao.registry.models import Employer, Person
 
 
 def assess_case(*, case: AssessCase, today: date, store: ParameterStore | None = None) -> dict:
@@ -120,8 +120,7 @@ def correct_base(*, session: Session, principal: Principal, declaration_id: int,
                                  .with_for_update().execution_options(populate_existing=True))
     participation = None if declaration is None else _participation_of(session, declaration)
     if participation is None or not _may_declare(principal, declaration, participation):
-        raise NotFound("base.unknown", f"没有找到您可办理的缴费基数申报（编号 {declaration_id}）",
-                       f"no base declaration {declaration_id} that you may handle")
+        raise not_in_scope("缴费基数申报", "base declaration")
     period = Period.parse(declaration.effective_period)
     if declaration.superseded_at is not None:
         current = _current_version(session, declaration.person_id, declaration.payer_kind, declaration.payer_id,
@@ -254,26 +253,23 @@ def _aware(stamp: datetime) -> datetime:
 
 def _may_see_payer(session: Session, principal: Principal, payer_kind: str, payer_id: int) -> None:
     """The payer itself, or staff, auditors and administrators whose region holds the payer as stored (an
-    employer's registered region, a flexible worker's residence). Anything else, and a payer that does not
-    exist, get one and the same answer."""
+    employer's registered region; a flexible worker's residence or hukou). Anything else, and a payer that
+    does not exist, get one and the same answer."""
     if principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id:
         return
     if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id:
         return
     if principal.role in (Role.STAFF, Role.ADMIN, Role.AUDITOR):
-        try:
-            region = (registry.employer_by_id(session=session, employer_id=payer_id).region_code if payer_kind == "employer"
-                      else registry.person_by_id(session=session, person_id=payer_id).residence_region_code)
-        except NotFound:
-            region = None
-        if region is not None and principal.can_see_region(region):
+        subject = session.get(Employer, payer_id) if payer_kind == "employer" else session.get(Person, payer_id)
+        regions = ((subject.region_code,) if payer_kind == "employer" else
+                   (subject.residence_region_code, subject.hukou_region_code)) if subject is not None else ()
+        if principal.serves(*regions):
             return
     raise _payer_not_in_scope()
 
 
 def _payer_not_in_scope() -> NotFound:
-    return NotFound("payer.unknown", "在您可办理的范围内没有找到该缴费主体或账单",
-                    "no such payer or bill within what you may handle")
+    return not_in_scope("缴费主体", "payer")
 
 
 def bills_of(*, session: Session, principal: Principal, payer_kind: str, payer_id: int, limit: int = 60) -> list[BillRead]:

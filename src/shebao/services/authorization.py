@@ -157,17 +157,24 @@ _JUDGES: dict[Scope, Callable[[Runtime, Principal, Permission, _Fields], None]] 
 
 
 def _record_id(value: Any, field: str, largest: int = MAX_BIGINT) -> int | None:  # noqa: ANN401
-    """The id as the endpoint's validation will read it (Pydantic's own coercion), or None for an id
-    that can name nothing (out of the column's range). Unreadable: refused here, never skipped."""
+    """The id as the endpoint's validation will read it (Pydantic's own coercion): refused here as the endpoint
+    would refuse it (missing, not an integer, outside 1..2^63-1), never skipped; None for an id the
+    subject's table cannot hold (an employer past 2^31), which names nothing."""
+    problem = None
     if value is None:
-        raise InvalidInput("request.invalid", f"请求内容有误：缺少 {field}", f"invalid request: {field} is required",
-                           problems=[{"field": field, "problem": "missing"}])
-    try:
-        number = _INT.validate_python(value)
-    except ValidationError:
-        raise InvalidInput("request.invalid", f"请求内容有误：{field} 应为整数", f"invalid request: {field} must be an integer",
-                           problems=[{"field": field, "problem": "not an integer"}]) from None
-    return number if 1 <= number <= largest else None
+        problem = ("缺少", "is required")
+    else:
+        try:
+            number = _INT.validate_python(value)
+        except ValidationError:
+            problem = ("应为整数", "must be an integer")
+        else:
+            if not 1 <= number <= MAX_BIGINT:
+                problem = (f"应在 1 至 {MAX_BIGINT} 之间", f"lies between 1 and {MAX_BIGINT}")
+    if problem is not None:
+        raise InvalidInput("request.invalid", f"请求内容有误：{field} {problem[0]}", f"invalid request: {field} {problem[1]}",
+                           problems=[{"field": field, "problem": problem[1]}])
+    return number if number <= largest else None
 
 
 def _person_owner(session: Session, person_id: int | None) -> Owner | None:
