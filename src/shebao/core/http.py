@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shebao.core.clock import Clock
 from shebao.core.db import Database
-from shebao.core.errors import DomainError, Unauthenticated
+from shebao.core.errors import DomainError, Unauthenticated, validation_problem_zh
 from shebao.core.security import FieldCipher, Principal
 from shebao.settings import Settings
 
@@ -71,7 +71,7 @@ def principal(
     if known is not None:
         return known
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("auth.required", "请先登录（需要 Bearer 令牌）", "log in first: a bearer token is required")
+        raise Unauthenticated("auth.required", "请先登录（请求须携带访问令牌）", "log in first: a bearer token is required")
     from shebao.accounts.service import principal_for_token
 
     with rt.database.unit_of_work() as uow:
@@ -94,6 +94,21 @@ def error_body(code: str, reason: str, reason_en: str, **details: object) -> dic
     return {"error": body}
 
 
+# Where in a request a field that failed validation lies, in Chinese.
+_LOCATIONS_ZH = {"body": "请求正文", "query": "查询参数", "path": "路径参数", "header": "请求头", "cookie": "请求头"}
+
+
+def _where_zh(loc: tuple | list) -> str:
+    """The place of a validation problem for a Chinese reason: the part of the request, then the field's own name
+    (an identifier of the API, quoted as literal text): 请求正文中的「effective_from」."""
+    parts = [str(p) for p in loc]
+    place = _LOCATIONS_ZH.get(parts[0]) if parts else None
+    field = ".".join(parts[1:] if place else parts)
+    if place:
+        return f"{place}中的「{field}」" if field else place
+    return f"「{field}」" if field else ""
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -103,12 +118,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
         problems = [{"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
-                    for err in exc.errors()]
+                    for err in errors]
         first = problems[0] if problems else {"field": "", "problem": "invalid"}
+        zh = (_where_zh(errors[0].get("loc", ())) + validation_problem_zh(errors[0].get("type", ""))) if errors else "不符合要求"
         log.info("request.invalid", path=request.url.path, problems=len(problems))
         return JSONResponse(
-            error_body("request.invalid", f"请求内容有误：{first['field']} {first['problem']}",
+            error_body("request.invalid", f"请求内容有误：{zh}",
                        f"invalid request: {first['field']}: {first['problem']}", problems=problems),
             status_code=422,
         )
@@ -120,7 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
                               "the request body cannot be read: it must be UTF-8 encoded JSON")
             return JSONResponse(body, status_code=400)
         reasons = {404: ("没有这个地址", "no such address"), 405: ("不支持此请求方法", "method not allowed")}
-        zh, en = reasons.get(exc.status_code, (str(exc.detail), str(exc.detail)))
+        zh, en = reasons.get(exc.status_code, (f"请求未能处理（状态码 {exc.status_code}）", str(exc.detail)))
         return JSONResponse(error_body(f"http.{exc.status_code}", zh, en), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

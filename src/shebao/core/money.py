@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StrictInt, ValidationInfo
 
-from shebao.core.errors import InvalidInput
+from shebao.core.errors import InvalidInput, given_zh
 
 FEN_PER_YUAN = 100
 # The largest amount any single input may carry: 10 billion yuan. Far above any one person's account,
@@ -104,7 +104,7 @@ def yuan_to_fen(yuan: str | int | Decimal) -> int:
         raise InvalidInput("money.malformed", "金额格式错误，应为元，例如 6821.00",
                            f"malformed amount in yuan, e.g. 6821.00: {str(yuan)[:40]!r}") from exc
     if amount != amount.to_integral_value():
-        raise InvalidInput("money.sub_fen", f"金额精度超过分：{yuan}", f"amount finer than a fen: {yuan}")
+        raise InvalidInput("money.sub_fen", f"金额精度超过分{given_zh(yuan)}", f"amount finer than a fen: {yuan}")
     return check_fen(int(amount))
 
 

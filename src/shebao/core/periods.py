@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from shebao.core.errors import InvalidInput
+from shebao.core.errors import InvalidInput, given_zh
 
 _PERIOD = re.compile(r"^(\d{4})(\d{2})$")
 
@@ -20,10 +20,10 @@ class Period:
     def parse(cls, text: str | int) -> "Period":
         match = _PERIOD.match(str(text))
         if not match:
-            raise InvalidInput("period.malformed", f"缴费期格式应为 YYYYMM：{text!r}", f"a period is YYYYMM: {text!r}")
+            raise InvalidInput("period.malformed", f"缴费期应为六位年月（例如 202501）{given_zh(text)}", f"a period is YYYYMM: {text!r}")
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12 or year < 1949:
-            raise InvalidInput("period.impossible", f"不存在的缴费期：{text}", f"no such period: {text}")
+            raise InvalidInput("period.impossible", f"不存在的缴费期{given_zh(text)}", f"no such period: {text}")
         return cls(year, month)
 
     @classmethod

@@ -143,8 +143,9 @@ class Principal:
 
     def require_region(self, code: str) -> None:
         if not self.can_see_region(code):
-            raise Forbidden("scope.outside_region", f"区划 {code} 不在您的管辖范围内",
-                            f"region {code} is outside your jurisdiction", region_code=code)
+            raise Forbidden("scope.outside_region", f"区划 {code} 不在您的管辖范围内" if code else "该区划不在您的管辖范围内",
+                            f"region {code} is outside your jurisdiction" if code else "that region is outside your jurisdiction",
+                            region_code=code)
 
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from shebao.core.errors import InvalidInput, NotFound
+from shebao.core.errors import InvalidInput, NotFound, given_zh
 
 PARAMETERS_DIR = Path(__file__).parent / "parameters"
 NATIONAL = "000000"
@@ -94,7 +94,7 @@ class ParameterSnapshot:
         except KeyError:
             raise NotFound(
                 "policy.not_in_force",
-                f"{self.region_code} 在 {self.day} 没有生效的参数 {path}",
+                f"{self.region_code} 在 {self.day} 没有生效的政策参数，请检查参数配置",
                 f"no value of {path} in force for {self.region_code} on {self.day}",
                 path=path,
             ) from None
@@ -152,7 +152,7 @@ class ParameterStore:
     def at(self, region_code: str, day: date) -> ParameterSnapshot:
         """What was in force in a region on a day (province overrides national, path by path)."""
         if not isinstance(region_code, str) or not _REGION.match(region_code):
-            raise InvalidInput("region.malformed", f"区划代码应为6位或9位数字：{region_code!r}",
+            raise InvalidInput("region.malformed", f"区划代码应为6位或9位数字{given_zh(region_code)}",
                                f"a region code has 6 or 9 digits: {region_code!r}")
         province = NATIONAL if region_code == NATIONAL else region_code[:2] + "0000"
         values: dict[str, ParameterValue] = {}
