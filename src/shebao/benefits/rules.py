@@ -24,6 +24,22 @@ class Group(StrEnum):
     FEMALE_WORKER = "female_worker"
 
 
+# How each category reads for people, (Chinese, English): messages and pages name categories through it.
+GROUP_NAMES: dict[Group, tuple[str, str]] = {
+    Group.MALE: ("男职工", "man"), Group.FEMALE_CADRE: ("女干部（管理技术岗）", "woman, managerial or technical"),
+    Group.FEMALE_WORKER: ("女工人", "woman worker"),
+}
+
+# A pension award's payment status (PensionAward.status), (Chinese, English).
+AWARD_STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "paying": ("正常发放", "paying"), "suspended": ("暂停发放", "suspended"), "stopped": ("已终止", "stopped"),
+}
+
+
+def award_status_name(status: str) -> tuple[str, str]:
+    return AWARD_STATUS_NAMES.get(status, ("状态未知", "in an unknown state"))
+
+
 @dataclass(frozen=True)
 class RetirementAge:
     months: int
@@ -191,18 +207,21 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     original = params.value(f"retirement.{case.group.value}.original_age_months")
     actual_months = age_in_months(case.birth_date, case.retire_date)
     steps.append(_step("statutory_retirement_date", statutory_date.isoformat(), "birth date + statutory age"))
-    reasons = []
+    reasons, reasons_zh = [], []
     minimum = params.value("pension.minimum_contribution_months")
     counted = case.contribution_months + case.deemed_months
     steps.append(_step("minimum_contribution_months", minimum, params.explain("pension.minimum_contribution_months").source))
     if counted < minimum:
         reasons.append(f"contribution months {counted} are fewer than the {minimum} required in {case.retire_date.year}")
+        reasons_zh.append(f"累计缴费 {counted} 个月，少于 {case.retire_date.year} 年要求的 {minimum} 个月")
     if case.retire_date < statutory_date:
         earliest = max(age.months - (params.value("retirement.early_retirement_max_months")
                                      if params.has("retirement.early_retirement_max_months") else 0), original)
         if actual_months < earliest:
             reasons.append(f"retiring at {actual_months // 12}y{actual_months % 12}m is before the earliest allowed age "
                            f"({earliest // 12}y{earliest % 12}m) without an early-retirement ground")
+            reasons_zh.append(f"退休年龄 {actual_months // 12} 岁 {actual_months % 12} 个月，早于最早可退休年龄 "
+                              f"{earliest // 12} 岁 {earliest % 12} 个月，且未申请弹性提前退休")
     retirement_age = RetirementAge(max(actual_months, 0))
     wage_fen = case.calculation_wage_fen or params.value("pension.calculation_wage_fen")
     wage_source = "given in the case" if case.calculation_wage_fen else params.explain("pension.calculation_wage_fen").source
@@ -223,7 +242,7 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
                        f"({params.explain('pension.transitional_coefficient').source})"))
     total = basic + account + transitional
     divisor_out = int(divisor) if divisor == divisor.to_integral_value() else float(round(divisor, 4))
-    return {"eligible": not reasons, "reasons": reasons, "retirement_age": retirement_age.years_months,
+    return {"eligible": not reasons, "reasons": reasons, "reasons_zh": reasons_zh, "retirement_age": retirement_age.years_months,
             "statutory_retirement_age": age.years_months, "statutory_retirement_date": statutory_date.isoformat(),
             "basic_pension_fen": basic, "personal_account_pension_fen": account,
             "transitional_pension_fen": transitional, "total_fen": total, "divisor": divisor_out, "steps": steps}
@@ -232,18 +251,27 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
 TEN_YEARS = 120
 
 
+# Why a province awards the pension (benefit_province), (Chinese, English).
+PLACE_GROUNDS: dict[str, tuple[str, str]] = {
+    "hukou": ("户籍所在地有缴费记录", "contributions in the hukou province"),
+    "current_ten_years": ("最后参保地累计缴费满 10 年", "10+ years in the current province"),
+    "last_ten_years": ("最后一个累计缴费满 10 年的参保地", "the last province with 10+ years"),
+    "back_to_hukou": ("各地均不满 10 年，回户籍所在地", "no province has 10 years: the hukou province"),
+}
+
+
 def benefit_province(*, hukou_province: str, months_by_province: dict[str, int], current_province: str,
                      last_ten_year_province: str | None) -> tuple[str, str]:
-    """The province that awards the pension of someone with records in several (国办发〔2009〕66号 art. 6):
-    the hukou province if they contributed there; otherwise the current one if it has 10+ years; otherwise
-    the last with 10+ years; otherwise the hukou province, where every record then moves."""
+    """The province that awards the pension of someone with records in several (国办发〔2009〕66号 art. 6), and
+    why (a key of PLACE_GROUNDS): the hukou province if they contributed there; otherwise the current one if it
+    has 10+ years; otherwise the last with 10+ years; otherwise the hukou province, where every record then moves."""
     if months_by_province.get(hukou_province, 0) > 0:
-        return hukou_province, "户籍所在地有缴费记录 (contributions in the hukou province)"
+        return hukou_province, "hukou"
     if months_by_province.get(current_province, 0) >= TEN_YEARS:
-        return current_province, "最后参保地累计缴费满 10 年 (10+ years in the current province)"
+        return current_province, "current_ten_years"
     if last_ten_year_province is not None:
-        return last_ten_year_province, "最后一个累计缴费满 10 年的参保地 (the last province with 10+ years)"
-    return hukou_province, "各地均不满 10 年，回户籍所在地 (no province has 10 years: the hukou province)"
+        return last_ten_year_province, "last_ten_years"
+    return hukou_province, "back_to_hukou"
 
 
 def unemployment_entitlement(params: ParameterSnapshot, *, contribution_months: int, carried_months: int) -> tuple[int, int, list[dict]]:

@@ -37,6 +37,15 @@ class CertificationMethod(StrEnum):
     PASSIVE_BANK = "passive_bank"  # a withdrawal in person at a bank counter
 
 
+# How each way of certifying reads for people, (Chinese, English).
+METHOD_NAMES: dict[CertificationMethod, tuple[str, str]] = {
+    CertificationMethod.ONLINE_FACE: ("线上人脸识别认证", "online face check"),
+    CertificationMethod.STAFF_VISIT: ("经办人员上门", "staff visit"),
+    CertificationMethod.PASSIVE_HOSPITAL: ("就医记录（无感认证）", "hospital visit (passive)"),
+    CertificationMethod.PASSIVE_BANK: ("银行柜面取款（无感认证）", "bank counter (passive)"),
+}
+
+
 class CertificationIn(BaseModel):
     model_config = _STRICT
 
@@ -116,3 +125,10 @@ class EstimateIn(BaseModel):
     wage_growth: DecimalText = Field("0.03", description="yearly growth of the calculation wage, a decimal")
     future_index: DecimalText = Field("1.0", description="the contribution index assumed for future months")
     account_interest: DecimalText = Field("0.02", description="yearly personal-account interest assumed")
+
+
+# How each assumption of an estimate reads for people, (Chinese, English).
+ASSUMPTION_NAMES: dict[str, tuple[str, str]] = {
+    "wage_growth": ("计发基数年增长率", "yearly wage growth"), "future_index": ("今后缴费指数", "future contribution index"),
+    "account_interest": ("个人账户年记账利率", "yearly personal-account interest"),
+}

@@ -23,8 +23,9 @@ from shebao.benefits.models import (
     PensionAward,
     RetirementApplication,
 )
-from shebao.benefits.rules import Group, PensionCase, add_months, calculate_pension, statutory_age
+from shebao.benefits.rules import GROUP_NAMES, Group, PensionCase, add_months, calculate_pension, statutory_age
 from shebao.benefits.schemas import (
+    ASSUMPTION_NAMES,
     EstimateIn,
     Ground,
     RetirementApply,
@@ -40,6 +41,7 @@ from shebao.core.security import Principal, Role
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
 from shebao.registry.models import Person
+from shebao.registry.rules import SEX_NAMES, Sex
 
 SEX_OF_GROUP = {Group.MALE: "M", Group.FEMALE_CADRE: "F", Group.FEMALE_WORKER: "F"}
 
@@ -61,8 +63,14 @@ class PensionCaseIn(BaseModel):
 
 
 def _check_group(sex: str, group: Group) -> None:
+    if sex not in SEX_OF_GROUP.values():
+        raise InvalidInput("retirement.sex", "性别应为" + "或".join(f"「{s.value}」（{zh}）" for s, (zh, _) in SEX_NAMES.items()),
+                           "the sex is M or F", sex=str(sex)[:10])
     if SEX_OF_GROUP[group] != sex:
-        raise InvalidInput("retirement.category_sex", f"类别 {group.value} 与性别 {sex} 不符", f"category {group.value} does not fit sex {sex}")
+        group_zh, group_en = GROUP_NAMES[group]
+        sex_zh, sex_en = SEX_NAMES[Sex(sex)]
+        raise InvalidInput("retirement.category_sex", f"人员类别“{group_zh}”与性别“{sex_zh}”不符",
+                           f"the category “{group_en}” does not fit a {sex_en} person", category=group.value, sex=sex)
 
 
 def _age_params(store: ParameterStore, region: str, birth_date: date, group: Group):  # noqa: ANN202
@@ -89,7 +97,8 @@ def pension_case(*, case: PensionCaseIn, store: ParameterStore | None = None) ->
     try:
         index = Decimal(case.average_index)
     except InvalidOperation:
-        raise InvalidInput("pension.index", f"平均缴费指数格式错误：{case.average_index}", f"not a decimal: {case.average_index}") from None
+        raise InvalidInput("pension.index", f"平均缴费指数应为小数：「{case.average_index}」",
+                           f"the average index is not a decimal: {case.average_index}") from None
     if not Decimal("0.3") <= index <= Decimal("3"):
         raise InvalidInput("pension.index", "平均缴费指数应在 0.3 至 3 之间", "the average contribution index lies between 0.3 and 3")
     if case.retire_date <= case.birth_date:
@@ -119,7 +128,8 @@ def living_person(session: Session, person_id: int, principal: Principal | None 
     elif person is None:
         raise NotFound("person.unknown", f"人员 {person_id} 不存在", f"no person {person_id}")
     if person.status == "deceased":
-        raise Conflict("person.deceased", f"此人已于 {person.death_date} 死亡", f"this person died on {person.death_date}")
+        raise Conflict("person.deceased", f"此人已于 {person.death_date} 死亡" if person.death_date else "此人已死亡",
+                       f"this person died on {person.death_date}" if person.death_date else "this person has died")
     return person
 
 
@@ -148,7 +158,8 @@ def _check_ground(store: ParameterStore, province: str, person: Person, command:
 
 
 def benefit_place(session: Session, store: ParameterStore, person: Person) -> tuple[str, str, dict[str, int]]:
-    """Which province awards this person's pension under the transfer rules, why, and the months in each."""
+    """Which province awards this person's pension under the transfer rules, why (a key of rules.PLACE_GROUNDS),
+    and the months in each."""
     mine = select(literal(person.id))
     months = {row.province: int(row.months) + int(row.deemed)
               for row in session.execute(record.record_by_province(store, mine)).all()}
@@ -205,11 +216,12 @@ def apply_for_retirement(*, database: Database, principal: Principal, command: R
         _check_ground(store, province, person, command)
         place, why, months_by_province = benefit_place(session, store, person)
         if place != province:
-            raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why}）",
-                           f"under the transfer rules the pension is awarded by {place} ({why})", benefit_province=place)
+            why_zh, why_en = rules.PLACE_GROUNDS[why]
+            raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why_zh}）",
+                           f"under the transfer rules the pension is awarded by {place} ({why_en})", benefit_province=place)
         explained = _explain(session, store, person, command.category, command.retire_date, province)
         if not explained["eligible"]:
-            raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons"]),
+            raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons_zh"]),
                                "not eligible for a monthly pension: " + "; ".join(explained["reasons"]),
                                reasons=explained["reasons"])
         application = RetirementApplication(
@@ -226,7 +238,7 @@ def apply_for_retirement(*, database: Database, principal: Principal, command: R
                      award=award.id, monthly_fen=award.monthly_fen, retire_date=command.retire_date.isoformat(),
                      ground=command.ground.value)
         return {"award_id": award.id, "person_id": person.id, "province": province, "ground": command.ground.value,
-                "first_period": award.first_period, "benefit_place": {"province": place, "why": why,
+                "first_period": award.first_period, "benefit_place": {"province": place, "why": "{} ({})".format(*rules.PLACE_GROUNDS[why]),
                                                                      "months_by_province": months_by_province},
                 **explained}
 
@@ -389,12 +401,13 @@ def estimate(*, session: Session, principal: Principal, command: EstimateIn, now
 
 
 def _assumption(name: str, text: str, most: Decimal) -> Decimal:
+    zh, en = ASSUMPTION_NAMES[name]
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise InvalidInput(f"estimate.{name}", f"{name} 不是小数：{text}", f"{name} is not a decimal: {text}") from None
+        raise InvalidInput(f"estimate.{name}", f"{zh}应为小数：「{text}」", f"the {en} ({name}) is not a decimal: {text}") from None
     if name != "future_index" and not -most <= value <= most:
-        raise InvalidInput(f"estimate.{name}", f"{name} 超出合理范围", f"{name} is outside -{most}..{most}")
+        raise InvalidInput(f"estimate.{name}", f"{zh}应在 -{most} 至 {most} 之间", f"the {en} ({name}) is outside -{most}..{most}")
     return value
 
 

@@ -159,6 +159,6 @@ def batch_return(batch_id: RecordIdPath, body: Annotated[bytes, Body(media_type=
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput("batch.return_encoding", "回盘文件不是 UTF-8 编码", "the return file is not UTF-8") from None
+        raise InvalidInput("batch.return_encoding", "回盘文件须为 UTF-8 编码", "the return file is not UTF-8") from None
     return production.record_factory_return(session=session, cipher=cipher, principal=who, batch_id=batch_id,
                                             csv_text=text, now=now)

@@ -88,7 +88,7 @@ def release_from_blacklist(*, session: Session, principal: Principal, entry_id: 
         raise not_in_scope("黑名单记录", "blacklist entry")
     _require_subject_in_scope(session, principal, entry.subject_kind, entry.subject_id)
     if entry.released_on is not None:
-        raise Conflict("blacklist.released", f"该记录已于 {entry.released_on} 移出黑名单", f"released on {entry.released_on}")
+        raise Conflict("blacklist.released", f"该记录已于 {entry.released_on} 移出黑名单", f"the entry was already released from the blacklist on {entry.released_on}")
     if command.released_on < entry.listed_on or command.released_on > china_today(now):
         raise InvalidInput("blacklist.release_date", "移出日期应在列入日期和今天之间", "the release date is between the listing and today")
     entry.released_on, entry.released_by, entry.release_reason = command.released_on, principal.actor, command.reason

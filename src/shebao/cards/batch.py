@@ -105,7 +105,7 @@ def record_factory_return(*, session: Session, cipher: FieldCipher, principal: P
 def _validated(session: Session, batch: ProductionBatch, csv_text: str) -> tuple[list[dict], list[dict]]:
     reader = csv.DictReader(io.StringIO(csv_text))
     if reader.fieldnames is None or set(RETURN_COLUMNS) - set(reader.fieldnames):
-        raise InvalidInput("batch.return_columns", f"回盘文件需要列：{','.join(RETURN_COLUMNS)}",
+        raise InvalidInput("batch.return_columns", f"回盘文件的表头须包含这些列：「{','.join(RETURN_COLUMNS)}」",
                            f"the return file needs the columns {','.join(RETURN_COLUMNS)}")
     members = set(session.scalars(select(Card.id).where(Card.batch_id == batch.id,
                                                          Card.state == CardState.IN_PRODUCTION.value)))
@@ -114,7 +114,8 @@ def _validated(session: Session, batch: ProductionBatch, csv_text: str) -> tuple
     for line, row in enumerate(reader, start=2):
         problem = _row_problem(row, batch, members, used, seen_cards, seen_numbers)
         if problem:
-            rejected.append({"line": line, "card_id": row.get("card_id"), "problem": problem})
+            rejected.append({"line": line, "card_id": row.get("card_id"), "problem": problem[1], "reason": problem[0],
+                             "reason_en": problem[1]})
             continue
         row["bank_account"] = rules.check_bank_account(row["bank_account"])
         seen_cards.add(int(row["card_id"]))
@@ -122,31 +123,35 @@ def _validated(session: Session, batch: ProductionBatch, csv_text: str) -> tuple
         rows.append(row)
     missing = members - seen_cards
     if missing and not rejected:
-        rejected.append({"line": None, "card_id": sorted(missing)[:20], "problem": f"{len(missing)} cards of the batch are missing"})
+        en = f"{len(missing)} cards of the batch are missing"
+        rejected.append({"line": None, "card_id": sorted(missing)[:20], "problem": en,
+                         "reason": f"本批次有 {len(missing)} 张卡不在回盘文件中", "reason_en": en})
     return rows, rejected
 
 
 def _row_problem(row: dict, batch: ProductionBatch, members: set[int], used: set[str], seen_cards: set[int],
-                 seen_numbers: set[str]) -> str | None:
+                 seen_numbers: set[str]) -> tuple[str, str] | None:
+    """What is wrong with one row of a return file, in Chinese and English (None when nothing is)."""
     card_id = (row.get("card_id") or "").strip()
     if not card_id.isdigit() or int(card_id) not in members:
-        return "not a card of this batch waiting for production"
+        return "不是本批次待制作的卡", "not a card of this batch waiting for production"
     if int(card_id) in seen_cards:
-        return "card appears twice"
+        return "同一张卡出现了两次", "card appears twice"
     try:
         number = rules.check_card_number(row.get("card_number") or "")
         rules.check_bank_account(row.get("bank_account") or "")
     except InvalidInput as exc:
-        return exc.reason_en
+        return exc.reason, exc.reason_en
     if number[:2] != batch.province[:2]:
-        return f"card number {number} does not belong to {batch.province}"
+        return (f"卡号 {number} 不属于签发省份 {batch.province}",
+                f"card number {number} does not belong to {batch.province}")
     if number in used or number in seen_numbers:
-        return f"card number {number} is already in use"
+        return f"卡号 {number} 已被使用", f"card number {number} is already in use"
     chip, bank = row.get("chip_serial") or "", row.get("bank_code") or ""
     if not (4 <= len(chip) <= 32 and all(c in "0123456789ABCDEF" for c in chip)):
-        return "the chip serial is 4 to 32 hexadecimal characters"
+        return "芯片序列号应为4至32位十六进制字符", "the chip serial is 4 to 32 hexadecimal characters"
     if not (3 <= len(bank) <= 12 and bank.isalnum() and bank.upper() == bank):
-        return "the bank code is 3 to 12 capital letters or digits"
+        return "银行代码应为3至12位大写字母或数字", "the bank code is 3 to 12 capital letters or digits"
     return None
 
 

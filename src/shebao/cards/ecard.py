@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from shebao.cards.keys import KeyStore, TrustFile, b64, chain_problem, public_key, unb64
 from shebao.cards.models import Card
-from shebao.cards.rules import CardState
+from shebao.cards.rules import CardState, state_name
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 
 PREFIX = "SB1"
@@ -47,11 +47,6 @@ def device_tag(device_id: str) -> str:
     return hashlib.sha256(device_id.encode()).hexdigest()[:16]
 
 
-# How a card's state reads in a refusal ("这张社保卡已冻结（挂失）").
-STATE_ZH = {"applied": "尚在申领中", "in_production": "尚在制作中", "issued": "已发放但尚未启用", "frozen": "已冻结（挂失）",
-            "replaced": "已换卡作废", "cancelled": "已注销"}
-
-
 def issue_code_for_card(*, session: Session, keys: KeyStore, card_number: str, device_id: str, now: datetime,
                         province: str | None = None) -> str:
     """Signs a code for a card the database holds and that is active, with its own province's key.
@@ -66,8 +61,9 @@ def issue_code_for_card(*, session: Session, keys: KeyStore, card_number: str, d
         raise Conflict("ecard.wrong_province", f"这张社保卡由 {card.province} 签发，不是 {province[:6]}",
                        f"the card belongs to province {card.province}, not {province[:6]}")
     if card.state != CardState.ACTIVE:
-        raise Conflict("ecard.card_not_active", f"这张社保卡{STATE_ZH.get(card.state, '不可用')}，只有已启用的卡才能签发电子社保卡二维码",
-                       f"the card is {card.state}: codes are issued for active cards only", state=card.state)
+        state_zh, state_en = state_name(card.state)
+        raise Conflict("ecard.card_not_active", f"这张社保卡状态为“{state_zh}”，只有已启用的卡才能签发电子社保卡二维码",
+                       f"the card is {state_en}: codes are issued for active cards only", state=card.state)
     return issue_code(keys=keys, card_number=card.card_number, province=card.province, device_id=device_id, now=now)
 
 
@@ -156,7 +152,7 @@ class SeenCodes:
 
 
 def _store_problem(path: Path, problem: str) -> InvalidInput:
-    return InvalidInput("ecard.replay_store", f"重放记录文件无法使用：{path}（请检查或删除后重试）",
+    return InvalidInput("ecard.replay_store", f"重放记录文件「{path}」无法使用（请检查或删除后重试）",
                         f"the replay store {path} {problem}: check it, or remove it and try again", path=str(path))
 
 

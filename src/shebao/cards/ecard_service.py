@@ -17,7 +17,7 @@ from shebao.accounts import service as accounts
 from shebao.cards.ecard import LIFETIME_SECONDS, device_tag, issue_code
 from shebao.cards.keys import KeyStore
 from shebao.cards.models import Card, ElectronicCard
-from shebao.cards.rules import CardState
+from shebao.cards.rules import CardState, state_name
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
@@ -79,6 +79,7 @@ def _holders_card(session: Session, principal: Principal) -> Card:
     if card is None:
         raise NotFound("ecard.no_card", "没有已制发的社保卡，不能开通电子社保卡", "no issued card: the electronic card needs one")
     if card.state not in USABLE:
-        raise Conflict("ecard.card_not_usable", f"社保卡状态为 {card.state}，电子社保卡不能使用",
-                       f"the card is {card.state}; the electronic card cannot be used")
+        state_zh, state_en = state_name(card.state)
+        raise Conflict("ecard.card_not_usable", f"社保卡状态为“{state_zh}”，电子社保卡不能使用",
+                       f"the card is {state_en}; the electronic card cannot be used")
     return card

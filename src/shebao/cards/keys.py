@@ -137,7 +137,7 @@ class KeyStore:
 
     def trust(self) -> TrustFile:
         if not self.exists():
-            raise NotFound("keys.not_initialised", "密钥体系尚未初始化（shebao keys init）",
+            raise NotFound("keys.not_initialised", "密钥体系尚未初始化，请先运行「shebao keys init」",
                            "the key hierarchy is not initialised: run shebao keys init")
         return TrustFile.from_json(self.trust_path.read_text(encoding="utf-8"))
 
@@ -161,7 +161,7 @@ class KeyStore:
     def rotate_province(self, *, province: str, now: datetime) -> Certificate:
         """A new issuing key for a province; the previous one stays valid a few minutes, then expires."""
         if not (len(province) == 6 and province.isdigit() and province.endswith("0000")):
-            raise InvalidInput("keys.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+            raise InvalidInput("keys.province", f"「{province}」不是省级区划代码", f"{province} is not a province code")
         trust = self.trust()
         ministry_cert = trust.ministry()
         if ministry_cert is None:
@@ -184,9 +184,9 @@ class KeyStore:
         """Publishes a key as revoked; terminals refuse its codes once they hold the new trust file."""
         trust = self.trust()
         if key_id not in trust.certificates:
-            raise NotFound("keys.unknown", f"密钥 {key_id} 不存在", f"no key {key_id}")
+            raise NotFound("keys.unknown", f"密钥「{key_id}」不存在", f"no key {key_id}")
         if key_id in trust.revoked:
-            raise Conflict("keys.already_revoked", f"密钥 {key_id} 已吊销", f"key {key_id} is already revoked")
+            raise Conflict("keys.already_revoked", f"密钥「{key_id}」已吊销", f"key {key_id} is already revoked")
         trust.revoked[key_id] = now.isoformat()
         signer = trust.ministry() if trust.certificates[key_id].level != "ministry" else None
         signer_key = self._load_private(signer.key_id) if signer else self._load_private(trust.root_key_id)
@@ -199,7 +199,7 @@ class KeyStore:
         candidates = sorted((c for c in trust.certificates.values() if c.province == province and c.level == "province"
                              and c.key_id not in trust.revoked and c.valid_at(now)), key=lambda c: c.valid_from)
         if not candidates:
-            raise NotFound("keys.no_province_key", f"{province} 没有有效的签发密钥（shebao keys rotate --province {province}）",
+            raise NotFound("keys.no_province_key", f"{province} 没有有效的签发密钥，请运行「shebao keys rotate --province {province}」",
                            f"{province} has no valid issuing key: run shebao keys rotate --province {province}")
         return candidates[-1].key_id, self._load_private(candidates[-1].key_id)
 
@@ -229,7 +229,7 @@ class KeyStore:
         elif (folder / f"{key_id}.pem").exists():
             key = self._open_legacy_pem(key_id, folder / f"{key_id}.pem")
         else:
-            raise NotFound("keys.private_missing", f"私钥 {key_id} 不在本机", f"the private key {key_id} is not on this machine")
+            raise NotFound("keys.private_missing", f"私钥「{key_id}」不在本机", f"the private key {key_id} is not on this machine")
         self._unlocked[key_id] = key
         return key
 
@@ -241,7 +241,7 @@ class KeyStore:
                 raise ValueError("not a key file of this format")
             sealed, nonce = unb64(document["ciphertext"]), unb64(document["nonce"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise InvalidInput("keys.file_malformed", f"私钥文件 {key_id} 已损坏或格式不符",
+            raise InvalidInput("keys.file_malformed", f"私钥文件「{key_id}」已损坏或格式不符",
                                f"the private key file of {key_id} is damaged or of an unknown format") from exc
         try:
             raw = AESGCM(self._sealing_key(kdf)).decrypt(nonce, sealed, key_id.encode())
@@ -257,7 +257,7 @@ class KeyStore:
         except (ValueError, TypeError):
             raise _wrong_passphrase(key_id) from None
         if not isinstance(key, Ed25519PrivateKey):
-            raise InvalidInput("keys.wrong_type", f"{key_id} 不是 Ed25519 私钥", f"{key_id} is not an Ed25519 key")
+            raise InvalidInput("keys.wrong_type", f"「{key_id}」不是 Ed25519 私钥", f"{key_id} is not an Ed25519 key")
         try:
             self._save_private(key_id, key)
             path.unlink()
@@ -305,7 +305,7 @@ def _checked_certificate(fields: dict) -> Certificate:
 
 
 def _wrong_passphrase(key_id: str) -> Forbidden:
-    return Forbidden("keys.wrong_passphrase", f"卡密钥口令不正确，无法打开私钥 {key_id}",
+    return Forbidden("keys.wrong_passphrase", f"卡密钥口令不正确，无法打开私钥「{key_id}」",
                      f"the key passphrase does not open the private key {key_id} (SHEBAO_KEY_PASSPHRASE)")
 
 

@@ -34,6 +34,28 @@ class CardMove(StrEnum):
     CANCEL = "cancel"  # death, or at the holder's request
 
 
+# How a card's state and each move read for people, (Chinese, English): every message names them through these.
+STATE_NAMES: dict[CardState, tuple[str, str]] = {
+    CardState.APPLIED: ("已申领", "applied for"), CardState.IN_PRODUCTION: ("制卡中", "in production"),
+    CardState.ISSUED: ("已发放", "issued"), CardState.ACTIVE: ("正常", "active"),
+    CardState.FROZEN: ("已挂失冻结", "frozen (reported lost)"), CardState.REPLACED: ("已补换", "replaced"),
+    CardState.CANCELLED: ("已注销", "cancelled"),
+}
+MOVE_NAMES: dict[CardMove, tuple[str, str]] = {
+    CardMove.SEND_TO_PRODUCTION: ("送厂制卡", "send to production"), CardMove.ISSUE_ON_THE_SPOT: ("即时制卡", "issue on the spot"),
+    CardMove.HAND_OUT: ("领卡", "hand out"), CardMove.ACTIVATE: ("启用", "activate"), CardMove.REPORT_LOST: ("挂失", "report lost"),
+    CardMove.UNFREEZE: ("解除挂失", "unfreeze"), CardMove.REPLACE: ("补换", "replace"), CardMove.CANCEL: ("注销", "cancel"),
+}
+
+
+def state_name(state: str) -> tuple[str, str]:
+    """A stored state's (Chinese, English) name; a value the table does not know reads as unknown, never raw."""
+    try:
+        return STATE_NAMES[CardState(state)]
+    except ValueError:
+        return "状态未知", "in an unknown state"
+
+
 ALLOWED_MOVES: dict[tuple[CardState, CardMove], CardState] = {
     (CardState.APPLIED, CardMove.SEND_TO_PRODUCTION): CardState.IN_PRODUCTION,
     (CardState.APPLIED, CardMove.ISSUE_ON_THE_SPOT): CardState.ISSUED,
@@ -59,9 +81,14 @@ def next_state(state: CardState, move: CardMove) -> CardState:
     """Where a move takes a card, or a refusal naming what is allowed from its state."""
     target = ALLOWED_MOVES.get((state, move))
     if target is None:
-        allowed = sorted(m.value for (s, m) in ALLOWED_MOVES if s == state) or ["none"]
-        raise Conflict("card.move_not_allowed", f"社保卡状态为 {state.value}，不能办理 {move.value}（可办理：{'、'.join(allowed)}）",
-                       f"a card that is {state.value} cannot {move.value}; allowed: {', '.join(allowed)}",
+        moves = sorted((m for (s, m) in ALLOWED_MOVES if s == state), key=list(CardMove).index)
+        allowed = sorted(m.value for m in moves) or ["none"]
+        state_zh, state_en = STATE_NAMES[state]
+        move_zh, move_en = MOVE_NAMES[move]
+        allowed_zh = "、".join(MOVE_NAMES[m][0] for m in moves) or "无"
+        allowed_en = ", ".join(MOVE_NAMES[m][1] for m in moves) or "nothing"
+        raise Conflict("card.move_not_allowed", f"社保卡状态为“{state_zh}”，不能办理{move_zh}（可办理：{allowed_zh}）",
+                       f"a card that is {state_en} does not allow “{move_en}”; allowed: {allowed_en}",
                        state=state.value, move=move.value, allowed=allowed)
     return target
 

@@ -61,8 +61,9 @@ def _refuse_second_card(session: Session, person_id: int) -> None:
     existing = session.scalar(select(Card).where(Card.person_id == person_id,
                                                  Card.state.in_([s.value for s in VALID_STATES])))
     if existing is not None:
-        raise Conflict("card.exists", f"此人已有有效社保卡（{existing.province}，状态 {existing.state}），如需新卡请办理补换",
-                       f"this person already holds a valid card ({existing.province}, {existing.state}); "
+        state_zh, state_en = rules.state_name(existing.state)
+        raise Conflict("card.exists", f"此人已有有效社保卡（{existing.province}，状态为“{state_zh}”），如需新卡请办理补换",
+                       f"this person already holds a valid card ({existing.province}, {state_en}); "
                        "ask for a replacement instead", card_id=existing.id, state=existing.state)
 
 
@@ -189,7 +190,8 @@ def check_pin(*, session: Session, principal: Principal, command: PinCheck, now:
     principal.require_role(Role.STAFF, Role.ADMIN, Role.BANK)
     card = bank.card_in_scope(session, principal, command.card_number)
     if card.state != CardState.ACTIVE.value:
-        raise Conflict("card.not_active", f"社保卡状态为 {card.state}，不能使用", f"the card is {card.state}; it cannot be used")
+        state_zh, state_en = rules.state_name(card.state)
+        raise Conflict("card.not_active", f"社保卡状态为“{state_zh}”，不能使用", f"the card is {state_en}; it cannot be used")
     if card.pin_failures >= PIN_ATTEMPTS:
         raise Locked("pin.locked", "密码已锁定，请到柜台核验身份后重置，或登录后在线重置",
                      "the PIN is locked: reset it at a counter with identity checked, or online after logging in")
@@ -217,7 +219,9 @@ def reset_pin(*, session: Session, principal: Principal, card_id: int, command: 
             raise InvalidInput("pin.identity_unchecked", "柜台重置密码须先核验持卡人身份证件",
                                "at a counter, check the holder's identity document before resetting the PIN")
     if card.state not in (CardState.ACTIVE.value, CardState.ISSUED.value):
-        raise Conflict("card.not_active", f"社保卡状态为 {card.state}，不能重置密码", f"the card is {card.state}")
+        state_zh, state_en = rules.state_name(card.state)
+        raise Conflict("card.not_active", f"社保卡状态为“{state_zh}”，不能重置密码",
+                       f"the card is {state_en}; its PIN cannot be reset")
     card.pin_hash = hash_password(rules.check_pin(command.new_pin, birth_date=person.birth_date))
     card.pin_failures = 0
     card.updated_at = utc_naive(now)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from shebao.core.errors import Forbidden, InvalidInput
+from shebao.core.errors import Forbidden, InvalidInput, given_zh
 from shebao.core.money import apply_rate_half_up, fen_to_yuan
 from shebao.core.periods import Period
 from shebao.core.security import Principal, Role
@@ -29,6 +29,17 @@ class Insurance(StrEnum):
     UNEMPLOYMENT = "unemployment"
     WORK_INJURY = "work_injury"
     MATERNITY = "maternity"
+
+
+# Who pays a bill (Bill.payer_kind, "employer" or "flexible"), as people call them, (Chinese, English).
+PAYER_KIND_NAMES: dict[str, tuple[str, str]] = {"employer": ("单位", "employer"), "flexible": ("灵活就业人员", "flexible worker")}
+
+# How each insurance (of a bill, a fund) reads for people, (Chinese, English).
+INSURANCE_NAMES: dict[Insurance, tuple[str, str]] = {
+    Insurance.PENSION: ("养老保险", "pension insurance"), Insurance.MEDICAL: ("医疗保险", "medical insurance"),
+    Insurance.UNEMPLOYMENT: ("失业保险", "unemployment insurance"), Insurance.WORK_INJURY: ("工伤保险", "work-injury insurance"),
+    Insurance.MATERNITY: ("生育保险", "maternity insurance"),
+}
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ def base_limits(params: ParameterSnapshot) -> BaseLimits:
 def check_declared_base(declared_fen: object, limits: BaseLimits) -> int:
     """A declared base is a positive whole number of fen, and not absurdly above the ceiling."""
     if isinstance(declared_fen, bool) or not isinstance(declared_fen, int):
-        raise InvalidInput("base.not_integer", f"缴费基数必须是整数（分）：{declared_fen!r}",
+        raise InvalidInput("base.not_integer", f"缴费基数必须是整数（分）{given_zh(declared_fen)}",
                            f"a contribution base is a whole number of fen: {declared_fen!r}")
     if declared_fen <= 0:
         raise InvalidInput("base.not_positive", f"缴费基数必须大于零：{declared_fen}",
@@ -171,7 +182,7 @@ def assess_month(params: ParameterSnapshot, *, category: Category, declared_base
 def _class_rate(params: ParameterSnapshot, risk_class: int, sources: dict[str, str]) -> Decimal:
     table = params.explain("contribution.work_injury.class_rates")
     if isinstance(risk_class, bool) or risk_class not in table.value:
-        raise InvalidInput("work_injury.class", f"工伤保险行业风险类别应为 1 至 {len(table.value)}：{risk_class!r}",
+        raise InvalidInput("work_injury.class", f"工伤保险行业风险类别应为 1 至 {len(table.value)}{given_zh(risk_class)}",
                            f"the work-injury risk class is 1 to {len(table.value)}: {risk_class!r}")
     sources[table.path] = table.source
     return table.value[risk_class]

@@ -37,6 +37,12 @@ SCHEMES_BY_MODE: dict[Mode, tuple[Scheme, ...]] = {
     Mode.RESIDENT: (Scheme.RESIDENT_PENSION,),
 }
 
+# How each way of participating reads for people, (Chinese, English).
+MODE_NAMES: dict[Mode, tuple[str, str]] = {
+    Mode.EMPLOYER: ("单位职工", "through an employer"), Mode.FLEXIBLE: ("灵活就业人员", "as a flexible worker"),
+    Mode.RESIDENT: ("城乡居民", "as a resident"),
+}
+
 SCHEME_NAMES = {
     Scheme.EMPLOYEE_PENSION: "企业职工基本养老保险", Scheme.RESIDENT_PENSION: "城乡居民基本养老保险",
     Scheme.MEDICAL: "职工基本医疗保险", Scheme.UNEMPLOYMENT: "失业保险", Scheme.WORK_INJURY: "工伤保险",

@@ -24,6 +24,7 @@ from shebao.enrollment.schemas import (
 )
 from shebao.registry import service as registry
 from shebao.registry.models import Employer, Person
+from shebao.registry.rules import EMPLOYER_STATUS_NAMES, EmployerStatus
 
 
 def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employer_id: int, command: HireCommand,
@@ -32,8 +33,9 @@ def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employe
     principal.require_role(Role.EMPLOYER, Role.STAFF, Role.ADMIN)
     employer = _employer_for(session, principal, employer_id)
     if employer.status != "active":
-        raise Conflict("employer.not_active", f"单位状态为 {employer.status}，不能增员",
-                       f"the employer is {employer.status}; it cannot hire")
+        status_zh, status_en = EMPLOYER_STATUS_NAMES[EmployerStatus(employer.status)]
+        raise Conflict("employer.not_active", f"单位状态为“{status_zh}”，不能增员",
+                       f"the employer is {status_en}; it cannot hire", status=employer.status)
     today = china_today(now)
     person = registry.person_by_id_number(session=session, cipher=cipher, id_number=command.id_number, today=today)
     started = _start(session, principal, person, Mode.EMPLOYER, employer.region_code, command.start_date, now,
@@ -159,7 +161,7 @@ def _start(session: Session, principal: Principal, person: Person, mode: Mode, r
             end_date=None, status=Status.ACTIVE.value, created_at=stamp, updated_at=stamp)
         session.add(participation)
         session.flush()
-        created.append(_record(session, principal.actor, participation, "started", start, f"{mode.value} enrollment", now))
+        created.append(_record(session, principal.actor, participation, "started", start, f"{rules.MODE_NAMES[mode][0]}参保 {mode.value} enrollment", now))
     return created
 
 
@@ -171,13 +173,13 @@ def _refuse_overlap(session: Session, person_id: int, scheme: Scheme, start: dat
     for other in others:
         if other.id == ignore_id or not rules.overlaps(start, None, other.start_date, other.end_date):
             continue
-        holder = f"单位 {other.employer_id}" if other.employer_id else other.mode
+        holder = f"单位 {other.employer_id}" if other.employer_id else rules.MODE_NAMES[Mode(other.mode)][0]
         raise Conflict(
             "participation.overlap",
             f"{rules.SCHEME_NAMES[Scheme(other.scheme)]}已在 {other.region_code}（{holder}）自 {other.start_date} 参保"
             f"{'至 ' + str(other.end_date) if other.end_date else '，尚未停保'}，不能重复参保",
-            f"already in {other.scheme} at {other.region_code} ({other.mode}"
-            f"{' employer ' + str(other.employer_id) if other.employer_id else ''}) from {other.start_date}"
+            f"already in {other.scheme} at {other.region_code} ({rules.MODE_NAMES[Mode(other.mode)][1]}"
+            f"{', employer ' + str(other.employer_id) if other.employer_id else ''}) from {other.start_date}"
             f"{' to ' + str(other.end_date) if other.end_date else ', not ended'}: one at a time",
             scheme=other.scheme, existing_participation=other.id, region_code=other.region_code,
         )

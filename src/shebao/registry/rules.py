@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from stdnum.cn import ric, uscc
 
-from shebao.core.errors import InvalidInput
+from shebao.core.errors import InvalidInput, given_zh
 from shebao.registry.divisions import all_divisions, full_name, level_of
 
 OLDEST_BIRTH_YEAR = 1880
@@ -22,6 +22,9 @@ OLDEST_BIRTH_YEAR = 1880
 class Sex(StrEnum):
     MALE = "M"
     FEMALE = "F"
+
+
+SEX_NAMES: dict[Sex, tuple[str, str]] = {Sex.MALE: ("男", "male"), Sex.FEMALE: ("女", "female")}
 
 
 class PersonStatus(StrEnum):
@@ -33,6 +36,12 @@ class EmployerStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     CLOSED = "closed"
+
+
+EMPLOYER_STATUS_NAMES: dict[EmployerStatus, tuple[str, str]] = {
+    EmployerStatus.ACTIVE: ("正常", "active"), EmployerStatus.SUSPENDED: ("已暂停", "suspended"),
+    EmployerStatus.CLOSED: ("已注销", "closed"),
+}
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def parse_id_number(text: str, *, today: date) -> IdNumber:
         raise _id_error("length", f"身份证号码应为18位（或15位旧号码），实为{len(number)}位",
                         f"an ID number has 18 characters (or 15 for a legacy number), not {len(number)}")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise _id_error("malformed", "身份证号码前17位应为数字，末位为数字或X",
+        raise _id_error("malformed", "身份证号码前17位应为数字，末位为数字或「X」",
                         "an ID number is 17 digits and a final digit or X")
     if number[17] != ric.calc_check_digit(number):
         raise _id_error("checksum", "身份证号码校验码错误", "the check character does not match (ISO 7064 MOD 11-2)")
@@ -91,7 +100,7 @@ def parse_id_number(text: str, *, today: date) -> IdNumber:
     if not division.existed_between(birth_date.year, today.year):
         raise _id_error("region_not_in_use",
                         f"地址码 {address_code}（{division.name}）在出生至今（{birth_date.year}–{today.year}）期间不存在",
-                        f"address code {address_code} ({division.name}) did not exist between the birth year "
+                        f"address code {address_code} did not exist between the birth year "
                         f"{birth_date.year} and {today.year}")
     sex = Sex.MALE if int(number[16]) % 2 == 1 else Sex.FEMALE
     year = min(max(birth_date.year, division.first_year or birth_date.year), division.last_year or today.year)
@@ -146,9 +155,10 @@ def parse_credit_code(text: str) -> CreditCode:
     try:
         uscc.validate(code)
     except Exception as exc:  # stdnum raises its own ValidationError subclasses
-        reason = "校验码错误" if "checksum" in type(exc).__name__.lower() else "格式错误"
-        raise InvalidInput("uscc.invalid", f"统一社会信用代码{reason}：{code}",
-                           f"not a valid unified social credit code ({type(exc).__name__}): {code}") from None
+        checksum = "checksum" in type(exc).__name__.lower()
+        raise InvalidInput("uscc.invalid", f"统一社会信用代码{'校验码错误' if checksum else '格式错误'}：{code}",
+                           f"not a valid unified social credit code ({'bad check character' if checksum else 'malformed'}): "
+                           f"{code}") from None
     if code[0] not in _AUTHORITIES:
         raise InvalidInput("uscc.authority", f"登记管理部门代码 {code[0]} 不存在",
                            f"no registration authority {code[0]}")
@@ -250,7 +260,7 @@ def normalise_industry_code(text: str) -> str:
     """GB/T 4754 industry: a section letter A-T, optionally with a 2-4 digit class."""
     code = (text or "").strip().upper()
     if not _INDUSTRY.match(code):
-        raise InvalidInput("industry.malformed", f"行业代码应为 GB/T 4754 门类字母加可选的2至4位数字：{text!r}",
+        raise InvalidInput("industry.malformed", f"行业代码应为 GB/T 4754 门类代码（一个大写字母）加可选的2至4位数字{given_zh(text)}",
                            f"an industry code is a GB/T 4754 section letter and an optional 2-4 digit class: {text!r}")
     return code
 
@@ -260,7 +270,7 @@ _REGION_CODE = re.compile(r"^\d{6}(\d{3})?$")
 
 def check_region_code_format(code: str) -> str:
     if not isinstance(code, str) or not _REGION_CODE.match(code):
-        raise InvalidInput("region.malformed", f"区划代码应为6位或9位数字：{code!r}",
+        raise InvalidInput("region.malformed", f"区划代码应为6位或9位数字{given_zh(code)}",
                            f"a region code has 6 or 9 digits: {code!r}")
     return code
 

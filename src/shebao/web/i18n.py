@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from shebao.benefits.rules import AWARD_STATUS_NAMES, GROUP_NAMES
+from shebao.benefits.schemas import ASSUMPTION_NAMES, METHOD_NAMES
+
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "社保 · 全国统一社会保障信息平台", "en": "shebao · national social security information platform"},
     "tagline": {"zh": "一人一号、一人一卡、一人一账户、全国一张网",
@@ -72,9 +75,6 @@ TEXT: dict[str, dict[str, str]] = {
     "monthly_pension": {"zh": "每月养老金（元）", "en": "monthly pension (yuan)"},
     "payment_status": {"zh": "发放状态", "en": "payment"},
     "certification_due": {"zh": "下次资格认证截止", "en": "next certification due"},
-    "status_paying": {"zh": "正常发放", "en": "paying"},
-    "status_suspended": {"zh": "暂停发放", "en": "suspended"},
-    "status_stopped": {"zh": "已终止", "en": "stopped"},
     "suspended_hint": {"zh": "因未按时完成领取资格认证，养老金暂停发放。完成认证后恢复，并补发暂停期间的待遇。",
                        "en": "Payment is suspended because the yearly certification is overdue. Certify and it resumes, "
                              "with the months held paid."},
@@ -103,24 +103,21 @@ TEXT: dict[str, dict[str, str]] = {
     "adjustments": {"zh": "历年调整", "en": "Adjustments"},
     "certifications": {"zh": "领取资格认证记录", "en": "Certifications"},
     "no_certification": {"zh": "尚无认证记录", "en": "No certification yet"},
-    "method_online_face": {"zh": "线上人脸识别认证", "en": "online face check"},
-    "method_staff_visit": {"zh": "经办人员上门", "en": "staff visit"},
-    "method_passive_hospital": {"zh": "就医记录（无感认证）", "en": "hospital visit (passive)"},
-    "method_passive_bank": {"zh": "银行柜面取款（无感认证）", "en": "bank counter (passive)"},
     "not_retired": {"zh": "您尚未领取养老金。可以根据本人缴费记录测算将来的养老金。",
                     "en": "You do not draw a pension yet. Estimate your future pension from your own record."},
     "estimator": {"zh": "养老金测算", "en": "Pension estimator"},
     "category": {"zh": "人员类别", "en": "category"},
-    "category_male": {"zh": "男职工", "en": "man"},
-    "category_female_cadre": {"zh": "女干部（管理技术岗）", "en": "woman, managerial or technical"},
-    "category_female_worker": {"zh": "女工人", "en": "woman worker"},
     "retire_date": {"zh": "退休日期（空则为法定日期）", "en": "retirement date (empty: the statutory one)"},
-    "wage_growth": {"zh": "计发基数年增长率", "en": "yearly wage growth"},
-    "future_index": {"zh": "今后缴费指数", "en": "future contribution index"},
     "estimate": {"zh": "测算", "en": "Estimate"},
     "estimated_monthly": {"zh": "预计每月养老金（元）", "en": "estimated monthly pension (yuan)"},
     "retirement_age": {"zh": "退休年龄", "en": "retirement age"},
 }
+
+# Names of enumerated values come from the one table beside each enum, never a copy here.
+TEXT |= {f"status_{status}": {"zh": zh, "en": en} for status, (zh, en) in AWARD_STATUS_NAMES.items()}
+TEXT |= {f"method_{method}": {"zh": zh, "en": en} for method, (zh, en) in METHOD_NAMES.items()}
+TEXT |= {f"category_{group}": {"zh": zh, "en": en} for group, (zh, en) in GROUP_NAMES.items()}
+TEXT |= {name: {"zh": zh, "en": en} for name, (zh, en) in ASSUMPTION_NAMES.items()}
 
 
 def language(requested: str | None) -> str:

@@ -21,7 +21,7 @@ from shebao.cards import ecard_service
 from shebao.cards import service as card_service
 from shebao.cards.api import card_keys
 from shebao.cards.ecard import LIFETIME_SECONDS
-from shebao.core.errors import Conflict, DomainError, NotFound
+from shebao.core.errors import DATE_FORMAT_ZH, Conflict, DomainError, NotFound
 from shebao.core.http import Runtime, RuntimeDep, SessionDep, token_ttl
 from shebao.core.money import fen_to_yuan
 from shebao.core.security import Role
@@ -254,4 +254,4 @@ def my_estimate(request: Request, rt: RuntimeDep, category: Annotated[str, Form(
 
 # The estimate form's fields as a person reads them when one is wrong (pydantic's own message is English only).
 _ESTIMATE_FIELD_PROBLEMS = {"category": ("请选择人员类别", "choose a category"),
-                            "retire_date": ("退休日期应为 YYYY-MM-DD", "the retirement date is YYYY-MM-DD")}
+                            "retire_date": ("退休" + DATE_FORMAT_ZH, "the retirement date is YYYY-MM-DD")}
