@@ -25,7 +25,7 @@ from rich.table import Table
 from shebao.cards.ecard import SEEN_FILE_NAME
 from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
-from shebao.core.errors import DomainError, InvalidInput
+from shebao.core.errors import DATE_FORMAT_ZH, DomainError, InvalidInput, given_zh, validation_problem_zh
 from shebao.core.money import fen_to_yuan
 from shebao.settings import Settings, get_settings
 
@@ -126,7 +126,7 @@ def _today(text: str | None) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(f"--today 应为 YYYY-MM-DD：{text} / --today is YYYY-MM-DD: {text}")
+        _fail(f"「--today」{DATE_FORMAT_ZH}：{text} / --today is YYYY-MM-DD: {text}")
         raise
 
 
@@ -150,21 +150,11 @@ def _invalid_input(problem: str, as_json: bool, problem_zh: str | None = None) -
           as_json, f"[red]输入有误：{escape(zh)}[/red]\ninvalid input: {escape(problem)}", code=1)
 
 
-# How pydantic's kinds of error read in Chinese (the English is pydantic's own message).
-_PROBLEM_ZH = {"missing": "缺少此项", "extra_forbidden": "不允许此项", "int_type": "应为整数", "int_parsing": "应为整数",
-               "int_from_float": "应为整数", "string_type": "应为文本", "bool_type": "应为是或否", "enum": "不是允许的取值",
-               "literal_error": "不是允许的取值", "string_pattern_mismatch": "格式不符", "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
-               "date_parsing": "应为日期 YYYY-MM-DD", "date_type": "应为日期 YYYY-MM-DD", "greater_than_equal": "小于允许的最小值",
-               "greater_than": "小于允许的最小值", "less_than_equal": "大于允许的最大值", "less_than": "大于允许的最大值",
-               "json_invalid": "文件内容无法解析", "json_type": "文件内容无法解析", "model_type": "应为一组键值",
-               "string_too_short": "太短", "string_too_long": "太长"}
-
-
 def _invalid_model(exc: Any, as_json: bool) -> None:  # noqa: ANN401 - a pydantic ValidationError
     """The first problem of a file or options that do not fit the model, in Chinese and English."""
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"])
-    zh = _PROBLEM_ZH.get(first["type"], "不符合要求")
+    zh = validation_problem_zh(first["type"])
     _invalid_input(f"{where}: {first['msg']}" if where else first["msg"], as_json,
                    f"「{where}」{zh}" if where else zh)
 
@@ -253,7 +243,7 @@ def _csv_rows(file: Path, columns: tuple[str, ...], as_json: bool) -> list[dict]
             if not header:
                 _fail(f"文件是空的，未导入任何内容 / the file is empty; nothing was imported: {file}")
             if not set(columns) <= set(header):
-                _fail(f"CSV 的表头需要 {','.join(columns)} 这些列 / the CSV header needs the columns {','.join(columns)}")
+                _fail(f"CSV 的表头须包含这些列：「{','.join(columns)}」 / the CSV header needs the columns {','.join(columns)}")
             reader.fieldnames = header
             for row in reader:
                 rows.append(row)
@@ -281,7 +271,7 @@ def iso_date_problem(text: str) -> tuple[str, str] | None:
             return None
     except ValueError:
         pass
-    return "日期应为 YYYY-MM-DD", "date is YYYY-MM-DD"
+    return DATE_FORMAT_ZH, "date is YYYY-MM-DD"
 
 
 # ------------------------------------------------------------------ id / uscc
@@ -334,7 +324,7 @@ def policy_show(region_code: str, day: str, as_json: JsonOpt = False) -> None:
     try:
         when = date.fromisoformat(day)
     except ValueError:
-        _fail(f"日期应为 YYYY-MM-DD：{day} / a date is YYYY-MM-DD: {day}")
+        _fail(f"{DATE_FORMAT_ZH}：{day} / a date is YYYY-MM-DD: {day}")
         return
     try:
         snapshot = default_store().at(region_code, when)
@@ -631,14 +621,15 @@ def retirement_date(birth_date: Annotated[str, typer.Option("--birth-date", help
                     region: Annotated[str, typer.Option("--region", help="region code")] = "000000",
                     as_json: JsonOpt = False) -> None:
     """The statutory retirement date and age."""
-    from shebao.benefits.rules import Group
+    from shebao.benefits.rules import GROUP_NAMES, Group
     from shebao.benefits.service import retirement_date as compute
 
     if iso_date_problem(birth_date) or not "1880" <= birth_date[:4] <= "2100":
         _invalid_input(f"--birth-date is YYYY-MM-DD between 1880 and 2100: {birth_date}", as_json,
-                       f"出生日期应为 1880 至 2100 年间的 YYYY-MM-DD：{birth_date}")
+                       f"出生日期应为 1880 至 2100 年间的日期（年-月-日）{given_zh(birth_date)}")
     if category not in {group.value for group in Group}:
-        _invalid_input(f"--category is one of {', '.join(g.value for g in Group)}", as_json, "人员类别不是允许的取值")
+        _invalid_input(f"--category is one of {', '.join(g.value for g in Group)}", as_json,
+                       "人员类别应为" + "、".join(f"「{g.value}」（{zh}）" for g, (zh, _) in GROUP_NAMES.items()) + "之一")
     try:
         result = compute(birth_date=date.fromisoformat(birth_date), sex=sex, group=Group(category), region=region)
     except DomainError as exc:
@@ -666,7 +657,7 @@ def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.
         return
     human = (f"eligible · total {fen_to_yuan(result['total_fen'])} yuan/month (basic {fen_to_yuan(result['basic_pension_fen'])}, "
              f"account {fen_to_yuan(result['personal_account_pension_fen'])})" if result["eligible"]
-             else "not eligible: " + "; ".join(result["reasons"]))
+             else "不符合按月领取养老金的条件：" + "；".join(result["reasons_zh"]) + "\nnot eligible: " + "; ".join(result["reasons"]))
     _emit(result, as_json, human)
 
 

@@ -3,6 +3,7 @@
 
 import pytest
 
+from shebao.core.errors import DATE_FORMAT_ZH
 from shebao.core.security import Role
 from tests.support import CHAOYANG, make_user, token_for
 
@@ -14,4 +15,4 @@ def test_a_bad_date_is_refused_row_by_row(client, database, clock, day):
     response = client.post("/api/v1/certifications/import", json=rows, headers=token_for(client, "clerk"))
     assert response.status_code == 422, response.text
     rejected = response.json()["error"]["details"]["rejected"]
-    assert rejected == [{"row": 1, "reason": "date is YYYY-MM-DD"}]
+    assert rejected == [{"row": 1, "reason": DATE_FORMAT_ZH, "reason_en": "date is YYYY-MM-DD"}]

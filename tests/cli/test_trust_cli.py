@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from shebao.cli import OFFLINE_COMMANDS, app
+from shebao.core.errors import DATE_FORMAT_ZH
 from shebao.core.money import MAX_FEN
 from shebao.settings import get_settings
 
@@ -109,7 +110,7 @@ def test_certification_import_reasons_dates_row_by_row_in_both_languages(db_url,
     code, body = invoke_json("certification", "import", path, "--db", db_url)
     rejected = body["error"]["details"]["rejected"]
     assert code == 1 and [r["row"] for r in rejected] == [1, 2, 3]
-    assert all(r["reason"] == "日期应为 YYYY-MM-DD" and r["reason_en"] == "date is YYYY-MM-DD" for r in rejected)
+    assert all(r["reason"] == DATE_FORMAT_ZH and r["reason_en"] == "date is YYYY-MM-DD" for r in rejected)
     assert "Invalid isoformat" not in json.dumps(body)
     assert _audit_records(db_url) == before
 

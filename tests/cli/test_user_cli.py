@@ -61,7 +61,7 @@ def test_unlock_of_an_unknown_account_exits_1_with_the_reason(url):
     code, body = run_json("user", "unlock", "nobody\x00", "--db", url)
     assert code == 1 and body["error"]["code"] == "user.unknown" and body["error"]["reason_en"]
     result = runner.invoke(app, ["user", "unlock", "nobody", "--db", url])
-    assert result.exit_code == 1 and "没有用户名为 nobody 的账号" in result.output
+    assert result.exit_code == 1 and "没有用户名为「nobody」的账号" in result.output
 
 
 def test_unlock_address_and_reset_otp(url):

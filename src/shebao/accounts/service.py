@@ -80,7 +80,7 @@ def create_user(*, session: Session, principal: Principal, command: UserCreate, 
     principal.require_role(Role.ADMIN)
     _check_binding(session, command)
     if session.scalar(select(User).where(User.username == command.username)) is not None:
-        raise Conflict("user.duplicate", f"用户名 {command.username} 已存在", f"username {command.username} is taken")
+        raise Conflict("user.duplicate", f"用户名「{command.username}」已存在", f"username {command.username} is taken")
     user = User(username=command.username, display_name=command.display_name,
                 password_hash=hash_password(command.password), role=command.role.value,
                 region_code=command.region_code, person_id=command.person_id, employer_id=command.employer_id,
@@ -473,7 +473,7 @@ def _user_named(session: Session, username: str) -> User:
     name = typed_username(username)
     user = session.scalar(select(User).where(User.username == name).with_for_update())
     if user is None:
-        raise NotFound("user.unknown", f"没有用户名为 {name} 的账号", f"no account is named {name}")
+        raise NotFound("user.unknown", f"没有用户名为「{name}」的账号", f"no account is named {name}")
     return user
 
 

@@ -153,7 +153,7 @@ class CheckpointFile:
         try:
             content = self.path.read_bytes() if self.path.exists() else b""
         except OSError as exc:
-            return [], [Problem("checkpoint.file_unreadable", f"检查点文件无法读取（{exc.strerror}）",
+            return [], [Problem("checkpoint.file_unreadable", "检查点文件无法读取（请检查文件是否存在及读取权限）",
                                 f"the checkpoint file cannot be read ({exc.strerror})")]
         checkpoints, problems = [], []
         for number, line in enumerate(content.split(b"\n"), start=1):
@@ -162,7 +162,7 @@ class CheckpointFile:
             try:
                 checkpoints.append(Checkpoint.parse(json.loads(line.decode("utf-8"))))
             except (ValueError, RecursionError) as exc:  # JSON and UTF-8 errors are ValueErrors; "[[[[…" recurses
-                problems.append(Problem("checkpoint.unreadable", f"检查点文件第 {number} 行无法读取（{_short(exc)}）",
+                problems.append(Problem("checkpoint.unreadable", f"检查点文件第 {number} 行不是有效的检查点",
                                         f"line {number} of the checkpoint file is not a checkpoint ({_short(exc)})"))
         return checkpoints, problems
 
@@ -176,14 +176,14 @@ class CheckpointFile:
                 source.seek(max(0, source.tell() - TAIL_BYTES))
                 tail = source.read().rstrip(b"\n")
         except OSError as exc:
-            raise Conflict("audit.checkpoint_file", f"检查点文件无法读取（{exc.strerror}）",
+            raise Conflict("audit.checkpoint_file", "检查点文件无法读取（请检查文件是否存在及读取权限）",
                            f"the checkpoint file cannot be read ({exc.strerror})") from exc
         if not tail:
             return None
         try:
             return Checkpoint.parse(json.loads(tail.rsplit(b"\n", 1)[-1].decode("utf-8")))
         except (ValueError, RecursionError) as exc:
-            raise Conflict("audit.checkpoint_unreadable", "检查点文件的最后一行无法读取，请先运行 shebao audit verify",
+            raise Conflict("audit.checkpoint_unreadable", "检查点文件的最后一行无法读取，请先运行「shebao audit verify」",
                            "the checkpoint file's last line is not a checkpoint: run shebao audit verify first") from exc
 
 
@@ -225,7 +225,7 @@ def write_checkpoint(database: Database, anchor: Anchor, *, now: datetime) -> Ch
     with anchor.file.locked():
         newest = anchor.file.newest()
         if newest is not None and not signed_by_trusted(newest, anchor.public_keys()):
-            raise Conflict("audit.checkpoint_forged", f"最新的检查点 {newest.number} 签名无效，请先运行 shebao audit verify",
+            raise Conflict("audit.checkpoint_forged", f"最新的检查点 {newest.number} 签名无效，请先运行「shebao audit verify」",
                            f"the newest checkpoint {newest.number} fails its signature: run shebao audit verify first")
         with database.unit_of_work() as uow:
             head_seq, head_hash = _checked_head(uow.session, newest)
@@ -266,7 +266,7 @@ def _checked_head(session: Session, newest: Checkpoint | None) -> tuple[int, str
     if not report.ok or report.last_hash != head_hash:
         problem_zh = report.problem_zh or "链头与最后一条记录不符"
         problem_en = report.problem or "the head differs from the last record"
-        raise Conflict("audit.chain_broken", f"审计链已损坏（{problem_zh}）：不予签署，请运行 shebao audit verify",
+        raise Conflict("audit.chain_broken", f"审计链已损坏（{problem_zh}）：不予签署，请运行「shebao audit verify」",
                        f"the audit chain is broken ({problem_en}): not signed; run shebao audit verify")
     return head_seq, head_hash
 

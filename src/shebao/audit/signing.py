@@ -112,7 +112,7 @@ class AuditKeyring:
                 return keys
             raise TypeError("a field is not text")
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
-            raise Conflict("audit.key_file", f"审计密钥文件 {KEY_FILE} 无法读取", f"the audit key file {KEY_FILE} cannot be read") from exc
+            raise Conflict("audit.key_file", f"审计密钥文件「{KEY_FILE}」无法读取", f"the audit key file {KEY_FILE} cannot be read") from exc
 
     def _write(self, keys: list[SealedKey]) -> None:
         """Creates the key file only if there is none: two processes racing to make the first key keep one."""

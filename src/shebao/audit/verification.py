@@ -92,7 +92,7 @@ def _judge(checkpoint: Checkpoint, previous: Checkpoint | None, trusted: dict[st
         return Problem("checkpoint.missing", f"检查点文件缺少第 {expected} 个检查点（其后是第 {number} 个）",
                        f"checkpoint {expected} is missing from the checkpoint file (next is {number})", checkpoint=expected)
     if checkpoint.key_id not in trusted:
-        return Problem("checkpoint.unknown_key", f"检查点 {number} 的签名密钥 {checkpoint.key_id} 不是受信任的审计密钥",
+        return Problem("checkpoint.unknown_key", f"检查点 {number} 的签名密钥「{checkpoint.key_id}」不是受信任的审计密钥",
                        f"checkpoint {number} is signed with {checkpoint.key_id}, not a trusted audit key", checkpoint=number)
     if not signed_by_trusted(checkpoint, trusted):
         return Problem("checkpoint.forged", f"检查点 {number} 的签名无效：检查点被改动或伪造",

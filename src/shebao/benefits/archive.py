@@ -41,10 +41,12 @@ def bring_forward(*, session: Session, province: str, years: list[ArchiveYear], 
     """Takes over archive years and opening personal-account balances; all or nothing."""
     persons = {y.person_id for y in years} | set(balances)
     known = set(session.scalars(select(Person.id).where(Person.id.in_(persons)))) if persons else set()
-    rejected = [{"person_id": p, "reason": "unknown person"} for p in sorted(persons - known)]
-    rejected += [{"person_id": y.person_id, "year": y.year, "reason": "an archive year needs a base sum and an average wage"}
+    rejected = [{"person_id": p, "reason": "没有此人员", "reason_en": "unknown person"} for p in sorted(persons - known)]
+    rejected += [{"person_id": y.person_id, "year": y.year, "reason": "档案年度须有缴费基数合计和当年社会平均工资",
+                  "reason_en": "an archive year needs a base sum and an average wage"}
                  for y in years if y.kind == "archive" and not (y.base_sum_fen and y.average_wage_fen)]
-    rejected += [{"person_id": p, "reason": "a balance is a positive number of fen"} for p, fen in balances.items() if fen <= 0]
+    rejected += [{"person_id": p, "reason": "个人账户余额应为正整数（分）", "reason_en": "a balance is a positive number of fen"}
+                 for p, fen in balances.items() if fen <= 0]
     if rejected:
         raise InvalidInput("archive.rejected", f"{len(rejected)} 行有误，全部未导入", f"{len(rejected)} rows rejected; nothing imported",
                            rejected=rejected[:100])

@@ -91,7 +91,7 @@ def award_pending(*, database: Database, province: str, now: datetime, actor: st
                   progress: Progress | None = None, chunk: int = AWARD_CHUNK) -> BatchRunRead:
     """Awards every pending retirement application of a province, chunk by chunk; safe to run again."""
     if region_level(province) != 1:
-        raise InvalidInput("award.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+        raise InvalidInput("award.province", f"「{province}」不是省级区划代码", f"{province} is not a province code")
     store = store or default_store()
     progress = progress or (lambda _stage, _done, _total: None)
     period = str(Period.of(china_today(now)))

@@ -31,7 +31,7 @@ from shebao.cli import (
 )
 from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
-from shebao.core.errors import DomainError
+from shebao.core.errors import DATE_FORMAT_ZH, DomainError, given_zh
 from shebao.core.money import fen_to_yuan
 from shebao.core.security import SYSTEM, FieldCipher
 
@@ -234,7 +234,7 @@ def certification_sweep(province: ProvinceOpt = None, on: Annotated[str | None, 
     try:
         day = date.fromisoformat(on) if on else china_today(now)
     except ValueError:
-        _invalid_input(f"--on is YYYY-MM-DD: {on}", as_json, f"日期应为 YYYY-MM-DD：{on}")
+        _invalid_input(f"--on is YYYY-MM-DD: {on}", as_json, f"{DATE_FORMAT_ZH}{given_zh(on)}")
         return
     result = _run_batch(db, as_json, lambda database, settings, report: sweep_certifications(
         database=database, province=province or settings.demo_province, on=day, now=now, actor="system:cli"))

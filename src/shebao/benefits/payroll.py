@@ -311,7 +311,7 @@ def adjust_pensions(*, database: Database, province: str, year: int, now: dateti
                     store: ParameterStore | None = None, chunk: int = PAYROLL_CHUNK) -> BatchRunRead:
     """The year's pension rise for everyone who retired before it; months already paid get the difference."""
     if region_level(province) != 1:
-        raise InvalidInput("adjust.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+        raise InvalidInput("adjust.province", f"「{province}」不是省级区划代码", f"{province} is not a province code")
     since = date(year, 1, 1)
     if since > china_today(now):
         raise InvalidInput("adjust.year", f"{year} 年的调整尚未生效", f"the {year} adjustment is not in force yet")
@@ -381,7 +381,7 @@ def sweep_certifications(*, database: Database, province: str, on: date, now: da
     """Reminds receivers whose yearly certification falls due soon; suspends those past due and the grace —
     the same test of `_in_date` the payroll applies on the day it pays."""
     if region_level(province) != 1:
-        raise InvalidInput("certification.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+        raise InvalidInput("certification.province", f"「{province}」不是省级区划代码", f"{province} is not a province code")
     if on > china_today(now):
         raise InvalidInput("certification.future", "不能按未来日期检查认证", "the sweep cannot be run for a future day")
     terms = _terms(store, province, on)

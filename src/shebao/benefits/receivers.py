@@ -19,11 +19,12 @@ from shebao.benefits.models import (
     RetirementApplication,
     UnemploymentClaim,
 )
-from shebao.benefits.schemas import CertificationIn, CertificationMethod
+from shebao.benefits.rules import award_status_name
+from shebao.benefits.schemas import METHOD_NAMES, CertificationIn, CertificationMethod
 from shebao.benefits.service import award_region, require_receiver_in_scope, require_staff_in
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from shebao.core.errors import DATE_FORMAT_ZH, Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from shebao.core.periods import Period
 from shebao.core.security import FieldCipher, Principal, Role
 from shebao.core.sql import insert_ignoring_duplicates
@@ -40,8 +41,10 @@ def certify(*, session: Session, principal: Principal, command: CertificationIn,
     if principal.role == Role.INSURED and command.method != CertificationMethod.ONLINE_FACE:
         raise Forbidden("certification.online_face_only", "本人在线认证只能使用人脸识别", "online, you certify yourself by face check")
     if person.status == "deceased":
-        raise Conflict("certification.deceased", f"此人已于 {person.death_date} 死亡，不能认证",
-                       f"this person died on {person.death_date}; no certification is possible")
+        died_zh, died_en = (f"已于 {person.death_date} 死亡", f"died on {person.death_date}") if person.death_date \
+            else ("已死亡", "has died")
+        raise Conflict("certification.deceased", f"此人{died_zh}，不能认证",
+                       f"this person {died_en}; no certification is possible")
     award = session.scalar(select(PensionAward).where(PensionAward.person_id == person.id).with_for_update())
     if award is None:
         raise NotFound("certification.not_a_receiver", "此人没有在领的养老金待遇", "this person draws no pension to certify")
@@ -78,7 +81,9 @@ def suspend_pension(*, session: Session, principal: Principal, person_id: int, r
     award = _award_of(session, person_id)
     require_staff_in(principal, award_region(session, award))
     if award.status != "paying":
-        raise Conflict("pension.not_paying", f"待遇状态为 {award.status}，不能暂停", f"the award is {award.status}; it cannot be suspended")
+        status_zh, status_en = award_status_name(award.status)
+        raise Conflict("pension.not_paying", f"待遇状态为“{status_zh}”，不能暂停",
+                       f"the award is {status_en}; it cannot be suspended", status=award.status)
     if not 2 <= len(reason) <= 200:
         raise InvalidInput("pension.reason", "请写明暂停原因", "say why the payment is suspended")
     award.status, award.status_reason = "suspended", reason
@@ -91,7 +96,9 @@ def resume_pension(*, session: Session, principal: Principal, person_id: int, no
     award = _award_of(session, person_id)
     require_staff_in(principal, award_region(session, award))
     if award.status != "suspended":
-        raise Conflict("pension.not_suspended", f"待遇状态为 {award.status}，无需恢复", f"the award is {award.status}, not suspended")
+        status_zh, status_en = award_status_name(award.status)
+        raise Conflict("pension.not_suspended", f"待遇状态为“{status_zh}”，无需恢复",
+                       f"the award is {status_en}, not suspended", status=award.status)
     award.status, award.status_reason = "paying", ""
     session.flush()
     key = f"resume:{award.id}:{uuid.uuid4().hex}"  # a retry is refused above (no longer suspended), so no reuse is needed
@@ -124,7 +131,7 @@ def import_certifications(*, session: Session, cipher: FieldCipher, principal: P
     for number, row in parsed.items():
         problem = _passive_problem(principal, receivers.get(row["hash"]), row["on"], today)
         if problem:
-            rejected.append({"row": number, "reason": problem})
+            rejected.append({"row": number, "reason": problem[0], "reason_en": problem[1]})
     if rejected:
         raise InvalidInput("certification.import_rejected", f"{len(rejected)} 行有误，全部未导入",
                            f"{len(rejected)} rows were rejected; nothing was imported",
@@ -152,16 +159,19 @@ def _parse_passive_rows(cipher: FieldCipher, rows: list[dict[str, str]], today: 
     for number, row in enumerate(rows, start=1):
         try:
             if row.get("method") not in PASSIVE:
-                raise InvalidInput("certification.method", "被动认证方式应为 passive_hospital 或 passive_bank",
-                                   "a passive certification is passive_hospital or passive_bank")
+                raise InvalidInput("certification.method", "认证方式应为" + "或".join(
+                    f"「{method}」（{METHOD_NAMES[CertificationMethod(method)][0]}）" for method in PASSIVE),
+                                   "a passive certification's method is passive_hospital or passive_bank")
             source = (row.get("source") or "").strip()
             if not 3 <= len(source) <= 200:
                 raise InvalidInput("certification.source", "来源记录应为 3 至 200 个字符", "the source record has 3 to 200 characters")
             id_number = registry_rules.parse_id_number(row.get("id_number", ""), today=today).number
             parsed[number] = {"hash": cipher.lookup_hash(id_number), "method": row["method"],
                               "on": _passive_date(row.get("date") or ""), "source": source}
-        except (DomainError, ValueError) as problem:
-            rejected.append({"row": number, "reason": getattr(problem, "reason_en", str(problem).splitlines()[0])})
+        except DomainError as problem:
+            rejected.append({"row": number, "reason": problem.reason, "reason_en": problem.reason_en})
+        except ValueError as problem:
+            rejected.append({"row": number, "reason": "此行无法读取", "reason_en": str(problem).splitlines()[0]})
     return parsed, rejected
 
 
@@ -173,7 +183,7 @@ def _passive_date(text: str) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise InvalidInput("certification.date", "日期应为 YYYY-MM-DD", "date is YYYY-MM-DD")
+    raise InvalidInput("certification.date", DATE_FORMAT_ZH, "date is YYYY-MM-DD")
 
 
 def _receivers_by_hash(session: Session, hashes: set[str]) -> dict[str, object]:
@@ -191,18 +201,18 @@ def _receivers_by_hash(session: Session, hashes: set[str]) -> dict[str, object]:
     return {row.id_number_hash: row for row in rows}
 
 
-def _passive_problem(principal: Principal, receiver, on: date, today: date) -> str | None:  # noqa: ANN001
-    """Why a row is refused. Outside the principal's scope a row reads as if nobody were registered, so a
-    file cannot be used to learn who exists, draws a pension or has died elsewhere."""
+def _passive_problem(principal: Principal, receiver, on: date, today: date) -> tuple[str, str] | None:  # noqa: ANN001
+    """Why a row is refused, in Chinese and English. Outside the principal's scope a row reads as if nobody were
+    registered, so a file cannot be used to learn who exists, draws a pension or has died elsewhere."""
     if receiver is None or not principal.serves(receiver.residence_region_code, receiver.hukou_region_code,
                                                 receiver.region_code):
-        return "no person with this ID number within your scope / 您可办理的范围内没有此身份证号码的人员"
+        return "您可办理的范围内没有此身份证号码的人员", "no person with this ID number within your scope"
     if receiver.status == "deceased":
-        return "this person has a death record; no certification is possible / 此人已登记死亡，不能认证"
+        return "此人已登记死亡，不能认证", "this person has a death record; no certification is possible"
     if receiver.award_id is None:
-        return "this person draws no pension to certify / 此人没有在领的养老金待遇"
+        return "此人没有在领的养老金待遇", "this person draws no pension to certify"
     if not receiver.retire_date <= on <= today:
-        return "a certification date lies between the retirement date and today / 认证日期应在退休日期之后、不晚于今天"
+        return "认证日期应在退休日期之后、不晚于今天", "a certification date lies between the retirement date and today"
     return None
 
 

@@ -21,7 +21,7 @@ from shebao.contributions.models import Assessment, Bill, Payment, PaymentAlloca
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
-from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound, given_zh
 from shebao.core.money import fen_to_yuan
 from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core.sql import insert_ignoring_duplicates
@@ -128,7 +128,7 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
     that did not yet exist, and dating it earlier must not wipe the late fees of a bill issued later
     (a make-up bill is issued today but due, with its fees, from its month's original due date)."""
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
-        raise InvalidInput("payment.amount", f"缴款金额必须是正整数（分）：{amount_fen!r}", f"a payment is a positive whole number of fen: {amount_fen!r}")
+        raise InvalidInput("payment.amount", f"缴款金额必须是正整数（分）{given_zh(amount_fen)}", f"a payment is a positive whole number of fen: {amount_fen!r}")
     today = china_today(now)
     if received_on > today:
         raise InvalidInput("payment.future", f"到账日期 {_zh_date(received_on)} 晚于今天（{_zh_date(today)}）",
@@ -184,7 +184,7 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
 
 
 def _duplicate(key: str) -> Conflict:
-    return Conflict("payment.duplicate", f"缴款 {key} 已入账，不会重复入账", f"payment {key} was already recorded; nothing is taken twice")
+    return Conflict("payment.duplicate", f"缴款「{key}」已入账，不会重复入账", f"payment {key} was already recorded; nothing is taken twice")
 
 
 def _zh_date(day: date) -> str:

@@ -53,7 +53,7 @@ def seed_demo(*, session: Session, cipher: FieldCipher, province: str, persons: 
     if persons < 1 or persons > 5_000_000:
         raise InvalidInput("demo.persons", "人数应在 1 至 5,000,000 之间", "persons must be between 1 and 5,000,000")
     if rules.region_level(province) != 1:
-        raise InvalidInput("demo.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+        raise InvalidInput("demo.province", f"「{province}」不是省级区划代码", f"{province} is not a province code")
     progress = progress or (lambda _stage, _done, _total: None)
     load_divisions(session=session)
     today = china_today(now)

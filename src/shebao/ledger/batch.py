@@ -73,7 +73,7 @@ def credit_interest(*, database: Database, province: str, year: int, now: dateti
 
 def _check(database: Database, province: str, year: int, now: datetime) -> str:
     if region_level(province) != 1:
-        raise InvalidInput("interest.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+        raise InvalidInput("interest.province", f"「{province}」不是省级区划代码", f"{province} is not a province code")
     if not 1998 <= year < china_today(now).year:
         raise InvalidInput("interest.year", f"{year} 年尚未结束或不在个人账户时期内",
                            f"{year} is not a finished year of the personal-account era")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shebao.core.errors import InvalidInput
+from shebao.core.errors import InvalidInput, given_zh
 
 
 class AccountKind(StrEnum):
@@ -35,7 +35,7 @@ def check_lines(lines: Sequence[Line]) -> None:
         raise InvalidInput("entry.too_few_lines", "一笔分录至少有借贷两行", "an entry has at least a debit and a credit line")
     for line in lines:
         if isinstance(line.amount_fen, bool) or not isinstance(line.amount_fen, int):
-            raise InvalidInput("entry.amount_not_integer", f"金额必须是整数（分）：{line.amount_fen!r}",
+            raise InvalidInput("entry.amount_not_integer", f"金额必须是整数（分）{given_zh(line.amount_fen)}",
                                f"amounts are whole fen: {line.amount_fen!r}")
         if line.amount_fen == 0:
             raise InvalidInput("entry.zero_line", "分录行金额不能为零", "a line of zero fen says nothing")

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Select, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from shebao.contributions.rules import INSURANCE_NAMES
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, NotFound
@@ -109,7 +110,7 @@ def _open_entry(session: Session, *, key: str, province: str, period: str, kind:
     _refuse_closed(session, province, period)
     existing = session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key))
     if existing is not None:
-        raise Conflict("entry.duplicate", f"幂等键 {key} 已经记账（分录 {existing}），不会重复记账",
+        raise Conflict("entry.duplicate", f"幂等键「{key}」已经记账（分录 {existing}），不会重复记账",
                        f"idempotency key {key} was already posted (entry {existing}); nothing is posted twice",
                        entry_id=existing)
     entry = JournalEntry(idempotency_key=key, province=province, period=period, kind=kind, memo=memo[:200],
@@ -146,7 +147,8 @@ def _require_accounts(session: Session, account_ids: set[int]) -> None:
     found = set(session.scalars(select(LedgerAccount.id).where(LedgerAccount.id.in_(account_ids))))
     missing = sorted(account_ids - found)
     if missing:
-        raise NotFound("account.unknown", f"账户不存在：{missing}", f"no such accounts: {missing}", accounts=missing)
+        raise NotFound("account.unknown", f"账户不存在：{'、'.join(map(str, missing))}",
+                       f"no such accounts: {', '.join(map(str, missing))}", accounts=missing)
 
 
 def reverse_entry(*, session: Session, entry_id: int, key: str, period: str, reason: str, actor: str,
@@ -215,8 +217,9 @@ def remit_to_national_fund(*, session: Session, province: str, insurance: str, a
     pool = open_account(session=session, kind=AccountKind.POOLING_FUND, province=province, insurance=insurance, now=now)
     held = -balance(session=session, account_id=pool.id)
     if amount_fen > held:
-        raise Conflict("remittance.insufficient", f"{province} {insurance} 统筹基金余额 {held} 分，不足上解 {amount_fen} 分",
-                       f"the {insurance} pooling fund of {province} holds {held} fen, less than {amount_fen}",
+        fund_zh, fund_en = INSURANCE_NAMES.get(insurance, ("社会保险", "social insurance"))
+        raise Conflict("remittance.insufficient", f"{province} {fund_zh}统筹基金余额 {held} 分，不足上解 {amount_fen} 分",
+                       f"the {fund_en} pooling fund of {province} holds {held} fen, less than {amount_fen}",
                        held_fen=held)
     national = open_account(session=session, kind=AccountKind.NATIONAL_FUND, province="000000", insurance=insurance,
                             now=now)
@@ -232,7 +235,7 @@ def require_open_month(database, *, province: str, period: str, now: datetime, j
                        future_code: str, future_zh: str, future_en: str) -> Period:
     """A province's month that a batch may run for: a province code, a month already begun, not closed."""
     if region_level(province) != 1:
-        raise InvalidInput(f"{job}.province", f"{province} 不是省级区划代码", f"{province} is not a province code")
+        raise InvalidInput(f"{job}.province", f"「{province}」不是省级区划代码", f"{province} is not a province code")
     month = Period.parse(period)
     if month > Period.of(china_today(now)):
         raise InvalidInput(future_code, future_zh.format(month=month), future_en.format(month=month))

@@ -63,7 +63,8 @@ def add_streets(*, session: Session, streets: list[tuple[str, str]], origin: str
     for index, (code, name) in enumerate(streets, start=1):
         problem = _street_problem(code, name, existing, counties)
         if problem:
-            problems.append({"row": index, "code": code, "problem": problem})
+            problems.append({"row": index, "code": code, "problem": problem[1], "reason": problem[0],
+                             "reason_en": problem[1]})
             continue
         existing.add(code)
         rows.append({"code": code, "name": name.strip(), "level": 4, "parent_code": code[:6], "first_year": now.year,
@@ -78,18 +79,19 @@ def add_streets(*, session: Session, streets: list[tuple[str, str]], origin: str
     return len(rows)
 
 
-def _street_problem(code: str, name: str, existing: set[str], counties: dict[str, Region]) -> str | None:
+def _street_problem(code: str, name: str, existing: set[str], counties: dict[str, Region]) -> tuple[str, str] | None:
+    """What is wrong with one street of an import, in Chinese and English (None when nothing is)."""
     if not isinstance(code, str) or len(code) != 9 or not code.isdigit():
-        return "a street code has 9 digits"
+        return "街道乡镇代码应为9位数字", "a street code has 9 digits"
     if code in existing:
-        return "code already exists"
+        return "该代码已存在", "code already exists"
     county = counties.get(code[:6])
     if county is None or county.level != 3:
-        return f"no county {code[:6]}"
+        return f"区县代码 {code[:6]} 不存在", f"no county {code[:6]}"
     if county.last_year is not None:
-        return f"county {code[:6]} was abolished in {county.last_year}"
+        return f"区县 {code[:6]} 已于 {county.last_year} 年撤销", f"county {code[:6]} was abolished in {county.last_year}"
     if not isinstance(name, str) or not 2 <= len(name.strip()) <= 40 or any(ch in name for ch in "<>\"'&;"):
-        return "a street name has 2 to 40 plain characters"
+        return "街道名称应为2至40个字符，不含 < > \" ' & ;", "a street name has 2 to 40 plain characters"
     return None
 
 
@@ -130,18 +132,23 @@ def region_full_name(*, session: Session, code: str) -> str:
     return name or code
 
 
+# The fields that name a region, as a refusal calls them in Chinese.
+REGION_FIELD_NAMES = {"region_code": "区划", "hukou_region_code": "户籍地", "residence_region_code": "居住地"}
+
+
 def require_current_region(session: Session, code: str, *, field: str, min_level: int = 3) -> Region:
     """A region a record may point to today: it exists, is not abolished, and is a county or street."""
+    field_zh = REGION_FIELD_NAMES.get(field, "区划")
     try:
         region = get_region(session=session, code=code)
     except NotFound as exc:
-        raise InvalidInput("region.unknown", f"{field}：区划代码 {code} 不存在", f"{field}: no region {code}",
+        raise InvalidInput("region.unknown", f"{field_zh}：区划代码 {code} 不存在", f"{field}: no region {code}",
                            field=field) from exc
     if region.last_year is not None:
-        raise InvalidInput("region.abolished", f"{field}：区划 {code}（{region.name}）已于 {region.last_year} 年撤销",
-                           f"{field}: region {code} ({region.name}) was abolished in {region.last_year}", field=field)
+        raise InvalidInput("region.abolished", f"{field_zh}：区划 {code}（{region.name}）已于 {region.last_year} 年撤销",
+                           f"{field}: region {code} was abolished in {region.last_year}", field=field)
     if region.level < min_level:
-        raise InvalidInput("region.too_coarse", f"{field}：应为区县或街道乡镇代码，{code} 是上级区划",
+        raise InvalidInput("region.too_coarse", f"{field_zh}：应为区县或街道乡镇代码，{code} 是上级区划",
                            f"{field}: give a county or street code, {code} is a larger region", field=field)
     return region
 
@@ -199,7 +206,7 @@ def _refuse_duplicate(session: Session, lookup: str) -> None:
         raise Conflict(
             "person.duplicate",
             f"该身份证号码已登记，登记地：{region_name}（{existing.residence_region_code}），不能重复登记",
-            f"this ID number is already registered in {region_name} ({existing.residence_region_code}); "
+            f"this ID number is already registered in region {existing.residence_region_code}; "
             "a person has one record",
             existing_region_code=existing.residence_region_code, existing_region_name=region_name,
         )
@@ -303,7 +310,7 @@ def change_person(*, session: Session, cipher: FieldCipher, principal: Principal
         raise Forbidden("person.self_service_limited", "本人只能在线修改联系电话，其他信息请到经办机构办理",
                         "online you may change your phone only; other changes are made at an agency")
     if command.status is not None and command.status.value != person.status or command.death_date is not None:
-        raise InvalidInput("person.status_by_event", "死亡须通过死亡登记办理（POST /api/v1/deaths），各项业务随之处理，不能直接修改状态",
+        raise InvalidInput("person.status_by_event", "死亡须通过死亡登记办理（「POST /api/v1/deaths」），各项业务随之处理，不能直接修改状态",
                            "a death is recorded through the death record (POST /api/v1/deaths), which every insurance "
                            "reacts to; the status is not edited directly")
     _check_effective_date(command.effective_from, person.birth_date, today)
@@ -360,7 +367,8 @@ def _refuse_move_out_of_reach(principal: Principal, residence: Region) -> None:
 def record_death(*, session: Session, person: Person, death_date: date, reason: str, actor: str, now: datetime) -> None:
     """Civil affairs' death record: the person becomes deceased from that date, as a new version."""
     if person.status == rules.PersonStatus.DECEASED.value:
-        raise Conflict("person.already_deceased", f"已于 {person.death_date} 登记死亡", f"already recorded deceased on {person.death_date}")
+        raise Conflict("person.already_deceased", f"已于 {person.death_date} 登记死亡" if person.death_date else "已登记死亡",
+                       f"already recorded deceased on {person.death_date}" if person.death_date else "already recorded deceased")
     if death_date > china_today(now) or death_date < person.birth_date:
         raise InvalidInput("person.death_date", "死亡日期应不晚于今天、不早于出生日期", "a death date lies between the birth date and today")
     stamp = utc_naive(now)

@@ -22,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shebao.contributions.rules import PAYER_KIND_NAMES
 from shebao.core.errors import Forbidden, InvalidInput, not_in_scope
 from shebao.core.http import Runtime, principal, runtime
 from shebao.core.ids import MAX_BIGINT, MAX_INT
@@ -162,7 +163,7 @@ def _record_id(value: Any, field: str, largest: int = MAX_BIGINT) -> int | None:
     subject's table cannot hold (an employer past 2^31), which names nothing."""
     problem = None
     if value is None:
-        problem = ("缺少", "is required")
+        problem = ("缺少此项", "is required")
     else:
         try:
             number = _INT.validate_python(value)
@@ -172,7 +173,7 @@ def _record_id(value: Any, field: str, largest: int = MAX_BIGINT) -> int | None:
             if not 1 <= number <= MAX_BIGINT:
                 problem = (f"应在 1 至 {MAX_BIGINT} 之间", f"lies between 1 and {MAX_BIGINT}")
     if problem is not None:
-        raise InvalidInput("request.invalid", f"请求内容有误：{field} {problem[0]}", f"invalid request: {field} {problem[1]}",
+        raise InvalidInput("request.invalid", f"请求内容有误：「{field}」{problem[0]}", f"invalid request: {field} {problem[1]}",
                            problems=[{"field": field, "problem": problem[1]}])
     return number if number <= largest else None
 
@@ -270,7 +271,8 @@ def _payer(session: Session, cipher: FieldCipher, where: Where, fields: _Fields)
         return _employer_owner(session, payer_id if payer_id and payer_id <= MAX_INT else None)
     if kind == "flexible":
         return _person_owner(session, payer_id)
-    raise InvalidInput("request.invalid", "请求内容有误：payer_kind 应为 employer 或 flexible",
+    allowed = "或".join(f"「{kind}」（{zh}）" for kind, (zh, _) in PAYER_KIND_NAMES.items())
+    raise InvalidInput("request.invalid", f"请求内容有误：「payer_kind」应为{allowed}",
                        "invalid request: payer_kind is employer or flexible")
 
 
@@ -297,7 +299,8 @@ def _blacklist_subject(session: Session, cipher: FieldCipher, where: Where, fiel
         return _person(session, cipher, where, fields)
     if kind == "employer":
         return _employer(session, cipher, where, fields)
-    raise InvalidInput("request.invalid", "请求内容有误：subject_kind 应为 person 或 employer",
+    person_zh, employer_zh = SUBJECT_NAMES[SubjectKind.PERSON][0], SUBJECT_NAMES[SubjectKind.EMPLOYER][0]
+    raise InvalidInput("request.invalid", f"请求内容有误：「subject_kind」应为「person」（{person_zh}）或「employer」（{employer_zh}）",
                        "invalid request: subject_kind is person or employer")
 
 

@@ -77,8 +77,8 @@ def apply_death(*, session: Session, person: Person, death_date: date, source: s
 
 def _refuse_impossible(person: Person, death_date: date, now: datetime) -> None:
     if person.status == "deceased":
-        raise Conflict("person.already_deceased", f"此人已于 {person.death_date} 登记死亡",
-                       f"already recorded deceased on {person.death_date}")
+        raise Conflict("person.already_deceased", f"此人已于 {person.death_date} 登记死亡" if person.death_date else "此人已登记死亡",
+                       f"already recorded deceased on {person.death_date}" if person.death_date else "already recorded deceased")
     if not person.birth_date <= death_date <= china_today(now):
         raise InvalidInput("person.death_date", "死亡日期应不晚于今天、不早于出生日期",
                            "a death date lies between the birth date and today")
