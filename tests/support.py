@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from fastapi.testclient import TestClient
@@ -80,3 +81,30 @@ def give_active_card(database: Database, cipher, clock, person_id: int) -> int: 
         holder = Principal(user_id=None, username=f"p{person_id}", role=Role.INSURED, person_id=person_id)
         cards.activate(session=session, principal=holder, card_id=card.id, command=Activation(pin="730294"), now=clock.now())
         return card.id
+
+
+# ---------------------------------------------------------------- one language per field (issue 9)
+
+# What a Chinese reason may hold in Latin letters: literal text inside 「」 (a field of the API, a value the person
+# gave, a command to run), standard names, and codes that carry letters (credit codes, ID numbers ending in X).
+_ALLOWED_IN_CHINESE = re.compile(r"「[^」]*」|UTF-8|JSON|Ed25519|GB/T|\b[0-9A-Z]{18}\b")
+_LATIN = re.compile(r"[A-Za-z]")
+_CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def assert_chinese(reason: str, where: str = "", *, whole: bool = True) -> None:
+    """A Chinese reason: Chinese names only, no enum value, None, repr or English word outside the allowed tokens.
+    `whole=False` checks a part of one (text around interpolations), which need not hold Chinese itself."""
+    assert not whole or (reason and _CHINESE.search(reason)), f"{where}: not Chinese: {reason!r}"
+    left = _ALLOWED_IN_CHINESE.sub("", reason)
+    assert not _LATIN.search(left), f"{where}: Latin letters in the Chinese reason: {reason!r}"
+
+
+def assert_english(reason_en: str, where: str = "", *, whole: bool = True) -> None:
+    assert not whole or reason_en, f"{where}: no English reason"
+    assert not _CHINESE.search(reason_en), f"{where}: Chinese in the English reason: {reason_en!r}"
+
+
+def assert_bilingual(reason: str, reason_en: str, where: str = "") -> None:
+    assert_chinese(reason, where)
+    assert_english(reason_en, where)
