@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -39,7 +40,7 @@ from shebao.ledger.batch import credit_interest
 from shebao.ledger.models import InterestCredit
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
-from shebao.registry.rules import parse_credit_code, parse_id_number
+from shebao.registry.rules import Sex, parse_credit_code, parse_id_number
 
 CASES_DIR = Path(__file__).parent
 CASE_KEYS = {"name", "rule", "source", "input", "output"}
@@ -256,6 +257,9 @@ def check_case(case: Any) -> dict[str, Any]:
     for key in ("name", "rule", "source"):
         if not isinstance(case[key], str) or not case[key].strip():
             raise CaseError(f"case {case.get('name')!r}: {key} is non-empty text")
+    if not case["name"].isascii() or not case["name"].isprintable():
+        raise CaseError(f"case {case['name']!r}: a name is one line of plain ASCII (it is the test's id, which pytest "
+                        "escapes otherwise); say it in Chinese in the source or the note")
     if case["rule"] not in RULES:
         raise CaseError(f"case {case['name']!r}: no rule {case['rule']!r}; known: {', '.join(sorted(RULES))}")
     for key in ("input", "output", "parameters"):
@@ -263,6 +267,8 @@ def check_case(case: Any) -> dict[str, Any]:
             raise CaseError(f"case {case['name']!r}: {key} is a mapping")
     if not case["output"]:
         raise CaseError(f"case {case['name']!r}: output names at least one figure")
+    if {"store", "database"} & set(case["input"]):
+        raise CaseError(f"case {case['name']!r}: store and database are the runner's, not input keys")
     if "expected_failure" in case and not (isinstance(case["expected_failure"], str) and case["expected_failure"].strip()):
         raise CaseError(f"case {case['name']!r}: expected_failure gives the reason as text")
     _refuse_floats(case, case["name"])
@@ -384,3 +390,38 @@ def test_every_rule_has_a_case() -> None:
     """An adapter nobody uses is a rule without worked examples."""
     used = {p.values[0]["rule"] for p in load_cases() if isinstance(p.values[0], dict)}
     assert set(RULES) - used == set()
+
+
+# --- The runner itself ----------------------------------------------------------------------------------------
+
+GOOD = {"name": "a case", "rule": "core.rate_half_up", "source": "DESIGN.md", "input": {"amount_fen": 1, "rate": "0.5"},
+        "output": {"fen": 1}}
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"source": ""}, "source is non-empty text"),
+    ({"rule": "core.nothing"}, "no rule 'core.nothing'"),
+    ({"expected": {}}, "unknown keys ['expected']"),
+    ({"output": {}}, "at least one figure"),
+    ({"input": {"amount_fen": 1, "rate": 0.5}}, "is a float"),
+    ({"input": {True: "2025-03-01"}}, "quote it"),
+    ({"name": "a × case"}, "plain ASCII"),
+    ({"input": {"store": None}}, "not input keys"),
+])
+def test_a_case_off_the_shape_is_refused_saying_why(change, problem):
+    with pytest.raises(CaseError, match=re.escape(problem)):
+        check_case(GOOD | change)
+
+
+def test_an_input_the_rule_does_not_take_is_refused_naming_the_rule():
+    with pytest.raises(CaseError, match="does not fit rule core.rate_half_up"):
+        run_case(GOOD | {"input": {"amount_fen": 1, "rate": "0.5", "days": 3}}, database=lambda: None)
+
+
+@pytest.mark.parametrize(("expected", "actual", "same"), [
+    ("138.4", Decimal("138.4"), True), ("138.4", Decimal(1661) / 12, False), (139, Decimal(139), True),
+    (1, True, False), ("12", 12, False), (12, 12, True), ({"a": 1}, {"a": 1, "b": 2}, True),
+    ([1, 2], [1, 2, 3], False), ("F", Sex.FEMALE, True), ("137.8333", 137.8333, True),
+])
+def test_figures_compare_exactly(expected, actual, same):
+    assert (differences(expected, actual) == []) is same
