@@ -234,17 +234,17 @@ class CaseError(ValueError):
     """A case file that does not follow the shape in README.md."""
 
 
-def _refuse_floats(node: Any, where: str) -> None:
+def _check_values(node: Any, where: str) -> None:
     if isinstance(node, float):
         raise CaseError(f"{where}: {node!r} is a float; write decimals quoted (\"0.0262\") and money in whole fen")
     if isinstance(node, dict):
         for key, value in node.items():
             if isinstance(key, bool):
                 raise CaseError(f"{where}: a key read as {key} (YAML takes on, off, yes and no for true and false): quote it")
-            _refuse_floats(value, f"{where}.{key}")
+            _check_values(value, f"{where}.{key}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            _refuse_floats(value, f"{where}[{index}]")
+            _check_values(value, f"{where}[{index}]")
 
 
 def check_case(case: Any) -> dict[str, Any]:
@@ -271,7 +271,7 @@ def check_case(case: Any) -> dict[str, Any]:
         raise CaseError(f"case {case['name']!r}: store and database are the runner's, not input keys")
     if "expected_failure" in case and not (isinstance(case["expected_failure"], str) and case["expected_failure"].strip()):
         raise CaseError(f"case {case['name']!r}: expected_failure gives the reason as text")
-    _refuse_floats(case, case["name"])
+    _check_values(case, case["name"])
     return case
 
 
@@ -425,3 +425,9 @@ def test_an_input_the_rule_does_not_take_is_refused_naming_the_rule():
 ])
 def test_figures_compare_exactly(expected, actual, same):
     assert (differences(expected, actual) == []) is same
+
+
+def test_the_readme_names_every_rule():
+    """A newcomer finds each rule's inputs and outputs in README.md."""
+    readme = (CASES_DIR / "README.md").read_text(encoding="utf-8")
+    assert [name for name in RULES if f"| `{name}` |" not in readme] == []
