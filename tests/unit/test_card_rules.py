@@ -1,4 +1,5 @@
-"""The card's table of allowed moves, card and bank-account numbers, and PINs."""
+"""The card's table of allowed moves, bank-account numbers, and PINs (card numbers' check digits are cases:
+tests/cases/cards/card_number.yaml)."""
 
 import itertools
 from datetime import date
@@ -12,7 +13,6 @@ from shebao.cards.rules import (
     CardMove,
     CardState,
     check_bank_account,
-    check_card_number,
     check_pin,
     next_state,
 )
@@ -39,17 +39,6 @@ def test_ended_cards_move_no_more_and_are_not_valid():
     for ended in (CardState.REPLACED, CardState.CANCELLED):
         assert not any(s == ended for s, _ in ALLOWED_MOVES)
         assert ended not in VALID_STATES
-
-
-def test_card_numbers_carry_a_luhn_check_digit():
-    body = "1100000001"
-    number = body + luhn.calc_check_digit(body)
-    assert check_card_number(number) == number
-    for bad, code in ((body + str((int(number[-1]) + 1) % 10), "card.number_checksum"), ("11000", "card.number_malformed"),
-                      ("J1100000001", "card.number_malformed")):
-        with pytest.raises(InvalidInput) as refused:
-            check_card_number(bad)
-        assert refused.value.code == code
 
 
 def test_bank_accounts_carry_a_luhn_check_digit():

@@ -1,13 +1,12 @@
-"""Money in fen, half-up rounding, and YYYYMM periods."""
+"""Money in fen and YYYYMM periods (half-up rounding to the fen is a case: tests/cases/core/rate_half_up.yaml)."""
 
-from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shebao.core.errors import InvalidInput
-from shebao.core.money import apply_rate_half_up, fen_to_yuan, yuan_to_fen
+from shebao.core.money import fen_to_yuan, yuan_to_fen
 from shebao.core.periods import Period
 
 
@@ -22,12 +21,6 @@ def test_yuan_and_fen_convert_exactly():
 def test_floats_and_fractions_of_a_fen_are_refused(bad):
     with pytest.raises(InvalidInput):
         yuan_to_fen(bad)
-
-
-def test_rates_round_half_up_to_the_fen():
-    assert apply_rate_half_up(682100, Decimal("0.16")) == 109136
-    assert apply_rate_half_up(12345, Decimal("0.005")) == 62  # 61.725 -> 62
-    assert apply_rate_half_up(12300, Decimal("0.005")) == 62  # 61.5 -> 62 (half up, not to even)
 
 
 @given(st.integers(min_value=-(10**12), max_value=10**12))

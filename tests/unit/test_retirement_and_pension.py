@@ -1,4 +1,6 @@
-"""Statutory retirement ages under the 2025 reform, and the pension formula's worked example."""
+"""Refusals of the retirement and pension calculators, and what their explanations say.
+
+The worked examples (ages under the 2025 reform, the pension formula) are cases: tests/cases/benefits/."""
 
 from datetime import date
 
@@ -7,32 +9,6 @@ import pytest
 from shebao.benefits.rules import Group
 from shebao.benefits.service import PensionCaseIn, pension_case, retirement_date
 from shebao.core.errors import InvalidInput
-
-
-@pytest.mark.parametrize(
-    ("birth", "sex", "group", "years", "months"),
-    [
-        (date(1964, 12, 15), "M", Group.MALE, 60, 0),
-        (date(1965, 1, 15), "M", Group.MALE, 60, 1),
-        (date(1965, 4, 15), "M", Group.MALE, 60, 1),
-        (date(1965, 5, 15), "M", Group.MALE, 60, 2),
-        (date(1968, 1, 15), "M", Group.MALE, 60, 10),  # k = 36: floor(36 / 4) + 1 = 10 months
-        (date(1976, 12, 15), "M", Group.MALE, 63, 0),
-        (date(1990, 6, 15), "M", Group.MALE, 63, 0),
-        (date(1969, 12, 15), "F", Group.FEMALE_CADRE, 55, 0),
-        (date(1970, 1, 15), "F", Group.FEMALE_CADRE, 55, 1),
-        (date(1974, 12, 15), "F", Group.FEMALE_WORKER, 50, 0),
-        (date(1975, 1, 15), "F", Group.FEMALE_WORKER, 50, 1),
-        (date(1975, 3, 15), "F", Group.FEMALE_WORKER, 50, 2),
-        (date(1984, 12, 15), "F", Group.FEMALE_WORKER, 55, 0),
-    ],
-)
-def test_statutory_ages_across_birth_months(birth, sex, group, years, months):
-    assert retirement_date(birth_date=birth, sex=sex, group=group)["age"] == {"years": years, "months": months}
-
-
-def test_the_statutory_date_is_the_birth_date_plus_the_age():
-    assert retirement_date(birth_date=date(1965, 5, 31), sex="M", group=Group.MALE)["statutory_date"] == "2025-07-31"
 
 
 def test_a_category_that_does_not_fit_the_sex_is_refused():
@@ -48,12 +24,9 @@ def _case(**changes):
     return PensionCaseIn(**fields)
 
 
-def test_the_worked_example_to_the_fen():
-    # W 10,000 yuan, I 1.2, N 30 years, balance 200,000 yuan, retiring at 60: 3,300.00 + 1,438.85 = 4,738.85
+def test_the_explanation_ends_with_the_divisor_and_the_two_account_figures():
+    # The worked example's figures are a case: tests/cases/benefits/pension.yaml.
     result = pension_case(case=_case())
-    assert result["eligible"] and result["retirement_age"] == {"years": 60, "months": 0}
-    assert (result["basic_pension_fen"], result["personal_account_pension_fen"], result["total_fen"]) == (330000, 143885, 473885)
-    assert result["divisor"] == 139 and result["transitional_pension_fen"] == 0
     assert [s["step"] for s in result["steps"]][-3:] == ["divisor", "personal_account_pension", "transitional_pension"]
 
 
