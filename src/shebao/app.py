@@ -8,6 +8,7 @@ from fastapi_swagger import patch_fastapi
 
 from shebao import __version__
 from shebao.accounts.api import router as accounts_router
+from shebao.accounts.service import principal_for_token
 from shebao.audit.api import router as audit_router
 from shebao.benefits.api import router as benefits_router
 from shebao.cards.api import router as cards_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         database=database or Database(settings.database_url),
         clock=clock or SystemClock(),
         cipher=FieldCipher(settings.secret_key),
+        authenticate=principal_for_token,
     )
     install_error_handlers(app)
     install_request_logging(app)

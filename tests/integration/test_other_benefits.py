@@ -21,6 +21,7 @@ from shebao.enrollment.models import Participation
 from shebao.enrollment.schemas import HireCommand
 from shebao.registry import service as registry
 from shebao.registry.schemas import EmployerCreate
+from shebao.services import employment
 from tests.support import CHAOYANG, add_test_streets, id_number, register
 
 BASE = 1_000_000
@@ -73,7 +74,7 @@ def test_reemployment_stops_the_benefit_and_the_months_left_carry_over(database,
                                     command=UnemploymentStop(stopped_on=date(2025, 2, 20)))
     assert stopped["months_used"] == 0 and stopped["months_left"] == 12
     with database.transaction() as session:
-        enrollment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=workplace["firm"], now=clock.now(),
+        employment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=workplace["firm"], now=clock.now(),
                         command=HireCommand(id_number=id_number(CHAOYANG, date(1985, 3, 1), 31), start_date=date(2025, 2, 21)))
     again = _unemployment(database, clock, workplace["man"], on=date(2025, 2, 28))
     assert again["carried_months"] == 12 and again["entitled_months"] == 24  # 12 + 12, capped at 24
@@ -82,7 +83,7 @@ def test_reemployment_stops_the_benefit_and_the_months_left_carry_over(database,
 def test_hiring_stops_a_running_benefit(database, cipher, clock, workplace):
     _unemployment(database, clock, workplace["man"])
     with database.transaction() as session:
-        enrollment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=workplace["firm"], now=clock.now(),
+        employment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=workplace["firm"], now=clock.now(),
                         command=HireCommand(id_number=id_number(CHAOYANG, date(1985, 3, 1), 31), start_date=date(2025, 2, 25)))
         claim = session.scalar(select(UnemploymentClaim))
         assert claim.status == "stopped" and claim.stop_reason == "reemployed"

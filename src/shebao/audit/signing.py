@@ -21,20 +21,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from shebao.cards.keys import b64, unb64
 from shebao.core.errors import Conflict, InvalidInput
+from shebao.core.sealing import KDF_PARAMETERS, b64, checked_kdf, unb64, wrapping_key
 
 KEY_FILE = "audit-key.json"
-# Argon2id at OWASP's recommended minimum (m = 19 MiB, t = 2, p = 1), as for the card keys; derived once
-# per process. The file states its parameters so that they can rise; a file may not ask beyond the limits.
-KDF = {"name": "argon2id", "memory_kib": 19 * 1024, "iterations": 2, "lanes": 1}
-KDF_LIMITS = {"memory_kib": (8 * 1024, 4 * 1024 * 1024), "iterations": (1, 64), "lanes": (1, 16)}
+KDF = KDF_PARAMETERS  # sealed as the card keys are (core/sealing.py); derived once per process
 
 
 @dataclass(frozen=True)
@@ -99,9 +95,7 @@ class AuditKeyring:
         return sealed.key_id, Ed25519PrivateKey.from_private_bytes(raw)
 
     def _wrapping_key(self, salt: bytes, kdf: dict) -> bytes:
-        checked = _checked_kdf(kdf)
-        return hash_secret_raw(self._passphrase or b"", salt, time_cost=checked["iterations"],
-                               memory_cost=checked["memory_kib"], parallelism=checked["lanes"], hash_len=32, type=Type.ID)
+        return wrapping_key(self._passphrase or b"", salt, _checked_kdf(kdf))
 
     def _read(self) -> list[SealedKey]:
         if not self.path.exists():
@@ -132,10 +126,11 @@ class AuditKeyring:
 def _checked_kdf(kdf: object) -> dict:
     """The file's KDF parameters, refused when they are not Argon2id within bounds (a planted file must not
     make the app allocate gigabytes)."""
-    if not isinstance(kdf, dict) or kdf.get("name") != "argon2id" or not all(
-            type(kdf.get(name)) is int and low <= kdf[name] <= high for name, (low, high) in KDF_LIMITS.items()):
-        raise InvalidInput("audit.key_kdf", "审计密钥文件的密钥派生参数无效", "the audit key file's key derivation parameters are invalid")
-    return kdf
+    try:
+        return checked_kdf(kdf)
+    except ValueError:
+        raise InvalidInput("audit.key_kdf", "审计密钥文件的密钥派生参数无效",
+                           "the audit key file's key derivation parameters are invalid") from None
 
 
 def signature_valid(public_key: str, signature: str, body: bytes) -> bool:

@@ -126,8 +126,8 @@ def stop_unemployment(*, session: Session, principal: Principal, person_id: int,
     return _claim_read(claim)
 
 
-def stop_on_reemployment(*, session: Session, principal: Principal, person_id: int, start: date, now: datetime) -> None:
-    """Called when a person is hired: a running unemployment benefit stops."""
+def stop_on_reemployment(*, session: Session, person_id: int, start: date, now: datetime) -> None:
+    """A reaction to a hire (services.employment): a running unemployment benefit stops from its start."""
     claim = session.scalar(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person_id,
                                                            UnemploymentClaim.status == "drawing"))
     if claim is not None and start >= claim.separation_date:

@@ -13,39 +13,24 @@ Layout of the key directory:
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shebao.core.sealing import KDF_LIMITS, KDF_PARAMETERS, b64, checked_kdf, unb64, wrapping_key
 
 ROOT_YEARS, MINISTRY_YEARS, PROVINCE_DAYS = 20, 10, 730
 ROTATION_OVERLAP = timedelta(minutes=5)  # codes signed just before a rotation still verify for a while
 
-KEY_FILE_FORMAT = "shebao-private-key/2"
-# Argon2id at OWASP's recommended minimum (Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1):
-# about 50 ms and 19 MiB for each derivation, which a KeyStore does once per salt, while every guess at
-# a stolen key file costs an attacker the same. The old PEM files used PBKDF2 with 2,048 rounds.
-KDF_PARAMETERS = {"name": "argon2id", "memory_kib": 19 * 1024, "iterations": 2, "lanes": 1}
-# What a key file may ask for: enough to raise the cost for years, not enough to exhaust the machine.
-KDF_LIMITS = {"memory_kib": (8 * 1024, 4 * 1024 * 1024), "iterations": (1, 64), "lanes": (1, 16)}
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+KEY_FILE_FORMAT = "shebao-private-key/2"  # sealed as core/sealing.py says; the old PEM files used PBKDF2 at 2,048 rounds
 
 
 def canonical(value: dict) -> bytes:
@@ -269,9 +254,7 @@ class KeyStore:
         """The AES key derived from the passphrase with the file's own parameters (cached per salt)."""
         cache_key = tuple(sorted(kdf.items()))
         if cache_key not in self._sealing_keys:
-            self._sealing_keys[cache_key] = hash_secret_raw(
-                self._passphrase, unb64(kdf["salt"]), time_cost=kdf["iterations"], memory_cost=kdf["memory_kib"],
-                parallelism=kdf["lanes"], hash_len=32, type=Type.ID)
+            self._sealing_keys[cache_key] = wrapping_key(self._passphrase, unb64(kdf["salt"]), kdf)
         return self._sealing_keys[cache_key]
 
     def _write(self, trust: TrustFile) -> None:
@@ -310,17 +293,11 @@ def _wrong_passphrase(key_id: str) -> Forbidden:
 
 
 def _checked_kdf(kdf: object) -> dict:
-    """A key file's KDF parameters, refused when unknown or outside KDF_LIMITS (a file must not make
-    the machine spend gigabytes or hours)."""
-    if not isinstance(kdf, dict) or kdf.get("name") != "argon2id" or not isinstance(kdf.get("salt"), str):
-        raise ValueError("unknown key derivation")
-    for name, (low, high) in KDF_LIMITS.items():
-        value = kdf.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(f"{name} outside {low}..{high}")
-    if len(unb64(kdf["salt"])) < 16:
-        raise ValueError("salt too short")
-    return {key: kdf[key] for key in ("name", "salt", *KDF_LIMITS)}
+    """A key file's KDF parameters (with its salt), refused when unknown or outside the limits."""
+    checked = checked_kdf(kdf)
+    if not isinstance(checked.get("salt"), str) or len(unb64(checked["salt"])) < 16:
+        raise ValueError("salt missing or too short")
+    return {key: checked[key] for key in ("name", "salt", *KDF_LIMITS)}
 
 
 def _key_id(kind: str, now: datetime) -> str:

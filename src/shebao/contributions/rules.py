@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from shebao.core.errors import Forbidden, InvalidInput, given_zh
+from shebao.core.insurances import INSURANCE_NAMES, Insurance  # noqa: F401 - re-exported for callers
 from shebao.core.money import apply_rate_half_up, fen_to_yuan
 from shebao.core.periods import Period
 from shebao.core.security import Principal, Role
@@ -23,24 +24,8 @@ class Category(StrEnum):
     FLEXIBLE = "flexible"
 
 
-class Insurance(StrEnum):
-    PENSION = "pension"
-    MEDICAL = "medical"
-    UNEMPLOYMENT = "unemployment"
-    WORK_INJURY = "work_injury"
-    MATERNITY = "maternity"
-
-
 # Who pays a bill (Bill.payer_kind, "employer" or "flexible"), as people call them, (Chinese, English).
 PAYER_KIND_NAMES: dict[str, tuple[str, str]] = {"employer": ("单位", "employer"), "flexible": ("灵活就业人员", "flexible worker")}
-
-# How each insurance (of a bill, a fund) reads for people, (Chinese, English).
-INSURANCE_NAMES: dict[Insurance, tuple[str, str]] = {
-    Insurance.PENSION: ("养老保险", "pension insurance"), Insurance.MEDICAL: ("医疗保险", "medical insurance"),
-    Insurance.UNEMPLOYMENT: ("失业保险", "unemployment insurance"), Insurance.WORK_INJURY: ("工伤保险", "work-injury insurance"),
-    Insurance.MATERNITY: ("生育保险", "maternity insurance"),
-}
-
 
 @dataclass(frozen=True)
 class BaseLimits:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import structlog
 from fastapi import Depends, FastAPI, Request
@@ -22,19 +22,27 @@ from shebao.core.clock import Clock
 from shebao.core.db import Database
 from shebao.core.errors import DomainError, Unauthenticated, validation_problem_zh
 from shebao.core.security import FieldCipher, Principal
-from shebao.settings import Settings
+
+if TYPE_CHECKING:
+    from shebao.settings import Settings
 
 log = structlog.get_logger("shebao.http")
 
 
+# Who a bearer token stands for: the accounts context answers; the app hands its function in, so that the
+# shared kernel depends on no context above it.
+Authenticate = Callable[..., Principal]  # (*, session, token, now) -> Principal
+
+
 @dataclass
 class Runtime:
-    """What a running app holds: settings, database, clock and the field cipher."""
+    """What a running app holds: settings, database, clock, the field cipher and how tokens are resolved."""
 
     settings: Settings
     database: Database
     clock: Clock
     cipher: FieldCipher
+    authenticate: Authenticate
     card_keys: object | None = None  # the cards context's KeyStore, made on first use
 
 
@@ -72,11 +80,9 @@ def principal(
         return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("auth.required", "请先登录（请求须携带访问令牌）", "log in first: a bearer token is required")
-    from shebao.accounts.service import principal_for_token
-
     with rt.database.unit_of_work() as uow:
-        request.state.principal = principal_for_token(session=uow.session, token=credentials.credentials[:200],
-                                                      now=rt.clock.now())
+        request.state.principal = rt.authenticate(session=uow.session, token=credentials.credentials[:200],
+                                                  now=rt.clock.now())
     return request.state.principal
 
 

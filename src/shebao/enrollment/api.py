@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
+from shebao.core.http import NowDep, PrincipalDep, SessionDep
 from shebao.core.ids import EmployerIdPath, RecordIdPath
 from shebao.enrollment import service
 from shebao.enrollment.schemas import (
     EnrollCommand,
-    HireCommand,
     LeaveCommand,
     LifecycleCommand,
     ParticipationRead,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["enrollment"])
-
-
-@router.post("/employers/{employer_id}/employees", response_model=list[ParticipationRead], status_code=201,
-             summary="Hire: the employee's five insurances start (增员)")
-def hire(employer_id: EmployerIdPath, body: HireCommand, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
-    return service.hire(session=session, cipher=cipher, principal=who, employer_id=employer_id, command=body, now=now)
 
 
 @router.get("/employers/{employer_id}/employees", response_model=list[ParticipationRead],

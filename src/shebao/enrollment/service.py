@@ -29,7 +29,8 @@ from shebao.registry.rules import EMPLOYER_STATUS_NAMES, EmployerStatus
 
 def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employer_id: int, command: HireCommand,
          now: datetime) -> list[ParticipationRead]:
-    """An employer registers an employee: the five insurances start on the hire date, all or none."""
+    """An employer registers an employee: the five insurances start on the hire date, all or none (the hire
+    event, with its other reactions, is services.employment.hire)."""
     principal.require_role(Role.EMPLOYER, Role.STAFF, Role.ADMIN)
     employer = _employer_for(session, principal, employer_id)
     if employer.status != "active":
@@ -38,12 +39,8 @@ def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employe
                        f"the employer is {status_en}; it cannot hire", status=employer.status)
     today = china_today(now)
     person = registry.person_by_id_number(session=session, cipher=cipher, id_number=command.id_number, today=today)
-    started = _start(session, principal, person, Mode.EMPLOYER, employer.region_code, command.start_date, now,
-                     employer_id=employer.id)
-    from shebao.benefits.claims import stop_on_reemployment  # benefits builds on enrollment: imported late
-
-    stop_on_reemployment(session=session, principal=principal, person_id=person.id, start=command.start_date, now=now)
-    return started
+    return _start(session, principal, person, Mode.EMPLOYER, employer.region_code, command.start_date, now,
+                  employer_id=employer.id)
 
 
 def leave(*, session: Session, principal: Principal, employer_id: int, person_id: int, command: LeaveCommand,

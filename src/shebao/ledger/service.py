@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import Select, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from shebao.contributions.rules import INSURANCE_NAMES
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.insurances import INSURANCE_NAMES
 from shebao.core.periods import Period
 from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
 from shebao.ledger.rules import AccountKind, Line, check_lines, reversal_of

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 
 from shebao.benefits import survivors
 from shebao.benefits.schemas import DeathIn
-from shebao.core.http import NowDep, PrincipalDep, SessionDep
-from shebao.core.ids import RecordIdPath
-from shebao.services import archive, deaths
+from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
+from shebao.core.ids import EmployerIdPath, RecordIdPath
+from shebao.enrollment.schemas import HireCommand, ParticipationRead
+from shebao.services import archive, deaths, employment
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
 
@@ -43,3 +44,10 @@ def decide_death_review(review_id: RecordIdPath, body: deaths.ReviewDecision, se
             summary="What the family of a deceased person may claim, explained")
 def survivor_benefits(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep) -> list[dict]:
     return survivors.survivor_benefits_of(session=session, principal=who, person_id=person_id)
+
+
+@router.post("/employers/{employer_id}/employees", response_model=list[ParticipationRead], status_code=201,
+             tags=["life events"], summary="Hire: the employee's five insurances start, unemployment benefit stops (增员)")
+def hire(employer_id: EmployerIdPath, body: HireCommand, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
+         now: NowDep):
+    return employment.hire(session=session, cipher=cipher, principal=who, employer_id=employer_id, command=body, now=now)
