@@ -120,7 +120,7 @@ def test_a_grade_three_injury_gets_23_months_and_80_percent_a_month(database, cl
 def test_grade_five_has_no_monthly_allowance_and_a_work_death_its_subsidies(database, clock, workplace):
     assert _injury(database, clock, workplace, grade=5)["monthly_allowance_fen"] == 0
     death = _injury(database, clock, workplace, kind="death", grade=None, injury_date=date(2025, 1, 20))
-    assert death["one_off_fen"] == 20 * 5_182_100 and death["funeral_fen"] == 6 * 1_176_100
+    assert death["one_off_fen"] == 20 * 5_418_800 and death["funeral_fen"] == 6 * 1_176_100  # 2024's income, 54,188
 
 
 @pytest.mark.parametrize("grade", [0, 11, None])
