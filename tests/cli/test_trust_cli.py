@@ -12,7 +12,8 @@ import typer
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from shebao.cli import OFFLINE_COMMANDS, app
+from shebao.cli import app
+from shebao.clikit import OFFLINE_COMMANDS
 from shebao.core.errors import DATE_FORMAT_ZH
 from shebao.core.money import MAX_FEN
 from shebao.settings import get_settings

@@ -11,29 +11,29 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from shebao.accounts import service
-from shebao.cli import DbOpt, JsonOpt, _emit, _refusal, _settings, app
+from shebao.clikit import DbOpt, JsonOpt, command_group, emit, refuse, settings_for
 from shebao.core.clock import SystemClock
 from shebao.core.db import Database
 from shebao.core.errors import DomainError
 from shebao.core.security import SYSTEM
 
-user_app = typer.Typer(help="User accounts: unlock, second factor", no_args_is_help=True)
-app.add_typer(user_app, name="user")
+commands = typer.Typer()  # mounted by `shebao/cli.py`
+user_app = command_group("user", "User accounts: unlock, second factor")
+commands.add_typer(user_app)
 
 UsernameArg = Annotated[str, typer.Argument(help="the account's username")]
 
 
 def _as_operator(db: str | None, as_json: bool, call: Callable[[Session], BaseModel]) -> dict:
     """One use case in one transaction as the operator at the command line; refusals exit 1 with the reason."""
-    database = Database(_settings(db).database_url)
+    database = Database(settings_for(db).database_url)
     try:
         with database.transaction() as session:
             return call(session).model_dump(mode="json")
     except DomainError as exc:
-        _refusal(exc, as_json)
+        refuse(exc, as_json)
     finally:
         database.dispose()
-    raise AssertionError("unreachable")
 
 
 @user_app.command("unlock")
@@ -43,7 +43,7 @@ def unlock(username: UsernameArg, db: DbOpt = None, as_json: JsonOpt = False) ->
         session=session, principal=SYSTEM, username=username, now=SystemClock().now()))
     state = "已解锁 unlocked" if result["was_locked"] else "未锁定 was not locked; counts cleared"
     disabled = "" if result["active"] else " · 账号已停用 the account is disabled"
-    _emit(result, as_json, f"{result['username']}: {state} ({result['counts_cleared']} counts){disabled}")
+    emit(result, as_json, f"{result['username']}: {state} ({result['counts_cleared']} counts){disabled}")
 
 
 @user_app.command("unlock-address")
@@ -53,7 +53,7 @@ def unlock_address(address: Annotated[str, typer.Argument(help="the client addre
     result = _as_operator(db, as_json, lambda session: service.unlock_source(
         session=session, principal=SYSTEM, address=address, now=SystemClock().now()))
     state = "已解锁 unlocked" if result["was_locked"] else "未锁定 was not locked; counts cleared"
-    _emit(result, as_json, f"{result['source']}: {state} ({result['counts_cleared']} counts)")
+    emit(result, as_json, f"{result['source']}: {state} ({result['counts_cleared']} counts)")
 
 
 @user_app.command("reset-otp")
@@ -61,4 +61,4 @@ def reset_otp(username: UsernameArg, db: DbOpt = None, as_json: JsonOpt = False)
     """Remove an account's second factor (a lost phone): the owner logs in with the password and enrols again."""
     result = _as_operator(db, as_json, lambda session: service.reset_second_factor(
         session=session, principal=SYSTEM, username=username, now=SystemClock().now()))
-    _emit(result, as_json, f"{result['username']}: 动态口令已移除 second factor removed")
+    emit(result, as_json, f"{result['username']}: 动态口令已移除 second factor removed")

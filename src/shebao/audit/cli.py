@@ -1,5 +1,5 @@
-"""`shebao audit verify`, `shebao audit checkpoint`, `shebao audit public-keys`; and the checkpoint the CLI signs
-when a batch run ends."""
+"""`shebao audit verify`, `shebao audit checkpoint`, `shebao audit public-keys`: the hash-chained audit log and
+its signed checkpoints. (The checkpoint the CLI signs when a batch run ends is `clikit.checkpoint_after_batch`.)"""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from shebao.audit.checkpoints import Anchor, checkpoint_if_grown, write_checkpoint
+from shebao.audit.checkpoints import Anchor, write_checkpoint
 from shebao.audit.verification import AnchoredReport, verify_anchored
-from shebao.cli import DbOpt, JsonOpt, _emit, _fail, _refusal, _settings, audit_app, err
+from shebao.clikit import DbOpt, JsonOpt, command_group, emit, fail, refuse, settings_for
 from shebao.core.clock import SystemClock
 from shebao.core.db import Database
 from shebao.core.errors import DomainError
-from shebao.settings import Settings
+
+commands = typer.Typer()  # mounted by `shebao/cli.py`
+audit_app = command_group("audit", "The hash-chained audit log")
+commands.add_typer(audit_app)
 
 TrustedKeysOpt = Annotated[Path | None, typer.Option(
     "--trusted-keys", help="the audit public keys to trust, from `shebao audit public-keys --output` (default: the key directory's)")]
@@ -25,7 +28,7 @@ TrustedKeysOpt = Annotated[Path | None, typer.Option(
 @audit_app.command("verify")
 def audit_verify(db: DbOpt = None, trusted_keys: TrustedKeysOpt = None, as_json: JsonOpt = False) -> None:
     """Walk the hash chain and hold it against every signed checkpoint; name the first problem."""
-    settings = _settings(db)
+    settings = settings_for(db)
     anchor = Anchor.for_settings(settings)
     if trusted_keys is not None:
         anchor.trusted = _read_trusted_keys(trusted_keys)
@@ -34,13 +37,13 @@ def audit_verify(db: DbOpt = None, trusted_keys: TrustedKeysOpt = None, as_json:
         with database.unit_of_work() as uow:
             report = verify_anchored(uow.session, anchor)
     except DomainError as exc:
-        _refusal(exc, as_json)
+        refuse(exc, as_json)
         return
     finally:
         database.dispose()
     payload = report.as_dict()
     payload["anchor"]["file"] = str(anchor.file.path)
-    _emit(payload, as_json, _verdict(report), code=0 if report.ok else 1)
+    emit(payload, as_json, _verdict(report), code=0 if report.ok else 1)
 
 
 def _verdict(report: AnchoredReport) -> str:
@@ -58,20 +61,20 @@ def _verdict(report: AnchoredReport) -> str:
 @audit_app.command("checkpoint")
 def audit_checkpoint(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Sign the chain as it stands (its head hash and length) with the audit key, into the checkpoint file."""
-    settings = _settings(db)
+    settings = settings_for(db)
     anchor = Anchor.for_settings(settings)
     database = Database(settings.database_url)
     try:
         checkpoint = write_checkpoint(database, anchor, now=SystemClock().now())
     except DomainError as exc:
-        _refusal(exc, as_json)
+        refuse(exc, as_json)
         return
     except OSError as exc:
-        _fail(f"无法写入检查点文件 / cannot write the checkpoint file: {exc.strerror}: {anchor.file.path}")
+        fail(f"无法写入检查点文件 / cannot write the checkpoint file: {exc.strerror}: {anchor.file.path}")
         return
     finally:
         database.dispose()
-    _emit({**checkpoint.as_dict(), "file": str(anchor.file.path)}, as_json,
+    emit({**checkpoint.as_dict(), "file": str(anchor.file.path)}, as_json,
           f"[green]检查点已签署 checkpoint signed[/green] #{checkpoint.number}: record {checkpoint.seq} "
           f"{checkpoint.hash[:16]}… by {checkpoint.key_id} → {anchor.file.path}")
 
@@ -81,17 +84,17 @@ def audit_public_keys(output: Annotated[Path | None, typer.Option("--output", he
                       db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """The audit keys' public halves, for an auditor to keep apart and pass to `audit verify --trusted-keys`."""
     try:
-        keys = Anchor.for_settings(_settings(db)).keyring.public_keys()
+        keys = Anchor.for_settings(settings_for(db)).keyring.public_keys()
     except DomainError as exc:
-        _refusal(exc, as_json)
+        refuse(exc, as_json)
         return
     text = json.dumps({"keys": keys}, indent=2)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            _fail(f"无法写入 / cannot write: {exc.strerror}: {output}")
-    _emit({"keys": keys}, as_json, text)
+            fail(f"无法写入 / cannot write: {exc.strerror}: {output}")
+    emit({"keys": keys}, as_json, text)
 
 
 def _read_trusted_keys(path: Path) -> dict[str, str]:
@@ -100,22 +103,8 @@ def _read_trusted_keys(path: Path) -> dict[str, str]:
         if isinstance(keys, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
             return keys
     except OSError as exc:
-        _fail(f"无法读取受信任的公钥文件 / cannot read the trusted keys: {exc.strerror}: {path}")
+        fail(f"无法读取受信任的公钥文件 / cannot read the trusted keys: {exc.strerror}: {path}")
     except (ValueError, KeyError, TypeError, RecursionError):
         pass
-    _fail(f"受信任的公钥文件格式错误 / the trusted keys file is malformed: {path}")
+    fail(f"受信任的公钥文件格式错误 / the trusted keys file is malformed: {path}")
     return {}
-
-
-def checkpoint_after_batch(settings: Settings, database: Database) -> None:
-    """Anchors what a batch run just appended, as soon as it ends. A checkpoint that cannot be signed never
-    undoes the run: the reason goes to stderr, and `shebao audit verify` says more."""
-    try:
-        checkpoint = checkpoint_if_grown(database, Anchor.for_settings(settings, database.url), now=SystemClock().now())
-    except DomainError as exc:
-        err.print(f"[yellow]未签署审计检查点：{escape(exc.reason)}\nno audit checkpoint signed: {escape(exc.reason_en)}[/yellow]")
-    except OSError as exc:
-        err.print(f"[yellow]未签署审计检查点 no audit checkpoint signed: {escape(str(exc.strerror))}[/yellow]")
-    else:
-        if checkpoint is not None:
-            err.print(f"审计检查点 audit checkpoint #{checkpoint.number}: record {checkpoint.seq} {checkpoint.hash[:16]}…")

@@ -1,33 +1,34 @@
-"""`shebao payroll`, `shebao pension award|award-pending|adjust|show|estimate`, `shebao certification …`,
-`shebao death record`, `shebao unemployment …`, `shebao injury claim`, `shebao maternity claim`."""
+"""`shebao retirement date`, `shebao pension calc|award|award-pending|adjust|show|estimate`, `shebao payroll`,
+`shebao payroll-file`, `shebao certification …`, `shebao unemployment …`, `shebao injury claim`,
+`shebao maternity claim`."""
 
 from __future__ import annotations
 
-import inspect
 import json
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel, ValidationError
 
-from shebao.cli import (
+from shebao.clikit import (
     DbOpt,
     JsonOpt,
+    PersonOpt,
     ProvinceOpt,
-    _emit,
-    _fail,
-    _invalid_input,
-    _invalid_model,
-    _refusal,
-    _run_batch,
-    _settings,
-    app,
+    command_group,
+    emit,
+    fail,
+    in_transaction,
+    invalid_input,
+    invalid_model,
     iso_date_problem,
-    pension_app,
+    read_case_file,
     read_import_csv,
+    refuse,
+    run_batch,
+    run_use_case,
+    settings_for,
 )
 from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
@@ -35,68 +36,81 @@ from shebao.core.errors import DATE_FORMAT_ZH, DomainError, given_zh
 from shebao.core.money import fen_to_yuan
 from shebao.core.security import SYSTEM, FieldCipher
 
-certification_app = typer.Typer(help="Proof of life of pension receivers", no_args_is_help=True)
-death_app = typer.Typer(help="Death records from civil affairs", no_args_is_help=True)
-unemployment_app = typer.Typer(help="Unemployment benefit", no_args_is_help=True)
-injury_app = typer.Typer(help="Work-injury benefits", no_args_is_help=True)
-maternity_app = typer.Typer(help="Maternity allowance", no_args_is_help=True)
-for sub, name in ((certification_app, "certification"), (death_app, "death"), (unemployment_app, "unemployment"),
-                  (injury_app, "injury"), (maternity_app, "maternity")):
-    app.add_typer(sub, name=name)
-
-PersonOpt = Annotated[int, typer.Option("--person", help="the person's id")]
-
-
-def _use_case(db: str | None, as_json: bool, model: type[BaseModel] | None, fields: dict[str, Any],
-              call: Callable[..., dict]) -> dict:
-    """Validates the input, runs one use case in one transaction as the system, and turns refusals into messages."""
-    try:
-        command = model.model_validate(fields) if model else None
-    except ValidationError as exc:
-        _invalid_model(exc, as_json)
-    except DomainError as exc:  # a field's own parser refused it (a decimal, an amount)
-        _refusal(exc, as_json)
-    settings = _settings(db)
-    database = Database(settings.database_url)
-    try:
-        return call(database=database, cipher=FieldCipher(settings.secret_key), command=command, now=SystemClock().now())
-    except DomainError as exc:
-        _refusal(exc, as_json)
-    finally:
-        database.dispose()
-    raise AssertionError("unreachable")
-
-
-def _in_transaction(function: Callable[..., dict], **extra: Any) -> Callable[..., dict]:
-    def call(*, database: Database, cipher: FieldCipher, command: Any, now: Any) -> dict:  # noqa: ANN401
-        with database.transaction() as session:
-            arguments = {"session": session, "principal": SYSTEM} | extra
-            if "now" in inspect.signature(function).parameters:
-                arguments["now"] = now
-            return function(**arguments, **({"command": command} if command is not None else {}))
-    return call
+commands = typer.Typer()  # mounted by `shebao/cli.py`: `shebao payroll`, `shebao payroll-file` and the groups below
+retirement_app = command_group("retirement", "Statutory retirement ages under the 2025 reform")
+pension_app = command_group("pension", "Pension calculation")
+certification_app = command_group("certification", "Proof of life of pension receivers")
+unemployment_app = command_group("unemployment", "Unemployment benefit")
+injury_app = command_group("injury", "Work-injury benefits")
+maternity_app = command_group("maternity", "Maternity allowance")
+for group in (retirement_app, pension_app, certification_app, unemployment_app, injury_app, maternity_app):
+    commands.add_typer(group)
 
 
 def _steps(result: dict) -> str:
     return "\n".join(f"  {s['step']}: {s['value']} — {s['how']}" for s in result.get("steps", []))
 
 
-@app.command("payroll")
+@retirement_app.command("date")
+def retirement_date(birth_date: Annotated[str, typer.Option("--birth-date", help="YYYY-MM-DD")],
+                    sex: Annotated[str, typer.Option("--sex", help="M or F")],
+                    category: Annotated[str, typer.Option("--category", help="male | female_cadre | female_worker")],
+                    region: Annotated[str, typer.Option("--region", help="region code")] = "000000",
+                    as_json: JsonOpt = False) -> None:
+    """The statutory retirement date and age."""
+    from shebao.benefits.rules import GROUP_NAMES, Group
+    from shebao.benefits.service import retirement_date as compute
+
+    if iso_date_problem(birth_date) or not "1880" <= birth_date[:4] <= "2100":
+        invalid_input(f"--birth-date is YYYY-MM-DD between 1880 and 2100: {birth_date}", as_json,
+                      f"出生日期应为 1880 至 2100 年间的日期（年-月-日）{given_zh(birth_date)}")
+    if category not in {group.value for group in Group}:
+        invalid_input(f"--category is one of {', '.join(g.value for g in Group)}", as_json,
+                      "人员类别应为" + "、".join(f"「{g.value}」（{zh}）" for g, (zh, _) in GROUP_NAMES.items()) + "之一")
+    try:
+        result = compute(birth_date=date.fromisoformat(birth_date), sex=sex, group=Group(category), region=region)
+    except DomainError as exc:
+        refuse(exc, as_json)
+    emit(result, as_json, f"法定退休日期 statutory date {result['statutory_date']} · "
+                          f"age {result['age']['years']}y{result['age']['months']}m")
+
+
+@pension_app.command("calc")
+def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.json")], as_json: JsonOpt = False) -> None:
+    """One pension case, explained step by step; an ineligible case gives its reasons."""
+    from pydantic import ValidationError
+
+    from shebao.benefits.service import PensionCaseIn, pension_case
+
+    data = read_case_file(input_file)
+    try:
+        result = pension_case(case=PensionCaseIn.model_validate_json(data))
+    except ValidationError as exc:
+        invalid_model(exc, as_json)
+    except DomainError as exc:
+        refuse(exc, as_json)
+    human = (f"eligible · total {fen_to_yuan(result['total_fen'])} yuan/month (basic {fen_to_yuan(result['basic_pension_fen'])}, "
+             f"account {fen_to_yuan(result['personal_account_pension_fen'])})" if result["eligible"]
+             else "不符合按月领取养老金的条件：" + "；".join(result["reasons_zh"]) + "\nnot eligible: " + "; ".join(result["reasons"]))
+    emit(result, as_json, human)
+
+
+@commands.command("payroll")
 def payroll(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
             chunk: Annotated[int | None, typer.Option(min=1, help="award ids paid per transaction")] = None) -> None:
     """Pay every pension receiver of a province for a month (set-based, resumable, idempotent)."""
     from shebao.benefits.payroll import PAYROLL_CHUNK, run_payroll
 
-    run = _run_batch(db, as_json, lambda database, settings, report: run_payroll(
+    run = run_batch(db, as_json, lambda database, settings, report: run_payroll(
         database=database, province=province or settings.demo_province, period=period, now=SystemClock().now(),
         actor="system:cli", progress=report, chunk=chunk or PAYROLL_CHUNK))
     held = json.loads(run.detail or "{}").get("held", {})
-    _emit(run.model_dump(mode="json"), as_json,
-          f"payroll {run.period} · {run.province}: {run.persons:,} lines paid, {fen_to_yuan(run.total_fen)} yuan "
-          f"({run.duration_ms or 0} ms) · run {run.id}" + (f" · held {held}" if held else ""))
+    emit(run.model_dump(mode="json"), as_json,
+         f"payroll {run.period} · {run.province}: {run.persons:,} lines paid, {fen_to_yuan(run.total_fen)} yuan "
+         f"({run.duration_ms or 0} ms) · run {run.id}" + (f" · held {held}" if held else ""))
 
 
-@app.command("payroll-file")
+@commands.command("payroll-file")
 def payroll_file(period: str, bank: Annotated[str, typer.Option("--bank", help="the bank's code, e.g. ICBC")],
                  province: ProvinceOpt = None, output: Annotated[Path | None, typer.Option("--output")] = None,
                  db: DbOpt = None) -> None:
@@ -104,14 +118,14 @@ def payroll_file(period: str, bank: Annotated[str, typer.Option("--bank", help="
     from shebao.benefits.payroll import bank_file
     from shebao.core.periods import Period
 
-    settings = _settings(db)
+    settings = settings_for(db)
     database = Database(settings.database_url)
     try:
         with database.unit_of_work() as uow:
             text = bank_file(uow.session, cipher=FieldCipher(settings.secret_key), province=province or settings.demo_province,
                              month=Period.parse(period), bank_code=bank)
     except DomainError as exc:
-        _refusal(exc, False)
+        refuse(exc, False)
         return
     finally:
         database.dispose()
@@ -121,7 +135,7 @@ def payroll_file(period: str, bank: Annotated[str, typer.Option("--bank", help="
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"无法写入文件 / cannot write the file: {exc.strerror}: {output}")
+        fail(f"无法写入文件 / cannot write the file: {exc.strerror}: {output}")
 
 
 @pension_app.command("award")
@@ -134,12 +148,12 @@ def pension_award(person: PersonOpt, retire_date: Annotated[str, typer.Option("-
     from shebao.benefits.schemas import RetirementApply
     from shebao.benefits.service import apply_for_retirement
 
-    result = _use_case(db, as_json, RetirementApply, {"person_id": person, "retire_date": retire_date, "category": category,
-                                                      "region_code": region, "ground": ground},
-                       lambda database, command, now, **_: apply_for_retirement(database=database, principal=SYSTEM,
-                                                                                command=command, now=now))
-    _emit(result, as_json, f"award {result['award_id']} · {fen_to_yuan(result['total_fen'])} yuan/month from "
-                           f"{result['first_period']}\n{_steps(result)}")
+    result = run_use_case(db, as_json, RetirementApply, {"person_id": person, "retire_date": retire_date, "category": category,
+                                                          "region_code": region, "ground": ground},
+                           lambda database, command, now, **_: apply_for_retirement(database=database, principal=SYSTEM,
+                                                                                    command=command, now=now))
+    emit(result, as_json, f"award {result['award_id']} · {fen_to_yuan(result['total_fen'])} yuan/month from "
+                          f"{result['first_period']}\n{_steps(result)}")
 
 
 @pension_app.command("award-pending")
@@ -147,10 +161,10 @@ def pension_award_pending(province: ProvinceOpt = None, db: DbOpt = None, as_jso
     """Award every pending retirement application of a province (set-based)."""
     from shebao.benefits.awards import award_pending
 
-    run = _run_batch(db, as_json, lambda database, settings, report: award_pending(
+    run = run_batch(db, as_json, lambda database, settings, report: award_pending(
         database=database, province=province or settings.demo_province, now=SystemClock().now(), actor="system:cli",
         progress=report))
-    _emit(run.model_dump(mode="json"), as_json, f"awarded {run.persons:,} pensions in {run.province} · run {run.id}")
+    emit(run.model_dump(mode="json"), as_json, f"awarded {run.persons:,} pensions in {run.province} · run {run.id}")
 
 
 @pension_app.command("adjust")
@@ -158,10 +172,10 @@ def pension_adjust(year: int, province: ProvinceOpt = None, db: DbOpt = None, as
     """Apply the year's pension adjustment (parameters) to everyone retired before it; paid months get the difference."""
     from shebao.benefits.payroll import adjust_pensions
 
-    run = _run_batch(db, as_json, lambda database, settings, report: adjust_pensions(
+    run = run_batch(db, as_json, lambda database, settings, report: adjust_pensions(
         database=database, province=province or settings.demo_province, year=year, now=SystemClock().now(),
         actor="system:cli"))
-    _emit(run.model_dump(mode="json"), as_json, f"adjusted {run.persons:,} pensions for {year} in {run.province}")
+    emit(run.model_dump(mode="json"), as_json, f"adjusted {run.persons:,} pensions for {year} in {run.province}")
 
 
 @pension_app.command("show")
@@ -169,10 +183,10 @@ def pension_show(person: PersonOpt, db: DbOpt = None, as_json: JsonOpt = False) 
     """A receiver's award, explanation, adjustments, payroll and certifications."""
     from shebao.benefits.service import pension_of
 
-    result = _use_case(db, as_json, None, {}, _in_transaction(pension_of, person_id=person))
+    result = run_use_case(db, as_json, None, {}, in_transaction(pension_of, person_id=person))
     award = result["award"]
-    _emit(result, as_json, f"award {award['id']} · {award['status']} · {fen_to_yuan(award['monthly_fen'])} yuan/month · "
-                           f"certification due {award['certification_due']}\n{_steps(result['explanation'])}")
+    emit(result, as_json, f"award {award['id']} · {award['status']} · {fen_to_yuan(award['monthly_fen'])} yuan/month · "
+                          f"certification due {award['certification_due']}\n{_steps(result['explanation'])}")
 
 
 @pension_app.command("estimate")
@@ -186,11 +200,11 @@ def pension_estimate(person: PersonOpt, category: Annotated[str, typer.Option("-
     from shebao.benefits.schemas import EstimateIn
     from shebao.benefits.service import estimate
 
-    result = _use_case(db, as_json, EstimateIn, {"person_id": person, "category": category, "retire_date": retire_date,
-                                                 "wage_growth": wage_growth, "future_index": future_index,
-                                                 "account_interest": account_interest}, _in_transaction(estimate))
-    _emit(result, as_json, f"estimate · {fen_to_yuan(result['total_fen'])} yuan/month at "
-                           f"{result['retirement_age']['years']}y{result['retirement_age']['months']}m\n{_steps(result)}")
+    result = run_use_case(db, as_json, EstimateIn, {"person_id": person, "category": category, "retire_date": retire_date,
+                                                     "wage_growth": wage_growth, "future_index": future_index,
+                                                     "account_interest": account_interest}, in_transaction(estimate))
+    emit(result, as_json, f"estimate · {fen_to_yuan(result['total_fen'])} yuan/month at "
+                          f"{result['retirement_age']['years']}y{result['retirement_age']['months']}m\n{_steps(result)}")
 
 
 @certification_app.command("record")
@@ -203,10 +217,10 @@ def certification_record(person: PersonOpt, method: Annotated[str, typer.Option(
     from shebao.benefits.schemas import CertificationIn
 
     day = on or china_today(SystemClock().now()).isoformat()
-    result = _use_case(db, as_json, CertificationIn, {"person_id": person, "method": method, "certified_on": day,
-                                                      "evidence": evidence}, _in_transaction(certify))
-    _emit(result, as_json, f"certified on {result['certified_on']} · {result['status']}"
-                           + (f" · resumed, arrears {fen_to_yuan(result['arrears_fen'])} yuan" if result["resumed"] else ""))
+    result = run_use_case(db, as_json, CertificationIn, {"person_id": person, "method": method, "certified_on": day,
+                                                          "evidence": evidence}, in_transaction(certify))
+    emit(result, as_json, f"certified on {result['certified_on']} · {result['status']}"
+                          + (f" · resumed, arrears {fen_to_yuan(result['arrears_fen'])} yuan" if result["resumed"] else ""))
 
 
 @certification_app.command("import")
@@ -220,8 +234,8 @@ def certification_import(file: Path, db: DbOpt = None, as_json: JsonOpt = False)
         with database.transaction() as session:
             return import_certifications(session=session, cipher=cipher, principal=SYSTEM, rows=rows, now=now)
 
-    result = _use_case(db, as_json, None, {}, call)
-    _emit(result, as_json, f"imported {result['imported']} certifications · {result['resumed']} payments resumed")
+    result = run_use_case(db, as_json, None, {}, call)
+    emit(result, as_json, f"imported {result['imported']} certifications · {result['resumed']} payments resumed")
 
 
 @certification_app.command("sweep")
@@ -234,30 +248,11 @@ def certification_sweep(province: ProvinceOpt = None, on: Annotated[str | None, 
     try:
         day = date.fromisoformat(on) if on else china_today(now)
     except ValueError:
-        _invalid_input(f"--on is YYYY-MM-DD: {on}", as_json, f"{DATE_FORMAT_ZH}{given_zh(on)}")
+        invalid_input(f"--on is YYYY-MM-DD: {on}", as_json, f"{DATE_FORMAT_ZH}{given_zh(on)}")
         return
-    result = _run_batch(db, as_json, lambda database, settings, report: sweep_certifications(
+    result = run_batch(db, as_json, lambda database, settings, report: sweep_certifications(
         database=database, province=province or settings.demo_province, on=day, now=now, actor="system:cli"))
-    _emit(result, as_json, f"reminded {result['reminded']} · suspended {result['suspended']}")
-
-
-@death_app.command("record")
-def death_record(person: PersonOpt, on: Annotated[str, typer.Option("--date", help="date of death YYYY-MM-DD")],
-                 source: Annotated[str, typer.Option("--source", help="the civil-affairs record")],
-                 db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """A death record: payment stops from the month after; anything paid after it is recovered."""
-    from shebao.benefits.schemas import DeathIn
-    from shebao.services.deaths import record_death
-
-    result = _use_case(db, as_json, DeathIn, {"person_id": person, "death_date": on, "source": source},
-                       _in_transaction(record_death))
-    if result["status"] == "review":
-        _emit(result, as_json, f"死亡信息待核查 held for review (review {result['review_id']}): {result['conflict']}")
-    recovery = result["recovery"]
-    _emit(result, as_json, f"已登记死亡 recorded death on {result['death_date']} · "
-                           f"{len(result['cards_cancelled'])} card(s) cancelled · {result['participations_ended']} "
-                           f"participation(s) ended · {result['logins_disabled']} login(s) disabled"
-                           + (f" · recovery of {fen_to_yuan(recovery['amount_fen'])} yuan opened" if recovery else ""))
+    emit(result, as_json, f"reminded {result['reminded']} · suspended {result['suspended']}")
 
 
 @unemployment_app.command("apply")
@@ -268,11 +263,11 @@ def unemployment_apply(person: PersonOpt, separation_date: Annotated[str, typer.
     from shebao.benefits.claims import apply_unemployment
     from shebao.benefits.schemas import UnemploymentApply
 
-    result = _use_case(db, as_json, UnemploymentApply, {"person_id": person, "separation_date": separation_date,
-                                                        "reason": reason, "region_code": region},
-                       _in_transaction(apply_unemployment))
-    _emit(result, as_json, f"claim {result['claim_id']} · {result['entitled_months']} months × "
-                           f"{fen_to_yuan(result['monthly_fen'])} yuan from {result['start_period']}")
+    result = run_use_case(db, as_json, UnemploymentApply, {"person_id": person, "separation_date": separation_date,
+                                                            "reason": reason, "region_code": region},
+                           in_transaction(apply_unemployment))
+    emit(result, as_json, f"claim {result['claim_id']} · {result['entitled_months']} months × "
+                          f"{fen_to_yuan(result['monthly_fen'])} yuan from {result['start_period']}")
 
 
 @unemployment_app.command("pay")
@@ -280,11 +275,11 @@ def unemployment_pay(period: str, province: ProvinceOpt = None, db: DbOpt = None
     """Pay a month of unemployment benefit and the medical contributions the fund pays (idempotent)."""
     from shebao.benefits.claims import pay_unemployment
 
-    result = _run_batch(db, as_json, lambda database, settings, report: pay_unemployment(
+    result = run_batch(db, as_json, lambda database, settings, report: pay_unemployment(
         database=database, province=province or settings.demo_province, period=period, now=SystemClock().now(),
         actor="system:cli"))
-    _emit(result, as_json, f"unemployment {result['period']}: {result['claims_paid']} claims, benefit "
-                           f"{fen_to_yuan(result['benefit_fen'])} yuan, medical {fen_to_yuan(result['medical_fen'])} yuan")
+    emit(result, as_json, f"unemployment {result['period']}: {result['claims_paid']} claims, benefit "
+                          f"{fen_to_yuan(result['benefit_fen'])} yuan, medical {fen_to_yuan(result['medical_fen'])} yuan")
 
 
 @unemployment_app.command("stop")
@@ -295,9 +290,9 @@ def unemployment_stop(person: PersonOpt, on: Annotated[str, typer.Option("--date
     from shebao.benefits.claims import stop_unemployment
     from shebao.benefits.schemas import UnemploymentStop
 
-    result = _use_case(db, as_json, UnemploymentStop, {"stopped_on": on, "reason": reason},
-                       _in_transaction(stop_unemployment, person_id=person))
-    _emit(result, as_json, f"stopped · {result['months_used']} months used, {result['months_left']} left")
+    result = run_use_case(db, as_json, UnemploymentStop, {"stopped_on": on, "reason": reason},
+                           in_transaction(stop_unemployment, person_id=person))
+    emit(result, as_json, f"stopped · {result['months_used']} months used, {result['months_left']} left")
 
 
 @injury_app.command("claim")
@@ -310,10 +305,10 @@ def injury_claim(person: PersonOpt, employer: Annotated[int, typer.Option("--emp
     from shebao.benefits.claims import claim_injury
     from shebao.benefits.schemas import InjuryClaimIn
 
-    result = _use_case(db, as_json, InjuryClaimIn, {"person_id": person, "employer_id": employer, "kind": kind,
-                                                    "injury_date": on, "grade": grade}, _in_transaction(claim_injury))
-    _emit(result, as_json, f"one-off {fen_to_yuan(result['one_off_fen'])} yuan · monthly "
-                           f"{fen_to_yuan(result['monthly_allowance_fen'])} · funeral {fen_to_yuan(result['funeral_fen'])}")
+    result = run_use_case(db, as_json, InjuryClaimIn, {"person_id": person, "employer_id": employer, "kind": kind,
+                                                        "injury_date": on, "grade": grade}, in_transaction(claim_injury))
+    emit(result, as_json, f"one-off {fen_to_yuan(result['one_off_fen'])} yuan · monthly "
+                          f"{fen_to_yuan(result['monthly_allowance_fen'])} · funeral {fen_to_yuan(result['funeral_fen'])}")
 
 
 @maternity_app.command("claim")
@@ -325,7 +320,7 @@ def maternity_claim(person: PersonOpt, employer: Annotated[int, typer.Option("--
     from shebao.benefits.claims import claim_maternity
     from shebao.benefits.schemas import MaternityClaimIn
 
-    result = _use_case(db, as_json, MaternityClaimIn, {"person_id": person, "employer_id": employer, "birth_date": birth_date,
-                                                       "difficult_birth": difficult, "babies": babies},
-                       _in_transaction(claim_maternity))
-    _emit(result, as_json, f"{result['leave_days']} days · allowance {fen_to_yuan(result['allowance_fen'])} yuan")
+    result = run_use_case(db, as_json, MaternityClaimIn, {"person_id": person, "employer_id": employer, "birth_date": birth_date,
+                                                           "difficult_birth": difficult, "babies": babies},
+                           in_transaction(claim_maternity))
+    emit(result, as_json, f"{result['leave_days']} days · allowance {fen_to_yuan(result['allowance_fen'])} yuan")
