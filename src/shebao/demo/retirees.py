@@ -31,6 +31,7 @@ from shebao.core.periods import Period
 from shebao.core.security import SYSTEM, FieldCipher, Role, hash_password
 from shebao.demo.accounts import DEMO_ACCOUNTS
 from shebao.enrollment.models import Participation
+from shebao.policy.store import default_store
 from shebao.registry.models import Person
 from shebao.services.deaths import record_death
 
@@ -93,6 +94,7 @@ def _choose(session, province: str, today: date) -> list[tuple[int, date, str, G
 
 
 def _archive(session, rng: random.Random, province: str, retirees: list, now: datetime) -> None:  # noqa: ANN001
+    store = default_store()
     years, balances = [], {}
     for person_id, birth, _region, _group, day in retirees:
         first_job = birth.year + rng.randint(18, 24)
@@ -107,7 +109,8 @@ def _archive(session, rng: random.Random, province: str, retirees: list, now: da
             base = int(wage * index * months)
             years.append(ArchiveYear(person_id=person_id, province=province, year=year, kind="archive", months=months,
                                      base_sum_fen=base, average_wage_fen=wage))
-            balance = balance * Decimal("1.04") + base * (Decimal("0.11") if year < 2006 else Decimal("0.08"))
+            credited = store.at(province, date(max(year, 1998), 7, 1)).value("contribution.pension.personal_account_rate")
+            balance = balance * Decimal("1.04") + base * credited  # a demo's 4% a year, the credit as the law set it
         balances[person_id] = max(int(balance), 100)
     bring_forward(session=session, province=province, years=years, balances=balances, period=str(Period.of(now.date())),
                   actor="system:demo", now=now)
