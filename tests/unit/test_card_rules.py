@@ -57,3 +57,15 @@ def test_obvious_or_malformed_pins_are_refused(pin):
 
 def test_an_ordinary_pin_is_accepted():
     assert check_pin("730294", birth_date=date(1980, 5, 17)) == "730294"
+
+
+def test_the_architecture_notes_show_the_table_of_moves_as_the_code_has_it():
+    from pathlib import Path
+
+    from shebao.cards.rules import ALLOWED_MOVES, MOVE_NAMES, STATE_NAMES
+
+    notes = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    shown = notes.split("<!-- card-moves:start -->")[1].split("<!-- card-moves:end -->")[0].strip().splitlines()[2:]
+    expected = [f"| {STATE_NAMES[state][0]} `{state.value}` | {MOVE_NAMES[move][0]} `{move.value}` | "
+                f"{STATE_NAMES[target][0]} `{target.value}` |" for (state, move), target in ALLOWED_MOVES.items()]
+    assert shown == expected

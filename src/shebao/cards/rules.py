@@ -1,6 +1,6 @@
 """Card rules: the one table of allowed moves, card and bank-account numbers, PINs. Pure.
 
-The table below is the card's life; the code and docs/cards.md both read it.
+The table below is the card's life; docs/architecture.md (The card) shows it, and a test keeps the two the same.
 """
 
 from __future__ import annotations
