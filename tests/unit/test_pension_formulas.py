@@ -26,6 +26,11 @@ def test_one_if_zero(count):
     assert one_if_zero(count) == (1 if count == 0 else 0)
 
 
+@given(base=st.integers(0, 10**9), wage=st.integers(1, 10**8))
+def test_an_index_is_base_over_wage_in_millionths_half_up(base, wage):
+    assert rules.index_millionths(base, wage) == _half_up(Decimal(base) * 1_000_000 / wage)
+
+
 @given(months=st.integers(0, 600), per_month=st.integers(0, 3_000_000), extra=st.integers(0, 599))
 def test_the_average_index_is_four_decimals_half_up(months, per_month, extra):
     index_sum = months * per_month + (extra % months if months else 0)

@@ -141,6 +141,12 @@ INDEX_SCALE = 10_000  # the average index to four decimals
 MONTHS_PER_YEAR = 12
 
 
+def index_millionths(base_fen: Number, average_wage_fen: Number) -> Number:
+    """A contribution index: a base (or a year's sum of bases) over the average wage it is measured against,
+    in millionths, rounded half up. The average wage is never 0 (a parameter, or checked on import)."""
+    return divide_half_up(base_fen * RATE_DENOMINATOR, average_wage_fen)
+
+
 def index_ten_thousandths(index_sum_millionths: Number, months: Number) -> Number:
     """The average contribution index in ten-thousandths, rounded half up (four decimals); 0 without months."""
     # Every month brings its index, so without months the sum is 0 too: one_if_zero only keeps the division
