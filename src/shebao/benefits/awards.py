@@ -57,7 +57,7 @@ def award(session: Session, *, store: ParameterStore, province: str, application
     if session.scalar(select(func.count()).where(applications)) == 0:
         return 0
     constants = _constants(session, store, province, applications).cte("constants")
-    # BIGINT throughout: the rules' products outgrow 32 bits, and PostgreSQL types a constant after its column.
+    # BIGINT throughout: the rules' products outgrow 32 bits, and on PostgreSQL a constant is bound as its column's type.
     recorded = [cast(column, BigInteger).label(name)
                 for name, column in record_columns(store, RetirementApplication.person_id).items()]
     raw = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
