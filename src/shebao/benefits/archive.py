@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from shebao.benefits import rules
 from shebao.benefits.models import ContributionYear
 from shebao.core import audit
 from shebao.core.errors import Conflict, InvalidInput
@@ -33,7 +34,7 @@ class ArchiveYear(BaseModel):
 
 def monthly_index_sum(base_sum_fen: int, average_wage_fen: int) -> int:
     """The year's sum of monthly indexes in millionths (bases over the average wage, half up)."""
-    return (2 * base_sum_fen * 1_000_000 + average_wage_fen) // (2 * average_wage_fen) if average_wage_fen else 0
+    return rules.index_millionths(base_sum_fen, average_wage_fen) if average_wage_fen else 0
 
 
 def bring_forward(*, session: Session, province: str, years: list[ArchiveYear], balances: dict[int, int], period: str,

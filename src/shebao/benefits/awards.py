@@ -1,8 +1,9 @@
 """Pension awards from the record, set-based: one INSERT … SELECT per chunk of applications.
 
 The single application and the batch use the same SQL, so an award made at a counter and one made
-for a million people in a batch agree to the fen. Integer arithmetic only (see rules.half_up):
-index in ten-thousandths, divisor in twelfths, the transitional coefficient in millionths.
+for a million people in a batch agree to the fen. The SQL holds no formula of its own: it applies
+the award's steps from rules.py (index, counted months, minimum, the three parts) to its columns,
+the same functions the explained calculator applies to one person's integers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, Select, and_, case, cast, func, literal, select, union_all, update
+from sqlalchemy import BigInteger, Integer, Select, and_, cast, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -56,7 +57,9 @@ def award(session: Session, *, store: ParameterStore, province: str, application
     if session.scalar(select(func.count()).where(applications)) == 0:
         return 0
     constants = _constants(session, store, province, applications).cte("constants")
-    recorded = [column.label(name) for name, column in record_columns(store, RetirementApplication.person_id).items()]
+    # BIGINT throughout: the rules' products outgrow 32 bits, and on PostgreSQL a constant is bound as its column's type.
+    recorded = [cast(column, BigInteger).label(name)
+                for name, column in record_columns(store, RetirementApplication.person_id).items()]
     raw = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
                   RetirementApplication.retire_date, RetirementApplication.age_months, *recorded,
                   constants.c.wage, constants.c.coef, constants.c.divisor_12, constants.c.first_period, constants.c.minimum)
@@ -64,17 +67,17 @@ def award(session: Session, *, store: ParameterStore, province: str, application
                                  constants.c.age_months == RetirementApplication.age_months))
            .where(applications).cte("raw").prefix_with("MATERIALIZED"))
     r = raw.c
-    index = case((r.months > 0, (2 * r.index_sum + r.months * 100) // (r.months * 200)), else_=0)
     figures = (select(r.application_id, r.person_id, r.retire_date, r.age_months, r.months, r.deemed,
-                      cast(index, BigInteger).label("idx"), r.balance, r.wage, r.coef, r.divisor_12, r.first_period)
-               .where(r.months + r.deemed >= r.minimum).cte("figures").prefix_with("MATERIALIZED"))
+                      cast(rules.index_ten_thousandths(r.index_sum, r.months), BigInteger).label("idx"),
+                      r.balance, r.wage, r.coef, r.divisor_12, r.first_period)
+               .where(rules.meets_minimum(rules.counted_months(r.months, r.deemed), r.minimum))
+               .cte("figures").prefix_with("MATERIALIZED"))
     f = figures.c
-    basic = (2 * f.wage * (10_000 + f.idx) * (f.months + f.deemed) + 24_000_000) // 48_000_000
-    account = (2 * f.balance * 12 + f.divisor_12) // (2 * f.divisor_12)
-    transitional = (2 * f.wage * f.idx * f.deemed * f.coef + 120_000_000_000_000) // 240_000_000_000_000
+    parts = rules.pension_parts(wage_fen=f.wage, index=f.idx, contribution_months=f.months, deemed_months=f.deemed,
+                                balance_fen=f.balance, divisor_twelfths=f.divisor_12, coefficient_millionths=f.coef)
     rows = select(f.person_id, f.application_id, literal(province), f.retire_date, f.first_period, f.age_months, f.months,
-                  f.deemed, f.idx, f.balance, f.wage, f.divisor_12, basic, account, transitional,
-                  basic + account + transitional, f.balance, literal("paying"), literal(""), f.retire_date,
+                  f.deemed, f.idx, f.balance, f.wage, f.divisor_12, parts.basic_fen, parts.account_fen, parts.transitional_fen,
+                  parts.total_fen, f.balance, literal("paying"), literal(""), f.retire_date,
                   literal(actor), literal(utc_naive(now)))
     names = ["person_id", "application_id", "province", "retire_date", "first_period", "age_months", "contribution_months",
              "deemed_months", "index_ten_thousandths", "personal_account_fen", "calculation_wage_fen", "divisor_twelfths",

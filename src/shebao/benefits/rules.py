@@ -3,6 +3,9 @@
 Statutory age under the 2025 reform: delay = min(cap, floor(k / step) + 1) months, k being the months
 of birth after the group's first delayed birth month; born before it, the original age.
 Basic pension = W x (1 + I) / 2 x N x 1%; personal-account pension = balance / divisor for the age.
+
+The money steps of the award are written once over `Number`s (core.arithmetic): the calculator applies
+them to one person's integers, the award batch (awards.py) to the columns of its INSERT … SELECT.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from shebao.core.arithmetic import RATE_DENOMINATOR, Number, divide_half_up, one_if_zero, rate_numerator
 from shebao.core.errors import InvalidInput
-from shebao.core.sql import rate_numerator
 from shebao.policy.store import ParameterSnapshot
 
 
@@ -116,11 +119,6 @@ def statutory_age(params: ParameterSnapshot, *, group: Group, birth_date: date) 
     return RetirementAge(original + delay), steps
 
 
-def half_up(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half up, exactly, for non-negative integers (as the batch does in SQL)."""
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
 def divisor_twelfths(params: ParameterSnapshot, age: RetirementAge) -> tuple[int, str]:
     """Twelve times the divisor for an age, so that a divisor interpolated by month stays exact."""
     table = params.value("pension.divisor")
@@ -134,28 +132,81 @@ def divisor_twelfths(params: ParameterSnapshot, age: RetirementAge) -> tuple[int
     return 12 * base - (base - following) * months, f"{base} − ({base} − {following}) × {months}/12 (interpolated by month)"
 
 
-def index_ten_thousandths(index_sum_millionths: int, months: int) -> int:
-    """The average contribution index in ten-thousandths, rounded half up (four decimals)."""
-    return half_up(index_sum_millionths, months * 100) if months else 0
+# --- The award's money steps: one formula, two shapes ---------------------------------------------------
+# Each takes and returns Numbers — ints for the calculator, integer SQL expressions for the award batch — so
+# the two cannot drift apart; tests/integration/test_award_formula_properties.py holds them equal to the fen.
+# Units of the integer arithmetic: the index in ten-thousandths, index sums and coefficients in millionths,
+# the divisor in twelfths (exact when interpolated by month), years as months.
+INDEX_SCALE = 10_000  # the average index to four decimals
+MONTHS_PER_YEAR = 12
 
 
-def basic_pension_fen(wage_fen: int, index: int, counted_months: int) -> int:
+def index_millionths(base_fen: Number, average_wage_fen: Number) -> Number:
+    """A contribution index: a base (or a year's sum of bases) over the average wage it is measured against,
+    in millionths, rounded half up. The average wage is never 0 (a parameter, or checked on import)."""
+    return divide_half_up(base_fen * RATE_DENOMINATOR, average_wage_fen)
+
+
+def index_ten_thousandths(index_sum_millionths: Number, months: Number) -> Number:
+    """The average contribution index in ten-thousandths, rounded half up (four decimals); 0 without months."""
+    # Every month brings its index, so without months the sum is 0 too: one_if_zero only keeps the division
+    # defined, in both shapes, where an `if` would have needed a CASE twin in the batch.
+    millionths_per_index_unit = RATE_DENOMINATOR // INDEX_SCALE
+    return divide_half_up(index_sum_millionths, months * millionths_per_index_unit + one_if_zero(months))
+
+
+def counted_months(contribution_months: Number, deemed_months: Number) -> Number:
+    """N: the contribution years the basic pension counts, deemed years included, in months."""
+    return contribution_months + deemed_months
+
+
+def meets_minimum(counted: Number, minimum_months: Number) -> Number:
+    """Enough contribution months to draw a monthly pension (a bool, or an SQL condition)."""
+    return counted >= minimum_months
+
+
+def basic_pension_fen(wage_fen: Number, index: Number, counted: Number) -> Number:
     """W × (1 + I) / 2 × N years × 1%, with I in ten-thousandths and N in months."""
-    return half_up(wage_fen * (10_000 + index) * counted_months, 2 * 10_000 * 12 * 100)
+    one_percent = 100  # the 1% a year of 国发〔2005〕38号: a legal number still in code (issue 10 moves them to YAML)
+    return divide_half_up(wage_fen * (INDEX_SCALE + index) * counted, 2 * INDEX_SCALE * MONTHS_PER_YEAR * one_percent)
 
 
-def account_pension_fen(balance_fen: int, divisor_12: int) -> int:
-    return half_up(balance_fen * 12, divisor_12)
+def account_pension_fen(balance_fen: Number, divisor_twelfths: Number) -> Number:
+    """The personal account ÷ the divisor, the divisor given in twelfths."""
+    return divide_half_up(balance_fen * MONTHS_PER_YEAR, divisor_twelfths)
 
 
-def transitional_pension_fen(wage_fen: int, index: int, deemed_months: int, coefficient: int) -> int:
+def transitional_pension_fen(wage_fen: Number, index: Number, deemed_months: Number, coefficient: Number) -> Number:
     """W × I × deemed years × coefficient, the coefficient in millionths."""
-    return half_up(wage_fen * index * deemed_months * coefficient, 10_000 * 12 * 1_000_000)
+    return divide_half_up(wage_fen * index * deemed_months * coefficient, INDEX_SCALE * MONTHS_PER_YEAR * RATE_DENOMINATOR)
 
 
-def adjustment_fen(monthly_fen: int, whole_years: int, *, fixed_fen: int, per_year_fen: int, percent: int) -> int:
+@dataclass(frozen=True)
+class PensionParts:
+    """The parts of a monthly pension in fen: ints for one person, SQL expressions for a batch."""
+
+    basic_fen: Number
+    account_fen: Number
+    transitional_fen: Number
+
+    @property
+    def total_fen(self) -> Number:
+        return self.basic_fen + self.account_fen + self.transitional_fen
+
+
+def pension_parts(*, wage_fen: Number, index: Number, contribution_months: Number, deemed_months: Number,
+                  balance_fen: Number, divisor_twelfths: Number, coefficient_millionths: Number) -> PensionParts:
+    """Basic, personal-account and transitional pension from the record's figures and the constants in force."""
+    return PensionParts(
+        basic_fen=basic_pension_fen(wage_fen, index, counted_months(contribution_months, deemed_months)),
+        account_fen=account_pension_fen(balance_fen, divisor_twelfths),
+        transitional_fen=transitional_pension_fen(wage_fen, index, deemed_months, coefficient_millionths))
+
+
+def adjustment_fen(monthly_fen: Number, whole_years: Number, *, fixed_fen: Number, per_year_fen: Number,
+                   percent: Number) -> Number:
     """A yearly rise: a fixed amount + an amount per whole contribution year + a share (millionths) of the pension."""
-    return fixed_fen + per_year_fen * whole_years + half_up(monthly_fen * percent, 1_000_000)
+    return fixed_fen + per_year_fen * whole_years + divide_half_up(monthly_fen * percent, RATE_DENOMINATOR)
 
 
 def fen(amount: Decimal) -> int:
@@ -209,9 +260,9 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     steps.append(_step("statutory_retirement_date", statutory_date.isoformat(), "birth date + statutory age"))
     reasons, reasons_zh = [], []
     minimum = params.value("pension.minimum_contribution_months")
-    counted = case.contribution_months + case.deemed_months
+    counted = counted_months(case.contribution_months, case.deemed_months)
     steps.append(_step("minimum_contribution_months", minimum, params.explain("pension.minimum_contribution_months").source))
-    if counted < minimum:
+    if not meets_minimum(counted, minimum):
         reasons.append(f"contribution months {counted} are fewer than the {minimum} required in {case.retire_date.year}")
         reasons_zh.append(f"累计缴费 {counted} 个月，少于 {case.retire_date.year} 年要求的 {minimum} 个月")
     if case.retire_date < statutory_date:
@@ -228,24 +279,24 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     index = fen(case.average_index * 10_000)
     if Decimal(index) / 10_000 != case.average_index:
         steps.append(_step("average_index", decimal_index(index), f"{case.average_index} rounded half up to four decimals"))
-    basic = basic_pension_fen(wage_fen, index, counted)
-    steps.append(_step("basic_pension", basic, f"W {wage_fen} × (1 + {decimal_index(index)}) / 2 × {counted} months / 12 × 1%"
-                       f" (W: {wage_source})"))
     divisor_12, how = divisor_twelfths(params, retirement_age)
-    divisor = Decimal(divisor_12) / 12
-    account = account_pension_fen(case.personal_account_fen, divisor_12)
-    steps.append(_step("divisor", f"{divisor_12}/12", f"{how}; {params.explain('pension.divisor').source}"))
-    steps.append(_step("personal_account_pension", account, f"{case.personal_account_fen} × 12 / {divisor_12}"))
     coefficient = params.value("pension.transitional_coefficient")
-    transitional = transitional_pension_fen(wage_fen, index, case.deemed_months, millionths(coefficient))
-    steps.append(_step("transitional_pension", transitional, f"W × I × {case.deemed_months} deemed months / 12 × {coefficient} "
-                       f"({params.explain('pension.transitional_coefficient').source})"))
-    total = basic + account + transitional
+    parts = pension_parts(wage_fen=wage_fen, index=index, contribution_months=case.contribution_months,
+                          deemed_months=case.deemed_months, balance_fen=case.personal_account_fen,
+                          divisor_twelfths=divisor_12, coefficient_millionths=millionths(coefficient))
+    steps.append(_step("basic_pension", parts.basic_fen, f"W {wage_fen} × (1 + {decimal_index(index)}) / 2 × {counted} months"
+                       f" / 12 × 1% (W: {wage_source})"))
+    divisor = Decimal(divisor_12) / 12
+    steps.append(_step("divisor", f"{divisor_12}/12", f"{how}; {params.explain('pension.divisor').source}"))
+    steps.append(_step("personal_account_pension", parts.account_fen, f"{case.personal_account_fen} × 12 / {divisor_12}"))
+    steps.append(_step("transitional_pension", parts.transitional_fen, f"W × I × {case.deemed_months} deemed months / 12 × "
+                       f"{coefficient} ({params.explain('pension.transitional_coefficient').source})"))
     divisor_out = int(divisor) if divisor == divisor.to_integral_value() else float(round(divisor, 4))
     return {"eligible": not reasons, "reasons": reasons, "reasons_zh": reasons_zh, "retirement_age": retirement_age.years_months,
             "statutory_retirement_age": age.years_months, "statutory_retirement_date": statutory_date.isoformat(),
-            "basic_pension_fen": basic, "personal_account_pension_fen": account,
-            "transitional_pension_fen": transitional, "total_fen": total, "divisor": divisor_out, "steps": steps}
+            "basic_pension_fen": parts.basic_fen, "personal_account_pension_fen": parts.account_fen,
+            "transitional_pension_fen": parts.transitional_fen, "total_fen": parts.total_fen, "divisor": divisor_out,
+            "steps": steps}
 
 
 TEN_YEARS = 120
@@ -325,7 +376,7 @@ def maternity_allowance(params: ParameterSnapshot, *, average_base_fen: int, dif
     days = (params.value("maternity.base_leave_days") + params.value("maternity.province_extra_days")
             + (params.value("maternity.difficult_birth_days") if difficult_birth else 0)
             + params.value("maternity.additional_baby_days") * (babies - 1))
-    allowance = half_up(average_base_fen * days, 30)
+    allowance = divide_half_up(average_base_fen * days, 30)
     return days, allowance, [
         _step("leave_days", days, "base + province extension + difficult birth + per additional baby; "
               + params.explain("maternity.base_leave_days").source + "; " + params.explain("maternity.province_extra_days").source),
