@@ -100,7 +100,8 @@ def _benefit_province(*, hukou_province: str, current_province: str, months_by_p
                       last_ten_year_province: str | None = None, store: ParameterStore) -> dict[str, Any]:
     province, ground = benefit_rules.benefit_province(
         hukou_province=hukou_province, months_by_province=months_by_province, current_province=current_province,
-        last_ten_year_province=last_ten_year_province)
+        last_ten_year_province=last_ten_year_province,
+        minimum_months=store.at(hukou_province, date(2025, 1, 1)).value("pension.benefit_place_minimum_months"))  # since 2010
     return {"province": province, "ground": ground}
 
 

@@ -43,7 +43,8 @@ def test_the_average_index_is_four_decimals_half_up(months, per_month, extra):
        coefficient=st.integers(0, 20_000))
 def test_each_part_is_the_formula_in_exact_decimals(wage, index, months, deemed, balance, divisor_12, coefficient):
     parts = rules.pension_parts(wage_fen=wage, index=index, contribution_months=months, deemed_months=deemed,
-                                balance_fen=balance, divisor_twelfths=divisor_12, coefficient_millionths=coefficient)
+                                balance_fen=balance, divisor_twelfths=divisor_12, coefficient_millionths=coefficient,
+                                accrual_millionths=10_000)  # 1% a year
     i, years, deemed_years = Decimal(index) / 10_000, Decimal(months + deemed) / 12, Decimal(deemed) / 12
     assert parts.basic_fen == _half_up(wage * (1 + i) / 2 * years / 100)
     assert parts.account_fen == _half_up(balance / (Decimal(divisor_12) / 12))
@@ -55,7 +56,8 @@ def test_the_steps_applied_to_columns_are_sql():
     wage, index, months, deemed, balance, divisor_12, coefficient, minimum = (
         column(name, BigInteger) for name in ("wage", "idx", "months", "deemed", "balance", "divisor_12", "coef", "minimum"))
     parts = rules.pension_parts(wage_fen=wage, index=index, contribution_months=months, deemed_months=deemed,
-                                balance_fen=balance, divisor_twelfths=divisor_12, coefficient_millionths=coefficient)
+                                balance_fen=balance, divisor_twelfths=divisor_12, coefficient_millionths=coefficient,
+                                accrual_millionths=column("accrual", BigInteger))
     expressions = [rules.index_ten_thousandths(column("index_sum", BigInteger), months), parts.basic_fen, parts.account_fen,
                    parts.transitional_fen, parts.total_fen,
                    rules.meets_minimum(rules.counted_months(months, deemed), minimum)]

@@ -44,6 +44,7 @@ def _constants(session: Session, store: ParameterStore, province: str, applicati
         rows.append(select(literal(retire_date).label("retire_date"), literal(age_months).label("age_months"),
                            literal(params.value("pension.calculation_wage_fen"), BigInteger).label("wage"),
                            literal(rules.millionths(params.value("pension.transitional_coefficient")), BigInteger).label("coef"),
+                           literal(rules.millionths(params.value("pension.basic_accrual_rate")), BigInteger).label("accrual"),
                            literal(divisor_12, BigInteger).label("divisor_12"),
                            literal(params.value("pension.minimum_contribution_months"), Integer).label("minimum"),
                            literal(str(Period.of(rules.add_months(retire_date, 1)))).label("first_period")))
@@ -62,19 +63,21 @@ def award(session: Session, *, store: ParameterStore, province: str, application
                 for name, column in record_columns(store, RetirementApplication.person_id).items()]
     raw = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
                   RetirementApplication.retire_date, RetirementApplication.age_months, *recorded,
-                  constants.c.wage, constants.c.coef, constants.c.divisor_12, constants.c.first_period, constants.c.minimum)
+                  constants.c.wage, constants.c.coef, constants.c.accrual, constants.c.divisor_12, constants.c.first_period,
+                  constants.c.minimum)
            .join(constants, and_(constants.c.retire_date == RetirementApplication.retire_date,
                                  constants.c.age_months == RetirementApplication.age_months))
            .where(applications).cte("raw").prefix_with("MATERIALIZED"))
     r = raw.c
     figures = (select(r.application_id, r.person_id, r.retire_date, r.age_months, r.months, r.deemed,
                       cast(rules.index_ten_thousandths(r.index_sum, r.months), BigInteger).label("idx"),
-                      r.balance, r.wage, r.coef, r.divisor_12, r.first_period)
+                      r.balance, r.wage, r.coef, r.accrual, r.divisor_12, r.first_period)
                .where(rules.meets_minimum(rules.counted_months(r.months, r.deemed), r.minimum))
                .cte("figures").prefix_with("MATERIALIZED"))
     f = figures.c
     parts = rules.pension_parts(wage_fen=f.wage, index=f.idx, contribution_months=f.months, deemed_months=f.deemed,
-                                balance_fen=f.balance, divisor_twelfths=f.divisor_12, coefficient_millionths=f.coef)
+                                balance_fen=f.balance, divisor_twelfths=f.divisor_12, coefficient_millionths=f.coef,
+                                accrual_millionths=f.accrual)
     rows = select(f.person_id, f.application_id, literal(province), f.retire_date, f.first_period, f.age_months, f.months,
                   f.deemed, f.idx, f.balance, f.wage, f.divisor_12, parts.basic_fen, parts.account_fen, parts.transitional_fen,
                   parts.total_fen, f.balance, literal("paying"), literal(""), f.retire_date,

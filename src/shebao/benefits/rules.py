@@ -165,10 +165,11 @@ def meets_minimum(counted: Number, minimum_months: Number) -> Number:
     return counted >= minimum_months
 
 
-def basic_pension_fen(wage_fen: Number, index: Number, counted: Number) -> Number:
-    """W × (1 + I) / 2 × N years × 1%, with I in ten-thousandths and N in months."""
-    one_percent = 100  # the 1% a year of 国发〔2005〕38号: a legal number still in code (issue 10 moves them to YAML)
-    return divide_half_up(wage_fen * (INDEX_SCALE + index) * counted, 2 * INDEX_SCALE * MONTHS_PER_YEAR * one_percent)
+def basic_pension_fen(wage_fen: Number, index: Number, counted: Number, accrual: Number) -> Number:
+    """W × (1 + I) / 2 × N years × the accrual a year (1%), with I in ten-thousandths, N in months and the accrual
+    in millionths."""
+    return divide_half_up(wage_fen * (INDEX_SCALE + index) * counted * accrual,
+                          2 * INDEX_SCALE * MONTHS_PER_YEAR * RATE_DENOMINATOR)
 
 
 def account_pension_fen(balance_fen: Number, divisor_twelfths: Number) -> Number:
@@ -195,10 +196,11 @@ class PensionParts:
 
 
 def pension_parts(*, wage_fen: Number, index: Number, contribution_months: Number, deemed_months: Number,
-                  balance_fen: Number, divisor_twelfths: Number, coefficient_millionths: Number) -> PensionParts:
+                  balance_fen: Number, divisor_twelfths: Number, coefficient_millionths: Number,
+                  accrual_millionths: Number) -> PensionParts:
     """Basic, personal-account and transitional pension from the record's figures and the constants in force."""
     return PensionParts(
-        basic_fen=basic_pension_fen(wage_fen, index, counted_months(contribution_months, deemed_months)),
+        basic_fen=basic_pension_fen(wage_fen, index, counted_months(contribution_months, deemed_months), accrual_millionths),
         account_fen=account_pension_fen(balance_fen, divisor_twelfths),
         transitional_fen=transitional_pension_fen(wage_fen, index, deemed_months, coefficient_millionths))
 
@@ -281,11 +283,13 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
         steps.append(_step("average_index", decimal_index(index), f"{case.average_index} rounded half up to four decimals"))
     divisor_12, how = divisor_twelfths(params, retirement_age)
     coefficient = params.value("pension.transitional_coefficient")
+    accrual = params.value("pension.basic_accrual_rate")
     parts = pension_parts(wage_fen=wage_fen, index=index, contribution_months=case.contribution_months,
                           deemed_months=case.deemed_months, balance_fen=case.personal_account_fen,
-                          divisor_twelfths=divisor_12, coefficient_millionths=millionths(coefficient))
+                          divisor_twelfths=divisor_12, coefficient_millionths=millionths(coefficient),
+                          accrual_millionths=millionths(accrual))
     steps.append(_step("basic_pension", parts.basic_fen, f"W {wage_fen} × (1 + {decimal_index(index)}) / 2 × {counted} months"
-                       f" / 12 × 1% (W: {wage_source})"))
+                       f" / 12 × {accrual:%} (W: {wage_source}; {params.explain('pension.basic_accrual_rate').source})"))
     divisor = Decimal(divisor_12) / 12
     steps.append(_step("divisor", f"{divisor_12}/12", f"{how}; {params.explain('pension.divisor').source}"))
     steps.append(_step("personal_account_pension", parts.account_fen, f"{case.personal_account_fen} × 12 / {divisor_12}"))
@@ -299,9 +303,6 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
             "steps": steps}
 
 
-TEN_YEARS = 120
-
-
 # Why a province awards the pension (benefit_province), (Chinese, English).
 PLACE_GROUNDS: dict[str, tuple[str, str]] = {
     "hukou": ("户籍所在地有缴费记录", "contributions in the hukou province"),
@@ -312,13 +313,14 @@ PLACE_GROUNDS: dict[str, tuple[str, str]] = {
 
 
 def benefit_province(*, hukou_province: str, months_by_province: dict[str, int], current_province: str,
-                     last_ten_year_province: str | None) -> tuple[str, str]:
+                     last_ten_year_province: str | None, minimum_months: int) -> tuple[str, str]:
     """The province that awards the pension of someone with records in several (国办发〔2009〕66号 art. 6), and
     why (a key of PLACE_GROUNDS): the hukou province if they contributed there; otherwise the current one if it
-    has 10+ years; otherwise the last with 10+ years; otherwise the hukou province, where every record then moves."""
+    has 10+ years (`minimum_months`, pension.benefit_place_minimum_months); otherwise the last with 10+ years;
+    otherwise the hukou province, where every record then moves."""
     if months_by_province.get(hukou_province, 0) > 0:
         return hukou_province, "hukou"
-    if months_by_province.get(current_province, 0) >= TEN_YEARS:
+    if months_by_province.get(current_province, 0) >= minimum_months:
         return current_province, "current_ten_years"
     if last_ten_year_province is not None:
         return last_ten_year_province, "last_ten_years"

@@ -99,11 +99,10 @@ def pension_case(*, case: PensionCaseIn, store: ParameterStore | None = None) ->
     except InvalidOperation:
         raise InvalidInput("pension.index", f"平均缴费指数应为小数：「{case.average_index}」",
                            f"the average index is not a decimal: {case.average_index}") from None
-    if not Decimal("0.3") <= index <= Decimal("3"):
-        raise InvalidInput("pension.index", "平均缴费指数应在 0.3 至 3 之间", "the average contribution index lies between 0.3 and 3")
     if case.retire_date <= case.birth_date:
         raise InvalidInput("pension.retire_date", "退休日期早于出生日期", "the retirement date is before the birth date")
     store = store or default_store()
+    _check_index_range(store, case.region, case.retire_date, index, code="pension.index", what=("平均缴费指数", "average index"))
     age_params = _age_params(store, case.region, case.birth_date, case.category)
     params = store.at(case.region, case.retire_date)
     return calculate_pension(params, age_params, PensionCase(
@@ -157,9 +156,9 @@ def _check_ground(store: ParameterStore, province: str, person: Person, command:
     return statutory
 
 
-def benefit_place(session: Session, store: ParameterStore, person: Person) -> tuple[str, str, dict[str, int]]:
-    """Which province awards this person's pension under the transfer rules, why (a key of rules.PLACE_GROUNDS),
-    and the months in each."""
+def benefit_place(session: Session, store: ParameterStore, person: Person, day: date) -> tuple[str, str, dict[str, int]]:
+    """Which province awards this person's pension under the transfer rules on a day, why (a key of
+    rules.PLACE_GROUNDS), and the months in each."""
     mine = select(literal(person.id))
     months = {row.province: int(row.months) + int(row.deemed)
               for row in session.execute(record.record_by_province(store, mine)).all()}
@@ -169,10 +168,12 @@ def benefit_place(session: Session, store: ParameterStore, person: Person) -> tu
             ContributionYear.person_id == person.id).group_by(ContributionYear.province)).all():
         latest[province] = max(latest.get(province, ""), f"{year}12")
     by_recency = sorted(latest, key=latest.get, reverse=True)
-    current = by_recency[0] if by_recency else person.hukou_region_code[:2] + "0000"
-    ten_years = next((p for p in by_recency if months.get(p, 0) >= rules.TEN_YEARS), None)
-    place, why = rules.benefit_province(hukou_province=person.hukou_region_code[:2] + "0000", months_by_province=months,
-                                        current_province=current, last_ten_year_province=ten_years)
+    hukou = person.hukou_region_code[:2] + "0000"
+    current = by_recency[0] if by_recency else hukou
+    minimum = store.at(hukou, day).value("pension.benefit_place_minimum_months")
+    ten_years = next((p for p in by_recency if months.get(p, 0) >= minimum), None)
+    place, why = rules.benefit_province(hukou_province=hukou, months_by_province=months, current_province=current,
+                                        last_ten_year_province=ten_years, minimum_months=minimum)
     return place, why, months
 
 
@@ -214,7 +215,7 @@ def apply_for_retirement(*, database: Database, principal: Principal, command: R
         if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):
             raise Conflict("retirement.pending", "此人已有退休申请", "this person already has a retirement application")
         _check_ground(store, province, person, command)
-        place, why, months_by_province = benefit_place(session, store, person)
+        place, why, months_by_province = benefit_place(session, store, person, command.retire_date)
         if place != province:
             why_zh, why_en = rules.PLACE_GROUNDS[why]
             raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why_zh}）",
@@ -356,6 +357,15 @@ def _recovery_read(session: Session, award_id: int) -> dict | None:
             "status": recovery.status}
 
 
+def _check_index_range(store: ParameterStore, region: str, day: date, index: Decimal, *, code: str,
+                       what: tuple[str, str]) -> None:
+    """An average contribution index within the range the bases allow (pension.average_index_minimum/maximum)."""
+    params = store.at(region, day)
+    low, high = params.value("pension.average_index_minimum"), params.value("pension.average_index_maximum")
+    if not low <= index <= high:
+        raise InvalidInput(code, f"{what[0]}应在 {low} 至 {high} 之间", f"the {what[1]} lies between {low} and {high}")
+
+
 # --- Estimator ------------------------------------------------------------------------------------------
 
 def estimate(*, session: Session, principal: Principal, command: EstimateIn, now: datetime,
@@ -367,8 +377,8 @@ def estimate(*, session: Session, principal: Principal, command: EstimateIn, now
     _check_group(person.sex, command.category)
     growth, future_index, interest = (_assumption(name, getattr(command, name), Decimal("0.2"))
                                       for name in ("wage_growth", "future_index", "account_interest"))
-    if not Decimal("0.3") <= future_index <= 3:
-        raise InvalidInput("estimate.future_index", "未来缴费指数应在 0.3 至 3 之间", "the future index lies between 0.3 and 3")
+    _check_index_range(store, person.hukou_region_code, china_today(now), future_index, code="estimate.future_index",
+                       what=("未来缴费指数", "future index"))
     today = china_today(now)
     province = person.hukou_region_code[:2] + "0000"
     statutory = retirement_date(birth_date=person.birth_date, sex=person.sex, group=command.category, region=province,
