@@ -4,14 +4,8 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from shebao.core.errors import Forbidden
-from shebao.core.security import (
-    FieldCipher,
-    Principal,
-    Role,
-    hash_password,
-    region_prefix,
-    verify_password,
-)
+from shebao.core.regions import region_prefix
+from shebao.core.security import FieldCipher, Principal, Role, hash_password, verify_password
 
 
 def test_personal_data_round_trips_and_is_not_stored_in_clear():

@@ -28,6 +28,7 @@ from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.periods import Period
+from shebao.core.regions import province_of
 from shebao.core.security import SYSTEM, Principal, Role
 from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment import service as enrollment
@@ -78,7 +79,7 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     ended = _end_jobs(session, principal, person.id, command, now)
     stamp = utc_naive(now)
     claim = UnemploymentClaim(
-        person_id=person.id, province=region.code[:2] + "0000", region_code=region.code,
+        person_id=person.id, province=province_of(region.code), region_code=region.code,
         separation_date=command.separation_date,
         separation_reason=command.reason.value, contribution_months=months, entitled_months=entitled, carried_months=carried,
         monthly_fen=monthly, start_period=str(Period.of(command.separation_date).plus_months(1)), medical_paid_by_fund=True,
@@ -177,7 +178,7 @@ def claim_injury(*, session: Session, principal: Principal, command: InjuryClaim
     amounts, steps = rules.injury_benefits(params, kind=command.kind.value, grade=command.grade, wage_fen=wage,
                                            average_wage_fen=params.value("wages.average_monthly_fen"))
     steps.insert(0, {"step": "own_wage_fen", "value": wage, "how": "average contribution base, 12 months before the injury"})
-    claim = InjuryClaim(person_id=person.id, employer_id=employer.id, province=employer.region_code[:2] + "0000",
+    claim = InjuryClaim(person_id=person.id, employer_id=employer.id, province=province_of(employer.region_code),
                         kind=command.kind.value, injury_date=command.injury_date, grade=command.grade, wage_fen=wage,
                         explanation=json.dumps(steps, ensure_ascii=False), recorded_by=principal.actor,
                         recorded_at=utc_naive(now), **amounts)
@@ -215,7 +216,7 @@ def claim_maternity(*, session: Session, principal: Principal, command: Maternit
     days, allowance, steps = rules.maternity_allowance(params, average_base_fen=average, difficult_birth=command.difficult_birth,
                                                        babies=command.babies)
     steps.insert(0, {"step": "employer_average_base_fen", "value": average, "how": f"average monthly base of the employer in {year}"})
-    claim = MaternityClaim(person_id=person.id, employer_id=employer.id, province=employer.region_code[:2] + "0000",
+    claim = MaternityClaim(person_id=person.id, employer_id=employer.id, province=province_of(employer.region_code),
                            birth_date=command.birth_date, leave_days=days, employer_average_base_fen=average,
                            allowance_fen=allowance, explanation=json.dumps(steps, ensure_ascii=False),
                            recorded_by=principal.actor, recorded_at=utc_naive(now))

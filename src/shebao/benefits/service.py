@@ -37,6 +37,7 @@ from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
 from shebao.core.money import DecimalText, Fen
 from shebao.core.periods import Period
+from shebao.core.regions import province_of
 from shebao.core.security import Principal, Role
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
@@ -168,7 +169,7 @@ def benefit_place(session: Session, store: ParameterStore, person: Person, day: 
             ContributionYear.person_id == person.id).group_by(ContributionYear.province)).all():
         latest[province] = max(latest.get(province, ""), f"{year}12")
     by_recency = sorted(latest, key=latest.get, reverse=True)
-    hukou = person.hukou_region_code[:2] + "0000"
+    hukou = province_of(person.hukou_region_code)
     current = by_recency[0] if by_recency else hukou
     minimum = store.at(hukou, day).value("pension.benefit_place_minimum_months")
     ten_years = next((p for p in by_recency if months.get(p, 0) >= minimum), None)
@@ -207,7 +208,7 @@ def apply_for_retirement(*, database: Database, principal: Principal, command: R
         registry.require_person_in_scope(principal, uow.session.get(Person, command.person_id))
         region_code = registry.require_current_region(uow.session, command.region_code, field="region_code", min_level=1).code
     require_staff_in(principal, region_code)
-    province = region_code[:2] + "0000"
+    province = province_of(region_code)
     _one_pension(database, command.person_id, province, principal, now)
     with database.transaction() as session:
         person = living_person(session, command.person_id, principal)
@@ -380,7 +381,7 @@ def estimate(*, session: Session, principal: Principal, command: EstimateIn, now
     _check_index_range(store, person.hukou_region_code, china_today(now), future_index, code="estimate.future_index",
                        what=("未来缴费指数", "future index"))
     today = china_today(now)
-    province = person.hukou_region_code[:2] + "0000"
+    province = province_of(person.hukou_region_code)
     statutory = retirement_date(birth_date=person.birth_date, sex=person.sex, group=command.category, region=province,
                                 store=store)
     retire = command.retire_date or date.fromisoformat(statutory["statutory_date"])

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from shebao.benefits.models import SurvivorBenefit
 from shebao.core import audit
 from shebao.core.clock import utc_naive
+from shebao.core.regions import province_of
 from shebao.core.security import Principal
 from shebao.enrollment.models import Participation
 from shebao.ledger import service as ledger
@@ -36,7 +37,7 @@ def offer_on_death(*, session: Session, person: Person, death_date: date, actor:
     balance = _personal_account_balance(session, person.id)
     if insured is None and not balance:
         return []
-    province = (person.hukou_region_code or person.residence_region_code)[:2] + "0000"
+    province = province_of(person.hukou_region_code or person.residence_region_code)
     offers = [_funeral_grant(store or default_store(), province, death_date)]
     if balance > 0:
         offers.append(("account_inheritance", balance, [{

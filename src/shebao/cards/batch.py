@@ -20,7 +20,8 @@ from shebao.cards.rules import CardState
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
-from shebao.core.security import FieldCipher, Principal, Role, region_prefix
+from shebao.core.regions import province_of, region_prefix
+from shebao.core.security import FieldCipher, Principal, Role
 from shebao.policy.store import default_store
 from shebao.registry import service as registry
 from shebao.registry.models import Person
@@ -50,7 +51,7 @@ def submit_batch(*, session: Session, principal: Principal, region_code: str, no
     if not count:
         raise NotFound("batch.nothing_to_make", f"{region.code} 没有待制卡的申请", f"no applications waiting in {region.code}")
     stamp = utc_naive(now)
-    batch = ProductionBatch(region_code=region.code, province=region.code[:2] + "0000", cards=count, manifest_sha256="",
+    batch = ProductionBatch(region_code=region.code, province=province_of(region.code), cards=count, manifest_sha256="",
                             submitted_by=principal.actor, submitted_at=stamp)
     session.add(batch)
     session.flush()

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shebao.core.regions import is_province
 from shebao.core.sealing import KDF_LIMITS, KDF_PARAMETERS, b64, checked_kdf, unb64, wrapping_key
 
 ROOT_YEARS, MINISTRY_YEARS, PROVINCE_DAYS = 20, 10, 730
@@ -145,7 +146,7 @@ class KeyStore:
 
     def rotate_province(self, *, province: str, now: datetime) -> Certificate:
         """A new issuing key for a province; the previous one stays valid a few minutes, then expires."""
-        if not (len(province) == 6 and province.isdigit() and province.endswith("0000")):
+        if not is_province(province):
             raise InvalidInput("keys.province", f"「{province}」不是省级区划代码", f"{province} is not a province code")
         trust = self.trust()
         ministry_cert = trust.ministry()

@@ -27,6 +27,7 @@ from shebao.cards.schemas import (
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, Locked, Unauthenticated, not_in_scope
+from shebao.core.regions import province_of
 from shebao.core.security import FieldCipher, Principal, Role, hash_password, verify_password
 from shebao.policy.store import default_store
 from shebao.registry import service as registry
@@ -44,7 +45,7 @@ def apply_for_card(*, session: Session, principal: Principal, command: CardApply
         raise Conflict("person.deceased", "此人已死亡，不能申领社保卡", "this person has died; no card can be issued")
     _refuse_second_card(session, person.id)
     stamp = utc_naive(now)
-    card = Card(person_id=person.id, province=region.code[:2] + "0000", state=CardState.APPLIED.value,
+    card = Card(person_id=person.id, province=province_of(region.code), state=CardState.APPLIED.value,
                 applied_region=region.code, pin_failures=0, created_at=stamp, updated_at=stamp)
     try:
         with session.begin_nested():
@@ -146,7 +147,7 @@ def replace(*, session: Session, principal: Principal, card_id: int, command: Ca
     _move(session, principal, card, CardMove.REPLACE, target, counter, command.reason, now)
     session.flush()  # the old card leaves the valid states before the new one is written
     stamp = utc_naive(now)
-    new = Card(person_id=card.person_id, province=counter[:2] + "0000", state=CardState.APPLIED.value,
+    new = Card(person_id=card.person_id, province=province_of(counter), state=CardState.APPLIED.value,
                applied_region=counter, pin_failures=0, replaces_card_id=card.id, created_at=stamp, updated_at=stamp)
     session.add(new)
     session.flush()

@@ -32,8 +32,9 @@ from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound, not_in_scope
 from shebao.core.money import fen_to_yuan
 from shebao.core.periods import Period
+from shebao.core.regions import province_of, region_prefix
 from shebao.core.runs import BatchRun, BatchRunRead
-from shebao.core.security import Principal, Role, region_prefix
+from shebao.core.security import Principal, Role
 from shebao.enrollment.models import Participation
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import divisions
@@ -313,7 +314,7 @@ def batch_runs(*, session: Session, principal: Principal, province: str | None, 
         principal.require_region(province)
         query = query.where(BatchRun.province == province)
     elif principal.role == Role.STAFF:
-        query = query.where(BatchRun.province == (principal.region_code or "")[:2] + "0000")
+        query = query.where(BatchRun.province == province_of(principal.region_code or ""))
     if kind:
         query = query.where(BatchRun.kind == kind)
     return [BatchRunRead.model_validate(run, from_attributes=True) for run in session.scalars(query)]

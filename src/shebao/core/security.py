@@ -17,8 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shebao.core.errors import Forbidden
-
-NATIONAL_REGION = "000000"
+from shebao.core.regions import NATIONAL_REGION, region_within
 
 
 def _derive(secret: str, label: bytes) -> bytes:
@@ -86,26 +85,6 @@ class Role(StrEnum):
 ROLE_NAMES = {Role.INSURED: ("参保人", "insured person"), Role.EMPLOYER: ("参保单位", "employer"),
               Role.STAFF: ("经办人员", "agency staff"), Role.AUDITOR: ("审计", "auditor"),
               Role.ADMIN: ("管理员", "administrator"), Role.BANK: ("银行", "bank")}
-
-
-def region_prefix(region_code: str) -> str:
-    """The code prefix that every descendant of a region shares.
-
-    000000 -> '' (the whole country); 110000 -> '11'; 110100 -> '1101'; 110105 -> '110105';
-    110105001 -> '110105001'.
-    """
-    if region_code == NATIONAL_REGION:
-        return ""
-    if len(region_code) == 6:
-        if region_code.endswith("0000"):
-            return region_code[:2]
-        if region_code.endswith("00"):
-            return region_code[:4]
-    return region_code
-
-
-def region_within(code: str, scope_code: str) -> bool:
-    return code.startswith(region_prefix(scope_code))
 
 
 @dataclass(frozen=True)

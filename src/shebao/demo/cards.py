@@ -17,6 +17,7 @@ from shebao.cards.schemas import Activation, CardApply, CardMoveRequest, Instant
 from shebao.core.clock import utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import NotFound
+from shebao.core.regions import province_of
 from shebao.core.security import SYSTEM, FieldCipher, Principal, Role
 from shebao.registry.models import Person
 
@@ -59,7 +60,7 @@ def _county_batch(*, database: Database, cipher: FieldCipher, county: str, now: 
     with database.transaction() as session:
         session.execute(insert(Card).from_select(
             ["person_id", "province", "state", "pin_failures", "applied_region", "created_at", "updated_at"],
-            select(Person.id, literal(county[:2] + "0000"), literal("applied"), literal(0), Person.residence_region_code,
+            select(Person.id, literal(province_of(county)), literal("applied"), literal(0), Person.residence_region_code,
                    literal(stamp), literal(stamp))
             .where(Person.residence_region_code.startswith(county), Person.status == "living",
                    ~select(Card.id).where(Card.person_id == Person.id).exists())))

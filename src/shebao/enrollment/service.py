@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
+from shebao.core.regions import province_of
 from shebao.core.security import FieldCipher, Principal, Role
 from shebao.enrollment import rules
 from shebao.enrollment.models import Participation, ParticipationEvent
@@ -154,7 +155,7 @@ def _start(session: Session, principal: Principal, person: Person, mode: Mode, r
     for scheme in schemes:
         participation = Participation(
             person_id=person.id, scheme=scheme.value, exclusion_group=rules.exclusion_group(scheme), mode=mode.value,
-            employer_id=employer_id, region_code=region_code, province=region_code[:2] + "0000", start_date=start,
+            employer_id=employer_id, region_code=region_code, province=province_of(region_code), start_date=start,
             end_date=None, status=Status.ACTIVE.value, created_at=stamp, updated_at=stamp)
         session.add(participation)
         session.flush()

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from shebao.core.errors import InvalidInput, NotFound, given_zh
+from shebao.core.regions import province_of
 
 PARAMETERS_DIR = Path(__file__).parent / "parameters"
 NATIONAL = "000000"
@@ -154,7 +155,7 @@ class ParameterStore:
         if not isinstance(region_code, str) or not _REGION.match(region_code):
             raise InvalidInput("region.malformed", f"区划代码应为6位或9位数字{given_zh(region_code)}",
                                f"a region code has 6 or 9 digits: {region_code!r}")
-        province = NATIONAL if region_code == NATIONAL else region_code[:2] + "0000"
+        province = NATIONAL if region_code == NATIONAL else province_of(region_code)
         values: dict[str, ParameterValue] = {}
         layers = [(NATIONAL, self.national), (province, self.provinces.get(province, {}))]
         for jurisdiction, parameters in layers:
@@ -168,7 +169,7 @@ class ParameterStore:
 
     def changes(self, region_code: str, path: str) -> list[tuple[date, Any]]:
         """Every (day, value) at which a parameter changed in a region, oldest first: for SQL that spans years."""
-        province = region_code[:2] + "0000"
+        province = province_of(region_code)
         days = sorted({dated.since for layer in (self.national, self.provinces.get(province, {}))
                        if path in layer for dated in layer[path].values})
         return [(day, self.at(region_code, day).value(path)) for day in days]

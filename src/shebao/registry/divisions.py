@@ -12,6 +12,8 @@ from pathlib import Path
 
 import stdnum
 
+from shebao.core.regions import city_of, level_of, province_of  # noqa: F401 - level_of re-exported
+
 NATIONAL_CODE = "000000"
 NATIONAL_NAME = "中华人民共和国"
 _NAME_SPAN = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
@@ -63,18 +65,6 @@ class Division:
         return self.name
 
 
-def level_of(code: str) -> int:
-    if code == NATIONAL_CODE:
-        return 0
-    if len(code) == 9:
-        return 4
-    if code.endswith("0000"):
-        return 1
-    if code.endswith("00"):
-        return 2
-    return 3
-
-
 def _parse_spans(text: str) -> tuple[NameSpan, ...]:
     spans = []
     for part in text.split(","):
@@ -124,9 +114,9 @@ def parent_code(code: str, known: dict[str, Division] | None = None) -> str | No
     if level == 4:
         return code[:6]
     if level == 2:
-        return code[:2] + "0000"
-    city = code[:4] + "00"
-    return city if city in known else code[:2] + "0000"
+        return province_of(code)
+    city = city_of(code)
+    return city if city in known else province_of(code)
 
 
 def _is_placeholder(name: str) -> bool:
@@ -138,7 +128,7 @@ def full_name(code: str, year: int | None = None) -> str:
     """Province + city + county, as a person would write it: 北京市朝阳区."""
     divisions = all_divisions()
     parts = []
-    for ancestor in (code[:2] + "0000", code[:4] + "00", code[:6]):
+    for ancestor in (province_of(code), city_of(code), code[:6]):
         division = divisions.get(ancestor)
         if division is None or (parts and _is_placeholder(division.name)):
             continue

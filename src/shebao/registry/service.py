@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound, not_in_scope
-from shebao.core.security import FieldCipher, Principal, Role, region_prefix
+from shebao.core.regions import region_prefix
+from shebao.core.security import FieldCipher, Principal, Role
 from shebao.registry import divisions, rules
 from shebao.registry.models import Employer, Person, PersonVersion, Region
 from shebao.registry.schemas import (

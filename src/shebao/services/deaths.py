@@ -26,7 +26,8 @@ from shebao.cards import service as cards
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, Forbidden, InvalidInput
-from shebao.core.security import Principal, Role, region_prefix
+from shebao.core.regions import region_prefix
+from shebao.core.security import Principal, Role
 from shebao.enrollment import service as enrollment
 from shebao.registry import service as registry
 from shebao.registry.models import DeathReview, Person
