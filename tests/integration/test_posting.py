@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Integer, String, func, literal, select, text, union_all
 
 from shebao.core.errors import Conflict, InvalidInput
-from shebao.ledger import accounts, posting
+from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind
 from tests.integration.conftest import PROVINCE
@@ -25,9 +25,9 @@ def post(database, clock, rows, *, period=PERIOD, extra=()):
     source = movements(rows)
     key = literal("test:") + source.c.entry
     per_entry = select(source.c.entry).group_by(source.c.entry)
-    lines = [posting.Lines(per_entry, key, accounts.province_account(AccountKind.CASH, province=PROVINCE),
+    lines = [posting.Lines(per_entry, key, chart.province_account(AccountKind.CASH, province=PROVINCE),
                            func.sum(source.c.amount)),
-             posting.Lines(select(source.c.entry), key, accounts.personal_account(source.c.person_id, province=PROVINCE),
+             posting.Lines(select(source.c.entry), key, chart.personal_account(source.c.person_id, province=PROVINCE),
                            -source.c.amount),
              *(make(source, key) for make in extra)]
     with database.transaction() as session:
@@ -85,7 +85,7 @@ def test_an_unbalanced_entry_refuses_the_whole_chunk(database, province, persons
     a, b = persons[:2]
     one_fen_more = lambda source, key: posting.Lines(  # noqa: E731
         select(source.c.entry).where(source.c.entry == "2"), key,
-        accounts.province_account(AccountKind.CLEARING, province=PROVINCE), 1)
+        chart.province_account(AccountKind.CLEARING, province=PROVINCE), 1)
     with pytest.raises(InvalidInput) as refused:
         post(database, province["clock"], [("1", a, 100), ("2", b, 40)], extra=[one_fen_more])
     assert refused.value.code == "entry.unbalanced" and refused.value.details["key"] == "test:2"
@@ -124,12 +124,12 @@ def test_the_entry_posted_under_a_key_is_found_by_it(database, province, persons
 def test_account_codes_are_the_same_in_python_and_in_sql(database):
     payers = union_all(*(select(literal(kind, String).label("kind"), literal(owner, Integer).label("id"))
                          for kind, owner in (("employer", 7), ("flexible", 42)))).cte("payers")
-    in_sql = select(accounts.payer_receivable(payers.c.kind, payers.c.id, province=PROVINCE).code,
-                    accounts.personal_account(payers.c.id, province=PROVINCE).code).order_by(payers.c.id)
+    in_sql = select(chart.payer_receivable(payers.c.kind, payers.c.id, province=PROVINCE).code,
+                    chart.personal_account(payers.c.id, province=PROVINCE).code).order_by(payers.c.id)
     with database.unit_of_work() as uow:
         rows = [tuple(row) for row in uow.session.execute(in_sql)]
-    in_python = [(accounts.payer_receivable(kind, owner, province=PROVINCE).code,
-                  accounts.personal_account(owner, province=PROVINCE).code) for kind, owner in (("employer", 7), ("flexible", 42))]
+    in_python = [(chart.payer_receivable(kind, owner, province=PROVINCE).code,
+                  chart.personal_account(owner, province=PROVINCE).code) for kind, owner in (("employer", 7), ("flexible", 42))]
     assert rows == in_python == [("ar:employer:7", "pa:person:7"), ("ar:person:42", "pa:person:42")]
 
 

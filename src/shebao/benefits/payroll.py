@@ -41,7 +41,7 @@ from shebao.core.errors import InvalidInput
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run, start_run
 from shebao.core.sql import insert_ignoring_duplicates
-from shebao.ledger import accounts, posting
+from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
@@ -156,7 +156,7 @@ def _lines_entry(session: Session, *, province: str, month: Period, lines: Colum
         lines=[posting.Lines(scope, key, payable, -sign * total),
                posting.Lines(scope, key, pool, sign * (total - from_accounts)),
                posting.Lines(scope.where(PayrollLine.account_part_fen > 0), key,
-                             accounts.personal_account(PayrollLine.person_id, province=province),
+                             chart.personal_account(PayrollLine.person_id, province=province),
                              sign * PayrollLine.account_part_fen)])
 
 

@@ -37,7 +37,7 @@ from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run
 from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment.models import Participation
-from shebao.ledger import accounts, posting
+from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind
 from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
@@ -235,8 +235,8 @@ def _post_bills(session: Session, province: str, month: Period, low: int, high: 
                                   Bill.id.between(low, high))
     key = bill_entry_key(Bill.id)
     memo = literal("应缴 billed ") + Bill.payer_kind + literal(" ") + cast(Bill.payer_id, String)
-    receivable = accounts.payer_receivable(Bill.payer_kind, Bill.payer_id, province=province)
-    clearing = accounts.province_account(AccountKind.CLEARING, province=province)
+    receivable = chart.payer_receivable(Bill.payer_kind, Bill.payer_id, province=province)
+    clearing = chart.province_account(AccountKind.CLEARING, province=province)
     return posting.post_entries(session=session, province=province, period=str(month), kind="bill", actor=actor, now=now,
                                 entries=bills.with_only_columns(key, memo),
                                 lines=[posting.Lines(bills, key, receivable, Bill.amount_fen),

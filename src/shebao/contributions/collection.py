@@ -24,7 +24,7 @@ from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound, given_zh
 from shebao.core.money import fen_to_yuan
 from shebao.core.runs import BatchRun, BatchRunRead
-from shebao.ledger import accounts, posting
+from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
@@ -199,10 +199,9 @@ def _post_payment(session: Session, payment: Payment, allocations: list[Allocati
     fees = sum(a.late_fee_fen for a in allocations)
     province = payment.province
     cash = ledger.open_account(session=session, kind=AccountKind.CASH, province=province, now=now)
-    receivable = ledger.open_account(session=session, kind=AccountKind.RECEIVABLE, province=province, now=now,
-                                     **({"employer_id": payment.payer_id} if payment.payer_kind == "employer"
-                                        else {"person_id": payment.payer_id}))
-    lines = [Line(cash.id, payment.amount_fen), Line(receivable.id, -principal)]
+    receivable = ledger.account_id(session=session, now=now, account=chart.payer_receivable(
+        payment.payer_kind, payment.payer_id, province=province))
+    lines = [Line(cash.id, payment.amount_fen), Line(receivable, -principal)]
     if fees:
         pool = ledger.open_account(session=session, kind=AccountKind.POOLING_FUND, province=province,
                                    insurance="pension", now=now)
@@ -244,15 +243,15 @@ def _distribute(session: Session, province: str, bill_ids: list[int], period: st
     key = _key("distribute:", chosen.c.id)
     each_bill = select(chosen.c.id)
     each_person = select(chosen.c.id).join(Assessment, mine)
-    lines = [posting.Lines(each_bill, key, accounts.province_account(AccountKind.CLEARING, province=province),
+    lines = [posting.Lines(each_bill, key, chart.province_account(AccountKind.CLEARING, province=province),
                            chosen.c.amount_fen)]
     for insurance, parts in POOLED_PARTS.items():
         share = sum((func.sum(getattr(Assessment, column)) for column in parts), start=literal(0))
         if insurance == "pension":
             share = share - func.sum(Assessment.pension_account_fen)
         lines.append(posting.Lines(each_person.group_by(chosen.c.id), key,
-                                   accounts.pooling_fund(insurance, province=province), -share))
-    lines.append(posting.Lines(each_person, key, accounts.personal_account(Assessment.person_id, province=province),
+                                   chart.pooling_fund(insurance, province=province), -share))
+    lines.append(posting.Lines(each_person, key, chart.personal_account(Assessment.person_id, province=province),
                                -Assessment.pension_account_fen))
     posting.post_entries(session=session, province=province, period=period, kind="distribution", actor=actor, now=now,
                          entries=select(key, literal("到账分配 paid bill ") + cast(chosen.c.id, String)), lines=lines)
@@ -332,7 +331,7 @@ def _pay(session: Session, province: str, bill_ids: list[int], cash: int, paid_o
         .join(Payment, Payment.idempotency_key == _key("settle:", chosen.c.id))))
     key = _key("payment:settle:", chosen.c.id)
     each_bill = select(chosen.c.id)
-    receivable = accounts.payer_receivable(chosen.c.payer_kind, chosen.c.payer_id, province=province)
+    receivable = chart.payer_receivable(chosen.c.payer_kind, chosen.c.payer_id, province=province)
     posting.post_entries(session=session, province=province, period=_posting_period(paid_on), kind="payment",
                          actor=actor, now=now,
                          entries=select(key, literal("银行代收 bank collection ") + cast(chosen.c.id, String)),

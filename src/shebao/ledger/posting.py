@@ -1,7 +1,7 @@
 """Set-based posting: the one way a batch writes the journal, many balanced entries at once.
 
 A batch names its entries as SQL: a SELECT of (key, memo), one row per entry, and line sets — a line
-per row of a SELECT, each with its entry's key, an account named by its owner (`ledger.accounts`) and
+per row of a SELECT, each with its entry's key, an account named by its owner (`ledger.chart`) and
 an amount in fen. Inside the caller's transaction (one chunk) the ledger then
   1. refuses the chunk if the province's period is closed — checked for every chunk, not once per run;
   2. opens the accounts the lines name that do not exist yet, set-based;
@@ -27,7 +27,7 @@ from shebao.core.errors import InvalidInput
 from shebao.core.periods import Period
 from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import service
-from shebao.ledger.accounts import Account, is_sql
+from shebao.ledger.chart import Account, is_sql
 from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount
 
 MEMO_LENGTH = 200
@@ -85,9 +85,7 @@ def _with_account_ids(session: Session, line_set: Lines, now: datetime) -> Selec
         return (select(named.c.key, LedgerAccount.id.label("account_id"), named.c.amount_fen)
                 .join(LedgerAccount, LedgerAccount.code == named.c.code))
     if isinstance(account, Account):
-        account = service.open_account(session=session, kind=account.kind, province=account.province,
-                                       insurance=account.insurance, person_id=account.person_id,
-                                       employer_id=account.employer_id, now=now).id
+        account = service.account_id(session=session, account=account, now=now)
     account_id = account if is_sql(account) else literal(account, BigInteger)
     return line_set.rows.with_only_columns(line_set.key.label("key"), account_id.label("account_id"),
                                            _fen(line_set.amount).label("amount_fen"), maintain_column_froms=True)

@@ -20,7 +20,7 @@ from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.periods import Period
-from shebao.ledger.accounts import account_code
+from shebao.ledger.chart import Account, account_code
 from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
 from shebao.ledger.rules import AccountKind, Line, check_lines, reversal_of
 from shebao.registry.rules import region_level
@@ -37,6 +37,12 @@ def open_account(*, session: Session, kind: AccountKind, province: str, now: dat
         session.add(account)
         session.flush()
     return account
+
+
+def account_id(*, session: Session, account: Account, now: datetime) -> int:
+    """The id of one account named by its owner (`ledger.chart`), opening it the first time it is needed."""
+    return open_account(session=session, kind=account.kind, province=account.province, insurance=account.insurance,
+                        person_id=account.person_id, employer_id=account.employer_id, now=now).id
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""Account codes, in one place: the code of an account named by its owner, as a Python string for one
-account or as an SQL string expression for an account per row (a person's personal account, a payer's
-receivable). Whoever posts names accounts here and never spells a code itself."""
+"""The chart of accounts: every account's code, built in one place from the account's owner — a Python
+string for one account, or an SQL string expression for an account per row (a person's personal account,
+a payer's receivable). Whoever posts names accounts here and never spells a code itself."""
 
 from __future__ import annotations
 
