@@ -109,16 +109,16 @@ def _open_accounts(session: Session, rows: Select, account: Account, now: dateti
 
 
 def _write_lines(session: Session, sources: list[Select], first: int, last: int) -> None:
-    """Every line set's lines for the entries posted now (ids first..last, no lines yet), in one statement."""
-    # One statement: once an entry has lines it is no longer "posted now" to a later statement.
-    fresh = (select(JournalEntry.id.label("entry_id"), JournalEntry.idempotency_key.label("key"))
-             .where(JournalEntry.id.between(first, last), ~exists().where(JournalLine.entry_id == JournalEntry.id))
-             .cte("fresh"))
+    """Every line set's lines for the entries posted now (ids first..last, no lines yet), in one statement:
+    once an entry has lines, a later statement would no longer see it as posted now."""
     parts = []
     for source in sources:
         rows = source.subquery()
-        parts.append(select(fresh.c.entry_id, rows.c.account_id, rows.c.amount_fen)
-                     .join(fresh, fresh.c.key == rows.c.key).where(rows.c.amount_fen != 0))
+        # Each line finds its entry through the unique index on the key (the plan both databases take).
+        parts.append(select(JournalEntry.id, rows.c.account_id, rows.c.amount_fen)
+                     .join(JournalEntry, JournalEntry.idempotency_key == rows.c.key)
+                     .where(JournalEntry.id.between(first, last), rows.c.amount_fen != 0,
+                            ~exists().where(JournalLine.entry_id == JournalEntry.id)))
     session.execute(insert(JournalLine).from_select(["entry_id", "account_id", "amount_fen"],
                                                     union_all(*parts) if len(parts) > 1 else parts[0]))
 
