@@ -14,11 +14,12 @@ Single entries built in Python go through `service.post_entry`, which checks its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, cast, exists, func, insert, literal, or_, select, true, union_all
+from sqlalchemy import BigInteger, Select, any_, case, cast, exists, func, insert, literal, or_, select, true, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -62,9 +63,9 @@ def post_entries(*, session: Session, province: str, period: str, kind: str, ent
     ).returning(JournalEntry.__table__.c.id)).scalars().all()
     if not posted:
         return 0
-    first, last = min(posted), max(posted)
-    _write_lines(session, sources, first, last)
-    _refuse_unbalanced(session, first, last)
+    posted_now = _posted_now(session, posted)
+    _write_lines(session, sources, posted_now(JournalEntry.id))
+    _refuse_unbalanced(session, posted_now, len(posted))
     return len(posted)
 
 
@@ -108,37 +109,52 @@ def _open_accounts(session: Session, rows: Select, account: Account, now: dateti
         ["code", "kind", "province", "insurance", "person_id", "employer_id", "opened_at"], owners))
 
 
-def _write_lines(session: Session, sources: list[Select], first: int, last: int) -> None:
-    """Every line set's lines for the entries posted now (ids first..last, no lines yet), in one statement:
-    once an entry has lines, a later statement would no longer see it as posted now."""
+def _posted_now(session: Session, posted: list[int]) -> Callable[[ColumnElement[int]], ColumnElement[bool]]:
+    """A test that an entry id is one this call posted. On SQLite the range of the ids is exact: the transaction
+    holds the database's one write lock, so no other entry can fall inside it. On PostgreSQL another transaction's
+    entries may take ids in between, so the ids themselves are given (one array parameter)."""
+    if session.get_bind().dialect.name == "postgresql":
+        ids = literal(posted, ARRAY(BigInteger))
+        return lambda column: column == any_(ids)
+    first, last = min(posted), max(posted)
+    return lambda column: column.between(first, last)
+
+
+def _write_lines(session: Session, sources: list[Select], posted_now: ColumnElement[bool]) -> None:
+    """Every line set's lines for the entries posted now, in one INSERT … SELECT. Each line finds its entry
+    through the unique index on the key; the journal's lines are not read while they are written."""
     parts = []
     for source in sources:
         rows = source.subquery()
-        # Each line finds its entry through the unique index on the key (the plan both databases take).
         parts.append(select(JournalEntry.id, rows.c.account_id, rows.c.amount_fen)
                      .join(JournalEntry, JournalEntry.idempotency_key == rows.c.key)
-                     .where(JournalEntry.id.between(first, last), rows.c.amount_fen != 0,
-                            ~exists().where(JournalLine.entry_id == JournalEntry.id)))
+                     .where(posted_now, rows.c.amount_fen != 0))
     session.execute(insert(JournalLine).from_select(["entry_id", "account_id", "amount_fen"],
                                                     union_all(*parts) if len(parts) > 1 else parts[0]))
 
 
-def _refuse_unbalanced(session: Session, first: int, last: int) -> None:
-    """Each entry posted now has at least two lines and sums to zero, or the chunk is refused."""
-    totals = (select(JournalLine.entry_id, func.count().label("lines"), func.sum(JournalLine.amount_fen).label("total"))
-              .where(JournalLine.entry_id.between(first, last)).group_by(JournalLine.entry_id).subquery())
-    wrong = session.execute(
-        select(JournalEntry.idempotency_key, func.coalesce(totals.c.lines, 0), func.coalesce(totals.c.total, 0))
-        .outerjoin(totals, totals.c.entry_id == JournalEntry.id)
-        .where(JournalEntry.id.between(first, last), or_(totals.c.lines.is_(None), totals.c.lines < 2, totals.c.total != 0))
-        .limit(1)).first()
-    if wrong is None:
+def _refuse_unbalanced(session: Session, posted_now: Callable[[ColumnElement[int]], ColumnElement[bool]],
+                       count: int) -> None:
+    """Each entry posted now has at least two lines and sums to zero, or the chunk is refused. One pass over the
+    new lines, grouped by entry: how many entries have lines, and the first that is wrong."""
+    per_entry = (select(JournalLine.entry_id, func.count().label("lines"), func.sum(JournalLine.amount_fen).label("total"))
+                 .where(posted_now(JournalLine.entry_id)).group_by(JournalLine.entry_id).subquery())
+    wrong = or_(per_entry.c.lines < 2, per_entry.c.total != 0)
+    with_lines, first_wrong = session.execute(select(
+        func.count(), func.min(case((wrong, per_entry.c.entry_id))))).one()
+    if with_lines == count and first_wrong is None:
         return
-    key, count, total = wrong[0], int(wrong[1]), int(wrong[2])
-    if count < 2:
-        raise InvalidInput("entry.too_few_lines", f"分录「{key}」只有 {count} 行，一笔分录至少有借贷两行，本批全部未记账",
-                           f"entry {key} has {count} lines, not a debit and a credit; nothing of this chunk is posted",
-                           key=key, lines=count)
-    raise InvalidInput("entry.unbalanced", f"分录「{key}」借贷不平，相差 {total} 分，本批全部未记账",
-                       f"entry {key} does not balance: debits and credits differ by {total} fen; nothing of this chunk "
-                       "is posted", key=key, difference_fen=total)
+    if first_wrong is None:  # an entry with no line at all
+        first_wrong = session.scalar(select(JournalEntry.id).where(
+            posted_now(JournalEntry.id), ~exists().where(JournalLine.entry_id == JournalEntry.id)).limit(1))
+    key, lines, total = session.execute(
+        select(JournalEntry.idempotency_key, func.count(JournalLine.id), func.coalesce(func.sum(JournalLine.amount_fen), 0))
+        .outerjoin(JournalLine, JournalLine.entry_id == JournalEntry.id).where(JournalEntry.id == first_wrong)
+        .group_by(JournalEntry.id, JournalEntry.idempotency_key)).one()
+    if lines < 2:
+        raise InvalidInput("entry.too_few_lines", f"分录「{key}」只有 {lines} 行，一笔分录至少有借贷两行，本批全部未记账",
+                           f"entry {key} has {lines} lines, not a debit and a credit; nothing of this chunk is posted",
+                           key=key, lines=lines)
+    raise InvalidInput("entry.unbalanced", f"分录「{key}」借贷不平，相差 {int(total)} 分，本批全部未记账",
+                       f"entry {key} does not balance: debits and credits differ by {int(total)} fen; nothing of this "
+                       "chunk is posted", key=key, difference_fen=int(total))
