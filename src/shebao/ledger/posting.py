@@ -101,10 +101,11 @@ def _open_accounts(session: Session, rows: Select, account: Account, now: dateti
     def value(owner):  # noqa: ANN001, ANN202 - an SQL expression or a plain value
         return owner if is_sql(owner) else literal(owner, BigInteger)
 
+    # Only the missing ones: an existing account is not offered again (PostgreSQL would spend an id on each).
     owners = rows.with_only_columns(
         account.code, literal(account.kind.value), literal(account.province), literal(account.insurance),
         value(account.person_id), value(account.employer_id), literal(utc_naive(now)), maintain_column_froms=True,
-    ).where(true())
+    ).where(~exists().where(LedgerAccount.code == account.code))
     session.execute(insert_ignoring_duplicates(session, LedgerAccount.__table__).from_select(
         ["code", "kind", "province", "insurance", "person_id", "employer_id", "opened_at"], owners))
 
