@@ -21,14 +21,14 @@ def movements(rows):
                               literal(amount, Integer).label("amount")) for entry, person, amount in rows)).cte("movements")
 
 
-def post(database, clock, rows, *, period=PERIOD, extra=()):
+def post(database, clock, rows, *, period=PERIOD, extra=(), opens_accounts=True):
     source = movements(rows)
     key = literal("test:") + source.c.entry
     per_entry = select(source.c.entry).group_by(source.c.entry)
     lines = [posting.Lines(per_entry, key, chart.province_account(AccountKind.CASH, province=PROVINCE),
                            func.sum(source.c.amount)),
              posting.Lines(select(source.c.entry), key, chart.personal_account(source.c.person_id, province=PROVINCE),
-                           -source.c.amount),
+                           -source.c.amount, opens_accounts=opens_accounts),
              *(make(source, key) for make in extra)]
     with database.transaction() as session:
         return posting.post_entries(session=session, province=PROVINCE, period=period, kind="test", actor="test",
@@ -99,6 +99,17 @@ def test_an_entry_of_one_line_refuses_the_whole_chunk(database, province, person
         post(database, province["clock"], [("1", a, 100), ("2", a, 0)])  # entry 2: its lines are all zero
     assert refused.value.code == "entry.too_few_lines" and refused.value.details["key"] == "test:2"
     assert journal(database) == {"entries": 0, "lines": 0, "accounts": 0}
+
+
+def test_lines_that_may_not_open_an_account_refuse_their_chunk_when_it_is_missing(database, province, persons):
+    a, b = persons[:2]
+    clock = province["clock"]
+    post(database, clock, [("1", a, 100)])  # opens a's account
+    assert post(database, clock, [("2", a, 30)], opens_accounts=False) == 1
+    with pytest.raises(InvalidInput) as refused:
+        post(database, clock, [("3", a, 5), ("4", b, 5)], opens_accounts=False)
+    assert refused.value.code == "entry.too_few_lines" and refused.value.details["key"] == "test:4"
+    assert journal(database) == {"entries": 2, "lines": 4, "accounts": 1}
 
 
 def test_a_period_closed_between_two_chunks_refuses_the_second(database, province, persons):

@@ -157,7 +157,7 @@ def _lines_entry(session: Session, *, province: str, month: Period, lines: Colum
                posting.Lines(scope, key, pool, sign * (total - from_accounts)),
                posting.Lines(scope.where(PayrollLine.account_part_fen > 0), key,
                              chart.personal_account(PayrollLine.person_id, province=province),
-                             sign * PayrollLine.account_part_fen)])
+                             sign * PayrollLine.account_part_fen, opens_accounts=False)])
 
 
 def post_payable(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key_prefix: str,

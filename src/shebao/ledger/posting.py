@@ -38,12 +38,15 @@ MEMO_LENGTH = 200
 class Lines:
     """A journal line per row of `rows`: `amount` fen (debit > 0, credit < 0) to `account`, in the entry keyed
     `key`. `rows` gives the FROM, WHERE and GROUP BY (its own columns are not used); `key` and `amount` are SQL
-    over those rows. The account is named by its owner (opened if missing) or is an open account's id."""
+    over those rows. The account is named by its owner (`ledger.chart`) or is an open account's id. Accounts
+    named per row are opened where they are missing, unless `opens_accounts` is false: then a line to a missing
+    one leaves its entry unbalanced and the chunk is refused (a payroll draws on personal accounts, never opens one)."""
 
     rows: Select
     key: ColumnElement[str]
     account: Account | ColumnElement[int] | int
     amount: ColumnElement[int] | int
+    opens_accounts: bool = True
 
 
 def post_entries(*, session: Session, province: str, period: str, kind: str, entries: Select, lines: Sequence[Lines],
@@ -79,7 +82,8 @@ def _with_account_ids(session: Session, line_set: Lines, now: datetime) -> Selec
     """The line set as (key, account_id, amount_fen) rows, its accounts opened first where they are missing."""
     account = line_set.account
     if isinstance(account, Account) and account.per_row:
-        _open_accounts(session, line_set.rows, account, now)
+        if line_set.opens_accounts:
+            _open_accounts(session, line_set.rows, account, now)
         rows = line_set.rows.with_only_columns(line_set.key.label("key"), account.code.label("code"),
                                                _fen(line_set.amount).label("amount_fen"), maintain_column_froms=True)
         named = rows.subquery()
