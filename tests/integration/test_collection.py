@@ -74,6 +74,19 @@ def test_a_bill_paid_on_time_reaches_personal_accounts_and_pools(database, provi
     assert sum(kinds.values()) == 0
 
 
+def test_a_distributed_bill_records_its_entry_and_an_unpaid_one_none(database, province):
+    clock = province["clock"]
+    month_end(database, clock, "202407")
+    bill_id, employer, amount, _ = bill_of(database, "employer")
+    pay(database, clock, "employer", employer, amount, "bank-entry")
+    with database.unit_of_work() as uow:
+        recorded = dict(uow.session.execute(select(Bill.payer_kind, Bill.distribution_entry_id)).all())
+        entry = uow.session.execute(select(JournalEntry.kind, JournalEntry.idempotency_key)
+                                    .where(JournalEntry.id == recorded["employer"])).one()
+    assert recorded["flexible"] is None
+    assert tuple(entry) == ("distribution", f"distribute:{bill_id}")
+
+
 def test_a_part_payment_waits_in_clearing_until_the_bill_is_paid(database, province):
     clock = province["clock"]
     month_end(database, clock, "202407")

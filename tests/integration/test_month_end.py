@@ -105,3 +105,17 @@ def test_month_end_refuses_bad_requests(database, province):
     with pytest.raises(Conflict):
         run(database, clock)
     assert snapshot(database)["assessments"] == 0
+
+
+def test_a_month_closed_while_month_end_runs_refuses_its_next_posting_chunk(database, province):
+    clock = province["clock"]
+
+    def close_once_assessed(stage, done, total):
+        if stage == "assess" and done == total:
+            with database.transaction() as session:
+                ledger.close_period(session=session, province=PROVINCE, period=PERIOD, actor="t", now=clock.now())
+
+    with pytest.raises(Conflict) as refused:
+        run(database, clock, progress=close_once_assessed)
+    assert refused.value.code == "period.closed"
+    assert snapshot(database)["entries"] == 0  # billed, but nothing posted into the closed month

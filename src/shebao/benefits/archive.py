@@ -15,7 +15,6 @@ from shebao.benefits.models import ContributionYear
 from shebao.core import audit
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.ledger import service as ledger
-from shebao.ledger.models import LedgerAccount
 from shebao.ledger.rules import AccountKind, Line
 from shebao.registry.models import Person
 
@@ -67,8 +66,7 @@ def _digest(balances: dict[int, int]) -> str:
 
 
 def _open_balances(session: Session, province: str, balances: dict[int, int], period: str, actor: str, now: datetime) -> None:
-    existing = session.scalars(select(LedgerAccount.person_id).where(
-        LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value, LedgerAccount.person_id.in_(list(balances)))).all()
+    existing = ledger.persons_with_personal_accounts(session=session, person_ids=list(balances))
     if existing:
         raise Conflict("archive.account_exists", "个人账户已存在，余额不能再从档案结转",
                        "personal accounts already exist; a balance is brought forward only once", persons=sorted(existing)[:20])

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Integer, String, and_, case, cast, exists, func, literal, or_, select, union_all, update
+from sqlalchemy import Integer, and_, case, cast, exists, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -41,8 +41,8 @@ from shebao.core.errors import InvalidInput
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run, start_run
 from shebao.core.sql import insert_ignoring_duplicates
+from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
-from shebao.ledger.models import JournalEntry, LedgerAccount
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry.models import Person
@@ -137,28 +137,27 @@ def _accounts(session: Session, province: str, now: datetime) -> tuple[int, int,
 
 def _next_key(session: Session, prefix: str) -> str:
     """Keys of entries that may be posted more than once for the same scope (a resumed chunk): prefix + n."""
-    # A range, not LIKE: the unique index on the key answers it without reading the whole journal.
-    taken = select(func.count()).where(JournalEntry.idempotency_key.between(prefix, prefix + "~"))
-    return prefix + str(session.scalar(taken))
+    return ledger.next_key(session=session, prefix=prefix)
 
 
 def _lines_entry(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key_prefix: str, memo: str,
                  kind: str, sign: int, actor: str, now: datetime) -> None:
     """One balanced entry moving the lines' amounts between the payable and the funds they are drawn from:
     sign +1 makes them payable (debit pool and personal accounts), -1 takes them back (a cancellation)."""
-    scope = and_(lines, PayrollLine.province == province)
-    total, from_accounts = session.execute(select(
-        cast(func.coalesce(func.sum(PayrollLine.amount_fen), 0), BigInteger),
-        cast(func.coalesce(func.sum(PayrollLine.account_part_fen), 0), BigInteger)).where(scope)).one()
-    if not total:
+    scope = select(PayrollLine.id).where(lines, PayrollLine.province == province)
+    if session.scalar(scope.where(PayrollLine.amount_fen != 0).limit(1)) is None:
         return
     pool, payable, _cash = _accounts(session, province, now)
-    fixed = [Line(payable, -sign * int(total))] + ([Line(pool, sign * int(total - from_accounts))] if total > from_accounts else [])
-    accounts = (select(LedgerAccount.id, sign * PayrollLine.account_part_fen)
-                .join(LedgerAccount, LedgerAccount.code == literal("pa:person:") + cast(PayrollLine.person_id, String))
-                .where(scope, PayrollLine.account_part_fen > 0))
-    ledger.post_entry(session=session, key=_next_key(session, key_prefix), province=province, period=str(month), kind=kind,
-                      memo=memo, lines=fixed, actor=actor, now=now, more_lines=accounts if from_accounts else None)
+    key = literal(_next_key(session, key_prefix))
+    total, from_accounts = func.sum(PayrollLine.amount_fen), func.sum(PayrollLine.account_part_fen)
+    posting.post_entries(
+        session=session, province=province, period=str(month), kind=kind, actor=actor, now=now,
+        entries=select(key, literal(memo)),
+        lines=[posting.Lines(scope, key, payable, -sign * total),
+               posting.Lines(scope, key, pool, sign * (total - from_accounts)),
+               posting.Lines(scope.where(PayrollLine.account_part_fen > 0), key,
+                             chart.personal_account(PayrollLine.person_id, province=province),
+                             sign * PayrollLine.account_part_fen, opens_accounts=False)])
 
 
 def post_payable(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key_prefix: str,

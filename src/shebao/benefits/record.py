@@ -14,8 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from shebao.benefits.models import ContributionYear
 from shebao.contributions.models import Assessment, Bill
 from shebao.core.periods import Period
-from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount
-from shebao.ledger.rules import AccountKind
+from shebao.ledger import service as ledger
 from shebao.policy.store import ParameterStore
 
 MILLION = 1_000_000
@@ -37,9 +36,9 @@ def average_wage_in_force(store: ParameterStore, province: ColumnElement, period
 def _paid(assessment=Assessment):  # noqa: ANN001, ANN202 - an EXISTS clause
     """The assessment's bill was paid in full and distributed (one level of correlation, as both databases need)."""
     return (select(Bill.id)
-            .join(JournalEntry, JournalEntry.idempotency_key == literal("distribute:") + cast(Bill.id, String))
             .where(Bill.period == assessment.period, Bill.payer_kind == assessment.payer_kind,
-                   Bill.payer_id == assessment.payer_id, Bill.reference == assessment.bill_reference)
+                   Bill.payer_id == assessment.payer_id, Bill.reference == assessment.bill_reference,
+                   Bill.distribution_entry_id.isnot(None))
             .exists())
 
 
@@ -57,16 +56,12 @@ def record_columns(store: ParameterStore, person_id: ColumnElement) -> dict[str,
 
     paid_months = select(func.count()).where(assessed).scalar_subquery()
     monthly_index = (cast(Assessment.used_base_fen, BigInteger) * 2 * MILLION + wage) // (2 * wage)
-    # One level of correlation only: a nested correlated subquery would silently lose the person.
-    balance = (select(func.coalesce(func.sum(JournalLine.amount_fen), 0))
-               .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
-               .where(LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value, LedgerAccount.person_id == person_id)
-               .scalar_subquery())
     return {
         "months": paid_months + total(ContributionYear.months, counted),
         "index_sum": total(monthly_index, assessed) + total(ContributionYear.index_sum_millionths, counted),
         "deemed": total(ContributionYear.months, deemed),
-        "balance": -cast(balance, BigInteger),
+        # One level of correlation only: a nested correlated subquery would silently lose the person.
+        "balance": ledger.personal_account_held(person_id),
     }
 
 

@@ -20,8 +20,6 @@ from shebao.core.regions import province_of
 from shebao.core.security import Principal
 from shebao.enrollment.models import Participation
 from shebao.ledger import service as ledger
-from shebao.ledger.models import LedgerAccount
-from shebao.ledger.rules import AccountKind
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
 from shebao.registry.models import Person
@@ -71,10 +69,8 @@ def _funeral_grant(store: ParameterStore, province: str, death_date: date) -> tu
 
 
 def _personal_account_balance(session: Session, person_id: int) -> int:
-    """What is left in the person's personal account (credits are negative lines in the ledger)."""
-    account_id = session.scalar(select(LedgerAccount.id).where(
-        LedgerAccount.code == ledger.account_code(AccountKind.PERSONAL_ACCOUNT, province="", person_id=person_id)))
-    return -ledger.balance(session=session, account_id=account_id) if account_id is not None else 0
+    """What is left in the person's personal account."""
+    return ledger.personal_account_balance(session=session, person_id=person_id)
 
 
 def survivor_benefits_of(*, session: Session, principal: Principal, person_id: int) -> list[dict]:

@@ -17,7 +17,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     String,
-    and_,
     case,
     cast,
     func,
@@ -38,8 +37,8 @@ from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run
 from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment.models import Participation
+from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
-from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount
 from shebao.ledger.rules import AccountKind
 from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
 from shebao.registry.models import Employer, Person
@@ -117,8 +116,6 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
 
     with database.transaction() as session:
         _bill(session, province, month, rates, now)
-        _open_receivables(session, province, month, now)
-        ledger.open_account(session=session, kind=AccountKind.CLEARING, province=province, now=now)
     bill_low, bill_high = _bill_range(database, province, month)
     bill_chunks = range(bill_low, bill_high + 1, bill_chunk) if bill_high >= bill_low else range(0)
     for done, start in enumerate(bill_chunks, start=1):
@@ -220,21 +217,6 @@ def _bill(session: Session, province: str, month: Period, rates: MonthRates, now
     session.execute(insert_ignoring_duplicates(session, Bill.__table__).from_select(names, rows))
 
 
-def receivable_code(payer_kind, payer_id):  # noqa: ANN001, ANN201 - SQL expressions
-    """The receivable account's code in SQL, matching ledger.account_code()."""
-    prefix = case((payer_kind == "employer", literal("ar:employer:")), else_=literal("ar:person:"))
-    return prefix + cast(payer_id, String)
-
-
-def _open_receivables(session: Session, province: str, month: Period, now: datetime) -> None:
-    rows = (select(receivable_code(Bill.payer_kind, Bill.payer_id), literal(AccountKind.RECEIVABLE.value),
-                   literal(province), case((Bill.payer_kind == "flexible", Bill.payer_id)),
-                   case((Bill.payer_kind == "employer", Bill.payer_id)), literal(utc_naive(now)))
-            .where(Bill.period == str(month), Bill.province == province))
-    names = ["code", "kind", "province", "person_id", "employer_id", "opened_at"]
-    session.execute(insert_ignoring_duplicates(session, LedgerAccount.__table__).from_select(names, rows))
-
-
 def _bill_range(database: Database, province: str, month: Period) -> tuple[int, int]:
     with database.unit_of_work() as uow:
         low, high = uow.session.execute(select(func.min(Bill.id), func.max(Bill.id))
@@ -249,24 +231,16 @@ def bill_entry_key(bill_id):  # noqa: ANN001, ANN201
 
 def _post_bills(session: Session, province: str, month: Period, low: int, high: int, actor: str, now: datetime) -> int:
     """Each bill's entry: debit the payer's receivable, credit contributions billed (clearing)."""
-    bills = and_(Bill.period == str(month), Bill.province == province, Bill.kind == "monthly", Bill.id.between(low, high))
-    entries = (select(bill_entry_key(Bill.id), literal(province), literal(str(month)), literal("bill"),
-                      literal("应缴 billed ") + Bill.payer_kind + literal(" ") + cast(Bill.payer_id, String),
-                      literal(actor), literal(utc_naive(now))).where(bills))
-    names = ["idempotency_key", "province", "period", "kind", "memo", "posted_by", "posted_at"]
-    inserted = session.execute(insert_ignoring_duplicates(session, JournalEntry.__table__).from_select(names, entries))
-    clearing = ledger.account_code(AccountKind.CLEARING, province=province)
-    new_entries = (select(JournalEntry.id.label("entry_id"), Bill.payer_kind, Bill.payer_id, Bill.amount_fen)
-                   .join(JournalEntry, JournalEntry.idempotency_key == bill_entry_key(Bill.id))
-                   .where(bills, ~select(JournalLine.id).where(JournalLine.entry_id == JournalEntry.id).exists())
-                   .cte("new_entries").prefix_with("MATERIALIZED"))
-    debit = (select(new_entries.c.entry_id, LedgerAccount.id, new_entries.c.amount_fen)
-             .join(LedgerAccount, LedgerAccount.code == receivable_code(new_entries.c.payer_kind, new_entries.c.payer_id)))
-    credit = (select(new_entries.c.entry_id, LedgerAccount.id, -new_entries.c.amount_fen)
-              .join(LedgerAccount, LedgerAccount.code == clearing))
-    session.execute(JournalLine.__table__.insert().from_select(["entry_id", "account_id", "amount_fen"],
-                                                               debit.union_all(credit)))
-    return max(inserted.rowcount or 0, 0)
+    bills = select(Bill.id).where(Bill.period == str(month), Bill.province == province, Bill.kind == "monthly",
+                                  Bill.id.between(low, high))
+    key = bill_entry_key(Bill.id)
+    memo = literal("应缴 billed ") + Bill.payer_kind + literal(" ") + cast(Bill.payer_id, String)
+    receivable = chart.payer_receivable(Bill.payer_kind, Bill.payer_id, province=province)
+    clearing = chart.province_account(AccountKind.CLEARING, province=province)
+    return posting.post_entries(session=session, province=province, period=str(month), kind="bill", actor=actor, now=now,
+                                entries=bills.with_only_columns(key, memo),
+                                lines=[posting.Lines(bills, key, receivable, Bill.amount_fen),
+                                       posting.Lines(bills, key, clearing, -Bill.amount_fen)])
 
 
 def _close_run(database: Database, run_id: int, province: str, month: Period, actor: str, now: datetime,

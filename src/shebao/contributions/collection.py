@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select, true
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,9 +24,8 @@ from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound, given_zh
 from shebao.core.money import fen_to_yuan
 from shebao.core.runs import BatchRun, BatchRunRead
-from shebao.core.sql import insert_ignoring_duplicates
+from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
-from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
 
@@ -200,10 +199,9 @@ def _post_payment(session: Session, payment: Payment, allocations: list[Allocati
     fees = sum(a.late_fee_fen for a in allocations)
     province = payment.province
     cash = ledger.open_account(session=session, kind=AccountKind.CASH, province=province, now=now)
-    receivable = ledger.open_account(session=session, kind=AccountKind.RECEIVABLE, province=province, now=now,
-                                     **({"employer_id": payment.payer_id} if payment.payer_kind == "employer"
-                                        else {"person_id": payment.payer_id}))
-    lines = [Line(cash.id, payment.amount_fen), Line(receivable.id, -principal)]
+    receivable = ledger.account_id(session=session, now=now, account=chart.payer_receivable(
+        payment.payer_kind, payment.payer_id, province=province))
+    lines = [Line(cash.id, payment.amount_fen), Line(receivable, -principal)]
     if fees:
         pool = ledger.open_account(session=session, kind=AccountKind.POOLING_FUND, province=province,
                                    insurance="pension", now=now)
@@ -225,50 +223,41 @@ def distribute_bill(*, session: Session, bill_id: int, period: str, actor: str, 
 def distribute_bills(*, session: Session, province: str, bills: ColumnElement[bool], period: str, actor: str,
                      now: datetime) -> int:
     """Set-based distribution of paid bills: per bill, debit clearing; credit each pooling fund with its
-    share and each person's personal account with the individual pension part. Idempotent by key."""
-    undistributed = ~select(JournalEntry.id).where(JournalEntry.idempotency_key == _key("distribute:", Bill.id)).exists()
-    bill_ids = list(session.scalars(select(Bill.id).where(bills, Bill.province == province, undistributed)))
-    if not bill_ids:
-        return 0
-    pools = {insurance: ledger.open_account(session=session, kind=AccountKind.POOLING_FUND, province=province,
-                                            insurance=insurance, now=now).id for insurance in POOLED_PARTS}
-    clearing = ledger.open_account(session=session, kind=AccountKind.CLEARING, province=province, now=now).id
+    share and each person's personal account with the individual pension part. Each bill records the
+    entry that distributed it; a bill that has one is not distributed again."""
+    bill_ids = list(session.scalars(select(Bill.id).where(bills, Bill.province == province,
+                                                          Bill.distribution_entry_id.is_(None))))
     for start in range(0, len(bill_ids), DISTRIBUTION_BATCH):
-        _distribute(session, province, bill_ids[start:start + DISTRIBUTION_BATCH], pools, clearing, period, actor, now)
+        _distribute(session, province, bill_ids[start:start + DISTRIBUTION_BATCH], period, actor, now)
     return len(bill_ids)
 
 
 DISTRIBUTION_BATCH = 5_000
 
 
-def _distribute(session: Session, province: str, bill_ids: list[int], pools: dict[str, int], clearing: int,
-                period: str, actor: str, now: datetime) -> None:
+def _distribute(session: Session, province: str, bill_ids: list[int], period: str, actor: str, now: datetime) -> None:
     chosen = (select(Bill.id, Bill.period, Bill.payer_kind, Bill.payer_id, Bill.amount_fen, Bill.reference)
               .where(Bill.id.in_(bill_ids)).cte("chosen"))
     mine = and_(Assessment.period == chosen.c.period, Assessment.payer_kind == chosen.c.payer_kind,
                 Assessment.payer_id == chosen.c.payer_id, Assessment.bill_reference == chosen.c.reference)
-    session.execute(insert_ignoring_duplicates(session, LedgerAccount.__table__).from_select(
-        ["code", "kind", "province", "person_id", "opened_at"],
-        select(_key("pa:person:", Assessment.person_id), literal(AccountKind.PERSONAL_ACCOUNT.value), literal(province),
-               Assessment.person_id, literal(utc_naive(now))).select_from(chosen).join(Assessment, mine).where(true())))
-    session.execute(JournalEntry.__table__.insert().from_select(
-        ["idempotency_key", "province", "period", "kind", "memo", "posted_by", "posted_at"],
-        select(_key("distribute:", chosen.c.id), literal(province), literal(period), literal("distribution"),
-               literal("到账分配 paid bill ") + cast(chosen.c.id, String), literal(actor), literal(utc_naive(now)))))
-    entry = (select(JournalEntry.id).where(JournalEntry.idempotency_key == _key("distribute:", chosen.c.id))
-             .scalar_subquery())
-    line_sets = [select(entry, literal(clearing), chosen.c.amount_fen)]
+    key = _key("distribute:", chosen.c.id)
+    each_bill = select(chosen.c.id)
+    each_person = select(chosen.c.id).join(Assessment, mine)
+    lines = [posting.Lines(each_bill, key, chart.province_account(AccountKind.CLEARING, province=province),
+                           chosen.c.amount_fen)]
     for insurance, parts in POOLED_PARTS.items():
         share = sum((func.sum(getattr(Assessment, column)) for column in parts), start=literal(0))
         if insurance == "pension":
             share = share - func.sum(Assessment.pension_account_fen)
-        line_sets.append(select(entry, literal(pools[insurance]), -share).select_from(chosen).join(Assessment, mine)
-                         .group_by(chosen.c.id).having(share != 0))
-    line_sets.append(select(entry, LedgerAccount.id, -Assessment.pension_account_fen).select_from(chosen).join(Assessment, mine)
-                     .join(LedgerAccount, LedgerAccount.code == _key("pa:person:", Assessment.person_id))
-                     .where(Assessment.pension_account_fen != 0))
-    for rows in line_sets:
-        session.execute(JournalLine.__table__.insert().from_select(["entry_id", "account_id", "amount_fen"], rows))
+        lines.append(posting.Lines(each_person.group_by(chosen.c.id), key,
+                                   chart.pooling_fund(insurance, province=province), -share))
+    lines.append(posting.Lines(each_person, key, chart.personal_account(Assessment.person_id, province=province),
+                               -Assessment.pension_account_fen))
+    posting.post_entries(session=session, province=province, period=period, kind="distribution", actor=actor, now=now,
+                         entries=select(key, literal("到账分配 paid bill ") + cast(chosen.c.id, String)), lines=lines)
+    session.execute(update(Bill).where(Bill.id.in_(bill_ids), Bill.distribution_entry_id.is_(None))
+                    .values(distribution_entry_id=posting.entry_id(_key("distribute:", Bill.id)))
+                    .execution_options(synchronize_session=False))
 
 
 def _key(prefix: str, column):  # noqa: ANN001, ANN202 - SQL string expression
@@ -330,8 +319,6 @@ def _pay_in_full(session: Session, province: str, open_bills: ColumnElement[bool
 
 def _pay(session: Session, province: str, bill_ids: list[int], cash: int, paid_on: date, actor: str,
          now: datetime) -> None:
-    from shebao.contributions.batch import receivable_code
-
     stamp = utc_naive(now)
     chosen = select(Bill.id, Bill.amount_fen, Bill.payer_kind, Bill.payer_id).where(Bill.id.in_(bill_ids)).cte("chosen")
     session.execute(Payment.__table__.insert().from_select(
@@ -342,14 +329,11 @@ def _pay(session: Session, province: str, bill_ids: list[int], cash: int, paid_o
         ["payment_id", "bill_id", "principal_fen", "late_fee_fen", "days_late"],
         select(Payment.id, chosen.c.id, chosen.c.amount_fen, literal(0), literal(0))
         .join(Payment, Payment.idempotency_key == _key("settle:", chosen.c.id))))
-    session.execute(JournalEntry.__table__.insert().from_select(
-        ["idempotency_key", "province", "period", "kind", "memo", "posted_by", "posted_at"],
-        select(_key("payment:settle:", chosen.c.id), literal(province), literal(_posting_period(paid_on)),
-               literal("payment"), literal("银行代收 bank collection ") + cast(chosen.c.id, String), literal(actor),
-               literal(stamp))))
-    entry = (select(JournalEntry.id).where(JournalEntry.idempotency_key == _key("payment:settle:", chosen.c.id))
-             .scalar_subquery())
-    for rows in (select(entry, literal(cash), chosen.c.amount_fen),
-                 select(entry, LedgerAccount.id, -chosen.c.amount_fen)
-                 .join(LedgerAccount, LedgerAccount.code == receivable_code(chosen.c.payer_kind, chosen.c.payer_id))):
-        session.execute(JournalLine.__table__.insert().from_select(["entry_id", "account_id", "amount_fen"], rows))
+    key = _key("payment:settle:", chosen.c.id)
+    each_bill = select(chosen.c.id)
+    receivable = chart.payer_receivable(chosen.c.payer_kind, chosen.c.payer_id, province=province)
+    posting.post_entries(session=session, province=province, period=_posting_period(paid_on), kind="payment",
+                         actor=actor, now=now,
+                         entries=select(key, literal("银行代收 bank collection ") + cast(chosen.c.id, String)),
+                         lines=[posting.Lines(each_bill, key, cash, chosen.c.amount_fen),
+                                posting.Lines(each_bill, key, receivable, -chosen.c.amount_fen)])

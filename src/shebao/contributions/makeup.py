@@ -26,6 +26,7 @@ from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.periods import Period
 from shebao.core.security import Principal
 from shebao.enrollment.models import Participation
+from shebao.ledger import chart
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
@@ -134,12 +135,13 @@ def _bill_month(session: Session, person_id: int, participation: Participation, 
 
 
 def _post(session: Session, bill: Bill, actor: str, now: datetime) -> None:
-    owner = {"employer_id": bill.payer_id} if bill.payer_kind == "employer" else {"person_id": bill.payer_id}
-    receivable = ledger.open_account(session=session, kind=AccountKind.RECEIVABLE, province=bill.province, now=now, **owner)
-    clearing = ledger.open_account(session=session, kind=AccountKind.CLEARING, province=bill.province, now=now)
+    receivable = ledger.account_id(session=session, now=now, account=chart.payer_receivable(
+        bill.payer_kind, bill.payer_id, province=bill.province))
+    clearing = ledger.account_id(session=session, now=now, account=chart.province_account(
+        AccountKind.CLEARING, province=bill.province))
     today = china_today(now)
     ledger.post_entry(session=session, key=f"bill:{bill.id}", province=bill.province,
                       period=f"{today.year:04d}{today.month:02d}", kind="bill",
-                      memo=f"补缴 make-up {bill.period}", lines=[Line(receivable.id, bill.amount_fen),
-                                                                Line(clearing.id, -bill.amount_fen)],
+                      memo=f"补缴 make-up {bill.period}", lines=[Line(receivable, bill.amount_fen),
+                                                                Line(clearing, -bill.amount_fen)],
                       actor=actor, now=now)

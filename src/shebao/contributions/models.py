@@ -97,6 +97,9 @@ class Bill(Base):
     kind: Mapped[str] = mapped_column(String(10), default="monthly")  # monthly | makeup
     reference: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "" monthly; "p42" a make-up
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The ledger entry that moved the paid bill out of clearing into the accounts and funds: set in the same
+    # transaction that posts it. A month counts in the pension record once its bill has one.
+    distribution_entry_id: Mapped[int | None] = mapped_column(BigId)
 
     __table_args__ = (
         UniqueConstraint("period", "payer_kind", "payer_id", "kind", "reference"),

@@ -31,6 +31,7 @@ from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.runs import BatchRun, BatchRunRead
 from shebao.core.sql import RATE_DENOMINATOR, insert_ignoring_duplicates, rate_numerator
+from shebao.ledger import posting
 from shebao.ledger import service as ledger
 from shebao.ledger.models import (
     ClosedPeriod,
@@ -39,7 +40,7 @@ from shebao.ledger.models import (
     JournalLine,
     LedgerAccount,
 )
-from shebao.ledger.rules import AccountKind, Line
+from shebao.ledger.rules import AccountKind
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry.rules import region_level
 
@@ -112,20 +113,16 @@ def _compute(session: Session, province: str, year: int, rate: int, low: int, hi
 
 def _post(session: Session, province: str, year: int, period: str, interest_account: int, low: int, high: int,
           actor: str, now: datetime) -> None:
-    key = f"interest:{province}:{year}:{low}"
-    if session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key)) is not None:
-        return
-    credits = (select(InterestCredit.account_id, -InterestCredit.interest_fen)
-               .where(InterestCredit.year == year, InterestCredit.province == province,
-                      InterestCredit.account_id.between(low, high), InterestCredit.interest_fen > 0))
-    total = session.scalar(select(func.coalesce(func.sum(InterestCredit.interest_fen), 0)).where(
-        InterestCredit.year == year, InterestCredit.province == province, InterestCredit.account_id.between(low, high),
-        InterestCredit.interest_fen > 0))
-    if not total:
-        return
-    ledger.post_entry(session=session, key=key, province=province, period=period, kind="interest",
-                      memo=f"{year} 年度个人账户记账利息 interest", lines=[Line(interest_account, int(total))],
-                      actor=actor, now=now, more_lines=credits)
+    """The chunk's one entry: debit the province's interest account, credit each personal account its interest."""
+    credited = and_(InterestCredit.year == year, InterestCredit.province == province,
+                    InterestCredit.account_id.between(low, high), InterestCredit.interest_fen > 0)
+    key = literal(f"interest:{province}:{year}:{low}")
+    credits = select(InterestCredit.id).where(credited)
+    posting.post_entries(
+        session=session, province=province, period=period, kind="interest", actor=actor, now=now,
+        entries=select(key, literal(f"{year} 年度个人账户记账利息 interest")).where(credits.exists()),
+        lines=[posting.Lines(credits, key, interest_account, func.sum(InterestCredit.interest_fen)),
+               posting.Lines(credits, key, InterestCredit.account_id, -InterestCredit.interest_fen)])
 
 
 def _record_run(database: Database, province: str, year: int, period: str, actor: str, now: datetime,

@@ -11,33 +11,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, insert, literal, select
+from sqlalchemy import BigInteger, Integer, Select, case, cast, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.insurances import INSURANCE_NAMES
 from shebao.core.periods import Period
+from shebao.ledger.chart import Account, account_code
 from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
 from shebao.ledger.rules import AccountKind, Line, check_lines, reversal_of
 from shebao.registry.rules import region_level
-
-
-def account_code(kind: AccountKind, *, province: str, insurance: str | None = None, person_id: int | None = None,
-                 employer_id: int | None = None) -> str:
-    """The one code an account has: pa:person:42, pool:pension:110000, ar:employer:7, cash:110000 ..."""
-    match kind:
-        case AccountKind.PERSONAL_ACCOUNT:
-            return f"pa:person:{person_id}"
-        case AccountKind.POOLING_FUND:
-            return f"pool:{insurance}:{province}"
-        case AccountKind.NATIONAL_FUND:
-            return f"national:{insurance}"
-        case AccountKind.RECEIVABLE:
-            return f"ar:employer:{employer_id}" if employer_id is not None else f"ar:person:{person_id}"
-        case _:
-            return f"{kind.value}:{province}"
 
 
 def open_account(*, session: Session, kind: AccountKind, province: str, now: datetime, insurance: str | None = None,
@@ -53,6 +39,12 @@ def open_account(*, session: Session, kind: AccountKind, province: str, now: dat
     return account
 
 
+def account_id(*, session: Session, account: Account, now: datetime) -> int:
+    """The id of one account named by its owner (`ledger.chart`), opening it the first time it is needed."""
+    return open_account(session=session, kind=account.kind, province=account.province, insurance=account.insurance,
+                        person_id=account.person_id, employer_id=account.employer_id, now=now).id
+
+
 @dataclass(frozen=True)
 class PostedEntry:
     id: int
@@ -64,26 +56,15 @@ class PostedEntry:
 
 
 def post_entry(*, session: Session, key: str, province: str, period: str, kind: str, memo: str,
-               lines: Sequence[Line], actor: str, now: datetime, reverses_entry_id: int | None = None,
-               more_lines: Select | None = None) -> PostedEntry:
+               lines: Sequence[Line], actor: str, now: datetime, reverses_entry_id: int | None = None) -> PostedEntry:
     """Posts one balanced entry. The same idempotency key twice is refused: nothing is posted twice.
-
-    `more_lines` is a SELECT of (account_id, amount_fen) rows for entries with a line per person (a
-    bill's distribution to personal accounts); they are summed in SQL and must balance with `lines`.
-    """
-    if more_lines is None:
-        check_lines(lines)
-    else:
-        _check_with_selected(session, lines, more_lines)
+    (A batch of entries, or an entry with a line per person, goes through `posting.post_entries`.)"""
+    check_lines(lines)
     _require_accounts(session, {line.account_id for line in lines})
     entry = _open_entry(session, key=key, province=province, period=period, kind=kind, memo=memo, actor=actor, now=now,
                         reverses_entry_id=reverses_entry_id)
     session.execute(insert(JournalLine), [{"entry_id": entry.id, "account_id": line.account_id,
                                            "amount_fen": line.amount_fen} for line in lines])
-    if more_lines is not None:
-        selected = more_lines.subquery()
-        rows = select(literal(entry.id), *selected.c)
-        session.execute(insert(JournalLine).from_select(["entry_id", "account_id", "amount_fen"], rows))
     return PostedEntry(entry.id, key, province, period, kind, tuple(lines))
 
 
@@ -107,7 +88,7 @@ def _open_entry(session: Session, *, key: str, province: str, period: str, kind:
     if not key or len(key) > 128:
         raise InvalidInput("entry.key", "幂等键应为 1 至 128 个字符", "an idempotency key has 1 to 128 characters")
     Period.parse(period)
-    _refuse_closed(session, province, period)
+    refuse_closed(session, province, period)
     existing = session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key))
     if existing is not None:
         raise Conflict("entry.duplicate", f"幂等键「{key}」已经记账（分录 {existing}），不会重复记账",
@@ -120,24 +101,8 @@ def _open_entry(session: Session, *, key: str, province: str, period: str, kind:
     return entry
 
 
-def _check_with_selected(session: Session, lines: Sequence[Line], more_lines: Select) -> None:
-    selected = more_lines.subquery()
-    amount = list(selected.c)[1]
-    count, total, zeros = session.execute(select(func.count(), func.coalesce(func.sum(amount), 0),
-                                                 func.coalesce(func.sum(case((amount == 0, 1), else_=0)), 0))).one()
-    if zeros:
-        raise InvalidInput("entry.zero_line", "分录行金额不能为零", "a line of zero fen says nothing")
-    for line in lines:
-        if isinstance(line.amount_fen, bool) or not isinstance(line.amount_fen, int) or line.amount_fen == 0:
-            raise InvalidInput("entry.amount_not_integer", "金额必须是非零整数（分）", "amounts are non-zero whole fen")
-    total = int(total) + sum(line.amount_fen for line in lines)
-    if count + len(lines) < 2:
-        raise InvalidInput("entry.too_few_lines", "一笔分录至少有借贷两行", "an entry has at least a debit and a credit line")
-    if total != 0:
-        raise InvalidInput("entry.unbalanced", f"借贷不平：相差 {total} 分", f"debits and credits differ by {total} fen")
-
-
-def _refuse_closed(session: Session, province: str, period: str) -> None:
+def refuse_closed(session: Session, province: str, period: str) -> None:
+    """A closed period takes no new entries: every posting asks, for every chunk it writes."""
     if session.get(ClosedPeriod, (province, period)) is not None:
         raise Conflict("period.closed", f"{province} 的 {period} 期已结账，不能再记账",
                        f"period {period} of {province} is closed; post into an open period", period=period)
@@ -179,7 +144,7 @@ def close_period(*, session: Session, province: str, period: str, actor: str, no
     month = Period.parse(period)
     if month >= Period.of(now.date()):
         raise InvalidInput("period.not_over", f"{period} 期尚未结束，不能结账", f"period {period} is not over yet")
-    _refuse_closed(session, province, period)
+    refuse_closed(session, province, period)
     session.add(ClosedPeriod(province=province, period=period, closed_by=actor, closed_at=utc_naive(now)))
     session.flush()
     audit.append(session, actor=actor, action="ledger.period_closed", subject=f"period:{province}:{period}", now=now)
@@ -206,6 +171,51 @@ def unbalanced_entries(*, session: Session) -> list[int]:
     """Entries whose lines do not sum to zero (there should be none: a check for auditors)."""
     return list(session.scalars(select(JournalLine.entry_id).group_by(JournalLine.entry_id)
                                 .having(func.sum(JournalLine.amount_fen) != 0)))
+
+
+def next_key(*, session: Session, prefix: str) -> str:
+    """The next free key of a series, prefix + n, for a scope that may post more than once (a resumed chunk)."""
+    # A range, not LIKE: the unique index on the key answers it without reading the whole journal.
+    taken = select(func.count()).where(JournalEntry.idempotency_key.between(prefix, prefix + "~"))
+    return prefix + str(session.scalar(taken))
+
+
+def _personal_account_lines(person_id: int | ColumnElement) -> Select:
+    return (select(func.coalesce(func.sum(JournalLine.amount_fen), 0))
+            .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+            .where(LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value, LedgerAccount.person_id == person_id))
+
+
+def personal_account_held(person_id: ColumnElement) -> ColumnElement[int]:
+    """What a person's personal account holds (credits are negative lines), as a scalar subquery correlated on
+    the person's id: one index lookup per person when a batch reads it for many."""
+    return -cast(_personal_account_lines(person_id).scalar_subquery(), BigInteger)
+
+
+def personal_account_balance(*, session: Session, person_id: int) -> int:
+    """What is left in the person's personal account, in fen (0 when it was never opened)."""
+    return -int(session.scalar(_personal_account_lines(person_id)))
+
+
+def personal_account_by_year(*, session: Session, person_id: int) -> list[tuple[int, int, int]]:
+    """(year, contributions credited, interest credited) of the person's personal account, oldest first."""
+    year = cast(func.substr(JournalEntry.period, 1, 4), Integer)
+    credited = -JournalLine.amount_fen
+    rows = session.execute(
+        select(year, func.sum(case((JournalEntry.kind == "interest", 0), else_=credited)),
+               func.sum(case((JournalEntry.kind == "interest", credited), else_=0)))
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+        .where(LedgerAccount.person_id == person_id, LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value)
+        .group_by(year).order_by(year)
+    ).all()
+    return [(int(y), int(contributions), int(interest)) for y, contributions, interest in rows]
+
+
+def persons_with_personal_accounts(*, session: Session, person_ids: list[int]) -> list[int]:
+    """Which of these persons already have a personal account."""
+    return list(session.scalars(select(LedgerAccount.person_id).where(
+        LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value, LedgerAccount.person_id.in_(person_ids))))
 
 
 def remit_to_national_fund(*, session: Session, province: str, insurance: str, amount_fen: int, period: str, key: str,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.contributions.collection import paid_principal
@@ -18,8 +18,7 @@ from shebao.core.periods import Period
 from shebao.core.security import Principal, Role
 from shebao.enrollment.schemas import ParticipationRead
 from shebao.enrollment.service import participations_of
-from shebao.ledger.models import JournalEntry, JournalLine, LedgerAccount
-from shebao.ledger.rules import AccountKind
+from shebao.ledger import service as ledger
 from shebao.registry import service as registry
 
 
@@ -130,20 +129,11 @@ def _spans(periods: list[str]) -> list[str]:
 
 def _statement(session: Session, person_id: int) -> list[YearStatement]:
     """The personal account by year, from its journal lines (credits shown as positive balances)."""
-    year = cast(func.substr(JournalEntry.period, 1, 4), Integer)
-    credited = -JournalLine.amount_fen
-    rows = session.execute(
-        select(year, func.sum(case((JournalEntry.kind == "interest", 0), else_=credited)),
-               func.sum(case((JournalEntry.kind == "interest", credited), else_=0)))
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
-        .where(LedgerAccount.person_id == person_id, LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value)
-        .group_by(year).order_by(year)
-    ).all()
+    rows = ledger.personal_account_by_year(session=session, person_id=person_id)
     statement, balance = [], 0
     for y, contributions, interest in rows:
-        closing = balance + int(contributions) + int(interest)
-        statement.append(YearStatement(year=int(y), opening_fen=balance, contributions_fen=int(contributions),
-                                       interest_fen=int(interest), closing_fen=closing))
+        closing = balance + contributions + interest
+        statement.append(YearStatement(year=y, opening_fen=balance, contributions_fen=contributions,
+                                       interest_fen=interest, closing_fen=closing))
         balance = closing
     return statement
