@@ -30,6 +30,7 @@ from shebao.core.security import FieldCipher, Principal, Role
 from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
+from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import rules as registry_rules
 from shebao.registry.models import Person
 
@@ -249,12 +250,14 @@ def lock_award(session: Session, person_id: int) -> PensionAward | None:
 
 
 def stop_for_death(*, session: Session, person_id: int, award: PensionAward | None, death_date: date, actor: str,
-                   now: datetime) -> dict:
-    """The benefits' reaction to a death: the pension stops from the month after it (unpaid months return to
-    the funds, paid ones are recovered from the estate) and a running unemployment benefit stops."""
+                   now: datetime, store: ParameterStore | None = None) -> dict:
+    """The benefits' reaction to a death: the pension stops from the month after it (the province's
+    pension.payment_stops_months_after_death; unpaid months return to the funds, paid ones are recovered from
+    the estate) and a running unemployment benefit stops."""
     result: dict = {"award": None, "recovery": None, "unemployment_stopped": 0}
     if award is not None:
-        stop = str(Period.of(death_date).plus_months(1))
+        months = (store or default_store()).at(award.province, death_date).value("pension.payment_stops_months_after_death")
+        stop = str(Period.of(death_date).plus_months(months))
         award.status, award.status_reason, award.stop_period = "stopped", "deceased", stop
         after = and_(PayrollLine.award_id == award.id, PayrollLine.for_period >= stop)
         never_paid = and_(after, PayrollLine.status.in_(payroll.OPEN))
