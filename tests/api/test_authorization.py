@@ -21,6 +21,7 @@ from shebao.accounts.models import User
 from shebao.cards import bank
 from shebao.cards import batch as production
 from shebao.cards.models import Card
+from shebao.cards.schemas import BlacklistCommand
 from shebao.contributions import service as contributions
 from shebao.contributions.batch import run_month_end
 from shebao.contributions.schemas import BaseDeclare
@@ -96,7 +97,7 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
         cards.apply_for_card(session=session, principal=SYSTEM, now=clock.now(),
                              command=CardApply(person_id=waiting, region_code=region))
         side.card_batch = production.submit_batch(session=session, principal=SYSTEM, region_code=region, now=clock.now())[0].id
-        side.blacklist_entry = bank.list_on_blacklist(session=session, principal=SYSTEM, now=clock.now(), command=bank.BlacklistCommand(
+        side.blacklist_entry = bank.list_on_blacklist(session=session, principal=SYSTEM, now=clock.now(), command=BlacklistCommand(
             subject_kind="employer", subject_id=side.employer, ground="malicious_arrears", reason="恶意欠费测试",
             listed_on=date(2025, 2, 1)))
         for person, attribute in ((side.person, "base_declaration"), (side.employee, "employee_base_declaration")):

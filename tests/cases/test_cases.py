@@ -26,7 +26,8 @@ from sqlalchemy import select
 
 from shebao.benefits import rules as benefit_rules
 from shebao.benefits.rules import Group, RetirementAge
-from shebao.benefits.service import PensionCaseIn, pension_case, retirement_date
+from shebao.benefits.schemas import PensionCaseIn
+from shebao.benefits.service import pension_case, retirement_date
 from shebao.cards.rules import check_card_number
 from shebao.contributions.collection import allocate
 from shebao.contributions.models import Bill

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from shebao.contributions import batch
-from shebao.contributions.makeup import MakeupRequest, request_makeup
+from shebao.contributions.makeup import request_makeup
 from shebao.contributions.models import Assessment, BaseDeclaration
-from shebao.contributions.schemas import BaseCorrection, BaseDeclare
+from shebao.contributions.schemas import BaseCorrection, BaseDeclare, MakeupRequest
 from shebao.contributions.service import base_history, correct_base, declare_base
 from shebao.core import audit
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from shebao.benefits import payroll
-from shebao.benefits.archive import ArchiveYear, bring_forward
+from shebao.benefits.archive import bring_forward
 from shebao.benefits.models import BenefitFlag, Certification, PayrollLine, PensionAward, RetirementApplication
 from shebao.benefits.receivers import certify
-from shebao.benefits.schemas import CertificationIn, DeathIn, RetirementApply
+from shebao.benefits.schemas import ArchiveYear, CertificationIn, DeathIn, RetirementApply
 from shebao.benefits.service import apply_for_retirement, pension_of
 from shebao.core.clock import FixedClock
 from shebao.core.errors import Conflict, InvalidInput, NotFound

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from shebao.benefits.rules import Group
-from shebao.benefits.service import PensionCaseIn, pension_case, retirement_date
+from shebao.benefits.schemas import PensionCaseIn
+from shebao.benefits.service import pension_case, retirement_date
 from shebao.cards.rules import ALLOWED_MOVES, MOVE_NAMES, STATE_NAMES, CardMove, CardState, next_state
 from shebao.core.errors import DomainError, InvalidInput, given_zh, validation_problem_zh
 from shebao.core.money import parse_decimal, yuan_to_fen

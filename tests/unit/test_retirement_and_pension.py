@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from shebao.benefits.rules import Group
-from shebao.benefits.service import PensionCaseIn, pension_case, retirement_date
+from shebao.benefits.schemas import PensionCaseIn
+from shebao.benefits.service import pension_case, retirement_date
 from shebao.core.errors import InvalidInput
 
 

@@ -18,6 +18,7 @@ from shebao.benefits.schemas import (
     EstimateIn,
     InjuryClaimIn,
     MaternityClaimIn,
+    PensionCaseIn,
     RetirementApply,
     UnemploymentApply,
     UnemploymentStop,
@@ -44,7 +45,7 @@ def retirement_date(birth_date: date, sex: Annotated[str, Query(pattern="^[MF]$"
 
 
 @router.post("/pension/calc", summary="One pension case, explained (the calculator behind `shebao pension calc`)")
-def pension_calc(body: service.PensionCaseIn) -> dict:
+def pension_calc(body: PensionCaseIn) -> dict:
     return service.pension_case(case=body)
 
 

@@ -80,7 +80,8 @@ def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.
     """One pension case, explained step by step; an ineligible case gives its reasons."""
     from pydantic import ValidationError
 
-    from shebao.benefits.service import PensionCaseIn, pension_case
+    from shebao.benefits.schemas import PensionCaseIn
+    from shebao.benefits.service import pension_case
 
     data = read_case_file(input_file)
     try:

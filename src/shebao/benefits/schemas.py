@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shebao.benefits.rules import Group
 from shebao.core.ids import StrictEmployerId, StrictRecordId
-from shebao.core.money import DecimalText
+from shebao.core.money import DecimalText, Fen
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -132,3 +132,31 @@ ASSUMPTION_NAMES: dict[str, tuple[str, str]] = {
     "wage_growth": ("计发基数年增长率", "yearly wage growth"), "future_index": ("今后缴费指数", "future contribution index"),
     "account_interest": ("个人账户年记账利率", "yearly personal-account interest"),
 }
+
+
+class PensionCaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region: str
+    # Bounded so that adding an age in months to them stays inside the calendar (year 9999 overflowed).
+    retire_date: date = Field(ge=date(1951, 1, 1), le=date(2200, 12, 31))
+    birth_date: date = Field(ge=date(1880, 1, 1), le=date(2100, 12, 31))
+    sex: str = Field(pattern="^[MF]$")
+    category: Group
+    contribution_months: StrictInt = Field(ge=0, le=12 * 80)
+    deemed_months: StrictInt = Field(0, ge=0, le=12 * 60)
+    average_index: DecimalText = Field(description='average contribution index as a decimal string, e.g. "1.2"')
+    personal_account_fen: Fen = Field(ge=0)
+    calculation_wage_fen: Fen | None = Field(None, ge=1)
+
+
+class ArchiveYear(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: StrictInt
+    province: str = Field(pattern=r"^\d{2}0000$")
+    year: StrictInt = Field(ge=1951, le=2100)
+    kind: str = Field(pattern="^(archive|deemed)$")
+    months: StrictInt = Field(ge=1, le=12)
+    base_sum_fen: StrictInt = Field(0, ge=0)
+    average_wage_fen: StrictInt = Field(0, ge=0)

@@ -8,7 +8,6 @@ import json
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from shebao.benefits.schemas import (
     ASSUMPTION_NAMES,
     EstimateIn,
     Ground,
+    PensionCaseIn,
     RetirementApply,
 )
 from shebao.contributions.models import Assessment
@@ -35,7 +35,6 @@ from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
-from shebao.core.money import DecimalText, Fen
 from shebao.core.periods import Period
 from shebao.core.regions import province_of
 from shebao.core.security import Principal, Role
@@ -45,22 +44,6 @@ from shebao.registry.models import Person
 from shebao.registry.rules import SEX_NAMES, Sex
 
 SEX_OF_GROUP = {Group.MALE: "M", Group.FEMALE_CADRE: "F", Group.FEMALE_WORKER: "F"}
-
-
-class PensionCaseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    region: str
-    # Bounded so that adding an age in months to them stays inside the calendar (year 9999 overflowed).
-    retire_date: date = Field(ge=date(1951, 1, 1), le=date(2200, 12, 31))
-    birth_date: date = Field(ge=date(1880, 1, 1), le=date(2100, 12, 31))
-    sex: str = Field(pattern="^[MF]$")
-    category: Group
-    contribution_months: StrictInt = Field(ge=0, le=12 * 80)
-    deemed_months: StrictInt = Field(0, ge=0, le=12 * 60)
-    average_index: DecimalText = Field(description='average contribution index as a decimal string, e.g. "1.2"')
-    personal_account_fen: Fen = Field(ge=0)
-    calculation_wage_fen: Fen | None = Field(None, ge=1)
 
 
 def _check_group(sex: str, group: Group) -> None:

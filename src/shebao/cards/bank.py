@@ -7,57 +7,23 @@ insurance services stay available to blacklisted people so that they can pay wha
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.cards import rules
 from shebao.cards.models import BankNotice, BlacklistEntry, Card
 from shebao.cards.rules import VALID_STATES, CardState
+from shebao.cards.schemas import BlacklistCommand, FinancialStatus, NoticeRead, ReleaseCommand
 from shebao.core import audit
-from shebao.core.clock import UtcDateTime, china_today, utc_naive
+from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, not_in_scope
-from shebao.core.ids import RecordId
 from shebao.core.security import Principal, Role
 from shebao.registry import service as registry
 from shebao.registry.models import Employer, Person
 
 GROUNDS = ("refused_to_insure", "malicious_arrears")
-
-
-class BlacklistCommand(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    subject_kind: str = Field(pattern="^(person|employer)$")
-    subject_id: RecordId
-    ground: str = Field(pattern="^(refused_to_insure|malicious_arrears)$")
-    reason: str = Field(min_length=4, max_length=200)
-    listed_on: date
-
-
-class ReleaseCommand(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(min_length=4, max_length=200)
-    released_on: date
-
-
-class FinancialStatus(BaseModel):
-    card_number: str
-    state: str
-    financial_function: bool
-    restrictions: list[str]
-
-
-class NoticeRead(BaseModel):
-    id: int
-    card_number: str
-    event: str
-    financial_function: bool
-    reason: str
-    at: UtcDateTime
 
 
 def list_on_blacklist(*, session: Session, principal: Principal, command: BlacklistCommand, now: datetime) -> int:

@@ -10,13 +10,13 @@ import hashlib
 import io
 from datetime import date, datetime
 
-from pydantic import BaseModel
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from shebao.cards import rules
 from shebao.cards.models import Card, CardEvent, ProductionBatch
 from shebao.cards.rules import CardState
+from shebao.cards.schemas import BatchProgress
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
@@ -27,17 +27,6 @@ from shebao.registry import service as registry
 from shebao.registry.models import Person
 
 RETURN_COLUMNS = ("card_id", "card_number", "chip_serial", "bank_code", "bank_account")
-
-
-class BatchProgress(BaseModel):
-    id: int
-    region_code: str
-    cards: int
-    made: int
-    handed_out: int
-    not_collected: int
-    cancelled: int
-    manifest_sha256: str
 
 
 def submit_batch(*, session: Session, principal: Principal, region_code: str, now: datetime) -> tuple[BatchProgress, str]:

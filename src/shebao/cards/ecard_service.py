@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,25 +17,13 @@ from shebao.cards.ecard import LIFETIME_SECONDS, device_tag, issue_code
 from shebao.cards.keys import KeyStore
 from shebao.cards.models import Card, ElectronicCard
 from shebao.cards.rules import CardState, state_name
+from shebao.cards.schemas import EcardCode, EcardOpen
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from shebao.core.security import Principal, Role
 
 USABLE = (CardState.ACTIVE.value, CardState.ISSUED.value)
-
-
-class EcardOpen(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    device_id: str = Field(min_length=8, max_length=128)
-    password: str = Field(min_length=1, max_length=200)
-
-
-class EcardCode(BaseModel):
-    code: str
-    card_number: str
-    expires_in_seconds: int
 
 
 def open_ecard(*, session: Session, principal: Principal, command: EcardOpen, now: datetime) -> dict:

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from shebao.contributions import makeup, service
-from shebao.contributions.makeup import MakeupBill, MakeupRequest
 from shebao.contributions.schemas import (
     MAX_ID,
     BaseCorrection,
@@ -15,6 +14,8 @@ from shebao.contributions.schemas import (
     BaseDeclarationVersion,
     BaseDeclare,
     BillRead,
+    MakeupBill,
+    MakeupRequest,
     PaymentCreate,
 )
 from shebao.core.http import NowDep, PrincipalDep, SessionDep

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from shebao.contributions.rules import (
     assess_month,
     require_payer_or_staff,
 )
+from shebao.contributions.schemas import MakeupBill, MakeupRequest
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput
@@ -31,22 +31,6 @@ from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
-
-
-class MakeupRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    periods: list[str] = Field(min_length=1, max_length=120, description="months YYYYMM to make up")
-
-
-class MakeupBill(BaseModel):
-    bill_id: int
-    period: str
-    payer_kind: str
-    payer_id: int
-    amount_fen: int
-    used_base_fen: int
-    due_date: str
 
 
 def request_makeup(*, session: Session, principal: Principal, person_id: int, command: MakeupRequest, now: datetime,

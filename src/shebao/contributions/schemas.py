@@ -99,3 +99,19 @@ class PaymentCreate(BaseModel):
     bill_id: int | None = Field(None, ge=1, le=MAX_ID, description="instead of payer: any bill of the payer")
     amount_fen: StrictInt
     received_on: date
+
+
+class MakeupRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    periods: list[str] = Field(min_length=1, max_length=120, description="months YYYYMM to make up")
+
+
+class MakeupBill(BaseModel):
+    bill_id: int
+    period: str
+    payer_kind: str
+    payer_id: int
+    amount_fen: int
+    used_base_fen: int
+    due_date: str

@@ -18,10 +18,10 @@ from stdnum import luhn
 
 from shebao.accounts.models import User
 from shebao.benefits import awards, payroll
-from shebao.benefits.archive import ArchiveYear, bring_forward
+from shebao.benefits.archive import bring_forward
 from shebao.benefits.models import Certification, PensionAward, RetirementApplication
 from shebao.benefits.rules import Group, add_months, age_in_months
-from shebao.benefits.schemas import DeathIn
+from shebao.benefits.schemas import ArchiveYear, DeathIn
 from shebao.benefits.service import retirement_date
 from shebao.cards.models import Card, CardEvent
 from shebao.cards.rules import VALID_STATES

@@ -12,11 +12,12 @@ from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 from shebao.core.ids import EmployerIdPath, RecordIdPath
 from shebao.enrollment.schemas import HireCommand, ParticipationRead
 from shebao.services import archive, deaths, employment
+from shebao.services.schemas import PersonRecord, ReviewDecision
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
 
 
-@router.get("/persons/{person_id}/record", response_model=archive.PersonRecord,
+@router.get("/persons/{person_id}/record", response_model=PersonRecord,
             summary="The electronic archive: contributions, months counted and interrupted, account statement")
 def person_record(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep, now: NowDep):
     return archive.person_record(session=session, principal=who, person_id=person_id, now=now)
@@ -35,7 +36,7 @@ def death_reviews(session: SessionDep, who: PrincipalDep, limit: Annotated[int, 
 
 @router.post("/death-reviews/{review_id}/decision", tags=["life events"],
              summary="A second clerk confirms (every context reacts) or rejects a held death report")
-def decide_death_review(review_id: RecordIdPath, body: deaths.ReviewDecision, session: SessionDep, who: PrincipalDep,
+def decide_death_review(review_id: RecordIdPath, body: ReviewDecision, session: SessionDep, who: PrincipalDep,
                         now: NowDep) -> dict:
     return deaths.decide_review(session=session, principal=who, review_id=review_id, command=body, now=now)
 

@@ -4,9 +4,8 @@ year — read from the same rows the ledger and the bills hold."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,42 +19,7 @@ from shebao.enrollment.schemas import ParticipationRead
 from shebao.enrollment.service import participations_of
 from shebao.ledger import service as ledger
 from shebao.registry import service as registry
-
-
-class MonthRecord(BaseModel):
-    period: str
-    payer_kind: str
-    payer_id: int
-    payer_name: str
-    region_code: str
-    used_base_fen: int
-    employer_fen: int
-    individual_fen: int
-    personal_account_fen: int
-    paid: bool
-
-
-class YearStatement(BaseModel):
-    year: int
-    opening_fen: int
-    contributions_fen: int
-    interest_fen: int
-    closing_fen: int
-
-
-class PersonRecord(BaseModel):
-    person_id: int
-    name: str
-    id_number_masked: str
-    as_of: date
-    participations: list[ParticipationRead]
-    months: list[MonthRecord]
-    paid_months: int
-    years_counted: dict[str, int]
-    interrupted_months: list[str]
-    interrupted_spans: list[str]
-    statement: list[YearStatement]
-
+from shebao.services.schemas import MonthRecord, PersonRecord, YearStatement
 
 EMPLOYER_PARTS = ("pension_employer_fen", "medical_employer_fen", "unemployment_employer_fen",
                   "work_injury_employer_fen", "maternity_employer_fen")

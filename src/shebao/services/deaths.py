@@ -13,9 +13,7 @@ by a second clerk instead of being taken, and nothing else changes until it is c
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,18 +29,7 @@ from shebao.core.security import Principal, Role
 from shebao.enrollment import service as enrollment
 from shebao.registry import service as registry
 from shebao.registry.models import DeathReview, Person
-
-
-class Decision(StrEnum):
-    CONFIRM = "confirm"
-    REJECT = "reject"
-
-
-class ReviewDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Decision
-    reason: str = Field(min_length=4, max_length=200, description="what the second clerk checked")
+from shebao.services.schemas import Decision, ReviewDecision
 
 
 def record_death(*, session: Session, principal: Principal, command: DeathIn, now: datetime) -> dict:

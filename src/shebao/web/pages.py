@@ -21,6 +21,7 @@ from shebao.cards import ecard_service
 from shebao.cards import service as card_service
 from shebao.cards.api import card_keys
 from shebao.cards.ecard import LIFETIME_SECONDS
+from shebao.cards.schemas import EcardOpen
 from shebao.core.errors import DATE_FORMAT_ZH, Conflict, DomainError, NotFound
 from shebao.core.http import Runtime, RuntimeDep, SessionDep, token_ttl
 from shebao.core.money import fen_to_yuan
@@ -163,7 +164,7 @@ def ecard_open(request: Request, rt: RuntimeDep, password: Annotated[str, Form(m
     try:
         with rt.database.transaction() as session:
             ecard_service.open_ecard(session=session, principal=who, now=rt.clock.now(),
-                                     command=ecard_service.EcardOpen(device_id=device, password=password))
+                                     command=EcardOpen(device_id=device, password=password))
     except DomainError as exc:
         context = {"t": translator(chosen), "lang": chosen, "code": None, "blocked": False,
                    "error": exc.reason_en if chosen == "en" else exc.reason, "lifetime": LIFETIME_SECONDS, "stamp": 0}

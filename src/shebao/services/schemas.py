@@ -1,0 +1,57 @@
+"""Request and response models of the public service platform's use cases (the archive, the death event)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shebao.enrollment.schemas import ParticipationRead
+
+
+class Decision(StrEnum):
+    CONFIRM = "confirm"
+    REJECT = "reject"
+
+
+class ReviewDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Decision
+    reason: str = Field(min_length=4, max_length=200, description="what the second clerk checked")
+
+
+class MonthRecord(BaseModel):
+    period: str
+    payer_kind: str
+    payer_id: int
+    payer_name: str
+    region_code: str
+    used_base_fen: int
+    employer_fen: int
+    individual_fen: int
+    personal_account_fen: int
+    paid: bool
+
+
+class YearStatement(BaseModel):
+    year: int
+    opening_fen: int
+    contributions_fen: int
+    interest_fen: int
+    closing_fen: int
+
+
+class PersonRecord(BaseModel):
+    person_id: int
+    name: str
+    id_number_masked: str
+    as_of: date
+    participations: list[ParticipationRead]
+    months: list[MonthRecord]
+    paid_months: int
+    years_counted: dict[str, int]
+    interrupted_months: list[str]
+    interrupted_spans: list[str]
+    statement: list[YearStatement]
