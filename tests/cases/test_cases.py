@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from shebao.benefits import rules as benefit_rules
 from shebao.benefits.rules import Group, RetirementAge
-from shebao.benefits.schemas import PensionCaseIn
+from shebao.benefits.schemas import PensionCalculate
 from shebao.benefits.service import pension_case, retirement_date
 from shebao.cards.rules import check_card_number
 from shebao.contributions.collection import allocate
@@ -85,7 +85,7 @@ def _retirement_age(*, birth_date: date, sex: str, category: str, region: str = 
 
 @rule("benefits.pension", "benefits/service.py pension_case (the calculator behind `shebao pension calc`)")
 def _pension(*, store: ParameterStore, **case: Any) -> dict[str, Any]:
-    result = pension_case(case=PensionCaseIn(**case), store=store)
+    result = pension_case(case=PensionCalculate(**case), store=store)
     return {key: value for key, value in result.items() if key not in {"steps", "reasons", "reasons_zh"}} | {
         "statutory_retirement_date": date.fromisoformat(result["statutory_retirement_date"])}
 

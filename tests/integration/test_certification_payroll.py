@@ -14,7 +14,7 @@ from shebao.benefits import payroll
 from shebao.benefits.models import PayrollLine, PensionAward
 from shebao.benefits.receivers import certify, resume_pension
 from shebao.benefits.rules import CertificationTerms
-from shebao.benefits.schemas import CertificationIn
+from shebao.benefits.schemas import CertificationCreate
 from shebao.core.audit import AuditRecord
 from shebao.core.clock import FixedClock
 from shebao.core.periods import Period
@@ -39,7 +39,7 @@ def _payroll(database, period: str, day: date):
 
 def _certify(database, person: int, on: date, today: date) -> dict:
     with database.transaction() as session:
-        return certify(session=session, principal=SYSTEM, now=_at(today).now(), command=CertificationIn(
+        return certify(session=session, principal=SYSTEM, now=_at(today).now(), command=CertificationCreate(
             person_id=person, method="staff_visit", certified_on=on, evidence=f"visit {next(_evidence)}"))
 
 

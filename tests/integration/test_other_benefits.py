@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from shebao.benefits.claims import apply_unemployment, claim_injury, claim_maternity, stop_unemployment
 from shebao.benefits.models import InjuryClaim, MaternityClaim, UnemploymentClaim
-from shebao.benefits.schemas import InjuryClaimIn, MaternityClaimIn, UnemploymentApply, UnemploymentStop
+from shebao.benefits.schemas import InjuryClaimCreate, MaternityClaimCreate, UnemploymentApply, UnemploymentStop
 from shebao.contributions.batch import run_month_end
 from shebao.contributions.collection import settle_period_in_full
 from shebao.contributions.schemas import BaseDeclare
@@ -18,7 +18,7 @@ from shebao.core.security import SYSTEM
 from shebao.demo.seed import demo_credit_code
 from shebao.enrollment import service as enrollment
 from shebao.enrollment.models import Participation
-from shebao.enrollment.schemas import HireCommand
+from shebao.enrollment.schemas import EmployeeHire
 from shebao.registry import service as registry
 from shebao.registry.schemas import EmployerCreate
 from shebao.services import employment
@@ -39,7 +39,7 @@ def workplace(database, cipher, clock):
             industry_code="C34")).id
         for person, birth, sequence in ((man, date(1985, 3, 1), 31), (woman, date(1990, 5, 1), 42)):
             enrollment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=firm, now=clock.now(),
-                            command=HireCommand(id_number=id_number(CHAOYANG, birth, sequence), start_date=date(2024, 1, 1)))
+                            command=EmployeeHire(id_number=id_number(CHAOYANG, birth, sequence), start_date=date(2024, 1, 1)))
             declare_base(session=session, principal=SYSTEM, now=clock.now(), command=BaseDeclare(
                 person_id=person, effective_period="202401", declared_base_fen=BASE))
     for month in range(1, 13):
@@ -75,7 +75,7 @@ def test_reemployment_stops_the_benefit_and_the_months_left_carry_over(database,
     assert stopped["months_used"] == 0 and stopped["months_left"] == 12
     with database.transaction() as session:
         employment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=workplace["firm"], now=clock.now(),
-                        command=HireCommand(id_number=id_number(CHAOYANG, date(1985, 3, 1), 31), start_date=date(2025, 2, 21)))
+                        command=EmployeeHire(id_number=id_number(CHAOYANG, date(1985, 3, 1), 31), start_date=date(2025, 2, 21)))
     again = _unemployment(database, clock, workplace["man"], on=date(2025, 2, 28))
     assert again["carried_months"] == 12 and again["entitled_months"] == 24  # 12 + 12, capped at 24
 
@@ -84,7 +84,7 @@ def test_hiring_stops_a_running_benefit(database, cipher, clock, workplace):
     _unemployment(database, clock, workplace["man"])
     with database.transaction() as session:
         employment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=workplace["firm"], now=clock.now(),
-                        command=HireCommand(id_number=id_number(CHAOYANG, date(1985, 3, 1), 31), start_date=date(2025, 2, 25)))
+                        command=EmployeeHire(id_number=id_number(CHAOYANG, date(1985, 3, 1), 31), start_date=date(2025, 2, 25)))
         claim = session.scalar(select(UnemploymentClaim))
         assert claim.status == "stopped" and claim.stop_reason == "reemployed"
 
@@ -109,7 +109,7 @@ def _injury(database, clock, workplace, **fields):
     command = {"person_id": workplace["man"], "employer_id": workplace["firm"], "kind": "disability",
                "injury_date": date(2025, 1, 15), "grade": 3} | fields
     with database.transaction() as session:
-        return claim_injury(session=session, principal=SYSTEM, now=clock.now(), command=InjuryClaimIn(**command))
+        return claim_injury(session=session, principal=SYSTEM, now=clock.now(), command=InjuryClaimCreate(**command))
 
 
 def test_a_grade_three_injury_gets_23_months_and_80_percent_a_month(database, clock, workplace):
@@ -134,7 +134,7 @@ def test_a_grade_outside_one_to_ten_is_refused(database, clock, workplace, grade
 
 def test_maternity_allowance_is_the_employer_average_over_30_times_the_leave(database, clock, workplace):
     with database.transaction() as session:
-        result = claim_maternity(session=session, principal=SYSTEM, now=clock.now(), command=MaternityClaimIn(
+        result = claim_maternity(session=session, principal=SYSTEM, now=clock.now(), command=MaternityClaimCreate(
             person_id=workplace["woman"], employer_id=workplace["firm"], birth_date=date(2025, 2, 10), difficult_birth=True))
     assert result["leave_days"] == 98 + 60 + 15  # national, Beijing's extension, a difficult birth
     assert result["employer_average_base_fen"] == BASE and result["allowance_fen"] == round(BASE * 173 / 30)
@@ -142,7 +142,7 @@ def test_maternity_allowance_is_the_employer_average_over_30_times_the_leave(dat
 
 def test_maternity_for_a_man_is_refused(database, clock, workplace):
     with database.transaction() as session, pytest.raises(InvalidInput):
-        claim_maternity(session=session, principal=SYSTEM, now=clock.now(), command=MaternityClaimIn(
+        claim_maternity(session=session, principal=SYSTEM, now=clock.now(), command=MaternityClaimCreate(
             person_id=workplace["man"], employer_id=workplace["firm"], birth_date=date(2025, 2, 10)))
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(MaternityClaim)) == 0

@@ -10,7 +10,7 @@ from shebao.benefits import payroll
 from shebao.benefits.archive import bring_forward
 from shebao.benefits.models import BenefitFlag, Certification, PayrollLine, PensionAward, RetirementApplication
 from shebao.benefits.receivers import certify
-from shebao.benefits.schemas import ArchiveYear, CertificationIn, DeathIn, RetirementApply
+from shebao.benefits.schemas import ArchiveYear, CertificationCreate, DeathReport, RetirementApply
 from shebao.benefits.service import apply_for_retirement, pension_of
 from shebao.core.clock import FixedClock
 from shebao.core.errors import Conflict, InvalidInput, NotFound
@@ -140,7 +140,7 @@ def test_overdue_certification_suspends_and_a_certification_pays_the_arrears(dat
         held = session.scalar(select(func.count()).where(PayrollLine.status == "held",
                                                          PayrollLine.hold_reason == "certification_lapsed"))
         assert held == 1  # 2025-07 (the months between were never run)
-        result = certify(session=session, principal=SYSTEM, now=july.now(), command=CertificationIn(
+        result = certify(session=session, principal=SYSTEM, now=july.now(), command=CertificationCreate(
             person_id=retiree, method="staff_visit", certified_on=date(2025, 7, 20), evidence="visit by officer 0042"))
     assert result["resumed"] and result["arrears_fen"] == 450001 and result["status"] == "paying"
 
@@ -149,13 +149,13 @@ def test_a_death_stops_payment_and_recovers_what_was_paid_after_it(database, clo
     _apply(database, clock, retiree)
     payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
     with database.transaction() as session:
-        result = record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathIn(
+        result = record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathReport(
             person_id=retiree, death_date=date(2025, 1, 10), source="民政部门死亡登记 2025-0001"))
     assert result["award"]["stop_period"] == "202502"
     assert result["recovery"]["amount_fen"] == 2 * 450001 and result["recovery"]["months"] == 2
     with database.transaction() as session:
         with pytest.raises(Conflict) as refused:
-            certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationIn(
+            certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationCreate(
                 person_id=retiree, method="staff_visit", certified_on=date(2025, 2, 1), evidence="visit 7"))
         assert refused.value.code == "certification.deceased"
         assert ledger.unbalanced_entries(session=session) == []
@@ -164,7 +164,7 @@ def test_a_death_stops_payment_and_recovers_what_was_paid_after_it(database, clo
 
 def test_certifying_someone_unknown_is_refused(database, clock, retiree):
     with database.transaction() as session, pytest.raises(NotFound):
-        certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationIn(
+        certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationCreate(
             person_id=987654, method="staff_visit", certified_on=date(2025, 2, 1), evidence="visit 7"))
 
 
@@ -177,7 +177,7 @@ def test_platform_months_count_once_their_bill_is_paid(database, cipher, clock, 
     from shebao.contributions.service import declare_base
     from shebao.demo.seed import demo_credit_code
     from shebao.enrollment import service as enrollment
-    from shebao.enrollment.schemas import HireCommand
+    from shebao.enrollment.schemas import EmployeeHire
     from shebao.registry import service as registry
     from shebao.registry.schemas import EmployerCreate
     from tests.support import id_number
@@ -186,7 +186,7 @@ def test_platform_months_count_once_their_bill_is_paid(database, cipher, clock, 
         firm = registry.register_employer(session=session, principal=SYSTEM, now=clock.now(), command=EmployerCreate(
             uscc=demo_credit_code(CHAOYANG, random.Random(5)), name="朝阳印刷厂", region_code=CHAOYANG, industry_code="C23")).id
         enrollment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=firm, now=clock.now(),
-                        command=HireCommand(id_number=id_number(CHAOYANG, date(1964, 6, 15), 11), start_date=date(2024, 1, 1)))
+                        command=EmployeeHire(id_number=id_number(CHAOYANG, date(1964, 6, 15), 11), start_date=date(2024, 1, 1)))
         declare_base(session=session, principal=SYSTEM, now=clock.now(), command=BaseDeclare(
             person_id=retiree, effective_period="202401", declared_base_fen=1_000_000))
     for month in range(1, 6):
@@ -285,7 +285,7 @@ def test_a_death_waits_for_a_payroll_chunk_holding_the_award(database, clock, re
 
     def die():
         with database.transaction() as session:
-            record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathIn(
+            record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathReport(
                 person_id=retiree, death_date=date(2025, 1, 10), source="民政部门死亡登记 2025-0002"))
         finished.set()
 
@@ -309,7 +309,7 @@ def test_the_database_itself_refuses_to_pay_a_person_with_a_death_record(databas
         suspend_pension(session=session, principal=SYSTEM, person_id=retiree, reason="去向不明", now=clock.now())
     payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
     with database.transaction() as session:
-        record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathIn(
+        record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathReport(
             person_id=retiree, death_date=date(2025, 2, 20), source="民政部门死亡登记 2025-0003"))
     with pytest.raises(DBAPIError, match="death record"), database.transaction() as session:
         session.execute(update(PayrollLine).where(PayrollLine.person_id == retiree).values(status="paid"))

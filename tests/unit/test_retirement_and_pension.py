@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from shebao.benefits.rules import Group
-from shebao.benefits.schemas import PensionCaseIn
+from shebao.benefits.schemas import PensionCalculate
 from shebao.benefits.service import pension_case, retirement_date
 from shebao.core.errors import InvalidInput
 
@@ -22,7 +22,7 @@ def _case(**changes):
               "contribution_months": 360, "deemed_months": 0, "average_index": "1.2", "personal_account_fen": 20_000_000,
               "calculation_wage_fen": 1_000_000}
     fields.update(changes)
-    return PensionCaseIn(**fields)
+    return PensionCalculate(**fields)
 
 
 def test_the_explanation_ends_with_the_divisor_and_the_two_account_figures():

@@ -14,11 +14,11 @@ from shebao.benefits import claims, payroll, receivers, service
 from shebao.benefits.models import PayrollLine
 from shebao.benefits.rules import Group
 from shebao.benefits.schemas import (
-    CertificationIn,
-    EstimateIn,
-    InjuryClaimIn,
-    MaternityClaimIn,
-    PensionCaseIn,
+    CertificationCreate,
+    InjuryClaimCreate,
+    MaternityClaimCreate,
+    PensionCalculate,
+    PensionEstimate,
     RetirementApply,
     UnemploymentApply,
     UnemploymentStop,
@@ -45,7 +45,7 @@ def retirement_date(birth_date: date, sex: Annotated[str, Query(pattern="^[MF]$"
 
 
 @router.post("/pension/calc", summary="One pension case, explained (the calculator behind `shebao pension calc`)")
-def pension_calc(body: PensionCaseIn) -> dict:
+def pension_calc(body: PensionCalculate) -> dict:
     return service.pension_case(case=body)
 
 
@@ -60,7 +60,7 @@ def pension_of(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep) 
 
 
 @router.post("/pension/estimate", summary="Estimate a future pension from the person's record and assumptions")
-def estimate(body: EstimateIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def estimate(body: PensionEstimate, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return service.estimate(session=session, principal=who, command=body, now=now)
 
 
@@ -99,7 +99,7 @@ def bank_file(period: str, province: Annotated[str, Query(pattern=r"^\d{2}0000$"
 
 
 @router.post("/certifications", status_code=201, summary="Record a proof of life (face check, visit, other departments)")
-def certify(body: CertificationIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def certify(body: CertificationCreate, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return receivers.certify(session=session, principal=who, command=body, now=now)
 
 
@@ -121,12 +121,12 @@ def stop_unemployment(person_id: RecordIdPath, body: UnemploymentStop, session: 
 
 
 @router.post("/injury/claims", status_code=201, summary="Assess a work injury or a work death")
-def claim_injury(body: InjuryClaimIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def claim_injury(body: InjuryClaimCreate, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return claims.claim_injury(session=session, principal=who, command=body, now=now)
 
 
 @router.post("/maternity/claims", status_code=201, summary="Assess the maternity allowance")
-def claim_maternity(body: MaternityClaimIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def claim_maternity(body: MaternityClaimCreate, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return claims.claim_maternity(session=session, principal=who, command=body, now=now)
 
 

@@ -14,9 +14,9 @@ from shebao.benefits import record, rules
 from shebao.benefits.models import InjuryClaim, MaternityClaim, PensionAward, UnemploymentClaim, UnemploymentPayment
 from shebao.benefits.schemas import (
     INVOLUNTARY,
-    InjuryClaimIn,
+    InjuryClaimCreate,
     InjuryKind,
-    MaternityClaimIn,
+    MaternityClaimCreate,
     UnemploymentApply,
     UnemploymentStop,
 )
@@ -148,7 +148,7 @@ def _average_base(session: Session, clause) -> int | None:  # noqa: ANN001
     return None if value is None else int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def claim_injury(*, session: Session, principal: Principal, command: InjuryClaimIn, now: datetime,
+def claim_injury(*, session: Session, principal: Principal, command: InjuryClaimCreate, now: datetime,
                  store: ParameterStore | None = None) -> dict:
     """A recognised work injury: the one-off disability subsidy and, grades 1–4, the monthly allowance; or a
     work death's subsidies. The own wage is the average base of the 12 months before the injury."""
@@ -190,7 +190,7 @@ def claim_injury(*, session: Session, principal: Principal, command: InjuryClaim
             **amounts, "steps": steps}
 
 
-def claim_maternity(*, session: Session, principal: Principal, command: MaternityClaimIn, now: datetime,
+def claim_maternity(*, session: Session, principal: Principal, command: MaternityClaimCreate, now: datetime,
                     store: ParameterStore | None = None) -> dict:
     """Maternity allowance: the employer's average monthly base of the previous year ÷ 30 × the leave days."""
     principal.require_role(Role.STAFF, Role.ADMIN)

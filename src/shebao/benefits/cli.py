@@ -80,12 +80,12 @@ def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.
     """One pension case, explained step by step; an ineligible case gives its reasons."""
     from pydantic import ValidationError
 
-    from shebao.benefits.schemas import PensionCaseIn
+    from shebao.benefits.schemas import PensionCalculate
     from shebao.benefits.service import pension_case
 
     data = read_case_file(input_file)
     try:
-        result = pension_case(case=PensionCaseIn.model_validate_json(data))
+        result = pension_case(case=PensionCalculate.model_validate_json(data))
     except ValidationError as exc:
         invalid_model(exc, as_json)
     except DomainError as exc:
@@ -198,10 +198,10 @@ def pension_estimate(person: PersonOpt, category: Annotated[str, typer.Option("-
                      account_interest: Annotated[str, typer.Option("--account-interest")] = "0.02",
                      db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Estimate a person's future pension from their record and stated assumptions."""
-    from shebao.benefits.schemas import EstimateIn
+    from shebao.benefits.schemas import PensionEstimate
     from shebao.benefits.service import estimate
 
-    result = run_use_case(db, as_json, EstimateIn, {"person_id": person, "category": category, "retire_date": retire_date,
+    result = run_use_case(db, as_json, PensionEstimate, {"person_id": person, "category": category, "retire_date": retire_date,
                                                      "wage_growth": wage_growth, "future_index": future_index,
                                                      "account_interest": account_interest}, in_transaction(estimate))
     emit(result, as_json, f"estimate · {fen_to_yuan(result['total_fen'])} yuan/month at "
@@ -215,10 +215,10 @@ def certification_record(person: PersonOpt, method: Annotated[str, typer.Option(
                          db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Record a proof of life; a suspended payment resumes with the arrears paid."""
     from shebao.benefits.receivers import certify
-    from shebao.benefits.schemas import CertificationIn
+    from shebao.benefits.schemas import CertificationCreate
 
     day = on or china_today(SystemClock().now()).isoformat()
-    result = run_use_case(db, as_json, CertificationIn, {"person_id": person, "method": method, "certified_on": day,
+    result = run_use_case(db, as_json, CertificationCreate, {"person_id": person, "method": method, "certified_on": day,
                                                           "evidence": evidence}, in_transaction(certify))
     emit(result, as_json, f"certified on {result['certified_on']} · {result['status']}"
                           + (f" · resumed, arrears {fen_to_yuan(result['arrears_fen'])} yuan" if result["resumed"] else ""))
@@ -304,9 +304,9 @@ def injury_claim(person: PersonOpt, employer: Annotated[int, typer.Option("--emp
                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Assess a recognised work injury or work death."""
     from shebao.benefits.claims import claim_injury
-    from shebao.benefits.schemas import InjuryClaimIn
+    from shebao.benefits.schemas import InjuryClaimCreate
 
-    result = run_use_case(db, as_json, InjuryClaimIn, {"person_id": person, "employer_id": employer, "kind": kind,
+    result = run_use_case(db, as_json, InjuryClaimCreate, {"person_id": person, "employer_id": employer, "kind": kind,
                                                         "injury_date": on, "grade": grade}, in_transaction(claim_injury))
     emit(result, as_json, f"one-off {fen_to_yuan(result['one_off_fen'])} yuan · monthly "
                           f"{fen_to_yuan(result['monthly_allowance_fen'])} · funeral {fen_to_yuan(result['funeral_fen'])}")
@@ -319,9 +319,9 @@ def maternity_claim(person: PersonOpt, employer: Annotated[int, typer.Option("--
                     babies: Annotated[int, typer.Option("--babies")] = 1, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Assess the maternity allowance."""
     from shebao.benefits.claims import claim_maternity
-    from shebao.benefits.schemas import MaternityClaimIn
+    from shebao.benefits.schemas import MaternityClaimCreate
 
-    result = run_use_case(db, as_json, MaternityClaimIn, {"person_id": person, "employer_id": employer, "birth_date": birth_date,
+    result = run_use_case(db, as_json, MaternityClaimCreate, {"person_id": person, "employer_id": employer, "birth_date": birth_date,
                                                            "difficult_birth": difficult, "babies": babies},
                            in_transaction(claim_maternity))
     emit(result, as_json, f"{result['leave_days']} days · allowance {fen_to_yuan(result['allowance_fen'])} yuan")

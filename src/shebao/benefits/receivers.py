@@ -20,7 +20,7 @@ from shebao.benefits.models import (
     UnemploymentClaim,
 )
 from shebao.benefits.rules import award_status_name
-from shebao.benefits.schemas import METHOD_NAMES, CertificationIn, CertificationMethod
+from shebao.benefits.schemas import METHOD_NAMES, CertificationCreate, CertificationMethod
 from shebao.benefits.service import award_region, require_receiver_in_scope, require_staff_in
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
@@ -34,7 +34,7 @@ from shebao.registry import rules as registry_rules
 from shebao.registry.models import Person
 
 
-def certify(*, session: Session, principal: Principal, command: CertificationIn, now: datetime) -> dict:
+def certify(*, session: Session, principal: Principal, command: CertificationCreate, now: datetime) -> dict:
     """Records a proof of life; a payment suspended for lack of one resumes, with the months held paid at once."""
     principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
     person = require_receiver_in_scope(session, principal, command.person_id)

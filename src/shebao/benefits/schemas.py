@@ -46,7 +46,7 @@ METHOD_NAMES: dict[CertificationMethod, tuple[str, str]] = {
 }
 
 
-class CertificationIn(BaseModel):
+class CertificationCreate(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -55,7 +55,7 @@ class CertificationIn(BaseModel):
     evidence: str = Field(min_length=3, max_length=200, description="face-check result id, visiting officer, source record")
 
 
-class DeathIn(BaseModel):
+class DeathReport(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -96,7 +96,7 @@ class InjuryKind(StrEnum):
     DEATH = "death"
 
 
-class InjuryClaimIn(BaseModel):
+class InjuryClaimCreate(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -106,7 +106,7 @@ class InjuryClaimIn(BaseModel):
     grade: StrictInt | None = Field(None, description="disability grade 1 (most severe) to 10; none for a death")
 
 
-class MaternityClaimIn(BaseModel):
+class MaternityClaimCreate(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -116,7 +116,7 @@ class MaternityClaimIn(BaseModel):
     babies: StrictInt = Field(1, ge=1, le=6)
 
 
-class EstimateIn(BaseModel):
+class PensionEstimate(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -134,7 +134,7 @@ ASSUMPTION_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
-class PensionCaseIn(BaseModel):
+class PensionCalculate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     region: str

@@ -25,9 +25,9 @@ from shebao.benefits.models import (
 from shebao.benefits.rules import GROUP_NAMES, Group, PensionCase, add_months, calculate_pension, statutory_age
 from shebao.benefits.schemas import (
     ASSUMPTION_NAMES,
-    EstimateIn,
     Ground,
-    PensionCaseIn,
+    PensionCalculate,
+    PensionEstimate,
     RetirementApply,
 )
 from shebao.contributions.models import Assessment
@@ -75,7 +75,7 @@ def retirement_date(*, birth_date: date, sex: str, group: Group, region: str = "
             "statutory_date": add_months(birth_date, age.months).isoformat(), "steps": steps}
 
 
-def pension_case(*, case: PensionCaseIn, store: ParameterStore | None = None) -> dict:
+def pension_case(*, case: PensionCalculate, store: ParameterStore | None = None) -> dict:
     """The explained award for one case (the calculator behind `shebao pension calc`)."""
     _check_group(case.sex, case.category)
     try:
@@ -352,7 +352,7 @@ def _check_index_range(store: ParameterStore, region: str, day: date, index: Dec
 
 # --- Estimator ------------------------------------------------------------------------------------------
 
-def estimate(*, session: Session, principal: Principal, command: EstimateIn, now: datetime,
+def estimate(*, session: Session, principal: Principal, command: PensionEstimate, now: datetime,
              store: ParameterStore | None = None) -> dict:
     """A future pension from the person's own record plus stated assumptions, explained like an award."""
     store = store or default_store()

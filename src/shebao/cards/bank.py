@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from shebao.cards import rules
 from shebao.cards.models import BankNotice, BlacklistEntry, Card
 from shebao.cards.rules import VALID_STATES, CardState
-from shebao.cards.schemas import BlacklistCommand, FinancialStatus, NoticeRead, ReleaseCommand
+from shebao.cards.schemas import BlacklistEntryCreate, BlacklistEntryRelease, FinancialStatusRead, NoticeRead
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, not_in_scope
@@ -26,7 +26,7 @@ from shebao.registry.models import Employer, Person
 GROUNDS = ("refused_to_insure", "malicious_arrears")
 
 
-def list_on_blacklist(*, session: Session, principal: Principal, command: BlacklistCommand, now: datetime) -> int:
+def list_on_blacklist(*, session: Session, principal: Principal, command: BlacklistEntryCreate, now: datetime) -> int:
     """Staff of the subject's region list a person or employer, with a reason and a date."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     _require_subject_in_scope(session, principal, command.subject_kind, command.subject_id)
@@ -45,7 +45,7 @@ def list_on_blacklist(*, session: Session, principal: Principal, command: Blackl
     return entry.id
 
 
-def release_from_blacklist(*, session: Session, principal: Principal, entry_id: int, command: ReleaseCommand,
+def release_from_blacklist(*, session: Session, principal: Principal, entry_id: int, command: BlacklistEntryRelease,
                            now: datetime) -> None:
     """Staff release a listing; the card's financial function returns if the card is active."""
     principal.require_role(Role.STAFF, Role.ADMIN)
@@ -64,7 +64,7 @@ def release_from_blacklist(*, session: Session, principal: Principal, entry_id: 
         _tell_banks(session, entry.subject_id, "released", "移出黑名单 released from the blacklist", now)
 
 
-def financial_status(*, session: Session, principal: Principal, card_number: str) -> FinancialStatus:
+def financial_status(*, session: Session, principal: Principal, card_number: str) -> FinancialStatusRead:
     """What a bank asks before using a card's financial function."""
     card = card_in_scope(session, principal, card_number)
     restrictions = []
@@ -74,7 +74,7 @@ def financial_status(*, session: Session, principal: Principal, card_number: str
         restrictions.append("lost_bank_freeze")
     if _active_entry(session, "person", card.person_id) is not None:
         restrictions.append("blacklisted")
-    return FinancialStatus(card_number=card.card_number, state=card.state, financial_function=not restrictions,
+    return FinancialStatusRead(card_number=card.card_number, state=card.state, financial_function=not restrictions,
                            restrictions=restrictions)
 
 
@@ -83,7 +83,7 @@ def financial_function_allowed(session: Session, card: Card) -> bool:
             and _active_entry(session, "person", card.person_id) is None)
 
 
-def release_bank_freeze(*, session: Session, principal: Principal, card_number: str, now: datetime) -> FinancialStatus:
+def release_bank_freeze(*, session: Session, principal: Principal, card_number: str, now: datetime) -> FinancialStatusRead:
     """The card's own bank lifts the freeze a loss report put on the account, once the holder has shown
     themselves at the bank; the card must be working again (found and unfrozen) first."""
     principal.require_role(Role.BANK)

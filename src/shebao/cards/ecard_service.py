@@ -17,7 +17,7 @@ from shebao.cards.ecard import LIFETIME_SECONDS, device_tag, issue_code
 from shebao.cards.keys import KeyStore
 from shebao.cards.models import Card, ElectronicCard
 from shebao.cards.rules import CardState, state_name
-from shebao.cards.schemas import EcardCode, EcardOpen
+from shebao.cards.schemas import EcardCodeRead, EcardOpen
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
@@ -44,7 +44,7 @@ def open_ecard(*, session: Session, principal: Principal, command: EcardOpen, no
     return {"card_number": card.card_number, "device": device_tag(command.device_id)}
 
 
-def current_code(*, session: Session, keys: KeyStore, principal: Principal, device_id: str, now: datetime) -> EcardCode:
+def current_code(*, session: Session, keys: KeyStore, principal: Principal, device_id: str, now: datetime) -> EcardCodeRead:
     """A fresh signed code for the holder's bound device."""
     card = _holders_card(session, principal)
     ecard = session.scalar(select(ElectronicCard).where(ElectronicCard.person_id == principal.person_id,
@@ -55,7 +55,7 @@ def current_code(*, session: Session, keys: KeyStore, principal: Principal, devi
         raise Forbidden("ecard.other_device", "电子社保卡已绑定其他设备，请在本设备重新开通",
                         "the electronic card is bound to another device; open it again on this one")
     code = issue_code(keys=keys, card_number=card.card_number, province=card.province, device_id=device_id, now=now)
-    return EcardCode(code=code, card_number=card.card_number, expires_in_seconds=LIFETIME_SECONDS)
+    return EcardCodeRead(code=code, card_number=card.card_number, expires_in_seconds=LIFETIME_SECONDS)
 
 
 def _holders_card(session: Session, principal: Principal) -> Card:

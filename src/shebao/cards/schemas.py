@@ -18,7 +18,7 @@ class CardApply(BaseModel):
     region_code: str = Field(description="the agency's region where the application is made")
 
 
-class InstantIssue(BaseModel):
+class CardIssue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     card_number: str
@@ -28,7 +28,7 @@ class InstantIssue(BaseModel):
     region_code: str | None = Field(None, description="the counter's region (default: the clerk's own region)")
 
 
-class Activation(BaseModel):
+class CardActivate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pin: str = Field(min_length=1, max_length=12)
@@ -94,7 +94,7 @@ class PinReset(BaseModel):
     region_code: str | None = Field(None, description="the counter's region (default: the clerk's own region)")
 
 
-class BlacklistCommand(BaseModel):
+class BlacklistEntryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject_kind: str = Field(pattern="^(person|employer)$")
@@ -104,14 +104,14 @@ class BlacklistCommand(BaseModel):
     listed_on: date
 
 
-class ReleaseCommand(BaseModel):
+class BlacklistEntryRelease(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=4, max_length=200)
     released_on: date
 
 
-class FinancialStatus(BaseModel):
+class FinancialStatusRead(BaseModel):
     card_number: str
     state: str
     financial_function: bool
@@ -127,7 +127,7 @@ class NoticeRead(BaseModel):
     at: UtcDateTime
 
 
-class BatchProgress(BaseModel):
+class BatchProgressRead(BaseModel):
     id: int
     region_code: str
     cards: int
@@ -145,7 +145,7 @@ class EcardOpen(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-class EcardCode(BaseModel):
+class EcardCodeRead(BaseModel):
     code: str
     card_number: str
     expires_in_seconds: int

@@ -15,12 +15,12 @@ from shebao.cards import bank, rules
 from shebao.cards.models import Card, CardEvent
 from shebao.cards.rules import VALID_STATES, CardMove, CardState
 from shebao.cards.schemas import (
-    Activation,
+    CardActivate,
     CardApply,
     CardEventRead,
+    CardIssue,
     CardMoveRequest,
     CardRead,
-    InstantIssue,
     PinCheck,
     PinReset,
 )
@@ -69,7 +69,7 @@ def _refuse_second_card(session: Session, person_id: int) -> None:
 
 
 def issue_on_the_spot(*, session: Session, cipher: FieldCipher, principal: Principal, card_id: int,
-                      command: InstantIssue, now: datetime) -> CardRead:
+                      command: CardIssue, now: datetime) -> CardRead:
     """Instant issuance at a counter: the card is printed and handed over with its bank account bound."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     card, holder = _card_in_scope(session, principal, card_id)
@@ -101,7 +101,7 @@ def hand_out(*, session: Session, principal: Principal, card_id: int, command: C
     return _move(session, principal, card, CardMove.HAND_OUT, target, counter, command.reason, now)
 
 
-def activate(*, session: Session, principal: Principal, card_id: int, command: Activation, now: datetime) -> CardRead:
+def activate(*, session: Session, principal: Principal, card_id: int, command: CardActivate, now: datetime) -> CardRead:
     """The holder activates their card by setting a PIN that cannot be guessed."""
     principal.require_role(Role.INSURED)
     card, person = _card_in_scope(session, principal, card_id)

@@ -21,7 +21,7 @@ from shebao.benefits import awards, payroll
 from shebao.benefits.archive import bring_forward
 from shebao.benefits.models import Certification, PensionAward, RetirementApplication
 from shebao.benefits.rules import Group, add_months, age_in_months
-from shebao.benefits.schemas import ArchiveYear, DeathIn
+from shebao.benefits.schemas import ArchiveYear, DeathReport
 from shebao.benefits.service import retirement_date
 from shebao.cards.models import Card, CardEvent
 from shebao.cards.rules import VALID_STATES
@@ -188,4 +188,4 @@ def _one_death(database: Database, province: str, today: date, now: datetime) ->
         if person_id is None:
             return
         record_death(session=session, principal=SYSTEM, now=now,
-                     command=DeathIn(person_id=person_id, death_date=died, source="民政部门死亡登记（演示）"))
+                     command=DeathReport(person_id=person_id, death_date=died, source="民政部门死亡登记（演示）"))

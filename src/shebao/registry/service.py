@@ -27,8 +27,8 @@ from shebao.registry.schemas import (
     PersonRead,
     PersonSummary,
     PersonVersionRead,
-    RegionBrief,
     RegionRead,
+    RegionSummary,
 )
 
 # ---------------------------------------------------------------- regions
@@ -120,8 +120,8 @@ def describe_region(*, session: Session, code: str, include_historical: bool = F
     )
 
 
-def _brief(region: Region) -> RegionBrief:
-    return RegionBrief(code=region.code, name=region.name, level=region.level, current=region.last_year is None)
+def _brief(region: Region) -> RegionSummary:
+    return RegionSummary(code=region.code, name=region.name, level=region.level, current=region.last_year is None)
 
 
 def region_full_name(*, session: Session, code: str) -> str:

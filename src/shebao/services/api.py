@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from shebao.benefits import survivors
-from shebao.benefits.schemas import DeathIn
+from shebao.benefits.schemas import DeathReport
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 from shebao.core.ids import EmployerIdPath, RecordIdPath
-from shebao.enrollment.schemas import HireCommand, ParticipationRead
+from shebao.enrollment.schemas import EmployeeHire, ParticipationRead
 from shebao.services import archive, deaths, employment
-from shebao.services.schemas import PersonRecord, ReviewDecision
+from shebao.services.schemas import DeathReviewDecide, PersonRecordRead
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
 
 
-@router.get("/persons/{person_id}/record", response_model=PersonRecord,
+@router.get("/persons/{person_id}/record", response_model=PersonRecordRead,
             summary="The electronic archive: contributions, months counted and interrupted, account statement")
 def person_record(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep, now: NowDep):
     return archive.person_record(session=session, principal=who, person_id=person_id, now=now)
@@ -25,7 +25,7 @@ def person_record(person_id: RecordIdPath, session: SessionDep, who: PrincipalDe
 
 @router.post("/deaths", status_code=201, tags=["life events"],
              summary="A death: every context reacts (pension, cards, participations, logins, survivor benefits)")
-def record_death(body: DeathIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def record_death(body: DeathReport, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return deaths.record_death(session=session, principal=who, command=body, now=now)
 
 
@@ -36,7 +36,7 @@ def death_reviews(session: SessionDep, who: PrincipalDep, limit: Annotated[int, 
 
 @router.post("/death-reviews/{review_id}/decision", tags=["life events"],
              summary="A second clerk confirms (every context reacts) or rejects a held death report")
-def decide_death_review(review_id: RecordIdPath, body: ReviewDecision, session: SessionDep, who: PrincipalDep,
+def decide_death_review(review_id: RecordIdPath, body: DeathReviewDecide, session: SessionDep, who: PrincipalDep,
                         now: NowDep) -> dict:
     return deaths.decide_review(session=session, principal=who, review_id=review_id, command=body, now=now)
 
@@ -49,6 +49,6 @@ def survivor_benefits(person_id: RecordIdPath, session: SessionDep, who: Princip
 
 @router.post("/employers/{employer_id}/employees", response_model=list[ParticipationRead], status_code=201,
              tags=["life events"], summary="Hire: the employee's five insurances start, unemployment benefit stops (增员)")
-def hire(employer_id: EmployerIdPath, body: HireCommand, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
+def hire(employer_id: EmployerIdPath, body: EmployeeHire, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
          now: NowDep):
     return employment.hire(session=session, cipher=cipher, principal=who, employer_id=employer_id, command=body, now=now)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from shebao.accounts import service as accounts
 from shebao.benefits import receivers, survivors
-from shebao.benefits.schemas import DeathIn
+from shebao.benefits.schemas import DeathReport
 from shebao.cards import service as cards
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
@@ -29,10 +29,10 @@ from shebao.core.security import Principal, Role
 from shebao.enrollment import service as enrollment
 from shebao.registry import service as registry
 from shebao.registry.models import DeathReview, Person
-from shebao.services.schemas import Decision, ReviewDecision
+from shebao.services.schemas import DeathReviewDecide, Decision
 
 
-def record_death(*, session: Session, principal: Principal, command: DeathIn, now: datetime) -> dict:
+def record_death(*, session: Session, principal: Principal, command: DeathReport, now: datetime) -> dict:
     """Records a death and has every context react to it — or holds it for review when the person was proved
     alive after the date reported."""
     principal.require_role(Role.STAFF, Role.ADMIN)
@@ -72,7 +72,7 @@ def _refuse_impossible(person: Person, death_date: date, now: datetime) -> None:
                            "a death date lies between the birth date and today")
 
 
-def _hold_for_review(session: Session, principal: Principal, person: Person, command: DeathIn, proved_alive: date,
+def _hold_for_review(session: Session, principal: Principal, person: Person, command: DeathReport, proved_alive: date,
                      now: datetime) -> dict:
     if session.scalar(select(DeathReview.id).where(DeathReview.person_id == person.id, DeathReview.status == "pending")):
         raise Conflict("death.review_pending", "此人已有待核查的死亡信息", "a death report for this person is already under review")
@@ -88,7 +88,7 @@ def _hold_for_review(session: Session, principal: Principal, person: Person, com
             "death_date": command.death_date.isoformat(), "conflict": conflict}
 
 
-def decide_review(*, session: Session, principal: Principal, review_id: int, command: ReviewDecision,
+def decide_review(*, session: Session, principal: Principal, review_id: int, command: DeathReviewDecide,
                   now: datetime) -> dict:
     """A second clerk confirms the death (every context then reacts) or rejects the report."""
     principal.require_role(Role.STAFF, Role.ADMIN)

@@ -15,14 +15,14 @@ class Decision(StrEnum):
     REJECT = "reject"
 
 
-class ReviewDecision(BaseModel):
+class DeathReviewDecide(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Decision
     reason: str = Field(min_length=4, max_length=200, description="what the second clerk checked")
 
 
-class MonthRecord(BaseModel):
+class MonthRecordRead(BaseModel):
     period: str
     payer_kind: str
     payer_id: int
@@ -35,7 +35,7 @@ class MonthRecord(BaseModel):
     paid: bool
 
 
-class YearStatement(BaseModel):
+class YearStatementRead(BaseModel):
     year: int
     opening_fen: int
     contributions_fen: int
@@ -43,15 +43,15 @@ class YearStatement(BaseModel):
     closing_fen: int
 
 
-class PersonRecord(BaseModel):
+class PersonRecordRead(BaseModel):
     person_id: int
     name: str
     id_number_masked: str
     as_of: date
     participations: list[ParticipationRead]
-    months: list[MonthRecord]
+    months: list[MonthRecordRead]
     paid_months: int
     years_counted: dict[str, int]
     interrupted_months: list[str]
     interrupted_spans: list[str]
-    statement: list[YearStatement]
+    statement: list[YearStatementRead]

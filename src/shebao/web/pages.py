@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from shebao.accounts import service as accounts
 from shebao.accounts.api import client_address
 from shebao.benefits import service as benefits
-from shebao.benefits.schemas import EstimateIn
+from shebao.benefits.schemas import PensionEstimate
 from shebao.cards import ecard_service
 from shebao.cards import service as card_service
 from shebao.cards.api import card_keys
@@ -241,7 +241,7 @@ def my_estimate(request: Request, rt: RuntimeDep, category: Annotated[str, Form(
         return RedirectResponse("/login", status_code=303)
     form = {"category": category, "retire_date": retire_date or None, "wage_growth": wage_growth, "future_index": future_index}
     try:
-        command = EstimateIn.model_validate({"person_id": who.person_id} | form)
+        command = PensionEstimate.model_validate({"person_id": who.person_id} | form)
         with rt.database.unit_of_work() as uow:
             result = benefits.estimate(session=uow.session, principal=who, command=command, now=rt.clock.now())
     except ValidationError as exc:
