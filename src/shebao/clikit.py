@@ -312,7 +312,8 @@ def checkpoint_after_batch(settings: Settings, database: Database) -> None:
     """Anchors what a batch run just appended, as soon as it ends. A checkpoint that cannot be signed never
     undoes the run: the reason goes to stderr, and `shebao audit verify` says more."""
     try:
-        checkpoint = checkpoint_if_grown(database, Anchor.for_settings(settings, database.url), now=SystemClock().now())
+        checkpoint = checkpoint_if_grown(database=database, anchor=Anchor.for_settings(settings, database.url),
+                                         now=SystemClock().now())
     except DomainError as exc:
         err.print(f"[yellow]未签署审计检查点：{escape(exc.reason)}\nno audit checkpoint signed: {escape(exc.reason_en)}[/yellow]")
     except OSError as exc:

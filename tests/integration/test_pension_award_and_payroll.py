@@ -47,8 +47,13 @@ def retiree(database, cipher, clock):
 
 def _apply(database, clock, person, **overrides):
     command = {"person_id": person, "retire_date": date(2024, 6, 15), "category": "male", "region_code": CHAOYANG}
-    return apply_for_retirement(database=database, principal=SYSTEM, now=clock.now(),
-                                command=RetirementApply(**(command | overrides)))
+    with database.unit_of_work() as uow:  # as the API does: committed, then a returned refusal raised
+        outcome = apply_for_retirement(session=uow.session, principal=SYSTEM, now=clock.now(),
+                                       command=RetirementApply(**(command | overrides)))
+        uow.commit()
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.award
 
 
 def _half_up(value: Decimal) -> int:

@@ -51,7 +51,13 @@ def pension_calc(body: PensionCalculate) -> dict:
 
 @router.post("/retirement/applications", status_code=201, summary="Retire a person from their own record and award the pension")
 def apply_for_retirement(body: RetirementApply, rt: RuntimeDep, who: PrincipalDep, now: NowDep) -> dict:
-    return service.apply_for_retirement(database=rt.database, principal=who, command=body, now=now)
+    # Its own transaction, committed before a refusal is raised: a second pension elsewhere is refused and flagged.
+    with rt.database.unit_of_work() as uow:
+        outcome = service.apply_for_retirement(session=uow.session, principal=who, command=body, now=now)
+        uow.commit()
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.award
 
 
 @router.get("/persons/{person_id}/pension", summary="A receiver's award, explanation, payroll and certifications")

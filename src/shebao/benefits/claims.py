@@ -51,8 +51,8 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     """The one-key application: registers the unemployment, checks eligibility, sets duration and amount, ends
     the job's participations if the employer has not, and has the unemployment fund pay the medical insurance."""
     principal.require_role(Role.STAFF, Role.ADMIN)
-    person = living_person(session, command.person_id, principal)
-    region = registry.require_current_region(session, command.region_code, field="region_code", min_level=1)
+    person = living_person(session=session, person_id=command.person_id, principal=principal)
+    region = registry.require_current_region(session=session, code=command.region_code, field="region_code", min_level=1)
     require_staff_in(principal, region.code)
     today = china_today(now)
     if not person.birth_date < command.separation_date <= today:
@@ -195,7 +195,7 @@ def claim_maternity(*, session: Session, principal: Principal, command: Maternit
     """Maternity allowance: the employer's average monthly base of the previous year ÷ 30 × the leave days."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     employer = registry.require_employer_in_scope(principal, session.get(Employer, command.employer_id))
-    person = living_person(session, command.person_id)
+    person = living_person(session=session, person_id=command.person_id)
     if person.sex != "F":
         raise InvalidInput("maternity.sex", "生育津贴由生育的女职工领取", "the maternity allowance is paid to the mother")
     if not person.birth_date < command.birth_date <= china_today(now):

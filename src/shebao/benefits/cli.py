@@ -149,10 +149,16 @@ def pension_award(person: PersonOpt, retire_date: Annotated[str, typer.Option("-
     from shebao.benefits.schemas import RetirementApply
     from shebao.benefits.service import apply_for_retirement
 
+    def call(*, database: Database, command: RetirementApply, now: Any, **_: Any) -> dict:  # noqa: ANN401
+        with database.unit_of_work() as uow:  # committed before a refusal is raised: a second pension is flagged
+            outcome = apply_for_retirement(session=uow.session, principal=SYSTEM, command=command, now=now)
+            uow.commit()
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.award
+
     result = run_use_case(db, as_json, RetirementApply, {"person_id": person, "retire_date": retire_date, "category": category,
-                                                          "region_code": region, "ground": ground},
-                           lambda database, command, now, **_: apply_for_retirement(database=database, principal=SYSTEM,
-                                                                                    command=command, now=now))
+                                                          "region_code": region, "ground": ground}, call)
     emit(result, as_json, f"award {result['award_id']} · {fen_to_yuan(result['total_fen'])} yuan/month from "
                           f"{result['first_period']}\n{_steps(result)}")
 

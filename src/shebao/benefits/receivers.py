@@ -37,7 +37,7 @@ from shebao.registry.models import Person
 def certify(*, session: Session, principal: Principal, command: CertificationCreate, now: datetime) -> dict:
     """Records a proof of life; a payment suspended for lack of one resumes, with the months held paid at once."""
     principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
-    person = require_receiver_in_scope(session, principal, command.person_id)
+    person = require_receiver_in_scope(session=session, principal=principal, person_id=command.person_id)
     if principal.role == Role.INSURED and command.method != CertificationMethod.ONLINE_FACE:
         raise Forbidden("certification.online_face_only", "本人在线认证只能使用人脸识别", "online, you certify yourself by face check")
     if person.status == "deceased":
@@ -79,7 +79,7 @@ def certify(*, session: Session, principal: Principal, command: CertificationCre
 def suspend_pension(*, session: Session, principal: Principal, person_id: int, reason: str, now: datetime) -> dict:
     """Staff suspend a payment (whereabouts unknown, serving a sentence, …): payroll holds it from now on."""
     award = _award_of(session, person_id)
-    require_staff_in(principal, award_region(session, award))
+    require_staff_in(principal, award_region(session=session, award=award))
     if award.status != "paying":
         status_zh, status_en = award_status_name(award.status)
         raise Conflict("pension.not_paying", f"待遇状态为“{status_zh}”，不能暂停",
@@ -94,7 +94,7 @@ def suspend_pension(*, session: Session, principal: Principal, person_id: int, r
 def resume_pension(*, session: Session, principal: Principal, person_id: int, now: datetime) -> dict:
     """Ends a suspension; the months held are paid at once (arrears)."""
     award = _award_of(session, person_id)
-    require_staff_in(principal, award_region(session, award))
+    require_staff_in(principal, award_region(session=session, award=award))
     if award.status != "suspended":
         status_zh, status_en = award_status_name(award.status)
         raise Conflict("pension.not_suspended", f"待遇状态为“{status_zh}”，无需恢复",
@@ -237,12 +237,12 @@ def _move_certified_dates(session: Session, receivers: dict, parsed: dict[int, d
     return by_province
 
 
-def latest_certification(session: Session, person_id: int) -> date | None:
+def latest_certification(*, session: Session, person_id: int) -> date | None:
     """The last day the person was proved alive, if ever."""
     return session.scalar(select(func.max(Certification.certified_on)).where(Certification.person_id == person_id))
 
 
-def lock_award(session: Session, person_id: int) -> PensionAward | None:
+def lock_award(*, session: Session, person_id: int) -> PensionAward | None:
     """The person's award, locked before a death is recorded: a payroll chunk holding it finishes first, and
     one starting after waits and then sees the death, so every payment is either recovered or never made."""
     return session.scalar(select(PensionAward).where(PensionAward.person_id == person_id).with_for_update())

@@ -5,6 +5,7 @@ benefits: claims.py."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -33,8 +34,7 @@ from shebao.benefits.schemas import (
 from shebao.contributions.models import Assessment
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.db import Database
-from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
+from shebao.core.errors import Conflict, DomainError, InvalidInput, NotFound, not_in_scope
 from shebao.core.periods import Period
 from shebao.core.regions import province_of
 from shebao.core.security import Principal, Role
@@ -102,7 +102,7 @@ def require_staff_in(principal: Principal, region_code: str) -> None:
     principal.require_region(region_code)
 
 
-def living_person(session: Session, person_id: int, principal: Principal | None = None) -> Person:
+def living_person(*, session: Session, person_id: int, principal: Principal | None = None) -> Person:
     """The person, living; judged first against the principal's scope when one is given, so that a refusal
     outside the scope says nothing about the person (not even that they died)."""
     person = session.get(Person, person_id)
@@ -140,7 +140,7 @@ def _check_ground(store: ParameterStore, province: str, person: Person, command:
     return statutory
 
 
-def benefit_place(session: Session, store: ParameterStore, person: Person, day: date) -> tuple[str, str, dict[str, int]]:
+def benefit_place(*, session: Session, store: ParameterStore, person: Person, day: date) -> tuple[str, str, dict[str, int]]:
     """Which province awards this person's pension under the transfer rules on a day, why (a key of
     rules.PLACE_GROUNDS), and the months in each."""
     mine = select(literal(person.id))
@@ -161,71 +161,82 @@ def benefit_place(session: Session, store: ParameterStore, person: Person, day: 
     return place, why, months
 
 
-def _one_pension(database: Database, person_id: int, province: str, principal: Principal, now: datetime) -> None:
-    """Refuses a second pension anywhere in the country; an attempt in another province is flagged for the
-    fund's risk control."""
-    with database.unit_of_work() as uow:
-        existing = uow.session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
-        if existing is None:
-            return
-        where, award_id = existing.province, existing.id
+@dataclass(frozen=True)
+class RetirementOutcome:
+    """An application's result. A second pension elsewhere is refused by returning the refusal, not raising it, so
+    that the caller commits the flag it leaves for the fund's risk control (as a failed login is counted); every
+    other refusal is raised and leaves nothing behind."""
+
+    award: dict | None = None
+    error: DomainError | None = None
+
+
+def _second_pension(session: Session, person_id: int, province: str, principal: Principal, now: datetime) -> Conflict | None:
+    """Refuses a second pension anywhere in the country: the same office asking again is refused at once; an
+    attempt in another province is flagged for the fund's risk control, and its refusal returned."""
+    existing = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
+    if existing is None:
+        return None
+    where, award_id = existing.province, existing.id
     if where == province:  # the same office asking again (a retry): nothing suspicious to flag
         raise Conflict("retirement.already_awarded", f"此人已在本省领取养老金（待遇 {award_id}）",
                        f"this person already draws a pension here (award {award_id})", award_id=award_id)
-    with database.transaction() as session:
-        session.add(BenefitFlag(person_id=person_id, kind="second_pension", province=province, raised_by=principal.actor,
-                                raised_at=utc_naive(now), detail=json.dumps({"receiving_in": where, "applied_in": province})))
-        audit.append(session, actor=principal.actor, action="benefit.flagged", subject=f"person:{person_id}", now=now,
-                     kind="second_pension", receiving_in=where, applied_in=province)
-    raise Conflict("retirement.already_receiving", f"此人已在 {where} 领取养老金：一人只能领取一份养老金，已标记核查",
-                   f"this person already receives a pension in {where}: one person, one pension (flagged for review)",
-                   receiving_in=where)
+    session.add(BenefitFlag(person_id=person_id, kind="second_pension", province=province, raised_by=principal.actor,
+                            raised_at=utc_naive(now), detail=json.dumps({"receiving_in": where, "applied_in": province})))
+    audit.append(session, actor=principal.actor, action="benefit.flagged", subject=f"person:{person_id}", now=now,
+                 kind="second_pension", receiving_in=where, applied_in=province)
+    return Conflict("retirement.already_receiving", f"此人已在 {where} 领取养老金：一人只能领取一份养老金，已标记核查",
+                    f"this person already receives a pension in {where}: one person, one pension (flagged for review)",
+                    receiving_in=where)
 
 
-def apply_for_retirement(*, database: Database, principal: Principal, command: RetirementApply, now: datetime,
-                         store: ParameterStore | None = None) -> dict:
-    """Checks an application against the person's record and awards it at once, with the explanation."""
+def apply_for_retirement(*, session: Session, principal: Principal, command: RetirementApply, now: datetime,
+                         store: ParameterStore | None = None) -> RetirementOutcome:
+    """Checks an application against the person's record and awards it at once, with the explanation. The caller
+    commits the session whatever the outcome, and then raises the outcome's refusal if it has one."""
     store = store or default_store()
     principal.require_role(Role.STAFF, Role.ADMIN)
-    with database.unit_of_work() as uow:
-        registry.require_person_in_scope(principal, uow.session.get(Person, command.person_id))
-        region_code = registry.require_current_region(uow.session, command.region_code, field="region_code", min_level=1).code
+    registry.require_person_in_scope(principal, session.get(Person, command.person_id))
+    region_code = registry.require_current_region(session=session, code=command.region_code, field="region_code",
+                                                  min_level=1).code
     require_staff_in(principal, region_code)
     province = province_of(region_code)
-    _one_pension(database, command.person_id, province, principal, now)
-    with database.transaction() as session:
-        person = living_person(session, command.person_id, principal)
-        _check_group(person.sex, command.category)
-        if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):
-            raise Conflict("retirement.pending", "此人已有退休申请", "this person already has a retirement application")
-        _check_ground(store, province, person, command)
-        place, why, months_by_province = benefit_place(session, store, person, command.retire_date)
-        if place != province:
-            why_zh, why_en = rules.PLACE_GROUNDS[why]
-            raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why_zh}）",
-                           f"under the transfer rules the pension is awarded by {place} ({why_en})", benefit_province=place)
-        explained = _explain(session, store, person, command.category, command.retire_date, province)
-        if not explained["eligible"]:
-            raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons_zh"]),
-                               "not eligible for a monthly pension: " + "; ".join(explained["reasons"]),
-                               reasons=explained["reasons"])
-        application = RetirementApplication(
-            person_id=person.id, province=province, region_code=region_code, category=command.category.value,
-            retire_date=command.retire_date, age_months=rules.age_in_months(person.birth_date, command.retire_date),
-            ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now))
-        session.add(application)
-        session.flush()
-        awards.award(session, store=store, province=province, applications=RetirementApplication.id == application.id,
-                     actor=principal.actor, now=now)
-        award = session.scalar(select(PensionAward).where(PensionAward.application_id == application.id))
-        _same_figures(award, explained)
-        audit.append(session, actor=principal.actor, action="pension.awarded", subject=f"person:{person.id}", now=now,
-                     award=award.id, monthly_fen=award.monthly_fen, retire_date=command.retire_date.isoformat(),
-                     ground=command.ground.value)
-        return {"award_id": award.id, "person_id": person.id, "province": province, "ground": command.ground.value,
-                "first_period": award.first_period, "benefit_place": {"province": place, "why": "{} ({})".format(*rules.PLACE_GROUNDS[why]),
-                                                                     "months_by_province": months_by_province},
-                **explained}
+    refused = _second_pension(session, command.person_id, province, principal, now)
+    if refused is not None:
+        return RetirementOutcome(error=refused)
+    person = living_person(session=session, person_id=command.person_id, principal=principal)
+    _check_group(person.sex, command.category)
+    if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):
+        raise Conflict("retirement.pending", "此人已有退休申请", "this person already has a retirement application")
+    _check_ground(store, province, person, command)
+    place, why, months_by_province = benefit_place(session=session, store=store, person=person, day=command.retire_date)
+    if place != province:
+        why_zh, why_en = rules.PLACE_GROUNDS[why]
+        raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why_zh}）",
+                       f"under the transfer rules the pension is awarded by {place} ({why_en})", benefit_province=place)
+    explained = _explain(session, store, person, command.category, command.retire_date, province)
+    if not explained["eligible"]:
+        raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons_zh"]),
+                           "not eligible for a monthly pension: " + "; ".join(explained["reasons"]),
+                           reasons=explained["reasons"])
+    application = RetirementApplication(
+        person_id=person.id, province=province, region_code=region_code, category=command.category.value,
+        retire_date=command.retire_date, age_months=rules.age_in_months(person.birth_date, command.retire_date),
+        ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now))
+    session.add(application)
+    session.flush()
+    awards.award(session=session, store=store, province=province, applications=RetirementApplication.id == application.id,
+                 actor=principal.actor, now=now)
+    award = session.scalar(select(PensionAward).where(PensionAward.application_id == application.id))
+    _same_figures(award, explained)
+    audit.append(session, actor=principal.actor, action="pension.awarded", subject=f"person:{person.id}", now=now,
+                 award=award.id, monthly_fen=award.monthly_fen, retire_date=command.retire_date.isoformat(),
+                 ground=command.ground.value)
+    return RetirementOutcome(award={
+        "award_id": award.id, "person_id": person.id, "province": province, "ground": command.ground.value,
+        "first_period": award.first_period, "benefit_place": {"province": place, "why": "{} ({})".format(*rules.PLACE_GROUNDS[why]),
+                                                             "months_by_province": months_by_province},
+        **explained})
 
 
 def _same_figures(award: PensionAward, explained: dict) -> None:
@@ -276,7 +287,7 @@ def _explain(session: Session, store: ParameterStore, person: Person, group: Gro
 def pension_of(*, session: Session, principal: Principal, person_id: int, store: ParameterStore | None = None) -> dict:
     """A receiver's award with its explanation, adjustments, payroll history and certifications."""
     store = store or default_store()
-    person = require_receiver_in_scope(session, principal, person_id)
+    person = require_receiver_in_scope(session=session, principal=principal, person_id=person_id)
     award = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
     if award is None:
         raise NotFound("pension.none", "此人没有养老金待遇", "this person draws no pension")
@@ -315,7 +326,7 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
     }
 
 
-def require_receiver_in_scope(session: Session, principal: Principal, person_id: int) -> Person:
+def require_receiver_in_scope(*, session: Session, principal: Principal, person_id: int) -> Person:
     """A (possible) receiver the principal may handle: the insured themselves, staff of the region where they
     live or hold hukou, or of the region whose agency took their retirement application; one answer otherwise."""
     person = session.get(Person, person_id)
@@ -328,7 +339,7 @@ def require_receiver_in_scope(session: Session, principal: Principal, person_id:
     return person
 
 
-def award_region(session: Session, award: PensionAward) -> str:
+def award_region(*, session: Session, award: PensionAward) -> str:
     """The agency region that took the application: its staff (and those above) serve the receiver."""
     return session.scalar(select(RetirementApplication.region_code).where(RetirementApplication.id == award.application_id))
 
@@ -357,7 +368,7 @@ def estimate(*, session: Session, principal: Principal, command: PensionEstimate
     """A future pension from the person's own record plus stated assumptions, explained like an award."""
     store = store or default_store()
     principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN, Role.AUDITOR)
-    person = living_person(session, command.person_id, principal)
+    person = living_person(session=session, person_id=command.person_id, principal=principal)
     _check_group(person.sex, command.category)
     growth, future_index, interest = (_assumption(name, getattr(command, name), Decimal("0.2"))
                                       for name in ("wage_growth", "future_index", "account_interest"))

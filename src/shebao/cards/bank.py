@@ -66,7 +66,7 @@ def release_from_blacklist(*, session: Session, principal: Principal, entry_id: 
 
 def financial_status(*, session: Session, principal: Principal, card_number: str) -> FinancialStatusRead:
     """What a bank asks before using a card's financial function."""
-    card = card_in_scope(session, principal, card_number)
+    card = card_in_scope(session=session, principal=principal, card_number=card_number)
     restrictions = []
     if card.state != CardState.ACTIVE.value:
         restrictions.append(f"card_{card.state}")
@@ -78,7 +78,7 @@ def financial_status(*, session: Session, principal: Principal, card_number: str
                            restrictions=restrictions)
 
 
-def financial_function_allowed(session: Session, card: Card) -> bool:
+def financial_function_allowed(*, session: Session, card: Card) -> bool:
     return (card.state == CardState.ACTIVE.value and not card.bank_frozen
             and _active_entry(session, "person", card.person_id) is None)
 
@@ -87,7 +87,7 @@ def release_bank_freeze(*, session: Session, principal: Principal, card_number: 
     """The card's own bank lifts the freeze a loss report put on the account, once the holder has shown
     themselves at the bank; the card must be working again (found and unfrozen) first."""
     principal.require_role(Role.BANK)
-    card = card_in_scope(session, principal, card_number)
+    card = card_in_scope(session=session, principal=principal, card_number=card_number)
     if not card.bank_frozen:
         raise Conflict("card.bank_not_frozen", "该卡的金融账户未因挂失冻结", "the card's bank account is not frozen by a loss")
     if card.state != CardState.ACTIVE.value:
@@ -95,7 +95,7 @@ def release_bank_freeze(*, session: Session, principal: Principal, card_number: 
                        "the card is still reported lost: the holder unfreezes it at an agency or online first")
     card.bank_frozen, card.updated_at = False, utc_naive(now)
     session.add(BankNotice(bank_code=card.bank_code, card_number=card.card_number, event="enabled",
-                           financial_function=financial_function_allowed(session, card), reason="bank_release",
+                           financial_function=financial_function_allowed(session=session, card=card), reason="bank_release",
                            at=utc_naive(now)))
     audit.append(session, actor=principal.actor, action="card.bank_freeze_released", subject=f"card:{card.id}", now=now)
     return financial_status(session=session, principal=principal, card_number=card_number)
@@ -110,13 +110,13 @@ def notices(*, session: Session, principal: Principal, after: int, limit: int) -
                        reason=n.reason, at=n.at) for n in rows]
 
 
-def notify_card_move(session: Session, card: Card, move: str, now: datetime) -> None:
+def notify_card_move(*, session: Session, card: Card, move: str, now: datetime) -> None:
     """Tells the card's bank when a move changes what the card may do."""
     event = {"activate": "enabled", "report_lost": "frozen", "unfreeze": "released", "replace": "closed",
              "cancel": "closed"}.get(move)
     if event and card.bank_code and card.card_number:
         session.add(BankNotice(bank_code=card.bank_code, card_number=card.card_number, event=event,
-                               financial_function=financial_function_allowed(session, card), reason=move,
+                               financial_function=financial_function_allowed(session=session, card=card), reason=move,
                                at=utc_naive(now)))
 
 
@@ -127,11 +127,11 @@ def _tell_banks(session: Session, person_id: int, event: str, reason: str, now: 
     for card in cards:
         if card.bank_code:
             session.add(BankNotice(bank_code=card.bank_code, card_number=card.card_number, event=event,
-                                   financial_function=financial_function_allowed(session, card), reason=reason[:200],
+                                   financial_function=financial_function_allowed(session=session, card=card), reason=reason[:200],
                                    at=utc_naive(now)))
 
 
-def card_in_scope(session: Session, principal: Principal, card_number: str) -> Card:
+def card_in_scope(*, session: Session, principal: Principal, card_number: str) -> Card:
     """A card by its number, if the principal may handle it: a bank its own cards, staff those of holders in
     their region, the whole country's roles. One answer otherwise, whether or not the number exists."""
     principal.require_role(Role.BANK, Role.STAFF, Role.ADMIN, Role.AUDITOR)

@@ -32,7 +32,7 @@ RETURN_COLUMNS = ("card_id", "card_number", "chip_serial", "bank_code", "bank_ac
 def submit_batch(*, session: Session, principal: Principal, region_code: str, now: datetime) -> tuple[BatchProgressRead, str]:
     """Every application waiting in a region goes to production together; returns the manifest CSV."""
     principal.require_role(Role.STAFF, Role.ADMIN)
-    region = registry.require_current_region(session, region_code, field="region_code", min_level=1)
+    region = registry.require_current_region(session=session, code=region_code, field="region_code", min_level=1)
     principal.require_region(region.code)
     waiting = (Card.state == CardState.APPLIED.value,
                Card.applied_region.startswith(region_prefix(region.code), autoescape=True))

@@ -64,7 +64,7 @@ def enroll(*, session: Session, principal: Principal, person_id: int, command: P
         raise InvalidInput("participation.mode", "职工参保由用人单位办理增员", "employees are enrolled by their employer (hire)")
     person = registry.person_by_id(session=session, person_id=person_id)
     _may_act_for_person(principal, person)
-    region = registry.require_current_region(session, command.region_code, field="region_code")
+    region = registry.require_current_region(session=session, code=command.region_code, field="region_code")
     if principal.role == Role.STAFF:
         principal.require_region(region.code)
     return _start(session, principal, person, command.mode, region.code, command.start_date, now)

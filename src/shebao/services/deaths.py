@@ -38,7 +38,7 @@ def record_death(*, session: Session, principal: Principal, command: DeathReport
     principal.require_role(Role.STAFF, Role.ADMIN)
     person = registry.require_person_in_scope(principal, session.get(Person, command.person_id))
     _refuse_impossible(person, command.death_date, now)
-    proved_alive = receivers.latest_certification(session, person.id)
+    proved_alive = receivers.latest_certification(session=session, person_id=person.id)
     if proved_alive is not None and proved_alive > command.death_date:
         return _hold_for_review(session, principal, person, command, proved_alive, now)
     return apply_death(session=session, person=person, death_date=command.death_date, source=command.source,
@@ -47,7 +47,7 @@ def record_death(*, session: Session, principal: Principal, command: DeathReport
 
 def apply_death(*, session: Session, person: Person, death_date: date, source: str, actor: str, now: datetime) -> dict:
     """Every context's reaction, in one transaction (the caller's)."""
-    award = receivers.lock_award(session, person.id)  # first: see receivers.lock_award
+    award = receivers.lock_award(session=session, person_id=person.id)  # first: see receivers.lock_award
     # The logins next, before any audit record: a login holds its account row and then wants the audit head,
     # so taking the rows in the same order keeps a death and a login from deadlocking.
     logins = accounts.disable_logins_of_person(session=session, person_id=person.id, reason="death", actor=actor, now=now)
