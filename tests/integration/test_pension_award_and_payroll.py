@@ -64,17 +64,17 @@ def test_the_award_is_computed_from_the_record_to_the_fen(database, clock, retir
     result = _apply(database, clock, retiree)
     basic = _half_up(Decimal(WAGE_2023) * Decimal("1.8") / 2 * Decimal(480) / 12 / 100)
     account = _half_up(Decimal(15_000_000) / 139)
-    assert (result["basic_pension_fen"], result["personal_account_pension_fen"]) == (basic, account) == (342087, 107914)
-    assert result["total_fen"] == basic + account and result["divisor"] == 139 and result["eligible"]
-    assert result["record"]["contribution_months"] == 336 and result["record"]["deemed_months"] == 144
-    assert result["record"]["average_index"] == "0.8" and result["first_period"] == "202407"
-    steps = {step["step"]: step for step in result["steps"]}
-    assert "国发〔2005〕38号" in steps["divisor"]["how"] and steps["personal_account_fen"]["value"] == 15_000_000
+    assert (result.basic_pension_fen, result.personal_account_pension_fen) == (basic, account) == (342087, 107914)
+    assert result.total_fen == basic + account and result.divisor == 139 and result.eligible
+    assert result.record.contribution_months == 336 and result.record.deemed_months == 144
+    assert result.record.average_index == "0.8" and result.first_period == "202407"
+    steps = {step.step: step for step in result.steps}
+    assert "国发〔2005〕38号" in steps["divisor"].how and steps["personal_account_fen"].value == 15_000_000
     with database.unit_of_work() as uow:
         award = uow.session.scalar(select(PensionAward))
         assert award.monthly_fen == basic + account and award.status == "paying"
         explained = pension_of(session=uow.session, principal=SYSTEM, person_id=retiree)
-    assert explained["explanation"]["total_fen"] == basic + account
+    assert explained.explanation.total_fen == basic + account
 
 
 def test_payroll_pays_back_to_the_first_month_once_and_posts_balanced(database, clock, retiree):
@@ -147,7 +147,7 @@ def test_overdue_certification_suspends_and_a_certification_pays_the_arrears(dat
         assert held == 1  # 2025-07 (the months between were never run)
         result = certify(session=session, principal=SYSTEM, now=july.now(), command=CertificationCreate(
             person_id=retiree, method="staff_visit", certified_on=date(2025, 7, 20), evidence="visit by officer 0042"))
-    assert result["resumed"] and result["arrears_fen"] == 450001 and result["status"] == "paying"
+    assert result.resumed and result.arrears_fen == 450001 and result.status == "paying"
 
 
 def test_a_death_stops_payment_and_recovers_what_was_paid_after_it(database, clock, retiree):
@@ -156,8 +156,8 @@ def test_a_death_stops_payment_and_recovers_what_was_paid_after_it(database, clo
     with database.transaction() as session:
         result = record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathReport(
             person_id=retiree, death_date=date(2025, 1, 10), source="民政部门死亡登记 2025-0001"))
-    assert result["award"]["stop_period"] == "202502"
-    assert result["recovery"]["amount_fen"] == 2 * 450001 and result["recovery"]["months"] == 2
+    assert result.award.stop_period == "202502"
+    assert result.recovery.amount_fen == 2 * 450001 and result.recovery.months == 2
     with database.transaction() as session:
         with pytest.raises(Conflict) as refused:
             certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationCreate(
@@ -200,10 +200,10 @@ def test_platform_months_count_once_their_bill_is_paid(database, cipher, clock, 
             settle_period_in_full(database=database, province=BEIJING, period=f"2024{month:02d}", paid_on=date(2024, month, 10),
                                   actor="bank", now=clock.now())
     result = _apply(database, clock, retiree)
-    assert result["record"]["contribution_months"] == 336 + 3
-    years = {(row["year"], row["kind"]): row for row in result["record"]["years"]}
-    assert years[("2024", "assessed")]["months"] == 3
-    assert result["record"]["personal_account_fen"] == 15_000_000 + 3 * 80_000  # 8% of 10,000 yuan a month
+    assert result.record.contribution_months == 336 + 3
+    years = {(row.year, row.kind): row for row in result.record.years}
+    assert years[("2024", "assessed")].months == 3
+    assert result.record.personal_account_fen == 15_000_000 + 3 * 80_000  # 8% of 10,000 yuan a month
 
 
 def test_the_batch_awards_each_application_from_its_own_record(database, cipher, clock):
@@ -350,7 +350,7 @@ def test_a_passive_import_resumes_the_suspended_once_and_names_the_bad_rows(data
     with database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Certification)) == 0
         result = import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[good])
-    assert result == {"imported": 1, "already_recorded": 0, "resumed": 1, "arrears_fen": 450001}
+    assert result.model_dump() == {"imported": 1, "already_recorded": 0, "resumed": 1, "arrears_fen": 450001}
     with database.transaction() as session:
         again = import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[good])
-    assert again == {"imported": 0, "already_recorded": 1, "resumed": 0, "arrears_fen": 0}
+    assert again.model_dump() == {"imported": 0, "already_recorded": 1, "resumed": 0, "arrears_fen": 0}

@@ -68,7 +68,8 @@ def retirement_date(birth_date: Annotated[str, typer.Option("--birth-date", help
         invalid_input(f"--category is one of {', '.join(g.value for g in Group)}", as_json,
                       "人员类别应为" + "、".join(f"「{g.value}」（{zh}）" for g, (zh, _) in GROUP_NAMES.items()) + "之一")
     try:
-        result = compute(birth_date=date.fromisoformat(birth_date), sex=sex, group=Group(category), region=region)
+        result = compute(birth_date=date.fromisoformat(birth_date), sex=sex, group=Group(category),
+                         region=region).model_dump(mode="json")
     except DomainError as exc:
         refuse(exc, as_json)
     emit(result, as_json, f"法定退休日期 statutory date {result['statutory_date']} · "
@@ -85,7 +86,7 @@ def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.
 
     data = read_case_file(input_file)
     try:
-        result = pension_case(case=PensionCalculate.model_validate_json(data))
+        result = pension_case(case=PensionCalculate.model_validate_json(data)).model_dump(mode="json")
     except ValidationError as exc:
         invalid_model(exc, as_json)
     except DomainError as exc:
@@ -146,10 +147,10 @@ def pension_award(person: PersonOpt, retire_date: Annotated[str, typer.Option("-
                   ground: Annotated[str, typer.Option("--ground", help="statutory | early_voluntary | delayed")] = "statutory",
                   db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Retire a person from their own record and award the pension, explained step by step."""
-    from shebao.benefits.schemas import RetirementApply
+    from shebao.benefits.schemas import RetirementApply, RetirementAwardRead
     from shebao.benefits.service import apply_for_retirement
 
-    def call(*, database: Database, command: RetirementApply, now: Any, **_: Any) -> dict:  # noqa: ANN401
+    def call(*, database: Database, command: RetirementApply, now: Any, **_: Any) -> RetirementAwardRead:  # noqa: ANN401
         with database.unit_of_work() as uow:  # committed before a refusal is raised: a second pension is flagged
             outcome = apply_for_retirement(session=uow.session, principal=SYSTEM, command=command, now=now)
             uow.commit()
@@ -234,10 +235,11 @@ def certification_record(person: PersonOpt, method: Annotated[str, typer.Option(
 def certification_import(file: Path, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Passive certifications from a CSV (id_number,method,date,source): all rows or none, rejected rows listed."""
     from shebao.benefits.receivers import import_certifications
+    from shebao.benefits.schemas import CertificationImportRead
 
     rows = read_import_csv(file, ("id_number", "method", "date", "source"), as_json, checks={"date": iso_date_problem})
 
-    def call(*, database: Database, cipher: FieldCipher, now: Any, **_: Any) -> dict:  # noqa: ANN401
+    def call(*, database: Database, cipher: FieldCipher, now: Any, **_: Any) -> CertificationImportRead:  # noqa: ANN401
         with database.transaction() as session:
             return import_certifications(session=session, cipher=cipher, principal=SYSTEM, rows=rows, now=now)
 
@@ -284,7 +286,7 @@ def unemployment_pay(period: str, province: ProvinceOpt = None, db: DbOpt = None
 
     result = run_batch(db, as_json, lambda database, settings, report: pay_unemployment(
         database=database, province=province or settings.demo_province, period=period, now=SystemClock().now(),
-        actor="system:cli"))
+        actor="system:cli")).model_dump(mode="json")
     emit(result, as_json, f"unemployment {result['period']}: {result['claims_paid']} claims, benefit "
                           f"{fen_to_yuan(result['benefit_fen'])} yuan, medical {fen_to_yuan(result['medical_fen'])} yuan")
 

@@ -20,7 +20,14 @@ from shebao.benefits.models import (
     UnemploymentClaim,
 )
 from shebao.benefits.rules import award_status_name
-from shebao.benefits.schemas import METHOD_NAMES, CertificationCreate, CertificationMethod
+from shebao.benefits.schemas import (
+    METHOD_NAMES,
+    CertificationCreate,
+    CertificationImportRead,
+    CertificationMethod,
+    CertificationRead,
+    DeathStopRead,
+)
 from shebao.benefits.service import award_region, require_receiver_in_scope, require_staff_in
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
@@ -34,7 +41,7 @@ from shebao.registry import rules as registry_rules
 from shebao.registry.models import Person
 
 
-def certify(*, session: Session, principal: Principal, command: CertificationCreate, now: datetime) -> dict:
+def certify(*, session: Session, principal: Principal, command: CertificationCreate, now: datetime) -> CertificationRead:
     """Records a proof of life; a payment suspended for lack of one resumes, with the months held paid at once."""
     principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
     person = require_receiver_in_scope(session=session, principal=principal, person_id=command.person_id)
@@ -72,8 +79,8 @@ def certify(*, session: Session, principal: Principal, command: CertificationCre
     audit.append(session, actor=principal.actor, action="certification.recorded", subject=f"person:{person.id}", now=now,
                  method=command.method.value, certified_on=command.certified_on.isoformat(), resumed=resumed,
                  arrears_fen=paid[1])
-    return {"certification_id": certification.id, "person_id": person.id, "certified_on": award.certified_on.isoformat(),
-            "resumed": resumed, "arrears_lines": paid[0], "arrears_fen": paid[1], "status": award.status}
+    return CertificationRead(certification_id=certification.id, person_id=person.id, certified_on=award.certified_on,
+                             resumed=resumed, arrears_lines=paid[0], arrears_fen=paid[1], status=award.status)
 
 
 def suspend_pension(*, session: Session, principal: Principal, person_id: int, reason: str, now: datetime) -> dict:
@@ -120,7 +127,7 @@ PASSIVE = (CertificationMethod.PASSIVE_HOSPITAL.value, CertificationMethod.PASSI
 
 
 def import_certifications(*, session: Session, cipher: FieldCipher, principal: Principal, rows: list[dict[str, str]],
-                          now: datetime) -> dict:
+                          now: datetime) -> CertificationImportRead:
     """Passive certifications from other departments' data (hospital visits, bank counters): all rows or none,
     set-based — one lookup of every person, one insert, one update of the awards, one payment of the arrears
     of those it resumes. A row already recorded is counted, not repeated."""
@@ -150,7 +157,8 @@ def import_certifications(*, session: Session, cipher: FieldCipher, principal: P
     count = sum(len(awards) for awards in resumed.values())
     audit.append(session, actor=principal.actor, action="certification.imported", subject="certifications", now=now,
                  rows=len(parsed), imported=imported, resumed=count, arrears_fen=arrears)
-    return {"imported": imported, "already_recorded": len(parsed) - imported, "resumed": count, "arrears_fen": arrears}
+    return CertificationImportRead(imported=imported, already_recorded=len(parsed) - imported, resumed=count,
+                                   arrears_fen=arrears)
 
 
 def _parse_passive_rows(cipher: FieldCipher, rows: list[dict[str, str]], today: date) -> tuple[dict[int, dict], list[dict]]:
@@ -249,7 +257,7 @@ def lock_award(*, session: Session, person_id: int) -> PensionAward | None:
 
 
 def stop_for_death(*, session: Session, person_id: int, award: PensionAward | None, death_date: date, actor: str,
-                   now: datetime) -> dict:
+                   now: datetime) -> DeathStopRead:
     """The benefits' reaction to a death: the pension stops from the month after it (unpaid months return to
     the funds, paid ones are recovered from the estate) and a running unemployment benefit stops."""
     result: dict = {"award": None, "recovery": None, "unemployment_stopped": 0}
@@ -269,7 +277,7 @@ def stop_for_death(*, session: Session, person_id: int, award: PensionAward | No
         result["unemployment_stopped"] += 1
     audit.append(session, actor=actor, action="benefit.stopped_by_death", subject=f"person:{person_id}", now=now,
                  death_date=death_date.isoformat(), recovery_fen=(result["recovery"] or {}).get("amount_fen", 0))
-    return result
+    return DeathStopRead.model_validate(result)
 
 
 def _open_recovery(session: Session, actor: str, award: PensionAward, after, now: datetime) -> dict | None:  # noqa: ANN001

@@ -28,8 +28,13 @@ from shebao.benefits.schemas import (
     ASSUMPTION_NAMES,
     Ground,
     PensionCalculate,
+    PensionCalculationRead,
     PensionEstimate,
+    PensionEstimateRead,
+    PensionRead,
     RetirementApply,
+    RetirementAwardRead,
+    RetirementDateRead,
 )
 from shebao.contributions.models import Assessment
 from shebao.core import audit
@@ -65,17 +70,17 @@ def _age_params(store: ParameterStore, region: str, birth_date: date, group: Gro
 
 
 def retirement_date(*, birth_date: date, sex: str, group: Group, region: str = "000000",
-                    store: ParameterStore | None = None) -> dict:
+                    store: ParameterStore | None = None) -> RetirementDateRead:
     """The statutory retirement date and age for a birth date, sex and category."""
     _check_group(sex, group)
     store = store or default_store()
     age_params = _age_params(store, region, birth_date, group)
     age, steps = statutory_age(age_params, group=group, birth_date=birth_date)
-    return {"birth_date": birth_date.isoformat(), "sex": sex, "category": group.value, "age": age.years_months,
-            "statutory_date": add_months(birth_date, age.months).isoformat(), "steps": steps}
+    return RetirementDateRead(birth_date=birth_date, sex=sex, category=group, age=age.years_months,
+                              statutory_date=add_months(birth_date, age.months), steps=steps)
 
 
-def pension_case(*, case: PensionCalculate, store: ParameterStore | None = None) -> dict:
+def pension_case(*, case: PensionCalculate, store: ParameterStore | None = None) -> PensionCalculationRead:
     """The explained award for one case (the calculator behind `shebao pension calc`)."""
     _check_group(case.sex, case.category)
     try:
@@ -89,10 +94,10 @@ def pension_case(*, case: PensionCalculate, store: ParameterStore | None = None)
     _check_index_range(store, case.region, case.retire_date, index, code="pension.index", what=("平均缴费指数", "average index"))
     age_params = _age_params(store, case.region, case.birth_date, case.category)
     params = store.at(case.region, case.retire_date)
-    return calculate_pension(params, age_params, PensionCase(
+    return PensionCalculationRead.model_validate(calculate_pension(params, age_params, PensionCase(
         region=case.region, retire_date=case.retire_date, birth_date=case.birth_date, group=case.category,
         contribution_months=case.contribution_months, deemed_months=case.deemed_months, average_index=index,
-        personal_account_fen=case.personal_account_fen, calculation_wage_fen=case.calculation_wage_fen))
+        personal_account_fen=case.personal_account_fen, calculation_wage_fen=case.calculation_wage_fen)))
 
 
 # --- Use cases over the person's own record -------------------------------------------------------------
@@ -167,7 +172,7 @@ class RetirementOutcome:
     that the caller commits the flag it leaves for the fund's risk control (as a failed login is counted); every
     other refusal is raised and leaves nothing behind."""
 
-    award: dict | None = None
+    award: RetirementAwardRead | None = None
     error: DomainError | None = None
 
 
@@ -232,11 +237,11 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
     audit.append(session, actor=principal.actor, action="pension.awarded", subject=f"person:{person.id}", now=now,
                  award=award.id, monthly_fen=award.monthly_fen, retire_date=command.retire_date.isoformat(),
                  ground=command.ground.value)
-    return RetirementOutcome(award={
-        "award_id": award.id, "person_id": person.id, "province": province, "ground": command.ground.value,
-        "first_period": award.first_period, "benefit_place": {"province": place, "why": "{} ({})".format(*rules.PLACE_GROUNDS[why]),
-                                                             "months_by_province": months_by_province},
-        **explained})
+    return RetirementOutcome(award=RetirementAwardRead(
+        award_id=award.id, person_id=person.id, province=province, ground=command.ground, first_period=award.first_period,
+        benefit_place={"province": place, "why": "{} ({})".format(*rules.PLACE_GROUNDS[why]),
+                       "months_by_province": months_by_province},
+        **explained))
 
 
 def _same_figures(award: PensionAward, explained: dict) -> None:
@@ -284,7 +289,7 @@ def _explain(session: Session, store: ParameterStore, person: Person, group: Gro
     return result
 
 
-def pension_of(*, session: Session, principal: Principal, person_id: int, store: ParameterStore | None = None) -> dict:
+def pension_of(*, session: Session, principal: Principal, person_id: int, store: ParameterStore | None = None) -> PensionRead:
     """A receiver's award with its explanation, adjustments, payroll history and certifications."""
     store = store or default_store()
     person = require_receiver_in_scope(session=session, principal=principal, person_id=person_id)
@@ -303,7 +308,7 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
                                   _age_params(store, award.province, person.birth_date, case.group), case)
     lines = session.scalars(select(PayrollLine).where(PayrollLine.award_id == award.id)
                             .order_by(PayrollLine.for_period.desc(), PayrollLine.kind).limit(36)).all()
-    return {
+    return PensionRead.model_validate({
         "award": {"id": award.id, "province": award.province, "status": award.status, "status_reason": award.status_reason,
                   "retire_date": award.retire_date.isoformat(), "first_period": award.first_period,
                   "ground": application.ground, "basic_fen": award.basic_fen, "account_fen": award.account_fen,
@@ -323,7 +328,7 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
                            for c in session.scalars(select(Certification).where(Certification.person_id == person_id)
                                                     .order_by(Certification.certified_on.desc()).limit(10))],
         "recovery": _recovery_read(session, award.id),
-    }
+    })
 
 
 def require_receiver_in_scope(*, session: Session, principal: Principal, person_id: int) -> Person:
@@ -364,7 +369,7 @@ def _check_index_range(store: ParameterStore, region: str, day: date, index: Dec
 # --- Estimator ------------------------------------------------------------------------------------------
 
 def estimate(*, session: Session, principal: Principal, command: PensionEstimate, now: datetime,
-             store: ParameterStore | None = None) -> dict:
+             store: ParameterStore | None = None) -> PensionEstimateRead:
     """A future pension from the person's own record plus stated assumptions, explained like an award."""
     store = store or default_store()
     principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN, Role.AUDITOR)
@@ -378,7 +383,7 @@ def estimate(*, session: Session, principal: Principal, command: PensionEstimate
     province = province_of(person.hukou_region_code)
     statutory = retirement_date(birth_date=person.birth_date, sex=person.sex, group=command.category, region=province,
                                 store=store)
-    retire = command.retire_date or date.fromisoformat(statutory["statutory_date"])
+    retire = command.retire_date or statutory.statutory_date
     if retire <= today:
         raise InvalidInput("estimate.retire_date", "测算的退休日期应在今天之后", "the retirement date to estimate is after today")
     months, index_sum, deemed, balance = _record_figures(session, store, person.id)
@@ -408,7 +413,7 @@ def estimate(*, session: Session, principal: Principal, command: PensionEstimate
          "how": f"monthly {account_rate} of the future base, interest {interest} a year compounded monthly"},
     ]
     result["estimate"] = True
-    return result
+    return PensionEstimateRead.model_validate(result)
 
 
 def _assumption(name: str, text: str, most: Decimal) -> Decimal:

@@ -87,7 +87,7 @@ def _choose(session, province: str, today: date) -> list[tuple[int, date, str, G
     chosen = []
     for person_id, birth, sex, region in people:
         group = Group.MALE if sex == "M" else Group.FEMALE_CADRE
-        day = date.fromisoformat(retirement_date(birth_date=birth, sex=sex, group=group, region=province)["statutory_date"])
+        day = retirement_date(birth_date=birth, sex=sex, group=group, region=province).statutory_date
         if FIRST_RETIREMENT <= day <= today - timedelta(days=31):
             chosen.append((person_id, birth, region, group, day))
     return chosen

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shebao.benefits.schemas import PensionStopRead, RecoveryOpenedRead, SurvivorBenefitRead
 from shebao.enrollment.schemas import ParticipationRead
 
 
@@ -55,3 +57,57 @@ class PersonRecordRead(BaseModel):
     interrupted_months: list[str]
     interrupted_spans: list[str]
     statement: list[YearStatementRead]
+
+
+class DeathRecordedRead(BaseModel):
+    """A death recorded, and every context's reaction to it."""
+
+    status: Literal["recorded"] = "recorded"
+    person_id: int
+    death_date: date
+    award: PensionStopRead | None
+    recovery: RecoveryOpenedRead | None
+    unemployment_stopped: int
+    cards_cancelled: list[int]
+    participations_ended: int
+    logins_disabled: int
+    survivor_benefits: list[SurvivorBenefitRead]
+
+
+class DeathHeldRead(BaseModel):
+    """A death report held for a second clerk's review: the person was proved alive after the date reported."""
+
+    status: Literal["review"] = "review"
+    review_id: int
+    person_id: int
+    death_date: date
+    conflict: str
+
+
+DeathRead = Annotated[DeathRecordedRead | DeathHeldRead, Field(discriminator="status")]
+
+
+class DeathReviewRead(BaseModel):
+    review_id: int
+    person_id: int
+    name: str
+    death_date: date
+    source: str
+    conflict: str
+    recorded_by: str
+
+
+class DeathReviewRejectedRead(BaseModel):
+    review_id: int
+    status: Literal["rejected"] = "rejected"
+    person_id: int
+
+
+class DeathReviewConfirmedRead(BaseModel):
+    review_id: int
+    status: Literal["confirmed"] = "confirmed"
+    person_id: int
+    death: DeathRecordedRead
+
+
+DeathReviewDecisionRead = Annotated[DeathReviewRejectedRead | DeathReviewConfirmedRead, Field(discriminator="status")]

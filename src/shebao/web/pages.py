@@ -207,7 +207,7 @@ def my_pension(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_co
     with rt.database.unit_of_work() as uow:
         sex = registry.person_by_id(session=uow.session, person_id=who.person_id).sex
         try:
-            pension = benefits.pension_of(session=uow.session, principal=who, person_id=who.person_id)
+            pension = benefits.pension_of(session=uow.session, principal=who, person_id=who.person_id).model_dump(mode="json")
         except NotFound:
             pension = None
     return _pension_page(request, chosen, pension, _default_form(sex))
@@ -243,7 +243,8 @@ def my_estimate(request: Request, rt: RuntimeDep, category: Annotated[str, Form(
     try:
         command = PensionEstimate.model_validate({"person_id": who.person_id} | form)
         with rt.database.unit_of_work() as uow:
-            result = benefits.estimate(session=uow.session, principal=who, command=command, now=rt.clock.now())
+            result = benefits.estimate(session=uow.session, principal=who, command=command,
+                                       now=rt.clock.now()).model_dump(mode="json")
     except ValidationError as exc:
         zh, en = _ESTIMATE_FIELD_PROBLEMS.get(str(exc.errors()[0]["loc"][0]), ("输入有误，请检查后重试", "invalid input: check and try again"))
         return _pension_page(request, chosen, None, form, error=en if chosen == "en" else zh, status_code=422)
