@@ -67,7 +67,7 @@ def give_active_card(database: Database, cipher, clock, person_id: int) -> int: 
     from stdnum import luhn
 
     from shebao.cards import service as cards
-    from shebao.cards.schemas import Activation, CardApply, InstantIssue
+    from shebao.cards.schemas import CardActivate, CardApply, CardIssue
     from shebao.core.security import Principal
 
     serial, account = f"11{person_id:08d}", f"62220200{person_id:07d}"
@@ -75,11 +75,11 @@ def give_active_card(database: Database, cipher, clock, person_id: int) -> int: 
         card = cards.apply_for_card(session=session, principal=SYSTEM, now=clock.now(),
                                     command=CardApply(person_id=person_id, region_code=CHAOYANG_STREET))
         cards.issue_on_the_spot(session=session, cipher=cipher, principal=SYSTEM, card_id=card.id, now=clock.now(),
-                                command=InstantIssue(card_number=serial + luhn.calc_check_digit(serial), chip_serial="C0FFEE",
+                                command=CardIssue(card_number=serial + luhn.calc_check_digit(serial), chip_serial="C0FFEE",
                                                      bank_code="ICBC", bank_account=account + luhn.calc_check_digit(account),
                                                      region_code=CHAOYANG_STREET))
         holder = Principal(user_id=None, username=f"p{person_id}", role=Role.INSURED, person_id=person_id)
-        cards.activate(session=session, principal=holder, card_id=card.id, command=Activation(pin="730294"), now=clock.now())
+        cards.activate(session=session, principal=holder, card_id=card.id, command=CardActivate(pin="730294"), now=clock.now())
         return card.id
 
 

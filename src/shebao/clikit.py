@@ -312,7 +312,8 @@ def checkpoint_after_batch(settings: Settings, database: Database) -> None:
     """Anchors what a batch run just appended, as soon as it ends. A checkpoint that cannot be signed never
     undoes the run: the reason goes to stderr, and `shebao audit verify` says more."""
     try:
-        checkpoint = checkpoint_if_grown(database, Anchor.for_settings(settings, database.url), now=SystemClock().now())
+        checkpoint = checkpoint_if_grown(database=database, anchor=Anchor.for_settings(settings, database.url),
+                                         now=SystemClock().now())
     except DomainError as exc:
         err.print(f"[yellow]未签署审计检查点：{escape(exc.reason)}\nno audit checkpoint signed: {escape(exc.reason_en)}[/yellow]")
     except OSError as exc:
@@ -326,10 +327,11 @@ def checkpoint_after_batch(settings: Settings, database: Database) -> None:
 
 
 def run_use_case(db: str | None, as_json: bool, model: type[BaseModel] | None, fields: dict[str, Any],
-                 call: Callable[..., dict]) -> dict:
+                 call: Callable[..., dict | BaseModel]) -> dict:
     """Validates the input, runs one use case in one transaction as the system, and turns refusals into messages.
 
-    `call(database=, cipher=, command=, now=)` runs it; `in_transaction` makes one from a service function."""
+    `call(database=, cipher=, command=, now=)` runs it; `in_transaction` makes one from a service function. A read
+    model it returns comes back as its JSON form, the same the API answers."""
     try:
         command = model.model_validate(fields) if model else None
     except ValidationError as exc:
@@ -339,17 +341,18 @@ def run_use_case(db: str | None, as_json: bool, model: type[BaseModel] | None, f
     settings = settings_for(db)
     database = Database(settings.database_url)
     try:
-        return call(database=database, cipher=FieldCipher(settings.secret_key), command=command, now=SystemClock().now())
+        result = call(database=database, cipher=FieldCipher(settings.secret_key), command=command, now=SystemClock().now())
+        return result.model_dump(mode="json") if isinstance(result, BaseModel) else result
     except DomainError as exc:
         refuse(exc, as_json)
     finally:
         database.dispose()
 
 
-def in_transaction(function: Callable[..., dict], **extra: Any) -> Callable[..., dict]:  # noqa: ANN401
+def in_transaction(function: Callable[..., dict | BaseModel], **extra: Any) -> Callable[..., dict | BaseModel]:  # noqa: ANN401
     """A `run_use_case` call of a service function taking `session=` and `principal=` (and `now=`, `command=`
     when it has them), in one transaction; `extra` are further keyword arguments."""
-    def call(*, database: Database, cipher: FieldCipher, command: Any, now: Any) -> dict:  # noqa: ANN401
+    def call(*, database: Database, cipher: FieldCipher, command: Any, now: Any) -> dict | BaseModel:  # noqa: ANN401
         with database.transaction() as session:
             arguments = {"session": session, "principal": SYSTEM} | extra
             if "now" in inspect.signature(function).parameters:

@@ -21,6 +21,7 @@ from shebao.accounts.models import User
 from shebao.cards import bank
 from shebao.cards import batch as production
 from shebao.cards.models import Card
+from shebao.cards.schemas import BlacklistEntryCreate
 from shebao.contributions import service as contributions
 from shebao.contributions.batch import run_month_end
 from shebao.contributions.schemas import BaseDeclare
@@ -28,7 +29,7 @@ from shebao.core.clock import utc_naive
 from shebao.core.security import SYSTEM, Role
 from shebao.demo.seed import demo_credit_code
 from shebao.enrollment import service as enrollment
-from shebao.enrollment.schemas import EnrollCommand, HireCommand
+from shebao.enrollment.schemas import EmployeeHire, ParticipationCreate
 from shebao.registry import service as registry
 from shebao.registry.models import DeathReview
 from shebao.registry.schemas import EmployerCreate, PersonCreate
@@ -86,17 +87,17 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
             uscc=_credit_code(region), name=f"{tag}测试有限公司", region_code=region, industry_code="I64")).id
         side.participation = enrollment.enroll(
             session=session, principal=SYSTEM, person_id=side.person, now=clock.now(),
-            command=EnrollCommand(mode="flexible", region_code=region if region == PUDONG else CHAOYANG_STREET,
+            command=ParticipationCreate(mode="flexible", region_code=region if region == PUDONG else CHAOYANG_STREET,
                                   start_date=date(2025, 1, 1)))[0].id
         side.employee_participation = enrollment.hire(
             session=session, cipher=cipher, principal=SYSTEM, employer_id=side.employer, now=clock.now(),
-            command=HireCommand(id_number=id_number(region, date(1980, 5, 17), 13), start_date=date(2025, 1, 1)))[0].id
+            command=EmployeeHire(id_number=id_number(region, date(1980, 5, 17), 13), start_date=date(2025, 1, 1)))[0].id
         from shebao.cards import service as cards
         from shebao.cards.schemas import CardApply
         cards.apply_for_card(session=session, principal=SYSTEM, now=clock.now(),
                              command=CardApply(person_id=waiting, region_code=region))
         side.card_batch = production.submit_batch(session=session, principal=SYSTEM, region_code=region, now=clock.now())[0].id
-        side.blacklist_entry = bank.list_on_blacklist(session=session, principal=SYSTEM, now=clock.now(), command=bank.BlacklistCommand(
+        side.blacklist_entry = bank.list_on_blacklist(session=session, principal=SYSTEM, now=clock.now(), command=BlacklistEntryCreate(
             subject_kind="employer", subject_id=side.employer, ground="malicious_arrears", reason="恶意欠费测试",
             listed_on=date(2025, 2, 1)))
         for person, attribute in ((side.person, "base_declaration"), (side.employee, "employee_base_declaration")):

@@ -26,7 +26,8 @@ from sqlalchemy import select
 
 from shebao.benefits import rules as benefit_rules
 from shebao.benefits.rules import Group, RetirementAge
-from shebao.benefits.service import PensionCaseIn, pension_case, retirement_date
+from shebao.benefits.schemas import PensionCalculate
+from shebao.benefits.service import pension_case, retirement_date
 from shebao.cards.rules import check_card_number
 from shebao.contributions.collection import allocate
 from shebao.contributions.models import Bill
@@ -79,14 +80,13 @@ def rule(name: str, runs: str) -> Callable[[Callable[..., dict[str, Any]]], Call
 def _retirement_age(*, birth_date: date, sex: str, category: str, region: str = "000000",
                     store: ParameterStore) -> dict[str, Any]:
     result = retirement_date(birth_date=birth_date, sex=sex, group=Group(category), region=region, store=store)
-    return {"age": result["age"], "statutory_date": date.fromisoformat(result["statutory_date"])}
+    return {"age": result.age.model_dump(), "statutory_date": result.statutory_date}
 
 
 @rule("benefits.pension", "benefits/service.py pension_case (the calculator behind `shebao pension calc`)")
 def _pension(*, store: ParameterStore, **case: Any) -> dict[str, Any]:
-    result = pension_case(case=PensionCaseIn(**case), store=store)
-    return {key: value for key, value in result.items() if key not in {"steps", "reasons", "reasons_zh"}} | {
-        "statutory_retirement_date": date.fromisoformat(result["statutory_retirement_date"])}
+    result = pension_case(case=PensionCalculate(**case), store=store).model_dump()
+    return {key: value for key, value in result.items() if key not in {"steps", "reasons", "reasons_zh"}}
 
 
 @rule("benefits.divisor", "benefits/rules.py divisor_twelfths (months the personal account is divided by)")

@@ -11,7 +11,7 @@ from shebao.core.clock import FixedClock
 from shebao.core.security import SYSTEM
 from shebao.demo.seed import demo_credit_code
 from shebao.enrollment import service as enrollment
-from shebao.enrollment.schemas import EnrollCommand, HireCommand
+from shebao.enrollment.schemas import EmployeeHire, ParticipationCreate
 from shebao.registry import service as registry
 from shebao.registry.schemas import EmployerCreate, PersonCreate
 from tests.support import (
@@ -43,10 +43,10 @@ def province(database, cipher):
                                                                    residence_region_code=CHAOYANG_STREET))
             if index < len(BASES):
                 enrollment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=firm.id, now=clock.now(),
-                                command=HireCommand(id_number=number, start_date=date(2024, 1, 1)))
+                                command=EmployeeHire(id_number=number, start_date=date(2024, 1, 1)))
             else:
                 enrollment.enroll(session=session, principal=SYSTEM, person_id=person.id, now=clock.now(),
-                                  command=EnrollCommand(mode="flexible", region_code=HAIDIAN_STREET, start_date=date(2024, 3, 1)))
+                                  command=ParticipationCreate(mode="flexible", region_code=HAIDIAN_STREET, start_date=date(2024, 3, 1)))
             if base is not None:
                 declare_base(session=session, principal=SYSTEM, now=clock.now(), command=BaseDeclare(
                     person_id=person.id, effective_period="202401", declared_base_fen=base))

@@ -34,7 +34,7 @@ def append(database, clock, count, start=0):
 
 def verify(database, anchor):
     with database.unit_of_work() as uow:
-        return verify_anchored(uow.session, anchor).as_dict()
+        return verify_anchored(session=uow.session, anchor=anchor).as_dict()
 
 
 def chain_alone(database):
@@ -78,9 +78,9 @@ def lines(anchor):
 
 def test_an_untouched_chain_with_checkpoints_verifies(database, clock, anchor):
     append(database, clock, 3)
-    first = write_checkpoint(database, anchor, now=clock.now())
+    first = write_checkpoint(database=database, anchor=anchor, now=clock.now())
     append(database, clock, 2, start=3)
-    second = write_checkpoint(database, anchor, now=clock.now())
+    second = write_checkpoint(database=database, anchor=anchor, now=clock.now())
     assert (first.number, first.seq, second.number, second.seq) == (1, 3, 2, 5)
     report = verify(database, anchor)
     assert report["ok"] and report["problem"] is None and report["records"] == 5
@@ -90,7 +90,7 @@ def test_an_untouched_chain_with_checkpoints_verifies(database, clock, anchor):
 
 def test_records_appended_after_a_checkpoint_still_verify(database, clock, anchor):
     append(database, clock, 3)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     append(database, clock, 4, start=3)
     report = verify(database, anchor)
     assert report["ok"] and report["records"] == 7 and report["anchor"]["unanchored_records"] == 4
@@ -105,7 +105,7 @@ def test_a_chain_never_checkpointed_verifies_with_a_warning(database, clock, anc
 
 def test_a_rewritten_chain_walks_clean_but_its_checkpoint_catches_it(database, clock, anchor):
     append(database, clock, 5)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     rewrite_from(database, 2)
     assert chain_alone(database).ok  # the attack the chain alone cannot see
     report = verify(database, anchor)
@@ -116,7 +116,7 @@ def test_a_rewritten_chain_walks_clean_but_its_checkpoint_catches_it(database, c
 
 def test_cutting_the_newest_records_and_rewinding_the_head_is_caught(database, clock, anchor):
     append(database, clock, 5)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     cut_after(database, 3)
     assert chain_alone(database).ok
     report = verify(database, anchor)
@@ -128,7 +128,7 @@ def test_cutting_the_newest_records_and_rewinding_the_head_is_caught(database, c
 def test_a_cut_then_regrown_chain_is_still_caught(database, clock, anchor):
     """Cut to 3 and append 4 new records: the chain is longer than the checkpoint, but record 5 is not the one signed."""
     append(database, clock, 5)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     cut_after(database, 3)
     append(database, clock, 4, start=100)
     report = verify(database, anchor)
@@ -137,14 +137,14 @@ def test_a_cut_then_regrown_chain_is_still_caught(database, clock, anchor):
 
 def test_no_checkpoint_is_signed_over_a_cut_or_rewritten_chain(database, clock, anchor):
     append(database, clock, 5)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     cut_after(database, 3)
     with pytest.raises(Conflict) as refused:
-        write_checkpoint(database, anchor, now=clock.now())
+        write_checkpoint(database=database, anchor=anchor, now=clock.now())
     assert refused.value.code == "audit.chain_cut" and refused.value.reason and refused.value.reason_en
     append(database, clock, 4, start=100)
     with pytest.raises(Conflict) as refused:
-        checkpoint_if_grown(database, anchor, now=clock.now())
+        checkpoint_if_grown(database=database, anchor=anchor, now=clock.now())
     assert refused.value.code == "audit.chain_rewritten"
     assert len(lines(anchor)) == 1
 
@@ -155,7 +155,7 @@ def test_no_first_checkpoint_is_signed_over_a_broken_chain(database, clock, anch
         _drop_guard(connection)
         connection.execute(text("UPDATE audit_records SET actor = 'mallory' WHERE seq = 2"))
     with pytest.raises(Conflict) as refused:
-        write_checkpoint(database, anchor, now=clock.now())
+        write_checkpoint(database=database, anchor=anchor, now=clock.now())
     assert refused.value.code == "audit.chain_broken"
     assert not anchor.file.path.exists()
 
@@ -172,7 +172,7 @@ def _forge(anchor, *, key, key_id, **fields):
 @pytest.mark.parametrize("claimed_key", ["mallory-key", "the real key id"])
 def test_a_checkpoint_forged_with_another_key_is_caught(database, clock, anchor, claimed_key):
     append(database, clock, 5)
-    real = write_checkpoint(database, anchor, now=clock.now())
+    real = write_checkpoint(database=database, anchor=anchor, now=clock.now())
     rewrite_from(database, 2)
     with database.unit_of_work() as uow:
         seq, digest = audit.head(uow.session)
@@ -186,7 +186,7 @@ def test_a_checkpoint_forged_with_another_key_is_caught(database, clock, anchor,
 def test_a_replaced_audit_key_is_caught_by_the_copies_or_by_a_pinned_key(database, clock, anchor, settings):
     """The attacker swaps in their own audit key and signs a fresh file over a rewritten chain."""
     append(database, clock, 5)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     pinned = anchor.keyring.public_keys()
     rewrite_from(database, 2)
     anchor.keyring.path.unlink()
@@ -208,7 +208,7 @@ def test_a_replaced_audit_key_is_caught_by_the_copies_or_by_a_pinned_key(databas
 
 def test_an_edited_checkpoint_line_fails_its_signature(database, clock, anchor):
     append(database, clock, 5)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     cut_after(database, 3)
     with database.unit_of_work() as uow:
         _, digest = audit.head(uow.session)
@@ -222,7 +222,7 @@ def test_an_edited_checkpoint_line_fails_its_signature(database, clock, anchor):
 def test_a_checkpoint_removed_from_the_middle_of_the_file_is_named(database, clock, anchor):
     for start in (0, 2, 4):
         append(database, clock, 2, start=start)
-        write_checkpoint(database, anchor, now=clock.now())
+        write_checkpoint(database=database, anchor=anchor, now=clock.now())
     first, _, third = lines(anchor)
     anchor.file.path.write_text(first + "\n" + third + "\n", encoding="utf-8")
     report = verify(database, anchor)
@@ -231,9 +231,9 @@ def test_a_checkpoint_removed_from_the_middle_of_the_file_is_named(database, clo
 
 def test_the_files_newest_checkpoints_cut_show_against_the_databases_copy(database, clock, anchor):
     append(database, clock, 3)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     append(database, clock, 2, start=3)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     cut_after(database, 3)
     anchor.file.path.write_text(lines(anchor)[0] + "\n", encoding="utf-8")
     report = verify(database, anchor)
@@ -244,27 +244,27 @@ def test_the_files_newest_checkpoints_cut_show_against_the_databases_copy(databa
                                      b'{"number": 99999999999999999999999, "seq": 1}', b"[" * 100_000])
 def test_an_unreadable_checkpoint_line_is_named_not_a_traceback(database, clock, anchor, garbage):
     append(database, clock, 2)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     with open(anchor.file.path, "ab") as out:
         out.write(garbage + b"\n")
     report = verify(database, anchor)
     assert not report["ok"] and report["code"] == "checkpoint.unreadable" and "line 2" in report["problem"]
     with pytest.raises(Conflict):
-        write_checkpoint(database, anchor, now=clock.now())
+        write_checkpoint(database=database, anchor=anchor, now=clock.now())
 
 
 @pytest.mark.parametrize("content", [b"not json", b'{"keys": [{"key_id": 1}]}', b"\xff", b"[" * 100_000,
                                      b'{"keys": [{"key_id": "k", "public_key": 7, "created": "", "salt": "", "nonce": "", "sealed": ""}]}'])
 def test_a_damaged_audit_key_file_is_a_refusal_not_a_crash(database, clock, anchor, content):
     append(database, clock, 2)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     anchor.keyring.path.write_bytes(content)
     damaged = Anchor(anchor.file, type(anchor.keyring)(anchor.keyring.directory, "test-key-passphrase"))
     with pytest.raises(Conflict) as refused:
         verify(database, damaged)
     assert refused.value.code == "audit.key_file"
     with pytest.raises(Conflict):
-        write_checkpoint(database, damaged, now=clock.now())
+        write_checkpoint(database=database, anchor=damaged, now=clock.now())
 
 
 def test_a_checkpoint_file_that_cannot_be_read_is_named(database, clock, anchor):
@@ -276,10 +276,10 @@ def test_a_checkpoint_file_that_cannot_be_read_is_named(database, clock, anchor)
 
 def test_a_wrong_passphrase_cannot_sign(database, clock, anchor, settings):
     append(database, clock, 2)
-    write_checkpoint(database, anchor, now=clock.now())
+    write_checkpoint(database=database, anchor=anchor, now=clock.now())
     stranger = Anchor.for_settings(settings.model_copy(update={"key_passphrase": "not-the-passphrase"}), database.url)
     with pytest.raises(InvalidInput) as refused:
-        write_checkpoint(database, stranger, now=clock.now())
+        write_checkpoint(database=database, anchor=stranger, now=clock.now())
     assert refused.value.code == "audit.key_locked" and refused.value.reason and refused.value.reason_en
 
 
@@ -315,7 +315,7 @@ def test_the_api_names_a_cut_chain(database, clock, settings):
     with TestClient(create_app(quiet, database=database, clock=clock)) as client:
         headers = token_for(client, "auditor")
         append(database, clock, 3)
-        write_checkpoint(database, Anchor.for_settings(quiet, database.url), now=clock.now())
+        write_checkpoint(database=database, anchor=Anchor.for_settings(quiet, database.url), now=clock.now())
         healthy = client.get("/api/v1/audit/verify", headers=headers).json()
         assert healthy["ok"] and healthy["anchor"]["checkpoints"] == 1 and "file" not in healthy["anchor"]
         with database.unit_of_work() as uow:

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from shebao.contributions import batch
-from shebao.contributions.makeup import MakeupRequest, request_makeup
+from shebao.contributions.makeup import request_makeup
 from shebao.contributions.models import Assessment, BaseDeclaration
-from shebao.contributions.schemas import BaseCorrection, BaseDeclare
+from shebao.contributions.schemas import BaseCorrect, BaseDeclare, MakeupRequest
 from shebao.contributions.service import base_history, correct_base, declare_base
 from shebao.core import audit
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -42,7 +42,7 @@ def declare(database, province, principal, person_id, period, base):
 def correct(database, province, principal, declaration_id, base):
     with database.transaction() as session:
         return correct_base(session=session, principal=principal, declaration_id=declaration_id, now=province["clock"].now(),
-                            command=BaseCorrection(declared_base_fen=base))
+                            command=BaseCorrect(declared_base_fen=base))
 
 
 def declaration_of(database, person_id, period="202401"):
@@ -210,7 +210,7 @@ def test_two_corrections_at_once_make_one_new_version_and_one_clear_refusal(data
     def first():
         with database.transaction() as session:
             results["first"] = correct_base(session=session, principal=employer(province), declaration_id=declaration,
-                                            now=province["clock"].now(), command=BaseCorrection(declared_base_fen=1_500_000))
+                                            now=province["clock"].now(), command=BaseCorrect(declared_base_fen=1_500_000))
             first_written.set()
             release.wait(10)
 

@@ -14,7 +14,7 @@ from shebao.benefits import payroll
 from shebao.benefits.models import PayrollLine, PensionAward
 from shebao.benefits.receivers import certify, resume_pension
 from shebao.benefits.rules import CertificationTerms
-from shebao.benefits.schemas import CertificationIn
+from shebao.benefits.schemas import CertificationCreate
 from shebao.core.audit import AuditRecord
 from shebao.core.clock import FixedClock
 from shebao.core.periods import Period
@@ -39,7 +39,7 @@ def _payroll(database, period: str, day: date):
 
 def _certify(database, person: int, on: date, today: date) -> dict:
     with database.transaction() as session:
-        return certify(session=session, principal=SYSTEM, now=_at(today).now(), command=CertificationIn(
+        return certify(session=session, principal=SYSTEM, now=_at(today).now(), command=CertificationCreate(
             person_id=person, method="staff_visit", certified_on=on, evidence=f"visit {next(_evidence)}"))
 
 
@@ -72,7 +72,7 @@ def test_an_overdue_receiver_never_swept_is_held_and_paid_once_on_certifying(dat
         assert (award.status, award.status_reason) == ("suspended", payroll.LAPSED)  # as the sweep would have left it
         assert uow.session.scalar(select(func.count()).where(AuditRecord.action == "certification.lapsed")) == 1
     result = _certify(database, retiree, date(2025, 9, 12), date(2025, 9, 12))
-    assert result["resumed"] and (result["arrears_lines"], result["arrears_fen"]) == (2, 2 * MONTHLY)
+    assert result.resumed and (result.arrears_lines, result.arrears_fen) == (2, 2 * MONTHLY)
     assert _payroll(database, "202510", date(2025, 10, 10)).total_fen == MONTHLY  # October only: nothing twice
     paid = [period for period, _ in _lines(database, retiree, "paid")]
     assert paid == sorted(set(paid)) and len(paid) == 9 + 1 + 2 + 1
@@ -85,12 +85,12 @@ def test_the_day_after_the_grace_nothing_is_paid_until_a_certification_in_date(d
     assert (run.persons, run.total_fen) == (0, 0)  # judged on the day of paying, not on each month's first day
     assert {reason for _, reason in _lines(database, retiree, "held")} == {"certification_lapsed"}
     too_old = _certify(database, retiree, RETIRED, july_16)  # a proof of life that leaves it overdue resumes nothing
-    assert (too_old["resumed"], too_old["arrears_lines"], too_old["status"]) == (False, 0, "suspended")
+    assert (too_old.resumed, too_old.arrears_lines, too_old.status) == (False, 0, "suspended")
     with database.transaction() as session:  # staff lift the suspension, but the proof of life is still overdue
         resumed = resume_pension(session=session, principal=SYSTEM, person_id=retiree, now=_at(july_16).now())
     assert resumed["arrears_lines"] == 0 and len(_lines(database, retiree, "held")) == 13
     in_date = _certify(database, retiree, july_16, july_16)  # the award is paying already: the held months go now
-    assert (in_date["arrears_lines"], in_date["arrears_fen"]) == (13, 13 * MONTHLY) and not _lines(database, retiree, "held")
+    assert (in_date.arrears_lines, in_date.arrears_fen) == (13, 13 * MONTHLY) and not _lines(database, retiree, "held")
 
 
 # --- the property: random certification dates, payroll months and days, sweeps ---

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from shebao.contributions import batch
 from shebao.contributions.collection import record_payment
-from shebao.contributions.makeup import MakeupRequest, request_makeup
+from shebao.contributions.makeup import request_makeup
 from shebao.contributions.models import Assessment, Bill, Payment, PaymentAllocation
-from shebao.contributions.schemas import PaymentCreate
+from shebao.contributions.schemas import MakeupRequest, PaymentCreate
 from shebao.contributions.service import take_payment
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shebao.core.periods import Period

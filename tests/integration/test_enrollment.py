@@ -10,10 +10,10 @@ from shebao.core.security import SYSTEM, Principal, Role
 from shebao.demo.seed import demo_credit_code
 from shebao.enrollment import service
 from shebao.enrollment.schemas import (
-    EnrollCommand,
-    HireCommand,
-    LeaveCommand,
-    LifecycleCommand,
+    EmployeeHire,
+    EmployeeLeave,
+    ParticipationCreate,
+    ParticipationMoveRequest,
 )
 from shebao.registry import service as registry
 from shebao.registry.schemas import EmployerCreate, PersonCreate
@@ -50,7 +50,7 @@ def world(database, cipher, clock):
 def hire(database, cipher, clock, world, firm="firm", start=date(2024, 1, 1), number=None, principal=SYSTEM):
     with database.transaction() as session:
         return service.hire(session=session, cipher=cipher, principal=principal, employer_id=world[firm], now=clock.now(),
-                            command=HireCommand(id_number=number or world["adult_number"], start_date=start))
+                            command=EmployeeHire(id_number=number or world["adult_number"], start_date=start))
 
 
 def history(database, world):
@@ -77,7 +77,7 @@ def test_after_leaving_the_next_employer_may_hire_and_history_spans_both(databas
     hire(database, cipher, clock, world)
     with database.transaction() as session:
         ended = service.leave(session=session, principal=SYSTEM, employer_id=world["firm"], person_id=world["adult"],
-                              command=LeaveCommand(end_date=date(2024, 5, 31), reason="辞职 resigned"), now=clock.now())
+                              command=EmployeeLeave(end_date=date(2024, 5, 31), reason="辞职 resigned"), now=clock.now())
     assert {p.end_date for p in ended} == {date(2024, 5, 31)}
     with pytest.raises(Conflict):  # the last day employed still belongs to the first employer
         hire(database, cipher, clock, world, firm="other_firm", start=date(2024, 5, 31))
@@ -90,26 +90,26 @@ def test_employee_and_resident_pensions_exclude_each_other(database, cipher, clo
     hire(database, cipher, clock, world)
     with database.transaction() as session, pytest.raises(Conflict) as refused:
         service.enroll(session=session, principal=SYSTEM, person_id=world["adult"], now=clock.now(),
-                       command=EnrollCommand(mode="resident", region_code=CHAOYANG_STREET, start_date=date(2024, 7, 1)))
+                       command=ParticipationCreate(mode="resident", region_code=CHAOYANG_STREET, start_date=date(2024, 7, 1)))
     assert refused.value.details["scheme"] == "employee_pension"
 
 
 def test_a_flexible_worker_enrolls_where_they_work_and_can_suspend_and_resume(database, cipher, clock, world):
     with database.transaction() as session:
         started = service.enroll(session=session, principal=SYSTEM, person_id=world["adult"], now=clock.now(),
-                                 command=EnrollCommand(mode="flexible", region_code=HAIDIAN_STREET, start_date=date(2024, 3, 1)))
+                                 command=ParticipationCreate(mode="flexible", region_code=HAIDIAN_STREET, start_date=date(2024, 3, 1)))
     assert sorted(p.scheme for p in started) == ["employee_pension", "medical"]
     pension = next(p for p in started if p.scheme == "employee_pension")
     with database.transaction() as session:
         paused = service.suspend(session=session, principal=SYSTEM, participation_id=pension.id, now=clock.now(),
-                                 command=LifecycleCommand(on=date(2024, 9, 1), reason="暂停缴费"))
+                                 command=ParticipationMoveRequest(on=date(2024, 9, 1), reason="暂停缴费"))
         resumed = service.resume(session=session, principal=SYSTEM, participation_id=pension.id, now=clock.now(),
-                                 command=LifecycleCommand(on=date(2025, 1, 1), reason="恢复缴费"))
+                                 command=ParticipationMoveRequest(on=date(2025, 1, 1), reason="恢复缴费"))
     assert paused.status == "suspended" and resumed.status == "active"
     assert [e.event for e in resumed.events] == ["started", "suspended", "resumed"]
     with database.transaction() as session, pytest.raises(Conflict):
         service.resume(session=session, principal=SYSTEM, participation_id=pension.id, now=clock.now(),
-                       command=LifecycleCommand(on=date(2025, 2, 1), reason="再次恢复"))
+                       command=ParticipationMoveRequest(on=date(2025, 2, 1), reason="再次恢复"))
 
 
 @pytest.mark.parametrize(
@@ -154,8 +154,8 @@ def test_leave_dates_are_checked(database, cipher, clock, world):
                            (date(2026, 1, 1), "participation.end_in_future")):
         with database.transaction() as session, pytest.raises(InvalidInput) as refused:
             service.leave(session=session, principal=SYSTEM, employer_id=world["firm"], person_id=world["adult"],
-                          command=LeaveCommand(end_date=last_day, reason="离职"), now=clock.now())
+                          command=EmployeeLeave(end_date=last_day, reason="离职"), now=clock.now())
         assert refused.value.code == code
     with database.transaction() as session, pytest.raises(NotFound):
         service.leave(session=session, principal=SYSTEM, employer_id=world["other_firm"], person_id=world["adult"],
-                      command=LeaveCommand(end_date=date(2024, 5, 31), reason="离职"), now=clock.now())
+                      command=EmployeeLeave(end_date=date(2024, 5, 31), reason="离职"), now=clock.now())

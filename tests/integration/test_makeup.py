@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from shebao.contributions import batch
 from shebao.contributions.collection import record_payment
-from shebao.contributions.makeup import MakeupRequest, request_makeup
+from shebao.contributions.makeup import request_makeup
 from shebao.contributions.models import Bill
+from shebao.contributions.schemas import MakeupRequest
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.security import SYSTEM
 from shebao.services.archive import person_record

@@ -72,8 +72,9 @@ def test_any_part_payment_of_overdue_bills_is_allocated_to_the_fen_and_posts_bal
     payer_id = {"employer": province["firm"], "flexible": province["people"][-1][0]}[payer_kind]
     with database.unit_of_work() as uow:
         session = uow.session
-        received_on = min(issued_on(bill) for bill, _ in outstanding(session, payer_kind, payer_id)) + timedelta(days=days_after)
-        debts = [(bill, unpaid) for bill, unpaid in outstanding(session, payer_kind, payer_id)
+        unpaid_bills = outstanding(session=session, payer_kind=payer_kind, payer_id=payer_id)
+        received_on = min(issued_on(bill) for bill, _ in unpaid_bills) + timedelta(days=days_after)
+        debts = [(bill, unpaid) for bill, unpaid in unpaid_bills
                  if issued_on(bill) <= received_on]
         rate = default_store().at(PROVINCE, received_on).value("contribution.late_fee_daily_rate")
         owed = sum(unpaid + late_fee(unpaid, max((received_on - bill.due_date).days, 0), rate) for bill, unpaid in debts)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from shebao.benefits import payroll
 from shebao.benefits.models import BenefitRecovery, PayrollLine, PensionAward
 from shebao.benefits.receivers import resume_pension, suspend_pension
-from shebao.benefits.schemas import DeathIn
+from shebao.benefits.schemas import DeathReport
 from shebao.core.errors import DomainError
 from shebao.core.runs import BatchRun
 from shebao.core.security import SYSTEM
@@ -64,7 +64,7 @@ def test_payroll_never_pays_the_deceased_or_suspended_and_never_twice(database, 
                     if step[0] == "death":
                         day = date(int(step[2][:4]), int(step[2][4:]), 9)
                         record_death(session=session, principal=SYSTEM, now=clock.now(),
-                                     command=DeathIn(person_id=person, death_date=day, source="civil affairs"))
+                                     command=DeathReport(person_id=person, death_date=day, source="civil affairs"))
                         dead.add(person)
                     elif step[0] == "suspend":
                         suspend_pension(session=session, principal=SYSTEM, person_id=person, reason="去向不明", now=clock.now())

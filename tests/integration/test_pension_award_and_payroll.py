@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from shebao.benefits import payroll
-from shebao.benefits.archive import ArchiveYear, bring_forward
+from shebao.benefits.archive import bring_forward
 from shebao.benefits.models import BenefitFlag, Certification, PayrollLine, PensionAward, RetirementApplication
 from shebao.benefits.receivers import certify
-from shebao.benefits.schemas import CertificationIn, DeathIn, RetirementApply
+from shebao.benefits.schemas import ArchiveYear, CertificationCreate, DeathReport, RetirementApply
 from shebao.benefits.service import apply_for_retirement, pension_of
 from shebao.core.clock import FixedClock
 from shebao.core.errors import Conflict, InvalidInput, NotFound
@@ -47,8 +47,13 @@ def retiree(database, cipher, clock):
 
 def _apply(database, clock, person, **overrides):
     command = {"person_id": person, "retire_date": date(2024, 6, 15), "category": "male", "region_code": CHAOYANG}
-    return apply_for_retirement(database=database, principal=SYSTEM, now=clock.now(),
-                                command=RetirementApply(**(command | overrides)))
+    with database.unit_of_work() as uow:  # as the API does: committed, then a returned refusal raised
+        outcome = apply_for_retirement(session=uow.session, principal=SYSTEM, now=clock.now(),
+                                       command=RetirementApply(**(command | overrides)))
+        uow.commit()
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.award
 
 
 def _half_up(value: Decimal) -> int:
@@ -59,17 +64,17 @@ def test_the_award_is_computed_from_the_record_to_the_fen(database, clock, retir
     result = _apply(database, clock, retiree)
     basic = _half_up(Decimal(WAGE_2023) * Decimal("1.8") / 2 * Decimal(480) / 12 / 100)
     account = _half_up(Decimal(15_000_000) / 139)
-    assert (result["basic_pension_fen"], result["personal_account_pension_fen"]) == (basic, account) == (342087, 107914)
-    assert result["total_fen"] == basic + account and result["divisor"] == 139 and result["eligible"]
-    assert result["record"]["contribution_months"] == 336 and result["record"]["deemed_months"] == 144
-    assert result["record"]["average_index"] == "0.8" and result["first_period"] == "202407"
-    steps = {step["step"]: step for step in result["steps"]}
-    assert "国发〔2005〕38号" in steps["divisor"]["how"] and steps["personal_account_fen"]["value"] == 15_000_000
+    assert (result.basic_pension_fen, result.personal_account_pension_fen) == (basic, account) == (342087, 107914)
+    assert result.total_fen == basic + account and result.divisor == 139 and result.eligible
+    assert result.record.contribution_months == 336 and result.record.deemed_months == 144
+    assert result.record.average_index == "0.8" and result.first_period == "202407"
+    steps = {step.step: step for step in result.steps}
+    assert "国发〔2005〕38号" in steps["divisor"].how and steps["personal_account_fen"].value == 15_000_000
     with database.unit_of_work() as uow:
         award = uow.session.scalar(select(PensionAward))
         assert award.monthly_fen == basic + account and award.status == "paying"
         explained = pension_of(session=uow.session, principal=SYSTEM, person_id=retiree)
-    assert explained["explanation"]["total_fen"] == basic + account
+    assert explained.explanation.total_fen == basic + account
 
 
 def test_payroll_pays_back_to_the_first_month_once_and_posts_balanced(database, clock, retiree):
@@ -140,22 +145,22 @@ def test_overdue_certification_suspends_and_a_certification_pays_the_arrears(dat
         held = session.scalar(select(func.count()).where(PayrollLine.status == "held",
                                                          PayrollLine.hold_reason == "certification_lapsed"))
         assert held == 1  # 2025-07 (the months between were never run)
-        result = certify(session=session, principal=SYSTEM, now=july.now(), command=CertificationIn(
+        result = certify(session=session, principal=SYSTEM, now=july.now(), command=CertificationCreate(
             person_id=retiree, method="staff_visit", certified_on=date(2025, 7, 20), evidence="visit by officer 0042"))
-    assert result["resumed"] and result["arrears_fen"] == 450001 and result["status"] == "paying"
+    assert result.resumed and result.arrears_fen == 450001 and result.status == "paying"
 
 
 def test_a_death_stops_payment_and_recovers_what_was_paid_after_it(database, clock, retiree):
     _apply(database, clock, retiree)
     payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
     with database.transaction() as session:
-        result = record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathIn(
+        result = record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathReport(
             person_id=retiree, death_date=date(2025, 1, 10), source="民政部门死亡登记 2025-0001"))
-    assert result["award"]["stop_period"] == "202502"
-    assert result["recovery"]["amount_fen"] == 2 * 450001 and result["recovery"]["months"] == 2
+    assert result.award.stop_period == "202502"
+    assert result.recovery.amount_fen == 2 * 450001 and result.recovery.months == 2
     with database.transaction() as session:
         with pytest.raises(Conflict) as refused:
-            certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationIn(
+            certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationCreate(
                 person_id=retiree, method="staff_visit", certified_on=date(2025, 2, 1), evidence="visit 7"))
         assert refused.value.code == "certification.deceased"
         assert ledger.unbalanced_entries(session=session) == []
@@ -164,7 +169,7 @@ def test_a_death_stops_payment_and_recovers_what_was_paid_after_it(database, clo
 
 def test_certifying_someone_unknown_is_refused(database, clock, retiree):
     with database.transaction() as session, pytest.raises(NotFound):
-        certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationIn(
+        certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationCreate(
             person_id=987654, method="staff_visit", certified_on=date(2025, 2, 1), evidence="visit 7"))
 
 
@@ -177,7 +182,7 @@ def test_platform_months_count_once_their_bill_is_paid(database, cipher, clock, 
     from shebao.contributions.service import declare_base
     from shebao.demo.seed import demo_credit_code
     from shebao.enrollment import service as enrollment
-    from shebao.enrollment.schemas import HireCommand
+    from shebao.enrollment.schemas import EmployeeHire
     from shebao.registry import service as registry
     from shebao.registry.schemas import EmployerCreate
     from tests.support import id_number
@@ -186,7 +191,7 @@ def test_platform_months_count_once_their_bill_is_paid(database, cipher, clock, 
         firm = registry.register_employer(session=session, principal=SYSTEM, now=clock.now(), command=EmployerCreate(
             uscc=demo_credit_code(CHAOYANG, random.Random(5)), name="朝阳印刷厂", region_code=CHAOYANG, industry_code="C23")).id
         enrollment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=firm, now=clock.now(),
-                        command=HireCommand(id_number=id_number(CHAOYANG, date(1964, 6, 15), 11), start_date=date(2024, 1, 1)))
+                        command=EmployeeHire(id_number=id_number(CHAOYANG, date(1964, 6, 15), 11), start_date=date(2024, 1, 1)))
         declare_base(session=session, principal=SYSTEM, now=clock.now(), command=BaseDeclare(
             person_id=retiree, effective_period="202401", declared_base_fen=1_000_000))
     for month in range(1, 6):
@@ -195,10 +200,10 @@ def test_platform_months_count_once_their_bill_is_paid(database, cipher, clock, 
             settle_period_in_full(database=database, province=BEIJING, period=f"2024{month:02d}", paid_on=date(2024, month, 10),
                                   actor="bank", now=clock.now())
     result = _apply(database, clock, retiree)
-    assert result["record"]["contribution_months"] == 336 + 3
-    years = {(row["year"], row["kind"]): row for row in result["record"]["years"]}
-    assert years[("2024", "assessed")]["months"] == 3
-    assert result["record"]["personal_account_fen"] == 15_000_000 + 3 * 80_000  # 8% of 10,000 yuan a month
+    assert result.record.contribution_months == 336 + 3
+    years = {(row.year, row.kind): row for row in result.record.years}
+    assert years[("2024", "assessed")].months == 3
+    assert result.record.personal_account_fen == 15_000_000 + 3 * 80_000  # 8% of 10,000 yuan a month
 
 
 def test_the_batch_awards_each_application_from_its_own_record(database, cipher, clock):
@@ -285,7 +290,7 @@ def test_a_death_waits_for_a_payroll_chunk_holding_the_award(database, clock, re
 
     def die():
         with database.transaction() as session:
-            record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathIn(
+            record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathReport(
                 person_id=retiree, death_date=date(2025, 1, 10), source="民政部门死亡登记 2025-0002"))
         finished.set()
 
@@ -309,7 +314,7 @@ def test_the_database_itself_refuses_to_pay_a_person_with_a_death_record(databas
         suspend_pension(session=session, principal=SYSTEM, person_id=retiree, reason="去向不明", now=clock.now())
     payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
     with database.transaction() as session:
-        record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathIn(
+        record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathReport(
             person_id=retiree, death_date=date(2025, 2, 20), source="民政部门死亡登记 2025-0003"))
     with pytest.raises(DBAPIError, match="death record"), database.transaction() as session:
         session.execute(update(PayrollLine).where(PayrollLine.person_id == retiree).values(status="paid"))
@@ -345,7 +350,7 @@ def test_a_passive_import_resumes_the_suspended_once_and_names_the_bad_rows(data
     with database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Certification)) == 0
         result = import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[good])
-    assert result == {"imported": 1, "already_recorded": 0, "resumed": 1, "arrears_fen": 450001}
+    assert result.model_dump() == {"imported": 1, "already_recorded": 0, "resumed": 1, "arrears_fen": 450001}
     with database.transaction() as session:
         again = import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[good])
-    assert again == {"imported": 0, "already_recorded": 1, "resumed": 0, "arrears_fen": 0}
+    assert again.model_dump() == {"imported": 0, "already_recorded": 1, "resumed": 0, "arrears_fen": 0}

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from shebao.benefits.rules import Group
-from shebao.benefits.service import PensionCaseIn, pension_case, retirement_date
+from shebao.benefits.schemas import PensionCalculate
+from shebao.benefits.service import pension_case, retirement_date
 from shebao.cards.rules import ALLOWED_MOVES, MOVE_NAMES, STATE_NAMES, CardMove, CardState, next_state
 from shebao.core.errors import DomainError, InvalidInput, given_zh, validation_problem_zh
 from shebao.core.money import parse_decimal, yuan_to_fen
@@ -117,7 +118,7 @@ def test_a_category_that_does_not_fit_the_sex_is_named_in_chinese():
     assert refusal.code == "retirement.category_sex" and "man" in refusal.reason_en and "female" in refusal.reason_en
     case = {"region": "110000", "retire_date": "2030-03-01", "birth_date": "1970-03-01", "sex": "M",
             "category": "female_worker", "contribution_months": 240, "average_index": "1.0", "personal_account_fen": 0}
-    _refused(lambda: pension_case(case=PensionCaseIn.model_validate(case)))
+    _refused(lambda: pension_case(case=PensionCalculate.model_validate(case)))
     _refused(lambda: retirement_date(birth_date=date(1970, 3, 1), sex="X", group=Group.MALE))
 
 

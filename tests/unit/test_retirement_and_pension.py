@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from shebao.benefits.rules import Group
-from shebao.benefits.service import PensionCaseIn, pension_case, retirement_date
+from shebao.benefits.schemas import PensionCalculate
+from shebao.benefits.service import pension_case, retirement_date
 from shebao.core.errors import InvalidInput
 
 
@@ -21,26 +22,26 @@ def _case(**changes):
               "contribution_months": 360, "deemed_months": 0, "average_index": "1.2", "personal_account_fen": 20_000_000,
               "calculation_wage_fen": 1_000_000}
     fields.update(changes)
-    return PensionCaseIn(**fields)
+    return PensionCalculate(**fields)
 
 
 def test_the_explanation_ends_with_the_divisor_and_the_two_account_figures():
     # The worked example's figures are a case: tests/cases/benefits/pension.yaml.
     result = pension_case(case=_case())
-    assert [s["step"] for s in result["steps"]][-3:] == ["divisor", "personal_account_pension", "transitional_pension"]
+    assert [s.step for s in result.steps][-3:] == ["divisor", "personal_account_pension", "transitional_pension"]
 
 
 def test_without_a_wage_the_provinces_value_in_force_is_used_and_named():
     result = pension_case(case=_case(calculation_wage_fen=None, retire_date="2025-03-01", birth_date="1965-01-15"))
-    basic = next(s for s in result["steps"] if s["step"] == "basic_pension")
-    assert "W 1005817" in basic["how"]
+    basic = next(s for s in result.steps if s.step == "basic_pension")
+    assert "W 1005817" in basic.how
 
 
 def test_ineligible_cases_name_every_failed_condition():
     result = pension_case(case=_case(contribution_months=120, retire_date="2022-03-01"))
-    assert result["eligible"] is False and len(result["reasons"]) == 2
-    assert any("fewer than the 180" in r for r in result["reasons"])
-    assert any("before the earliest allowed age" in r for r in result["reasons"])
+    assert result.eligible is False and len(result.reasons) == 2
+    assert any("fewer than the 180" in r for r in result.reasons)
+    assert any("before the earliest allowed age" in r for r in result.reasons)
 
 
 @pytest.mark.parametrize("changes", [{"average_index": "abc"}, {"average_index": "9"}, {"sex": "F"},

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shebao.accounts import service
 from shebao.accounts.schemas import (
     SecondFactorConfirm,
-    SecondFactorEnrolment,
+    SecondFactorEnrolmentRead,
     SecondFactorRead,
     SecondFactorStart,
     TokenRead,
@@ -58,7 +58,7 @@ def who_am_i(who: PrincipalDep) -> dict:
     return _describe(who)
 
 
-@router.post("/auth/totp", response_model=SecondFactorEnrolment, status_code=201,
+@router.post("/auth/totp", response_model=SecondFactorEnrolmentRead, status_code=201,
              summary="Start enrolling a TOTP second factor (staff, auditors, administrators; the password again)")
 def start_second_factor(body: SecondFactorStart, rt: RuntimeDep, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.begin_second_factor(session=session, cipher=rt.cipher, principal=who, password=body.password, now=now,

@@ -53,7 +53,7 @@ class SecondFactorConfirm(BaseModel):
     code: str = Field(min_length=1, max_length=12, description="the first six-digit code the authenticator app shows")
 
 
-class SecondFactorEnrolment(BaseModel):
+class SecondFactorEnrolmentRead(BaseModel):
     """What an authenticator app needs: the secret (to type in), its otpauth URI and that URI as a QR code."""
 
     secret: str

@@ -44,7 +44,7 @@ from shebao.accounts.rules import (
     totp_uri,
     typed_username,
 )
-from shebao.accounts.schemas import SecondFactorEnrolment, SecondFactorRead, TokenRead, UnlockRead, UserCreate, UserRead
+from shebao.accounts.schemas import SecondFactorEnrolmentRead, SecondFactorRead, TokenRead, UnlockRead, UserCreate, UserRead
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.errors import Conflict, InvalidInput, Locked, NotFound, Unauthenticated
@@ -377,7 +377,7 @@ def _kept_records_written_again(session: Session, transaction) -> None:  # noqa:
 
 
 def begin_second_factor(*, session: Session, cipher: FieldCipher, principal: Principal, password: str, now: datetime,
-                        policy: LoginPolicy | None = None) -> SecondFactorEnrolment:
+                        policy: LoginPolicy | None = None) -> SecondFactorEnrolmentRead:
     """A staff, auditor or administrator account starts enrolling a TOTP second factor (password again).
     The secret takes effect when confirmed with a first code; until then logins go on without it."""
     user = _own_account(session, principal)
@@ -393,7 +393,7 @@ def begin_second_factor(*, session: Session, cipher: FieldCipher, principal: Pri
     uri = totp_uri(secret, user.username)
     image = io.BytesIO()
     segno.make(uri, error="m").save(image, kind="svg", scale=4, border=2, xmldecl=False)
-    return SecondFactorEnrolment(secret=secret, otpauth_uri=uri, qr_svg=image.getvalue().decode())
+    return SecondFactorEnrolmentRead(secret=secret, otpauth_uri=uri, qr_svg=image.getvalue().decode())
 
 
 def confirm_second_factor(*, session: Session, cipher: FieldCipher, principal: Principal, code: str, now: datetime,

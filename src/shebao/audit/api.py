@@ -44,7 +44,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"], lifespan=checkpoints_
 @router.get("/verify", summary="Walk the hash chain, hold it against every signed checkpoint, name the first problem")
 def verify_chain(session: SessionDep, who: PrincipalDep, rt: RuntimeDep) -> dict:
     who.require_role(Role.AUDITOR, Role.ADMIN)
-    return verify_anchored(session, Anchor.for_settings(rt.settings, rt.database.url)).as_dict()
+    return verify_anchored(session=session, anchor=Anchor.for_settings(rt.settings, rt.database.url)).as_dict()
 
 
 @router.get("/records", summary="The newest audit records")

@@ -219,7 +219,7 @@ class Anchor:
 # ------------------------------------------------------------------ writing
 
 
-def write_checkpoint(database: Database, anchor: Anchor, *, now: datetime) -> Checkpoint:
+def write_checkpoint(*, database: Database, anchor: Anchor, now: datetime) -> Checkpoint:
     """Signs the chain as it stands, after checking that it still extends the newest checkpoint;
     refuses (Conflict) to sign a chain that was cut or broken, so that no tampering is ever signed over."""
     with anchor.file.locked():
@@ -239,14 +239,14 @@ def write_checkpoint(database: Database, anchor: Anchor, *, now: datetime) -> Ch
     return checkpoint
 
 
-def checkpoint_if_grown(database: Database, anchor: Anchor, *, now: datetime) -> Checkpoint | None:
+def checkpoint_if_grown(*, database: Database, anchor: Anchor, now: datetime) -> Checkpoint | None:
     """A checkpoint when the chain has records the newest checkpoint does not cover; None otherwise."""
     newest = anchor.file.newest()
     with database.unit_of_work() as uow:
         head_seq, _ = audit.head(uow.session)
     if head_seq == 0 or (newest is not None and newest.seq == head_seq):
         return None
-    return write_checkpoint(database, anchor, now=now)
+    return write_checkpoint(database=database, anchor=anchor, now=now)
 
 
 def _checked_head(session: Session, newest: Checkpoint | None) -> tuple[int, str]:

@@ -35,7 +35,7 @@ def audit_verify(db: DbOpt = None, trusted_keys: TrustedKeysOpt = None, as_json:
     database = Database(settings.database_url)
     try:
         with database.unit_of_work() as uow:
-            report = verify_anchored(uow.session, anchor)
+            report = verify_anchored(session=uow.session, anchor=anchor)
     except DomainError as exc:
         refuse(exc, as_json)
         return
@@ -65,7 +65,7 @@ def audit_checkpoint(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     anchor = Anchor.for_settings(settings)
     database = Database(settings.database_url)
     try:
-        checkpoint = write_checkpoint(database, anchor, now=SystemClock().now())
+        checkpoint = write_checkpoint(database=database, anchor=anchor, now=SystemClock().now())
     except DomainError as exc:
         refuse(exc, as_json)
         return

@@ -35,7 +35,7 @@ class CheckpointTimer:
     def tick(self) -> Checkpoint | None:
         """One checkpoint if the chain grew. Never raises: a refusal (a broken chain is not signed) is logged loudly."""
         try:
-            checkpoint = checkpoint_if_grown(self.database, self.anchor, now=self.clock.now())
+            checkpoint = checkpoint_if_grown(database=self.database, anchor=self.anchor, now=self.clock.now())
         except DomainError as exc:
             log.error("audit.checkpoint_refused", code=exc.code, reason=exc.reason, reason_en=exc.reason_en)
             return None

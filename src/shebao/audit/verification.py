@@ -47,7 +47,7 @@ class AnchoredReport:
         return body
 
 
-def verify_anchored(session: Session, anchor: Anchor) -> AnchoredReport:
+def verify_anchored(*, session: Session, anchor: Anchor) -> AnchoredReport:
     """The chain, its checkpoints, and whether each still holds; the first problem named."""
     chain = audit.verify(session)
     checkpoints, problems = anchor.file.read()

@@ -6,29 +6,17 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from shebao.benefits import rules
 from shebao.benefits.models import ContributionYear
+from shebao.benefits.schemas import ArchiveYear
 from shebao.core import audit
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
 from shebao.registry.models import Person
-
-
-class ArchiveYear(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    person_id: StrictInt
-    province: str = Field(pattern=r"^\d{2}0000$")
-    year: StrictInt = Field(ge=1951, le=2100)
-    kind: str = Field(pattern="^(archive|deemed)$")
-    months: StrictInt = Field(ge=1, le=12)
-    base_sum_fen: StrictInt = Field(0, ge=0)
-    average_wage_fen: StrictInt = Field(0, ge=0)
 
 
 def monthly_index_sum(base_sum_fen: int, average_wage_fen: int) -> int:

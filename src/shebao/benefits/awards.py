@@ -51,7 +51,7 @@ def _constants(session: Session, store: ParameterStore, province: str, applicati
     return union_all(*rows) if len(rows) > 1 else rows[0]
 
 
-def award(session: Session, *, store: ParameterStore, province: str, applications: ColumnElement[bool], actor: str,
+def award(*, session: Session, store: ParameterStore, province: str, applications: ColumnElement[bool], actor: str,
           now: datetime) -> int:
     """Awards every pending application the clause names whose record meets the minimum; returns how many."""
     applications = and_(applications, RetirementApplication.status == "pending", RetirementApplication.province == province)
@@ -111,7 +111,7 @@ def award_pending(*, database: Database, province: str, now: datetime, actor: st
     total = 0
     for done, start in enumerate(chunks, start=1):
         with database.transaction() as session:
-            total += award(session, store=store, province=province, now=now, actor=actor,
+            total += award(session=session, store=store, province=province, now=now, actor=actor,
                            applications=RetirementApplication.id.between(start, start + chunk - 1))
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(chunks_done=done, chunks_total=len(chunks)))
         progress("award", done, len(chunks))

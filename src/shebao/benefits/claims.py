@@ -14,10 +14,15 @@ from shebao.benefits import record, rules
 from shebao.benefits.models import InjuryClaim, MaternityClaim, PensionAward, UnemploymentClaim, UnemploymentPayment
 from shebao.benefits.schemas import (
     INVOLUNTARY,
-    InjuryClaimIn,
+    InjuryClaimCreate,
+    InjuryClaimRead,
     InjuryKind,
-    MaternityClaimIn,
+    MaternityClaimCreate,
+    MaternityClaimRead,
+    UnemploymentApplicationRead,
     UnemploymentApply,
+    UnemploymentClaimRead,
+    UnemploymentPayrollRead,
     UnemploymentStop,
 )
 from shebao.benefits.service import living_person, require_staff_in
@@ -47,12 +52,12 @@ def _paid_months(session: Session, person_id: int, *parts) -> int:  # noqa: ANN0
 
 
 def apply_unemployment(*, session: Session, principal: Principal, command: UnemploymentApply, now: datetime,
-                       store: ParameterStore | None = None) -> dict:
+                       store: ParameterStore | None = None) -> UnemploymentApplicationRead:
     """The one-key application: registers the unemployment, checks eligibility, sets duration and amount, ends
     the job's participations if the employer has not, and has the unemployment fund pay the medical insurance."""
     principal.require_role(Role.STAFF, Role.ADMIN)
-    person = living_person(session, command.person_id, principal)
-    region = registry.require_current_region(session, command.region_code, field="region_code", min_level=1)
+    person = living_person(session=session, person_id=command.person_id, principal=principal)
+    region = registry.require_current_region(session=session, code=command.region_code, field="region_code", min_level=1)
     require_staff_in(principal, region.code)
     today = china_today(now)
     if not person.birth_date < command.separation_date <= today:
@@ -88,7 +93,7 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     session.flush()
     audit.append(session, actor=principal.actor, action="unemployment.registered", subject=f"person:{person.id}", now=now,
                  claim=claim.id, entitled_months=entitled, monthly_fen=monthly, jobs_ended=ended)
-    return _claim_read(claim) | {"jobs_ended": ended}
+    return UnemploymentApplicationRead.model_validate(_claim_read(claim) | {"jobs_ended": ended})
 
 
 def _end_jobs(session: Session, principal: Principal, person_id: int, command: UnemploymentApply, now: datetime) -> int:
@@ -109,7 +114,7 @@ def _claim_read(claim: UnemploymentClaim) -> dict:
 
 
 def stop_unemployment(*, session: Session, principal: Principal, person_id: int, command: UnemploymentStop,
-                      now: datetime) -> dict:
+                      now: datetime) -> UnemploymentClaimRead:
     """Ends the benefit (re-employment, …): the months not used carry over to a later spell."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     registry.require_person_in_scope(principal, session.get(Person, person_id))
@@ -124,7 +129,7 @@ def stop_unemployment(*, session: Session, principal: Principal, person_id: int,
     claim.months_used, claim.months_left, claim.medical_paid_by_fund = used, claim.entitled_months - used, False
     audit.append(session, actor=principal.actor, action="unemployment.stopped", subject=f"person:{person_id}", now=now,
                  claim=claim.id, reason=command.reason, months_used=used)
-    return _claim_read(claim)
+    return UnemploymentClaimRead.model_validate(_claim_read(claim))
 
 
 def stop_on_reemployment(*, session: Session, person_id: int, start: date, now: datetime) -> None:
@@ -148,8 +153,8 @@ def _average_base(session: Session, clause) -> int | None:  # noqa: ANN001
     return None if value is None else int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def claim_injury(*, session: Session, principal: Principal, command: InjuryClaimIn, now: datetime,
-                 store: ParameterStore | None = None) -> dict:
+def claim_injury(*, session: Session, principal: Principal, command: InjuryClaimCreate, now: datetime,
+                 store: ParameterStore | None = None) -> InjuryClaimRead:
     """A recognised work injury: the one-off disability subsidy and, grades 1–4, the monthly allowance; or a
     work death's subsidies. The own wage is the average base of the 12 months before the injury."""
     principal.require_role(Role.STAFF, Role.ADMIN)
@@ -186,16 +191,16 @@ def claim_injury(*, session: Session, principal: Principal, command: InjuryClaim
     session.flush()
     audit.append(session, actor=principal.actor, action="injury.assessed", subject=f"person:{person.id}", now=now,
                  claim=claim.id, kind=command.kind.value, grade=command.grade, **amounts)
-    return {"claim_id": claim.id, "person_id": person.id, "kind": claim.kind, "grade": claim.grade, "wage_fen": wage,
-            **amounts, "steps": steps}
+    return InjuryClaimRead(claim_id=claim.id, person_id=person.id, kind=claim.kind, grade=claim.grade, wage_fen=wage,
+                           **amounts, steps=steps)
 
 
-def claim_maternity(*, session: Session, principal: Principal, command: MaternityClaimIn, now: datetime,
-                    store: ParameterStore | None = None) -> dict:
+def claim_maternity(*, session: Session, principal: Principal, command: MaternityClaimCreate, now: datetime,
+                    store: ParameterStore | None = None) -> MaternityClaimRead:
     """Maternity allowance: the employer's average monthly base of the previous year ÷ 30 × the leave days."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     employer = registry.require_employer_in_scope(principal, session.get(Employer, command.employer_id))
-    person = living_person(session, command.person_id)
+    person = living_person(session=session, person_id=command.person_id)
     if person.sex != "F":
         raise InvalidInput("maternity.sex", "生育津贴由生育的女职工领取", "the maternity allowance is paid to the mother")
     if not person.birth_date < command.birth_date <= china_today(now):
@@ -224,12 +229,12 @@ def claim_maternity(*, session: Session, principal: Principal, command: Maternit
     session.flush()
     audit.append(session, actor=principal.actor, action="maternity.assessed", subject=f"person:{person.id}", now=now,
                  claim=claim.id, leave_days=days, allowance_fen=allowance)
-    return {"claim_id": claim.id, "person_id": person.id, "leave_days": days, "employer_average_base_fen": average,
-            "allowance_fen": allowance, "steps": steps}
+    return MaternityClaimRead(claim_id=claim.id, person_id=person.id, leave_days=days, employer_average_base_fen=average,
+                              allowance_fen=allowance, steps=steps)
 
 
 def pay_unemployment(*, database: Database, province: str, period: str, now: datetime, actor: str,
-                     store: ParameterStore | None = None) -> dict:
+                     store: ParameterStore | None = None) -> UnemploymentPayrollRead:
     """A month of unemployment benefit for every drawing claim, and the medical contributions the fund pays
     for them, set-based and posted in one entry (debit the unemployment pool; credit cash and the medical
     pool). Idempotent: a claim is paid once a month; a claim whose entitled months are all paid ends."""
@@ -266,8 +271,8 @@ def pay_unemployment(*, database: Database, province: str, period: str, now: dat
             medical_paid_by_fund=False).execution_options(synchronize_session=False)).rowcount
         audit.append(session, actor=actor, action="unemployment.paid", subject=f"province:{province}", now=now,
                      period=str(month), claims=int(count), benefit_fen=int(benefit), medical_fen=int(medical_total))
-    return {"period": str(month), "province": province, "claims_paid": int(count), "benefit_fen": int(benefit),
-            "medical_fen": int(medical_total), "claims_exhausted": ended}
+    return UnemploymentPayrollRead(period=str(month), province=province, claims_paid=int(count), benefit_fen=int(benefit),
+                                   medical_fen=int(medical_total), claims_exhausted=ended)
 
 
 def _post_unemployment(session: Session, province: str, month: Period, benefit: int, medical: int, actor: str,

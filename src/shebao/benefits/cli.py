@@ -68,7 +68,8 @@ def retirement_date(birth_date: Annotated[str, typer.Option("--birth-date", help
         invalid_input(f"--category is one of {', '.join(g.value for g in Group)}", as_json,
                       "人员类别应为" + "、".join(f"「{g.value}」（{zh}）" for g, (zh, _) in GROUP_NAMES.items()) + "之一")
     try:
-        result = compute(birth_date=date.fromisoformat(birth_date), sex=sex, group=Group(category), region=region)
+        result = compute(birth_date=date.fromisoformat(birth_date), sex=sex, group=Group(category),
+                         region=region).model_dump(mode="json")
     except DomainError as exc:
         refuse(exc, as_json)
     emit(result, as_json, f"法定退休日期 statutory date {result['statutory_date']} · "
@@ -80,11 +81,12 @@ def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.
     """One pension case, explained step by step; an ineligible case gives its reasons."""
     from pydantic import ValidationError
 
-    from shebao.benefits.service import PensionCaseIn, pension_case
+    from shebao.benefits.schemas import PensionCalculate
+    from shebao.benefits.service import pension_case
 
     data = read_case_file(input_file)
     try:
-        result = pension_case(case=PensionCaseIn.model_validate_json(data))
+        result = pension_case(case=PensionCalculate.model_validate_json(data)).model_dump(mode="json")
     except ValidationError as exc:
         invalid_model(exc, as_json)
     except DomainError as exc:
@@ -145,13 +147,19 @@ def pension_award(person: PersonOpt, retire_date: Annotated[str, typer.Option("-
                   ground: Annotated[str, typer.Option("--ground", help="statutory | early_voluntary | delayed")] = "statutory",
                   db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Retire a person from their own record and award the pension, explained step by step."""
-    from shebao.benefits.schemas import RetirementApply
+    from shebao.benefits.schemas import RetirementApply, RetirementAwardRead
     from shebao.benefits.service import apply_for_retirement
 
+    def call(*, database: Database, command: RetirementApply, now: Any, **_: Any) -> RetirementAwardRead:  # noqa: ANN401
+        with database.unit_of_work() as uow:  # committed before a refusal is raised: a second pension is flagged
+            outcome = apply_for_retirement(session=uow.session, principal=SYSTEM, command=command, now=now)
+            uow.commit()
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.award
+
     result = run_use_case(db, as_json, RetirementApply, {"person_id": person, "retire_date": retire_date, "category": category,
-                                                          "region_code": region, "ground": ground},
-                           lambda database, command, now, **_: apply_for_retirement(database=database, principal=SYSTEM,
-                                                                                    command=command, now=now))
+                                                          "region_code": region, "ground": ground}, call)
     emit(result, as_json, f"award {result['award_id']} · {fen_to_yuan(result['total_fen'])} yuan/month from "
                           f"{result['first_period']}\n{_steps(result)}")
 
@@ -197,10 +205,10 @@ def pension_estimate(person: PersonOpt, category: Annotated[str, typer.Option("-
                      account_interest: Annotated[str, typer.Option("--account-interest")] = "0.02",
                      db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Estimate a person's future pension from their record and stated assumptions."""
-    from shebao.benefits.schemas import EstimateIn
+    from shebao.benefits.schemas import PensionEstimate
     from shebao.benefits.service import estimate
 
-    result = run_use_case(db, as_json, EstimateIn, {"person_id": person, "category": category, "retire_date": retire_date,
+    result = run_use_case(db, as_json, PensionEstimate, {"person_id": person, "category": category, "retire_date": retire_date,
                                                      "wage_growth": wage_growth, "future_index": future_index,
                                                      "account_interest": account_interest}, in_transaction(estimate))
     emit(result, as_json, f"estimate · {fen_to_yuan(result['total_fen'])} yuan/month at "
@@ -214,10 +222,10 @@ def certification_record(person: PersonOpt, method: Annotated[str, typer.Option(
                          db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Record a proof of life; a suspended payment resumes with the arrears paid."""
     from shebao.benefits.receivers import certify
-    from shebao.benefits.schemas import CertificationIn
+    from shebao.benefits.schemas import CertificationCreate
 
     day = on or china_today(SystemClock().now()).isoformat()
-    result = run_use_case(db, as_json, CertificationIn, {"person_id": person, "method": method, "certified_on": day,
+    result = run_use_case(db, as_json, CertificationCreate, {"person_id": person, "method": method, "certified_on": day,
                                                           "evidence": evidence}, in_transaction(certify))
     emit(result, as_json, f"certified on {result['certified_on']} · {result['status']}"
                           + (f" · resumed, arrears {fen_to_yuan(result['arrears_fen'])} yuan" if result["resumed"] else ""))
@@ -227,10 +235,11 @@ def certification_record(person: PersonOpt, method: Annotated[str, typer.Option(
 def certification_import(file: Path, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Passive certifications from a CSV (id_number,method,date,source): all rows or none, rejected rows listed."""
     from shebao.benefits.receivers import import_certifications
+    from shebao.benefits.schemas import CertificationImportRead
 
     rows = read_import_csv(file, ("id_number", "method", "date", "source"), as_json, checks={"date": iso_date_problem})
 
-    def call(*, database: Database, cipher: FieldCipher, now: Any, **_: Any) -> dict:  # noqa: ANN401
+    def call(*, database: Database, cipher: FieldCipher, now: Any, **_: Any) -> CertificationImportRead:  # noqa: ANN401
         with database.transaction() as session:
             return import_certifications(session=session, cipher=cipher, principal=SYSTEM, rows=rows, now=now)
 
@@ -277,7 +286,7 @@ def unemployment_pay(period: str, province: ProvinceOpt = None, db: DbOpt = None
 
     result = run_batch(db, as_json, lambda database, settings, report: pay_unemployment(
         database=database, province=province or settings.demo_province, period=period, now=SystemClock().now(),
-        actor="system:cli"))
+        actor="system:cli")).model_dump(mode="json")
     emit(result, as_json, f"unemployment {result['period']}: {result['claims_paid']} claims, benefit "
                           f"{fen_to_yuan(result['benefit_fen'])} yuan, medical {fen_to_yuan(result['medical_fen'])} yuan")
 
@@ -303,9 +312,9 @@ def injury_claim(person: PersonOpt, employer: Annotated[int, typer.Option("--emp
                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Assess a recognised work injury or work death."""
     from shebao.benefits.claims import claim_injury
-    from shebao.benefits.schemas import InjuryClaimIn
+    from shebao.benefits.schemas import InjuryClaimCreate
 
-    result = run_use_case(db, as_json, InjuryClaimIn, {"person_id": person, "employer_id": employer, "kind": kind,
+    result = run_use_case(db, as_json, InjuryClaimCreate, {"person_id": person, "employer_id": employer, "kind": kind,
                                                         "injury_date": on, "grade": grade}, in_transaction(claim_injury))
     emit(result, as_json, f"one-off {fen_to_yuan(result['one_off_fen'])} yuan · monthly "
                           f"{fen_to_yuan(result['monthly_allowance_fen'])} · funeral {fen_to_yuan(result['funeral_fen'])}")
@@ -318,9 +327,9 @@ def maternity_claim(person: PersonOpt, employer: Annotated[int, typer.Option("--
                     babies: Annotated[int, typer.Option("--babies")] = 1, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Assess the maternity allowance."""
     from shebao.benefits.claims import claim_maternity
-    from shebao.benefits.schemas import MaternityClaimIn
+    from shebao.benefits.schemas import MaternityClaimCreate
 
-    result = run_use_case(db, as_json, MaternityClaimIn, {"person_id": person, "employer_id": employer, "birth_date": birth_date,
+    result = run_use_case(db, as_json, MaternityClaimCreate, {"person_id": person, "employer_id": employer, "birth_date": birth_date,
                                                            "difficult_birth": difficult, "babies": babies},
                            in_transaction(claim_maternity))
     emit(result, as_json, f"{result['leave_days']} days · allowance {fen_to_yuan(result['allowance_fen'])} yuan")

@@ -20,7 +20,14 @@ from shebao.benefits.models import (
     UnemploymentClaim,
 )
 from shebao.benefits.rules import award_status_name
-from shebao.benefits.schemas import METHOD_NAMES, CertificationIn, CertificationMethod
+from shebao.benefits.schemas import (
+    METHOD_NAMES,
+    CertificationCreate,
+    CertificationImportRead,
+    CertificationMethod,
+    CertificationRead,
+    DeathStopRead,
+)
 from shebao.benefits.service import award_region, require_receiver_in_scope, require_staff_in
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
@@ -35,10 +42,10 @@ from shebao.registry import rules as registry_rules
 from shebao.registry.models import Person
 
 
-def certify(*, session: Session, principal: Principal, command: CertificationIn, now: datetime) -> dict:
+def certify(*, session: Session, principal: Principal, command: CertificationCreate, now: datetime) -> CertificationRead:
     """Records a proof of life; a payment suspended for lack of one resumes, with the months held paid at once."""
     principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
-    person = require_receiver_in_scope(session, principal, command.person_id)
+    person = require_receiver_in_scope(session=session, principal=principal, person_id=command.person_id)
     if principal.role == Role.INSURED and command.method != CertificationMethod.ONLINE_FACE:
         raise Forbidden("certification.online_face_only", "本人在线认证只能使用人脸识别", "online, you certify yourself by face check")
     if person.status == "deceased":
@@ -73,14 +80,14 @@ def certify(*, session: Session, principal: Principal, command: CertificationIn,
     audit.append(session, actor=principal.actor, action="certification.recorded", subject=f"person:{person.id}", now=now,
                  method=command.method.value, certified_on=command.certified_on.isoformat(), resumed=resumed,
                  arrears_fen=paid[1])
-    return {"certification_id": certification.id, "person_id": person.id, "certified_on": award.certified_on.isoformat(),
-            "resumed": resumed, "arrears_lines": paid[0], "arrears_fen": paid[1], "status": award.status}
+    return CertificationRead(certification_id=certification.id, person_id=person.id, certified_on=award.certified_on,
+                             resumed=resumed, arrears_lines=paid[0], arrears_fen=paid[1], status=award.status)
 
 
 def suspend_pension(*, session: Session, principal: Principal, person_id: int, reason: str, now: datetime) -> dict:
     """Staff suspend a payment (whereabouts unknown, serving a sentence, …): payroll holds it from now on."""
     award = _award_of(session, person_id)
-    require_staff_in(principal, award_region(session, award))
+    require_staff_in(principal, award_region(session=session, award=award))
     if award.status != "paying":
         status_zh, status_en = award_status_name(award.status)
         raise Conflict("pension.not_paying", f"待遇状态为“{status_zh}”，不能暂停",
@@ -95,7 +102,7 @@ def suspend_pension(*, session: Session, principal: Principal, person_id: int, r
 def resume_pension(*, session: Session, principal: Principal, person_id: int, now: datetime) -> dict:
     """Ends a suspension; the months held are paid at once (arrears)."""
     award = _award_of(session, person_id)
-    require_staff_in(principal, award_region(session, award))
+    require_staff_in(principal, award_region(session=session, award=award))
     if award.status != "suspended":
         status_zh, status_en = award_status_name(award.status)
         raise Conflict("pension.not_suspended", f"待遇状态为“{status_zh}”，无需恢复",
@@ -121,7 +128,7 @@ PASSIVE = (CertificationMethod.PASSIVE_HOSPITAL.value, CertificationMethod.PASSI
 
 
 def import_certifications(*, session: Session, cipher: FieldCipher, principal: Principal, rows: list[dict[str, str]],
-                          now: datetime) -> dict:
+                          now: datetime) -> CertificationImportRead:
     """Passive certifications from other departments' data (hospital visits, bank counters): all rows or none,
     set-based — one lookup of every person, one insert, one update of the awards, one payment of the arrears
     of those it resumes. A row already recorded is counted, not repeated."""
@@ -151,7 +158,8 @@ def import_certifications(*, session: Session, cipher: FieldCipher, principal: P
     count = sum(len(awards) for awards in resumed.values())
     audit.append(session, actor=principal.actor, action="certification.imported", subject="certifications", now=now,
                  rows=len(parsed), imported=imported, resumed=count, arrears_fen=arrears)
-    return {"imported": imported, "already_recorded": len(parsed) - imported, "resumed": count, "arrears_fen": arrears}
+    return CertificationImportRead(imported=imported, already_recorded=len(parsed) - imported, resumed=count,
+                                   arrears_fen=arrears)
 
 
 def _parse_passive_rows(cipher: FieldCipher, rows: list[dict[str, str]], today: date) -> tuple[dict[int, dict], list[dict]]:
@@ -238,19 +246,19 @@ def _move_certified_dates(session: Session, receivers: dict, parsed: dict[int, d
     return by_province
 
 
-def latest_certification(session: Session, person_id: int) -> date | None:
+def latest_certification(*, session: Session, person_id: int) -> date | None:
     """The last day the person was proved alive, if ever."""
     return session.scalar(select(func.max(Certification.certified_on)).where(Certification.person_id == person_id))
 
 
-def lock_award(session: Session, person_id: int) -> PensionAward | None:
+def lock_award(*, session: Session, person_id: int) -> PensionAward | None:
     """The person's award, locked before a death is recorded: a payroll chunk holding it finishes first, and
     one starting after waits and then sees the death, so every payment is either recovered or never made."""
     return session.scalar(select(PensionAward).where(PensionAward.person_id == person_id).with_for_update())
 
 
 def stop_for_death(*, session: Session, person_id: int, award: PensionAward | None, death_date: date, actor: str,
-                   now: datetime, store: ParameterStore | None = None) -> dict:
+                   now: datetime, store: ParameterStore | None = None) -> DeathStopRead:
     """The benefits' reaction to a death: the pension stops from the month after it (the province's
     pension.payment_stops_months_after_death; unpaid months return to the funds, paid ones are recovered from
     the estate) and a running unemployment benefit stops."""
@@ -272,7 +280,7 @@ def stop_for_death(*, session: Session, person_id: int, award: PensionAward | No
         result["unemployment_stopped"] += 1
     audit.append(session, actor=actor, action="benefit.stopped_by_death", subject=f"person:{person_id}", now=now,
                  death_date=death_date.isoformat(), recovery_fen=(result["recovery"] or {}).get("amount_fen", 0))
-    return result
+    return DeathStopRead.model_validate(result)
 
 
 def _open_recovery(session: Session, actor: str, award: PensionAward, after, now: datetime) -> dict | None:  # noqa: ANN001

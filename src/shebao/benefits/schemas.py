@@ -1,15 +1,16 @@
-"""What the benefit use cases take in. Strict: unknown fields and wrong types are refused."""
+"""What the benefit use cases take in (strict: unknown fields and wrong types are refused) and what they answer."""
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shebao.benefits.rules import Group
 from shebao.core.ids import StrictEmployerId, StrictRecordId
-from shebao.core.money import DecimalText
+from shebao.core.money import DecimalText, Fen
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -46,7 +47,7 @@ METHOD_NAMES: dict[CertificationMethod, tuple[str, str]] = {
 }
 
 
-class CertificationIn(BaseModel):
+class CertificationCreate(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -55,7 +56,7 @@ class CertificationIn(BaseModel):
     evidence: str = Field(min_length=3, max_length=200, description="face-check result id, visiting officer, source record")
 
 
-class DeathIn(BaseModel):
+class DeathReport(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -96,7 +97,7 @@ class InjuryKind(StrEnum):
     DEATH = "death"
 
 
-class InjuryClaimIn(BaseModel):
+class InjuryClaimCreate(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -106,7 +107,7 @@ class InjuryClaimIn(BaseModel):
     grade: StrictInt | None = Field(None, description="disability grade 1 (most severe) to 10; none for a death")
 
 
-class MaternityClaimIn(BaseModel):
+class MaternityClaimCreate(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -116,7 +117,7 @@ class MaternityClaimIn(BaseModel):
     babies: StrictInt = Field(1, ge=1, le=6)
 
 
-class EstimateIn(BaseModel):
+class PensionEstimate(BaseModel):
     model_config = _STRICT
 
     person_id: StrictRecordId
@@ -132,3 +133,294 @@ ASSUMPTION_NAMES: dict[str, tuple[str, str]] = {
     "wage_growth": ("计发基数年增长率", "yearly wage growth"), "future_index": ("今后缴费指数", "future contribution index"),
     "account_interest": ("个人账户年记账利率", "yearly personal-account interest"),
 }
+
+
+class PensionCalculate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region: str
+    # Bounded so that adding an age in months to them stays inside the calendar (year 9999 overflowed).
+    retire_date: date = Field(ge=date(1951, 1, 1), le=date(2200, 12, 31))
+    birth_date: date = Field(ge=date(1880, 1, 1), le=date(2100, 12, 31))
+    sex: str = Field(pattern="^[MF]$")
+    category: Group
+    contribution_months: StrictInt = Field(ge=0, le=12 * 80)
+    deemed_months: StrictInt = Field(0, ge=0, le=12 * 60)
+    average_index: DecimalText = Field(description='average contribution index as a decimal string, e.g. "1.2"')
+    personal_account_fen: Fen = Field(ge=0)
+    calculation_wage_fen: Fen | None = Field(None, ge=1)
+
+
+class ArchiveYear(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: StrictInt
+    province: str = Field(pattern=r"^\d{2}0000$")
+    year: StrictInt = Field(ge=1951, le=2100)
+    kind: str = Field(pattern="^(archive|deemed)$")
+    months: StrictInt = Field(ge=1, le=12)
+    base_sum_fen: StrictInt = Field(0, ge=0)
+    average_wage_fen: StrictInt = Field(0, ge=0)
+
+
+# --- What the benefit use cases answer -------------------------------------------------------------------
+# Each reads exactly as the answers always have: the fields in this order, nothing left out when empty.
+
+
+class StepRead(BaseModel):
+    """One step of an explanation: what was worked out, its value, and how (the rule, or a parameter and its source)."""
+
+    step: str
+    value: Any
+    how: str
+
+
+class AgeRead(BaseModel):
+    years: int
+    months: int
+
+
+class RetirementDateRead(BaseModel):
+    birth_date: date
+    sex: str
+    category: Group
+    age: AgeRead
+    statutory_date: date
+    steps: list[StepRead]
+
+
+class PensionCalculationRead(BaseModel):
+    """An explained pension award: the calculator's answer, and the explanation of every award and estimate."""
+
+    eligible: bool
+    reasons: list[str]
+    reasons_zh: list[str]
+    retirement_age: AgeRead
+    statutory_retirement_age: AgeRead
+    statutory_retirement_date: date
+    basic_pension_fen: int
+    personal_account_pension_fen: int
+    transitional_pension_fen: int
+    total_fen: int
+    divisor: int | float = Field(description="the divisor in months (interpolated by month, to four decimals)")
+    steps: list[StepRead]
+
+
+class PensionEstimateRead(PensionCalculationRead):
+    assumptions: list[StepRead]
+    estimate: bool
+
+
+class PensionYearRead(BaseModel):
+    """One year and province of the record: paid months on the platform (assessed), or taken over (archive, deemed)."""
+
+    year: str
+    province: str
+    kind: str
+    months: int
+    base_sum: int
+    wage: int
+    index_sum: int
+
+
+class PensionRecordRead(BaseModel):
+    contribution_months: int
+    deemed_months: int
+    index_sum_millionths: int
+    average_index: str
+    personal_account_fen: int
+    years: list[PensionYearRead]
+
+
+class BenefitPlaceRead(BaseModel):
+    province: str
+    why: str
+    months_by_province: dict[str, int]
+
+
+class _AwardHead(BaseModel):
+    award_id: int
+    person_id: int
+    province: str
+    ground: Ground
+    first_period: str
+    benefit_place: BenefitPlaceRead
+
+
+class RetirementAwardRead(PensionCalculationRead, _AwardHead):
+    """The award made at the counter, explained. Pydantic takes the fields of the last base first: the award's own,
+    then the calculation's, then the record."""
+
+    record: PensionRecordRead
+
+
+class AwardRead(BaseModel):
+    id: int
+    province: str
+    status: str
+    status_reason: str
+    retire_date: date
+    first_period: str
+    ground: Ground
+    basic_fen: int
+    account_fen: int
+    transitional_fen: int
+    awarded_total_fen: int
+    monthly_fen: int
+    account_remaining_fen: int
+    certified_on: date
+    certification_due: date
+    stop_period: str | None
+
+
+class AdjustmentRead(BaseModel):
+    since_period: str
+    before_fen: int
+    increase_fen: int
+
+
+class PayrollLineRead(BaseModel):
+    for_period: str
+    kind: str
+    amount_fen: int
+    status: str
+    hold_reason: str
+    paid_period: str | None
+
+
+class CertificationSummary(BaseModel):
+    method: CertificationMethod
+    certified_on: date
+    evidence: str
+
+
+class RecoveryRead(BaseModel):
+    amount_fen: int
+    months: int
+    from_period: str
+    status: str
+
+
+class PensionRead(BaseModel):
+    """A receiver's award with its explanation, adjustments, latest payroll lines, certifications and any recovery."""
+
+    award: AwardRead
+    explanation: PensionCalculationRead
+    adjustments: list[AdjustmentRead]
+    payroll: list[PayrollLineRead]
+    certifications: list[CertificationSummary]
+    recovery: RecoveryRead | None
+
+
+class HeldLineRead(BaseModel):
+    person_id: int
+    award_id: int
+    for_period: str
+    kind: str
+    amount_fen: int
+    reason: str
+    reason_zh: str
+
+
+class PayrollHeldRead(BaseModel):
+    period: str
+    province: str
+    by_reason: dict[str, int] = Field(description="receivers held, by reason")
+    lines: list[HeldLineRead]
+
+
+class CertificationRead(BaseModel):
+    certification_id: int
+    person_id: int
+    certified_on: date = Field(description="the award's latest proof of life after this one")
+    resumed: bool
+    arrears_lines: int
+    arrears_fen: int
+    status: str
+
+
+class CertificationImportRead(BaseModel):
+    imported: int
+    already_recorded: int
+    resumed: int
+    arrears_fen: int
+
+
+class UnemploymentClaimRead(BaseModel):
+    claim_id: int
+    person_id: int
+    province: str
+    status: str
+    contribution_months: int
+    entitled_months: int
+    carried_months: int
+    monthly_fen: int
+    start_period: str
+    medical_paid_by_fund: bool
+    months_used: int | None
+    months_left: int | None
+    steps: list[StepRead]
+
+
+class UnemploymentApplicationRead(UnemploymentClaimRead):
+    jobs_ended: int = Field(description="employers whose participations the registration ended")
+
+
+class UnemploymentPayrollRead(BaseModel):
+    period: str
+    province: str
+    claims_paid: int
+    benefit_fen: int
+    medical_fen: int
+    claims_exhausted: int
+
+
+class InjuryClaimRead(BaseModel):
+    claim_id: int
+    person_id: int
+    kind: InjuryKind
+    grade: int | None
+    wage_fen: int
+    one_off_fen: int
+    monthly_allowance_fen: int
+    funeral_fen: int
+    steps: list[StepRead]
+
+
+class MaternityClaimRead(BaseModel):
+    claim_id: int
+    person_id: int
+    leave_days: int
+    employer_average_base_fen: int
+    allowance_fen: int
+    steps: list[StepRead]
+
+
+class SurvivorBenefitRead(BaseModel):
+    kind: str
+    name: str
+    name_en: str
+    amount_fen: int
+    status: str
+    steps: list[dict[str, Any]] = Field(description="each with its step, a value or value_fen, and how or its source")
+
+
+class PensionStopRead(BaseModel):
+    id: int
+    stop_period: str = Field(description="the first month not payable: the month after the death")
+    lines_cancelled: int
+
+
+class RecoveryOpenedRead(BaseModel):
+    amount_fen: int
+    months: int
+    from_period: str
+    entry_id: int
+
+
+class DeathStopRead(BaseModel):
+    """What a death stops in the benefits: the pension (and the recovery of what was paid after it), unemployment."""
+
+    award: PensionStopRead | None
+    recovery: RecoveryOpenedRead | None
+    unemployment_stopped: int

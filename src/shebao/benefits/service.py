@@ -5,10 +5,10 @@ benefits: claims.py."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
@@ -26,16 +26,20 @@ from shebao.benefits.models import (
 from shebao.benefits.rules import GROUP_NAMES, Group, PensionCase, add_months, calculate_pension, statutory_age
 from shebao.benefits.schemas import (
     ASSUMPTION_NAMES,
-    EstimateIn,
     Ground,
+    PensionCalculate,
+    PensionCalculationRead,
+    PensionEstimate,
+    PensionEstimateRead,
+    PensionRead,
     RetirementApply,
+    RetirementAwardRead,
+    RetirementDateRead,
 )
 from shebao.contributions.models import Assessment
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.db import Database
-from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
-from shebao.core.money import DecimalText, Fen
+from shebao.core.errors import Conflict, DomainError, InvalidInput, NotFound, not_in_scope
 from shebao.core.periods import Period
 from shebao.core.regions import province_of
 from shebao.core.security import Principal, Role
@@ -45,22 +49,6 @@ from shebao.registry.models import Person
 from shebao.registry.rules import SEX_NAMES, Sex
 
 SEX_OF_GROUP = {Group.MALE: "M", Group.FEMALE_CADRE: "F", Group.FEMALE_WORKER: "F"}
-
-
-class PensionCaseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    region: str
-    # Bounded so that adding an age in months to them stays inside the calendar (year 9999 overflowed).
-    retire_date: date = Field(ge=date(1951, 1, 1), le=date(2200, 12, 31))
-    birth_date: date = Field(ge=date(1880, 1, 1), le=date(2100, 12, 31))
-    sex: str = Field(pattern="^[MF]$")
-    category: Group
-    contribution_months: StrictInt = Field(ge=0, le=12 * 80)
-    deemed_months: StrictInt = Field(0, ge=0, le=12 * 60)
-    average_index: DecimalText = Field(description='average contribution index as a decimal string, e.g. "1.2"')
-    personal_account_fen: Fen = Field(ge=0)
-    calculation_wage_fen: Fen | None = Field(None, ge=1)
 
 
 def _check_group(sex: str, group: Group) -> None:
@@ -82,17 +70,17 @@ def _age_params(store: ParameterStore, region: str, birth_date: date, group: Gro
 
 
 def retirement_date(*, birth_date: date, sex: str, group: Group, region: str = "000000",
-                    store: ParameterStore | None = None) -> dict:
+                    store: ParameterStore | None = None) -> RetirementDateRead:
     """The statutory retirement date and age for a birth date, sex and category."""
     _check_group(sex, group)
     store = store or default_store()
     age_params = _age_params(store, region, birth_date, group)
     age, steps = statutory_age(age_params, group=group, birth_date=birth_date)
-    return {"birth_date": birth_date.isoformat(), "sex": sex, "category": group.value, "age": age.years_months,
-            "statutory_date": add_months(birth_date, age.months).isoformat(), "steps": steps}
+    return RetirementDateRead(birth_date=birth_date, sex=sex, category=group, age=age.years_months,
+                              statutory_date=add_months(birth_date, age.months), steps=steps)
 
 
-def pension_case(*, case: PensionCaseIn, store: ParameterStore | None = None) -> dict:
+def pension_case(*, case: PensionCalculate, store: ParameterStore | None = None) -> PensionCalculationRead:
     """The explained award for one case (the calculator behind `shebao pension calc`)."""
     _check_group(case.sex, case.category)
     try:
@@ -106,10 +94,10 @@ def pension_case(*, case: PensionCaseIn, store: ParameterStore | None = None) ->
     _check_index_range(store, case.region, case.retire_date, index, code="pension.index", what=("平均缴费指数", "average index"))
     age_params = _age_params(store, case.region, case.birth_date, case.category)
     params = store.at(case.region, case.retire_date)
-    return calculate_pension(params, age_params, PensionCase(
+    return PensionCalculationRead.model_validate(calculate_pension(params, age_params, PensionCase(
         region=case.region, retire_date=case.retire_date, birth_date=case.birth_date, group=case.category,
         contribution_months=case.contribution_months, deemed_months=case.deemed_months, average_index=index,
-        personal_account_fen=case.personal_account_fen, calculation_wage_fen=case.calculation_wage_fen))
+        personal_account_fen=case.personal_account_fen, calculation_wage_fen=case.calculation_wage_fen)))
 
 
 # --- Use cases over the person's own record -------------------------------------------------------------
@@ -119,7 +107,7 @@ def require_staff_in(principal: Principal, region_code: str) -> None:
     principal.require_region(region_code)
 
 
-def living_person(session: Session, person_id: int, principal: Principal | None = None) -> Person:
+def living_person(*, session: Session, person_id: int, principal: Principal | None = None) -> Person:
     """The person, living; judged first against the principal's scope when one is given, so that a refusal
     outside the scope says nothing about the person (not even that they died)."""
     person = session.get(Person, person_id)
@@ -157,7 +145,7 @@ def _check_ground(store: ParameterStore, province: str, person: Person, command:
     return statutory
 
 
-def benefit_place(session: Session, store: ParameterStore, person: Person, day: date) -> tuple[str, str, dict[str, int]]:
+def benefit_place(*, session: Session, store: ParameterStore, person: Person, day: date) -> tuple[str, str, dict[str, int]]:
     """Which province awards this person's pension under the transfer rules on a day, why (a key of
     rules.PLACE_GROUNDS), and the months in each."""
     mine = select(literal(person.id))
@@ -178,71 +166,82 @@ def benefit_place(session: Session, store: ParameterStore, person: Person, day: 
     return place, why, months
 
 
-def _one_pension(database: Database, person_id: int, province: str, principal: Principal, now: datetime) -> None:
-    """Refuses a second pension anywhere in the country; an attempt in another province is flagged for the
-    fund's risk control."""
-    with database.unit_of_work() as uow:
-        existing = uow.session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
-        if existing is None:
-            return
-        where, award_id = existing.province, existing.id
+@dataclass(frozen=True)
+class RetirementOutcome:
+    """An application's result. A second pension elsewhere is refused by returning the refusal, not raising it, so
+    that the caller commits the flag it leaves for the fund's risk control (as a failed login is counted); every
+    other refusal is raised and leaves nothing behind."""
+
+    award: RetirementAwardRead | None = None
+    error: DomainError | None = None
+
+
+def _second_pension(session: Session, person_id: int, province: str, principal: Principal, now: datetime) -> Conflict | None:
+    """Refuses a second pension anywhere in the country: the same office asking again is refused at once; an
+    attempt in another province is flagged for the fund's risk control, and its refusal returned."""
+    existing = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
+    if existing is None:
+        return None
+    where, award_id = existing.province, existing.id
     if where == province:  # the same office asking again (a retry): nothing suspicious to flag
         raise Conflict("retirement.already_awarded", f"此人已在本省领取养老金（待遇 {award_id}）",
                        f"this person already draws a pension here (award {award_id})", award_id=award_id)
-    with database.transaction() as session:
-        session.add(BenefitFlag(person_id=person_id, kind="second_pension", province=province, raised_by=principal.actor,
-                                raised_at=utc_naive(now), detail=json.dumps({"receiving_in": where, "applied_in": province})))
-        audit.append(session, actor=principal.actor, action="benefit.flagged", subject=f"person:{person_id}", now=now,
-                     kind="second_pension", receiving_in=where, applied_in=province)
-    raise Conflict("retirement.already_receiving", f"此人已在 {where} 领取养老金：一人只能领取一份养老金，已标记核查",
-                   f"this person already receives a pension in {where}: one person, one pension (flagged for review)",
-                   receiving_in=where)
+    session.add(BenefitFlag(person_id=person_id, kind="second_pension", province=province, raised_by=principal.actor,
+                            raised_at=utc_naive(now), detail=json.dumps({"receiving_in": where, "applied_in": province})))
+    audit.append(session, actor=principal.actor, action="benefit.flagged", subject=f"person:{person_id}", now=now,
+                 kind="second_pension", receiving_in=where, applied_in=province)
+    return Conflict("retirement.already_receiving", f"此人已在 {where} 领取养老金：一人只能领取一份养老金，已标记核查",
+                    f"this person already receives a pension in {where}: one person, one pension (flagged for review)",
+                    receiving_in=where)
 
 
-def apply_for_retirement(*, database: Database, principal: Principal, command: RetirementApply, now: datetime,
-                         store: ParameterStore | None = None) -> dict:
-    """Checks an application against the person's record and awards it at once, with the explanation."""
+def apply_for_retirement(*, session: Session, principal: Principal, command: RetirementApply, now: datetime,
+                         store: ParameterStore | None = None) -> RetirementOutcome:
+    """Checks an application against the person's record and awards it at once, with the explanation. The caller
+    commits the session whatever the outcome, and then raises the outcome's refusal if it has one."""
     store = store or default_store()
     principal.require_role(Role.STAFF, Role.ADMIN)
-    with database.unit_of_work() as uow:
-        registry.require_person_in_scope(principal, uow.session.get(Person, command.person_id))
-        region_code = registry.require_current_region(uow.session, command.region_code, field="region_code", min_level=1).code
+    registry.require_person_in_scope(principal, session.get(Person, command.person_id))
+    region_code = registry.require_current_region(session=session, code=command.region_code, field="region_code",
+                                                  min_level=1).code
     require_staff_in(principal, region_code)
     province = province_of(region_code)
-    _one_pension(database, command.person_id, province, principal, now)
-    with database.transaction() as session:
-        person = living_person(session, command.person_id, principal)
-        _check_group(person.sex, command.category)
-        if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):
-            raise Conflict("retirement.pending", "此人已有退休申请", "this person already has a retirement application")
-        _check_ground(store, province, person, command)
-        place, why, months_by_province = benefit_place(session, store, person, command.retire_date)
-        if place != province:
-            why_zh, why_en = rules.PLACE_GROUNDS[why]
-            raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why_zh}）",
-                           f"under the transfer rules the pension is awarded by {place} ({why_en})", benefit_province=place)
-        explained = _explain(session, store, person, command.category, command.retire_date, province)
-        if not explained["eligible"]:
-            raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons_zh"]),
-                               "not eligible for a monthly pension: " + "; ".join(explained["reasons"]),
-                               reasons=explained["reasons"])
-        application = RetirementApplication(
-            person_id=person.id, province=province, region_code=region_code, category=command.category.value,
-            retire_date=command.retire_date, age_months=rules.age_in_months(person.birth_date, command.retire_date),
-            ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now))
-        session.add(application)
-        session.flush()
-        awards.award(session, store=store, province=province, applications=RetirementApplication.id == application.id,
-                     actor=principal.actor, now=now)
-        award = session.scalar(select(PensionAward).where(PensionAward.application_id == application.id))
-        _same_figures(award, explained)
-        audit.append(session, actor=principal.actor, action="pension.awarded", subject=f"person:{person.id}", now=now,
-                     award=award.id, monthly_fen=award.monthly_fen, retire_date=command.retire_date.isoformat(),
-                     ground=command.ground.value)
-        return {"award_id": award.id, "person_id": person.id, "province": province, "ground": command.ground.value,
-                "first_period": award.first_period, "benefit_place": {"province": place, "why": "{} ({})".format(*rules.PLACE_GROUNDS[why]),
-                                                                     "months_by_province": months_by_province},
-                **explained}
+    refused = _second_pension(session, command.person_id, province, principal, now)
+    if refused is not None:
+        return RetirementOutcome(error=refused)
+    person = living_person(session=session, person_id=command.person_id, principal=principal)
+    _check_group(person.sex, command.category)
+    if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):
+        raise Conflict("retirement.pending", "此人已有退休申请", "this person already has a retirement application")
+    _check_ground(store, province, person, command)
+    place, why, months_by_province = benefit_place(session=session, store=store, person=person, day=command.retire_date)
+    if place != province:
+        why_zh, why_en = rules.PLACE_GROUNDS[why]
+        raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why_zh}）",
+                       f"under the transfer rules the pension is awarded by {place} ({why_en})", benefit_province=place)
+    explained = _explain(session, store, person, command.category, command.retire_date, province)
+    if not explained["eligible"]:
+        raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons_zh"]),
+                           "not eligible for a monthly pension: " + "; ".join(explained["reasons"]),
+                           reasons=explained["reasons"])
+    application = RetirementApplication(
+        person_id=person.id, province=province, region_code=region_code, category=command.category.value,
+        retire_date=command.retire_date, age_months=rules.age_in_months(person.birth_date, command.retire_date),
+        ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now))
+    session.add(application)
+    session.flush()
+    awards.award(session=session, store=store, province=province, applications=RetirementApplication.id == application.id,
+                 actor=principal.actor, now=now)
+    award = session.scalar(select(PensionAward).where(PensionAward.application_id == application.id))
+    _same_figures(award, explained)
+    audit.append(session, actor=principal.actor, action="pension.awarded", subject=f"person:{person.id}", now=now,
+                 award=award.id, monthly_fen=award.monthly_fen, retire_date=command.retire_date.isoformat(),
+                 ground=command.ground.value)
+    return RetirementOutcome(award=RetirementAwardRead(
+        award_id=award.id, person_id=person.id, province=province, ground=command.ground, first_period=award.first_period,
+        benefit_place={"province": place, "why": "{} ({})".format(*rules.PLACE_GROUNDS[why]),
+                       "months_by_province": months_by_province},
+        **explained))
 
 
 def _same_figures(award: PensionAward, explained: dict) -> None:
@@ -290,10 +289,10 @@ def _explain(session: Session, store: ParameterStore, person: Person, group: Gro
     return result
 
 
-def pension_of(*, session: Session, principal: Principal, person_id: int, store: ParameterStore | None = None) -> dict:
+def pension_of(*, session: Session, principal: Principal, person_id: int, store: ParameterStore | None = None) -> PensionRead:
     """A receiver's award with its explanation, adjustments, payroll history and certifications."""
     store = store or default_store()
-    person = require_receiver_in_scope(session, principal, person_id)
+    person = require_receiver_in_scope(session=session, principal=principal, person_id=person_id)
     award = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
     if award is None:
         raise NotFound("pension.none", "此人没有养老金待遇", "this person draws no pension")
@@ -309,7 +308,7 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
                                   _age_params(store, award.province, person.birth_date, case.group), case)
     lines = session.scalars(select(PayrollLine).where(PayrollLine.award_id == award.id)
                             .order_by(PayrollLine.for_period.desc(), PayrollLine.kind).limit(36)).all()
-    return {
+    return PensionRead.model_validate({
         "award": {"id": award.id, "province": award.province, "status": award.status, "status_reason": award.status_reason,
                   "retire_date": award.retire_date.isoformat(), "first_period": award.first_period,
                   "ground": application.ground, "basic_fen": award.basic_fen, "account_fen": award.account_fen,
@@ -329,10 +328,10 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
                            for c in session.scalars(select(Certification).where(Certification.person_id == person_id)
                                                     .order_by(Certification.certified_on.desc()).limit(10))],
         "recovery": _recovery_read(session, award.id),
-    }
+    })
 
 
-def require_receiver_in_scope(session: Session, principal: Principal, person_id: int) -> Person:
+def require_receiver_in_scope(*, session: Session, principal: Principal, person_id: int) -> Person:
     """A (possible) receiver the principal may handle: the insured themselves, staff of the region where they
     live or hold hukou, or of the region whose agency took their retirement application; one answer otherwise."""
     person = session.get(Person, person_id)
@@ -345,7 +344,7 @@ def require_receiver_in_scope(session: Session, principal: Principal, person_id:
     return person
 
 
-def award_region(session: Session, award: PensionAward) -> str:
+def award_region(*, session: Session, award: PensionAward) -> str:
     """The agency region that took the application: its staff (and those above) serve the receiver."""
     return session.scalar(select(RetirementApplication.region_code).where(RetirementApplication.id == award.application_id))
 
@@ -369,12 +368,12 @@ def _check_index_range(store: ParameterStore, region: str, day: date, index: Dec
 
 # --- Estimator ------------------------------------------------------------------------------------------
 
-def estimate(*, session: Session, principal: Principal, command: EstimateIn, now: datetime,
-             store: ParameterStore | None = None) -> dict:
+def estimate(*, session: Session, principal: Principal, command: PensionEstimate, now: datetime,
+             store: ParameterStore | None = None) -> PensionEstimateRead:
     """A future pension from the person's own record plus stated assumptions, explained like an award."""
     store = store or default_store()
     principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN, Role.AUDITOR)
-    person = living_person(session, command.person_id, principal)
+    person = living_person(session=session, person_id=command.person_id, principal=principal)
     _check_group(person.sex, command.category)
     growth, future_index, interest = (_assumption(name, getattr(command, name), Decimal("0.2"))
                                       for name in ("wage_growth", "future_index", "account_interest"))
@@ -384,7 +383,7 @@ def estimate(*, session: Session, principal: Principal, command: EstimateIn, now
     province = province_of(person.hukou_region_code)
     statutory = retirement_date(birth_date=person.birth_date, sex=person.sex, group=command.category, region=province,
                                 store=store)
-    retire = command.retire_date or date.fromisoformat(statutory["statutory_date"])
+    retire = command.retire_date or statutory.statutory_date
     if retire <= today:
         raise InvalidInput("estimate.retire_date", "测算的退休日期应在今天之后", "the retirement date to estimate is after today")
     months, index_sum, deemed, balance = _record_figures(session, store, person.id)
@@ -414,7 +413,7 @@ def estimate(*, session: Session, principal: Principal, command: EstimateIn, now
          "how": f"monthly {account_rate} of the future base, interest {interest} a year compounded monthly"},
     ]
     result["estimate"] = True
-    return result
+    return PensionEstimateRead.model_validate(result)
 
 
 def _assumption(name: str, text: str, most: Decimal) -> Decimal:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.benefits.models import SurvivorBenefit
+from shebao.benefits.schemas import SurvivorBenefitRead
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.regions import province_of
@@ -29,7 +30,7 @@ KIND_NAMES = {"funeral_grant": ("丧葬补助金", "funeral grant"),
 
 
 def offer_on_death(*, session: Session, person: Person, death_date: date, actor: str, now: datetime,
-                   store: ParameterStore | None = None) -> list[dict]:
+                   store: ParameterStore | None = None) -> list[SurvivorBenefitRead]:
     """Offers what the family of an insured person may claim; nothing for someone never insured."""
     insured = session.scalar(select(Participation.id).where(Participation.person_id == person.id).limit(1))
     balance = _personal_account_balance(session, person.id)
@@ -73,7 +74,7 @@ def _personal_account_balance(session: Session, person_id: int) -> int:
     return ledger.personal_account_balance(session=session, person_id=person_id)
 
 
-def survivor_benefits_of(*, session: Session, principal: Principal, person_id: int) -> list[dict]:
+def survivor_benefits_of(*, session: Session, principal: Principal, person_id: int) -> list[SurvivorBenefitRead]:
     """The offers for a deceased person, for staff of the person's region (the family claims at the counter)."""
     registry.require_person_in_scope(principal, session.get(Person, person_id))
     rows = session.scalars(select(SurvivorBenefit).where(SurvivorBenefit.person_id == person_id)
@@ -81,6 +82,6 @@ def survivor_benefits_of(*, session: Session, principal: Principal, person_id: i
     return [_read(row.kind, row.amount_fen, json.loads(row.explanation), row.status) for row in rows]
 
 
-def _read(kind: str, amount: int, steps: list[dict], status: str) -> dict:
+def _read(kind: str, amount: int, steps: list[dict], status: str) -> SurvivorBenefitRead:
     zh, en = KIND_NAMES[kind]
-    return {"kind": kind, "name": zh, "name_en": en, "amount_fen": amount, "status": status, "steps": steps}
+    return SurvivorBenefitRead(kind=kind, name=zh, name_en=en, amount_fen=amount, status=status, steps=steps)

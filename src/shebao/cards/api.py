@@ -11,12 +11,19 @@ from shebao.cards import bank, ecard_service, service
 from shebao.cards import batch as production
 from shebao.cards.keys import KeyStore
 from shebao.cards.schemas import (
-    Activation,
+    BatchProgressRead,
     BatchSubmit,
+    BlacklistEntryCreate,
+    BlacklistEntryRelease,
+    CardActivate,
     CardApply,
+    CardIssue,
     CardMoveRequest,
     CardRead,
-    InstantIssue,
+    EcardCodeRead,
+    EcardOpen,
+    FinancialStatusRead,
+    NoticeRead,
     PinCheck,
     PinReset,
 )
@@ -38,12 +45,12 @@ def cards_of(person_id: RecordIdPath, session: SessionDep, cipher: CipherDep, wh
 
 
 @router.post("/cards/{card_id}/issue", response_model=CardRead, summary="Issue on the spot at a counter (即时制卡)")
-def issue(card_id: RecordIdPath, body: InstantIssue, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
+def issue(card_id: RecordIdPath, body: CardIssue, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
     return service.issue_on_the_spot(session=session, cipher=cipher, principal=who, card_id=card_id, command=body, now=now)
 
 
 @router.post("/cards/{card_id}/activate", response_model=CardRead, summary="The holder activates the card with a PIN")
-def activate(card_id: RecordIdPath, body: Activation, session: SessionDep, who: PrincipalDep, now: NowDep):
+def activate(card_id: RecordIdPath, body: CardActivate, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.activate(session=session, principal=who, card_id=card_id, command=body, now=now)
 
 
@@ -79,39 +86,39 @@ def reset_pin(card_id: RecordIdPath, body: PinReset, session: SessionDep, who: P
 
 
 @router.post("/blacklist", status_code=201, summary="List a person or employer (refused to insure, malicious arrears)")
-def list_on_blacklist(body: bank.BlacklistCommand, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def list_on_blacklist(body: BlacklistEntryCreate, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return {"id": bank.list_on_blacklist(session=session, principal=who, command=body, now=now)}
 
 
 @router.post("/blacklist/{entry_id}/release", status_code=204, summary="Release a listing")
-def release_from_blacklist(entry_id: RecordIdPath, body: bank.ReleaseCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def release_from_blacklist(entry_id: RecordIdPath, body: BlacklistEntryRelease, session: SessionDep, who: PrincipalDep, now: NowDep):
     bank.release_from_blacklist(session=session, principal=who, entry_id=entry_id, command=body, now=now)
 
 
-@router.get("/bank/cards/{card_number}", response_model=bank.FinancialStatus,
+@router.get("/bank/cards/{card_number}", response_model=FinancialStatusRead,
             summary="For banks: may the card's financial function be used?")
 def financial_status(card_number: str, session: SessionDep, who: PrincipalDep):
     return bank.financial_status(session=session, principal=who, card_number=card_number)
 
 
-@router.post("/bank/cards/{card_number}/release", response_model=bank.FinancialStatus,
+@router.post("/bank/cards/{card_number}/release", response_model=FinancialStatusRead,
              summary="For banks: lift the freeze a loss report put on the card's account (holder seen at the bank)")
 def release_bank_freeze(card_number: str, session: SessionDep, who: PrincipalDep, now: NowDep):
     return bank.release_bank_freeze(session=session, principal=who, card_number=card_number, now=now)
 
 
-@router.get("/bank/notices", response_model=list[bank.NoticeRead], summary="For banks: every freeze and release, in order")
+@router.get("/bank/notices", response_model=list[NoticeRead], summary="For banks: every freeze and release, in order")
 def bank_notices(session: SessionDep, who: PrincipalDep, after: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100):
     return bank.notices(session=session, principal=who, after=after, limit=limit)
 
 
 @router.post("/ecard/open", summary="Open the electronic card on this device (password again)")
-def open_ecard(body: ecard_service.EcardOpen, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def open_ecard(body: EcardOpen, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
     return ecard_service.open_ecard(session=session, principal=who, command=body, now=now)
 
 
-@router.get("/ecard/code", response_model=ecard_service.EcardCode, summary="A fresh 60-second QR payload for the bound device")
+@router.get("/ecard/code", response_model=EcardCodeRead, summary="A fresh 60-second QR payload for the bound device")
 def ecard_code(rt: RuntimeDep, session: SessionDep, who: PrincipalDep, now: NowDep,
                device_id: Annotated[str, Query(min_length=8, max_length=128)]):
     return ecard_service.current_code(session=session, keys=card_keys(rt), principal=who, device_id=device_id, now=now)
@@ -142,7 +149,7 @@ def submit_batch(body: BatchSubmit, session: SessionDep, who: PrincipalDep, now:
     return batch.model_dump()
 
 
-@router.get("/card-batches/{batch_id}", response_model=production.BatchProgress, summary="Made, handed out, not collected")
+@router.get("/card-batches/{batch_id}", response_model=BatchProgressRead, summary="Made, handed out, not collected")
 def batch_progress(batch_id: RecordIdPath, session: SessionDep, who: PrincipalDep):
     return production.progress(session=session, principal=who, batch_id=batch_id)
 
@@ -152,7 +159,7 @@ def batch_manifest(batch_id: RecordIdPath, session: SessionDep, who: PrincipalDe
     return production.manifest_of(session=session, principal=who, batch_id=batch_id)
 
 
-@router.post("/card-batches/{batch_id}/return", response_model=production.BatchProgress,
+@router.post("/card-batches/{batch_id}/return", response_model=BatchProgressRead,
              summary="The factory's return file (CSV: card_id,card_number,chip_serial,bank_code,bank_account)")
 def batch_return(batch_id: RecordIdPath, body: Annotated[bytes, Body(media_type="text/csv")], session: SessionDep,
                  cipher: CipherDep, who: PrincipalDep, now: NowDep):

@@ -7,19 +7,18 @@ insurance services stay available to blacklisted people so that they can pay wha
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.cards import rules
 from shebao.cards.models import BankNotice, BlacklistEntry, Card
 from shebao.cards.rules import VALID_STATES, CardState
+from shebao.cards.schemas import BlacklistEntryCreate, BlacklistEntryRelease, FinancialStatusRead, NoticeRead
 from shebao.core import audit
-from shebao.core.clock import UtcDateTime, china_today, utc_naive
+from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, not_in_scope
-from shebao.core.ids import RecordId
 from shebao.core.security import Principal, Role
 from shebao.registry import service as registry
 from shebao.registry.models import Employer, Person
@@ -27,40 +26,7 @@ from shebao.registry.models import Employer, Person
 GROUNDS = ("refused_to_insure", "malicious_arrears")
 
 
-class BlacklistCommand(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    subject_kind: str = Field(pattern="^(person|employer)$")
-    subject_id: RecordId
-    ground: str = Field(pattern="^(refused_to_insure|malicious_arrears)$")
-    reason: str = Field(min_length=4, max_length=200)
-    listed_on: date
-
-
-class ReleaseCommand(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(min_length=4, max_length=200)
-    released_on: date
-
-
-class FinancialStatus(BaseModel):
-    card_number: str
-    state: str
-    financial_function: bool
-    restrictions: list[str]
-
-
-class NoticeRead(BaseModel):
-    id: int
-    card_number: str
-    event: str
-    financial_function: bool
-    reason: str
-    at: UtcDateTime
-
-
-def list_on_blacklist(*, session: Session, principal: Principal, command: BlacklistCommand, now: datetime) -> int:
+def list_on_blacklist(*, session: Session, principal: Principal, command: BlacklistEntryCreate, now: datetime) -> int:
     """Staff of the subject's region list a person or employer, with a reason and a date."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     _require_subject_in_scope(session, principal, command.subject_kind, command.subject_id)
@@ -79,7 +45,7 @@ def list_on_blacklist(*, session: Session, principal: Principal, command: Blackl
     return entry.id
 
 
-def release_from_blacklist(*, session: Session, principal: Principal, entry_id: int, command: ReleaseCommand,
+def release_from_blacklist(*, session: Session, principal: Principal, entry_id: int, command: BlacklistEntryRelease,
                            now: datetime) -> None:
     """Staff release a listing; the card's financial function returns if the card is active."""
     principal.require_role(Role.STAFF, Role.ADMIN)
@@ -98,9 +64,9 @@ def release_from_blacklist(*, session: Session, principal: Principal, entry_id: 
         _tell_banks(session, entry.subject_id, "released", "移出黑名单 released from the blacklist", now)
 
 
-def financial_status(*, session: Session, principal: Principal, card_number: str) -> FinancialStatus:
+def financial_status(*, session: Session, principal: Principal, card_number: str) -> FinancialStatusRead:
     """What a bank asks before using a card's financial function."""
-    card = card_in_scope(session, principal, card_number)
+    card = card_in_scope(session=session, principal=principal, card_number=card_number)
     restrictions = []
     if card.state != CardState.ACTIVE.value:
         restrictions.append(f"card_{card.state}")
@@ -108,20 +74,20 @@ def financial_status(*, session: Session, principal: Principal, card_number: str
         restrictions.append("lost_bank_freeze")
     if _active_entry(session, "person", card.person_id) is not None:
         restrictions.append("blacklisted")
-    return FinancialStatus(card_number=card.card_number, state=card.state, financial_function=not restrictions,
+    return FinancialStatusRead(card_number=card.card_number, state=card.state, financial_function=not restrictions,
                            restrictions=restrictions)
 
 
-def financial_function_allowed(session: Session, card: Card) -> bool:
+def financial_function_allowed(*, session: Session, card: Card) -> bool:
     return (card.state == CardState.ACTIVE.value and not card.bank_frozen
             and _active_entry(session, "person", card.person_id) is None)
 
 
-def release_bank_freeze(*, session: Session, principal: Principal, card_number: str, now: datetime) -> FinancialStatus:
+def release_bank_freeze(*, session: Session, principal: Principal, card_number: str, now: datetime) -> FinancialStatusRead:
     """The card's own bank lifts the freeze a loss report put on the account, once the holder has shown
     themselves at the bank; the card must be working again (found and unfrozen) first."""
     principal.require_role(Role.BANK)
-    card = card_in_scope(session, principal, card_number)
+    card = card_in_scope(session=session, principal=principal, card_number=card_number)
     if not card.bank_frozen:
         raise Conflict("card.bank_not_frozen", "该卡的金融账户未因挂失冻结", "the card's bank account is not frozen by a loss")
     if card.state != CardState.ACTIVE.value:
@@ -129,7 +95,7 @@ def release_bank_freeze(*, session: Session, principal: Principal, card_number: 
                        "the card is still reported lost: the holder unfreezes it at an agency or online first")
     card.bank_frozen, card.updated_at = False, utc_naive(now)
     session.add(BankNotice(bank_code=card.bank_code, card_number=card.card_number, event="enabled",
-                           financial_function=financial_function_allowed(session, card), reason="bank_release",
+                           financial_function=financial_function_allowed(session=session, card=card), reason="bank_release",
                            at=utc_naive(now)))
     audit.append(session, actor=principal.actor, action="card.bank_freeze_released", subject=f"card:{card.id}", now=now)
     return financial_status(session=session, principal=principal, card_number=card_number)
@@ -144,13 +110,13 @@ def notices(*, session: Session, principal: Principal, after: int, limit: int) -
                        reason=n.reason, at=n.at) for n in rows]
 
 
-def notify_card_move(session: Session, card: Card, move: str, now: datetime) -> None:
+def notify_card_move(*, session: Session, card: Card, move: str, now: datetime) -> None:
     """Tells the card's bank when a move changes what the card may do."""
     event = {"activate": "enabled", "report_lost": "frozen", "unfreeze": "released", "replace": "closed",
              "cancel": "closed"}.get(move)
     if event and card.bank_code and card.card_number:
         session.add(BankNotice(bank_code=card.bank_code, card_number=card.card_number, event=event,
-                               financial_function=financial_function_allowed(session, card), reason=move,
+                               financial_function=financial_function_allowed(session=session, card=card), reason=move,
                                at=utc_naive(now)))
 
 
@@ -161,11 +127,11 @@ def _tell_banks(session: Session, person_id: int, event: str, reason: str, now: 
     for card in cards:
         if card.bank_code:
             session.add(BankNotice(bank_code=card.bank_code, card_number=card.card_number, event=event,
-                                   financial_function=financial_function_allowed(session, card), reason=reason[:200],
+                                   financial_function=financial_function_allowed(session=session, card=card), reason=reason[:200],
                                    at=utc_naive(now)))
 
 
-def card_in_scope(session: Session, principal: Principal, card_number: str) -> Card:
+def card_in_scope(*, session: Session, principal: Principal, card_number: str) -> Card:
     """A card by its number, if the principal may handle it: a bank its own cards, staff those of holders in
     their region, the whole country's roles. One answer otherwise, whether or not the number exists."""
     principal.require_role(Role.BANK, Role.STAFF, Role.ADMIN, Role.AUDITOR)

@@ -10,13 +10,13 @@ import hashlib
 import io
 from datetime import date, datetime
 
-from pydantic import BaseModel
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from shebao.cards import rules
 from shebao.cards.models import Card, CardEvent, ProductionBatch
 from shebao.cards.rules import CardState
+from shebao.cards.schemas import BatchProgressRead
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, NotFound, not_in_scope
@@ -29,21 +29,10 @@ from shebao.registry.models import Person
 RETURN_COLUMNS = ("card_id", "card_number", "chip_serial", "bank_code", "bank_account")
 
 
-class BatchProgress(BaseModel):
-    id: int
-    region_code: str
-    cards: int
-    made: int
-    handed_out: int
-    not_collected: int
-    cancelled: int
-    manifest_sha256: str
-
-
-def submit_batch(*, session: Session, principal: Principal, region_code: str, now: datetime) -> tuple[BatchProgress, str]:
+def submit_batch(*, session: Session, principal: Principal, region_code: str, now: datetime) -> tuple[BatchProgressRead, str]:
     """Every application waiting in a region goes to production together; returns the manifest CSV."""
     principal.require_role(Role.STAFF, Role.ADMIN)
-    region = registry.require_current_region(session, region_code, field="region_code", min_level=1)
+    region = registry.require_current_region(session=session, code=region_code, field="region_code", min_level=1)
     principal.require_region(region.code)
     waiting = (Card.state == CardState.APPLIED.value,
                Card.applied_region.startswith(region_prefix(region.code), autoescape=True))
@@ -80,7 +69,7 @@ def _manifest(session: Session, batch_id: int) -> str:
 
 
 def record_factory_return(*, session: Session, cipher: FieldCipher, principal: Principal, batch_id: int, csv_text: str,
-                          now: datetime) -> BatchProgress:
+                          now: datetime) -> BatchProgressRead:
     """The factory's file: every card of the batch gets its number, chip and bank account — all or none."""
     batch = _batch(session, principal, batch_id)
     if batch.returned_at is not None:
@@ -156,7 +145,7 @@ def _row_problem(row: dict, batch: ProductionBatch, members: set[int], used: set
     return None
 
 
-def progress(*, session: Session, principal: Principal, batch_id: int) -> BatchProgress:
+def progress(*, session: Session, principal: Principal, batch_id: int) -> BatchProgressRead:
     """How far a batch has come: made, handed out, not yet collected."""
     batch = _batch(session, principal, batch_id, reading=True)
     counts = dict(session.execute(select(Card.state, func.count()).where(Card.batch_id == batch.id).group_by(Card.state)).all())
@@ -164,7 +153,7 @@ def progress(*, session: Session, principal: Principal, batch_id: int) -> BatchP
     not_collected = session.scalar(select(func.count()).select_from(Card).where(
         Card.batch_id == batch.id, Card.card_number.is_not(None), Card.state == CardState.IN_PRODUCTION.value))
     handed = sum(n for state, n in counts.items() if state not in (CardState.IN_PRODUCTION.value, CardState.CANCELLED.value))
-    return BatchProgress(id=batch.id, region_code=batch.region_code, cards=batch.cards, made=made or 0, handed_out=handed,
+    return BatchProgressRead(id=batch.id, region_code=batch.region_code, cards=batch.cards, made=made or 0, handed_out=handed,
                          not_collected=not_collected or 0, cancelled=counts.get(CardState.CANCELLED.value, 0),
                          manifest_sha256=batch.manifest_sha256)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,25 +17,13 @@ from shebao.cards.ecard import LIFETIME_SECONDS, device_tag, issue_code
 from shebao.cards.keys import KeyStore
 from shebao.cards.models import Card, ElectronicCard
 from shebao.cards.rules import CardState, state_name
+from shebao.cards.schemas import EcardCodeRead, EcardOpen
 from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from shebao.core.security import Principal, Role
 
 USABLE = (CardState.ACTIVE.value, CardState.ISSUED.value)
-
-
-class EcardOpen(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    device_id: str = Field(min_length=8, max_length=128)
-    password: str = Field(min_length=1, max_length=200)
-
-
-class EcardCode(BaseModel):
-    code: str
-    card_number: str
-    expires_in_seconds: int
 
 
 def open_ecard(*, session: Session, principal: Principal, command: EcardOpen, now: datetime) -> dict:
@@ -57,7 +44,7 @@ def open_ecard(*, session: Session, principal: Principal, command: EcardOpen, no
     return {"card_number": card.card_number, "device": device_tag(command.device_id)}
 
 
-def current_code(*, session: Session, keys: KeyStore, principal: Principal, device_id: str, now: datetime) -> EcardCode:
+def current_code(*, session: Session, keys: KeyStore, principal: Principal, device_id: str, now: datetime) -> EcardCodeRead:
     """A fresh signed code for the holder's bound device."""
     card = _holders_card(session, principal)
     ecard = session.scalar(select(ElectronicCard).where(ElectronicCard.person_id == principal.person_id,
@@ -68,7 +55,7 @@ def current_code(*, session: Session, keys: KeyStore, principal: Principal, devi
         raise Forbidden("ecard.other_device", "电子社保卡已绑定其他设备，请在本设备重新开通",
                         "the electronic card is bound to another device; open it again on this one")
     code = issue_code(keys=keys, card_number=card.card_number, province=card.province, device_id=device_id, now=now)
-    return EcardCode(code=code, card_number=card.card_number, expires_in_seconds=LIFETIME_SECONDS)
+    return EcardCodeRead(code=code, card_number=card.card_number, expires_in_seconds=LIFETIME_SECONDS)
 
 
 def _holders_card(session: Session, principal: Principal) -> Card:

@@ -18,7 +18,7 @@ class CardApply(BaseModel):
     region_code: str = Field(description="the agency's region where the application is made")
 
 
-class InstantIssue(BaseModel):
+class CardIssue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     card_number: str
@@ -28,7 +28,7 @@ class InstantIssue(BaseModel):
     region_code: str | None = Field(None, description="the counter's region (default: the clerk's own region)")
 
 
-class Activation(BaseModel):
+class CardActivate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pin: str = Field(min_length=1, max_length=12)
@@ -92,3 +92,60 @@ class PinReset(BaseModel):
     identity_checked: bool = Field(False, description="staff: the holder's identity document was checked in person")
     password: str | None = Field(None, max_length=200, description="the holder online: their password again")
     region_code: str | None = Field(None, description="the counter's region (default: the clerk's own region)")
+
+
+class BlacklistEntryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject_kind: str = Field(pattern="^(person|employer)$")
+    subject_id: RecordId
+    ground: str = Field(pattern="^(refused_to_insure|malicious_arrears)$")
+    reason: str = Field(min_length=4, max_length=200)
+    listed_on: date
+
+
+class BlacklistEntryRelease(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=4, max_length=200)
+    released_on: date
+
+
+class FinancialStatusRead(BaseModel):
+    card_number: str
+    state: str
+    financial_function: bool
+    restrictions: list[str]
+
+
+class NoticeRead(BaseModel):
+    id: int
+    card_number: str
+    event: str
+    financial_function: bool
+    reason: str
+    at: UtcDateTime
+
+
+class BatchProgressRead(BaseModel):
+    id: int
+    region_code: str
+    cards: int
+    made: int
+    handed_out: int
+    not_collected: int
+    cancelled: int
+    manifest_sha256: str
+
+
+class EcardOpen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: str = Field(min_length=8, max_length=128)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class EcardCodeRead(BaseModel):
+    code: str
+    card_number: str
+    expires_in_seconds: int

@@ -15,12 +15,12 @@ from shebao.cards import bank, rules
 from shebao.cards.models import Card, CardEvent
 from shebao.cards.rules import VALID_STATES, CardMove, CardState
 from shebao.cards.schemas import (
-    Activation,
+    CardActivate,
     CardApply,
     CardEventRead,
+    CardIssue,
     CardMoveRequest,
     CardRead,
-    InstantIssue,
     PinCheck,
     PinReset,
 )
@@ -38,7 +38,7 @@ def apply_for_card(*, session: Session, principal: Principal, command: CardApply
     """One person, one valid card in the whole country: a second application is refused."""
     principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN)
     person = registry.require_person_in_scope(principal, session.get(Person, command.person_id))
-    region = registry.require_current_region(session, command.region_code, field="region_code")
+    region = registry.require_current_region(session=session, code=command.region_code, field="region_code")
     if principal.role != Role.INSURED:
         principal.require_region(region.code)  # the counter taking the application is the clerk's own
     if person.status != "living":
@@ -69,7 +69,7 @@ def _refuse_second_card(session: Session, person_id: int) -> None:
 
 
 def issue_on_the_spot(*, session: Session, cipher: FieldCipher, principal: Principal, card_id: int,
-                      command: InstantIssue, now: datetime) -> CardRead:
+                      command: CardIssue, now: datetime) -> CardRead:
     """Instant issuance at a counter: the card is printed and handed over with its bank account bound."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     card, holder = _card_in_scope(session, principal, card_id)
@@ -101,7 +101,7 @@ def hand_out(*, session: Session, principal: Principal, card_id: int, command: C
     return _move(session, principal, card, CardMove.HAND_OUT, target, counter, command.reason, now)
 
 
-def activate(*, session: Session, principal: Principal, card_id: int, command: Activation, now: datetime) -> CardRead:
+def activate(*, session: Session, principal: Principal, card_id: int, command: CardActivate, now: datetime) -> CardRead:
     """The holder activates their card by setting a PIN that cannot be guessed."""
     principal.require_role(Role.INSURED)
     card, person = _card_in_scope(session, principal, card_id)
@@ -178,7 +178,7 @@ def cancel_for_death(*, session: Session, person_id: int, death_date: date, acto
         session.flush()
         audit.append(session, actor=actor, action="card.cancel", subject=f"card:{card.id}", now=now,
                      person=person_id, state=card.state, reason="death")
-        bank.notify_card_move(session, card, CardMove.CANCEL.value, now)
+        bank.notify_card_move(session=session, card=card, move=CardMove.CANCEL.value, now=now)
         cancelled.append(card.id)
     return cancelled
 
@@ -189,7 +189,7 @@ PIN_ATTEMPTS = 3
 def check_pin(*, session: Session, principal: Principal, command: PinCheck, now: datetime) -> dict:
     """A terminal or bank checks a PIN; three wrong in a row lock it until a reset."""
     principal.require_role(Role.STAFF, Role.ADMIN, Role.BANK)
-    card = bank.card_in_scope(session, principal, command.card_number)
+    card = bank.card_in_scope(session=session, principal=principal, card_number=command.card_number)
     if card.state != CardState.ACTIVE.value:
         state_zh, state_en = rules.state_name(card.state)
         raise Conflict("card.not_active", f"社保卡状态为“{state_zh}”，不能使用", f"the card is {state_en}; it cannot be used")
@@ -263,7 +263,7 @@ def _where_made(session: Session, principal: Principal, holder: Person, region_c
     if region_code is None:
         return principal.region_code if principal.role == Role.STAFF and principal.region_code \
             else holder.residence_region_code
-    region = registry.require_current_region(session, region_code, field="region_code", min_level=1)
+    region = registry.require_current_region(session=session, code=region_code, field="region_code", min_level=1)
     principal.require_region(region.code)
     return region.code
 
@@ -273,7 +273,7 @@ def _move(session: Session, principal: Principal, card: Card, move: CardMove, ta
     before = card.state
     card.state, card.updated_at = target.value, utc_naive(now)
     _record(session, principal, card, move.value, before, region_code, reason, now)
-    bank.notify_card_move(session, card, move.value, now)
+    bank.notify_card_move(session=session, card=card, move=move.value, now=now)
     return _read(session, card, None)
 
 
@@ -297,7 +297,7 @@ def _read(session: Session, card: Card, cipher: FieldCipher | None) -> CardRead:
     return CardRead(id=card.id, person_id=card.person_id, province=card.province, state=CardState(card.state),
                     card_number=card.card_number, issue_date=card.issue_date, expiry_date=card.expiry_date,
                     bank_code=card.bank_code, bank_account_masked=masked, replaces_card_id=card.replaces_card_id,
-                    financial_function=bank.financial_function_allowed(session, card), events=events)
+                    financial_function=bank.financial_function_allowed(session=session, card=card), events=events)
 
 
 def card_counts(*, session: Session) -> dict[str, int]:

@@ -7,14 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from shebao.contributions import makeup, service
-from shebao.contributions.makeup import MakeupBill, MakeupRequest
 from shebao.contributions.schemas import (
     MAX_ID,
-    BaseCorrection,
+    BaseCorrect,
     BaseDeclarationRead,
-    BaseDeclarationVersion,
+    BaseDeclarationVersionRead,
     BaseDeclare,
     BillRead,
+    MakeupBillRead,
+    MakeupRequest,
     PaymentCreate,
 )
 from shebao.core.http import NowDep, PrincipalDep, SessionDep
@@ -30,12 +31,12 @@ def declare_base(body: BaseDeclare, session: SessionDep, who: PrincipalDep, now:
 
 @router.post("/bases/{declaration_id}/corrections", response_model=BaseDeclarationRead, status_code=201,
              summary="Correct a declared base before its month is billed (缴费基数更正): a new version, the old one kept")
-def correct_base(declaration_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: BaseCorrection, session: SessionDep,
+def correct_base(declaration_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: BaseCorrect, session: SessionDep,
                  who: PrincipalDep, now: NowDep):
     return service.correct_base(session=session, principal=who, declaration_id=declaration_id, command=body, now=now)
 
 
-@router.get("/bases", response_model=list[BaseDeclarationVersion],
+@router.get("/bases", response_model=list[BaseDeclarationVersionRead],
             summary="A person's declared bases, every version, as far as the caller may see them")
 def base_history(session: SessionDep, who: PrincipalDep, person_id: Annotated[int, Query(ge=1, le=MAX_ID)]):
     return service.base_history(session=session, principal=who, person_id=person_id)
@@ -52,7 +53,7 @@ def record_payment(body: PaymentCreate, session: SessionDep, who: PrincipalDep, 
     return service.take_payment(session=session, principal=who, command=body, now=now)
 
 
-@router.post("/persons/{person_id}/makeup", response_model=list[MakeupBill], status_code=201,
+@router.post("/persons/{person_id}/makeup", response_model=list[MakeupBillRead], status_code=201,
              summary="Bill past months that were never assessed (补缴)")
 def request_makeup(person_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: MakeupRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return makeup.request_makeup(session=session, principal=who, person_id=person_id, command=body, now=now)

@@ -37,12 +37,12 @@ def contrib_assess(input_file: Annotated[Path, typer.Option("--input", help="CAS
     """One month for one person: the base used and each party's amount per insurance, in fen."""
     from pydantic import ValidationError
 
-    from shebao.contributions.schemas import AssessCase
+    from shebao.contributions.schemas import ContributionAssess
     from shebao.contributions.service import assess_case
 
     data = read_case_file(input_file)
     try:
-        case = AssessCase.model_validate_json(data)
+        case = ContributionAssess.model_validate_json(data)
         result = assess_case(case=case, today=today_from(today))
     except ValidationError as exc:
         invalid_model(exc, as_json)

@@ -53,7 +53,7 @@ def paid_principal(bill_id):  # noqa: ANN001, ANN201 - a correlated SQL expressi
             .where(PaymentAllocation.bill_id == bill_id).scalar_subquery())
 
 
-def outstanding(session: Session, payer_kind: str, payer_id: int) -> list[tuple[Bill, int]]:
+def outstanding(*, session: Session, payer_kind: str, payer_id: int) -> list[tuple[Bill, int]]:
     """The payer's bills with their unpaid principal, oldest first."""
     paid = (select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.principal_fen).label("paid"))
             .group_by(PaymentAllocation.bill_id).subquery())
@@ -138,7 +138,7 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
     session.execute(select(Bill.id).where(Bill.payer_kind == payer_kind, Bill.payer_id == payer_id).with_for_update())
     if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is not None:
         raise _duplicate(key)
-    unpaid_bills = outstanding(session, payer_kind, payer_id)
+    unpaid_bills = outstanding(session=session, payer_kind=payer_kind, payer_id=payer_id)
     if not unpaid_bills:
         raise NotFound("payment.no_debt", "该缴费主体没有欠缴的账单", "this payer owes nothing")
     debts = [(bill, unpaid) for bill, unpaid in unpaid_bills if issued_on(bill) <= received_on]

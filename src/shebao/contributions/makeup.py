@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from shebao.contributions.rules import (
     assess_month,
     require_payer_or_staff,
 )
+from shebao.contributions.schemas import MakeupBillRead, MakeupRequest
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput
@@ -33,24 +33,8 @@ from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
 
 
-class MakeupRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    periods: list[str] = Field(min_length=1, max_length=120, description="months YYYYMM to make up")
-
-
-class MakeupBill(BaseModel):
-    bill_id: int
-    period: str
-    payer_kind: str
-    payer_id: int
-    amount_fen: int
-    used_base_fen: int
-    due_date: str
-
-
 def request_makeup(*, session: Session, principal: Principal, person_id: int, command: MakeupRequest, now: datetime,
-                   store: ParameterStore | None = None) -> list[MakeupBill]:
+                   store: ParameterStore | None = None) -> list[MakeupBillRead]:
     """Bills the chosen past months for one person, all or none."""
     store = store or default_store()
     person = registry.person_by_id(session=session, person_id=person_id)
@@ -95,7 +79,7 @@ def _covering(session: Session, person_id: int, month: Period) -> Participation:
 
 
 def _bill_month(session: Session, person_id: int, participation: Participation, payer_kind: str, payer_id: int,
-                month: Period, params, actor: str, now: datetime) -> MakeupBill:  # noqa: ANN001
+                month: Period, params, actor: str, now: datetime) -> MakeupBillRead:  # noqa: ANN001
     declared = session.scalar(select(BaseDeclaration.declared_base_fen).where(
         BaseDeclaration.person_id == person_id, BaseDeclaration.payer_kind == payer_kind,
         BaseDeclaration.payer_id == payer_id, BaseDeclaration.effective_period <= str(month))
@@ -130,7 +114,7 @@ def _bill_month(session: Session, person_id: int, participation: Participation, 
     session.add(bill)
     session.flush()
     _post(session, bill, actor, now)
-    return MakeupBill(bill_id=bill.id, period=bill.period, payer_kind=payer_kind, payer_id=payer_id,
+    return MakeupBillRead(bill_id=bill.id, period=bill.period, payer_kind=payer_kind, payer_id=payer_id,
                       amount_fen=bill.amount_fen, used_base_fen=result.used_base_fen, due_date=due.isoformat())
 
 

@@ -13,7 +13,7 @@ from shebao.core.clock import UtcDateTime
 MAX_ID = 2**63 - 1
 
 
-class AssessCase(BaseModel):
+class ContributionAssess(BaseModel):
     """One month for one person, as the calculator takes it."""
 
     model_config = ConfigDict(extra="forbid")
@@ -35,7 +35,7 @@ class BaseDeclare(BaseModel):
     declared_base_fen: StrictInt
 
 
-class BaseCorrection(BaseModel):
+class BaseCorrect(BaseModel):
     """A declared base corrected before its month is billed: the new amount for the same person, payer and period."""
 
     model_config = ConfigDict(extra="forbid")
@@ -60,7 +60,7 @@ class BaseDeclarationRead(BaseModel):
     declared_at: UtcDateTime
 
 
-class BaseDeclarationVersion(BaseModel):
+class BaseDeclarationVersionRead(BaseModel):
     """One version of a declaration in a person's history; a superseded one says who corrected it and when."""
 
     id: int
@@ -99,3 +99,19 @@ class PaymentCreate(BaseModel):
     bill_id: int | None = Field(None, ge=1, le=MAX_ID, description="instead of payer: any bill of the payer")
     amount_fen: StrictInt
     received_on: date
+
+
+class MakeupRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    periods: list[str] = Field(min_length=1, max_length=120, description="months YYYYMM to make up")
+
+
+class MakeupBillRead(BaseModel):
+    bill_id: int
+    period: str
+    payer_kind: str
+    payer_id: int
+    amount_fen: int
+    used_base_fen: int
+    due_date: str

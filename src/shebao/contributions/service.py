@@ -19,12 +19,12 @@ from shebao.contributions.rules import (
     require_payer_or_staff,
 )
 from shebao.contributions.schemas import (
-    AssessCase,
-    BaseCorrection,
+    BaseCorrect,
     BaseDeclarationRead,
-    BaseDeclarationVersion,
+    BaseDeclarationVersionRead,
     BaseDeclare,
     BillRead,
+    ContributionAssess,
     PaymentCreate,
 )
 from shebao.core import audit
@@ -43,7 +43,7 @@ from shebao.registry import service as registry
 from shebao.registry.models import Employer, Person
 
 
-def assess_case(*, case: AssessCase, today: date, store: ParameterStore | None = None) -> dict:
+def assess_case(*, case: ContributionAssess, today: date, store: ParameterStore | None = None) -> dict:
     """The calculator: one month for one person under the parameters in force, with their sources."""
     region = registry_rules.check_region_code_format(case.region)
     if region != divisions.NATIONAL_CODE and region[:6] not in divisions.all_divisions():
@@ -107,7 +107,7 @@ def _refuse_second_declaration(session: Session, person_id: int, payer_kind: str
                        f"correct it with POST /api/v1/bases/{existing.id}/corrections", declaration_id=existing.id)
 
 
-def correct_base(*, session: Session, principal: Principal, declaration_id: int, command: BaseCorrection,
+def correct_base(*, session: Session, principal: Principal, declaration_id: int, command: BaseCorrect,
                  now: datetime, store: ParameterStore | None = None) -> BaseDeclarationRead:
     """Corrects a declared base before its month is billed: a new version for the same person, payer and
     period; the old version stays, marked superseded with who and when. Once a month that the declaration
@@ -152,7 +152,7 @@ def correct_base(*, session: Session, principal: Principal, declaration_id: int,
     return _declaration_read(corrected, limits)
 
 
-def base_history(*, session: Session, principal: Principal, person_id: int) -> list[BaseDeclarationVersion]:
+def base_history(*, session: Session, principal: Principal, person_id: int) -> list[BaseDeclarationVersionRead]:
     """Every version of a person's declared bases, newest period first, as far as the caller may see them:
     the employer its own declarations, the person their own, staff those of people living in their
     region, auditors and administrators all. Whatever one may not see is simply absent."""
@@ -168,7 +168,7 @@ def base_history(*, session: Session, principal: Principal, person_id: int) -> l
             Person.residence_region_code.startswith(region_prefix(principal.region_code or "-"), autoescape=True))
     rows = session.scalars(query.order_by(BaseDeclaration.effective_period.desc(), BaseDeclaration.payer_kind,
                                           BaseDeclaration.payer_id, BaseDeclaration.version.desc()).limit(500))
-    return [BaseDeclarationVersion(
+    return [BaseDeclarationVersionRead(
         id=row.id, version=row.version, person_id=row.person_id, payer_kind=row.payer_kind, payer_id=row.payer_id,
         effective_period=row.effective_period, declared_base_fen=row.declared_base_fen, declared_by=row.declared_by,
         declared_at=_aware(row.declared_at), superseded_by=row.superseded_by,

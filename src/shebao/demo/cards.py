@@ -13,7 +13,7 @@ from shebao.cards import batch as production
 from shebao.cards import service as cards
 from shebao.cards.keys import KeyStore
 from shebao.cards.models import Card
-from shebao.cards.schemas import Activation, CardApply, CardMoveRequest, InstantIssue
+from shebao.cards.schemas import CardActivate, CardApply, CardIssue, CardMoveRequest
 from shebao.core.clock import utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import NotFound
@@ -45,11 +45,11 @@ def prepare_demo_cards(*, database: Database, cipher: FieldCipher, keys: KeyStor
         serial = f"{province[:2]}{person.id:08d}"
         account = "62220200" + f"{person.id:07d}"
         cards.issue_on_the_spot(session=session, cipher=cipher, principal=SYSTEM, card_id=card.id, now=now,
-                                command=InstantIssue(card_number=serial + luhn.calc_check_digit(serial), chip_serial="D3E0C0DE",
+                                command=CardIssue(card_number=serial + luhn.calc_check_digit(serial), chip_serial="D3E0C0DE",
                                                      bank_code=DEMO_BANK, bank_account=account + luhn.calc_check_digit(account),
                                                      region_code=person.residence_region_code))
         holder = Principal(user_id=user.id, username=user.username, role=Role.INSURED, person_id=person.id)
-        cards.activate(session=session, principal=holder, card_id=card.id, command=Activation(pin=DEMO_PIN), now=now)
+        cards.activate(session=session, principal=holder, card_id=card.id, command=CardActivate(pin=DEMO_PIN), now=now)
     _county_batch(database=database, cipher=cipher, county=person.residence_region_code[:6], now=now)
 
 

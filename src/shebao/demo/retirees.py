@@ -18,10 +18,10 @@ from stdnum import luhn
 
 from shebao.accounts.models import User
 from shebao.benefits import awards, payroll
-from shebao.benefits.archive import ArchiveYear, bring_forward
+from shebao.benefits.archive import bring_forward
 from shebao.benefits.models import Certification, PensionAward, RetirementApplication
 from shebao.benefits.rules import Group, add_months, age_in_months
-from shebao.benefits.schemas import DeathIn
+from shebao.benefits.schemas import ArchiveYear, DeathReport
 from shebao.benefits.service import retirement_date
 from shebao.cards.models import Card, CardEvent
 from shebao.cards.rules import VALID_STATES
@@ -87,7 +87,7 @@ def _choose(session, province: str, today: date) -> list[tuple[int, date, str, G
     chosen = []
     for person_id, birth, sex, region in people:
         group = Group.MALE if sex == "M" else Group.FEMALE_CADRE
-        day = date.fromisoformat(retirement_date(birth_date=birth, sex=sex, group=group, region=province)["statutory_date"])
+        day = retirement_date(birth_date=birth, sex=sex, group=group, region=province).statutory_date
         if FIRST_RETIREMENT <= day <= today - timedelta(days=31):
             chosen.append((person_id, birth, region, group, day))
     return chosen
@@ -188,4 +188,4 @@ def _one_death(database: Database, province: str, today: date, now: datetime) ->
         if person_id is None:
             return
         record_death(session=session, principal=SYSTEM, now=now,
-                     command=DeathIn(person_id=person_id, death_date=died, source="民政部门死亡登记（演示）"))
+                     command=DeathReport(person_id=person_id, death_date=died, source="民政部门死亡登记（演示）"))

@@ -8,9 +8,9 @@ from shebao.core.http import NowDep, PrincipalDep, SessionDep
 from shebao.core.ids import EmployerIdPath, RecordIdPath
 from shebao.enrollment import service
 from shebao.enrollment.schemas import (
-    EnrollCommand,
-    LeaveCommand,
-    LifecycleCommand,
+    EmployeeLeave,
+    ParticipationCreate,
+    ParticipationMoveRequest,
     ParticipationRead,
 )
 
@@ -25,7 +25,7 @@ def employees(employer_id: EmployerIdPath, session: SessionDep, who: PrincipalDe
 
 @router.post("/employers/{employer_id}/employees/{person_id}/leave", response_model=list[ParticipationRead],
              summary="Leave: every participation through the employer ends (减员)")
-def leave(employer_id: EmployerIdPath, person_id: RecordIdPath, body: LeaveCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def leave(employer_id: EmployerIdPath, person_id: RecordIdPath, body: EmployeeLeave, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.leave(session=session, principal=who, employer_id=employer_id, person_id=person_id, command=body, now=now)
 
 
@@ -37,20 +37,20 @@ def participations(person_id: RecordIdPath, session: SessionDep, who: PrincipalD
 
 @router.post("/persons/{person_id}/participations", response_model=list[ParticipationRead], status_code=201,
              summary="Enroll as a flexible worker or a resident")
-def enroll(person_id: RecordIdPath, body: EnrollCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def enroll(person_id: RecordIdPath, body: ParticipationCreate, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.enroll(session=session, principal=who, person_id=person_id, command=body, now=now)
 
 
 @router.post("/participations/{participation_id}/suspend", response_model=ParticipationRead, summary="Suspend")
-def suspend(participation_id: RecordIdPath, body: LifecycleCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def suspend(participation_id: RecordIdPath, body: ParticipationMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.suspend(session=session, principal=who, participation_id=participation_id, command=body, now=now)
 
 
 @router.post("/participations/{participation_id}/resume", response_model=ParticipationRead, summary="Resume")
-def resume(participation_id: RecordIdPath, body: LifecycleCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def resume(participation_id: RecordIdPath, body: ParticipationMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.resume(session=session, principal=who, participation_id=participation_id, command=body, now=now)
 
 
 @router.post("/participations/{participation_id}/end", response_model=ParticipationRead, summary="End")
-def end_participation(participation_id: RecordIdPath, body: LifecycleCommand, session: SessionDep, who: PrincipalDep, now: NowDep):
+def end_participation(participation_id: RecordIdPath, body: ParticipationMoveRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
     return service.end(session=session, principal=who, participation_id=participation_id, command=body, now=now)

@@ -11,21 +11,21 @@ from shebao.enrollment.rules import Mode, Scheme, Status
 _STRICT = ConfigDict(extra="forbid")
 
 
-class HireCommand(BaseModel):
+class EmployeeHire(BaseModel):
     model_config = _STRICT
 
     id_number: str = Field(description="the employee's citizen ID number (registered already)")
     start_date: date
 
 
-class LeaveCommand(BaseModel):
+class EmployeeLeave(BaseModel):
     model_config = _STRICT
 
     end_date: date = Field(description="the last day employed")
     reason: str = Field(min_length=2, max_length=200)
 
 
-class EnrollCommand(BaseModel):
+class ParticipationCreate(BaseModel):
     model_config = _STRICT
 
     mode: Mode = Field(description="flexible or resident (employees are hired by their employer)")
@@ -33,7 +33,7 @@ class EnrollCommand(BaseModel):
     start_date: date
 
 
-class LifecycleCommand(BaseModel):
+class ParticipationMoveRequest(BaseModel):
     model_config = _STRICT
 
     on: date

@@ -16,11 +16,11 @@ from shebao.enrollment import rules
 from shebao.enrollment.models import Participation, ParticipationEvent
 from shebao.enrollment.rules import Mode, Scheme, Status
 from shebao.enrollment.schemas import (
-    EnrollCommand,
+    EmployeeHire,
+    EmployeeLeave,
     EventRead,
-    HireCommand,
-    LeaveCommand,
-    LifecycleCommand,
+    ParticipationCreate,
+    ParticipationMoveRequest,
     ParticipationRead,
 )
 from shebao.registry import service as registry
@@ -28,7 +28,7 @@ from shebao.registry.models import Employer, Person
 from shebao.registry.rules import EMPLOYER_STATUS_NAMES, EmployerStatus
 
 
-def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employer_id: int, command: HireCommand,
+def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employer_id: int, command: EmployeeHire,
          now: datetime) -> list[ParticipationRead]:
     """An employer registers an employee: the five insurances start on the hire date, all or none (the hire
     event, with its other reactions, is services.employment.hire)."""
@@ -44,7 +44,7 @@ def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employe
                   employer_id=employer.id)
 
 
-def leave(*, session: Session, principal: Principal, employer_id: int, person_id: int, command: LeaveCommand,
+def leave(*, session: Session, principal: Principal, employer_id: int, person_id: int, command: EmployeeLeave,
           now: datetime) -> list[ParticipationRead]:
     """An employer stops an employee: every participation through that employer ends on the last day."""
     principal.require_role(Role.EMPLOYER, Role.STAFF, Role.ADMIN)
@@ -57,20 +57,20 @@ def leave(*, session: Session, principal: Principal, employer_id: int, person_id
     return [_end(session, principal, p, command.end_date, command.reason, now) for p in current]
 
 
-def enroll(*, session: Session, principal: Principal, person_id: int, command: EnrollCommand,
+def enroll(*, session: Session, principal: Principal, person_id: int, command: ParticipationCreate,
            now: datetime) -> list[ParticipationRead]:
     """A flexible worker (pension and medical where they work) or a resident (residents' pension) enrolls."""
     if command.mode == Mode.EMPLOYER:
         raise InvalidInput("participation.mode", "职工参保由用人单位办理增员", "employees are enrolled by their employer (hire)")
     person = registry.person_by_id(session=session, person_id=person_id)
     _may_act_for_person(principal, person)
-    region = registry.require_current_region(session, command.region_code, field="region_code")
+    region = registry.require_current_region(session=session, code=command.region_code, field="region_code")
     if principal.role == Role.STAFF:
         principal.require_region(region.code)
     return _start(session, principal, person, command.mode, region.code, command.start_date, now)
 
 
-def suspend(*, session: Session, principal: Principal, participation_id: int, command: LifecycleCommand,
+def suspend(*, session: Session, principal: Principal, participation_id: int, command: ParticipationMoveRequest,
             now: datetime) -> ParticipationRead:
     """A flexible or resident participation pauses (no contribution is due while suspended)."""
     participation = _own_lifecycle(session, principal, participation_id)
@@ -81,7 +81,7 @@ def suspend(*, session: Session, principal: Principal, participation_id: int, co
     return _record(session, principal.actor, participation, "suspended", command.on, command.reason, now)
 
 
-def resume(*, session: Session, principal: Principal, participation_id: int, command: LifecycleCommand,
+def resume(*, session: Session, principal: Principal, participation_id: int, command: ParticipationMoveRequest,
            now: datetime) -> ParticipationRead:
     """A suspended participation resumes, unless another one of its group began meanwhile."""
     participation = _own_lifecycle(session, principal, participation_id)
@@ -94,7 +94,7 @@ def resume(*, session: Session, principal: Principal, participation_id: int, com
     return _record(session, principal.actor, participation, "resumed", command.on, command.reason, now)
 
 
-def end(*, session: Session, principal: Principal, participation_id: int, command: LifecycleCommand,
+def end(*, session: Session, principal: Principal, participation_id: int, command: ParticipationMoveRequest,
         now: datetime) -> ParticipationRead:
     """A flexible or resident participation ends on its last day."""
     participation = _own_lifecycle(session, principal, participation_id)

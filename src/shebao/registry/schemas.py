@@ -11,20 +11,20 @@ from shebao.registry.rules import EmployerStatus, PersonStatus, Sex
 _STRICT = ConfigDict(extra="forbid", str_max_length=200)
 
 
-class RegionBrief(BaseModel):
+class RegionSummary(BaseModel):
     code: str
     name: str
     level: int
     current: bool
 
 
-class RegionRead(RegionBrief):
+class RegionRead(RegionSummary):
     full_name: str
-    parent: RegionBrief | None
+    parent: RegionSummary | None
     first_year: int | None
     last_year: int | None
     name_history: list[dict]
-    children: list[RegionBrief]
+    children: list[RegionSummary]
 
 
 class PersonCreate(BaseModel):

@@ -27,8 +27,8 @@ from shebao.registry.schemas import (
     PersonRead,
     PersonSummary,
     PersonVersionRead,
-    RegionBrief,
     RegionRead,
+    RegionSummary,
 )
 
 # ---------------------------------------------------------------- regions
@@ -120,8 +120,8 @@ def describe_region(*, session: Session, code: str, include_historical: bool = F
     )
 
 
-def _brief(region: Region) -> RegionBrief:
-    return RegionBrief(code=region.code, name=region.name, level=region.level, current=region.last_year is None)
+def _brief(region: Region) -> RegionSummary:
+    return RegionSummary(code=region.code, name=region.name, level=region.level, current=region.last_year is None)
 
 
 def region_full_name(*, session: Session, code: str) -> str:
@@ -137,7 +137,7 @@ def region_full_name(*, session: Session, code: str) -> str:
 REGION_FIELD_NAMES = {"region_code": "区划", "hukou_region_code": "户籍地", "residence_region_code": "居住地"}
 
 
-def require_current_region(session: Session, code: str, *, field: str, min_level: int = 3) -> Region:
+def require_current_region(*, session: Session, code: str, field: str, min_level: int = 3) -> Region:
     """A region a record may point to today: it exists, is not abolished, and is a county or street."""
     field_zh = REGION_FIELD_NAMES.get(field, "区划")
     try:
@@ -169,8 +169,8 @@ def register_person(*, session: Session, cipher: FieldCipher, principal: Princip
         raise InvalidInput("person.birth_date_mismatch", "出生日期与身份证号码不符",
                            "the birth date contradicts the ID number")
     name = rules.normalise_name(command.name)
-    hukou = require_current_region(session, command.hukou_region_code, field="hukou_region_code")
-    residence = require_current_region(session, command.residence_region_code, field="residence_region_code")
+    hukou = require_current_region(session=session, code=command.hukou_region_code, field="hukou_region_code")
+    residence = require_current_region(session=session, code=command.residence_region_code, field="residence_region_code")
     principal.require_region(residence.code)
     phone = rules.normalise_phone(command.phone) if command.phone else None
     effective_from = command.effective_from or today
@@ -341,10 +341,11 @@ def _apply_changes(session: Session, cipher: FieldCipher, principal: Principal, 
         person.name = rules.normalise_name(command.name)
         changed.add("name")
     if command.hukou_region_code and command.hukou_region_code != person.hukou_region_code:
-        person.hukou_region_code = require_current_region(session, command.hukou_region_code, field="hukou_region_code").code
+        person.hukou_region_code = require_current_region(session=session, code=command.hukou_region_code,
+                                                          field="hukou_region_code").code
         changed.add("hukou_region_code")
     if command.residence_region_code and command.residence_region_code != person.residence_region_code:
-        residence = require_current_region(session, command.residence_region_code, field="residence_region_code")
+        residence = require_current_region(session=session, code=command.residence_region_code, field="residence_region_code")
         _refuse_move_out_of_reach(principal, residence)
         person.residence_region_code = residence.code
         changed.add("residence_region_code")
@@ -435,7 +436,7 @@ def register_employer(*, session: Session, principal: Principal, command: Employ
     _require_staff_or_admin(principal)
     credit = rules.parse_credit_code(command.uscc)
     name = rules.normalise_employer_name(command.name)
-    region = require_current_region(session, command.region_code, field="region_code")
+    region = require_current_region(session=session, code=command.region_code, field="region_code")
     principal.require_region(region.code)
     industry = rules.normalise_industry_code(command.industry_code)
     existing = session.scalar(select(Employer).where(Employer.uscc == credit.code))

@@ -7,47 +7,49 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from shebao.benefits import survivors
-from shebao.benefits.schemas import DeathIn
+from shebao.benefits.schemas import DeathReport, SurvivorBenefitRead
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 from shebao.core.ids import EmployerIdPath, RecordIdPath
-from shebao.enrollment.schemas import HireCommand, ParticipationRead
+from shebao.enrollment.schemas import EmployeeHire, ParticipationRead
 from shebao.services import archive, deaths, employment
+from shebao.services.schemas import DeathRead, DeathReviewDecide, DeathReviewDecisionRead, DeathReviewRead, PersonRecordRead
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
 
 
-@router.get("/persons/{person_id}/record", response_model=archive.PersonRecord,
+@router.get("/persons/{person_id}/record", response_model=PersonRecordRead,
             summary="The electronic archive: contributions, months counted and interrupted, account statement")
 def person_record(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep, now: NowDep):
     return archive.person_record(session=session, principal=who, person_id=person_id, now=now)
 
 
-@router.post("/deaths", status_code=201, tags=["life events"],
+@router.post("/deaths", response_model=DeathRead, status_code=201, tags=["life events"],
              summary="A death: every context reacts (pension, cards, participations, logins, survivor benefits)")
-def record_death(body: DeathIn, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def record_death(body: DeathReport, session: SessionDep, who: PrincipalDep, now: NowDep):
     return deaths.record_death(session=session, principal=who, command=body, now=now)
 
 
-@router.get("/death-reviews", tags=["life events"], summary="Death reports held for review (proved alive after the date)")
-def death_reviews(session: SessionDep, who: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict]:
+@router.get("/death-reviews", response_model=list[DeathReviewRead], tags=["life events"],
+            summary="Death reports held for review (proved alive after the date)")
+def death_reviews(session: SessionDep, who: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 100):
     return deaths.pending_reviews(session=session, principal=who, limit=limit)
 
 
-@router.post("/death-reviews/{review_id}/decision", tags=["life events"],
+@router.post("/death-reviews/{review_id}/decision", response_model=DeathReviewDecisionRead, tags=["life events"],
              summary="A second clerk confirms (every context reacts) or rejects a held death report")
-def decide_death_review(review_id: RecordIdPath, body: deaths.ReviewDecision, session: SessionDep, who: PrincipalDep,
-                        now: NowDep) -> dict:
+def decide_death_review(review_id: RecordIdPath, body: DeathReviewDecide, session: SessionDep, who: PrincipalDep,
+                        now: NowDep):
     return deaths.decide_review(session=session, principal=who, review_id=review_id, command=body, now=now)
 
 
-@router.get("/persons/{person_id}/survivor-benefits", tags=["life events"],
+@router.get("/persons/{person_id}/survivor-benefits", response_model=list[SurvivorBenefitRead], tags=["life events"],
             summary="What the family of a deceased person may claim, explained")
-def survivor_benefits(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep) -> list[dict]:
+def survivor_benefits(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep):
     return survivors.survivor_benefits_of(session=session, principal=who, person_id=person_id)
 
 
 @router.post("/employers/{employer_id}/employees", response_model=list[ParticipationRead], status_code=201,
              tags=["life events"], summary="Hire: the employee's five insurances start, unemployment benefit stops (增员)")
-def hire(employer_id: EmployerIdPath, body: HireCommand, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
+def hire(employer_id: EmployerIdPath, body: EmployeeHire, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
          now: NowDep):
     return employment.hire(session=session, cipher=cipher, principal=who, employer_id=employer_id, command=body, now=now)

@@ -4,9 +4,8 @@ year — read from the same rows the ledger and the bills hold."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,49 +19,14 @@ from shebao.enrollment.schemas import ParticipationRead
 from shebao.enrollment.service import participations_of
 from shebao.ledger import service as ledger
 from shebao.registry import service as registry
-
-
-class MonthRecord(BaseModel):
-    period: str
-    payer_kind: str
-    payer_id: int
-    payer_name: str
-    region_code: str
-    used_base_fen: int
-    employer_fen: int
-    individual_fen: int
-    personal_account_fen: int
-    paid: bool
-
-
-class YearStatement(BaseModel):
-    year: int
-    opening_fen: int
-    contributions_fen: int
-    interest_fen: int
-    closing_fen: int
-
-
-class PersonRecord(BaseModel):
-    person_id: int
-    name: str
-    id_number_masked: str
-    as_of: date
-    participations: list[ParticipationRead]
-    months: list[MonthRecord]
-    paid_months: int
-    years_counted: dict[str, int]
-    interrupted_months: list[str]
-    interrupted_spans: list[str]
-    statement: list[YearStatement]
-
+from shebao.services.schemas import MonthRecordRead, PersonRecordRead, YearStatementRead
 
 EMPLOYER_PARTS = ("pension_employer_fen", "medical_employer_fen", "unemployment_employer_fen",
                   "work_injury_employer_fen", "maternity_employer_fen")
 INDIVIDUAL_PARTS = ("pension_individual_fen", "medical_individual_fen", "unemployment_individual_fen")
 
 
-def person_record(*, session: Session, principal: Principal, person_id: int, now: datetime) -> PersonRecord:
+def person_record(*, session: Session, principal: Principal, person_id: int, now: datetime) -> PersonRecordRead:
     """The whole record of one person, for the person themself or staff of their region (audited)."""
     person = registry.person_by_id(session=session, person_id=person_id)
     participations = participations_of(session=session, principal=principal, person_id=person_id, now=now)
@@ -72,7 +36,7 @@ def person_record(*, session: Session, principal: Principal, person_id: int, now
     months = _months(session, person_id)
     paid = sorted({m.period for m in months if m.paid})
     interrupted = _interrupted(participations, paid, Period.of(today).plus_months(-1))
-    return PersonRecord(
+    return PersonRecordRead(
         person_id=person.id, name=person.name, id_number_masked=person.id_number_masked, as_of=today,
         participations=participations, months=months, paid_months=len(paid),
         years_counted={"years": len(paid) // 12, "months": len(paid) % 12},
@@ -81,7 +45,7 @@ def person_record(*, session: Session, principal: Principal, person_id: int, now
     )
 
 
-def _months(session: Session, person_id: int) -> list[MonthRecord]:
+def _months(session: Session, person_id: int) -> list[MonthRecordRead]:
     employer = sum((getattr(Assessment, c) for c in EMPLOYER_PARTS[1:]), start=getattr(Assessment, EMPLOYER_PARTS[0]))
     individual = sum((getattr(Assessment, c) for c in INDIVIDUAL_PARTS[1:]), start=getattr(Assessment, INDIVIDUAL_PARTS[0]))
     rows = session.execute(
@@ -96,7 +60,7 @@ def _months(session: Session, person_id: int) -> list[MonthRecord]:
         if key not in names:
             names[key] = (registry.employer_by_id(session=session, employer_id=assessment.payer_id).name
                           if assessment.payer_kind == "employer" else "灵活就业 flexible")
-    return [MonthRecord(period=a.period, payer_kind=a.payer_kind, payer_id=a.payer_id,
+    return [MonthRecordRead(period=a.period, payer_kind=a.payer_kind, payer_id=a.payer_id,
                         payer_name=names[(a.payer_kind, a.payer_id)], region_code=a.region_code,
                         used_base_fen=a.used_base_fen, employer_fen=int(e), individual_fen=int(i),
                         personal_account_fen=a.pension_account_fen, paid=bool(p)) for a, e, i, p in rows]
@@ -127,13 +91,13 @@ def _spans(periods: list[str]) -> list[str]:
     return [f"{a}-{b}" if a != b else str(a) for a, b in spans]
 
 
-def _statement(session: Session, person_id: int) -> list[YearStatement]:
+def _statement(session: Session, person_id: int) -> list[YearStatementRead]:
     """The personal account by year, from its journal lines (credits shown as positive balances)."""
     rows = ledger.personal_account_by_year(session=session, person_id=person_id)
     statement, balance = [], 0
     for y, contributions, interest in rows:
         closing = balance + contributions + interest
-        statement.append(YearStatement(year=y, opening_fen=balance, contributions_fen=contributions,
+        statement.append(YearStatementRead(year=y, opening_fen=balance, contributions_fen=contributions,
                                        interest_fen=interest, closing_fen=closing))
         balance = closing
     return statement

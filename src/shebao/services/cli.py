@@ -76,7 +76,7 @@ def person_record(person: Annotated[str, typer.Argument(help="the person's id, o
     _print_record(record)
 
 
-def _print_record(record) -> None:  # noqa: ANN001 - a PersonRecord
+def _print_record(record) -> None:  # noqa: ANN001 - a PersonRecordRead
     out.print(f"[bold]{record.name}[/bold] {record.id_number_masked} · as of {record.as_of} · "
               f"counted {record.years_counted['years']} years {record.years_counted['months']} months "
               f"({record.paid_months} paid months)")
@@ -103,10 +103,10 @@ def death_record(person: PersonOpt, on: Annotated[str, typer.Option("--date", he
                  source: Annotated[str, typer.Option("--source", help="the civil-affairs record")],
                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """A death record: payment stops from the month after; anything paid after it is recovered."""
-    from shebao.benefits.schemas import DeathIn
+    from shebao.benefits.schemas import DeathReport
     from shebao.services.deaths import record_death
 
-    result = run_use_case(db, as_json, DeathIn, {"person_id": person, "death_date": on, "source": source},
+    result = run_use_case(db, as_json, DeathReport, {"person_id": person, "death_date": on, "source": source},
                           in_transaction(record_death))
     if result["status"] == "review":
         emit(result, as_json, f"死亡信息待核查 held for review (review {result['review_id']}): {result['conflict']}")

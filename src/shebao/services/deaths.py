@@ -13,15 +13,13 @@ by a second clerk instead of being taken, and nothing else changes until it is c
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.accounts import service as accounts
 from shebao.benefits import receivers, survivors
-from shebao.benefits.schemas import DeathIn
+from shebao.benefits.schemas import DeathReport
 from shebao.cards import service as cards
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
@@ -31,36 +29,35 @@ from shebao.core.security import Principal, Role
 from shebao.enrollment import service as enrollment
 from shebao.registry import service as registry
 from shebao.registry.models import DeathReview, Person
+from shebao.services.schemas import (
+    DeathHeldRead,
+    DeathRecordedRead,
+    DeathReviewConfirmedRead,
+    DeathReviewDecide,
+    DeathReviewRead,
+    DeathReviewRejectedRead,
+    Decision,
+)
 
 
-class Decision(StrEnum):
-    CONFIRM = "confirm"
-    REJECT = "reject"
-
-
-class ReviewDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Decision
-    reason: str = Field(min_length=4, max_length=200, description="what the second clerk checked")
-
-
-def record_death(*, session: Session, principal: Principal, command: DeathIn, now: datetime) -> dict:
+def record_death(*, session: Session, principal: Principal, command: DeathReport,
+                 now: datetime) -> DeathRecordedRead | DeathHeldRead:
     """Records a death and has every context react to it — or holds it for review when the person was proved
     alive after the date reported."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     person = registry.require_person_in_scope(principal, session.get(Person, command.person_id))
     _refuse_impossible(person, command.death_date, now)
-    proved_alive = receivers.latest_certification(session, person.id)
+    proved_alive = receivers.latest_certification(session=session, person_id=person.id)
     if proved_alive is not None and proved_alive > command.death_date:
         return _hold_for_review(session, principal, person, command, proved_alive, now)
     return apply_death(session=session, person=person, death_date=command.death_date, source=command.source,
                        actor=principal.actor, now=now)
 
 
-def apply_death(*, session: Session, person: Person, death_date: date, source: str, actor: str, now: datetime) -> dict:
+def apply_death(*, session: Session, person: Person, death_date: date, source: str, actor: str,
+                now: datetime) -> DeathRecordedRead:
     """Every context's reaction, in one transaction (the caller's)."""
-    award = receivers.lock_award(session, person.id)  # first: see receivers.lock_award
+    award = receivers.lock_award(session=session, person_id=person.id)  # first: see receivers.lock_award
     # The logins next, before any audit record: a login holds its account row and then wants the audit head,
     # so taking the rows in the same order keeps a death and a login from deadlocking.
     logins = accounts.disable_logins_of_person(session=session, person_id=person.id, reason="death", actor=actor, now=now)
@@ -71,9 +68,9 @@ def apply_death(*, session: Session, person: Person, death_date: date, source: s
     ended = enrollment.end_for_event(session=session, person_id=person.id, last_day=death_date,
                                      reason=f"死亡 death {death_date}", actor=actor, now=now)
     offered = survivors.offer_on_death(session=session, person=person, death_date=death_date, actor=actor, now=now)
-    return {"status": "recorded", "person_id": person.id, "death_date": death_date.isoformat(), **benefits,
-            "cards_cancelled": cancelled, "participations_ended": len(ended), "logins_disabled": logins,
-            "survivor_benefits": offered}
+    return DeathRecordedRead(person_id=person.id, death_date=death_date, award=benefits.award, recovery=benefits.recovery,
+                             unemployment_stopped=benefits.unemployment_stopped, cards_cancelled=cancelled,
+                             participations_ended=len(ended), logins_disabled=logins, survivor_benefits=offered)
 
 
 def _refuse_impossible(person: Person, death_date: date, now: datetime) -> None:
@@ -85,8 +82,8 @@ def _refuse_impossible(person: Person, death_date: date, now: datetime) -> None:
                            "a death date lies between the birth date and today")
 
 
-def _hold_for_review(session: Session, principal: Principal, person: Person, command: DeathIn, proved_alive: date,
-                     now: datetime) -> dict:
+def _hold_for_review(session: Session, principal: Principal, person: Person, command: DeathReport, proved_alive: date,
+                     now: datetime) -> DeathHeldRead:
     if session.scalar(select(DeathReview.id).where(DeathReview.person_id == person.id, DeathReview.status == "pending")):
         raise Conflict("death.review_pending", "此人已有待核查的死亡信息", "a death report for this person is already under review")
     conflict = (f"{proved_alive} 已通过待遇资格认证，晚于报告的死亡日期 {command.death_date} / "
@@ -97,12 +94,11 @@ def _hold_for_review(session: Session, principal: Principal, person: Person, com
     session.flush()
     audit.append(session, actor=principal.actor, action="death.held_for_review", subject=f"person:{person.id}", now=now,
                  review=review.id, death_date=command.death_date.isoformat(), proved_alive=proved_alive.isoformat())
-    return {"status": "review", "review_id": review.id, "person_id": person.id,
-            "death_date": command.death_date.isoformat(), "conflict": conflict}
+    return DeathHeldRead(review_id=review.id, person_id=person.id, death_date=command.death_date, conflict=conflict)
 
 
-def decide_review(*, session: Session, principal: Principal, review_id: int, command: ReviewDecision,
-                  now: datetime) -> dict:
+def decide_review(*, session: Session, principal: Principal, review_id: int, command: DeathReviewDecide,
+                  now: datetime) -> DeathReviewRejectedRead | DeathReviewConfirmedRead:
     """A second clerk confirms the death (every context then reacts) or rejects the report."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     review = session.get(DeathReview, review_id)
@@ -116,14 +112,13 @@ def decide_review(*, session: Session, principal: Principal, review_id: int, com
     review.decided_by, review.decided_at, review.decision_reason = principal.actor, utc_naive(now), command.reason
     audit.append(session, actor=principal.actor, action=f"death.review_{review.status}", subject=f"person:{person.id}",
                  now=now, review=review.id, reason=command.reason)
-    outcome = {"review_id": review.id, "status": review.status, "person_id": person.id}
-    if review.status == "confirmed":
-        outcome["death"] = apply_death(session=session, person=person, death_date=review.death_date, source=review.source,
-                                       actor=principal.actor, now=now)
-    return outcome
+    if review.status == "rejected":
+        return DeathReviewRejectedRead(review_id=review.id, person_id=person.id)
+    return DeathReviewConfirmedRead(review_id=review.id, person_id=person.id, death=apply_death(
+        session=session, person=person, death_date=review.death_date, source=review.source, actor=principal.actor, now=now))
 
 
-def pending_reviews(*, session: Session, principal: Principal, limit: int = 100) -> list[dict]:
+def pending_reviews(*, session: Session, principal: Principal, limit: int = 100) -> list[DeathReviewRead]:
     """Death reports held for review among the persons the principal handles."""
     principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
     query = select(DeathReview, Person).join(Person, Person.id == DeathReview.person_id).where(
@@ -132,6 +127,6 @@ def pending_reviews(*, session: Session, principal: Principal, limit: int = 100)
         prefix = region_prefix(principal.region_code or "")
         query = query.where(Person.residence_region_code.startswith(prefix, autoescape=True)
                             | Person.hukou_region_code.startswith(prefix, autoescape=True))
-    return [{"review_id": review.id, "person_id": person.id, "name": person.name, "death_date": review.death_date.isoformat(),
-             "source": review.source, "conflict": review.conflict, "recorded_by": review.recorded_by}
+    return [DeathReviewRead(review_id=review.id, person_id=person.id, name=person.name, death_date=review.death_date,
+                            source=review.source, conflict=review.conflict, recorded_by=review.recorded_by)
             for review, person in session.execute(query).all()]

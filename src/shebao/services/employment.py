@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from shebao.benefits import claims
 from shebao.core.security import FieldCipher, Principal
 from shebao.enrollment import service as enrollment
-from shebao.enrollment.schemas import HireCommand, ParticipationRead
+from shebao.enrollment.schemas import EmployeeHire, ParticipationRead
 
 
-def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employer_id: int, command: HireCommand,
+def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employer_id: int, command: EmployeeHire,
          now: datetime) -> list[ParticipationRead]:
     """An employer registers an employee: the insurances start, and unemployment benefit stops."""
     started = enrollment.hire(session=session, cipher=cipher, principal=principal, employer_id=employer_id,

@@ -16,11 +16,12 @@ from pydantic import ValidationError
 from shebao.accounts import service as accounts
 from shebao.accounts.api import client_address
 from shebao.benefits import service as benefits
-from shebao.benefits.schemas import EstimateIn
+from shebao.benefits.schemas import PensionEstimate
 from shebao.cards import ecard_service
 from shebao.cards import service as card_service
 from shebao.cards.api import card_keys
 from shebao.cards.ecard import LIFETIME_SECONDS
+from shebao.cards.schemas import EcardOpen
 from shebao.core.errors import DATE_FORMAT_ZH, Conflict, DomainError, NotFound
 from shebao.core.http import Runtime, RuntimeDep, SessionDep, token_ttl
 from shebao.core.money import fen_to_yuan
@@ -163,7 +164,7 @@ def ecard_open(request: Request, rt: RuntimeDep, password: Annotated[str, Form(m
     try:
         with rt.database.transaction() as session:
             ecard_service.open_ecard(session=session, principal=who, now=rt.clock.now(),
-                                     command=ecard_service.EcardOpen(device_id=device, password=password))
+                                     command=EcardOpen(device_id=device, password=password))
     except DomainError as exc:
         context = {"t": translator(chosen), "lang": chosen, "code": None, "blocked": False,
                    "error": exc.reason_en if chosen == "en" else exc.reason, "lifetime": LIFETIME_SECONDS, "stamp": 0}
@@ -206,7 +207,7 @@ def my_pension(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_co
     with rt.database.unit_of_work() as uow:
         sex = registry.person_by_id(session=uow.session, person_id=who.person_id).sex
         try:
-            pension = benefits.pension_of(session=uow.session, principal=who, person_id=who.person_id)
+            pension = benefits.pension_of(session=uow.session, principal=who, person_id=who.person_id).model_dump(mode="json")
         except NotFound:
             pension = None
     return _pension_page(request, chosen, pension, _default_form(sex))
@@ -240,9 +241,10 @@ def my_estimate(request: Request, rt: RuntimeDep, category: Annotated[str, Form(
         return RedirectResponse("/login", status_code=303)
     form = {"category": category, "retire_date": retire_date or None, "wage_growth": wage_growth, "future_index": future_index}
     try:
-        command = EstimateIn.model_validate({"person_id": who.person_id} | form)
+        command = PensionEstimate.model_validate({"person_id": who.person_id} | form)
         with rt.database.unit_of_work() as uow:
-            result = benefits.estimate(session=uow.session, principal=who, command=command, now=rt.clock.now())
+            result = benefits.estimate(session=uow.session, principal=who, command=command,
+                                       now=rt.clock.now()).model_dump(mode="json")
     except ValidationError as exc:
         zh, en = _ESTIMATE_FIELD_PROBLEMS.get(str(exc.errors()[0]["loc"][0]), ("输入有误，请检查后重试", "invalid input: check and try again"))
         return _pension_page(request, chosen, None, form, error=en if chosen == "en" else zh, status_code=422)
