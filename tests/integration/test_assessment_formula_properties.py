@@ -16,7 +16,7 @@ from calendar import monthrange
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
@@ -141,6 +141,11 @@ def _declared_base(choice, limits: rules.BaseLimits) -> int | None:
     return max(1, (limits.floor_fen if bound == "floor" else limits.ceiling_fen) + fen)
 
 
+# Every amount exactly half a fen: 12,345 yuan at 0.5% is 61.725 yuan (6,172.5 fen → 6,173).
+@example(drawn={"limits": {"published": True, "floor": 1_234_500, "span": 1_000_000}, "rates": dict.fromkeys(RATE_PATHS, 5_000),
+                "serious_illness_fen": 0, "class_rates": [5_000] * 8, "class_of_section": dict.fromkeys(SECTIONS, 1)},
+         month_of=[{"flexible": False, "section": "A", "declared": None}, {"flexible": True, "section": "B", "declared": None},
+                   {"flexible": False, "section": "C", "declared": ("floor", 0)}])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(drawn=province_rules, month_of=st.lists(insured, min_size=1, max_size=PEOPLE))
 def test_month_end_and_the_calculator_agree_to_the_fen(database, cipher, clock, drawn, month_of):
