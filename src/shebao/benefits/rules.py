@@ -211,6 +211,11 @@ def pension_parts(*, wage_fen: Number, index: Number, contribution_months: Numbe
         transitional_fen=transitional_pension_fen(wage_fen, index, deemed_months, coefficient_millionths))
 
 
+def completed_years(months: Number) -> Number:
+    """The years completed in a number of months (每满一年): 359 months are 29 years."""
+    return months // MONTHS_PER_YEAR
+
+
 def adjustment_fen(monthly_fen: Number, whole_years: Number, *, fixed_fen: Number, per_year_fen: Number,
                    percent: Number) -> Number:
     """A yearly rise: a fixed amount + an amount per whole contribution year + a share (millionths) of the pension."""
