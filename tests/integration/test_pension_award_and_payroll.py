@@ -246,6 +246,38 @@ def test_the_yearly_adjustment_applies_from_its_date_and_pays_the_difference_onc
         payroll.adjust_pensions(database=database, province=BEIJING, year=2026, now=april.now(), actor="test")
 
 
+def test_the_yearly_adjustment_counts_the_contribution_years_completed_on_both_databases(database, cipher, clock):
+    """27 years and 11 months are 27 years (每满一年): the rise per year is the rule's (rules.adjustment_fen), and it
+    does not round 27.92 up to 28 on PostgreSQL, as a true division cast to an integer there did."""
+    from shebao.benefits import rules
+    from shebao.benefits.models import PensionAdjustment
+    from shebao.policy.store import DatedValue, Parameter, ParameterStore, default_store
+
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1964, 6, 15), sequence=13)
+    rows = [ArchiveYear(person_id=person, province=BEIJING, year=y, kind="archive", months=12 if y < 2023 else 11,
+                        base_sum_fen=12 * 800_000, average_wage_fen=1_000_000) for y in range(1996, 2024)]
+    with database.transaction() as session:
+        bring_forward(session=session, province=BEIJING, years=rows, balances={person: 15_000_000}, period="202401",
+                      actor="test", now=clock.now())
+    give_active_card(database, cipher, clock, person)
+    _apply(database, clock, person)
+    base = default_store()
+    split = {path: Parameter(path, "fen", "the test's split", (DatedValue(date(2025, 1, 1), fen, "the test's figure"),))
+             for path, fen in (("pension.adjustment.fixed_fen", 5_000), ("pension.adjustment.per_year_fen", 300))}
+    store = ParameterStore(base.national, dict(base.provinces) | {BEIJING: base.provinces.get(BEIJING, {}) | split})
+    percent = rules.millionths(store.at(BEIJING, date(2025, 1, 1)).value("pension.adjustment.percent"))
+    with database.unit_of_work() as uow:
+        award = uow.session.scalar(select(PensionAward).where(PensionAward.person_id == person))
+        before, months = award.monthly_fen, award.contribution_months + award.deemed_months
+    assert months == 27 * 12 + 11
+    payroll.adjust_pensions(database=database, province=BEIJING, year=2025, now=clock.now(), actor="test", store=store)
+    with database.unit_of_work() as uow:
+        increase = uow.session.scalar(select(PensionAdjustment.increase_fen))
+    assert increase == rules.adjustment_fen(before, 27, fixed_fen=5_000, per_year_fen=300, percent=percent)
+    assert increase == 5_000 + 27 * 300 + _half_up(Decimal(before) * percent / 1_000_000)
+
+
 def test_an_interrupted_payroll_resumes_and_pays_everyone_once(database, cipher, clock, retiree):
     others = []
     for sequence in (31, 33):

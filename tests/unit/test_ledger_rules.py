@@ -1,10 +1,15 @@
-"""Ledger rules: an entry balances, has whole non-zero fen, and its reversal undoes it."""
+"""Ledger rules: an entry balances, has whole non-zero fen, and its reversal undoes it; the year's interest is
+the crediting formula in exact decimals, rounded half up to the fen."""
+
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import BigInteger, column
 
 from shebao.core.errors import InvalidInput
+from shebao.ledger import rules
 from shebao.ledger.rules import Line, check_lines, reversal_of
 
 
@@ -41,3 +46,27 @@ def test_any_balanced_entry_and_its_reversal_pass_and_cancel(debits, split):
     reversed_lines = reversal_of(lines)
     check_lines(reversed_lines)
     assert sum(a.amount_fen + b.amount_fen for a, b in zip(lines, reversed_lines)) == 0
+
+
+credits = st.lists(st.tuples(st.integers(1, 12), st.integers(-2_000_000, 5_000_000)), max_size=30)
+
+
+@given(opening=st.integers(-10**8, 10**10), credits=credits, rate=st.integers(0, 200_000))
+def test_the_years_interest_is_the_formula_in_exact_decimals(opening, credits, rate):
+    """opening × r + Σ credit × r × (12 − month) / 12 (today's convention; 13 − month is issue #11), half up; a
+    balance that is not above zero over the year earns nothing."""
+    r = Decimal(rate) / 1_000_000
+    exact = opening * r + sum(amount * r * (12 - month) / 12 for month, amount in credits)
+    expected = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if exact > 0 else 0
+    assert rules.year_interest_fen(opening, credits, rate) == expected
+
+
+def test_a_december_credit_earns_nothing_in_its_own_year():
+    assert rules.months_earning(12) == 0 and rules.months_earning(1) == 11
+    assert rules.year_interest_fen(0, [(12, 10**9)], 26_200) == 0
+
+
+def test_the_interest_steps_applied_to_columns_are_sql():
+    opening, weighted, amount, month = (column(name, BigInteger) for name in ("opening", "weighted", "amount", "month"))
+    for expression in (rules.interest_fen(opening, weighted, 26_200), rules.weighted_credit(amount, month)):
+        assert hasattr(expression, "compile") and "FLOOR" not in str(expression.compile())

@@ -35,7 +35,7 @@ from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.periods import Period
 from shebao.core.regions import province_of
 from shebao.core.security import SYSTEM, Principal, Role
-from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
+from shebao.core.sql import insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment import service as enrollment
 from shebao.enrollment.models import Participation
 from shebao.enrollment.rules import Scheme
@@ -246,7 +246,7 @@ def pay_unemployment(*, database: Database, province: str, period: str, now: dat
         raise InvalidInput("unemployment.medical_rule", "不支持的医保代缴规则", "unsupported medical contribution rule")
     rate = rate_numerator(params.value("contribution.medical.employer_rate")
                                              + params.value("contribution.medical.individual_rate"))
-    medical = half_up(literal(contribution_rules.base_limits(params).floor_fen, BigInteger), rate)
+    medical = literal(contribution_rules.contribution_fen(contribution_rules.base_limits(params).floor_fen, rate), BigInteger)
     paid = select(func.count()).where(UnemploymentPayment.claim_id == UnemploymentClaim.id).scalar_subquery()
     due = and_(UnemploymentClaim.province == province, UnemploymentClaim.status == "drawing",
                UnemploymentClaim.start_period <= str(month), paid < UnemploymentClaim.entitled_months)

@@ -345,8 +345,10 @@ def _adjust_chunk(session: Session, province: str, since_period: str, fixed: int
                   chunk: ColumnElement[bool], actor: str, now: datetime) -> int:
     awards = and_(chunk, PensionAward.province == province, PensionAward.status != "stopped",
                   PensionAward.first_period < since_period)
-    years = (PensionAward.contribution_months + PensionAward.deemed_months) / 12
-    increase = fixed + per_year * cast(years, Integer) + (PensionAward.monthly_fen * percent * 2 + 1_000_000) // 2_000_000
+    # Whole years by integer division: a true division cast to INTEGER truncates on SQLite but rounds on PostgreSQL
+    # (359 months were 30 years there), and the rise counts each year completed.
+    years = rules.completed_years(rules.counted_months(PensionAward.contribution_months, PensionAward.deemed_months))
+    increase = rules.adjustment_fen(PensionAward.monthly_fen, years, fixed_fen=fixed, per_year_fen=per_year, percent=percent)
     rows = select(PensionAward.id, literal(province), literal(since_period), PensionAward.monthly_fen, increase).where(awards)
     session.execute(insert_ignoring_duplicates(session, PensionAdjustment.__table__).from_select(
         ["award_id", "province", "since_period", "before_fen", "increase_fen"], rows))

@@ -3,7 +3,8 @@
 Two sources: the platform's own assessments (a month counts once its bill is paid in full and
 distributed) and the yearly rows of the archive (years before the platform, and deemed years). Each
 month's index is its base over the province's average wage in force that month, in millionths,
-rounded half up; a person's average index is the sum over months divided by the months.
+rounded half up (rules.index_millionths, the step the archive's yearly rows take too); a person's average
+index is the sum over months divided by the months.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Select, String, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.sql import ColumnElement
 
+from shebao.benefits import rules
 from shebao.benefits.models import ContributionYear
 from shebao.contributions.models import Assessment, Bill
 from shebao.core.periods import Period
 from shebao.ledger import service as ledger
 from shebao.policy.store import ParameterStore
-
-MILLION = 1_000_000
 
 
 def average_wage_in_force(store: ParameterStore, province: ColumnElement, period: ColumnElement) -> ColumnElement:
@@ -55,7 +55,7 @@ def record_columns(store: ParameterStore, person_id: ColumnElement) -> dict[str,
         return cast(select(func.coalesce(func.sum(column), 0)).where(clause).scalar_subquery(), BigInteger)
 
     paid_months = select(func.count()).where(assessed).scalar_subquery()
-    monthly_index = (cast(Assessment.used_base_fen, BigInteger) * 2 * MILLION + wage) // (2 * wage)
+    monthly_index = rules.index_millionths(cast(Assessment.used_base_fen, BigInteger), wage)
     return {
         "months": paid_months + total(ContributionYear.months, counted),
         "index_sum": total(monthly_index, assessed) + total(ContributionYear.index_sum_millionths, counted),
@@ -68,7 +68,7 @@ def record_columns(store: ParameterStore, person_id: ColumnElement) -> dict[str,
 def record_by_province(store: ParameterStore, persons: Select) -> Select:
     """(person_id, province, months, index_sum_millionths, deemed_months) for the persons a SELECT names."""
     wage = average_wage_in_force(store, Assessment.province, Assessment.period)
-    monthly_index = (cast(Assessment.used_base_fen, BigInteger) * 2 * MILLION + wage) // (2 * wage)
+    monthly_index = rules.index_millionths(cast(Assessment.used_base_fen, BigInteger), wage)
     assessed = (select(Assessment.person_id.label("person_id"), Assessment.province.label("province"),
                        func.count().label("months"), func.sum(monthly_index).label("index_sum"), literal(0).label("deemed"))
                 .where(Assessment.person_id.in_(persons), Assessment.pension_account_fen > 0, _paid())
@@ -93,7 +93,7 @@ def yearly_record(store: ParameterStore, person_id: int) -> Select:
     year = func.substr(Assessment.period, 1, 4)
     assessed = (select(year.label("year"), Assessment.province, literal("assessed").label("kind"), func.count().label("months"),
                        func.sum(Assessment.used_base_fen).label("base_sum"), func.max(wage).label("wage"),
-                       func.sum((cast(Assessment.used_base_fen, BigInteger) * 2 * MILLION + wage) // (2 * wage)).label("index_sum"))
+                       func.sum(rules.index_millionths(cast(Assessment.used_base_fen, BigInteger), wage)).label("index_sum"))
                 .where(Assessment.person_id == person_id, Assessment.pension_account_fen > 0, _paid())
                 .group_by(year, Assessment.province))
     archived = select(cast(ContributionYear.year, String), ContributionYear.province, ContributionYear.kind,

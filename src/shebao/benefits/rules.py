@@ -16,7 +16,13 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from shebao.core.arithmetic import RATE_DENOMINATOR, Number, divide_half_up, one_if_zero, rate_numerator
+from shebao.core.arithmetic import (  # millionths moved there; callers still say rules.millionths
+    RATE_DENOMINATOR,
+    Number,
+    divide_half_up,
+    millionths,
+    one_if_zero,
+)
 from shebao.core.errors import InvalidInput
 from shebao.policy.store import ParameterSnapshot
 
@@ -205,6 +211,11 @@ def pension_parts(*, wage_fen: Number, index: Number, contribution_months: Numbe
         transitional_fen=transitional_pension_fen(wage_fen, index, deemed_months, coefficient_millionths))
 
 
+def completed_years(months: Number) -> Number:
+    """The years completed in a number of months (每满一年): 359 months are 29 years."""
+    return months // MONTHS_PER_YEAR
+
+
 def adjustment_fen(monthly_fen: Number, whole_years: Number, *, fixed_fen: Number, per_year_fen: Number,
                    percent: Number) -> Number:
     """A yearly rise: a fixed amount + an amount per whole contribution year + a share (millionths) of the pension."""
@@ -213,14 +224,6 @@ def adjustment_fen(monthly_fen: Number, whole_years: Number, *, fixed_fen: Numbe
 
 def fen(amount: Decimal) -> int:
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def millionths(rate: Decimal) -> int:
-    """A rate as whole millionths (the batch's integer SQL); a finer one is refused as input, not crashed on."""
-    try:
-        return rate_numerator(rate)
-    except ValueError:
-        raise InvalidInput("parameter.precision", "比例精度超过百万分之一", f"rate {rate} is finer than a millionth") from None
 
 
 def age_in_months(birth: date, day: date) -> int:

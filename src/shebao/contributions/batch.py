@@ -35,7 +35,7 @@ from shebao.core.clock import utc_naive
 from shebao.core.db import Database
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run
-from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
+from shebao.core.sql import insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment.models import Participation
 from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
@@ -171,24 +171,25 @@ def _assess_chunk(session: Session, province: str, month: Period, rates: MonthRa
              .cte("facts").prefix_with("MATERIALIZED"))
     injury = case(*((facts.c.section == s, n) for s, n in rates.work_injury_by_section.items()),
                   else_=rates.work_injury_by_section["A"])
-    used = case((facts.c.declared.is_(None), rates.floor_fen), (facts.c.declared < rates.floor_fen, rates.floor_fen),
-                (facts.c.declared > rates.ceiling_fen, rates.ceiling_fen), else_=facts.c.declared)
+    used = rules.used_base_fen(facts.c.declared, rates.floor_fen, rates.ceiling_fen)
     sized = (select(facts, used.label("used"), injury.label("injury")).cte("sized").prefix_with("MATERIALIZED"))
     is_flexible, used = sized.c.flexible, sized.c.used
 
+    at = rules.contribution_fen
+
     def part(employee_numerator: int, flexible_numerator: int = 0):  # noqa: ANN202
-        return case((is_flexible, half_up(used, flexible_numerator)), else_=half_up(used, employee_numerator))
+        return case((is_flexible, at(used, flexible_numerator)), else_=at(used, employee_numerator))
 
     columns = {
         "pension_employer_fen": part(rates.pension_employer),
         "pension_individual_fen": part(rates.pension_individual, rates.flexible_pension),
         "pension_account_fen": part(rates.pension_account, rates.flexible_account),
         "medical_employer_fen": part(rates.medical_employer),
-        "medical_individual_fen": case((is_flexible, half_up(used, rates.flexible_medical)),
-                                       else_=half_up(used, rates.medical_individual) + rates.medical_fixed_fen),
+        "medical_individual_fen": case((is_flexible, at(used, rates.flexible_medical)), else_=rules.medical_individual_fen(
+            used, rates.medical_individual, rates.medical_fixed_fen)),
         "unemployment_employer_fen": part(rates.unemployment_employer),
         "unemployment_individual_fen": part(rates.unemployment_individual),
-        "work_injury_employer_fen": case((is_flexible, 0), else_=half_up(used, sized.c.injury)),
+        "work_injury_employer_fen": case((is_flexible, 0), else_=at(used, sized.c.injury)),
         "maternity_employer_fen": part(rates.maternity_employer),
     }
     amounts = (select(sized.c.person_id, sized.c.payer_kind, sized.c.payer_id, sized.c.region_code, sized.c.declared,

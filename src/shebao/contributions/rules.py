@@ -1,6 +1,11 @@
 """Contribution rules: the base used, and each party's amount per insurance for one month.
 
 Pure: the parameters in force are passed in as a snapshot; no database, no clock.
+
+The money steps — the base used and an amount at a rate — are written once over `Number`s (core.arithmetic):
+the calculator (`assess_month`, `shebao contrib assess`) applies them to one person's integers, month-end
+(batch.py) to the columns of its INSERT … SELECT, and tests/integration/test_assessment_formula_properties.py
+holds the two equal to the fen. Rates enter them as whole millionths.
 """
 
 from __future__ import annotations
@@ -9,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from shebao.core.arithmetic import RATE_DENOMINATOR, Number, clamp, coalesce, divide_half_up, millionths
 from shebao.core.errors import Forbidden, InvalidInput, given_zh
 from shebao.core.insurances import INSURANCE_NAMES, Insurance  # noqa: F401 - re-exported for callers
-from shebao.core.money import apply_rate_half_up, fen_to_yuan
+from shebao.core.money import fen_to_yuan
 from shebao.core.periods import Period
 from shebao.core.security import Principal, Role
 from shebao.policy.store import ParameterSnapshot
@@ -33,8 +39,26 @@ class BaseLimits:
     ceiling_fen: int
     sources: dict[str, str]
 
-    def clamp(self, declared_fen: int) -> int:
-        return min(max(declared_fen, self.floor_fen), self.ceiling_fen)
+    def clamp(self, declared_fen: int | None) -> int:
+        return used_base_fen(declared_fen, self.floor_fen, self.ceiling_fen)
+
+
+# --- The money steps: one formula, two shapes ----------------------------------------------------------------
+
+def used_base_fen(declared_fen: Number | None, floor_fen: Number, ceiling_fen: Number) -> Number:
+    """The base contributions are assessed on: the declared base held between the floor and the ceiling (60% and
+    300% of the average wage, or the province's published figures); a month with no base declared pays on the floor."""
+    return clamp(coalesce(declared_fen, floor_fen), floor_fen, ceiling_fen)
+
+
+def contribution_fen(base_fen: Number, rate_millionths: Number) -> Number:
+    """One party's amount for one insurance: the base × the rate (in millionths), rounded half up to the fen."""
+    return divide_half_up(base_fen * rate_millionths, RATE_DENOMINATOR)
+
+
+def medical_individual_fen(base_fen: Number, rate_millionths: Number, serious_illness_fen: Number) -> Number:
+    """An employee's own medical contribution: the rate on the base plus the fixed serious-illness amount."""
+    return contribution_fen(base_fen, rate_millionths) + serious_illness_fen
 
 
 @dataclass(frozen=True)
@@ -128,38 +152,40 @@ def assess_month(params: ParameterSnapshot, *, category: Category, declared_base
     """One month for one person: the base used and each party's amount per insurance, in fen."""
     limits = base_limits(params)
     declared = check_declared_base(declared_base_fen, limits)
-    used = limits.clamp(declared)
+    used = used_base_fen(declared, limits.floor_fen, limits.ceiling_fen)
     sources = dict(limits.sources)
     if params.value("contribution.rounding") != "half_up":
         raise InvalidInput("policy.rounding", "不支持的舍入规则", "unsupported rounding rule")
     sources["contribution.rounding"] = params.explain("contribution.rounding").source
 
-    def rate(path: str) -> Decimal:
+    def rate(path: str) -> int:
         sources[path] = params.explain(path).source
-        return params.value(path)
+        return millionths(params.value(path))
 
     def fen(path: str) -> int:
         sources[path] = params.explain(path).source
         return params.value(path)
 
+    def at(rate_millionths: int) -> int:
+        return contribution_fen(used, rate_millionths)
+
     if category == Category.FLEXIBLE:
         items = (
-            Item(Insurance.PENSION, 0, apply_rate_half_up(used, rate("contribution.flexible.pension_rate")),
-                 apply_rate_half_up(used, rate("contribution.flexible.pension_personal_account_rate"))),
-            Item(Insurance.MEDICAL, 0, apply_rate_half_up(used, rate("contribution.flexible.medical_rate")), 0),
+            Item(Insurance.PENSION, 0, at(rate("contribution.flexible.pension_rate")),
+                 at(rate("contribution.flexible.pension_personal_account_rate"))),
+            Item(Insurance.MEDICAL, 0, at(rate("contribution.flexible.medical_rate")), 0),
         )
     else:
         items = (
-            Item(Insurance.PENSION, apply_rate_half_up(used, rate("contribution.pension.employer_rate")),
-                 apply_rate_half_up(used, rate("contribution.pension.individual_rate")),
-                 apply_rate_half_up(used, rate("contribution.pension.personal_account_rate"))),
-            Item(Insurance.MEDICAL, apply_rate_half_up(used, rate("contribution.medical.employer_rate")),
-                 apply_rate_half_up(used, rate("contribution.medical.individual_rate"))
-                 + fen("contribution.medical.serious_illness_individual_fen"), 0),
-            Item(Insurance.UNEMPLOYMENT, apply_rate_half_up(used, rate("contribution.unemployment.employer_rate")),
-                 apply_rate_half_up(used, rate("contribution.unemployment.individual_rate")), 0),
-            Item(Insurance.WORK_INJURY, apply_rate_half_up(used, _class_rate(params, work_injury_class, sources)), 0, 0),
-            Item(Insurance.MATERNITY, apply_rate_half_up(used, rate("contribution.maternity.employer_rate")), 0, 0),
+            Item(Insurance.PENSION, at(rate("contribution.pension.employer_rate")),
+                 at(rate("contribution.pension.individual_rate")), at(rate("contribution.pension.personal_account_rate"))),
+            Item(Insurance.MEDICAL, at(rate("contribution.medical.employer_rate")),
+                 medical_individual_fen(used, rate("contribution.medical.individual_rate"),
+                                        fen("contribution.medical.serious_illness_individual_fen")), 0),
+            Item(Insurance.UNEMPLOYMENT, at(rate("contribution.unemployment.employer_rate")),
+                 at(rate("contribution.unemployment.individual_rate")), 0),
+            Item(Insurance.WORK_INJURY, at(millionths(_class_rate(params, work_injury_class, sources))), 0, 0),
+            Item(Insurance.MATERNITY, at(rate("contribution.maternity.employer_rate")), 0, 0),
         )
     return Assessment(declared, used, limits, items, sources)
 

@@ -1,7 +1,8 @@
 """Year-end interest crediting of personal accounts, set-based and chunked by account.
 
 For year Y at the crediting rate r: interest = opening balance x r + sum over months m of the
-contributions credited in month m x r x (12 - m) / 12, rounded half up to the fen per account.
+contributions credited in month m x r x (12 - m) / 12, rounded half up to the fen per account — the formula
+of ledger/rules.py (interest_fen, weighted_credit), applied here to the columns of an INSERT … SELECT.
 Each account's figures are kept in interest_credits; each chunk of accounts is one balanced entry
 (debit the province's interest account, credit each personal account), keyed so a rerun adds nothing.
 """
@@ -30,8 +31,8 @@ from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.runs import BatchRun, BatchRunRead
-from shebao.core.sql import RATE_DENOMINATOR, insert_ignoring_duplicates, rate_numerator
-from shebao.ledger import posting
+from shebao.core.sql import insert_ignoring_duplicates, rate_numerator
+from shebao.ledger import posting, rules
 from shebao.ledger import service as ledger
 from shebao.ledger.models import (
     ClosedPeriod,
@@ -54,7 +55,7 @@ def credit_interest(*, database: Database, province: str, year: int, now: dateti
     """Credits a year's interest to every personal account of a province; safe to run again."""
     period = _check(database, province, year, now)
     params = (store or default_store()).at(province, date(year, 12, 31))
-    if params.value("pension.crediting_within_year_rule") != "months_remaining_after_credit":
+    if params.value("pension.crediting_within_year_rule") != rules.WITHIN_YEAR_RULE:
         raise InvalidInput("interest.rule", "不支持的计息规则", "unsupported crediting rule")
     rate = rate_numerator(params.value("pension.crediting_rate"))
     progress = progress or (lambda _stage, _done, _total: None)
@@ -94,7 +95,7 @@ def _compute(session: Session, province: str, year: int, rate: int, low: int, hi
         select(JournalLine.account_id.label("account_id"),
                func.sum(case((JournalEntry.period < f"{year}01", credited), else_=0)).label("opening"),
                func.sum(case((in_year, credited), else_=0)).label("contributions"),
-               func.sum(case((in_year, credited * (12 - month)), else_=0)).label("weighted"))
+               func.sum(case((in_year, rules.weighted_credit(credited, month)), else_=0)).label("weighted"))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
         .where(LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value, LedgerAccount.province == province,
@@ -102,8 +103,7 @@ def _compute(session: Session, province: str, year: int, rate: int, low: int, hi
         .group_by(JournalLine.account_id).cte("figures").prefix_with("MATERIALIZED")
     )
     # PostgreSQL sums bigints as numeric: cast back, so that // is integer division on both databases.
-    base = cast(figures.c.opening * 12 + figures.c.weighted, BigInteger)
-    interest = case((base > 0, (base * rate * 2 + 12 * RATE_DENOMINATOR) // (24 * RATE_DENOMINATOR)), else_=0)
+    interest = rules.interest_fen(cast(figures.c.opening, BigInteger), cast(figures.c.weighted, BigInteger), rate)
     rows = select(literal(year), literal(province), figures.c.account_id, figures.c.opening, figures.c.contributions,
                   figures.c.weighted, literal(rate), interest).where(true())
     session.execute(insert_ignoring_duplicates(session, InterestCredit.__table__).from_select(
