@@ -29,9 +29,8 @@ from shebao.benefits.rules import Group, RetirementAge
 from shebao.benefits.schemas import PensionCalculate
 from shebao.benefits.service import pension_case, retirement_date
 from shebao.cards.rules import check_card_number
-from shebao.contributions.collection import allocate
 from shebao.contributions.models import Bill
-from shebao.contributions.rules import Category, assess_month
+from shebao.contributions.rules import Category, allocate, assess_month
 from shebao.core.db import Database
 from shebao.core.errors import DomainError
 from shebao.core.money import apply_rate_half_up

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import String, cast, func, literal, select
 
 from shebao.contributions import batch
-from shebao.contributions.collection import issued_on, late_fee, outstanding, record_payment
+from shebao.contributions.collection import issued_on, outstanding, record_payment
 from shebao.contributions.models import Bill, Payment, PaymentAllocation
+from shebao.contributions.rules import late_fee
 from shebao.core.errors import DomainError
 from shebao.core.periods import Period
 from shebao.ledger import service as ledger

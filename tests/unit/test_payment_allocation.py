@@ -10,8 +10,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shebao.contributions.collection import allocate, late_fee, part_payment_principal
 from shebao.contributions.models import Bill
+from shebao.contributions.rules import allocate, late_fee, part_payment_principal
 
 DAILY_RATE = Decimal("0.0005")  # Social Insurance Law art. 86
 

@@ -9,15 +9,14 @@ fund with the rest. Late fees go to the pension pooling fund (Social Insurance L
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shebao.contributions.models import Assessment, Bill, Payment, PaymentAllocation
+from shebao.contributions.rules import Allocation, allocate, late_fee
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
@@ -38,15 +37,6 @@ POOLED_PARTS = {
 }
 
 
-@dataclass(frozen=True)
-class Allocation:
-    bill_id: int
-    period: str
-    principal_fen: int
-    late_fee_fen: int
-    days_late: int
-
-
 def paid_principal(bill_id):  # noqa: ANN001, ANN201 - a correlated SQL expression
     """What has been paid of a bill's principal so far."""
     return (select(func.coalesce(func.sum(PaymentAllocation.principal_fen), 0))
@@ -62,54 +52,6 @@ def outstanding(*, session: Session, payer_kind: str, payer_id: int) -> list[tup
         .where(Bill.payer_kind == payer_kind, Bill.payer_id == payer_id).order_by(Bill.period, Bill.id)
     ).all()
     return [(bill, bill.amount_fen - int(done)) for bill, done in rows if bill.amount_fen > int(done)]
-
-
-def late_fee(principal_fen: int, days_late: int, daily_rate: Decimal) -> int:
-    return int((Decimal(principal_fen) * daily_rate * days_late).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def allocate(debts: list[tuple[Bill, int]], amount_fen: int, received_on: date, daily_rate: Decimal) -> list[Allocation]:
-    """Spread a payment over debts oldest first; each part carries the late fee for its days overdue.
-
-    Every fen of the amount is assigned. A bill is paid in full (its principal and its whole fee) while
-    the money lasts; the rest, if any, is a part payment of the next bill, and only that one part is
-    ever partial. The precondition is an amount no larger than the debts with their fees (see `owed`)."""
-    remaining, allocations = amount_fen, []
-    for bill, unpaid in debts:
-        if remaining <= 0:
-            break
-        days = max((received_on - bill.due_date).days, 0)
-        full_fee = late_fee(unpaid, days, daily_rate)
-        if unpaid + full_fee <= remaining:
-            principal, fee = unpaid, full_fee
-        else:
-            principal = part_payment_principal(remaining, days, daily_rate)
-            fee = remaining - principal
-        allocations.append(Allocation(bill.id, bill.period, principal, fee, days))
-        remaining -= principal + fee
-    if remaining:
-        raise ValueError(f"a payment of {amount_fen} fen exceeds the debts it was allocated to by {remaining} fen")
-    return allocations
-
-
-def part_payment_principal(amount_fen: int, days_late: int, daily_rate: Decimal) -> int:
-    """The principal a part payment clears: the least principal whose statutory fee, added to it, reaches
-    the amount; the rest of the amount is the late fee.
-
-    The fee is rounded to the fen, so principal + fee(principal) skips values and no principal may
-    match the amount exactly. Where the leftover fen go is a choice: here they clear principal, never
-    raise the fee. The fee charged then lies between the statutory fee on one fen less and the statutory
-    fee on the principal cleared, so a payer is never charged more late fee than the law allows on what
-    the payment cleared (at most one rounding step less), and even a single fen clears a fen of debt."""
-    if amount_fen <= 0:
-        return 0
-    cost_of_a_fen = Decimal(1) + daily_rate * days_late
-    principal = max(int((Decimal(amount_fen) / cost_of_a_fen).to_integral_value(rounding=ROUND_CEILING)), 1)
-    while principal + late_fee(principal, days_late, daily_rate) < amount_fen:
-        principal += 1
-    while principal > 1 and principal - 1 + late_fee(principal - 1, days_late, daily_rate) >= amount_fen:
-        principal -= 1
-    return principal
 
 
 def issued_on(bill: Bill) -> date:

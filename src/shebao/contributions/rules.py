@@ -1,4 +1,5 @@
-"""Contribution rules: the base used, and each party's amount per insurance for one month.
+"""Contribution rules: the base used, each party's amount per insurance for one month, and how a payment is
+spread over the debts with its late fee.
 
 Pure: the parameters in force are passed in as a snapshot; no database, no clock.
 
@@ -10,9 +11,12 @@ holds the two equal to the fen. Rates enter them as whole millionths.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from shebao.core.arithmetic import RATE_DENOMINATOR, Number, clamp, coalesce, divide_half_up, millionths
 from shebao.core.errors import Forbidden, InvalidInput, given_zh
@@ -210,3 +214,71 @@ def require_payer_or_staff(principal: Principal, *, payer_kind: str, payer_id: i
         return
     raise Forbidden("payer.not_yours", "只能办理本单位职工或本人的缴费业务",
                     "you may act for your own employees or yourself only")
+
+# --- Payments: oldest debt first, each part with its late fee -----------------------------------------
+
+
+class Debt(Protocol):
+    """What allocation needs of a bill."""
+
+    id: int
+    period: str
+    due_date: date
+
+
+@dataclass(frozen=True)
+class Allocation:
+    bill_id: int
+    period: str
+    principal_fen: int
+    late_fee_fen: int
+    days_late: int
+
+
+def late_fee(principal_fen: int, days_late: int, daily_rate: Decimal) -> int:
+    """The statutory late fee on a principal for its days overdue (contribution.late_fee_daily_rate a day), half up."""
+    return int((Decimal(principal_fen) * daily_rate * days_late).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def allocate(debts: Sequence[tuple[Debt, int]], amount_fen: int, received_on: date, daily_rate: Decimal) -> list[Allocation]:
+    """Spread a payment over debts oldest first; each part carries the late fee for its days overdue.
+
+    Every fen of the amount is assigned. A bill is paid in full (its principal and its whole fee) while
+    the money lasts; the rest, if any, is a part payment of the next bill, and only that one part is
+    ever partial. The precondition is an amount no larger than the debts with their fees (see `owed`)."""
+    remaining, allocations = amount_fen, []
+    for bill, unpaid in debts:
+        if remaining <= 0:
+            break
+        days = max((received_on - bill.due_date).days, 0)
+        full_fee = late_fee(unpaid, days, daily_rate)
+        if unpaid + full_fee <= remaining:
+            principal, fee = unpaid, full_fee
+        else:
+            principal = part_payment_principal(remaining, days, daily_rate)
+            fee = remaining - principal
+        allocations.append(Allocation(bill.id, bill.period, principal, fee, days))
+        remaining -= principal + fee
+    if remaining:
+        raise ValueError(f"a payment of {amount_fen} fen exceeds the debts it was allocated to by {remaining} fen")
+    return allocations
+
+
+def part_payment_principal(amount_fen: int, days_late: int, daily_rate: Decimal) -> int:
+    """The principal a part payment clears: the least principal whose statutory fee, added to it, reaches
+    the amount; the rest of the amount is the late fee.
+
+    The fee is rounded to the fen, so principal + fee(principal) skips values and no principal may
+    match the amount exactly. Where the leftover fen go is a choice: here they clear principal, never
+    raise the fee. The fee charged then lies between the statutory fee on one fen less and the statutory
+    fee on the principal cleared, so a payer is never charged more late fee than the law allows on what
+    the payment cleared (at most one rounding step less), and even a single fen clears a fen of debt."""
+    if amount_fen <= 0:
+        return 0
+    cost_of_a_fen = Decimal(1) + daily_rate * days_late
+    principal = max(int((Decimal(amount_fen) / cost_of_a_fen).to_integral_value(rounding=ROUND_CEILING)), 1)
+    while principal + late_fee(principal, days_late, daily_rate) < amount_fen:
+        principal += 1
+    while principal > 1 and principal - 1 + late_fee(principal - 1, days_late, daily_rate) >= amount_fen:
+        principal -= 1
+    return principal
