@@ -256,3 +256,31 @@ a:
 """
     with pytest.raises(ParameterFileError, match="past_validity refuse differs from national provisional"):
         _store_from(tmp_path, DATED, province)
+
+
+# ---------------------------------------------------------------- the data's validity
+
+def test_each_years_crediting_rate_holds_for_its_year_and_the_2025_rate_is_recorded(store):
+    assert store.at("110000", date(2025, 12, 31)).pension.crediting_rate == Decimal("0.0150")
+    assert store.at("110000", date(2024, 12, 31)).explain("pension.crediting_rate").valid_until == date(2024, 12, 31)
+    with pytest.raises(Conflict) as refused:
+        store.at("110000", date(2026, 12, 31)).pension.crediting_rate  # not published: never 2025's carried forward
+    assert refused.value.code == "policy.value_expired"
+
+
+def test_beijing_and_shanghai_limits_of_2025_hold_until_june_2026_then_are_provisional(store):
+    for region, floor, ceiling in (("110105", 716200, 3581100), ("310115", 746000, 3730200)):
+        july = store.at(region, date(2025, 7, 1))
+        assert (july.contribution.base.floor_fen, july.contribution.base.ceiling_fen) == (floor, ceiling)
+        assert july.provisional_paths() == []
+        later = store.at(region, date(2026, 7, 1))
+        assert later.contribution.base.floor_fen == floor
+        assert later.explain("contribution.base.floor_fen").valid_until == date(2026, 6, 30)
+        assert later.provisional_paths() == ["contribution.base.floor_fen"]
+
+
+def test_every_value_with_an_until_belongs_to_a_parameter_that_says_what_happens_after_it(store):
+    layers = [store.national, *store.provinces.values()]
+    for layer in layers:
+        for parameter in layer.values():
+            assert parameter.past_validity in ("refuse", "provisional"), parameter.path
