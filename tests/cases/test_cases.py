@@ -195,6 +195,14 @@ def _rate_half_up(*, amount_fen: int, rate: str, store: ParameterStore) -> dict[
     return {"fen": apply_rate_half_up(amount_fen, Decimal(rate))}
 
 
+@rule("policy.parameter", "policy/store.py ParameterSnapshot.explain (the value in force on a day, within or past its validity)")
+def _parameter(*, region: str, day: date, path: str, store: ParameterStore) -> dict[str, Any]:
+    snapshot = store.at(region, day)
+    found = snapshot.explain(path)
+    return {"value": found.value, "since": found.since, "valid_until": found.valid_until,
+            "provisional": found.provisional, "provisional_paths": snapshot.provisional_paths()}
+
+
 # --- The case's own parameters --------------------------------------------------------------------------------
 
 class CaseStore:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from shebao.core.errors import InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.policy.store import ParameterFileError, ParameterStore, default_store
+from tests.support import assert_bilingual
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,159 @@ def test_a_province_may_not_change_a_parameter_unit(tmp_path):
     province = GOOD.replace("unit: rate", "unit: ratio")
     with pytest.raises(ParameterFileError, match="differs from national"):
         _store_from(tmp_path, GOOD, province)
+
+
+# ---------------------------------------------------------------- validity (issue #11)
+
+DATED = """
+a:
+  rate:
+    description: 某年利率 (a year's rate)
+    unit: rate
+    past_validity: refuse
+    values:
+      - {since: 2023-01-01, until: 2023-12-31, value: "0.03", source: notice 2023}
+      - {since: 2024-01-01, until: 2024-12-31, value: "0.02", source: notice 2024}
+  wage:
+    description: 平均工资 (an average wage)
+    unit: fen
+    past_validity: provisional
+    values:
+      - {since: 2024-07-01, until: 2025-06-30, value: 1000000, source: statistics 2023}
+  law:
+    description: 一条法律 (a law)
+    unit: count
+    values:
+      - {since: 2011-07-01, value: 15, source: the law}
+"""
+
+
+def test_a_value_within_its_validity_is_plain(tmp_path):
+    snapshot = _store_from(tmp_path, DATED).at("110000", date(2024, 12, 31))
+    rate = snapshot.explain("a.rate")
+    assert rate.value == Decimal("0.02") and rate.valid_until == date(2024, 12, 31)
+    assert not rate.expired and not rate.provisional and snapshot.provisional_paths() == []
+    assert {"valid_until": "2024-12-31", "past_validity": "refuse", "expired": False, "provisional": False}.items() <= rate.as_dict().items()
+
+
+def test_a_refusing_parameter_past_its_validity_is_refused_naming_it_the_day_and_the_last_day(tmp_path):
+    snapshot = _store_from(tmp_path, DATED).at("110105", date(2025, 12, 31))
+    with pytest.raises(Conflict) as refused:
+        snapshot.value("a.rate")
+    error = refused.value
+    assert error.code == "policy.value_expired" and error.status_code == 409
+    assert error.details == {"path": "a.rate", "date": "2025-12-31", "valid_until": "2024-12-31",
+                             "region_code": "110105", "jurisdiction": "000000"}
+    assert "某年利率" in error.reason and "2024-12-31" in error.reason and "2025-12-31" in error.reason
+    assert "a.rate" in error.reason_en and "2024-12-31" in error.reason_en and "2025-12-31" in error.reason_en
+    assert_bilingual(error.reason, error.reason_en, error.code)
+    with pytest.raises(Conflict):
+        snapshot.a.rate  # by attribute too
+    listed = {value.path: value for value in snapshot.all()}
+    assert listed["a.rate"].expired and not listed["a.rate"].provisional  # listed, with its state, but never served
+    assert snapshot.provisional_paths() == []
+
+
+def test_a_provisional_parameter_past_its_validity_is_served_and_marked(tmp_path):
+    store = _store_from(tmp_path, DATED)
+    snapshot = store.at("110000", date(2025, 7, 1))
+    assert snapshot.provisional_paths() == []
+    assert snapshot.a.wage == 1000000
+    wage = snapshot.explain("a.wage")
+    assert wage.provisional and wage.expired and wage.valid_until == date(2025, 6, 30)
+    assert wage.as_dict()["provisional"] is True and wage.as_dict()["valid_until"] == "2025-06-30"
+    assert snapshot.a.law == 15  # a law has no until and never expires
+    assert snapshot.provisional_paths() == ["a.wage"]
+    assert [value.path for value in snapshot.expired()] == ["a.rate", "a.wage"]
+    assert store.at("110000", date(2025, 6, 30)).explain("a.wage").provisional is False
+
+
+def test_the_last_day_known_of_a_parameter(tmp_path):
+    store = _store_from(tmp_path, DATED)
+    assert store.known_until("110105", "a.rate") == date(2024, 12, 31)
+    assert store.known_until("000000", "a.law") is None
+    with pytest.raises(NotFound):
+        store.known_until("110000", "a.nothing")
+
+
+def test_as_dict_keeps_every_key_it_had_and_only_adds():
+    value = default_store().at("110105", date(2024, 8, 1)).explain("contribution.base.floor_fen").as_dict()
+    assert list(value)[:7] == ["path", "value", "unit", "since", "source", "jurisdiction", "description"]
+    assert set(value) - {"path", "value", "unit", "since", "source", "jurisdiction", "description"} == {
+        "valid_until", "past_validity", "expired", "provisional"}
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (DATED.replace("until: 2023-12-31", "until: 2022-12-31"), "is before since"),
+        (DATED.replace("until: 2023-12-31", "until: 2024-01-01"), "must fall before the next value's since"),
+        (DATED.replace("until: 2023-12-31", "until: soon"), "until must be a date"),
+        (DATED.replace("until: 2023-12-31", "until: 2023-12-31 23:59:59"), "until must be a date"),
+        (DATED.replace("since: 2023-01-01", "since: 2023-01-01 08:00:00"), "since must be a date"),
+        (DATED.replace("past_validity: refuse", "past_validity: carry_forward"), "past_validity must be one of"),
+        (DATED.replace("past_validity: refuse", "past_valdity: refuse"), "unknown keys"),
+        (DATED.replace("until: 2023-12-31, ", "until: 2023-12-31, expires: 2023-12-31, "), "may have until"),
+    ],
+)
+def test_a_bad_validity_is_refused_on_load(tmp_path, text, problem):
+    with pytest.raises(ParameterFileError, match=problem):
+        _store_from(tmp_path, text)
+
+
+def test_past_validity_defaults_to_refuse_and_a_province_inherits_the_national_one(tmp_path):
+    national = DATED.replace("    past_validity: refuse\n", "")
+    province = """
+a:
+  wage:
+    description: 北京平均工资 (Beijing's average wage)
+    unit: fen
+    values:
+      - {since: 2024-07-01, until: 2025-06-30, value: 1200000, source: Beijing 2024}
+"""
+    store = _store_from(tmp_path, national, province)
+    assert store.national["a.rate"].past_validity == "refuse"
+    assert store.provinces["110000"]["a.wage"].past_validity == "provisional"
+    assert store.at("110105", date(2026, 1, 1)).explain("a.wage").provisional
+
+
+def test_a_province_may_not_declare_another_past_validity(tmp_path):
+    province = """
+a:
+  wage:
+    description: 北京平均工资 (Beijing's average wage)
+    unit: fen
+    past_validity: refuse
+    values:
+      - {since: 2024-07-01, value: 1200000, source: Beijing 2024}
+"""
+    with pytest.raises(ParameterFileError, match="past_validity refuse differs from national provisional"):
+        _store_from(tmp_path, DATED, province)
+
+
+# ---------------------------------------------------------------- the data's validity
+
+def test_each_years_crediting_rate_holds_for_its_year_and_the_2025_rate_is_recorded(store):
+    assert store.at("110000", date(2025, 12, 31)).pension.crediting_rate == Decimal("0.0150")
+    assert store.at("110000", date(2024, 12, 31)).explain("pension.crediting_rate").valid_until == date(2024, 12, 31)
+    with pytest.raises(Conflict) as refused:
+        store.at("110000", date(2026, 12, 31)).pension.crediting_rate  # not published: never 2025's carried forward
+    assert refused.value.code == "policy.value_expired"
+
+
+def test_beijing_and_shanghai_limits_of_2025_hold_until_june_2026_then_are_provisional(store):
+    for region, floor, ceiling in (("110105", 716200, 3581100), ("310115", 746000, 3730200)):
+        july = store.at(region, date(2025, 7, 1))
+        assert (july.contribution.base.floor_fen, july.contribution.base.ceiling_fen) == (floor, ceiling)
+        assert july.provisional_paths() == []
+        later = store.at(region, date(2026, 7, 1))
+        assert later.contribution.base.floor_fen == floor
+        assert later.explain("contribution.base.floor_fen").valid_until == date(2026, 6, 30)
+        assert later.provisional_paths() == ["contribution.base.floor_fen"]
+
+
+def test_every_value_with_an_until_belongs_to_a_parameter_that_says_what_happens_after_it(store):
+    layers = [store.national, *store.provinces.values()]
+    for layer in layers:
+        for parameter in layer.values():
+            assert parameter.past_validity in ("refuse", "provisional"), parameter.path

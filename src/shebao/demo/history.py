@@ -122,7 +122,15 @@ def run_history(*, database: Database, province: str, start: Period, now: dateti
             recent = last.months_until(month) > -3
             settle_period_in_full(database=database, province=province, period=str(month), paid_on=paid_on,
                                   actor="system:demo", now=now, unpaid_every=UNPAID_EVERY if recent else 0)
-        if month.month == 1 and month.year - 1 >= start.year:  # December was paid in January: the year is complete
+        # December was paid in January: the year is complete, and is credited once its rate is published
+        if month.month == 1 and month.year - 1 >= start.year and _rate_published(province, month.year - 1):
             credit_interest(database=database, province=province, year=month.year - 1, now=now, actor="system:demo")
         progress("history", index + 1, months)
     return months
+
+
+def _rate_published(province: str, year: int) -> bool:
+    """Whether the year's crediting rate is loaded: it refuses to be used past its year (policy.value_expired), and a
+    demo seeded early in a year, before the ministry announces last year's rate, leaves that year uncredited."""
+    known = default_store().known_until(province, "pension.crediting_rate")
+    return known is None or known >= date(year, 12, 31)

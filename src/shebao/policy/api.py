@@ -1,4 +1,5 @@
-"""Policy HTTP API: every parameter in force for a region on a day, with its source."""
+"""Policy HTTP API: every parameter in force for a region on a day, with its source and validity; and the values
+in force on a day past the last day they are known for."""
 
 from __future__ import annotations
 
@@ -13,5 +14,15 @@ router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
 
 @router.get("/{region_code}/{day}", summary="Parameters in force for a region on a day")
 def parameters_in_force(region_code: str, day: date) -> dict:
+    """Each value with its source, `valid_until` (the last day it is known for, or null: until replaced),
+    `past_validity` (refuse or provisional), and whether on this day it is `expired` and served `provisional`."""
     snapshot = default_store().at(region_code, day)
     return {"region_code": region_code, "date": day.isoformat(), "parameters": [p.as_dict() for p in snapshot.all()]}
+
+
+@router.get("/{region_code}/{day}/expired", summary="Parameters in force on a day past their validity")
+def parameters_expired(region_code: str, day: date) -> dict:
+    """The values in force for a region on a day after the last day they are known for: those refused when read
+    (`past_validity: refuse`) and those served provisionally (`provisional: true`)."""
+    snapshot = default_store().at(region_code, day)
+    return {"region_code": region_code, "date": day.isoformat(), "expired": [p.as_dict() for p in snapshot.expired()]}

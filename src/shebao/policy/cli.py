@@ -1,29 +1,49 @@
-"""`shebao policy show`: the parameters in force for a region on a day."""
+"""`shebao policy show`: the parameters in force for a region on a day; `shebao policy expired`: the values in
+force on a day past the last day they are known for (refused when read, or served provisionally)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from shebao.clikit import JsonOpt, command_group, emit, fail, out, refuse
-from shebao.core.errors import DATE_FORMAT_ZH, DomainError
+from shebao.clikit import JsonOpt, command_group, emit, out, refuse, today_from
+from shebao.core.errors import DATE_FORMAT_ZH, DomainError, InvalidInput, given_zh
 
 commands = typer.Typer()  # mounted by `shebao/cli.py`
 policy_app = command_group("policy", "Policy parameters in force")
 commands.add_typer(policy_app)
 
+# How each state of a value reads for people (the JSON says it with `expired`, `provisional` and `past_validity`).
+STATE_NAMES = {"valid": ("有效", "valid"), "provisional": ("暂按", "provisional"), "refused": ("拒绝使用", "refused")}
+
+
+def _day(text: str, as_json: bool) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        refuse(InvalidInput("policy.date", f"{DATE_FORMAT_ZH}{given_zh(text)}", f"a date is YYYY-MM-DD: {text[:40]!r}"),
+               as_json)
+
+
+def _state(row: dict) -> str:
+    key = "provisional" if row["provisional"] else "refused" if row["expired"] else "valid"
+    return " ".join(STATE_NAMES[key])
+
+
+def _value_text(value: object) -> str:
+    return ", ".join(f"{k}:{v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+
 
 @policy_app.command("show")
 def policy_show(region_code: str, day: str, as_json: JsonOpt = False) -> None:
-    """Every parameter in force for a region on a day, with its source."""
+    """Every parameter in force for a region on a day, with its source and the last day it is known for."""
     from shebao.policy.store import default_store
 
-    try:
-        when = date.fromisoformat(day)
-    except ValueError:
-        fail(f"{DATE_FORMAT_ZH}：{day} / a date is YYYY-MM-DD: {day}")
+    when = _day(day, as_json)
     try:
         snapshot = default_store().at(region_code, when)
     except DomainError as exc:
@@ -31,10 +51,40 @@ def policy_show(region_code: str, day: str, as_json: JsonOpt = False) -> None:
     rows = [p.as_dict() for p in snapshot.all()]
     if as_json:
         emit({"region_code": region_code, "date": day, "parameters": rows}, True, "")
-    table = Table(title=f"{region_code} · {day}", show_lines=False)
-    for column in ("parameter", "value", "since", "from", "source"):
+    table = Table(title=f"{escape(region_code)} · {day}", show_lines=False)
+    for column in ("parameter", "value", "since", "until", "state", "from", "source"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        value = row["value"] if not isinstance(row["value"], dict) else ", ".join(f"{k}:{v}" for k, v in row["value"].items())
-        table.add_row(row["path"], str(value), row["since"], row["jurisdiction"], row["source"])
+        table.add_row(row["path"], escape(_value_text(row["value"])), row["since"], row["valid_until"] or "—",
+                      _state(row), row["jurisdiction"], escape(row["source"]))
+    out.print(table)
+
+
+@policy_app.command("expired")
+def policy_expired(
+        on: Annotated[str | None, typer.Option("--on", help="the day to judge (default: today in China)")] = None,
+        region: Annotated[str | None, typer.Option("--region", help="a region code (default: national and every province with parameters)")] = None,
+        as_json: JsonOpt = False) -> None:
+    """Values in force on a day past the last day they are known for: refused when read, or served provisionally."""
+    from shebao.policy.store import default_store
+
+    when = _day(on, as_json) if on is not None else today_from(None)
+    store = default_store()
+    regions = [region] if region is not None else store.jurisdictions()
+    rows = []
+    try:
+        for code in regions:
+            rows += [{"region_code": code} | value.as_dict() for value in store.at(code, when).expired()]
+    except DomainError as exc:
+        refuse(exc, as_json)
+    if as_json:
+        emit({"date": when.isoformat(), "regions": regions, "expired": rows}, True, "")
+    if not rows:
+        emit({}, False, f"{when} 没有超出有效期的政策参数 / no parameter is past its validity on {when}")
+    table = Table(title=f"超出有效期的政策参数 past their validity · {when}")
+    for column in ("region", "parameter", "value", "known until", "state", "from", "source"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["region_code"], row["path"], escape(_value_text(row["value"])), row["valid_until"], _state(row),
+                      row["jurisdiction"], escape(row["source"]))
     out.print(table)

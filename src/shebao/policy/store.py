@@ -3,13 +3,33 @@
 Each leaf in the YAML is a parameter with a unit and a list of dated values, every value carrying
 `since:` and `source:`. `ParameterStore.at(region_code, day)` answers what was in force: a county or
 street falls back to its province, a province to the national default.
+
+**Validity.** A value may also state `until:`, the last day (inclusive) it is known to hold. A figure
+published for a period — a year's average wage, the base floor and ceiling of a July–June contribution
+year, a year's crediting rate — holds until its period ends; a law or a standard holds until it is
+replaced and states no `until`. A later value's `since` ends an earlier one anyway, so an `until` must
+fall on or after its own `since` and before the next value's `since` (checked on load).
+
+Asked for a day after the `until` of the value in force, a parameter does what it declares in
+`past_validity:`
+
+- `refuse` (**the default**): reading it raises `policy.value_expired` (HTTP 409), naming the parameter,
+  the day asked and the last day it is known for. A year's interest cannot be credited before the
+  year's rate is published.
+- `provisional`: the last value is served, and the `ParameterValue` says so (`provisional`,
+  `valid_until`); the snapshot remembers every path it served that way (`provisional_paths()`), so
+  that a use case or a batch can mark its result provisional and correct it when the value arrives.
+
+Refusing is the default because a silent carry-forward is the fault this guards against: a parameter
+that may be used provisionally says so. A province that overrides a national parameter inherits its
+`past_validity` and may not declare a different one.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from shebao.core.errors import InvalidInput, NotFound, given_zh
+from shebao.core.errors import Conflict, InvalidInput, NotFound, given_zh
 from shebao.core.regions import province_of
 
 PARAMETERS_DIR = Path(__file__).parent / "parameters"
@@ -25,6 +45,11 @@ NATIONAL = "000000"
 _REGION = re.compile(r"^\d{6}(\d{3})?$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 UNITS = {"rate", "ratio", "fen", "months", "count", "month", "text", "table"}
+REFUSE, PROVISIONAL = "refuse", "provisional"
+PAST_VALIDITY = (REFUSE, PROVISIONAL)
+DEFAULT_PAST_VALIDITY = REFUSE
+VALUE_KEYS = {"since", "until", "value", "source"}
+PARAMETER_KEYS = {"description", "unit", "values", "cells", "choices", "past_validity"}
 
 
 class ParameterFileError(ValueError):
@@ -36,6 +61,7 @@ class DatedValue:
     since: date
     value: Any
     source: str
+    until: date | None = None  # the last day the value is known to hold; None: until it is replaced
 
 
 @dataclass(frozen=True)
@@ -44,6 +70,8 @@ class Parameter:
     unit: str
     description: str
     values: tuple[DatedValue, ...]
+    # What reading it past a value's `until` does: refuse or provisional (None only while loading: inherit or default).
+    past_validity: str = DEFAULT_PAST_VALIDITY
 
     def in_force(self, day: date) -> DatedValue | None:
         current = None
@@ -55,7 +83,10 @@ class Parameter:
 
 @dataclass(frozen=True)
 class ParameterValue:
-    """One parameter as it stood on a day, and where it came from."""
+    """One parameter as it stood on a day, and where it came from.
+
+    `expired` says the day is after `valid_until`; the parameter's `past_validity` then decides: `provisional`
+    values are served and marked so, `refuse` values are refused when read (`ParameterSnapshot.explain`)."""
 
     path: str
     value: Any
@@ -64,6 +95,19 @@ class ParameterValue:
     source: str
     jurisdiction: str
     description: str
+    valid_until: date | None = None
+    past_validity: str = DEFAULT_PAST_VALIDITY
+    expired: bool = False
+
+    @property
+    def provisional(self) -> bool:
+        """Served past its validity, to be corrected when the value for the day is loaded."""
+        return self.expired and self.past_validity == PROVISIONAL
+
+    @property
+    def refused(self) -> bool:
+        """Past its validity and refused when read."""
+        return self.expired and self.past_validity == REFUSE
 
     def as_dict(self) -> dict[str, Any]:
         value = self.value
@@ -74,6 +118,8 @@ class ParameterValue:
         return {
             "path": self.path, "value": value, "unit": self.unit, "since": self.since.isoformat(),
             "source": self.source, "jurisdiction": self.jurisdiction, "description": self.description,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "past_validity": self.past_validity, "expired": self.expired, "provisional": self.provisional,
         }
 
 
@@ -82,16 +128,19 @@ class ParameterSnapshot:
 
     Read a value as `snapshot.value("contribution.pension.employer_rate")` or by attribute,
     `snapshot.contribution.pension.employer_rate`; read its provenance with `snapshot.explain(path)`.
+    A value read past its validity is refused (`policy.value_expired`) or served provisionally; the paths
+    served provisionally are `provisional_paths()`, for the caller to mark its result provisional.
     """
 
     def __init__(self, region_code: str, day: date, values: dict[str, ParameterValue]) -> None:
         self.region_code = region_code
         self.day = day
         self._values = values
+        self._served_provisionally: set[str] = set()
 
     def explain(self, path: str) -> ParameterValue:
         try:
-            return self._values[path]
+            found = self._values[path]
         except KeyError:
             raise NotFound(
                 "policy.not_in_force",
@@ -99,6 +148,11 @@ class ParameterSnapshot:
                 f"no value of {path} in force for {self.region_code} on {self.day}",
                 path=path,
             ) from None
+        if found.refused:
+            raise value_expired(found, self.region_code, self.day)
+        if found.provisional:
+            self._served_provisionally.add(path)
+        return found
 
     def value(self, path: str) -> Any:
         return self.explain(path).value
@@ -107,12 +161,42 @@ class ParameterSnapshot:
         return path in self._values
 
     def all(self) -> list[ParameterValue]:
+        """Every value in the snapshot, read or not, refused or not (a listing; `explain` is the use)."""
         return [self._values[path] for path in sorted(self._values)]
+
+    def expired(self) -> list[ParameterValue]:
+        """The values in force on the day past their validity: those refused and those served provisionally."""
+        return [value for value in self.all() if value.expired]
+
+    def provisional_paths(self) -> list[str]:
+        """The paths this snapshot has served past their validity so far: a result computed from them is
+        provisional, to be corrected when the values for the day are loaded."""
+        return sorted(self._served_provisionally)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         return _Branch(self, name)
+
+
+def value_expired(value: ParameterValue, region_code: str, day: date) -> Conflict:
+    """The refusal of a value read after the last day it is known for (`past_validity: refuse`)."""
+    name = _chinese_name(value.description)
+    return Conflict(
+        "policy.value_expired",
+        f"{name}「{value.path}」的数值仅知有效至 {value.valid_until}，{day} 适用的数值尚未公布录入，"
+        f"不能用于计算；请在新数值录入后再办理",
+        f"{value.path} is known only until {value.valid_until}; its value for {day} has not been published "
+        f"and loaded yet, so it cannot be used (region {region_code}); try again once the new value is loaded",
+        path=value.path, date=day.isoformat(), valid_until=value.valid_until.isoformat() if value.valid_until else None,
+        region_code=region_code, jurisdiction=value.jurisdiction,
+    )
+
+
+def _chinese_name(description: str) -> str:
+    """A parameter's Chinese name: its description without the English gloss in ASCII brackets, or nothing."""
+    name = re.sub(r"\s*\([^()]*[A-Za-z][^()]*\)", "", description).strip()
+    return name if name and not re.search(r"[A-Za-z]", name) else "政策参数"
 
 
 class _Branch:
@@ -147,8 +231,13 @@ class ParameterStore:
                 base = national.get(path)
                 if base is not None and base.unit != parameter.unit:
                     raise ParameterFileError(f"{folder.name}/{path}: unit {parameter.unit} differs from national {base.unit}")
-            provinces[folder.name] = overrides
-        return cls(national, provinces)
+                if base is not None and parameter.past_validity is None:
+                    overrides[path] = replace(parameter, past_validity=base.past_validity)
+                elif base is not None and parameter.past_validity != base.past_validity:
+                    raise ParameterFileError(f"{folder.name}/{path}: past_validity {parameter.past_validity} differs "
+                                             f"from national {base.past_validity}")
+            provinces[folder.name] = {path: _with_default(parameter) for path, parameter in overrides.items()}
+        return cls({path: _with_default(parameter) for path, parameter in national.items()}, provinces)
 
     def at(self, region_code: str, day: date) -> ParameterSnapshot:
         """What was in force in a region on a day (province overrides national, path by path)."""
@@ -163,9 +252,24 @@ class ParameterStore:
                 dated = parameter.in_force(day)
                 if dated is not None:
                     values[path] = ParameterValue(path, dated.value, parameter.unit, dated.since, dated.source,
-                                                  jurisdiction, parameter.description)
+                                                  jurisdiction, parameter.description, dated.until,
+                                                  parameter.past_validity, dated.until is not None and day > dated.until)
         return ParameterSnapshot(region_code, day, values)
 
+    def jurisdictions(self) -> list[str]:
+        """The national code and every province with parameters of its own."""
+        return [NATIONAL, *sorted(self.provinces)]
+
+    def known_until(self, region_code: str, path: str) -> date | None:
+        """The last day a parameter's values are known for in a region (None: the latest holds until replaced).
+
+        For SQL that spans many days (`changes`): a day after it was computed past the parameter's validity."""
+        province = NATIONAL if region_code == NATIONAL else province_of(region_code)
+        for layer in (self.provinces.get(province, {}), self.national):
+            if path in layer:
+                return layer[path].values[-1].until
+        raise NotFound("policy.not_in_force", f"{region_code} 没有该政策参数，请检查参数配置",
+                       f"no parameter {path} for {region_code}", path=path)
 
     def changes(self, region_code: str, path: str) -> list[tuple[date, Any]]:
         """Every (day, value) at which a parameter changed in a region, oldest first: for SQL that spans years."""
@@ -177,6 +281,10 @@ class ParameterStore:
 @lru_cache
 def default_store() -> ParameterStore:
     return ParameterStore.load()
+
+
+def _with_default(parameter: Parameter) -> Parameter:
+    return parameter if parameter.past_validity is not None else replace(parameter, past_validity=DEFAULT_PAST_VALIDITY)
 
 
 def _load_tree(folder: Path) -> dict[str, Parameter]:
@@ -206,30 +314,44 @@ def _leaves(node: Any, prefix: str):
 
 def _parse_parameter(file: Path, path: str, node: dict[str, Any]) -> Parameter:
     where = f"{file.name}: {path}"
+    unknown = set(node) - PARAMETER_KEYS
+    if unknown:
+        raise ParameterFileError(f"{where}: unknown keys {sorted(map(str, unknown))}; a parameter has {sorted(PARAMETER_KEYS)}")
     unit = node.get("unit")
     if unit not in UNITS:
         raise ParameterFileError(f"{where}: unit must be one of {sorted(UNITS)}, not {unit!r}")
     description = node.get("description")
     if not description:
         raise ParameterFileError(f"{where}: a description is required")
+    past_validity = node.get("past_validity")
+    if past_validity is not None and past_validity not in PAST_VALIDITY:
+        raise ParameterFileError(f"{where}: past_validity must be one of {list(PAST_VALIDITY)}, not {past_validity!r}")
     raw_values = node["values"]
     if not isinstance(raw_values, list) or not raw_values:
         raise ParameterFileError(f"{where}: values must be a non-empty list")
     values = []
     for raw in raw_values:
-        if not isinstance(raw, dict) or set(raw) - {"since", "value", "source"}:
-            raise ParameterFileError(f"{where}: each value has exactly since, value and source")
-        since, source = raw.get("since"), raw.get("source")
-        if not isinstance(since, date):
+        if not isinstance(raw, dict) or set(raw) - VALUE_KEYS:
+            raise ParameterFileError(f"{where}: each value has since, value and source, and may have until")
+        since, source, until = raw.get("since"), raw.get("source"), raw.get("until")
+        if not isinstance(since, date) or isinstance(since, datetime):
             raise ParameterFileError(f"{where}: since must be a date YYYY-MM-DD, not {since!r}")
         if not isinstance(source, str) or not source.strip():
             raise ParameterFileError(f"{where}: every value needs a source")
         if "value" not in raw:
             raise ParameterFileError(f"{where} since {since}: value is missing")
-        values.append(DatedValue(since, _coerce(where, unit, raw["value"], node), source.strip()))
+        if "until" in raw and (not isinstance(until, date) or isinstance(until, datetime)):
+            raise ParameterFileError(f"{where} since {since}: until must be a date YYYY-MM-DD, not {until!r}")
+        if until is not None and until < since:
+            raise ParameterFileError(f"{where} since {since}: until {until} is before since")
+        values.append(DatedValue(since, _coerce(where, unit, raw["value"], node), source.strip(), until))
     if [v.since for v in values] != sorted({v.since for v in values}):
         raise ParameterFileError(f"{where}: values must be in date order with no date repeated")
-    return Parameter(path, unit, str(description), tuple(values))
+    for earlier, later in zip(values, values[1:]):
+        if earlier.until is not None and earlier.until >= later.since:
+            raise ParameterFileError(f"{where} since {earlier.since}: until {earlier.until} must fall before the next "
+                                     f"value's since {later.since} (a later value ends an earlier one)")
+    return Parameter(path, unit, str(description), tuple(values), past_validity)  # None: inherit or default, on load
 
 
 def _coerce(where: str, unit: str, value: Any, node: dict[str, Any]) -> Any:

@@ -230,6 +230,7 @@ API: dict[str, Permission] = {
     "POST /api/v1/maternity/claims": writes(STAFF, Scope.SUBJECT, K.EMPLOYER, body("employer_id")),
     # --- policy and audit
     "GET /api/v1/policy/{region_code}/{day}": public(),
+    "GET /api/v1/policy/{region_code}/{day}/expired": public(),
     "GET /api/v1/audit/verify": reads(_roles(A, AD), Scope.NATIONAL),
     "GET /api/v1/audit/records": reads(_roles(A, AD), Scope.NATIONAL),
 }
@@ -254,7 +255,7 @@ PAGES: dict[str, Permission] = {
 # passphrase on an agency's machine. Commands act for the whole country (the SYSTEM principal) and
 # every change they make is audited under the actor `admin:system`.
 OPERATOR_COMMANDS = (
-    "id check", "uscc check", "policy show", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
+    "id check", "uscc check", "policy show", "policy expired", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
     "db upgrade",
     "regions import", "contrib assess", "month-end", "interest credit", "person record", "keys init", "keys rotate",
     "keys revoke", "keys export-trust", "ecard issue", "ecard verify", "retirement date", "pension calc",

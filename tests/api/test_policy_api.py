@@ -1,0 +1,31 @@
+"""The policy API: each value's validity, and the values in force on a day past it (issue #11)."""
+
+
+def test_each_value_says_until_when_it_is_known_and_whether_it_is_served_provisionally(client):
+    body = client.get("/api/v1/policy/110105/2026-11-01").json()
+    paths = {p["path"]: p for p in body["parameters"]}
+    floor = paths["contribution.base.floor_fen"]
+    assert floor["value"] == 716200 and floor["valid_until"] == "2026-06-30" and floor["provisional"] is True
+    assert paths["pension.crediting_rate"]["expired"] is True and paths["pension.crediting_rate"]["provisional"] is False
+    assert paths["contribution.pension.employer_rate"]["valid_until"] is None
+    within = client.get("/api/v1/policy/110105/2025-08-01").json()
+    floor = next(p for p in within["parameters"] if p["path"] == "contribution.base.floor_fen")
+    assert floor["valid_until"] == "2026-06-30" and floor["expired"] is False and floor["provisional"] is False
+
+
+def test_the_values_past_their_validity_on_a_day(client):
+    body = client.get("/api/v1/policy/310115/2026-11-01/expired").json()
+    assert body["region_code"] == "310115" and body["date"] == "2026-11-01"
+    rows = {row["path"]: row for row in body["expired"]}
+    assert rows["contribution.base.ceiling_fen"]["value"] == 3730200 and rows["contribution.base.ceiling_fen"]["provisional"]
+    assert rows["pension.crediting_rate"]["past_validity"] == "refuse"
+    earlier = client.get("/api/v1/policy/310115/2025-08-01/expired").json()["expired"]
+    assert [row["path"] for row in earlier] == ["pension.calculation_wage_fen"]  # the national fallback of 2024 only
+    assert client.get("/api/v1/policy/310115/2025-03-01/expired").json()["expired"] == []
+
+
+def test_bad_input_is_a_4xx_with_a_reason(client):
+    for url in ("/api/v1/policy/1101/2026-11-01/expired", "/api/v1/policy/110105/2026-13-01/expired",
+                "/api/v1/policy/abcdef/2026-11-01/expired"):
+        response = client.get(url)
+        assert response.status_code == 422 and response.json()["error"]["reason"] and response.json()["error"]["reason_en"]
