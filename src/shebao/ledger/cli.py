@@ -1,10 +1,20 @@
-"""`shebao interest credit`: a year's interest on a province's personal accounts."""
+"""`shebao interest credit|recompute`: a year's interest on a province's personal accounts, and a year credited
+under another rule recomputed as corrections."""
 
 from __future__ import annotations
 
+import json
+
 import typer
 
-from shebao.clikit import DbOpt, JsonOpt, ProvinceOpt, command_group, emit, run_batch
+from shebao.clikit import (
+    DbOpt,
+    JsonOpt,
+    ProvinceOpt,
+    command_group,
+    emit,
+    run_batch,
+)
 from shebao.core.clock import SystemClock
 from shebao.core.money import fen_to_yuan
 
@@ -15,7 +25,8 @@ commands.add_typer(interest_app)
 
 @interest_app.command("credit")
 def interest_credit(year: int, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Credit a year's interest to every personal account of a province (set-based, idempotent)."""
+    """Credit a year's interest to every personal account of a province (set-based, idempotent). A year already
+    credited is left as it was: `interest recompute` corrects it under the rule in force now."""
     from shebao.ledger.batch import credit_interest
 
     run_record = run_batch(db, as_json, lambda database, settings, report: credit_interest(
@@ -24,3 +35,20 @@ def interest_credit(year: int, province: ProvinceOpt = None, db: DbOpt = None, a
     emit(run_record.model_dump(mode="json"), as_json,
          f"interest {year} · {run_record.province}: {run_record.persons:,} accounts, "
          f"{fen_to_yuan(run_record.total_fen)} yuan credited · run {run_record.id}")
+
+
+@interest_app.command("recompute")
+def interest_recompute(year: int, province: ProvinceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Recompute a year already credited under the rule in force now, and post each account's difference as a
+    correction in the current month (set-based, idempotent: a rerun posts nothing). Recompute later years after."""
+    from shebao.ledger.batch import recompute_interest
+
+    run_record = run_batch(db, as_json, lambda database, settings, report: recompute_interest(
+        database=database, province=province or settings.demo_province, year=year, now=SystemClock().now(),
+        actor="system:cli", progress=report))
+    detail = json.loads(run_record.detail)
+    emit(run_record.model_dump(mode="json"), as_json,
+         f"interest {year} recomputed · {run_record.province} ({detail['rule']}): {run_record.persons:,} accounts corrected "
+         f"({detail['raised']:,} up, {detail['lowered']:,} down), {fen_to_yuan(run_record.total_fen)} yuan net, "
+         f"posted in {detail['posted_in']} · run {run_record.id}")
+

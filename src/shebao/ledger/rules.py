@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shebao.core.arithmetic import RATE_DENOMINATOR, Number, at_least, divide_half_up
+from shebao.core.arithmetic import RATE_DENOMINATOR, Number, at_least, clamp, divide_half_up
 from shebao.core.errors import InvalidInput, given_zh
 
 
@@ -55,34 +55,123 @@ def reversal_of(lines: Sequence[Line]) -> list[Line]:
 
 
 # --- Year-end interest (记账利息): one formula, two shapes ---------------------------------------------------
-# For year Y at the crediting rate r (in millionths): the opening balance earns r for the whole year, and each
-# month's credits earn r for the months left after their month, summed as "weighted" fen-months; the account's
-# interest is rounded half up to the fen. tests/integration/test_interest_formula_properties.py holds the batch
-# and the Python shape equal to the fen.
+# The national method (劳办发〔1997〕116号《职工基本养老保险个人账户管理暂行办法》; POLICY.md § Personal account
+# interest), for year Y at the crediting rate r (in millionths), per account:
+#
+#   monthly products (月积数法, national):  interest = (opening × 12 + Σ credit_n × (12 − n + 1)) × r / 12
+#   yearly shortcut (年度计息法, a province's option):
+#                                           interest = opening × r + Σ credits × r × 1.083 × ½
+#
+# Both are one integer form: a numerator in fen × parts of a year over the year's parts (12 months, or 2,000 for
+# the shortcut's published 1.083 × ½ = 1,083 / 2,000 — 1.083 taken literally, not as 13/12), times the rate in
+# millionths, rounded half up to the fen once, at the end, per account and year:
+#
+#   interest = half_up(max(opening × parts + Σ credit × weight, 0) × r_millionths / (parts × 10⁶))
+#
+# weight = the months a credit earns (monthly: 13 − n, or 12 − n where a province credits from the month after)
+# or 1,083 (yearly, whatever the month). An account whose balance, weighted over the year, is not above zero
+# (drawn down by its pension) earns nothing. tests/integration/test_interest_formula_properties.py holds the
+# batch and the Python shape equal to the fen.
 MONTHS_PER_YEAR = 12
-# The within-year convention the formula implements (pension.crediting_within_year_rule): a credit of month m
-# earns 12 − m months. The national rule counts 13 − m (month m itself included); changing it is issue #11.
-WITHIN_YEAR_RULE = "months_remaining_after_credit"
+YEARLY_FACTOR_THOUSANDTHS = 1083  # the yearly shortcut's published 1.083 (≈ 13/12, the 78/72 of twelve equal credits)
+YEARLY_PARTS = 2 * 1000  # × 1.083 × ½ = × 1,083 / 2,000
+AFTER_THE_YEAR = MONTHS_PER_YEAR + 1  # the "month" of a credit for a month after the year: it earns nothing in it
 
 
-def months_earning(month: Number) -> Number:
-    """The months of interest a credit of month m (1-12) earns in its own year: 12 − m."""
-    return MONTHS_PER_YEAR - month
+class InterestMethod(StrEnum):
+    """pension.interest_method: how a year's interest is computed."""
+
+    MONTHLY = "monthly"  # 月积数法: each month's credits earn their months (national)
+    YEARLY = "yearly"  # 年度计息法: the year's credits earn r × 1.083 × ½ whatever their month (a province's option)
 
 
-def weighted_credit(credited_fen: Number, month: Number) -> Number:
-    """A credit of month m in fen-months: the amount × the months it earns in the year."""
-    return credited_fen * months_earning(month)
+class WithinYearRule(StrEnum):
+    """pension.crediting_within_year_rule: the months a credit of month n earns in its own year (monthly products)."""
+
+    MONTHS_INCLUDING_CREDIT_MONTH = "months_including_credit_month"  # 12 − n + 1: national, 劳办发〔1997〕116号
+    MONTHS_REMAINING_AFTER_CREDIT = "months_remaining_after_credit"  # 12 − n: from the month after (次月计息)
 
 
-def interest_fen(opening_fen: Number, weighted_fen: Number, rate_millionths: Number) -> Number:
-    """opening × r + weighted / 12 × r, rounded half up to the fen; an account whose balance, weighted over the
-    year, is not above zero (drawn down by its pension) earns nothing. The rate is never negative."""
-    return divide_half_up(at_least(opening_fen * MONTHS_PER_YEAR + weighted_fen, 0) * rate_millionths,
-                          MONTHS_PER_YEAR * RATE_DENOMINATOR)
+class CreditMonth(StrEnum):
+    """pension.interest_credit_month: which month of a credit counts as its month n."""
+
+    CONTRIBUTION_MONTH = "contribution_month"  # the month the money is for (a bill's period), else when posted
+    POSTING_MONTH = "posting_month"  # the month the money was posted to the account
 
 
-def year_interest_fen(opening_fen: int, credits: Iterable[tuple[int, int]], rate_millionths: int) -> int:
-    """One account's interest for a year from its opening balance and its (month, credited fen) of the year
+@dataclass(frozen=True)
+class InterestRule:
+    """The parameters of the year's interest in force for a province and year; the national rule by default."""
+
+    method: InterestMethod = InterestMethod.MONTHLY
+    within_year: WithinYearRule = WithinYearRule.MONTHS_INCLUDING_CREDIT_MONTH
+    credit_month: CreditMonth = CreditMonth.CONTRIBUTION_MONTH
+
+    @property
+    def parts(self) -> int:
+        """The parts of a year the numerator counts in: months, or the yearly shortcut's two-thousandths."""
+        return MONTHS_PER_YEAR if self.method == InterestMethod.MONTHLY else YEARLY_PARTS
+
+    @property
+    def name(self) -> str:
+        """What interest_credits and interest_corrections record beside each account's figures."""
+        if self.method == InterestMethod.YEARLY:
+            return InterestMethod.YEARLY.value
+        return f"{self.method.value}:{self.within_year.value}:{self.credit_month.value}"
+
+
+NATIONAL_RULE = InterestRule()
+
+
+def interest_rule(method: str, within_year: str, credit_month: str) -> InterestRule:
+    """The rule from its three parameters' values, refusing one the code does not know."""
+    try:
+        return InterestRule(InterestMethod(method), WithinYearRule(within_year), CreditMonth(credit_month))
+    except ValueError:
+        raise InvalidInput("interest.rule", f"不支持的计息规则：「{method}」「{within_year}」「{credit_month}」",
+                           f"unsupported interest rule: {method}, {within_year}, {credit_month}") from None
+
+
+def month_index(year: Number, month: Number) -> Number:
+    """A month as a count of months (year × 12 + month), so that months of different years compare and subtract."""
+    return year * MONTHS_PER_YEAR + month
+
+
+def credit_month(counted_from: Number, year: int) -> Number:
+    """The month n (1-13) of year Y from which a credit counts, given the month it counts from as a month_index:
+    its own month within the year; 1 for a month of an earlier year (money for 2023 paid in 2024 enters 2024's
+    credits and earns the whole year, 劳办发〔1997〕116号 counting from the month it is for, as early as the year
+    allows); 13 for a month after the year (it earns nothing in it, and the whole next year as opening balance)."""
+    return clamp(counted_from - month_index(year, 0), 1, AFTER_THE_YEAR)
+
+
+def months_earning(month: Number, within_year: WithinYearRule = WithinYearRule.MONTHS_INCLUDING_CREDIT_MONTH) -> Number:
+    """The months of interest a credit of month n (1-13) earns in its own year: 12 − n + 1 (national: a January
+    credit earns 12, a December one 1), or 12 − n (from the month after); never fewer than none."""
+    first = 1 if within_year == WithinYearRule.MONTHS_INCLUDING_CREDIT_MONTH else 0
+    return at_least(MONTHS_PER_YEAR + first - month, 0)
+
+
+def weighted_credit(credited_fen: Number, month: Number, rule: InterestRule = NATIONAL_RULE) -> Number:
+    """A credit of month n in the rule's parts of a year: the amount × the months it earns (monthly), or × 1,083
+    (the yearly shortcut's 1.083, in thousandths, with its ½ in the 2,000 parts)."""
+    if rule.method == InterestMethod.YEARLY:
+        return credited_fen * YEARLY_FACTOR_THOUSANDTHS
+    return credited_fen * months_earning(month, rule.within_year)
+
+
+def interest_fen(opening_fen: Number, weighted_fen: Number, rate_millionths: Number,
+                 rule: InterestRule = NATIONAL_RULE) -> Number:
+    """(opening × parts + weighted) × r / parts, rounded half up to the fen; an account whose balance, weighted
+    over the year, is not above zero earns nothing. The rate is never negative."""
+    return divide_half_up(at_least(opening_fen * rule.parts + weighted_fen, 0) * rate_millionths,
+                          rule.parts * RATE_DENOMINATOR)
+
+
+def year_interest_fen(opening_fen: int, credits: Iterable[tuple[int, int]], rate_millionths: int,
+                      rule: InterestRule = NATIONAL_RULE) -> int:
+    """One account's interest for a year from its opening balance and its (month n, credited fen) of the year
     (a withdrawal is a negative credit): what the crediting batch computes for the account in SQL."""
-    return interest_fen(opening_fen, sum(weighted_credit(amount, month) for month, amount in credits), rate_millionths)
+    weighted = sum(weighted_credit(amount, month, rule) for month, amount in credits)
+    return interest_fen(opening_fen, weighted, rate_millionths, rule)
+

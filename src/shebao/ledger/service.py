@@ -56,13 +56,15 @@ class PostedEntry:
 
 
 def post_entry(*, session: Session, key: str, province: str, period: str, kind: str, memo: str,
-               lines: Sequence[Line], actor: str, now: datetime, reverses_entry_id: int | None = None) -> PostedEntry:
+               lines: Sequence[Line], actor: str, now: datetime, reverses_entry_id: int | None = None,
+               for_period: str | None = None) -> PostedEntry:
     """Posts one balanced entry. The same idempotency key twice is refused: nothing is posted twice.
+    `for_period` is the month the money is for, when it is not the month posted (a make-up payment's month).
     (A batch of entries, or an entry with a line per person, goes through `posting.post_entries`.)"""
     check_lines(lines)
     _require_accounts(session, {line.account_id for line in lines})
     entry = _open_entry(session, key=key, province=province, period=period, kind=kind, memo=memo, actor=actor, now=now,
-                        reverses_entry_id=reverses_entry_id)
+                        reverses_entry_id=reverses_entry_id, for_period=for_period)
     session.execute(insert(JournalLine), [{"entry_id": entry.id, "account_id": line.account_id,
                                            "amount_fen": line.amount_fen} for line in lines])
     return PostedEntry(entry.id, key, province, period, kind, tuple(lines))
@@ -83,11 +85,13 @@ def post_entry_for(*, session: Session, key: str, province: str, period: str, ki
 
 
 def _open_entry(session: Session, *, key: str, province: str, period: str, kind: str, memo: str, actor: str,
-                now: datetime, reverses_entry_id: int | None = None) -> JournalEntry:
+                now: datetime, reverses_entry_id: int | None = None, for_period: str | None = None) -> JournalEntry:
     """The entry's header, after the checks every entry passes: key, open period, not posted before."""
     if not key or len(key) > 128:
         raise InvalidInput("entry.key", "幂等键应为 1 至 128 个字符", "an idempotency key has 1 to 128 characters")
     Period.parse(period)
+    if for_period is not None:
+        Period.parse(for_period)
     refuse_closed(session, province, period)
     existing = session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key))
     if existing is not None:
@@ -95,7 +99,8 @@ def _open_entry(session: Session, *, key: str, province: str, period: str, kind:
                        f"idempotency key {key} was already posted (entry {existing}); nothing is posted twice",
                        entry_id=existing)
     entry = JournalEntry(idempotency_key=key, province=province, period=period, kind=kind, memo=memo[:200],
-                         reverses_entry_id=reverses_entry_id, posted_by=actor, posted_at=utc_naive(now))
+                         for_period=for_period, reverses_entry_id=reverses_entry_id, posted_by=actor,
+                         posted_at=utc_naive(now))
     session.add(entry)
     session.flush()
     return entry
@@ -253,4 +258,5 @@ def require_open_month(database, *, province: str, period: str, now: datetime, j
         if uow.session.get(ClosedPeriod, (province, str(month))) is not None:
             raise Conflict("period.closed", f"{province} 的 {month} 期已结账", f"period {month} of {province} is closed")
     return month
+
 

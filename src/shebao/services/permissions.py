@@ -256,7 +256,8 @@ PAGES: dict[str, Permission] = {
 OPERATOR_COMMANDS = (
     "id check", "uscc check", "policy show", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
     "db upgrade",
-    "regions import", "contrib assess", "month-end", "interest credit", "person record", "keys init", "keys rotate",
+    "regions import", "contrib assess", "month-end", "interest credit",
+    "interest recompute", "person record", "keys init", "keys rotate",
     "keys revoke", "keys export-trust", "ecard issue", "ecard verify", "retirement date", "pension calc",
     "pension award", "pension award-pending", "pension show", "pension estimate", "pension adjust", "payroll",
     "payroll-file", "certification record", "certification import", "certification sweep", "death record",
