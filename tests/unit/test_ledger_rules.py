@@ -113,6 +113,19 @@ def test_the_rule_is_named_for_the_record_and_unknown_values_are_refused():
     assert refused.value.code == "interest.rule"
 
 
+def test_the_explanation_gives_the_batchs_figure_with_each_step_in_both_languages():
+    explained = rules.explain_interest(10_000_000, [(3, 100_000), (11, 50_000)], 39_700)
+    assert explained["interest_fen"] == rules.year_interest_fen(10_000_000, [(3, 100_000), (11, 50_000)], 39_700)
+    assert explained["closing_fen"] == 10_000_000 + 150_000 + explained["interest_fen"]
+    assert [step["step"] for step in explained["steps"]] == [
+        "rate", "opening_product", "credit_month_3", "credit_month_11", "products", "interest", "closing"]
+    assert all(step["how"] and step["how_zh"] for step in explained["steps"])
+    assert explained["steps"][2]["value"] == 1_000_000 and explained["steps"][2]["yuan"] == "10000.00"
+    yearly = rules.explain_interest(0, [(1, 100_000)], 26_200, rules.InterestRule(method=rules.InterestMethod.YEARLY))
+    assert [step["step"] for step in yearly["steps"]] == ["rate", "opening_interest", "credits_interest", "interest", "closing"]
+    assert yearly["steps"][2]["yuan"] == "14.1873" and yearly["interest_fen"] == 1_419  # 1,000 × 2.62% × 0.5415
+
+
 def test_the_interest_steps_applied_to_columns_are_sql():
     opening, weighted, amount, month = (column(name, BigInteger) for name in ("opening", "weighted", "amount", "month"))
     for rule in (rules.NATIONAL_RULE, rules.InterestRule(method=rules.InterestMethod.YEARLY)):

@@ -1,15 +1,18 @@
 """Ledger rules: what makes an entry acceptable, and the year's interest on a personal account. Pure functions
 over plain values; the interest steps over `Number`s (core.arithmetic), so that the crediting batch (batch.py)
-applies to its columns the formula a person's figures give in Python."""
+applies to its columns the formula a person's figures give in Python, and the calculator (`shebao interest calc`)
+explains the same figures step by step."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from shebao.core.arithmetic import RATE_DENOMINATOR, Number, at_least, clamp, divide_half_up
 from shebao.core.errors import InvalidInput, given_zh
+from shebao.core.money import fen_to_yuan
 
 
 class AccountKind(StrEnum):
@@ -99,6 +102,10 @@ class CreditMonth(StrEnum):
     POSTING_MONTH = "posting_month"  # the month the money was posted to the account
 
 
+METHOD_NAMES = {InterestMethod.MONTHLY: ("月积数法", "monthly products"),
+                InterestMethod.YEARLY: ("年度计息法", "yearly shortcut")}
+
+
 @dataclass(frozen=True)
 class InterestRule:
     """The parameters of the year's interest in force for a province and year; the national rule by default."""
@@ -175,3 +182,107 @@ def year_interest_fen(opening_fen: int, credits: Iterable[tuple[int, int]], rate
     weighted = sum(weighted_credit(amount, month, rule) for month, amount in credits)
     return interest_fen(opening_fen, weighted, rate_millionths, rule)
 
+
+# --- The calculator's explanation (shebao interest calc, POST /api/v1/interest/calc) -------------------------
+
+def explain_interest(opening_fen: int, credits: Sequence[tuple[int, int]], rate_millionths: int,
+                     rule: InterestRule = NATIONAL_RULE) -> dict:
+    """One account's year, explained: each figure of the rule above with how it was reached, in Chinese and
+    English, amounts in fen and in yuan. The interest is year_interest_fen's, the figure the batch credits."""
+    rate = Decimal(rate_millionths) / RATE_DENOMINATOR
+    percent = f"{rate * 100:f}".rstrip("0").rstrip(".") + "%"
+    credited = sum(amount for _, amount in credits)
+    weighted = sum(weighted_credit(amount, month, rule) for month, amount in credits)
+    interest = year_interest_fen(opening_fen, credits, rate_millionths, rule)
+    closing = opening_fen + credited + interest
+    zh_method, en_method = METHOD_NAMES[rule.method]
+    steps = [_step("rate", str(rate), None, f"记账利率 {percent}（{zh_method}）",
+                   f"crediting rate {percent} a year ({en_method})")]
+    if rule.method == InterestMethod.MONTHLY:
+        steps += _monthly_steps(opening_fen, credits, rule)
+    else:
+        steps += _yearly_steps(opening_fen, credited, rate, percent)
+    numerator = opening_fen * rule.parts + weighted
+    exact = Decimal(max(numerator, 0) * rate_millionths) / (rule.parts * RATE_DENOMINATOR)
+    if numerator <= 0:
+        steps.append(_step("interest", interest, _yuan(interest), "全年加权余额不为正（已领取待遇冲减），不计息",
+                           "the balance weighted over the year is not above zero (drawn down by a pension): no interest"))
+    elif rule.method == InterestMethod.MONTHLY:
+        steps.append(_step("interest", interest, _yuan(interest),
+                           f"积数合计 {_yuan(numerator)} 元·月 × {percent} ÷ 12 = {_yuan_exact(exact)} 元，四舍五入到分",
+                           f"{_yuan(numerator)} yuan-months × {percent} / 12 = {_yuan_exact(exact)} yuan, rounded half up "
+                           "to the fen"))
+    else:
+        steps.append(_step("interest", interest, _yuan(interest),
+                           f"两项相加 {_yuan_exact(exact)} 元，四舍五入到分",
+                           f"the two together, {_yuan_exact(exact)} yuan, rounded half up to the fen"))
+    steps.append(_step("closing", closing, _yuan(closing),
+                       f"年末余额 = 上年末余额 {fen_to_yuan(opening_fen)} + 当年记账额 {fen_to_yuan(credited)} + 利息 "
+                       f"{fen_to_yuan(interest)} 元",
+                       f"closing = opening {fen_to_yuan(opening_fen)} + the year's credits {fen_to_yuan(credited)} + "
+                       f"interest {fen_to_yuan(interest)} yuan"))
+    return {"interest_fen": interest, "closing_fen": closing, "interest_yuan": fen_to_yuan(interest),
+            "closing_yuan": fen_to_yuan(closing), "opening_fen": opening_fen, "credits_fen": credited,
+            "rate": str(rate), "method": rule.method.value, "within_year_rule": rule.within_year.value,
+            "rule": rule.name, "steps": steps}
+
+
+def _monthly_steps(opening_fen: int, credits: Sequence[tuple[int, int]], rule: InterestRule) -> list[dict]:
+    including = rule.within_year == WithinYearRule.MONTHS_INCLUDING_CREDIT_MONTH
+    steps = [_step("opening_product", opening_fen * MONTHS_PER_YEAR, _yuan(opening_fen * MONTHS_PER_YEAR),
+                   f"上年末余额 {fen_to_yuan(opening_fen)} 元计息 12 个月，积数 {_yuan(opening_fen * MONTHS_PER_YEAR)} 元·月",
+                   f"the opening balance {fen_to_yuan(opening_fen)} yuan earns 12 months: "
+                   f"{_yuan(opening_fen * MONTHS_PER_YEAR)} yuan-months")]
+    for month, amount in sorted(credits, key=lambda credit: credit[0]):
+        months = months_earning(month, rule.within_year)
+        counted_zh, counted_en = (f"12 − {month} + 1", f"12 − {month} + 1") if including else (f"12 − {month}", f"12 − {month}")
+        steps.append(_step(f"credit_month_{month}", amount * months, _yuan(amount * months),
+                           f"{month} 月记账 {fen_to_yuan(amount)} 元，计息 {counted_zh} = {months} 个月，积数 "
+                           f"{_yuan(amount * months)} 元·月",
+                           f"{fen_to_yuan(amount)} yuan credited in month {month} earns {counted_en} = {months} months: "
+                           f"{_yuan(amount * months)} yuan-months"))
+    total = opening_fen * MONTHS_PER_YEAR + sum(amount * months_earning(month, rule.within_year) for month, amount in credits)
+    steps.append(_step("products", total, _yuan(total), f"积数合计 {_yuan(total)} 元·月（月积数法，劳办发〔1997〕116号）",
+                       f"the monthly products add up to {_yuan(total)} yuan-months (劳办发〔1997〕116号)"))
+    return steps
+
+
+def _yearly_steps(opening_fen: int, credited: int, rate: Decimal, percent: str) -> list[dict]:
+    on_opening = Decimal(opening_fen) * rate
+    on_credits = Decimal(credited) * rate * YEARLY_FACTOR_THOUSANDTHS / YEARLY_PARTS
+    return [
+        _step("opening_interest", _fen_exact(on_opening), _yuan_exact(on_opening),
+              f"上年末余额 {fen_to_yuan(opening_fen)} 元 × {percent} = {_yuan_exact(on_opening)} 元",
+              f"the opening balance {fen_to_yuan(opening_fen)} yuan × {percent} = {_yuan_exact(on_opening)} yuan"),
+        _step("credits_interest", _fen_exact(on_credits), _yuan_exact(on_credits),
+              f"当年记账额 {fen_to_yuan(credited)} 元 × {percent} × 1.083 × ½ = {_yuan_exact(on_credits)} 元（年度计息法）",
+              f"the year's credits {fen_to_yuan(credited)} yuan × {percent} × 1.083 × ½ = {_yuan_exact(on_credits)} yuan "
+              "(yearly shortcut)"),
+    ]
+
+
+def _step(name: str, value: int | str, yuan: str | None, how_zh: str, how: str) -> dict:
+    """One step: its value (fen, fen-months, or an unrounded amount of fen as text) and the same in yuan where it
+    is money (yuan-months for a product), and how it was reached in Chinese and in English."""
+    return {"step": name, "value": value, "yuan": yuan, "how": how, "how_zh": how_zh}
+
+
+def _yuan(fen: int) -> str:
+    return fen_to_yuan(fen)
+
+
+def _fen_exact(fen: Decimal) -> str:
+    """An unrounded amount of fen, to six decimals at most."""
+    return _plain(fen.quantize(Decimal("0.000001")))
+
+
+def _yuan_exact(fen: Decimal) -> str:
+    """An unrounded amount in yuan, with two to eight decimals (exact where the rate's millionths end)."""
+    text = _plain((fen / 100).quantize(Decimal("0.00000001")))
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}"
+
+
+def _plain(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

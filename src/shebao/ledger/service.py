@@ -10,19 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, Integer, Select, case, cast, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from shebao.core import audit
+from shebao.core.arithmetic import RATE_DENOMINATOR, rate_numerator
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound, given_zh
 from shebao.core.insurances import INSURANCE_NAMES
 from shebao.core.periods import Period
 from shebao.ledger.chart import Account, account_code
 from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
-from shebao.ledger.rules import AccountKind, Line, check_lines, reversal_of
+from shebao.ledger.rules import AccountKind, InterestRule, Line, check_lines, explain_interest, reversal_of
+from shebao.ledger.schemas import InterestCalculate, InterestCalculationRead
 from shebao.registry.rules import region_level
 
 
@@ -260,3 +263,17 @@ def require_open_month(database, *, province: str, period: str, now: datetime, j
     return month
 
 
+
+def interest_case(*, case: InterestCalculate) -> InterestCalculationRead:
+    """One account's year of interest, explained (the calculator behind `shebao interest calc`): the rule the
+    year-end batch credits, applied to the case's figures."""
+    rate = Decimal(case.rate)
+    if not 0 <= rate <= 1:
+        raise InvalidInput("interest.rate", f"记账利率应在 0 至 1 之间（例如 0.0262）{given_zh(case.rate)}",
+                           f"the rate is between 0 and 1 (e.g. 0.0262): {case.rate}", field="rate")
+    if rate * RATE_DENOMINATOR != (rate * RATE_DENOMINATOR).to_integral_value():
+        raise InvalidInput("interest.rate_precision", f"记账利率精度超过百万分之一{given_zh(case.rate)}",
+                           f"the rate is finer than a millionth: {case.rate}", field="rate")
+    rule = InterestRule(method=case.method, within_year=case.within_year_rule)
+    return InterestCalculationRead.model_validate(explain_interest(
+        case.opening_fen, [(credit.month, credit.fen) for credit in case.credits], rate_numerator(rate), rule))
