@@ -5,7 +5,7 @@ Where a command lives (each module's docstring lists its commands):
     registry/cli.py       id check · uscc check · regions import
     policy/cli.py         policy show · policy expired
     contributions/cli.py  contrib assess · month-end
-    ledger/cli.py         interest credit
+    ledger/cli.py         interest credit · interest recompute · interest calc
     benefits/cli.py       retirement date · pension … · payroll · payroll-file · certification … ·
                           unemployment … · injury claim · maternity claim
     services/cli.py       person record · death record · permissions

@@ -39,6 +39,8 @@ from shebao.ledger import service as ledger
 from shebao.ledger.batch import credit_interest
 from shebao.ledger.models import InterestCredit
 from shebao.ledger.rules import AccountKind, Line
+from shebao.ledger.schemas import InterestCalculate
+from shebao.ledger.service import interest_case
 from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
 from shebao.registry.rules import Sex, parse_credit_code, parse_id_number
 
@@ -172,6 +174,15 @@ def _interest(*, province: str, year: int, opening_fen: int = 0, credits_fen: di
         interest = uow.session.scalar(select(InterestCredit.interest_fen).where(InterestCredit.account_id == account,
                                                                                 InterestCredit.year == year))
     return {"interest_fen": interest}
+
+
+@rule("ledger.interest_calc", "ledger/service.py interest_case (the calculator behind `shebao interest calc`)")
+def _interest_calc(*, rate: str, opening_fen: int = 0, credits: list[dict[str, int]] | None = None,
+                   method: str = "monthly", within_year_rule: str = "months_including_credit_month",
+                   store: ParameterStore) -> dict[str, Any]:
+    answer = interest_case(case=InterestCalculate(opening_fen=opening_fen, credits=credits or [], rate=rate, method=method,
+                                                  within_year_rule=within_year_rule))
+    return {"interest_fen": answer.interest_fen, "closing_fen": answer.closing_fen}
 
 
 @rule("registry.id_number", "registry/rules.py parse_id_number (GB 11643-1999, ISO 7064 MOD 11-2)")

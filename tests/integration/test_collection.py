@@ -81,10 +81,11 @@ def test_a_distributed_bill_records_its_entry_and_an_unpaid_one_none(database, p
     pay(database, clock, "employer", employer, amount, "bank-entry")
     with database.unit_of_work() as uow:
         recorded = dict(uow.session.execute(select(Bill.payer_kind, Bill.distribution_entry_id)).all())
-        entry = uow.session.execute(select(JournalEntry.kind, JournalEntry.idempotency_key)
-                                    .where(JournalEntry.id == recorded["employer"])).one()
+        entry = uow.session.execute(select(JournalEntry.kind, JournalEntry.idempotency_key, JournalEntry.period,
+                                           JournalEntry.for_period).where(JournalEntry.id == recorded["employer"])).one()
     assert recorded["flexible"] is None
-    assert tuple(entry) == ("distribution", f"distribute:{bill_id}")
+    # Posted in August, when it was paid, for July: year-end interest counts the money from July.
+    assert tuple(entry) == ("distribution", f"distribute:{bill_id}", "202408", "202407")
 
 
 def test_a_part_payment_waits_in_clearing_until_the_bill_is_paid(database, province):

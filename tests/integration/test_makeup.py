@@ -12,6 +12,7 @@ from shebao.contributions.models import Bill
 from shebao.contributions.schemas import MakeupRequest
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.security import SYSTEM
+from shebao.ledger.models import JournalEntry
 from shebao.services.archive import person_record
 from tests.integration.conftest import PROVINCE
 
@@ -39,6 +40,12 @@ def test_a_flexible_workers_gap_is_made_up_and_then_counts(database, province):
         record = person_record(session=session, principal=SYSTEM, person_id=flexible, now=clock.now())
     assert ("202405", True) in [(m.period, m.paid) for m in record.months]
     assert "202405" not in record.interrupted_months
+    with database.unit_of_work() as uow:  # billed and distributed later, both for May: interest counts from May
+        bill = uow.session.get(Bill, bills[0].bill_id)
+        entries = uow.session.execute(select(JournalEntry.kind, JournalEntry.for_period).where(
+            JournalEntry.id.in_([bill.distribution_entry_id, select(JournalEntry.id).where(
+                JournalEntry.idempotency_key == f"bill:{bill.id}").scalar_subquery()]))).all()
+    assert sorted(tuple(entry) for entry in entries) == [("bill", "202405"), ("distribution", "202405")]
 
 
 @pytest.mark.parametrize(

@@ -70,3 +70,16 @@ def test_a_rate_finer_than_a_millionth_is_refused_as_input():
     with pytest.raises(InvalidInput) as refused:
         millionths(Decimal("0.0000001"))
     assert refused.value.code == "parameter.precision"
+
+
+def test_a_denominator_beyond_32_bits_is_a_64_bit_constant_in_sql():
+    """PostgreSQL reads a bare integer parameter as INTEGER and refuses 4 × 10⁹; the yearly interest divides by 2 × 10⁹."""
+    from sqlalchemy import Integer
+
+    from shebao.core.arithmetic import divide_half_up
+
+    assert divide_half_up(5 * 10**9, 2 * 10**9) == 3 and divide_half_up(3 * 10**9 - 1, 2 * 10**9) == 1
+    wide = str(divide_half_up(column("n", Integer), 2 * 10**9).compile(dialect=postgresql.dialect()))
+    assert wide == "(n * %(n_1)s::INTEGER + %(param_1)s::BIGINT) / (%(param_1)s::BIGINT * %(param_2)s::BIGINT)"
+    narrow = str(divide_half_up(column("n", Integer), 12 * 10**6).compile(dialect=postgresql.dialect()))
+    assert "BIGINT" not in narrow  # small constants stay as they were

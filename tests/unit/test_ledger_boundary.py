@@ -12,8 +12,9 @@ LEDGER = SOURCES / "ledger"
 ALLOWED = (SOURCES / "migrations", SOURCES / "models.py")
 
 LEDGER_MODELS = re.compile(r"shebao\.ledger\.models|from shebao\.ledger import [^\n]*\bmodels\b|"
-                           r"\b(JournalEntry|JournalLine|LedgerAccount|ClosedPeriod|InterestCredit)\b")
-LEDGER_TABLES = re.compile(r"\b(journal_entries|journal_lines|ledger_accounts|closed_periods|interest_credits)\b")
+                           r"\b(JournalEntry|JournalLine|LedgerAccount|ClosedPeriod|InterestCredit|InterestCorrection)\b")
+LEDGER_TABLES = re.compile(r"\b(journal_entries|journal_lines|ledger_accounts|closed_periods|interest_credits|"
+                           r"interest_corrections)\b")
 
 
 def outside_the_ledger() -> list[Path]:

@@ -196,7 +196,9 @@ def _distribute(session: Session, province: str, bill_ids: list[int], period: st
     lines.append(posting.Lines(each_person, key, chart.personal_account(Assessment.person_id, province=province),
                                -Assessment.pension_account_fen))
     posting.post_entries(session=session, province=province, period=period, kind="distribution", actor=actor, now=now,
-                         entries=select(key, literal("到账分配 paid bill ") + cast(chosen.c.id, String)), lines=lines)
+                         entries=select(key, literal("到账分配 paid bill ") + cast(chosen.c.id, String),
+                                        chosen.c.period),  # the money is for the bill's month: interest counts from it
+                         lines=lines)
     session.execute(update(Bill).where(Bill.id.in_(bill_ids), Bill.distribution_entry_id.is_(None))
                     .values(distribution_entry_id=posting.entry_id(_key("distribute:", Bill.id)))
                     .execution_options(synchronize_session=False))

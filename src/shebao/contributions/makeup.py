@@ -128,4 +128,4 @@ def _post(session: Session, bill: Bill, actor: str, now: datetime) -> None:
                       period=f"{today.year:04d}{today.month:02d}", kind="bill",
                       memo=f"补缴 make-up {bill.period}", lines=[Line(receivable, bill.amount_fen),
                                                                 Line(clearing, -bill.amount_fen)],
-                      actor=actor, now=now)
+                      actor=actor, now=now, for_period=bill.period)

@@ -31,7 +31,20 @@ RATE_DENOMINATOR = 1_000_000  # every rate in the parameters is exact in million
 
 def divide_half_up(numerator: Number, denominator: Number) -> Number:
     """numerator / denominator rounded half up, exactly, for a non-negative numerator and a positive denominator."""
+    denominator = _wide(denominator, numerator)
     return (numerator * 2 + denominator) // (denominator * 2)
+
+
+INT32_MAX = 2**31 - 1
+
+
+def _wide(constant: Number, beside: Number) -> Number:
+    """A Python integer that meets an SQL expression, as a 64-bit SQL constant where it would not fit 32 bits: SQL
+    reads a bare integer parameter as INTEGER, and PostgreSQL refuses one beyond 2³¹ − 1 (a denominator of two
+    thousandths of a year in millionths of a rate, 2 × 10⁹, is one)."""
+    if _plain(beside) or not _plain(constant) or abs(constant) * 2 <= INT32_MAX:
+        return constant
+    return _sql().literal(constant, _sql().BigInteger)
 
 
 def one_if_zero(count: Number) -> Number:

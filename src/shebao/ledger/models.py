@@ -41,6 +41,10 @@ class JournalEntry(Base):
     period: Mapped[str] = mapped_column(String(6))
     kind: Mapped[str] = mapped_column(String(20))
     memo: Mapped[str] = mapped_column(String(200))
+    # The month the money is for, where it is not the month posted: a paid bill's distribution posts in the month of
+    # the payment and is for the bill's month; an interest correction is for the December of the year it corrects.
+    # NULL: the posting period. Year-end interest counts a credit from it (pension.interest_credit_month).
+    for_period: Mapped[str | None] = mapped_column(String(6))
     reverses_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"), unique=True)
     posted_by: Mapped[str] = mapped_column(String(120))
     posted_at: Mapped[datetime] = mapped_column(DateTime)
@@ -79,8 +83,39 @@ class InterestCredit(Base):
     account_id: Mapped[int] = mapped_column(BigId, ForeignKey("ledger_accounts.id"))
     opening_fen: Mapped[int] = mapped_column(BigInteger)
     contributions_fen: Mapped[int] = mapped_column(BigInteger)
-    weighted_fen: Mapped[int] = mapped_column(BigInteger)  # sum of contributions x months remaining in the year
+    # The year's credits in the rule's parts of a year (rules.weighted_credit): fen-months under monthly products
+    # (each credit × the months it earns), fen × 1,083 under the yearly shortcut (over 2,000 parts).
+    weighted_fen: Mapped[int] = mapped_column(BigInteger)
     rate_millionths: Mapped[int] = mapped_column(BigInteger)
     interest_fen: Mapped[int] = mapped_column(BigInteger)
+    rule: Mapped[str] = mapped_column(String(80))  # rules.InterestRule.name: method, months counted, which month
 
     __table_args__ = (UniqueConstraint("year", "account_id"), Index("ix_interest_credits_province_year", "province", "year"))
+
+
+class InterestCorrection(Base):
+    """One personal account's interest for a year recomputed under the rule in force now, and the difference posted
+    for it in an open period (positive: interest owed to the account; negative: interest taken back)."""
+
+    __tablename__ = "interest_corrections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    year: Mapped[int] = mapped_column(BigInteger)
+    province: Mapped[str] = mapped_column(String(6))
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("ledger_accounts.id"))
+    recomputation: Mapped[int] = mapped_column(BigInteger)  # 1 for the year's first recomputation run, then 2, …
+    entry_key: Mapped[str] = mapped_column(String(128))  # the correction entry of the account's chunk
+    period: Mapped[str] = mapped_column(String(6))  # the open period it was posted in
+    rule: Mapped[str] = mapped_column(String(80))  # the rule recomputed under (rules.InterestRule.name)
+    opening_fen: Mapped[int] = mapped_column(BigInteger)
+    contributions_fen: Mapped[int] = mapped_column(BigInteger)
+    weighted_fen: Mapped[int] = mapped_column(BigInteger)
+    rate_millionths: Mapped[int] = mapped_column(BigInteger)
+    interest_fen: Mapped[int] = mapped_column(BigInteger)  # the year's interest under the rule
+    credited_fen: Mapped[int] = mapped_column(BigInteger)  # what the year had credited: the first run and corrections since
+    difference_fen: Mapped[int] = mapped_column(BigInteger)  # interest_fen - credited_fen, never 0
+    corrected_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("year", "account_id", "recomputation"),
+                      Index("ix_interest_corrections_province_year", "province", "year"),
+                      Index("ix_interest_corrections_entry_key", "entry_key"))

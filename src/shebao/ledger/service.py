@@ -10,19 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, Integer, Select, case, cast, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from shebao.core import audit
+from shebao.core.arithmetic import RATE_DENOMINATOR, rate_numerator
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound, given_zh
 from shebao.core.insurances import INSURANCE_NAMES
 from shebao.core.periods import Period
 from shebao.ledger.chart import Account, account_code
 from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
-from shebao.ledger.rules import AccountKind, Line, check_lines, reversal_of
+from shebao.ledger.rules import AccountKind, InterestRule, Line, check_lines, explain_interest, reversal_of
+from shebao.ledger.schemas import InterestCalculate, InterestCalculationRead
 from shebao.registry.rules import region_level
 
 
@@ -56,13 +59,15 @@ class PostedEntry:
 
 
 def post_entry(*, session: Session, key: str, province: str, period: str, kind: str, memo: str,
-               lines: Sequence[Line], actor: str, now: datetime, reverses_entry_id: int | None = None) -> PostedEntry:
+               lines: Sequence[Line], actor: str, now: datetime, reverses_entry_id: int | None = None,
+               for_period: str | None = None) -> PostedEntry:
     """Posts one balanced entry. The same idempotency key twice is refused: nothing is posted twice.
+    `for_period` is the month the money is for, when it is not the month posted (a make-up payment's month).
     (A batch of entries, or an entry with a line per person, goes through `posting.post_entries`.)"""
     check_lines(lines)
     _require_accounts(session, {line.account_id for line in lines})
     entry = _open_entry(session, key=key, province=province, period=period, kind=kind, memo=memo, actor=actor, now=now,
-                        reverses_entry_id=reverses_entry_id)
+                        reverses_entry_id=reverses_entry_id, for_period=for_period)
     session.execute(insert(JournalLine), [{"entry_id": entry.id, "account_id": line.account_id,
                                            "amount_fen": line.amount_fen} for line in lines])
     return PostedEntry(entry.id, key, province, period, kind, tuple(lines))
@@ -83,11 +88,13 @@ def post_entry_for(*, session: Session, key: str, province: str, period: str, ki
 
 
 def _open_entry(session: Session, *, key: str, province: str, period: str, kind: str, memo: str, actor: str,
-                now: datetime, reverses_entry_id: int | None = None) -> JournalEntry:
+                now: datetime, reverses_entry_id: int | None = None, for_period: str | None = None) -> JournalEntry:
     """The entry's header, after the checks every entry passes: key, open period, not posted before."""
     if not key or len(key) > 128:
         raise InvalidInput("entry.key", "幂等键应为 1 至 128 个字符", "an idempotency key has 1 to 128 characters")
     Period.parse(period)
+    if for_period is not None:
+        Period.parse(for_period)
     refuse_closed(session, province, period)
     existing = session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key))
     if existing is not None:
@@ -95,7 +102,8 @@ def _open_entry(session: Session, *, key: str, province: str, period: str, kind:
                        f"idempotency key {key} was already posted (entry {existing}); nothing is posted twice",
                        entry_id=existing)
     entry = JournalEntry(idempotency_key=key, province=province, period=period, kind=kind, memo=memo[:200],
-                         reverses_entry_id=reverses_entry_id, posted_by=actor, posted_at=utc_naive(now))
+                         for_period=for_period, reverses_entry_id=reverses_entry_id, posted_by=actor,
+                         posted_at=utc_naive(now))
     session.add(entry)
     session.flush()
     return entry
@@ -254,3 +262,18 @@ def require_open_month(database, *, province: str, period: str, now: datetime, j
             raise Conflict("period.closed", f"{province} 的 {month} 期已结账", f"period {month} of {province} is closed")
     return month
 
+
+
+def interest_case(*, case: InterestCalculate) -> InterestCalculationRead:
+    """One account's year of interest, explained (the calculator behind `shebao interest calc`): the rule the
+    year-end batch credits, applied to the case's figures."""
+    rate = Decimal(case.rate)
+    if not 0 <= rate <= 1:
+        raise InvalidInput("interest.rate", f"记账利率应在 0 至 1 之间（例如 0.0262）{given_zh(case.rate)}",
+                           f"the rate is between 0 and 1 (e.g. 0.0262): {case.rate}", field="rate")
+    if rate * RATE_DENOMINATOR != (rate * RATE_DENOMINATOR).to_integral_value():
+        raise InvalidInput("interest.rate_precision", f"记账利率精度超过百万分之一{given_zh(case.rate)}",
+                           f"the rate is finer than a millionth: {case.rate}", field="rate")
+    rule = InterestRule(method=case.method, within_year=case.within_year_rule)
+    return InterestCalculationRead.model_validate(explain_interest(
+        case.opening_fen, [(credit.month, credit.fen) for credit in case.credits], rate_numerator(rate), rule))

@@ -228,6 +228,8 @@ API: dict[str, Permission] = {
     # Work injury and maternity are assessed by the agency of the employer's region.
     "POST /api/v1/injury/claims": writes(STAFF, Scope.SUBJECT, K.EMPLOYER, body("employer_id")),
     "POST /api/v1/maternity/claims": writes(STAFF, Scope.SUBJECT, K.EMPLOYER, body("employer_id")),
+    # --- ledger: the interest calculator, open like the pension calculator (it reads nothing stored)
+    "POST /api/v1/interest/calc": Permission(EVERYONE, Scope.PUBLIC, writes=False),
     # --- policy and audit
     "GET /api/v1/policy/{region_code}/{day}": public(),
     "GET /api/v1/policy/{region_code}/{day}/expired": public(),
@@ -257,7 +259,8 @@ PAGES: dict[str, Permission] = {
 OPERATOR_COMMANDS = (
     "id check", "uscc check", "policy show", "policy expired", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
     "db upgrade",
-    "regions import", "contrib assess", "month-end", "interest credit", "person record", "keys init", "keys rotate",
+    "regions import", "contrib assess", "month-end", "interest credit", "interest calc",
+    "interest recompute", "person record", "keys init", "keys rotate",
     "keys revoke", "keys export-trust", "ecard issue", "ecard verify", "retirement date", "pension calc",
     "pension award", "pension award-pending", "pension show", "pension estimate", "pension adjust", "payroll",
     "payroll-file", "certification record", "certification import", "certification sweep", "death record",
