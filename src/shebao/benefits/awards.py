@@ -110,7 +110,7 @@ def award_pending(*, database: Database, province: str, now: datetime, actor: st
     chunks = range(low, high + 1, chunk) if low is not None else range(0)
     total = 0
     for done, start in enumerate(chunks, start=1):
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             total += award(session, store=store, province=province, now=now, actor=actor,
                            applications=RetirementApplication.id.between(start, start + chunk - 1))
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(chunks_done=done, chunks_total=len(chunks)))

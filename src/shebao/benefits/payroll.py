@@ -267,7 +267,7 @@ def run_payroll(*, database: Database, province: str, period: str, now: datetime
                                         .where(PensionAward.province == province)).one()
     chunks = range(low, high + 1, chunk) if low is not None else range(0)
     for done, start in enumerate(chunks, start=1):
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             awards = and_(PensionAward.province == province, PensionAward.id.between(start, start + chunk - 1))
             # Locks the chunk's awards on PostgreSQL against a death, suspension or certification in between.
             session.execute(select(PensionAward.id).where(awards).with_for_update())
@@ -330,7 +330,7 @@ def adjust_pensions(*, database: Database, province: str, year: int, now: dateti
                                         .where(PensionAward.province == province)).one()
     adjusted = 0
     for start in range(low, high + 1, chunk) if low is not None else ():
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             adjusted += _adjust_chunk(session, province, since_period, fixed, per_year, percent,
                                       PensionAward.id.between(start, start + chunk - 1), actor, now)
     with database.transaction() as session:

@@ -108,18 +108,18 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
     low, high = _person_range(database, province, month)
     chunks = range(low, high + 1, person_chunk) if high >= low else range(0)
     for done, start in enumerate(chunks, start=1):
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             written = _assess_chunk(session, province, month, rates, start, start + person_chunk - 1, run_id)
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(
                 chunks_done=done, chunks_total=len(chunks), persons=BatchRun.persons + written))
         progress("assess", done, len(chunks))
 
-    with database.transaction() as session:
+    with database.batch_transaction() as session:
         _bill(session, province, month, rates, now)
     bill_low, bill_high = _bill_range(database, province, month)
     bill_chunks = range(bill_low, bill_high + 1, bill_chunk) if bill_high >= bill_low else range(0)
     for done, start in enumerate(bill_chunks, start=1):
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             posted = _post_bills(session, province, month, start, start + bill_chunk - 1, actor, now)
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(entries=BatchRun.entries + posted))
         progress("post", done, len(bill_chunks))
