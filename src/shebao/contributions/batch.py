@@ -32,7 +32,7 @@ from shebao.contributions import rules
 from shebao.contributions.models import Assessment, BaseDeclaration, Bill
 from shebao.core import audit
 from shebao.core.clock import utc_naive
-from shebao.core.db import Database
+from shebao.core.db import Database, analyze
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run
 from shebao.core.sql import half_up, insert_ignoring_duplicates, rate_numerator
@@ -114,8 +114,10 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
                 chunks_done=done, chunks_total=len(chunks), persons=BatchRun.persons + written))
         progress("assess", done, len(chunks))
 
+    analyze(database, Assessment.__tablename__)  # a month's worth of new rows, read next by the billing
     with database.batch_transaction() as session:
         _bill(session, province, month, rates, now)
+    analyze(database, Bill.__tablename__)  # read next chunk by chunk, and the payers' accounts opened from them
     bill_low, bill_high = _bill_range(database, province, month)
     bill_chunks = range(bill_low, bill_high + 1, bill_chunk) if bill_high >= bill_low else range(0)
     for done, start in enumerate(bill_chunks, start=1):
