@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Index, MetaData, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKeyConstraint, Index, MetaData, Table, UniqueConstraint
 
 from shebao.core.db import Database
 
@@ -48,15 +48,21 @@ class Written:
     where: str = ""
 
 
-def bulk_write_baseline(database: Database, written: list[Written], *, indexed: bool = True) -> tuple[float, int]:
+SHAPES = ("columns", "indexes", "foreign keys")
+
+
+def bulk_write_baseline(database: Database, written: list[Written], *, shape: str = "foreign keys") -> tuple[float, int]:
     """The baseline for a batch: the very rows it wrote, read back first (not timed), then written again by the
-    driver alone into bare copies of their tables — the same columns and types and, unless `indexed` is false, the
-    same primary and unique keys and indexes, but no foreign keys, checks or triggers — in one transaction:
-    `executemany` on SQLite, `COPY … FROM STDIN` (psycopg 3, row by row from Python) on PostgreSQL.
+    driver alone into copies of their tables, in one transaction: `executemany` on SQLite, `COPY … FROM STDIN`
+    (psycopg 3, row by row from Python) on PostgreSQL. The copies have the tables' columns and types and, by
+    `shape`, nothing more ("columns"), their primary and unique keys and indexes too ("indexes"), and their foreign
+    keys as well ("foreign keys", to the real tables, checked as the batch's rows are) — never checks or triggers.
     Returns (seconds, rows written)."""
+    if shape not in SHAPES:
+        raise ValueError(f"shape is one of {SHAPES}")
     postgres = database.engine.dialect.name == "postgresql"
     metadata = MetaData()
-    copies = [(_bare_copy(w.table, metadata, indexed=indexed), w) for w in written]
+    copies = [(_copy(w.table, metadata, shape), w) for w in written]
     connection = database.engine.raw_connection()
     try:
         cursor = connection.cursor()
@@ -88,13 +94,19 @@ def bulk_write_baseline(database: Database, written: list[Written], *, indexed: 
         metadata.drop_all(database.engine)
 
 
-def _bare_copy(table: Table, metadata: MetaData, *, indexed: bool) -> Table:
+def _copy(table: Table, metadata: MetaData, shape: str) -> Table:
+    keyed = shape != "columns"
     copy = Table(f"bench_{table.name}", metadata,
-                 *(Column(c.name, c.type, primary_key=indexed and c.primary_key, autoincrement=False) for c in table.columns))
-    if indexed:
+                 *(Column(c.name, c.type, primary_key=keyed and c.primary_key, autoincrement=False) for c in table.columns))
+    if keyed:
         for number, constraint in enumerate(c for c in table.constraints if isinstance(c, UniqueConstraint)):
             copy.append_constraint(UniqueConstraint(*(copy.c[c.name] for c in constraint.columns),
                                                     name=f"bench_uq_{table.name}_{number}"))
         for number, index in enumerate(table.indexes):
             Index(f"bench_ix_{table.name}_{number}", *(copy.c[c.name] for c in index.columns), unique=bool(index.unique))
+    if shape == "foreign keys":
+        for number, key in enumerate(c for c in table.constraints if isinstance(c, ForeignKeyConstraint)):
+            copy.append_constraint(ForeignKeyConstraint([copy.c[c.name] for c in key.columns],
+                                                        [element.column for element in key.elements],
+                                                        name=f"bench_fk_{table.name}_{number}"))
     return copy
