@@ -37,6 +37,8 @@ def main() -> None:
         results.append(registry_bench.seed_province(persons, postgres))
         print("running month-end (PostgreSQL) …", file=sys.stderr, flush=True)
         results.append(contributions_bench.month_end(insured, postgres))
+        print("running pension awards and payroll (PostgreSQL) …", file=sys.stderr, flush=True)
+        results.extend(benefits_bench.awards_and_payroll(retirees, postgres))
     table = render(results)
     print(table)
     write_doc(table)

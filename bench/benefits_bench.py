@@ -1,5 +1,5 @@
 """Pension awards for a million retirees from their records, then one payroll month over them, each
-against a raw bulk insert of as many rows as it wrote, measured in the same run."""
+against the driver's own bulk write of every row it wrote, measured in the same run."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.common import Result, timed
-from bench.contributions_bench import _blob, _series, execute_all
+from bench.common import Result, Written, bulk_write_baseline, timed
+from bench.contributions_bench import _blob, _bulk, _series, execute_all
 from bench.registry_bench import _fresh_database
 from shebao.benefits.awards import award_pending
 from shebao.benefits.models import PayrollLine, PensionAward
 from shebao.benefits.payroll import run_payroll
 from shebao.core.db import Database
-from shebao.ledger.models import JournalLine
+from shebao.ledger.models import JournalEntry, JournalLine
 
 NOW = datetime(2024, 8, 20, 2, 0, tzinfo=UTC)
 PROVINCE, COUNTY, PERIOD = "440000", "440305", "202407"
@@ -57,53 +57,32 @@ def populate(database: Database, retirees: int) -> None:
     execute_all(database, statements, ids_given_in=("persons", "ledger_accounts", "journal_entries"))
 
 
-def raw_insert(database: Database, rows: int, width: int) -> float:
-    """The baseline: the driver's own executemany of `rows` integer rows of `width` columns into a bare table."""
-    connection = database.engine.raw_connection()
-    postgres = database.engine.dialect.name == "postgresql"
-    try:
-        cursor = connection.cursor()
-        cursor.execute(f"CREATE TABLE bench_rows ({', '.join(f'c{k} BIGINT' for k in range(width))})")
-        connection.commit()
-        payload = [tuple(n + k for k in range(width)) for n in range(rows)]
-        marks = ", ".join(["%s" if postgres else "?"] * width)
-        if not postgres:
-            cursor.execute("BEGIN")  # our engine runs pysqlite in autocommit mode and begins transactions itself
-        seconds = timed(lambda: (cursor.executemany(f"INSERT INTO bench_rows VALUES ({marks})", payload), connection.commit()))
-        cursor.execute("DROP TABLE bench_rows")
-        connection.commit()
-        return seconds
-    finally:
-        connection.close()
-
-
 def awards_and_payroll(retirees: int, url: str | None = None) -> list[Result]:
     with tempfile.TemporaryDirectory() as folder:
         database = _fresh_database(url, Path(folder))
         backend = database.engine.dialect.name
         populate(database, retirees)
         award_seconds = timed(lambda: award_pending(database=database, province=PROVINCE, now=NOW, actor="bench"))
-        with database.unit_of_work() as uow:
-            awarded = uow.session.scalar(select(func.count()).select_from(PensionAward))
-        award_baseline = raw_insert(database, awarded, 22)
-        lines_before = _journal_lines(database)
+        award_baseline, awarded = bulk_write_baseline(database, [Written(PensionAward.__table__)])
+        entries_before, lines_before = _last_id(database, JournalEntry), _last_id(database, JournalLine)
         payroll_seconds = timed(lambda: run_payroll(database=database, province=PROVINCE, period=PERIOD, now=NOW, actor="bench"))
         with database.unit_of_work() as uow:
             paid = uow.session.scalar(select(func.count()).where(PayrollLine.status == "paid"))
-        written = paid + _journal_lines(database) - lines_before
-        payroll_baseline = raw_insert(database, written, 4)
+        payroll_baseline, written = bulk_write_baseline(database, [
+            Written(PayrollLine.__table__), Written(JournalEntry.__table__, f"id > {entries_before}"),
+            Written(JournalLine.__table__, f"id > {lines_before}")])
         database.dispose()
     assert awarded == retirees and paid == retirees, (awarded, paid)
     return [
         Result(f"pension_award_{backend}", f"pension awards from the record for {retirees:,} retirees on {backend}", retirees,
-               award_seconds, f"raw bulk insert of {awarded:,} rows of the award's width", award_baseline,
+               award_seconds, f"{_bulk(backend)} of the {awarded:,} award rows it wrote", award_baseline,
                note=f"each award aggregates {ARCHIVE_YEARS + 1} record rows and a ledger balance"),
         Result(f"payroll_{backend}", f"one payroll month over {retirees:,} receivers on {backend}", retirees, payroll_seconds,
-               f"raw bulk insert of the {written:,} payroll and journal rows it wrote", payroll_baseline,
+               f"{_bulk(backend)} of the {written:,} payroll lines, entries and journal lines it wrote", payroll_baseline,
                note="payroll also judges every line (card, status, death) and reserves the account part"),
     ]
 
 
-def _journal_lines(database: Database) -> int:
+def _last_id(database: Database, model) -> int:  # noqa: ANN001 - a mapped class
     with database.unit_of_work() as uow:
-        return uow.session.scalar(select(func.count()).select_from(JournalLine))
+        return uow.session.scalar(select(func.coalesce(func.max(model.id), 0)))

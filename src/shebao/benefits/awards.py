@@ -22,7 +22,7 @@ from shebao.benefits.models import PensionAward, RetirementApplication
 from shebao.benefits.record import record_columns
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.db import Database
+from shebao.core.db import Database, analyze
 from shebao.core.errors import InvalidInput
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, start_run
@@ -110,11 +110,12 @@ def award_pending(*, database: Database, province: str, now: datetime, actor: st
     chunks = range(low, high + 1, chunk) if low is not None else range(0)
     total = 0
     for done, start in enumerate(chunks, start=1):
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             total += award(session=session, store=store, province=province, now=now, actor=actor,
                            applications=RetirementApplication.id.between(start, start + chunk - 1))
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(chunks_done=done, chunks_total=len(chunks)))
         progress("award", done, len(chunks))
+    analyze(database, PensionAward.__tablename__, RetirementApplication.__tablename__)  # the payroll reads them next
     with database.transaction() as session:
         waiting = session.scalar(select(func.count()).where(RetirementApplication.province == province,
                                                             RetirementApplication.status == "pending"))

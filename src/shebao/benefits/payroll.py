@@ -117,11 +117,14 @@ def _write_lines(session: Session, province: str, month: Period, awards: ColumnE
                    or_(PensionAward.stop_period.is_(None), months.c.period < PensionAward.stop_period)))
     names = ["award_id", "person_id", "province", "for_period", "kind", "amount_fen", "account_part_fen", "status", "hold_reason"]
     session.execute(insert_ignoring_duplicates(session, PayrollLine.__table__).from_select(names, rows))
-    reserved = (select(func.coalesce(func.sum(PayrollLine.account_part_fen), 0))
+    # Correlated on the award's key, in the SET and the WHERE alike, so that each award reads its own new lines
+    # through the index on award_id. (As `id IN (new lines)`, or joined to their sums, PostgreSQL without statistics
+    # on the lines just written rescanned all of them for every award: quadratic, 20 s for 20,000 awards.)
+    reserved = (select(func.sum(PayrollLine.account_part_fen))
                 .where(PayrollLine.award_id == PensionAward.id, PayrollLine.status == "new").scalar_subquery())
-    fresh = select(PayrollLine.award_id).where(PayrollLine.status == "new", PayrollLine.province == province)
-    session.execute(update(PensionAward).where(awards, PensionAward.id.in_(fresh))
-                    .values(account_remaining_fen=PensionAward.account_remaining_fen - reserved))
+    session.execute(update(PensionAward).where(awards, reserved.isnot(None))
+                    .values(account_remaining_fen=PensionAward.account_remaining_fen - reserved)
+                    .execution_options(synchronize_session=False))
     post_payable(session, province=province, month=month, lines=PayrollLine.status == "new",
                  key_prefix=f"payable:{province}:{month}:", actor=actor, now=now)
 
@@ -264,7 +267,7 @@ def run_payroll(*, database: Database, province: str, period: str, now: datetime
                                         .where(PensionAward.province == province)).one()
     chunks = range(low, high + 1, chunk) if low is not None else range(0)
     for done, start in enumerate(chunks, start=1):
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             awards = and_(PensionAward.province == province, PensionAward.id.between(start, start + chunk - 1))
             # Locks the chunk's awards on PostgreSQL against a death, suspension or certification in between.
             session.execute(select(PensionAward.id).where(awards).with_for_update())
@@ -327,7 +330,7 @@ def adjust_pensions(*, database: Database, province: str, year: int, now: dateti
                                         .where(PensionAward.province == province)).one()
     adjusted = 0
     for start in range(low, high + 1, chunk) if low is not None else ():
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             adjusted += _adjust_chunk(session, province, since_period, fixed, per_year, percent,
                                       PensionAward.id.between(start, start + chunk - 1), actor, now)
     with database.transaction() as session:

@@ -32,7 +32,7 @@ from shebao.contributions import rules
 from shebao.contributions.models import Assessment, BaseDeclaration, Bill
 from shebao.core import audit
 from shebao.core.clock import utc_naive
-from shebao.core.db import Database
+from shebao.core.db import Database, analyze
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run
 from shebao.core.sql import insert_ignoring_duplicates, rate_numerator
@@ -108,18 +108,20 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
     low, high = _person_range(database, province, month)
     chunks = range(low, high + 1, person_chunk) if high >= low else range(0)
     for done, start in enumerate(chunks, start=1):
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             written = _assess_chunk(session, province, month, rates, start, start + person_chunk - 1, run_id)
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(
                 chunks_done=done, chunks_total=len(chunks), persons=BatchRun.persons + written))
         progress("assess", done, len(chunks))
 
-    with database.transaction() as session:
+    analyze(database, Assessment.__tablename__)  # a month's worth of new rows, read next by the billing
+    with database.batch_transaction() as session:
         _bill(session, province, month, rates, now)
+    analyze(database, Bill.__tablename__)  # read next chunk by chunk, and the payers' accounts opened from them
     bill_low, bill_high = _bill_range(database, province, month)
     bill_chunks = range(bill_low, bill_high + 1, bill_chunk) if bill_high >= bill_low else range(0)
     for done, start in enumerate(bill_chunks, start=1):
-        with database.transaction() as session:
+        with database.batch_transaction() as session:
             posted = _post_bills(session, province, month, start, start + bill_chunk - 1, actor, now)
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(entries=BatchRun.entries + posted))
         progress("post", done, len(bill_chunks))
@@ -154,7 +156,9 @@ def _person_range(database: Database, province: str, month: Period) -> tuple[int
 
 def _assess_chunk(session: Session, province: str, month: Period, rates: MonthRates, low: int, high: int,
                   run_id: int) -> int:
-    base = _billable(province, month).where(Participation.person_id.between(low, high)).subquery()
+    # The range on both sides of the join: PostgreSQL does not carry it from participations to persons, and read
+    # every person for every chunk (a hash join over the whole table) instead of the chunk's range.
+    base = _billable(province, month).where(Participation.person_id.between(low, high), Person.id.between(low, high)).subquery()
     flexible = base.c.mode != "employer"
     payer_kind = case((flexible, literal("flexible")), else_=literal("employer"))
     payer_id = func.coalesce(base.c.employer_id, base.c.person_id)
@@ -172,7 +176,12 @@ def _assess_chunk(session: Session, province: str, month: Period, rates: MonthRa
     injury = case(*((facts.c.section == s, n) for s, n in rates.work_injury_by_section.items()),
                   else_=rates.work_injury_by_section["A"])
     used = rules.used_base_fen(facts.c.declared, rates.floor_fen, rates.ceiling_fen)
-    sized = (select(facts, used.label("used"), injury.label("injury")).cte("sized").prefix_with("MATERIALIZED"))
+    # `facts` is materialised on both databases: its look-ups would otherwise run once for every column that reads
+    # them. The next two are pure arithmetic over its columns: PostgreSQL computes them inline faster than it
+    # writes and reads them back as temporary files (measured: a quarter of the SELECT's time), so they are
+    # materialised on SQLite only, whose plans were measured with them.
+    sized = (select(facts, used.label("used"), injury.label("injury")).cte("sized")
+             .prefix_with("MATERIALIZED", dialect="sqlite"))
     is_flexible, used = sized.c.flexible, sized.c.used
 
     at = rules.contribution_fen
@@ -194,7 +203,7 @@ def _assess_chunk(session: Session, province: str, month: Period, rates: MonthRa
     }
     amounts = (select(sized.c.person_id, sized.c.payer_kind, sized.c.payer_id, sized.c.region_code, sized.c.declared,
                       used.label("used"), *(expr.label(name) for name, expr in columns.items()))
-               .cte("amounts").prefix_with("MATERIALIZED"))
+               .cte("amounts").prefix_with("MATERIALIZED", dialect="sqlite"))
     parts = [amounts.c[name] for name in columns if name != "pension_account_fen"]
     rows = (select(literal(str(month)).label("period"), literal(province).label("province"), amounts.c.person_id,
                    amounts.c.payer_kind, amounts.c.payer_id, amounts.c.region_code, amounts.c.declared, amounts.c.used,

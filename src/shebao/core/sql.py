@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Table, cast
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
 
 # Pure arithmetic lives in core.arithmetic (the rules use it without SQL); batches still import it from here.
 from shebao.core.arithmetic import RATE_DENOMINATOR, rate_numerator  # noqa: F401
@@ -15,9 +14,3 @@ def insert_ignoring_duplicates(session: Session, table: Table):  # noqa: ANN201 
     """INSERT ... ON CONFLICT DO NOTHING in the session's dialect: a rerun adds only what is missing."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
-
-
-def half_up(amount: ColumnElement, numerator: int | ColumnElement) -> ColumnElement:
-    """amount x numerator / 1,000,000 rounded half up, in integer SQL (amounts are never negative here)."""
-    # The cast keeps // an integer division on PostgreSQL even when the amount is a numeric sum.
-    return cast(amount * numerator * 2 + RATE_DENOMINATOR, BigInteger) // (2 * RATE_DENOMINATOR)

@@ -107,10 +107,14 @@ def _open_accounts(session: Session, rows: Select, account: Account, now: dateti
         return owner if is_sql(owner) else literal(owner, BigInteger)
 
     # Only the missing ones: an existing account is not offered again (PostgreSQL would spend an id on each).
+    # Each once (DISTINCT), which also makes the database find every missing account before it opens the first:
+    # the DISTINCT reads all its input first. Otherwise PostgreSQL, planning on an accounts table that was empty
+    # (a new database's first month-end), checked each row by scanning the table it was filling — quadratic, 16 s
+    # for the 66,000 payers of 300,000 insured.
     owners = rows.with_only_columns(
         account.code, literal(account.kind.value), literal(account.province), literal(account.insurance),
         value(account.person_id), value(account.employer_id), literal(utc_naive(now)), maintain_column_froms=True,
-    ).where(~exists().where(LedgerAccount.code == account.code))
+    ).where(~exists().where(LedgerAccount.code == account.code)).distinct()
     session.execute(insert_ignoring_duplicates(session, LedgerAccount.__table__).from_select(
         ["code", "kind", "province", "insurance", "person_id", "employer_id", "opened_at"], owners))
 
