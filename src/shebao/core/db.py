@@ -131,8 +131,8 @@ def plan_for_bulk_work(session: Session) -> None:
 def analyze(database: Database, *tables: str) -> None:
     """Refreshes PostgreSQL's statistics on tables a batch has just filled, for the statements that read them next
     (its own later phases, the next batch). Without them PostgreSQL plans as if the table held what it held when last
-    analysed — often nothing — and picks plans that are linear per row: the payroll after a million awards scanned the
-    province's every award for each chunk through the wrong index. Autovacuum comes by later, on its own schedule.
+    analysed — often nothing — and picks plans that are linear per row: the payroll right after the awards read every
+    award of the province for each chunk, through the (province, status) index instead of the chunk's id range. Autovacuum comes by later, on its own schedule.
     SQLite keeps no statistics unless asked to, and its plans here were measured without them."""
     if database.engine.dialect.name != "postgresql":
         return
