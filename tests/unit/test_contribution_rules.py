@@ -77,3 +77,30 @@ def test_the_steps_applied_to_columns_are_sql_with_integer_division():
                    rules.medical_individual_fen(used, 20_000, 300)]
     assert all(hasattr(expression, "compile") for expression in expressions)
     assert not any("FLOOR" in str(expression.compile()) for expression in expressions)
+
+
+def test_the_month_coverage_rule_is_a_parameter_stated_in_the_explanation():
+    from shebao.policy.store import default_store
+
+    params = default_store().at("110000", date(2026, 11, 1))
+    assessed = assess_month(params, category=Category.EMPLOYEE, declared_base_fen=1_000_000)
+    assert assessed.sources["contribution.month_coverage_rule"] == params.explain("contribution.month_coverage_rule").source
+    assert "contribution.rounding" in assessed.sources
+
+
+def test_a_coverage_rule_the_code_does_not_have_is_refused_by_calculator_and_batch():
+    from dataclasses import replace
+
+    from shebao.contributions.batch import MonthRates
+    from shebao.policy.store import ParameterSnapshot, default_store
+
+    params = default_store().at("110000", date(2026, 11, 1))
+    values = {value.path: value for value in params.all()}
+    values["contribution.month_coverage_rule"] = replace(values["contribution.month_coverage_rule"], value="first_day")
+    other = ParameterSnapshot("110000", date(2026, 11, 1), values)
+    for attempt in (lambda: assess_month(other, category=Category.EMPLOYEE, declared_base_fen=1_000_000),
+                    lambda: MonthRates.of(other)):
+        with pytest.raises(InvalidInput) as refused:
+            attempt()
+        assert refused.value.code == "policy.unsupported_rule"
+        assert "「contribution.month_coverage_rule」" in refused.value.reason and "first_day" in refused.value.reason_en

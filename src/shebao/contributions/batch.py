@@ -71,6 +71,7 @@ class MonthRates:
 
     @classmethod
     def of(cls, params: ParameterSnapshot) -> "MonthRates":
+        rules.check_month_rules(params)  # the SQL below bills a month covered on any day, rounding half up
         limits = rules.base_limits(params)
         classes = params.value("contribution.work_injury.class_rates")
         sections = params.value("contribution.work_injury.class_by_industry_section")

@@ -151,16 +151,30 @@ def check_chosen_base(declared_fen: int, limits: BaseLimits, period: Period) -> 
     return declared_fen
 
 
+# The conventions month-end, make-up and the calculator implement; a province whose parameter names another is refused,
+# never billed by a rule the code does not have.
+SUPPORTED_MONTH_RULES = {"contribution.rounding": "half_up", "contribution.month_coverage_rule": "any_day"}
+
+
+def check_month_rules(params: ParameterSnapshot) -> dict[str, str]:
+    """Refuses a month whose rounding or coverage rule the code does not implement; returns their sources, so the
+    explanation says which months are billed (any day covered bills the whole month) and how amounts are rounded."""
+    for path, supported in SUPPORTED_MONTH_RULES.items():
+        if params.value(path) != supported:
+            raise InvalidInput("policy.unsupported_rule",
+                               f"「{params.region_code}」的参数「{path}」为「{params.value(path)}」，本系统尚不支持，不能核定",
+                               f"{path} is {params.value(path)!s} for {params.region_code}, a rule not supported yet; "
+                               "nothing is assessed", path=path, value=str(params.value(path)))
+    return {path: params.explain(path).source for path in SUPPORTED_MONTH_RULES}
+
+
 def assess_month(params: ParameterSnapshot, *, category: Category, declared_base_fen: int,
                  work_injury_class: int = 1) -> Assessment:
     """One month for one person: the base used and each party's amount per insurance, in fen."""
     limits = base_limits(params)
     declared = check_declared_base(declared_base_fen, limits)
     used = used_base_fen(declared, limits.floor_fen, limits.ceiling_fen)
-    sources = dict(limits.sources)
-    if params.value("contribution.rounding") != "half_up":
-        raise InvalidInput("policy.rounding", "不支持的舍入规则", "unsupported rounding rule")
-    sources["contribution.rounding"] = params.explain("contribution.rounding").source
+    sources = dict(limits.sources) | check_month_rules(params)
 
     def rate(path: str) -> int:
         sources[path] = params.explain(path).source
