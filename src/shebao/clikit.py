@@ -49,6 +49,7 @@ ProvinceOpt = Annotated[str | None, typer.Option("--province", help="6-digit pro
 PersonOpt = Annotated[int, typer.Option("--person", help="the person's id")]
 
 T = TypeVar("T")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 # ------------------------------------------------------------------ settings, and the production-secrets check
@@ -197,6 +198,18 @@ def read_case_file(path: Path) -> bytes:
     except OSError as exc:
         fail(f"无法读取输入文件 / cannot read the input: {exc.strerror}: {path}")
     return data.removeprefix(UTF8_BOM)
+
+
+def calculate_case(path: Path, model: type[ModelT], calculate: Callable[[ModelT], T], as_json: bool) -> T:
+    """A calculator command's one path: the case file read, validated against its request model and calculated;
+    a bad file, field or case exits 1 with the reason in Chinese and English, as the API would answer."""
+    data = read_case_file(path)
+    try:
+        return calculate(model.model_validate_json(data))
+    except ValidationError as exc:
+        invalid_model(exc, as_json)
+    except DomainError as exc:
+        refuse(exc, as_json)
 
 
 def _import_rejected(rejected: list[dict], as_json: bool) -> NoReturn:

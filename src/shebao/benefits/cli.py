@@ -16,14 +16,13 @@ from shebao.clikit import (
     JsonOpt,
     PersonOpt,
     ProvinceOpt,
+    calculate_case,
     command_group,
     emit,
     fail,
     in_transaction,
     invalid_input,
-    invalid_model,
     iso_date_problem,
-    read_case_file,
     read_import_csv,
     refuse,
     run_batch,
@@ -79,18 +78,10 @@ def retirement_date(birth_date: Annotated[str, typer.Option("--birth-date", help
 @pension_app.command("calc")
 def pension_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.json")], as_json: JsonOpt = False) -> None:
     """One pension case, explained step by step; an ineligible case gives its reasons."""
-    from pydantic import ValidationError
-
     from shebao.benefits.schemas import PensionCalculate
     from shebao.benefits.service import pension_case
 
-    data = read_case_file(input_file)
-    try:
-        result = pension_case(case=PensionCalculate.model_validate_json(data)).model_dump(mode="json")
-    except ValidationError as exc:
-        invalid_model(exc, as_json)
-    except DomainError as exc:
-        refuse(exc, as_json)
+    result = calculate_case(input_file, PensionCalculate, lambda case: pension_case(case=case), as_json).model_dump(mode="json")
     human = (f"eligible · total {fen_to_yuan(result['total_fen'])} yuan/month (basic {fen_to_yuan(result['basic_pension_fen'])}, "
              f"account {fen_to_yuan(result['personal_account_pension_fen'])})" if result["eligible"]
              else "不符合按月领取养老金的条件：" + "；".join(result["reasons_zh"]) + "\nnot eligible: " + "; ".join(result["reasons"]))

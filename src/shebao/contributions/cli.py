@@ -13,17 +13,14 @@ from shebao.clikit import (
     JsonOpt,
     ProvinceOpt,
     TodayOpt,
+    calculate_case,
     command_group,
     emit,
-    invalid_model,
     out,
-    read_case_file,
-    refuse,
     run_batch,
     today_from,
 )
 from shebao.core.clock import SystemClock
-from shebao.core.errors import DomainError
 from shebao.core.money import fen_to_yuan
 
 commands = typer.Typer()  # mounted by `shebao/cli.py`: `shebao contrib …` and `shebao month-end`
@@ -35,19 +32,11 @@ commands.add_typer(contrib_app)
 def contrib_assess(input_file: Annotated[Path, typer.Option("--input", help="CASE.json: region, period, category, declared_base_fen")],
                    as_json: JsonOpt = False, today: TodayOpt = None) -> None:
     """One month for one person: the base used and each party's amount per insurance, in fen."""
-    from pydantic import ValidationError
-
     from shebao.contributions.schemas import ContributionAssess
     from shebao.contributions.service import assess_case
 
-    data = read_case_file(input_file)
-    try:
-        case = ContributionAssess.model_validate_json(data)
-        result = assess_case(case=case, today=today_from(today))
-    except ValidationError as exc:
-        invalid_model(exc, as_json)
-    except DomainError as exc:
-        refuse(exc, as_json)
+    result = calculate_case(input_file, ContributionAssess, lambda case: assess_case(case=case, today=today_from(today)),
+                            as_json)
     if as_json:
         emit(result, True, "")
     table = Table(title=f"{result['region']} · {result['period']} · {result['category']} · "

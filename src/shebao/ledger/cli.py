@@ -13,15 +13,12 @@ from shebao.clikit import (
     DbOpt,
     JsonOpt,
     ProvinceOpt,
+    calculate_case,
     command_group,
     emit,
-    invalid_model,
-    read_case_file,
-    refuse,
     run_batch,
 )
 from shebao.core.clock import SystemClock
-from shebao.core.errors import DomainError
 from shebao.core.money import fen_to_yuan
 
 commands = typer.Typer()  # mounted by `shebao/cli.py`
@@ -63,18 +60,10 @@ def interest_recompute(year: int, province: ProvinceOpt = None, db: DbOpt = None
 def interest_calc(input_file: Annotated[Path, typer.Option("--input", help="CASE.json")], as_json: JsonOpt = False) -> None:
     """One account's year of interest, explained step by step (the rule the year-end batch credits):
     {"opening_fen", "credits": [{"month", "fen"}], "rate": "0.0262", "method": "monthly" | "yearly"}."""
-    from pydantic import ValidationError
-
     from shebao.ledger.schemas import InterestCalculate
     from shebao.ledger.service import interest_case
 
-    data = read_case_file(input_file)
-    try:
-        result = interest_case(case=InterestCalculate.model_validate_json(data)).model_dump(mode="json")
-    except ValidationError as exc:
-        invalid_model(exc, as_json)
-    except DomainError as exc:
-        refuse(exc, as_json)
+    result = calculate_case(input_file, InterestCalculate, lambda case: interest_case(case=case), as_json).model_dump(mode="json")
     lines = [f"{step['how_zh']}\n  {step['how']}" for step in result["steps"]]
     emit(result, as_json, "\n".join(lines) + f"\n利息 interest {result['interest_yuan']} 元 · 年末余额 closing "
                                               f"{result['closing_yuan']} 元")
