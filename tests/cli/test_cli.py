@@ -1,7 +1,6 @@
 """The `shebao` command: exact JSON shapes, exit codes, and refusals that write nothing."""
 
 import json
-import shutil
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -62,13 +61,6 @@ def test_policy_show_lists_every_parameter_with_its_source():
     assert all(p["source"] for p in body["parameters"])
     assert run("policy", "show", "110105", "2024-8-1")[0] == 1
     assert run_json("policy", "show", "1101", "2024-08-01")[0] == 1
-
-
-@pytest.fixture
-def db_url(sqlite_template, tmp_path):
-    target = tmp_path / "cli.db"
-    shutil.copyfile(sqlite_template, target)
-    return f"sqlite:///{target}"
 
 
 def test_demo_seed_then_audit_verify_then_tamper(db_url):

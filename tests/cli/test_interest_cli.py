@@ -2,7 +2,6 @@
 never a traceback); a year credited under the old rule, recomputed from the command line, once."""
 
 import json
-import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -60,13 +59,6 @@ def test_interest_calc_refuses_bad_cases_with_a_reason(tmp_path, case, code):
     exit_code, _, err = run("interest", "calc", "--input", case_file(tmp_path, case))
     assert exit_code == 1 and "Traceback" not in err and err.strip()
     assert run("interest", "calc", "--input", str(tmp_path / "missing.json"))[0] == 1
-
-
-@pytest.fixture
-def db_url(sqlite_template, tmp_path):
-    target = tmp_path / "cli.db"
-    shutil.copyfile(sqlite_template, target)
-    return f"sqlite:///{target}"
 
 
 def test_a_year_is_credited_then_recomputed_once_from_the_command_line(db_url, monkeypatch):

@@ -3,7 +3,6 @@ value read past its validity (issue #11) — in both languages, never a tracebac
 
 import dataclasses
 import json
-import shutil
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -81,13 +80,6 @@ def test_bad_input_is_refused_in_both_languages(args, error):
     assert code == 1 and body["error"]["code"] == error
     assert_bilingual(body["error"]["reason"], body["error"]["reason_en"], error)
     assert run(*args)[0] == 1
-
-
-@pytest.fixture
-def db_url(sqlite_template, tmp_path):
-    target = tmp_path / "cli.db"
-    shutil.copyfile(sqlite_template, target)
-    return f"sqlite:///{target}"
 
 
 def _without_the_last_rate() -> ParameterStore:

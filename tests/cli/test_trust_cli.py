@@ -4,7 +4,6 @@ codes only for active cards, and production secrets checked before any command t
 Each test names the finding it reproduced; none may end in a traceback (CliRunner keeps the exception)."""
 
 import json
-import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -33,13 +32,6 @@ def invoke(*args):
 def invoke_json(*args):
     code, stdout, _ = invoke(*args, "--json")
     return code, json.loads(stdout)
-
-
-@pytest.fixture
-def db_url(sqlite_template, tmp_path):
-    target = tmp_path / "trust.db"
-    shutil.copyfile(sqlite_template, target)
-    return f"sqlite:///{target}"
 
 
 def _count(url, sql):
