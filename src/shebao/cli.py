@@ -21,14 +21,17 @@ bars and batch runs, reading a user's files — is in `clikit.py`.
 
 from __future__ import annotations
 
+import sys
+
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from shebao import platform_cli
 from shebao.accounts import cli as accounts
 from shebao.audit import cli as audit
 from shebao.benefits import cli as benefits
 from shebao.cards import cli as cards
-from shebao.clikit import guard_every_command
+from shebao.clikit import database_failure, guard_every_command
 from shebao.contributions import cli as contributions
 from shebao.demo import cli as demo
 from shebao.ledger import cli as ledger
@@ -45,7 +48,13 @@ for context in (registry, policy, contributions, ledger, benefits, services, car
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except DBAPIError as exc:  # any command, any context: one message instead of a driver's traceback
+        try:
+            database_failure(exc, as_json="--json" in sys.argv)
+        except typer.Exit as refused:  # raised outside the command's own context, so exit here
+            sys.exit(refused.exit_code)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from rich.table import Table
 from shebao.audit.checkpoints import Anchor, checkpoint_if_grown
 from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
-from shebao.core.errors import DATE_FORMAT_ZH, DomainError, InvalidInput, validation_problem_zh
+from shebao.core.errors import DATE_FORMAT_ZH, Conflict, DomainError, InvalidInput, validation_problem_zh
 from shebao.core.security import SYSTEM, FieldCipher
 from shebao.registry.rules import unsafe_text_problem
 from shebao.settings import Settings, get_settings
@@ -86,7 +86,37 @@ def safe_settings() -> Settings:
 def settings_for(db: str | None) -> Settings:
     """The safe settings, with the database a command's `--db` names instead of SHEBAO_DATABASE_URL."""
     settings = safe_settings()  # the guards below checked already; commands call this for the settings themselves
-    return settings.model_copy(update={"database_url": db}) if db else settings
+    settings = settings.model_copy(update={"database_url": db}) if db else settings
+    _databases_used.append(settings.database_url)
+    return settings
+
+
+_databases_used: list[str] = []  # for the one message when a database fails under a command (database_failure)
+
+
+def database_failure(exc: Exception, as_json: bool) -> NoReturn:
+    """A database a command could not use — never migrated, migrated by older code, or unreachable — refused with
+    what to do, never a traceback. The failing transaction was rolled back; a batch keeps the chunks it finished."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from shebao.core.migrate import head_revision, schema_revision
+
+    url = _databases_used[-1] if _databases_used else get_settings().database_url
+    try:
+        head, current = head_revision(), schema_revision(url)
+    except SQLAlchemyError:
+        refuse(Conflict("database.unreachable", "无法连接数据库，未执行任何操作；请检查数据库地址或联系运维人员",
+                        "the database cannot be reached; nothing was done: check the database address or call operations"),
+               as_json)
+    if current != head:
+        shown = current or "无"
+        refuse(Conflict("database.schema",
+                        f"数据库结构版本为「{shown}」，本程序需要「{head}」：请先运行「shebao db upgrade」",
+                        f"the database schema is at {current or 'nothing'}, this code needs {head}: "
+                        "run shebao db upgrade first", current=current, head=head), as_json)
+    refuse(Conflict("database.failed", "数据库操作失败，本次操作未写入；请稍后重试或联系运维人员",
+                    f"the database failed ({type(exc).__name__}); this step wrote nothing: try again or call operations"),
+           as_json)
 
 
 def require_safe_settings(command: str | None) -> None:

@@ -30,3 +30,20 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+def schema_revision(database_url: str) -> str | None:
+    """The schema revision a database is at; None when it was never migrated. Raises SQLAlchemy's error when the
+    database cannot be reached at all."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            try:
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except SQLAlchemyError:
+                return None
+    finally:
+        engine.dispose()
