@@ -108,6 +108,21 @@ def post_credits(database, province: str, movements: list[tuple[str, str | None,
     return pa
 
 
+def test_crediting_again_after_new_lines_records_no_credit_it_would_not_post(database, person):
+    """Money posted into a December still open after the year was credited: a second crediting run leaves the chunk
+    it already posted alone, so every credit it records is in the journal (the late money is recompute's to find)."""
+    post_credits(database, PROVINCE, [("202303", None, 100_000)], person())
+    credit_interest(database=database, province=PROVINCE, year=2023, now=NOW, actor="test")
+    late = post_credits(database, PROVINCE, [("202312", None, 50_000)], person())
+    credit_interest(database=database, province=PROVINCE, year=2023, now=NOW, actor="test")
+    with database.unit_of_work() as uow:
+        interest = ledger.open_account(session=uow.session, kind=AccountKind.INTEREST, province=PROVINCE, now=NOW).id
+        recorded = uow.session.scalar(select(func.sum(InterestCredit.interest_fen)).where(
+            InterestCredit.province == PROVINCE, InterestCredit.year == 2023))
+        assert recorded == ledger.balance(session=uow.session, account_id=interest) == 3308  # 1,000 x 10/12 x 3.97%
+    assert credited(database, late, 2023) is None
+
+
 def test_a_credit_counts_from_the_month_it_is_for(database, person):
     """A bill for March paid and posted in May earns from March; money for November 2023 paid in February 2024 is
     not 2023's, and earns the whole of 2024."""

@@ -75,8 +75,13 @@ def credit_interest(*, database: Database, province: str, year: int, now: dateti
         chunks = _chunks(session, province, chunk)
     for done, start in enumerate(chunks, start=1):
         with database.transaction() as session:
-            _compute(session, province, year, rule, rate, start, start + chunk - 1)
-            _post(session, province, year, period, interest_account, start, start + chunk - 1, actor, now)
+            # A chunk whose entry exists was credited by an earlier run: computing it again would add credits for
+            # accounts opened since, which its entry (posted once, by key) would never carry. Those are found by
+            # `interest recompute`, which compares with what the journal holds.
+            posted = select(JournalEntry.id).where(JournalEntry.idempotency_key == _credit_key(province, year, start))
+            if session.scalar(posted) is None:
+                _compute(session, province, year, rule, rate, start, start + chunk - 1)
+                _post(session, province, year, period, interest_account, start, start + chunk - 1, actor, now)
         progress("interest", done, len(chunks))
     return _record_run(database, province, year, period, actor, now, started)
 
@@ -163,12 +168,17 @@ def _compute(session: Session, province: str, year: int, rule: InterestRule, rat
          "interest_fen", "rule"], rows))
 
 
+def _credit_key(province: str, year: int, low: int) -> str:
+    """The idempotency key of the crediting entry of the chunk of accounts from `low`."""
+    return f"interest:{province}:{year}:{low}"
+
+
 def _post(session: Session, province: str, year: int, period: str, interest_account: int, low: int, high: int,
           actor: str, now: datetime) -> None:
     """The chunk's one entry: debit the province's interest account, credit each personal account its interest."""
     credited = and_(InterestCredit.year == year, InterestCredit.province == province,
                     InterestCredit.account_id.between(low, high), InterestCredit.interest_fen > 0)
-    key = literal(f"interest:{province}:{year}:{low}")
+    key = literal(_credit_key(province, year, low))
     credits = select(InterestCredit.id).where(credited)
     posting.post_entries(
         session=session, province=province, period=period, kind=INTEREST, actor=actor, now=now,
