@@ -185,6 +185,9 @@ def test_a_declared_base_is_corrected_over_http_until_its_month_is_billed(client
     run_month_end(database=database, province="110000", period="202407", now=clock.now(), actor="test")
     with database.unit_of_work() as uow:  # month-end used the corrected base
         assert uow.session.scalar(select(Assessment.used_base_fen).where(Assessment.person_id == firm["person"])) == 1_300_000
+    lowered = client.post(f"/api/v1/bases/{corrected.json()['id']}/corrections", headers=tokens["firm"],
+                          json={"declared_base_fen": 1_200_000})
+    assert lowered.status_code == 403 and lowered.json()["error"]["code"] == "base.lower_billed_needs_review"
     billed = client.post(f"/api/v1/bases/{corrected.json()['id']}/corrections", headers=tokens["firm"],
                          json={"declared_base_fen": 1_400_000})
-    assert billed.status_code == 409 and billed.json()["error"]["code"] == "base.already_billed"
+    assert billed.status_code == 201, billed.text  # a billed month raised: corrected, the difference billed

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from shebao.contributions import rules
-from shebao.contributions.batch import run_month_end
+from shebao.contributions.batch import BILLED_SCHEMES, run_month_end
 from shebao.contributions.models import Assessment, BaseDeclaration
 from shebao.contributions.rules import Category, Insurance, assess_month
 from shebao.core.clock import utc_naive
@@ -29,7 +29,7 @@ from shebao.core.periods import Period
 from shebao.core.security import SYSTEM
 from shebao.demo.seed import demo_credit_code
 from shebao.enrollment.models import Participation
-from shebao.enrollment.rules import Scheme, exclusion_group
+from shebao.enrollment.rules import SCHEME_SETS_BY_MODE, Mode, exclusion_group
 from shebao.policy.store import DatedValue, Parameter, ParameterStore, default_store
 from shebao.registry import service as registry
 from shebao.registry.schemas import EmployerCreate
@@ -85,7 +85,8 @@ declared = st.one_of(
     st.integers(1, 20_000_000),
     st.integers(1, 200_000).map(lambda yuan: 100 * yuan),
 )
-insured = st.fixed_dictionaries({"flexible": st.booleans(), "section": st.sampled_from(SECTIONS), "declared": declared})
+insured = st.fixed_dictionaries({"flexible": st.booleans(), "section": st.sampled_from(SECTIONS), "declared": declared,
+                                 "scheme_set": st.integers(0, 2)})  # which of the mode's allowed sets of insurances
 
 
 def _rate(numerator: int) -> Decimal:
@@ -144,8 +145,11 @@ def _declared_base(choice, limits: rules.BaseLimits) -> int | None:
 # Every amount exactly half a fen: 12,345 yuan at 0.5% is 61.725 yuan (6,172.5 fen → 6,173).
 @example(drawn={"limits": {"published": True, "floor": 1_234_500, "span": 1_000_000}, "rates": dict.fromkeys(RATE_PATHS, 5_000),
                 "serious_illness_fen": 0, "class_rates": [5_000] * 8, "class_of_section": dict.fromkeys(SECTIONS, 1)},
-         month_of=[{"flexible": False, "section": "A", "declared": None}, {"flexible": True, "section": "B", "declared": None},
-                   {"flexible": False, "section": "C", "declared": ("floor", 0)}])
+         month_of=[{"flexible": False, "section": "A", "declared": None, "scheme_set": 0},
+                   {"flexible": True, "section": "B", "declared": None, "scheme_set": 0},
+                   {"flexible": False, "section": "C", "declared": ("floor", 0), "scheme_set": 0},
+                   {"flexible": False, "section": "D", "declared": None, "scheme_set": 1},  # work injury alone
+                   {"flexible": True, "section": "E", "declared": None, "scheme_set": 2}])  # medical alone
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(drawn=province_rules, month_of=st.lists(insured, min_size=1, max_size=PEOPLE))
 def test_month_end_and_the_calculator_agree_to_the_fen(database, cipher, clock, drawn, month_of):
@@ -158,13 +162,16 @@ def test_month_end_and_the_calculator_agree_to_the_fen(database, cipher, clock, 
              for person, case in zip(setting["people"], month_of)]
     first, last = month.first_day(), date(month.year, month.month, monthrange(month.year, month.month)[1])
     stamp = utc_naive(clock.now())
+    for case in cases:
+        sets = SCHEME_SETS_BY_MODE[Mode.FLEXIBLE if case["flexible"] else Mode.EMPLOYER]
+        case["schemes"] = sets[case.pop("scheme_set") % len(sets)]
     with database.transaction() as session:
         session.execute(insert(Participation), [
-            {"person_id": case["person"], "scheme": Scheme.EMPLOYEE_PENSION.value, "exclusion_group": exclusion_group(Scheme.EMPLOYEE_PENSION),
+            {"person_id": case["person"], "scheme": scheme.value, "exclusion_group": exclusion_group(scheme),
              "mode": "flexible" if case["flexible"] else "employer",
              "employer_id": None if case["flexible"] else setting["employers"][case["section"]], "region_code": CHAOYANG,
              "province": PROVINCE, "start_date": first, "end_date": last, "status": "active", "created_at": stamp, "updated_at": stamp}
-            for case in cases])
+            for case in cases for scheme in case["schemes"]])
         declarations = [
             {"person_id": case["person"], "payer_kind": "flexible" if case["flexible"] else "employer",
              "payer_id": case["person"] if case["flexible"] else setting["employers"][case["section"]],
@@ -184,7 +191,8 @@ def test_month_end_and_the_calculator_agree_to_the_fen(database, cipher, clock, 
         # The counter's calculator, asked as make-up asks it: a month with no base declared is assessed on the floor.
         expected = assess_month(params, category=Category.FLEXIBLE if case["flexible"] else Category.EMPLOYEE,
                                 declared_base_fen=case["declared"] if case["declared"] is not None else limits.floor_fen,
-                                work_injury_class=drawn["class_of_section"][case["section"]])
+                                work_injury_class=drawn["class_of_section"][case["section"]],
+                                insurances={Insurance(BILLED_SCHEMES[scheme.value]) for scheme in case["schemes"]})
         assert row.declared_base_fen == case["declared"], case
         assert row.used_base_fen == expected.used_base_fen == rules.used_base_fen(case["declared"], limits.floor_fen,
                                                                                   limits.ceiling_fen), case

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from shebao.contributions import batch
 from shebao.contributions.makeup import request_makeup
-from shebao.contributions.models import Assessment, BaseDeclaration
+from shebao.contributions.models import Assessment, BaseDeclaration, Bill
 from shebao.contributions.schemas import BaseCorrect, BaseDeclare, MakeupRequest
 from shebao.contributions.service import base_history, correct_base, declare_base
 from shebao.core import audit
@@ -109,39 +109,61 @@ def test_a_declared_base_is_corrected_by_a_new_version_audited_and_month_end_use
     assert tuple(used) == (1_500_000, 1_500_000)  # the latest version, not the first
 
 
-def test_once_a_month_it_sets_is_billed_a_declaration_can_no_longer_be_corrected(database, province):
+def test_a_billed_month_is_corrected_retroactively_and_only_the_agency_lowers_it(database, province):
     person_id = province["people"][1][0]
     first = declaration_of(database, person_id)
     second = correct(database, province, employer(province), first, 1_500_000).id
     batch.run_month_end(database=database, province=PROVINCE, period="202407", now=province["clock"].now(), actor="test")
     before = count_declarations(database)
-    with pytest.raises(Conflict) as billed:
-        correct(database, province, employer(province), second, 1_600_000)
-    assert billed.value.code == "base.already_billed" and billed.value.details == {"billed_period": "202407"}
-    assert "2024年7月" in billed.value.reason and "202407 was already billed" in billed.value.reason_en
+    with pytest.raises(Forbidden) as lowered:
+        correct(database, province, employer(province), second, 1_400_000)
+    assert lowered.value.code == "base.lower_billed_needs_review" and lowered.value.details == {"billed_period": "202407"}
+    assert "2024年7月" in lowered.value.reason and "after a review" in lowered.value.reason_en
+    assert count_declarations(database) == before
     with pytest.raises(Conflict) as superseded:
         correct(database, province, employer(province), first, 1_600_000)
     assert superseded.value.code == "base.superseded" and superseded.value.details == {"current_id": second}
-    assert count_declarations(database) == before
+
+    raised = correct(database, province, employer(province), second, 1_600_000)  # raised: billed again, the difference
+    assert raised.version == 3
+    with database.unit_of_work() as uow:
+        july = uow.session.scalars(select(Assessment).where(Assessment.person_id == person_id)
+                                   .order_by(Assessment.version)).all()
+        assert [(a.version, a.used_base_fen, a.superseded_by is None) for a in july] == [
+            (1, 1_500_000, False), (2, 1_600_000, True)]
+        bills = uow.session.scalars(select(Bill).where(Bill.kind == "correction")).all()
+        assert [(b.period, b.amount_fen) for b in bills] == [("202407", july[1].total_fen - july[0].total_fen)]
 
 
-def test_a_make_up_bill_also_fixes_the_base_of_its_month(database, province):
+def test_a_make_up_bill_is_corrected_with_its_base(database, province):
     flexible = province["people"][-1][0]  # enrolled 2024-03-01, base 7,000 yuan from 202401
     with database.transaction() as session:
         request_makeup(session=session, principal=SYSTEM, person_id=flexible, now=province["clock"].now(),
                        command=MakeupRequest(periods=["202405"]))
-    with pytest.raises(Conflict) as refused:
-        correct(database, province, flexible_worker(province), declaration_of(database, flexible), 800_000)
-    assert refused.value.code == "base.already_billed" and refused.value.details == {"billed_period": "202405"}
+    with pytest.raises(Forbidden) as refused:
+        correct(database, province, flexible_worker(province), declaration_of(database, flexible), 650_000)
+    assert refused.value.code == "base.lower_billed_needs_review" and refused.value.details == {"billed_period": "202405"}
+    clerk = Principal(user_id=7, username="clerk", role=Role.STAFF, region_code="110108")
+    correct(database, province, clerk, declaration_of(database, flexible), 800_000)
+    with database.unit_of_work() as uow:
+        may = uow.session.scalars(select(Assessment).where(Assessment.person_id == flexible,
+                                                           Assessment.superseded_by.is_(None))).one()
+        assert may.period == "202405" and may.declared_base_fen == 800_000 and may.version == 2
 
 
 def test_a_later_declaration_bounds_the_months_an_earlier_one_sets(database, province):
     person_id = province["people"][1][0]
     later = declare(database, province, employer(province), person_id, "202408", 1_300_000)
     batch.run_month_end(database=database, province=PROVINCE, period="202407", now=province["clock"].now(), actor="test")
-    with pytest.raises(Conflict):  # 202401 sets January to July: July is billed
-        correct(database, province, employer(province), declaration_of(database, person_id), 1_500_000)
-    assert correct(database, province, employer(province), later.id, 1_400_000).version == 2  # August is not
+    assert correct(database, province, employer(province), later.id, 1_400_000).version == 2  # August is not billed
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Bill).where(Bill.kind == "correction")) == 0
+    with pytest.raises(Forbidden) as lowered:  # 202401 sets January to July: July is billed
+        correct(database, province, employer(province), declaration_of(database, person_id), 1_000_000)
+    assert lowered.value.details == {"billed_period": "202407"}
+    correct(database, province, employer(province), declaration_of(database, person_id), 1_500_000)  # July corrected
+    with database.unit_of_work() as uow:
+        assert uow.session.scalars(select(Bill.period).where(Bill.kind == "correction")).all() == ["202407"]
 
 
 def test_a_flexible_workers_correction_is_held_to_the_range_and_must_change_something(database, province):

@@ -26,6 +26,7 @@ from shebao.benefits.schemas import (
     UnemploymentStop,
 )
 from shebao.benefits.service import living_person, require_staff_in
+from shebao.contributions import corrections
 from shebao.contributions import rules as contribution_rules
 from shebao.contributions.models import Assessment
 from shebao.core import audit
@@ -71,6 +72,9 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     if session.scalar(select(PensionAward.id).where(PensionAward.person_id == person.id, PensionAward.status != "stopped")):
         raise Conflict("unemployment.pensioner", "已按月领取养老金，不能领取失业保险金", "a pensioner cannot draw unemployment benefit")
     params = (store or default_store()).at(region.code, command.separation_date)
+    # The job ends first, and the months billed after the separation are corrected away, so that the months counted
+    # for the benefit are the ones the person really was insured for.
+    ended = _end_jobs(session, principal, person.id, command, now)
     months = _paid_months(session, person.id, Assessment.unemployment_employer_fen, Assessment.unemployment_individual_fen)
     minimum = params.value("unemployment.minimum_contribution_months")
     if months < minimum:
@@ -81,7 +85,6 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
                               .order_by(UnemploymentClaim.id.desc()).limit(1))
     carried = previous.months_left or 0 if previous is not None else 0
     entitled, monthly, steps = rules.unemployment_entitlement(params, contribution_months=months, carried_months=carried)
-    ended = _end_jobs(session, principal, person.id, command, now)
     stamp = utc_naive(now)
     claim = UnemploymentClaim(
         person_id=person.id, province=province_of(region.code), region_code=region.code,
@@ -99,9 +102,14 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
 def _end_jobs(session: Session, principal: Principal, person_id: int, command: UnemploymentApply, now: datetime) -> int:
     """The job ends with the separation wherever the employer is registered: the agency registering the
     unemployment records it for the employer that has not (the event reaches enrollment, not the clerk's reach)."""
+    reason = f"失业登记 unemployment registered ({command.reason.value})"
     ended = enrollment.end_for_event(session=session, person_id=person_id, last_day=command.separation_date,
-                                     reason=f"失业登记 unemployment registered ({command.reason.value})",
-                                     actor=principal.actor, now=now, employment_only=True)
+                                     reason=reason, actor=principal.actor, now=now, employment_only=True)
+    for province in sorted({province_of(p.region_code) for p in ended}):
+        corrections.correct(session=session, province=province, persons=[person_id],
+                            since=Period.of(command.separation_date), cause="end",
+                            reason=f"{reason}, separated on {command.separation_date}", actor=principal.actor, now=now,
+                            may_reopen=principal.role == Role.ADMIN)
     return len({p.employer_id for p in ended})
 
 
@@ -149,7 +157,8 @@ def _insured_with(session: Session, person_id: int, employer_id: int, schemes: t
 
 
 def _average_base(session: Session, clause) -> int | None:  # noqa: ANN001
-    value = session.scalar(select(func.avg(Assessment.used_base_fen)).where(clause))
+    value = session.scalar(select(func.avg(Assessment.used_base_fen)).where(  # the months as corrected, if they were
+        clause, Assessment.superseded_by.is_(None), Assessment.used_base_fen > 0))
     return None if value is None else int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

@@ -34,9 +34,10 @@ def average_wage_in_force(store: ParameterStore, province: ColumnElement, period
 
 
 def _paid(assessment=Assessment):  # noqa: ANN001, ANN202 - an EXISTS clause
-    """The assessment's bill was paid in full and distributed (one level of correlation, as both databases need)."""
+    """The assessment is the current version of its month and its bill was paid in full and distributed (one level
+    of correlation, as both databases need)."""
     return (select(Bill.id)
-            .where(Bill.period == assessment.period, Bill.payer_kind == assessment.payer_kind,
+            .where(assessment.superseded_by.is_(None), Bill.period == assessment.period, Bill.payer_kind == assessment.payer_kind,
                    Bill.payer_id == assessment.payer_id, Bill.reference == assessment.bill_reference,
                    Bill.distribution_entry_id.isnot(None))
             .exists())

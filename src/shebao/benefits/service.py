@@ -152,7 +152,8 @@ def benefit_place(*, session: Session, store: ParameterStore, person: Person, da
     months = {row.province: int(row.months) + int(row.deemed)
               for row in session.execute(record.record_by_province(store, mine)).all()}
     latest = dict(session.execute(select(Assessment.province, func.max(Assessment.period)).where(
-        Assessment.person_id == person.id).group_by(Assessment.province)).all())
+        Assessment.person_id == person.id, Assessment.superseded_by.is_(None), Assessment.total_fen > 0)
+        .group_by(Assessment.province)).all())
     for province, year in session.execute(select(ContributionYear.province, func.max(ContributionYear.year)).where(
             ContributionYear.person_id == person.id).group_by(ContributionYear.province)).all():
         latest[province] = max(latest.get(province, ""), f"{year}12")

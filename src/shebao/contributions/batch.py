@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import (
+    ColumnElement,
     String,
+    and_,
     case,
     cast,
+    false,
     func,
     literal,
     or_,
@@ -36,7 +39,7 @@ from shebao.core.db import Database, analyze
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run
 from shebao.core.sql import insert_ignoring_duplicates, rate_numerator
-from shebao.enrollment.models import Participation
+from shebao.enrollment.models import Participation, ParticipationEvent
 from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind
@@ -108,6 +111,8 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
 
     low, high = _person_range(database, province, month)
     chunks = range(low, high + 1, person_chunk) if high >= low else range(0)
+    if _billed(database, province, month):  # resumed after billing: what arrived since is a correction's to bill
+        chunks = range(0)
     for done, start in enumerate(chunks, start=1):
         with database.batch_transaction() as session:
             written = _assess_chunk(session, province, month, rates, start, start + person_chunk - 1, run_id)
@@ -129,50 +134,94 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
     return _close_run(database, run_id, province, month, actor, now, started, due_date(month, rates.due_day))
 
 
+def _billed(database: Database, province: str, month: Period) -> bool:
+    with database.unit_of_work() as uow:
+        return uow.session.scalar(select(Bill.id).where(Bill.period == str(month), Bill.province == province,
+                                                        Bill.kind == "monthly").limit(1)) is not None
+
+
 def _check_request(database: Database, province: str, period: str, now: datetime) -> Period:
     return ledger.require_open_month(database, province=province, period=period, now=now, job="month_end",
                                      future_code="period.future", future_zh="缴费期 {month} 尚未到来",
                                      future_en="the period {month} has not begun")
 
 
-def _billable(province: str, month: Period):  # noqa: ANN202 - a Select
-    """Pension participations that owe this month: begun by its last day, not ended before its first,
-    not suspended, and the person alive on its first day."""
-    first, last = month.first_day(), date(month.year, month.month, monthrange(month.year, month.month)[1])
-    return (
-        select(Participation.person_id, Participation.mode, Participation.employer_id, Participation.region_code)
+# The insurances a month-end bills, each from its own participation (the resident scheme is paid differently).
+BILLED_SCHEMES = {"employee_pension": "pension", "medical": "medical", "unemployment": "unemployment",
+                  "work_injury": "work_injury", "maternity": "maternity"}
+
+
+def _last_day(month: Period) -> date:
+    return date(month.year, month.month, monthrange(month.year, month.month)[1])
+
+
+def _suspended_all_month(month: Period) -> ColumnElement[bool]:
+    """Whether the participation was suspended for every day of the month, from its events (a suspension dated
+    back reaches the months it covers): suspended as the month began, and not resumed within it. Only a flexible
+    worker's participation can be suspended, so an employee's is never looked up."""
+    first, last = month.first_day(), _last_day(month)
+    latest = (select(ParticipationEvent.event)
+              .where(ParticipationEvent.participation_id == Participation.id,
+                     ParticipationEvent.event.in_(("suspended", "resumed")), ParticipationEvent.on <= first)
+              .order_by(ParticipationEvent.on.desc(), ParticipationEvent.id.desc()).limit(1).scalar_subquery())
+    resumed = (select(ParticipationEvent.id)
+               .where(ParticipationEvent.participation_id == Participation.id, ParticipationEvent.event == "resumed",
+                      ParticipationEvent.on > first, ParticipationEvent.on <= last).exists())
+    return case((Participation.mode == "employer", false()), else_=and_(func.coalesce(latest, "") == "suspended", ~resumed))
+
+
+def covering(province: str, month: Period, persons: ColumnElement[bool] | None = None):  # noqa: ANN201 - a Select
+    """The participations that owe this month, one row each: an insurance month-end bills, begun by the month's
+    last day, not ended before its first, not suspended all month, the person alive on its first day. A month
+    covered on any day is billed in full (contribution.month_coverage_rule, any_day)."""
+    first, last = month.first_day(), _last_day(month)
+    query = (
+        select(Participation.person_id, Participation.mode, Participation.employer_id, Participation.region_code,
+               Participation.scheme)
         .join(Person, Person.id == Participation.person_id)
-        .where(Participation.province == province, Participation.scheme == "employee_pension",
+        .where(Participation.province == province, Participation.scheme.in_(BILLED_SCHEMES),
                Participation.start_date <= last, or_(Participation.end_date.is_(None), Participation.end_date >= first),
-               Participation.status != "suspended", or_(Person.death_date.is_(None), Person.death_date >= first))
+               ~_suspended_all_month(month), or_(Person.death_date.is_(None), Person.death_date >= first))
     )
+    return query if persons is None else query.where(persons)
 
 
 def _person_range(database: Database, province: str, month: Period) -> tuple[int, int]:
-    billable = _billable(province, month).subquery()
+    billable = covering(province, month).subquery()
     with database.unit_of_work() as uow:
         low, high = uow.session.execute(select(func.min(billable.c.person_id), func.max(billable.c.person_id))).one()
     return (low or 0, high if high is not None else -1)
 
 
-def _assess_chunk(session: Session, province: str, month: Period, rates: MonthRates, low: int, high: int,
-                  run_id: int) -> int:
-    # The range on both sides of the join: PostgreSQL does not carry it from participations to persons, and read
-    # every person for every chunk (a hash join over the whole table) instead of the chunk's range.
-    base = _billable(province, month).where(Participation.person_id.between(low, high), Person.id.between(low, high)).subquery()
+ASSESSMENT_COLUMNS = ["period", "province", "person_id", "payer_kind", "payer_id", "region_code", "declared_base_fen",
+                      "used_base_fen", "pension_employer_fen", "pension_individual_fen", "pension_account_fen",
+                      "medical_employer_fen", "medical_individual_fen", "unemployment_employer_fen",
+                      "unemployment_individual_fen", "work_injury_employer_fen", "maternity_employer_fen", "total_fen"]
+
+
+def assessed_rows(province: str, month: Period, rates: MonthRates, persons: ColumnElement[bool]):  # noqa: ANN201
+    """What the month owes for the chosen persons, one row per person and payer in ASSESSMENT_COLUMNS' order: each
+    insurance from the person's own participation in it, through that payer. Month-end writes these rows;
+    a retroactive correction compares them with what was billed."""
+    base = covering(province, month, persons).subquery()
     flexible = base.c.mode != "employer"
     payer_kind = case((flexible, literal("flexible")), else_=literal("employer"))
     payer_id = func.coalesce(base.c.employer_id, base.c.person_id)
+    by_payer = (select(base.c.person_id, func.max(base.c.region_code).label("region_code"),
+                       func.max(case((flexible, 1), else_=0)).label("flexible"), payer_kind.label("payer_kind"),
+                       payer_id.label("payer_id"), func.max(base.c.employer_id).label("employer_id"),
+                       *(func.max(case((base.c.scheme == scheme, 1), else_=0)).label(f"in_{insurance}")
+                         for scheme, insurance in BILLED_SCHEMES.items()))
+                .group_by(base.c.person_id, payer_kind, payer_id).subquery())
     declared = (
         select(BaseDeclaration.declared_base_fen)
-        .where(BaseDeclaration.person_id == base.c.person_id, BaseDeclaration.payer_kind == payer_kind,
-               BaseDeclaration.payer_id == payer_id, BaseDeclaration.effective_period <= str(month))
+        .where(BaseDeclaration.person_id == by_payer.c.person_id, BaseDeclaration.payer_kind == by_payer.c.payer_kind,
+               BaseDeclaration.payer_id == by_payer.c.payer_id, BaseDeclaration.effective_period <= str(month))
         .order_by(BaseDeclaration.effective_period.desc(), BaseDeclaration.version.desc())  # the latest version
         .limit(1).scalar_subquery()
     )
-    section = select(func.substr(Employer.industry_code, 1, 1)).where(Employer.id == base.c.employer_id).scalar_subquery()
-    facts = (select(base.c.person_id, base.c.region_code, flexible.label("flexible"), payer_kind.label("payer_kind"),
-                    payer_id.label("payer_id"), declared.label("declared"), section.label("section"))
+    section = select(func.substr(Employer.industry_code, 1, 1)).where(Employer.id == by_payer.c.employer_id).scalar_subquery()
+    facts = (select(by_payer, declared.label("declared"), section.label("section"))
              .cte("facts").prefix_with("MATERIALIZED"))
     injury = case(*((facts.c.section == s, n) for s, n in rates.work_injury_by_section.items()),
                   else_=rates.work_injury_by_section["A"])
@@ -183,37 +232,45 @@ def _assess_chunk(session: Session, province: str, month: Period, rates: MonthRa
     # materialised on SQLite only, whose plans were measured with them.
     sized = (select(facts, used.label("used"), injury.label("injury")).cte("sized")
              .prefix_with("MATERIALIZED", dialect="sqlite"))
-    is_flexible, used = sized.c.flexible, sized.c.used
+    is_flexible, used = sized.c.flexible == 1, sized.c.used
 
     at = rules.contribution_fen
 
-    def part(employee_numerator: int, flexible_numerator: int = 0):  # noqa: ANN202
-        return case((is_flexible, at(used, flexible_numerator)), else_=at(used, employee_numerator))
+    def part(insurance: str, employee, flexible_part=0):  # noqa: ANN001, ANN202 - SQL amounts
+        """The amount when the person is in this insurance through this payer, else nothing."""
+        return case((sized.c[f"in_{insurance}"] == 0, 0), (is_flexible, flexible_part), else_=employee)
 
     columns = {
-        "pension_employer_fen": part(rates.pension_employer),
-        "pension_individual_fen": part(rates.pension_individual, rates.flexible_pension),
-        "pension_account_fen": part(rates.pension_account, rates.flexible_account),
-        "medical_employer_fen": part(rates.medical_employer),
-        "medical_individual_fen": case((is_flexible, at(used, rates.flexible_medical)), else_=rules.medical_individual_fen(
-            used, rates.medical_individual, rates.medical_fixed_fen)),
-        "unemployment_employer_fen": part(rates.unemployment_employer),
-        "unemployment_individual_fen": part(rates.unemployment_individual),
-        "work_injury_employer_fen": case((is_flexible, 0), else_=at(used, sized.c.injury)),
-        "maternity_employer_fen": part(rates.maternity_employer),
+        "pension_employer_fen": part("pension", at(used, rates.pension_employer)),
+        "pension_individual_fen": part("pension", at(used, rates.pension_individual), at(used, rates.flexible_pension)),
+        "pension_account_fen": part("pension", at(used, rates.pension_account), at(used, rates.flexible_account)),
+        "medical_employer_fen": part("medical", at(used, rates.medical_employer)),
+        "medical_individual_fen": part("medical", rules.medical_individual_fen(
+            used, rates.medical_individual, rates.medical_fixed_fen), at(used, rates.flexible_medical)),
+        "unemployment_employer_fen": part("unemployment", at(used, rates.unemployment_employer)),
+        "unemployment_individual_fen": part("unemployment", at(used, rates.unemployment_individual)),
+        "work_injury_employer_fen": part("work_injury", at(used, sized.c.injury)),
+        "maternity_employer_fen": part("maternity", at(used, rates.maternity_employer)),
     }
     amounts = (select(sized.c.person_id, sized.c.payer_kind, sized.c.payer_id, sized.c.region_code, sized.c.declared,
                       used.label("used"), *(expr.label(name) for name, expr in columns.items()))
                .cte("amounts").prefix_with("MATERIALIZED", dialect="sqlite"))
     parts = [amounts.c[name] for name in columns if name != "pension_account_fen"]
-    rows = (select(literal(str(month)).label("period"), literal(province).label("province"), amounts.c.person_id,
-                   amounts.c.payer_kind, amounts.c.payer_id, amounts.c.region_code, amounts.c.declared, amounts.c.used,
-                   *(amounts.c[name] for name in columns), sum(parts[1:], start=parts[0]).label("total_fen"),
-                   literal(run_id).label("run_id"))
+    return select(literal(str(month)).label("period"), literal(province).label("province"), amounts.c.person_id,
+                  amounts.c.payer_kind, amounts.c.payer_id, amounts.c.region_code,
+                  amounts.c.declared.label("declared_base_fen"), amounts.c.used.label("used_base_fen"),
+                  *(amounts.c[name] for name in columns), sum(parts[1:], start=parts[0]).label("total_fen"))
+
+
+def _assess_chunk(session: Session, province: str, month: Period, rates: MonthRates, low: int, high: int,
+                  run_id: int) -> int:
+    # The range on both sides of the join: PostgreSQL does not carry it from participations to persons, and read
+    # every person for every chunk (a hash join over the whole table) instead of the chunk's range.
+    chunk = and_(Participation.person_id.between(low, high), Person.id.between(low, high))
+    rows = (assessed_rows(province, month, rates, chunk).add_columns(literal(run_id).label("run_id"))
             .where(true()))  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
-    names = ["period", "province", "person_id", "payer_kind", "payer_id", "region_code", "declared_base_fen",
-             "used_base_fen", *columns, "total_fen", "run_id"]
-    result = session.execute(insert_ignoring_duplicates(session, Assessment.__table__).from_select(names, rows))
+    result = session.execute(insert_ignoring_duplicates(session, Assessment.__table__)
+                             .from_select([*ASSESSMENT_COLUMNS, "run_id"], rows))
     return max(result.rowcount or 0, 0)
 
 
@@ -243,7 +300,7 @@ def bill_entry_key(bill_id):  # noqa: ANN001, ANN201
 def _post_bills(session: Session, province: str, month: Period, low: int, high: int, actor: str, now: datetime) -> int:
     """Each bill's entry: debit the payer's receivable, credit contributions billed (clearing)."""
     bills = select(Bill.id).where(Bill.period == str(month), Bill.province == province, Bill.kind == "monthly",
-                                  Bill.id.between(low, high))
+                                  Bill.id.between(low, high), Bill.amount_fen != 0)  # nothing owed, nothing to post
     key = bill_entry_key(Bill.id)
     memo = literal("应缴 billed ") + Bill.payer_kind + literal(" ") + cast(Bill.payer_id, String)
     receivable = chart.payer_receivable(Bill.payer_kind, Bill.payer_id, province=province)

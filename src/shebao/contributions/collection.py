@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from shebao.contributions.models import Assessment, Bill, Payment, PaymentAllocation
+from shebao.contributions.models import NOTHING_MOVED, Assessment, Bill, Payment, PaymentAllocation
 from shebao.contributions.rules import Allocation, allocate, late_fee
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
@@ -166,41 +166,65 @@ def distribute_bills(*, session: Session, province: str, bills: ColumnElement[bo
                      now: datetime) -> int:
     """Set-based distribution of paid bills: per bill, debit clearing; credit each pooling fund with its
     share and each person's personal account with the individual pension part. Each bill records the
-    entry that distributed it; a bill that has one is not distributed again."""
-    bill_ids = list(session.scalars(select(Bill.id).where(bills, Bill.province == province,
-                                                          Bill.distribution_entry_id.is_(None))))
-    for start in range(0, len(bill_ids), DISTRIBUTION_BATCH):
-        _distribute(session, province, bill_ids[start:start + DISTRIBUTION_BATCH], period, actor, now)
-    return len(bill_ids)
+    entry that distributed it; a bill that has one is not distributed again. A correction's bill waits for the
+    bills of the versions it replaced (it moves the difference from what they moved); once they are distributed,
+    so is every settled correction that waited on them."""
+    undistributed = and_(Bill.province == province, Bill.distribution_entry_id.is_(None), _replaced_bills_distributed())
+    bill_ids = list(session.scalars(select(Bill.id).where(bills, undistributed)))
+    done = 0
+    while bill_ids:
+        for start in range(0, len(bill_ids), DISTRIBUTION_BATCH):
+            _distribute(session, province, bill_ids[start:start + DISTRIBUTION_BATCH], period, actor, now)
+        done += len(bill_ids)
+        bill_ids = list(session.scalars(select(Bill.id).where(  # corrections waiting on what was just distributed
+            Bill.correction_id.isnot(None), undistributed, paid_principal(Bill.id) >= Bill.amount_fen)))
+    return done
+
+
+def _replaced_bills_distributed() -> ColumnElement[bool]:
+    """For a correction's bill: every bill of the versions it replaced has been distributed (true for other bills)."""
+    replaced = aliased(Bill)
+    return ~(select(Assessment.id)
+             .join(replaced, and_(replaced.period == Assessment.period, replaced.payer_kind == Assessment.payer_kind,
+                                  replaced.payer_id == Assessment.payer_id, replaced.reference == Assessment.bill_reference))
+             .where(Assessment.superseded_by == Bill.correction_id, Assessment.period == Bill.period,
+                    Assessment.payer_kind == Bill.payer_kind, Assessment.payer_id == Bill.payer_id,
+                    replaced.distribution_entry_id.is_(None)).exists())
 
 
 DISTRIBUTION_BATCH = 5_000
 
 
 def _distribute(session: Session, province: str, bill_ids: list[int], period: str, actor: str, now: datetime) -> None:
-    chosen = (select(Bill.id, Bill.period, Bill.payer_kind, Bill.payer_id, Bill.amount_fen, Bill.reference)
-              .where(Bill.id.in_(bill_ids)).cte("chosen"))
-    mine = and_(Assessment.period == chosen.c.period, Assessment.payer_kind == chosen.c.payer_kind,
-                Assessment.payer_id == chosen.c.payer_id, Assessment.bill_reference == chosen.c.reference)
+    """One entry per bill. A correction's bill moves the difference it made: its new versions of the persons' months
+    in, the versions they superseded out (a personal account credited for a month no longer owed is debited)."""
+    chosen = (select(Bill.id, Bill.period, Bill.payer_kind, Bill.payer_id, Bill.amount_fen, Bill.reference,
+                     Bill.correction_id).where(Bill.id.in_(bill_ids)).cte("chosen"))
+    same_payer_month = and_(Assessment.period == chosen.c.period, Assessment.payer_kind == chosen.c.payer_kind,
+                            Assessment.payer_id == chosen.c.payer_id)
+    mine = and_(same_payer_month, Assessment.bill_reference == chosen.c.reference)
+    replaced = and_(same_payer_month, Assessment.superseded_by == chosen.c.correction_id)
     key = _key("distribute:", chosen.c.id)
     each_bill = select(chosen.c.id)
-    each_person = select(chosen.c.id).join(Assessment, mine)
     lines = [posting.Lines(each_bill, key, chart.province_account(AccountKind.CLEARING, province=province),
                            chosen.c.amount_fen)]
-    for insurance, parts in POOLED_PARTS.items():
-        share = sum((func.sum(getattr(Assessment, column)) for column in parts), start=literal(0))
-        if insurance == "pension":
-            share = share - func.sum(Assessment.pension_account_fen)
-        lines.append(posting.Lines(each_person.group_by(chosen.c.id), key,
-                                   chart.pooling_fund(insurance, province=province), -share))
-    lines.append(posting.Lines(each_person, key, chart.personal_account(Assessment.person_id, province=province),
-                               -Assessment.pension_account_fen))
+    for rows, sign in ((mine, 1), (replaced, -1)):
+        each_person = select(chosen.c.id).join(Assessment, rows)
+        for insurance, parts in POOLED_PARTS.items():
+            share = sum((func.sum(getattr(Assessment, column)) for column in parts), start=literal(0))
+            if insurance == "pension":
+                share = share - func.sum(Assessment.pension_account_fen)
+            lines.append(posting.Lines(each_person.group_by(chosen.c.id), key,
+                                       chart.pooling_fund(insurance, province=province), -sign * share))
+        lines.append(posting.Lines(each_person, key, chart.personal_account(Assessment.person_id, province=province),
+                                   -sign * Assessment.pension_account_fen))
     posting.post_entries(session=session, province=province, period=period, kind="distribution", actor=actor, now=now,
                          entries=select(key, literal("到账分配 paid bill ") + cast(chosen.c.id, String),
                                         chosen.c.period),  # the money is for the bill's month: interest counts from it
-                         lines=lines)
+                         lines=lines, skip_empty=True)
     session.execute(update(Bill).where(Bill.id.in_(bill_ids), Bill.distribution_entry_id.is_(None))
-                    .values(distribution_entry_id=posting.entry_id(_key("distribute:", Bill.id)))
+                    .values(distribution_entry_id=func.coalesce(posting.entry_id(_key("distribute:", Bill.id)),
+                                                                NOTHING_MOVED))
                     .execution_options(synchronize_session=False))
 
 

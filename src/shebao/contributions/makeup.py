@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from shebao.contributions.batch import MonthRates, due_date
+from shebao.contributions.batch import BILLED_SCHEMES, MonthRates, covering, due_date
 from shebao.contributions.models import Assessment, BaseDeclaration, Bill
 from shebao.contributions.rules import (
     Category,
@@ -78,6 +78,14 @@ def _covering(session: Session, person_id: int, month: Period) -> Participation:
     return participation
 
 
+def _insured_for(session: Session, person_id: int, participation: Participation, month: Period) -> set[Insurance]:
+    """The insurances the person was in that month through the same payer, each from its own participation."""
+    through_payer = (Participation.employer_id == participation.employer_id if participation.mode == "employer"
+                     else Participation.mode != "employer")
+    covered = covering(participation.province, month, and_(Participation.person_id == person_id, through_payer))
+    return {Insurance(BILLED_SCHEMES[row.scheme]) for row in session.execute(covered)}
+
+
 def _bill_month(session: Session, person_id: int, participation: Participation, payer_kind: str, payer_id: int,
                 month: Period, params, actor: str, now: datetime) -> MakeupBillRead:  # noqa: ANN001
     declared = session.scalar(select(BaseDeclaration.declared_base_fen).where(
@@ -91,7 +99,8 @@ def _bill_month(session: Session, person_id: int, participation: Participation, 
         section = registry.employer_by_id(session=session, employer_id=payer_id).industry_code[:1]
         injury_class = params.value("contribution.work_injury.class_by_industry_section").get(section, 1)
     result = assess_month(params, category=category, declared_base_fen=declared or rates.floor_fen,
-                          work_injury_class=injury_class)
+                          work_injury_class=injury_class,
+                          insurances=_insured_for(session, person_id, participation, month))
     items = {item.insurance: item for item in result.items}
     part = lambda insurance: items.get(insurance, Item(insurance, 0, 0, 0))  # noqa: E731 - a flexible worker has two
     reference = f"p{person_id}"

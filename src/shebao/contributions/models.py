@@ -48,7 +48,12 @@ class BaseDeclaration(Base):
 
 
 class Assessment(Base):
-    """One person's contributions for one month through one payer, per insurance and party, in fen."""
+    """One person's contributions for one month through one payer, per insurance and party, in fen.
+
+    Once billed a row is never edited: a fact that arrives late (an end, a start, a base, a death, a suspension
+    dated back) writes a new version of the person's month through a correction, with the amounts the month owes
+    now (zero where it owes nothing), and marks the old version superseded by that correction. The current
+    version of a person's month through a payer is the one not superseded."""
 
     __tablename__ = "assessments"
 
@@ -73,10 +78,13 @@ class Assessment(Base):
     total_fen: Mapped[int] = mapped_column(Fen)
     run_id: Mapped[int | None] = mapped_column(BigId)
     bill_reference: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "" = the monthly bill
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    correction_id: Mapped[int | None] = mapped_column(BigId)  # the correction that wrote this version
+    superseded_by: Mapped[int | None] = mapped_column(BigId)  # the correction that replaced it; None: current
 
     __table_args__ = (
-        # Leads with the payer: it serves both "one row per person, payer and month" and a bill's rows.
-        UniqueConstraint("period", "payer_kind", "payer_id", "person_id"),
+        # Leads with the payer: it serves both "one row per person, payer, month and version" and a bill's rows.
+        UniqueConstraint("period", "payer_kind", "payer_id", "person_id", "version"),
         Index("ix_assessments_person", "person_id", "period"),
     )
 
@@ -98,17 +106,26 @@ class Bill(Base):
     reference: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "" monthly; "p42" a make-up
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # The ledger entry that moved the paid bill out of clearing into the accounts and funds: set in the same
-    # transaction that posts it. A month counts in the pension record once its bill has one.
+    # transaction that posts it. A month counts in the pension record once its bill has one. NOTHING_MOVED (0):
+    # distributed, but its lines were all zero (a bill of nothing, a correction that moved no fen).
     distribution_entry_id: Mapped[int | None] = mapped_column(BigId)
+    correction_id: Mapped[int | None] = mapped_column(BigId)  # a correction's bill (kind "correction"): the difference
 
     __table_args__ = (
         UniqueConstraint("period", "payer_kind", "payer_id", "kind", "reference"),
         Index("ix_bills_payer", "payer_kind", "payer_id", "period"),
         Index("ix_bills_province_period", "province", "period"),
+        Index("ix_bills_correction", "correction_id"),
     )
 
 
+NOTHING_MOVED = 0
+
+
 class Payment(Base):
+    """Money a payer paid (method "bank"), or a credit a correction gave it (method "credit": what it was billed
+    and no longer owes). What is not allocated to bills is the payer's to offset or have refunded."""
+
     __tablename__ = "payments"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -120,6 +137,7 @@ class Payment(Base):
     received_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(120))
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    method: Mapped[str] = mapped_column(String(10), default="bank", server_default="bank")  # bank | credit
 
     __table_args__ = (Index("ix_payments_payer", "payer_kind", "payer_id"),)
 
@@ -135,3 +153,26 @@ class PaymentAllocation(Base):
     principal_fen: Mapped[int] = mapped_column(Fen)
     late_fee_fen: Mapped[int] = mapped_column(Fen)
     days_late: Mapped[int] = mapped_column(Integer)
+
+
+class Correction(Base):
+    """A retroactive correction (追溯更正): the months a late fact touches recomputed for the persons it concerns,
+    the differences written as new assessment versions and correction bills and posted in the open period."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    province: Mapped[str] = mapped_column(String(6))
+    cause: Mapped[str] = mapped_column(String(20))  # end | start | base | death | suspension | parameter | review
+    reason: Mapped[str] = mapped_column(String(200))
+    first_period: Mapped[str] = mapped_column(String(6))  # the months recomputed
+    last_period: Mapped[str] = mapped_column(String(6))
+    posted_period: Mapped[str] = mapped_column(String(6))  # the open period the differences were posted in
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    months: Mapped[int] = mapped_column(Integer, default=0)  # person-months whose amounts changed
+    difference_fen: Mapped[int] = mapped_column(Fen, default=0)  # what the payers owe more (+) or less (−)
+    reverses: Mapped[int | None] = mapped_column(BigId)  # a correction that undoes an earlier one
+    actor: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_corrections_province", "province", "created_at"),)

@@ -11,7 +11,7 @@ holds the two equal to the fen. Rates enter them as whole millionths.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -169,8 +169,9 @@ def check_month_rules(params: ParameterSnapshot) -> dict[str, str]:
 
 
 def assess_month(params: ParameterSnapshot, *, category: Category, declared_base_fen: int,
-                 work_injury_class: int = 1) -> Assessment:
-    """One month for one person: the base used and each party's amount per insurance, in fen."""
+                 work_injury_class: int = 1, insurances: Collection[Insurance] | None = None) -> Assessment:
+    """One month for one person: the base used and each party's amount per insurance, in fen — for the insurances
+    the person is in (each from its own participation; all the category's when not said)."""
     limits = base_limits(params)
     declared = check_declared_base(declared_base_fen, limits)
     used = used_base_fen(declared, limits.floor_fen, limits.ceiling_fen)
@@ -205,6 +206,8 @@ def assess_month(params: ParameterSnapshot, *, category: Category, declared_base
             Item(Insurance.WORK_INJURY, at(millionths(_class_rate(params, work_injury_class, sources))), 0, 0),
             Item(Insurance.MATERNITY, at(rate("contribution.maternity.employer_rate")), 0, 0),
         )
+    if insurances is not None:
+        items = tuple(item for item in items if item.insurance in insurances)
     return Assessment(declared, used, limits, items, sources)
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from shebao.contributions.rules import Category
+from shebao.contributions.rules import Category, Insurance
 from shebao.core.clock import UtcDateTime
 
 # Ids are 64-bit in the database: a larger one cannot exist and is refused as input, never overflows.
@@ -23,6 +23,10 @@ class ContributionAssess(BaseModel):
     category: Category
     declared_base_fen: StrictInt
     work_injury_class: StrictInt = Field(1, description="industry risk class 1-8 (employees only)")
+    insurances: list[Insurance] | None = Field(None, max_length=5, description=(
+        "the insurances the person is in, each assessed from its own participation (e.g. [\"work_injury\"] for "
+        "work-injury-only, [\"medical\"] for a flexible worker insured for medical only); omitted: all the "
+        "category's"))
 
 
 class BaseDeclare(BaseModel):
@@ -115,3 +119,26 @@ class MakeupBillRead(BaseModel):
     amount_fen: int
     used_base_fen: int
     due_date: str
+
+
+class CorrectionRead(BaseModel):
+    """A retroactive correction: which months were recomputed, for how many people, and what the payers owe
+    more or less for them (posted in the open period)."""
+
+    id: int
+    province: str
+    cause: str
+    cause_zh: str
+    cause_en: str
+    reason: str
+    first_period: str
+    last_period: str
+    posted_period: str
+    persons: int = Field(description="people whose months changed")
+    months: int = Field(description="person-months corrected")
+    difference_fen: int = Field(description="what the payers owe more (+) or less (−) in all")
+    bills: int = Field(description="correction bills, one per payer and month")
+    billed_more_fen: int
+    credited_fen: int = Field(description="no longer owed: paid off against the same month, else the payer's credit")
+    actor: str
+    created_at: datetime

@@ -8,10 +8,14 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shebao.contributions import corrections
 from shebao.contributions.collection import record_payment
 from shebao.contributions.models import Assessment, BaseDeclaration, Bill, PaymentAllocation
 from shebao.contributions.rules import (
+    INSURANCE_NAMES,
     BaseLimits,
+    Category,
+    Insurance,
     assess_month,
     base_limits,
     check_chosen_base,
@@ -53,8 +57,21 @@ def assess_case(*, case: ContributionAssess, today: date, store: ParameterStore 
         raise InvalidInput("period.future", f"缴费期 {period} 尚未到来", f"the period {period} is in the future")
     params = (store or default_store()).at(region, period.first_day())
     result = assess_month(params, category=case.category, declared_base_fen=case.declared_base_fen,
-                          work_injury_class=case.work_injury_class)
+                          work_injury_class=case.work_injury_class, insurances=_offered(case))
     return {"region": region, "period": str(period), "category": case.category.value, **result.as_dict()}
+
+
+def _offered(case: ContributionAssess) -> set[Insurance] | None:
+    """The insurances asked for, each one the category can be in (a flexible worker: pension and medical)."""
+    if case.insurances is None:
+        return None
+    offered = set(Insurance) if case.category == Category.EMPLOYEE else {Insurance.PENSION, Insurance.MEDICAL}
+    for insurance in case.insurances:
+        if insurance not in offered:
+            name_zh, name_en = INSURANCE_NAMES[insurance]
+            raise InvalidInput("contribution.insurance_not_offered", f"灵活就业人员不参加{name_zh}",
+                               f"a flexible worker is not insured for {name_en}", insurance=insurance.value)
+    return set(case.insurances)
 
 
 def declare_base(*, session: Session, principal: Principal, command: BaseDeclare, now: datetime,
@@ -94,7 +111,23 @@ def declare_base(*, session: Session, principal: Principal, command: BaseDeclare
     audit.append(session, actor=principal.actor, action="base.declared", subject=f"person:{command.person_id}", now=now,
                  period=str(period), declared_base_fen=command.declared_base_fen, payer=f"{payer_kind}:{payer_id}",
                  declaration_id=declaration.id)
+    billed = _billed_period(session, declaration)
+    if billed is not None:  # a base declared for months already billed (on the floor, or an earlier base)
+        _refuse_lowering_billed(principal, _used_base(session, declaration, billed),
+                                limits.clamp(command.declared_base_fen), billed)
+        _refuse_if_month_end_running(session, declaration, participation.province)
+        corrections.correct(session=session, province=participation.province, persons=[command.person_id],
+                            since=Period.parse(billed), cause="base", now=now, actor=principal.actor,
+                            reason=f"缴费基数申报 base declared from {period}: {command.declared_base_fen} fen",
+                            may_reopen=principal.role == Role.ADMIN, store=store)
     return _declaration_read(declaration, limits)
+
+
+def _used_base(session: Session, declaration: BaseDeclaration, period: str) -> int:
+    return session.scalar(select(Assessment.used_base_fen).where(
+        Assessment.person_id == declaration.person_id, Assessment.payer_kind == declaration.payer_kind,
+        Assessment.payer_id == declaration.payer_id, Assessment.period == period,
+        Assessment.superseded_by.is_(None))) or 0
 
 
 def _refuse_second_declaration(session: Session, person_id: int, payer_kind: str, payer_id: int, period: Period) -> None:
@@ -109,9 +142,10 @@ def _refuse_second_declaration(session: Session, person_id: int, payer_kind: str
 
 def correct_base(*, session: Session, principal: Principal, declaration_id: int, command: BaseCorrect,
                  now: datetime, store: ParameterStore | None = None) -> BaseDeclarationRead:
-    """Corrects a declared base before its month is billed: a new version for the same person, payer and
-    period; the old version stays, marked superseded with who and when. Once a month that the declaration
-    sets has been assessed for the person, the bill stands and a retroactive correction is needed instead.
+    """Corrects a declared base: a new version for the same person, payer and period; the old version stays,
+    marked superseded with who and when. Months the declaration sets that were already billed are corrected
+    retroactively (contributions.corrections): the payer owes the difference, or is credited it — lowering a
+    billed base only by the agency, after review.
 
     Whoever may declare may correct (the employer for its employee, the flexible worker, staff of the
     region, an administrator). A declaration that does not exist and one the caller may not handle get
@@ -136,7 +170,10 @@ def correct_base(*, session: Session, principal: Principal, declaration_id: int,
     if new_base == declaration.declared_base_fen:
         raise InvalidInput("base.unchanged", f"更正后的缴费基数与原申报相同（{fen_to_yuan(new_base)} 元）",
                            f"the corrected base is the same as declared ({fen_to_yuan(new_base)} yuan)")
-    _refuse_if_billed(session, declaration, participation.province)
+    billed = _billed_period(session, declaration)
+    if billed is not None:
+        _refuse_lowering_billed(principal, declaration.declared_base_fen, new_base, billed)
+    _refuse_if_month_end_running(session, declaration, participation.province)
     stamp = utc_naive(now)
     declaration.superseded_by, declaration.superseded_at = principal.actor, stamp
     corrected = BaseDeclaration(person_id=declaration.person_id, payer_kind=declaration.payer_kind,
@@ -149,7 +186,24 @@ def correct_base(*, session: Session, principal: Principal, declaration_id: int,
                  now=now, period=declaration.effective_period, payer=f"{declaration.payer_kind}:{declaration.payer_id}",
                  declaration_id=corrected.id, version=corrected.version, supersedes=declaration.id,
                  previous_base_fen=declaration.declared_base_fen, declared_base_fen=new_base)
+    if billed is not None:  # months already billed with the old base: corrected, never edited
+        corrections.correct(session=session, province=participation.province, persons=[declaration.person_id],
+                            since=Period.parse(billed), cause="base", now=now, actor=principal.actor,
+                            reason=f"缴费基数更正 base corrected from {declaration.effective_period}: "
+                                   f"{declaration.declared_base_fen} → {new_base} fen",
+                            may_reopen=principal.role == Role.ADMIN, store=store)
     return _declaration_read(corrected, limits)
+
+
+def _refuse_lowering_billed(principal: Principal, billed_base: int, new_base: int, billed: str) -> None:
+    """Lowering a base the months were already billed and paid on gives money back: only the agency does that,
+    after review (an employer or a flexible worker may raise it, and pay the difference)."""
+    if new_base < billed_base and principal.role not in (Role.STAFF, Role.ADMIN):
+        month = Period.parse(billed)
+        raise Forbidden("base.lower_billed_needs_review",
+                        f"{month.year}年{month.month}月 起已按原缴费基数核定缴费；调低已核定月份的基数须经经办机构稽核后办理",
+                        f"{month} on was already billed on this base; lowering the base of billed months is done by "
+                        "the agency after a review", billed_period=billed)
 
 
 def base_history(*, session: Session, principal: Principal, person_id: int) -> list[BaseDeclarationVersionRead]:
@@ -207,31 +261,27 @@ def _current_version(session: Session, person_id: int, payer_kind: str, payer_id
         .order_by(BaseDeclaration.version.desc()).limit(1))
 
 
-def _refuse_if_billed(session: Session, declaration: BaseDeclaration, province: str) -> None:
-    """A declaration sets the base from its period until the payer's next declaration for the person; if
-    any of those months has been assessed (by month-end or a make-up bill), or month-end is running for
-    one of them in the province, the correction would no longer reach the bill and is refused."""
+def _billed_period(session: Session, declaration: BaseDeclaration) -> str | None:
+    """The first month the declaration sets (from its period until the payer's next declaration for the person)
+    that has been assessed, by month-end or a make-up bill; None if none has."""
     same_payer = and_(BaseDeclaration.person_id == declaration.person_id,
                       BaseDeclaration.payer_kind == declaration.payer_kind,
                       BaseDeclaration.payer_id == declaration.payer_id)
     next_period = session.scalar(select(func.min(BaseDeclaration.effective_period))
                                  .where(same_payer, BaseDeclaration.effective_period > declaration.effective_period))
     covered = [Assessment.period >= declaration.effective_period]
-    running = [BatchRun.period >= declaration.effective_period]
     if next_period is not None:
         covered.append(Assessment.period < next_period)
-        running.append(BatchRun.period < next_period)
-    billed = session.scalar(select(func.min(Assessment.period)).where(
+    return session.scalar(select(func.min(Assessment.period)).where(
         Assessment.person_id == declaration.person_id, Assessment.payer_kind == declaration.payer_kind,
         Assessment.payer_id == declaration.payer_id, *covered))
-    if billed is not None:
-        month = Period.parse(billed)
-        raise Conflict("base.already_billed",
-                       f"{month.year}年{month.month}月 已按此缴费基数核定缴费，不能再直接更正；已核定月份须办理追溯更正",
-                       f"{month} was already billed with this base, so it can no longer be corrected here; "
-                       "billed months need a retroactive correction", billed_period=billed)
+
+
+def _refuse_if_month_end_running(session: Session, declaration: BaseDeclaration, province: str) -> None:
+    """While month-end runs for a month the declaration sets, a correction would race the bill: try again after."""
     in_progress = session.scalar(select(func.min(BatchRun.period)).where(
-        BatchRun.kind == "month_end", BatchRun.province == province, BatchRun.status != "done", *running))
+        BatchRun.kind == "month_end", BatchRun.province == province, BatchRun.status != "done",
+        BatchRun.period >= declaration.effective_period))
     if in_progress is not None:
         month = Period.parse(in_progress)
         raise Conflict("base.month_end_running", f"{month.year}年{month.month}月 的月末核定正在进行，请在完成后再办理",

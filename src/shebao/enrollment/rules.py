@@ -37,6 +37,32 @@ SCHEMES_BY_MODE: dict[Mode, tuple[Scheme, ...]] = {
     Mode.RESIDENT: (Scheme.RESIDENT_PENSION,),
 }
 
+# The sets of insurances one may join at once, by the way of participating (each insurance is then its own
+# participation, assessed from it alone): an employer insures its employee for all five, or — for someone past
+# retirement age, a pensioner rehired, an intern — for work injury alone (单险种参加工伤保险, 人社部发〔2018〕3号);
+# a flexible worker joins the employee pension and medical insurance together or either alone.
+SCHEME_SETS_BY_MODE: dict[Mode, tuple[tuple[Scheme, ...], ...]] = {
+    Mode.EMPLOYER: (SCHEMES_BY_MODE[Mode.EMPLOYER], (Scheme.WORK_INJURY,)),
+    Mode.FLEXIBLE: (SCHEMES_BY_MODE[Mode.FLEXIBLE], (Scheme.EMPLOYEE_PENSION,), (Scheme.MEDICAL,)),
+    Mode.RESIDENT: (SCHEMES_BY_MODE[Mode.RESIDENT],),
+}
+
+
+def schemes_for(mode: Mode, chosen: list[Scheme] | None) -> tuple[Scheme, ...]:
+    """The insurances a new participation starts: the mode's usual set, or a chosen set the rules allow."""
+    if not chosen:
+        return SCHEMES_BY_MODE[mode]
+    wanted = set(chosen)
+    for allowed in SCHEME_SETS_BY_MODE[mode]:
+        if set(allowed) == wanted:
+            return allowed
+    choices_zh = "；".join("、".join(SCHEME_NAMES[s] for s in allowed) for allowed in SCHEME_SETS_BY_MODE[mode])
+    choices_en = "; ".join(", ".join(s.value for s in allowed) for allowed in SCHEME_SETS_BY_MODE[mode])
+    raise InvalidInput("participation.schemes", f"{MODE_NAMES[mode][0]}可参加的险种组合为：{choices_zh}",
+                       f"{MODE_NAMES[mode][1]}, one joins one of these sets of insurances: {choices_en}",
+                       allowed=[[s.value for s in allowed] for allowed in SCHEME_SETS_BY_MODE[mode]])
+
+
 # How each way of participating reads for people, (Chinese, English).
 MODE_NAMES: dict[Mode, tuple[str, str]] = {
     Mode.EMPLOYER: ("单位职工", "through an employer"), Mode.FLEXIBLE: ("灵活就业人员", "as a flexible worker"),

@@ -16,6 +16,9 @@ class EmployeeHire(BaseModel):
 
     id_number: str = Field(description="the employee's citizen ID number (registered already)")
     start_date: date
+    schemes: list[Scheme] | None = Field(default=None, max_length=5, description=(
+        "the insurances to join, one of the sets the rules allow for the mode (employer: all five, or work_injury "
+        "alone; flexible: employee_pension and medical, or either alone); omitted: the mode's usual set"))
 
 
 class EmployeeLeave(BaseModel):
@@ -31,6 +34,9 @@ class ParticipationCreate(BaseModel):
     mode: Mode = Field(description="flexible or resident (employees are hired by their employer)")
     region_code: str = Field(description="where the person works (flexible) or lives (resident): county or street")
     start_date: date
+    schemes: list[Scheme] | None = Field(default=None, max_length=5, description=(
+        "the insurances to join, one of the sets the rules allow for the mode (employer: all five, or work_injury "
+        "alone; flexible: employee_pension and medical, or either alone); omitted: the mode's usual set"))
 
 
 class ParticipationMoveRequest(BaseModel):

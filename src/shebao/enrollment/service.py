@@ -41,7 +41,7 @@ def hire(*, session: Session, cipher: FieldCipher, principal: Principal, employe
     today = china_today(now)
     person = registry.person_by_id_number(session=session, cipher=cipher, id_number=command.id_number, today=today)
     return _start(session, principal, person, Mode.EMPLOYER, employer.region_code, command.start_date, now,
-                  employer_id=employer.id)
+                  employer_id=employer.id, chosen=command.schemes)
 
 
 def leave(*, session: Session, principal: Principal, employer_id: int, person_id: int, command: EmployeeLeave,
@@ -67,7 +67,7 @@ def enroll(*, session: Session, principal: Principal, person_id: int, command: P
     region = registry.require_current_region(session=session, code=command.region_code, field="region_code")
     if principal.role == Role.STAFF:
         principal.require_region(region.code)
-    return _start(session, principal, person, command.mode, region.code, command.start_date, now)
+    return _start(session, principal, person, command.mode, region.code, command.start_date, now, chosen=command.schemes)
 
 
 def suspend(*, session: Session, principal: Principal, participation_id: int, command: ParticipationMoveRequest,
@@ -143,11 +143,11 @@ def end_for_event(*, session: Session, person_id: int, last_day: date, reason: s
 
 
 def _start(session: Session, principal: Principal, person: Person, mode: Mode, region_code: str, start: date,
-           now: datetime, employer_id: int | None = None) -> list[ParticipationRead]:
+           now: datetime, employer_id: int | None = None, chosen: list[Scheme] | None = None) -> list[ParticipationRead]:
     if person.status != "living":
         raise Conflict("person.deceased", "此人已死亡，不能参保", "this person has died and cannot be enrolled")
     rules.check_start(birth_date=person.birth_date, start=start, today=china_today(now))
-    schemes = rules.SCHEMES_BY_MODE[mode]
+    schemes = rules.schemes_for(mode, chosen)
     for scheme in schemes:
         _refuse_overlap(session, person.id, scheme, start)
     stamp = utc_naive(now)

@@ -50,20 +50,25 @@ class Lines:
 
 
 def post_entries(*, session: Session, province: str, period: str, kind: str, entries: Select, lines: Sequence[Lines],
-                 actor: str, now: datetime) -> int:
+                 actor: str, now: datetime, skip_empty: bool = False) -> int:
     """Posts the entries `entries` names — a SELECT of (key, memo), one row per entry, and optionally a third
     column, the month (YYYYMM) the entry's money is for (NULL: `period`) — with their `lines`, in
     the caller's transaction; refuses the whole chunk if the period is closed or an entry does not balance.
-    Returns the number of entries posted now (those posted before are left as they are)."""
+    Returns the number of entries posted now (those posted before are left as they are). With `skip_empty`, an
+    entry whose lines are all zero is not written at all (a corrected bill whose amounts moved nothing)."""
     Period.parse(period)
     service.refuse_closed(session, province, period)
     headers = entries.subquery("entries")
     key, memo, *for_period = list(headers.c)[:3]  # a third column, if any: the month the entry's money is for
     sources = [_with_account_ids(session, line_set, now) for line_set in lines]
+    wanted = true()
+    if skip_empty:
+        moving = union_all(*sources).subquery("moving")
+        wanted = key.in_(select(moving.c.key).where(moving.c.amount_fen != 0))
     posted = session.execute(insert_ignoring_duplicates(session, JournalEntry.__table__).from_select(
         ["idempotency_key", "province", "period", "kind", "memo", "posted_by", "posted_at"] + ["for_period"] * len(for_period),
         select(key, literal(province), literal(period), literal(kind), func.substr(memo, 1, MEMO_LENGTH), literal(actor),
-               literal(utc_naive(now)), *for_period).where(true()),  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+               literal(utc_naive(now)), *for_period).where(wanted),  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
     ).returning(JournalEntry.__table__.c.id)).scalars().all()
     if not posted:
         return 0

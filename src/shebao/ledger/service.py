@@ -23,7 +23,7 @@ from shebao.core.errors import Conflict, InvalidInput, NotFound, given_zh
 from shebao.core.insurances import INSURANCE_NAMES
 from shebao.core.periods import Period
 from shebao.ledger.chart import Account, account_code
-from shebao.ledger.models import ClosedPeriod, JournalEntry, JournalLine, LedgerAccount
+from shebao.ledger.models import ClosedPeriod, InterestCredit, JournalEntry, JournalLine, LedgerAccount
 from shebao.ledger.rules import AccountKind, InterestRule, Line, check_lines, explain_interest, reversal_of
 from shebao.ledger.schemas import InterestCalculate, InterestCalculationRead
 from shebao.registry.rules import region_level
@@ -114,6 +114,22 @@ def refuse_closed(session: Session, province: str, period: str) -> None:
     if session.get(ClosedPeriod, (province, period)) is not None:
         raise Conflict("period.closed", f"{province} 的 {period} 期已结账，不能再记账",
                        f"period {period} of {province} is closed; post into an open period", period=period)
+
+
+def closed_months(*, session: Session, province: str, first: str, last: str) -> list[str]:
+    """The months between first and last (YYYYMM, inclusive) that are closed: their period was closed in the ledger,
+    or their year's personal-account interest was credited (the year-end settlement, 年度结算). Reaching into them
+    is reopening them, which takes the authority to do so."""
+    closed = set(session.scalars(select(ClosedPeriod.period).where(
+        ClosedPeriod.province == province, ClosedPeriod.period.between(first, last))))
+    years = set(session.scalars(select(InterestCredit.year).where(
+        InterestCredit.province == province, InterestCredit.year.between(int(first[:4]), int(last[:4]))).distinct()))
+    month = Period.parse(first)
+    while month <= Period.parse(last):
+        if month.year in years:
+            closed.add(str(month))
+        month = month.plus_months(1)
+    return sorted(closed)
 
 
 def _require_accounts(session: Session, account_ids: set[int]) -> None:

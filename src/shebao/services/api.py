@@ -10,7 +10,13 @@ from shebao.benefits import survivors
 from shebao.benefits.schemas import DeathReport, SurvivorBenefitRead
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 from shebao.core.ids import EmployerIdPath, RecordIdPath
-from shebao.enrollment.schemas import EmployeeHire, ParticipationRead
+from shebao.enrollment.schemas import (
+    EmployeeHire,
+    EmployeeLeave,
+    ParticipationCreate,
+    ParticipationMoveRequest,
+    ParticipationRead,
+)
 from shebao.services import archive, deaths, employment
 from shebao.services.schemas import DeathRead, DeathReviewDecide, DeathReviewDecisionRead, DeathReviewRead, PersonRecordRead
 
@@ -53,3 +59,38 @@ def survivor_benefits(person_id: RecordIdPath, session: SessionDep, who: Princip
 def hire(employer_id: EmployerIdPath, body: EmployeeHire, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
          now: NowDep):
     return employment.hire(session=session, cipher=cipher, principal=who, employer_id=employer_id, command=body, now=now)
+
+
+@router.post("/employers/{employer_id}/employees/{person_id}/leave", response_model=list[ParticipationRead],
+             tags=["life events"], summary="Leave: every participation through the employer ends (减员); billed months after it are corrected")
+def leave(employer_id: EmployerIdPath, person_id: RecordIdPath, body: EmployeeLeave, session: SessionDep,
+          who: PrincipalDep, now: NowDep):
+    return employment.leave(session=session, principal=who, employer_id=employer_id, person_id=person_id, command=body,
+                            now=now)
+
+
+@router.post("/persons/{person_id}/participations", response_model=list[ParticipationRead], status_code=201,
+             tags=["life events"], summary="Enroll as a flexible worker or a resident")
+def enroll(person_id: RecordIdPath, body: ParticipationCreate, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return employment.enroll(session=session, principal=who, person_id=person_id, command=body, now=now)
+
+
+@router.post("/participations/{participation_id}/suspend", response_model=ParticipationRead, tags=["life events"],
+             summary="Suspend")
+def suspend(participation_id: RecordIdPath, body: ParticipationMoveRequest, session: SessionDep, who: PrincipalDep,
+            now: NowDep):
+    return employment.suspend(session=session, principal=who, participation_id=participation_id, command=body, now=now)
+
+
+@router.post("/participations/{participation_id}/resume", response_model=ParticipationRead, tags=["life events"],
+             summary="Resume")
+def resume(participation_id: RecordIdPath, body: ParticipationMoveRequest, session: SessionDep, who: PrincipalDep,
+           now: NowDep):
+    return employment.resume(session=session, principal=who, participation_id=participation_id, command=body, now=now)
+
+
+@router.post("/participations/{participation_id}/end", response_model=ParticipationRead, tags=["life events"],
+             summary="End")
+def end_participation(participation_id: RecordIdPath, body: ParticipationMoveRequest, session: SessionDep,
+                      who: PrincipalDep, now: NowDep):
+    return employment.end(session=session, principal=who, participation_id=participation_id, command=body, now=now)

@@ -21,10 +21,12 @@ from shebao.accounts import service as accounts
 from shebao.benefits import receivers, survivors
 from shebao.benefits.schemas import DeathReport
 from shebao.cards import service as cards
+from shebao.contributions import corrections
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, Forbidden, InvalidInput
-from shebao.core.regions import region_prefix
+from shebao.core.periods import Period
+from shebao.core.regions import province_of, region_prefix
 from shebao.core.security import Principal, Role
 from shebao.enrollment import service as enrollment
 from shebao.registry import service as registry
@@ -51,11 +53,11 @@ def record_death(*, session: Session, principal: Principal, command: DeathReport
     if proved_alive is not None and proved_alive > command.death_date:
         return _hold_for_review(session, principal, person, command, proved_alive, now)
     return apply_death(session=session, person=person, death_date=command.death_date, source=command.source,
-                       actor=principal.actor, now=now)
+                       actor=principal.actor, now=now, may_reopen=principal.role == Role.ADMIN)
 
 
 def apply_death(*, session: Session, person: Person, death_date: date, source: str, actor: str,
-                now: datetime) -> DeathRecordedRead:
+                now: datetime, may_reopen: bool = False) -> DeathRecordedRead:
     """Every context's reaction, in one transaction (the caller's)."""
     award = receivers.lock_award(session=session, person_id=person.id)  # first: see receivers.lock_award
     # The logins next, before any audit record: a login holds its account row and then wants the audit head,
@@ -67,6 +69,10 @@ def apply_death(*, session: Session, person: Person, death_date: date, source: s
     cancelled = cards.cancel_for_death(session=session, person_id=person.id, death_date=death_date, actor=actor, now=now)
     ended = enrollment.end_for_event(session=session, person_id=person.id, last_day=death_date,
                                      reason=f"死亡 death {death_date}", actor=actor, now=now)
+    for province in sorted({province_of(p.region_code) for p in ended}):  # months billed after the death, given back
+        corrections.correct(session=session, province=province, persons=[person.id], since=Period.of(death_date),
+                            cause="death", reason=f"死亡 death on {death_date} ({source})", actor=actor, now=now,
+                            may_reopen=may_reopen)
     offered = survivors.offer_on_death(session=session, person=person, death_date=death_date, actor=actor, now=now)
     return DeathRecordedRead(person_id=person.id, death_date=death_date, award=benefits.award, recovery=benefits.recovery,
                              unemployment_stopped=benefits.unemployment_stopped, cards_cancelled=cancelled,
@@ -115,7 +121,8 @@ def decide_review(*, session: Session, principal: Principal, review_id: int, com
     if review.status == "rejected":
         return DeathReviewRejectedRead(review_id=review.id, person_id=person.id)
     return DeathReviewConfirmedRead(review_id=review.id, person_id=person.id, death=apply_death(
-        session=session, person=person, death_date=review.death_date, source=review.source, actor=principal.actor, now=now))
+        session=session, person=person, death_date=review.death_date, source=review.source, actor=principal.actor, now=now,
+        may_reopen=principal.role == Role.ADMIN))
 
 
 def pending_reviews(*, session: Session, principal: Principal, limit: int = 100) -> list[DeathReviewRead]:

@@ -35,6 +35,25 @@ class MonthRecordRead(BaseModel):
     individual_fen: int
     personal_account_fen: int
     paid: bool
+    version: int = Field(1, description="1 as billed; higher once corrected retroactively")
+    correction_id: int | None = Field(None, description="the correction that wrote this version of the month")
+
+
+class CorrectionNoteRead(BaseModel):
+    """A retroactive correction of the person's months, as the archive shows it: why, when, which months and
+    what it changed for this person."""
+
+    correction_id: int
+    made_on: date
+    cause: str
+    cause_zh: str
+    cause_en: str
+    reason: str
+    periods: list[str]
+    months_before: int = Field(description="of the corrected months, how many counted before")
+    months_after: int
+    personal_account_change_fen: int
+    total_change_fen: int
 
 
 class YearStatementRead(BaseModel):
@@ -57,6 +76,7 @@ class PersonRecordRead(BaseModel):
     interrupted_months: list[str]
     interrupted_spans: list[str]
     statement: list[YearStatementRead]
+    corrections: list[CorrectionNoteRead] = []
 
 
 class DeathRecordedRead(BaseModel):
