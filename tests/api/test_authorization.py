@@ -22,9 +22,10 @@ from shebao.cards import bank
 from shebao.cards import batch as production
 from shebao.cards.models import Card
 from shebao.cards.schemas import BlacklistEntryCreate
+from shebao.contributions import corrections
 from shebao.contributions import service as contributions
 from shebao.contributions.batch import run_month_end
-from shebao.contributions.schemas import BaseDeclare
+from shebao.contributions.schemas import BaseCorrect, BaseDeclare
 from shebao.core.clock import utc_naive
 from shebao.core.security import SYSTEM, Role
 from shebao.demo.seed import demo_credit_code
@@ -68,6 +69,7 @@ class Side:
     death_review: int = 0
     base_declaration: int = 0
     employee_base_declaration: int = 0
+    correction: int = 0
     users: dict[Role, str] = field(default_factory=dict)
 
 
@@ -118,6 +120,11 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
     with database.unit_of_work() as uow:
         from shebao.contributions.models import Bill
         side.bill = uow.session.query(Bill.id).filter(Bill.payer_kind == "employer", Bill.payer_id == side.employer).scalar()
+    with database.transaction() as session:  # a base raised after billing: a correction of the employee's January
+        contributions.correct_base(session=session, principal=SYSTEM, now=clock.now(),
+                                   declaration_id=side.employee_base_declaration,
+                                   command=BaseCorrect(declared_base_fen=1_000_000))
+        side.correction = corrections.corrections_of(session=session, principal=SYSTEM, person_id=side.employee)[0].id
     side.users = {Role.INSURED: f"{tag}.insured", Role.EMPLOYER: f"{tag}.employer", Role.STAFF: f"{tag}.staff",
                   Role.BANK: f"{tag}.bank"}
     make_user(database, clock, side.users[Role.INSURED], Role.INSURED, person_id=side.person)
@@ -161,6 +168,7 @@ def _subject_value(kind: SubjectKind, side: Side | None, role: Role) -> dict:
         K.BLACKLIST_ENTRY: {"value": side.blacklist_entry}, K.CARD_BATCH: {"value": side.card_batch},
         K.DEATH_REVIEW: {"value": side.death_review},
         K.BASE_DECLARATION: {"value": side.employee_base_declaration if employee_side else side.base_declaration},
+        K.CORRECTED: {"value": side.employee}, K.CORRECTION: {"value": side.correction},
     }[kind]
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from shebao.contributions import makeup, service
+from shebao.contributions import corrections, makeup, service
 from shebao.contributions.schemas import (
     MAX_ID,
     BaseCorrect,
@@ -14,6 +14,9 @@ from shebao.contributions.schemas import (
     BaseDeclarationVersionRead,
     BaseDeclare,
     BillRead,
+    CorrectionRead,
+    CorrectionRequest,
+    CorrectionReverse,
     MakeupBillRead,
     MakeupRequest,
     PaymentCreate,
@@ -30,7 +33,7 @@ def declare_base(body: BaseDeclare, session: SessionDep, who: PrincipalDep, now:
 
 
 @router.post("/bases/{declaration_id}/corrections", response_model=BaseDeclarationRead, status_code=201,
-             summary="Correct a declared base before its month is billed (缴费基数更正): a new version, the old one kept")
+             summary="Correct a declared base (缴费基数更正): a new version, the old one kept; billed months are corrected")
 def correct_base(declaration_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: BaseCorrect, session: SessionDep,
                  who: PrincipalDep, now: NowDep):
     return service.correct_base(session=session, principal=who, declaration_id=declaration_id, command=body, now=now)
@@ -63,3 +66,22 @@ def request_makeup(person_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: Makeu
 def batch_runs(session: SessionDep, who: PrincipalDep, province: Annotated[str | None, Query(max_length=6)] = None,
                kind: Annotated[str | None, Query(max_length=20)] = None, limit: Annotated[int, Query(ge=1, le=200)] = 50):
     return service.batch_runs(session=session, principal=who, province=province, kind=kind, limit=limit)
+
+
+@router.post("/corrections", response_model=list[CorrectionRead], status_code=201,
+             summary="Recompute billed months after the facts were fixed (追溯更正): only the differences are posted")
+def request_correction(body: CorrectionRequest, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return corrections.request_correction(session=session, principal=who, command=body, now=now)
+
+
+@router.get("/corrections", response_model=list[CorrectionRead], summary="The corrections of a person's months")
+def corrections_of(session: SessionDep, who: PrincipalDep, person_id: Annotated[int, Query(ge=1, le=MAX_ID)]):
+    return corrections.corrections_of(session=session, principal=who, person_id=person_id)
+
+
+@router.post("/corrections/{correction_id}/reversal", response_model=CorrectionRead, status_code=201,
+             summary="Undo a correction made in error (the latest of its months only)")
+def reverse_correction(correction_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: CorrectionReverse,
+                       session: SessionDep, who: PrincipalDep, now: NowDep):
+    return corrections.reverse_correction(session=session, principal=who, correction_id=correction_id, command=body,
+                                          now=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +17,10 @@ from shebao.clikit import (
     calculate_case,
     command_group,
     emit,
+    in_transaction,
     out,
     run_batch,
+    run_use_case,
     today_from,
 )
 from shebao.core.clock import SystemClock
@@ -66,3 +69,43 @@ def month_end(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_js
     emit(run_record.model_dump(mode="json"), as_json,
          f"month-end {run_record.period} · {run_record.province}: {run_record.persons:,} persons, {run_record.bills:,} bills, "
          f"{fen_to_yuan(run_record.total_fen)} yuan billed ({run_record.duration_ms or 0} ms) · run {run_record.id}")
+
+
+@contrib_app.command("correct")
+def contrib_correct(since: Annotated[str, typer.Option("--since", help="first month to recompute, YYYYMM")],
+                    reason: Annotated[str, typer.Option("--reason", help="why: the fact that was fixed")],
+                    person: Annotated[int | None, typer.Option("--person", help="one person's id")] = None,
+                    employer: Annotated[int | None, typer.Option("--employer", help="everyone an employer insured")] = None,
+                    db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Recompute billed months after the facts were fixed (追溯更正): the differences are billed or credited."""
+    from shebao.contributions.corrections import request_correction
+    from shebao.contributions.schemas import CorrectionRequest
+
+    fields = {"person_id": person, "employer_id": employer, "since": since, "reason": reason}
+    done = run_use_case(db, as_json, CorrectionRequest, fields, in_transaction(_listed(request_correction)))
+    emit(done, as_json, "\n".join(_correction_line(c) for c in done["corrections"]))
+
+
+@contrib_app.command("reverse-correction")
+def contrib_reverse_correction(correction: int, reason: Annotated[str, typer.Option("--reason")],
+                               db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Undo a correction made in error (only the latest correction of its months)."""
+    from shebao.contributions.corrections import reverse_correction
+    from shebao.contributions.schemas import CorrectionReverse
+
+    done = run_use_case(db, as_json, CorrectionReverse, {"reason": reason},
+                        in_transaction(reverse_correction, correction_id=correction))
+    emit(done, as_json, _correction_line(done))
+
+
+def _listed(function):  # noqa: ANN001, ANN202 - a use case returning a list, wrapped for the JSON object emit prints
+    @functools.wraps(function)  # keeps its signature, which in_transaction reads
+    def call(**arguments):  # noqa: ANN003, ANN202
+        return {"corrections": [c.model_dump(mode="json") for c in function(**arguments)]}
+    return call
+
+
+def _correction_line(c: dict) -> str:
+    return (f"更正 correction {c['id']} · {c['cause_zh']} {c['cause_en']} · {c['first_period']}–{c['last_period']} · "
+            f"{c['persons']} person(s), {c['months']} month(s) · {fen_to_yuan(c['difference_fen'])} yuan "
+            f"(posted in {c['posted_period']})")

@@ -30,17 +30,21 @@ from sqlalchemy.orm import Session, aliased
 from shebao.contributions.batch import ASSESSMENT_COLUMNS, MonthRates, assessed_rows, due_date
 from shebao.contributions.collection import distribute_bills, paid_principal
 from shebao.contributions.models import Assessment, Bill, Correction, Payment, PaymentAllocation
-from shebao.contributions.schemas import CorrectionRead
+from shebao.contributions.schemas import CorrectionRead, CorrectionRequest, CorrectionReverse
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, Forbidden
+from shebao.core.errors import Conflict, Forbidden, InvalidInput, not_in_scope
 from shebao.core.periods import Period
+from shebao.core.regions import province_of
 from shebao.core.runs import BatchRun
+from shebao.core.security import Principal, Role
 from shebao.enrollment.models import Participation
 from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind
 from shebao.policy.store import ParameterStore, default_store
+from shebao.registry import service as registry
+from shebao.registry.models import Employer, Person
 
 CAUSES = {
     "end": ("参保关系终止（追溯）", "participation ended, dated back"),
@@ -74,18 +78,65 @@ def correct(*, session: Session, province: str, persons: list[int] | Select, sin
     ledger.refuse_closed(session, province, str(posted))
     _refuse_closed_months(session, province, months, may_reopen)
     _refuse_running_month_end(session, province, months)
-    correction = Correction(province=province, cause=cause, reason=reason[:200], first_period=str(months[0]),
-                            last_period=str(months[-1]), posted_period=str(posted), persons=0, months=0,
-                            difference_fen=0, actor=actor, created_at=utc_naive(now))
-    session.add(correction)
-    session.flush()
+    correction = _open(session, province, cause, reason, months, posted, actor, now)
     store = store or default_store()
     for month in months:
         rates = MonthRates.of(store.at(province, month.first_day()))
         _write_versions(session, correction.id, province, month, rates, chosen, current_persons)
         _bill_differences(session, correction.id, province, month, rates, now)
-    _post_bills(session, correction.id, province, posted, actor, now)
-    _credit_and_distribute(session, correction.id, province, posted, today, actor, now)
+    return _settle(session, correction, today, actor, now)
+
+
+def reverse(*, session: Session, correction_id: int, reason: str, actor: str, now: datetime, may_reopen: bool = False,
+            store: ParameterStore | None = None) -> CorrectionRead:
+    """Undoes a correction made in error: the versions it replaced come back as new versions, and the difference
+    is billed and posted like any correction. Only the latest correction of every month it touched can be undone;
+    a later one must be undone first (corrections are undone in the reverse of the order they were made)."""
+    original = session.get(Correction, correction_id)
+    reversed_by = session.scalar(select(Correction.id).where(Correction.reverses == correction_id))
+    if reversed_by is not None:
+        raise Conflict("correction.already_reversed", f"更正 {correction_id} 已被更正 {reversed_by} 撤销",
+                       f"correction {correction_id} was already undone by correction {reversed_by}",
+                       reversed_by=reversed_by)
+    later = sorted(set(session.scalars(select(Assessment.superseded_by).where(
+        Assessment.correction_id == correction_id, Assessment.superseded_by.isnot(None)))))
+    if later:
+        raise Conflict("correction.out_of_order",
+                       f"更正 {correction_id} 涉及的月份此后又被更正（{'、'.join(map(str, later))}），须先撤销后面的更正",
+                       f"months of correction {correction_id} were corrected again since (by {', '.join(map(str, later))}); "
+                       "undo the later corrections first", later=later)
+    months = [Period.parse(p) for p in session.scalars(select(Assessment.period).where(
+        Assessment.correction_id == correction_id).distinct().order_by(Assessment.period))]
+    today = china_today(now)
+    posted = Period.of(today)
+    ledger.refuse_closed(session, original.province, str(posted))
+    if months:
+        _refuse_closed_months(session, original.province, months, may_reopen)
+    undo = _open(session, original.province, "reversal", reason, months or [Period.parse(original.first_period)],
+                 posted, actor, now)
+    undo.reverses = correction_id
+    store = store or default_store()
+    for month in months:
+        rates = MonthRates.of(store.at(original.province, month.first_day()))
+        _restore_versions(session, undo.id, correction_id, month)
+        _bill_differences(session, undo.id, original.province, month, rates, now)
+    return _settle(session, undo, today, actor, now)
+
+
+def _open(session: Session, province: str, cause: str, reason: str, months: list[Period], posted: Period, actor: str,
+          now: datetime) -> Correction:
+    correction = Correction(province=province, cause=cause, reason=reason[:200], first_period=str(months[0]),
+                            last_period=str(months[-1]), posted_period=str(posted), persons=0, months=0,
+                            difference_fen=0, actor=actor, created_at=utc_naive(now))
+    session.add(correction)
+    session.flush()
+    return correction
+
+
+def _settle(session: Session, correction: Correction, today: date, actor: str, now: datetime) -> CorrectionRead:
+    posted = Period.parse(correction.posted_period)
+    _post_bills(session, correction.id, correction.province, posted, actor, now)
+    _credit_and_distribute(session, correction.id, correction.province, posted, today, actor, now)
     return _finish(session, correction, actor, now)
 
 
@@ -163,6 +214,28 @@ def _write_versions(session: Session, correction_id: int, province: str, month: 
     session.execute(update(Assessment).where(Assessment.province == province, Assessment.period == str(month),
                                              Assessment.superseded_by.is_(None), current_persons, replaced)
                     .values(superseded_by=correction_id).execution_options(synchronize_session=False))
+
+
+def _restore_versions(session: Session, undo_id: int, correction_id: int, month: Period) -> None:
+    """The versions a correction replaced, written again as the newest versions (zero where it had added a month),
+    and the correction's own versions marked superseded by the undoing."""
+    undone = aliased(Assessment)
+    replaced = aliased(Assessment)
+    same = and_(replaced.superseded_by == correction_id, replaced.period == undone.period,
+                replaced.payer_kind == undone.payer_kind, replaced.payer_id == undone.payer_id,
+                replaced.person_id == undone.person_id)
+    restored = (select(undone.period, undone.province, undone.person_id, undone.payer_kind, undone.payer_id,
+                       func.coalesce(replaced.region_code, undone.region_code), replaced.declared_base_fen,
+                       *(func.coalesce(getattr(replaced, column), 0) for column in COMPARED),
+                       (undone.version + 1), literal(undo_id), literal(f"c{undo_id}"))
+                .select_from(undone).outerjoin(replaced, same)
+                .where(undone.correction_id == correction_id, undone.period == str(month)))
+    session.execute(Assessment.__table__.insert().from_select(
+        [*ASSESSMENT_COLUMNS[:6], "declared_base_fen", *COMPARED, "version", "correction_id", "bill_reference"],
+        restored))
+    session.execute(update(Assessment).where(Assessment.correction_id == correction_id, Assessment.period == str(month),
+                                             Assessment.superseded_by.is_(None))
+                    .values(superseded_by=undo_id).execution_options(synchronize_session=False))
 
 
 def _bill_differences(session: Session, correction_id: int, province: str, month: Period, rates: MonthRates,
@@ -276,3 +349,72 @@ def correction_read(*, session: Session, correction: Correction) -> CorrectionRe
         posted_period=correction.posted_period, persons=correction.persons, months=correction.months,
         difference_fen=correction.difference_fen, bills=int(bills[0]), billed_more_fen=int(bills[1]),
         credited_fen=int(bills[2]), actor=correction.actor, created_at=correction.created_at)
+
+
+# ---------------------------------------------------------------- at the counter
+
+def request_correction(*, session: Session, principal: Principal, command: CorrectionRequest, now: datetime,
+                       store: ParameterStore | None = None) -> list[CorrectionRead]:
+    """A clerk recomputes the billed months of one person, or of everyone an employer insured, from a month on
+    (after the facts were fixed): one correction per province the months were billed in. The person or employer
+    must be in the clerk's region, judged on the stored record; an auditor reads but never corrects."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    since = Period.parse(command.since)
+    if (command.person_id is None) == (command.employer_id is None):
+        raise InvalidInput("correction.subject", "请指定一名人员或一个单位（二者选一）",
+                           "name one person or one employer (one of the two)")
+    if command.person_id is not None:
+        person = registry.require_person_in_scope(principal, session.get(Person, command.person_id))
+        persons: list[int] | Select = [person.id]
+        provinces = sorted(set(session.scalars(select(Assessment.province).where(
+            Assessment.person_id == person.id, Assessment.period >= str(since)).distinct())))
+    else:
+        employer = registry.require_employer_in_scope(principal, session.get(Employer, command.employer_id))
+        insured = union_all(
+            select(Assessment.person_id).where(Assessment.payer_kind == "employer", Assessment.payer_id == employer.id,
+                                               Assessment.period >= str(since)),
+            select(Participation.person_id).where(Participation.employer_id == employer.id)).subquery()
+        persons = select(insured.c.person_id)
+        provinces = [province_of(employer.region_code)]
+    done = [correct(session=session, province=province, persons=persons, since=since, cause="review",
+                    reason=command.reason, actor=principal.actor, now=now, may_reopen=principal.role == Role.ADMIN,
+                    store=store) for province in provinces]
+    done = [c for c in done if c is not None]
+    if not done:
+        raise Conflict("correction.nothing_billed", f"{since} 起没有已核定的月份，无需更正（月末核定将按现有记录核定）",
+                       f"nothing is billed from {since} on; month-end will bill it from the records as they are")
+    return done
+
+
+def reverse_correction(*, session: Session, principal: Principal, correction_id: int, command: CorrectionReverse,
+                       now: datetime, store: ParameterStore | None = None) -> CorrectionRead:
+    """Undoes a correction made in error, if the clerk may handle everyone it touched."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    correction = _correction_in_scope(session, principal, correction_id)
+    return reverse(session=session, correction_id=correction.id, reason=command.reason, actor=principal.actor, now=now,
+                   may_reopen=principal.role == Role.ADMIN, store=store)
+
+
+def corrections_of(*, session: Session, principal: Principal, person_id: int) -> list[CorrectionRead]:
+    """The corrections of a person's months, newest first, for the person, staff of their region and auditors."""
+    principal.require_role(Role.INSURED, Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    person = registry.require_person_in_scope(principal, session.get(Person, person_id))
+    touched = or_(Assessment.correction_id == Correction.id, Assessment.superseded_by == Correction.id)
+    rows = session.scalars(select(Correction).where(select(Assessment.id).where(
+        Assessment.person_id == person.id, touched).exists()).order_by(Correction.id.desc()).limit(200)).all()
+    return [correction_read(session=session, correction=c) for c in rows]
+
+
+def _correction_in_scope(session: Session, principal: Principal, correction_id: int) -> Correction:
+    """The correction, if the principal serves every person it touched (judged on where they live); one answer
+    otherwise, whether or not it exists."""
+    correction = session.get(Correction, correction_id)
+    if correction is not None and principal.role != Role.ADMIN:
+        touched = or_(Assessment.correction_id == correction.id, Assessment.superseded_by == correction.id)
+        regions = session.scalars(select(Person.residence_region_code).where(
+            select(Assessment.id).where(Assessment.person_id == Person.id, touched).exists()).distinct()).all()
+        if not regions or not all(principal.serves(region) for region in regions):
+            correction = None
+    if correction is None:
+        raise not_in_scope("更正记录", "correction")
+    return correction

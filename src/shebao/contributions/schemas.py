@@ -142,3 +142,21 @@ class CorrectionRead(BaseModel):
     credited_fen: int = Field(description="no longer owed: paid off against the same month, else the payer's credit")
     actor: str
     created_at: datetime
+
+
+class CorrectionRequest(BaseModel):
+    """A clerk's retroactive correction (稽核更正): recompute the billed months from a period on, for one person or
+    for everyone an employer insured, after facts were fixed (a participation, a base, a death)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: StrictInt | None = Field(None, ge=1, le=MAX_ID)
+    employer_id: StrictInt | None = Field(None, ge=1, le=MAX_ID)
+    since: str = Field(pattern=r"^\d{6}$", description="the first month to recompute, YYYYMM")
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class CorrectionReverse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=200, description="why the correction was wrong")

@@ -38,6 +38,7 @@ SUBJECT_NAMES = {
     SubjectKind.BLACKLIST_ENTRY: ("黑名单记录", "blacklist entry"), SubjectKind.CARD_BATCH: ("制卡批次", "card batch"),
     SubjectKind.DEATH_REVIEW: ("死亡信息核查", "death review"), SubjectKind.RECEIVER: ("人员", "person"),
     SubjectKind.BASE_DECLARATION: ("缴费基数申报", "base declaration"),
+    SubjectKind.CORRECTED: ("人员或单位", "person or employer"), SubjectKind.CORRECTION: ("更正记录", "correction"),
 }
 
 
@@ -347,13 +348,33 @@ def _death_review(session: Session, cipher: FieldCipher, where: Where, fields: _
     return _person_owner(session, review.person_id) if review is not None else None
 
 
+def _corrected(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """A correction asked for one person (person_id) or for an employer's people (employer_id)."""
+    if fields.get(where) is not None:
+        return _person(session, cipher, where, fields)
+    return _employer(session, cipher, Where(where.source, "employer_id"), fields)
+
+
+def _correction(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """A correction belongs to the persons whose months it touched (the use case then asks for every one of them)."""
+    from shebao.contributions.models import Assessment
+
+    correction_id = _record_id(fields.get(where), where.field)
+    if correction_id is None:
+        return None
+    touched = (Assessment.correction_id == correction_id) | (Assessment.superseded_by == correction_id)
+    person_id = session.scalar(select(Assessment.person_id).where(touched).limit(1))
+    return _person_owner(session, person_id)
+
+
 _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], Owner | None]] = {
     SubjectKind.PERSON: _person, SubjectKind.CARD: _card, SubjectKind.CARD_NUMBER: _card_number,
     SubjectKind.EMPLOYER: _employer, SubjectKind.PARTICIPATION: _participation, SubjectKind.PAYER: _payer,
     SubjectKind.BASE_PAYER: _base_payer, SubjectKind.BLACKLIST_SUBJECT: _blacklist_subject,
     SubjectKind.BLACKLIST_ENTRY: _blacklist_entry, SubjectKind.CARD_BATCH: _card_batch,
     SubjectKind.DEATH_REVIEW: _death_review, SubjectKind.RECEIVER: _receiver,
-    SubjectKind.BASE_DECLARATION: _base_declaration,
+    SubjectKind.BASE_DECLARATION: _base_declaration, SubjectKind.CORRECTED: _corrected,
+    SubjectKind.CORRECTION: _correction,
 }
 
 

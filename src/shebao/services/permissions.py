@@ -50,6 +50,8 @@ class SubjectKind(StrEnum):
     DEATH_REVIEW = "death_review"
     BASE_DECLARATION = "base_declaration"  # a declared base: its payer and person
     RECEIVER = "receiver"  # a person, also served by the agency that took their retirement application
+    CORRECTED = "corrected"  # whom a correction is asked for: person_id, else employer_id
+    CORRECTION = "correction"  # a correction made: the persons whose months it touched
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,10 @@ API: dict[str, Permission] = {
     # Money arrives from the bank's collection file or a counter clerk, never from the payer's own hand.
     "POST /api/v1/payments": writes(STAFF, Scope.SUBJECT, K.PAYER, body("payer_id")),
     "POST /api/v1/persons/{person_id}/makeup": writes(PERSON_ACTORS, *on_person()),
+    "POST /api/v1/corrections": writes(STAFF, Scope.SUBJECT, K.CORRECTED, body("person_id")),
+    "GET /api/v1/corrections": reads(PERSON_READERS, *on_person(query("person_id"))),
+    "POST /api/v1/corrections/{correction_id}/reversal": writes(STAFF, Scope.SUBJECT, K.CORRECTION,
+                                                                path("correction_id")),
     "GET /api/v1/batch-runs": reads(STAFF_READERS, Scope.CONFINED),
     # --- the archive
     "GET /api/v1/persons/{person_id}/record": reads(PERSON_READERS, *on_person()),
@@ -259,7 +265,8 @@ PAGES: dict[str, Permission] = {
 OPERATOR_COMMANDS = (
     "id check", "uscc check", "policy show", "policy expired", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
     "db upgrade",
-    "regions import", "contrib assess", "month-end", "interest credit", "interest calc",
+    "regions import", "contrib assess", "contrib correct", "contrib reverse-correction", "month-end", "interest credit",
+    "interest calc",
     "interest recompute", "person record", "keys init", "keys rotate",
     "keys revoke", "keys export-trust", "ecard issue", "ecard verify", "retirement date", "pension calc",
     "pension award", "pension award-pending", "pension show", "pension estimate", "pension adjust", "payroll",
