@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from sqlalchemy import insert
 from stdnum import luhn
 
 from shebao.accounts.models import User
@@ -25,6 +26,7 @@ from shebao.cards.schemas import BlacklistEntryCreate
 from shebao.contributions import corrections
 from shebao.contributions import service as contributions
 from shebao.contributions.batch import run_month_end
+from shebao.contributions.models import Refund
 from shebao.contributions.schemas import BaseCorrect, BaseDeclare
 from shebao.core.clock import utc_naive
 from shebao.core.security import SYSTEM, Role
@@ -70,6 +72,7 @@ class Side:
     base_declaration: int = 0
     employee_base_declaration: int = 0
     correction: int = 0
+    refund: int = 0
     users: dict[Role, str] = field(default_factory=dict)
 
 
@@ -125,6 +128,10 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
                                    declaration_id=side.employee_base_declaration,
                                    command=BaseCorrect(declared_base_fen=1_000_000))
         side.correction = corrections.corrections_of(session=session, principal=SYSTEM, person_id=side.employee)[0].id
+        side.refund = session.execute(insert(Refund).values(  # a request as stored, whatever credit there is
+            province=region[:2] + "0000", payer_kind="employer", payer_id=side.employer, amount_fen=100, method="offset",
+            status="requested", reason="测试", offset_fen=0, requested_by="staff:test",
+            requested_at=utc_naive(clock.now())).returning(Refund.id)).scalar_one()
     side.users = {Role.INSURED: f"{tag}.insured", Role.EMPLOYER: f"{tag}.employer", Role.STAFF: f"{tag}.staff",
                   Role.BANK: f"{tag}.bank"}
     make_user(database, clock, side.users[Role.INSURED], Role.INSURED, person_id=side.person)
@@ -169,6 +176,7 @@ def _subject_value(kind: SubjectKind, side: Side | None, role: Role) -> dict:
         K.DEATH_REVIEW: {"value": side.death_review},
         K.BASE_DECLARATION: {"value": side.employee_base_declaration if employee_side else side.base_declaration},
         K.CORRECTED: {"value": side.employee}, K.CORRECTION: {"value": side.correction},
+        K.REFUND: {"value": side.refund},
     }[kind]
 
 

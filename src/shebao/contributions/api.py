@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from shebao.contributions import corrections, makeup, service
+from shebao.contributions import corrections, makeup, refunds, service
 from shebao.contributions.schemas import (
     MAX_ID,
     BaseCorrect,
@@ -19,9 +19,13 @@ from shebao.contributions.schemas import (
     CorrectionReverse,
     MakeupBillRead,
     MakeupRequest,
+    PayerCreditRead,
     PaymentCreate,
+    RefundDecide,
+    RefundRead,
+    RefundRequest,
 )
-from shebao.core.http import NowDep, PrincipalDep, SessionDep
+from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 from shebao.core.runs import BatchRunRead
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -85,3 +89,24 @@ def reverse_correction(correction_id: Annotated[int, Path(ge=1, le=MAX_ID)], bod
                        session: SessionDep, who: PrincipalDep, now: NowDep):
     return corrections.reverse_correction(session=session, principal=who, correction_id=correction_id, command=body,
                                           now=now)
+
+
+@router.post("/refunds", response_model=RefundRead, status_code=201,
+             summary="Ask for what was paid and is not owed (退费): to a bank account, or offset against the bills")
+def request_refund(body: RefundRequest, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
+    return refunds.request_refund(session=session, cipher=cipher, principal=who, command=body, now=now)
+
+
+@router.get("/refunds", response_model=PayerCreditRead, summary="A payer's credit and its refunds")
+def payer_credit(session: SessionDep, cipher: CipherDep, who: PrincipalDep,
+                 payer_kind: Annotated[str, Query(pattern="^(employer|flexible)$")],
+                 payer_id: Annotated[int, Query(ge=1, le=MAX_ID)]):
+    return refunds.payer_credit(session=session, cipher=cipher, principal=who, payer_kind=payer_kind, payer_id=payer_id)
+
+
+@router.post("/refunds/{refund_id}/decision", response_model=RefundRead,
+             summary="A clerk other than the one who asked approves or rejects a refund")
+def decide_refund(refund_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: RefundDecide, session: SessionDep,
+                  cipher: CipherDep, who: PrincipalDep, now: NowDep):
+    return refunds.decide_refund(session=session, cipher=cipher, principal=who, refund_id=refund_id, command=body,
+                                 now=now)

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from shebao.contributions import rules
+from shebao.contributions.collection import apply_offsets
 from shebao.contributions.models import Assessment, BaseDeclaration, Bill
 from shebao.core import audit
 from shebao.core.clock import utc_naive
@@ -131,7 +132,7 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
             posted = _post_bills(session, province, month, start, start + bill_chunk - 1, actor, now)
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(entries=BatchRun.entries + posted))
         progress("post", done, len(bill_chunks))
-    return _close_run(database, run_id, province, month, actor, now, started, due_date(month, rates.due_day))
+    return _close_run(database, run_id, province, month, actor, now, started, due_date(month, rates.due_day), store)
 
 
 def _billed(database: Database, province: str, month: Period) -> bool:
@@ -312,7 +313,7 @@ def _post_bills(session: Session, province: str, month: Period, low: int, high: 
 
 
 def _close_run(database: Database, run_id: int, province: str, month: Period, actor: str, now: datetime,
-               started: float, due: date) -> BatchRunRead:
+               started: float, due: date, store: ParameterStore | None) -> BatchRunRead:
     with database.transaction() as session:
         bills, total = session.execute(select(func.count(), func.coalesce(func.sum(Bill.amount_fen), 0))
                                        .where(Bill.period == str(month), Bill.province == province,
@@ -327,5 +328,6 @@ def _close_run(database: Database, run_id: int, province: str, month: Period, ac
         run.detail = json.dumps({"due_date": due.isoformat()})
         audit.append(session, actor=actor, action="month_end.completed", subject=f"run:{run_id}", now=now,
                      province=province, period=str(month), persons=persons, bills=bills, total_fen=int(total))
+        apply_offsets(session=session, province=province, now=now, actor=actor, store=store)  # refunds taken as offsets
         session.flush()
         return BatchRunRead.model_validate(run, from_attributes=True)

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from shebao.contributions.models import NOTHING_MOVED, Assessment, Bill, Payment, PaymentAllocation
+from shebao.contributions.models import NOTHING_MOVED, Assessment, Bill, Payment, PaymentAllocation, Refund
 from shebao.contributions.rules import Allocation, allocate, late_fee
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
@@ -60,14 +60,20 @@ def issued_on(bill: Bill) -> date:
 
 
 def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int, amount_fen: int, received_on: date,
-                   actor: str, now: datetime, store: ParameterStore | None = None) -> dict:
+                   actor: str, now: datetime, store: ParameterStore | None = None, accept_excess: bool = False,
+                   province: str | None = None) -> dict:
     """Takes a payment: allocates it, posts it, and distributes every bill it completes.
 
     The date the money arrived decides the late fee, so it is held to what can be true: not after today
     in China, and not before the payer's oldest unpaid bill was issued. A payment pays only the bills
     that had been issued by the day it arrived (oldest first); money cannot have been meant for a bill
     that did not yet exist, and dating it earlier must not wipe the late fees of a bill issued later
-    (a make-up bill is issued today but due, with its fees, from its month's original due date)."""
+    (a make-up bill is issued today but due, with its fees, from its month's original due date).
+
+    Money the bank has already taken is not refused for being too much: with `accept_excess` (the collecting
+    bank's file, a second payment of the same bill) what exceeds the debt is kept as the payer's credit, to be
+    offset against a later bill or refunded (contributions.refunds); `province` then names where the payer is
+    when it owes nothing."""
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise InvalidInput("payment.amount", f"缴款金额必须是正整数（分）{given_zh(amount_fen)}", f"a payment is a positive whole number of fen: {amount_fen!r}")
     today = china_today(now)
@@ -81,9 +87,13 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
     if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is not None:
         raise _duplicate(key)
     unpaid_bills = outstanding(session=session, payer_kind=payer_kind, payer_id=payer_id)
-    if not unpaid_bills:
+    if not unpaid_bills and not accept_excess:
         raise NotFound("payment.no_debt", "该缴费主体没有欠缴的账单", "this payer owes nothing")
     debts = [(bill, unpaid) for bill, unpaid in unpaid_bills if issued_on(bill) <= received_on]
+    if not debts and accept_excess:
+        return _credit_only(session, key, payer_kind, payer_id, province or (unpaid_bills[0][0].province if unpaid_bills
+                                                                              else None), amount_fen, received_on,
+                            actor, now)
     if not debts:
         first_issued = min(issued_on(bill) for bill, _ in unpaid_bills)
         raise InvalidInput("payment.before_bill",
@@ -95,12 +105,12 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
     province = debts[0][0].province
     daily_rate = (store or default_store()).at(province, received_on).value("contribution.late_fee_daily_rate")
     owed = sum(unpaid + late_fee(unpaid, max((received_on - bill.due_date).days, 0), daily_rate) for bill, unpaid in debts)
-    if amount_fen > owed:
+    if amount_fen > owed and not accept_excess:
         raise InvalidInput("payment.exceeds_debt",
                            f"缴款 {fen_to_yuan(amount_fen)} 元超过 {_zh_date(received_on)} 应缴金额（含滞纳金）{fen_to_yuan(owed)} 元",
                            f"the payment of {fen_to_yuan(amount_fen)} yuan exceeds the debt with late fees on {received_on}, "
                            f"{fen_to_yuan(owed)} yuan", owed_fen=owed)
-    allocations = allocate(debts, amount_fen, received_on, daily_rate)
+    allocations = allocate(debts, min(amount_fen, owed), received_on, daily_rate)
     payment = Payment(idempotency_key=key, payer_kind=payer_kind, payer_id=payer_id, province=province,
                       amount_fen=amount_fen, received_on=received_on, recorded_by=actor, recorded_at=utc_naive(now))
     try:
@@ -121,7 +131,29 @@ def record_payment(*, session: Session, key: str, payer_kind: str, payer_id: int
                  bills_completed=completed)
     return {"payment_id": payment.id, "amount_fen": amount_fen, "completed_bills": completed,
             "allocations": [a.__dict__ for a in allocations],
-            "unpaid_fen": sum(unpaid for _, unpaid in unpaid_bills) - sum(a.principal_fen for a in allocations)}
+            "unpaid_fen": sum(unpaid for _, unpaid in unpaid_bills) - sum(a.principal_fen for a in allocations),
+            "credit_fen": amount_fen - sum(a.principal_fen + a.late_fee_fen for a in allocations)}
+
+
+def _credit_only(session: Session, key: str, payer_kind: str, payer_id: int, province: str | None, amount_fen: int,
+                 received_on: date, actor: str, now: datetime) -> dict:
+    """Money for a payer that owes nothing (yet): all of it is the payer's credit."""
+    if province is None:
+        raise InvalidInput("payment.province", "该缴费主体没有账单，请指明参保地", "the payer has no bills: name its province")
+    payment = Payment(idempotency_key=key, payer_kind=payer_kind, payer_id=payer_id, province=province,
+                      amount_fen=amount_fen, received_on=received_on, recorded_by=actor, recorded_at=utc_naive(now))
+    try:
+        with session.begin_nested():
+            session.add(payment)
+            session.flush()
+    except IntegrityError:
+        raise _duplicate(key) from None
+    _post_payment(session, payment, [], actor, now)
+    audit.append(session, actor=actor, action="payment.recorded", subject=f"payment:{payment.id}", now=now,
+                 payer=f"{payer_kind}:{payer_id}", amount_fen=amount_fen, received_on=received_on.isoformat(),
+                 bills_completed=[], credit_fen=amount_fen)
+    return {"payment_id": payment.id, "amount_fen": amount_fen, "completed_bills": [], "allocations": [],
+            "unpaid_fen": 0, "credit_fen": amount_fen}
 
 
 def _duplicate(key: str) -> Conflict:
@@ -137,13 +169,13 @@ def _posting_period(received_on: date) -> str:
 
 
 def _post_payment(session: Session, payment: Payment, allocations: list[Allocation], actor: str, now: datetime) -> None:
-    principal = sum(a.principal_fen for a in allocations)
     fees = sum(a.late_fee_fen for a in allocations)
     province = payment.province
     cash = ledger.open_account(session=session, kind=AccountKind.CASH, province=province, now=now)
     receivable = ledger.account_id(session=session, now=now, account=chart.payer_receivable(
         payment.payer_kind, payment.payer_id, province=province))
-    lines = [Line(cash.id, payment.amount_fen), Line(receivable, -principal)]
+    # the principal, and any excess: a receivable credited beyond what is owed is the payer's credit
+    lines = [Line(cash.id, payment.amount_fen), Line(receivable, -(payment.amount_fen - fees))]
     if fees:
         pool = ledger.open_account(session=session, kind=AccountKind.POOLING_FUND, province=province,
                                    insurance="pension", now=now)
@@ -305,3 +337,57 @@ def _pay(session: Session, province: str, bill_ids: list[int], cash: int, paid_o
                          entries=select(key, literal("银行代收 bank collection ") + cast(chosen.c.id, String)),
                          lines=[posting.Lines(each_bill, key, cash, chosen.c.amount_fen),
                                 posting.Lines(each_bill, key, receivable, -chosen.c.amount_fen)])
+
+
+# ---------------------------------------------------------------- a refund taken as an offset (refunds.py)
+
+def apply_offsets(*, session: Session, province: str, now: datetime, actor: str, store: ParameterStore | None = None,
+                  payer: tuple[str, int] | None = None) -> int:
+    """Approved offsets pay their payers' unpaid bills issued by today, oldest first, each with the late fee due
+    today; run when an offset is approved and when month-end issues the next bills. Returns the fen offset."""
+    query = select(Refund).where(Refund.province == province, Refund.method == "offset", Refund.status == "approved")
+    if payer is not None:
+        query = query.where(Refund.payer_kind == payer[0], Refund.payer_id == payer[1])
+    today = china_today(now)
+    daily_rate = (store or default_store()).at(province, today).value("contribution.late_fee_daily_rate")
+    used_in_all = 0
+    for refund in session.scalars(query.order_by(Refund.id)).all():
+        debts = [(bill, unpaid) for bill, unpaid in outstanding(session=session, payer_kind=refund.payer_kind,
+                                                                payer_id=refund.payer_id) if issued_on(bill) <= today]
+        owed = sum(unpaid + late_fee(unpaid, max((today - bill.due_date).days, 0), daily_rate) for bill, unpaid in debts)
+        used = min(refund.amount_fen - refund.offset_fen, owed)
+        if used <= 0:
+            continue
+        allocations = allocate(debts, used, today, daily_rate)
+        payment = Payment(idempotency_key=f"offset:{refund.id}:{refund.offset_fen}", payer_kind=refund.payer_kind,
+                          payer_id=refund.payer_id, province=province, amount_fen=used, received_on=today,
+                          recorded_by=actor, recorded_at=utc_naive(now), method="offset")
+        session.add(payment)
+        session.flush()
+        session.add_all(PaymentAllocation(payment_id=payment.id, bill_id=a.bill_id, principal_fen=a.principal_fen,
+                                          late_fee_fen=a.late_fee_fen, days_late=a.days_late) for a in allocations)
+        session.flush()
+        _post_fees(session, refund, payment, sum(a.late_fee_fen for a in allocations), actor, now)
+        for allocation, (bill, unpaid) in zip(allocations, debts):
+            if allocation.principal_fen == unpaid:
+                distribute_bill(session=session, bill_id=bill.id, period=_posting_period(today), actor=actor, now=now)
+        refund.offset_fen += used
+        if refund.offset_fen == refund.amount_fen:
+            refund.status = "offset"
+        used_in_all += used
+    session.flush()
+    return used_in_all
+
+
+def _post_fees(session: Session, refund: Refund, payment: Payment, fees: int, actor: str, now: datetime) -> None:
+    """The principal an offset pays is already off the receivable (the credit was); its late fees are charged to
+    the credit: debit the receivable, credit the pension pool."""
+    if not fees:
+        return
+    receivable = ledger.account_id(session=session, now=now, account=chart.payer_receivable(
+        refund.payer_kind, refund.payer_id, province=refund.province))
+    pool = ledger.open_account(session=session, kind=AccountKind.POOLING_FUND, province=refund.province,
+                               insurance="pension", now=now)
+    ledger.post_entry(session=session, key=f"payment:{payment.idempotency_key}", province=refund.province,
+                      period=_posting_period(china_today(now)), kind="payment", memo=f"抵缴滞纳金 offset late fees {refund.id}",
+                      lines=[Line(receivable, fees), Line(pool.id, -fees)], actor=actor, now=now)

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, li
 from sqlalchemy.orm import Session, aliased
 
 from shebao.contributions.batch import ASSESSMENT_COLUMNS, MonthRates, assessed_rows, due_date
-from shebao.contributions.collection import distribute_bills, paid_principal
+from shebao.contributions.collection import apply_offsets, distribute_bills, paid_principal
 from shebao.contributions.models import Assessment, Bill, Correction, Payment, PaymentAllocation
 from shebao.contributions.schemas import CorrectionRead, CorrectionRequest, CorrectionReverse
 from shebao.core import audit
@@ -293,6 +293,7 @@ def _credit_and_distribute(session: Session, correction_id: int, province: str, 
     distribute_bills(session=session, province=province, period=str(posted), actor=actor, now=now,
                      bills=or_(and_(Bill.correction_id == correction_id, paid_principal(Bill.id) >= Bill.amount_fen),
                                Bill.id.in_(completed or [-1])))
+    apply_offsets(session=session, province=province, now=now, actor=actor)  # a refund the payer took as an offset
 
 
 def _offset_same_month(session: Session, correction_id: int) -> list[int]:

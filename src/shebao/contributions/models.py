@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -176,3 +177,33 @@ class Correction(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_corrections_province", "province", "created_at"),)
+
+
+class Refund(Base):
+    """A refund of what a payer paid and no longer owes (退费): a correction's credit, a payment above the debt, a
+    second payment of the same bill. Requested by the payer or a clerk, decided by a clerk in scope who did not
+    request it; then paid through the bank (approved → paid) or offset against the payer's bills (offset, at
+    once or when the next bill is issued)."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    province: Mapped[str] = mapped_column(String(6))
+    payer_kind: Mapped[str] = mapped_column(String(10))
+    payer_id: Mapped[int] = mapped_column(BigId)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    method: Mapped[str] = mapped_column(String(10))  # bank | offset
+    status: Mapped[str] = mapped_column(String(10))  # requested | approved | rejected | offset | paid
+    reason: Mapped[str] = mapped_column(String(200))
+    bank_code: Mapped[str | None] = mapped_column(String(10))
+    bank_account_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    offset_fen: Mapped[int] = mapped_column(Fen, default=0)  # of an offset: how much has paid bills so far
+    requested_by: Mapped[str] = mapped_column(String(120))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(200))
+    entry_id: Mapped[int | None] = mapped_column(BigId)  # the approval's entry: receivable → refund payable
+
+    __table_args__ = (Index("ix_refunds_payer", "payer_kind", "payer_id"),
+                      Index("ix_refunds_province_status", "province", "status"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from shebao.contributions.rules import Category, Insurance
 from shebao.core.clock import UtcDateTime
@@ -103,6 +103,9 @@ class PaymentCreate(BaseModel):
     bill_id: int | None = Field(None, ge=1, le=MAX_ID, description="instead of payer: any bill of the payer")
     amount_fen: StrictInt
     received_on: date
+    accept_excess: StrictBool = Field(False, description=(
+        "money the bank already took: what exceeds the debt (or all of it, when nothing is owed) is kept as the "
+        "payer's credit, to offset or refund, instead of refusing the payment"))
 
 
 class MakeupRequest(BaseModel):
@@ -160,3 +163,53 @@ class CorrectionReverse(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=2, max_length=200, description="why the correction was wrong")
+
+
+class RefundRequest(BaseModel):
+    """Have back what a payer paid and no longer owes: paid to a bank account, or offset against its bills."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payer_kind: str = Field(pattern="^(employer|flexible)$")
+    payer_id: StrictInt = Field(ge=1, le=MAX_ID, description="employer id, or the flexible worker's person id")
+    amount_fen: StrictInt = Field(description="no more than the payer's credit")
+    method: str = Field(pattern="^(bank|offset)$", description="bank: paid to the account; offset: against the bills")
+    reason: str = Field(min_length=2, max_length=200)
+    bank_code: str | None = Field(None, pattern=r"^[A-Z]{2,10}$", description="the bank, for a refund paid to an account")
+    bank_account: str | None = Field(None, pattern=r"^\d{8,30}$", description="the account the refund is paid to")
+
+
+class RefundDecide(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: StrictBool
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class RefundRead(BaseModel):
+    id: int
+    province: str
+    payer_kind: str
+    payer_id: int
+    amount_fen: int
+    method: str
+    status: str
+    status_zh: str
+    reason: str
+    bank_code: str | None
+    bank_account_masked: str | None
+    offset_fen: int
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
+
+
+class PayerCreditRead(BaseModel):
+    """What a payer paid and no longer owes, and its refunds."""
+
+    payer_kind: str
+    payer_id: int
+    credit_fen: int = Field(description="paid and not owed, less the refunds asked for and not rejected")
+    refunds: list[RefundRead]

@@ -302,20 +302,20 @@ def _aware(stamp: datetime) -> datetime:
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp
 
 
-def _may_see_payer(session: Session, principal: Principal, payer_kind: str, payer_id: int) -> None:
+def require_payer_in_scope(*, session: Session, principal: Principal, payer_kind: str, payer_id: int) -> str:
     """The payer itself, or staff, auditors and administrators whose region holds the payer as stored (an
     employer's registered region; a flexible worker's residence or hukou). Anything else, and a payer that
-    does not exist, get one and the same answer."""
-    if principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id:
-        return
-    if principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id:
-        return
-    if principal.role in (Role.STAFF, Role.ADMIN, Role.AUDITOR):
-        subject = session.get(Employer, payer_id) if payer_kind == "employer" else session.get(Person, payer_id)
-        regions = ((subject.region_code,) if payer_kind == "employer" else
-                   (subject.residence_region_code, subject.hukou_region_code)) if subject is not None else ()
-        if principal.serves(*regions):
-            return
+    does not exist, get one and the same answer. Returns the payer's province (where an employer is registered,
+    where a flexible worker lives)."""
+    subject = session.get(Employer, payer_id) if payer_kind == "employer" else session.get(Person, payer_id)
+    regions = ((subject.region_code,) if payer_kind == "employer" else
+               (subject.residence_region_code, subject.hukou_region_code)) if subject is not None else ()
+    if subject is None:
+        raise _payer_not_in_scope()
+    own = (principal.role == Role.EMPLOYER and payer_kind == "employer" and principal.employer_id == payer_id) or \
+        (principal.role == Role.INSURED and payer_kind == "flexible" and principal.person_id == payer_id)
+    if own or (principal.role in (Role.STAFF, Role.ADMIN, Role.AUDITOR) and principal.serves(*regions)):
+        return province_of(regions[0])
     raise _payer_not_in_scope()
 
 
@@ -325,7 +325,7 @@ def _payer_not_in_scope() -> NotFound:
 
 def bills_of(*, session: Session, principal: Principal, payer_kind: str, payer_id: int, limit: int = 60) -> list[BillRead]:
     """A payer's bills, newest first, with what is still unpaid."""
-    _may_see_payer(session, principal, payer_kind, payer_id)
+    require_payer_in_scope(session=session, principal=principal, payer_kind=payer_kind, payer_id=payer_id)
     paid = (select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.principal_fen).label("paid"))
             .group_by(PaymentAllocation.bill_id).subquery())
     rows = session.execute(select(Bill, func.coalesce(paid.c.paid, 0)).outerjoin(paid, paid.c.bill_id == Bill.id)
@@ -350,9 +350,10 @@ def take_payment(*, session: Session, principal: Principal, command: PaymentCrea
         payer_kind, payer_id = bill.payer_kind, bill.payer_id
     if payer_id is None:
         raise InvalidInput("payment.payer", "请指定缴费主体或账单", "name the payer or a bill")
-    _may_see_payer(session, principal, payer_kind, payer_id)
+    province = require_payer_in_scope(session=session, principal=principal, payer_kind=payer_kind, payer_id=payer_id)
     return record_payment(session=session, key=command.idempotency_key, payer_kind=payer_kind, payer_id=payer_id,
-                          amount_fen=command.amount_fen, received_on=command.received_on, actor=principal.actor, now=now)
+                          amount_fen=command.amount_fen, received_on=command.received_on, actor=principal.actor, now=now,
+                          accept_excess=command.accept_excess, province=province)
 
 
 def batch_runs(*, session: Session, principal: Principal, province: str | None, kind: str | None,

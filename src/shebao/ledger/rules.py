@@ -26,6 +26,7 @@ class AccountKind(StrEnum):
     CLEARING = "clearing"  # billed but not yet paid contributions
     INTEREST = "interest"  # interest credited to personal accounts, by province
     BENEFIT_PAYABLE = "benefit_payable"  # benefits owed and not yet paid out (held months included), by province
+    REFUND_PAYABLE = "refund_payable"  # contributions approved for refund, not yet paid out by the bank, by province
     BROUGHT_FORWARD = "brought_forward"  # balances taken over from a legacy system's archive, by province
 
 

@@ -39,6 +39,7 @@ SUBJECT_NAMES = {
     SubjectKind.DEATH_REVIEW: ("死亡信息核查", "death review"), SubjectKind.RECEIVER: ("人员", "person"),
     SubjectKind.BASE_DECLARATION: ("缴费基数申报", "base declaration"),
     SubjectKind.CORRECTED: ("人员或单位", "person or employer"), SubjectKind.CORRECTION: ("更正记录", "correction"),
+    SubjectKind.REFUND: ("退费申请", "refund"),
 }
 
 
@@ -367,6 +368,18 @@ def _correction(session: Session, cipher: FieldCipher, where: Where, fields: _Fi
     return _person_owner(session, person_id)
 
 
+def _refund(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    from shebao.contributions.models import Refund
+
+    refund_id = _record_id(fields.get(where), where.field)
+    refund = session.get(Refund, refund_id) if refund_id else None
+    if refund is None:
+        return None
+    if refund.payer_kind == "employer":
+        return _employer_owner(session, refund.payer_id)
+    return _person_owner(session, refund.payer_id)
+
+
 _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], Owner | None]] = {
     SubjectKind.PERSON: _person, SubjectKind.CARD: _card, SubjectKind.CARD_NUMBER: _card_number,
     SubjectKind.EMPLOYER: _employer, SubjectKind.PARTICIPATION: _participation, SubjectKind.PAYER: _payer,
@@ -374,7 +387,7 @@ _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], O
     SubjectKind.BLACKLIST_ENTRY: _blacklist_entry, SubjectKind.CARD_BATCH: _card_batch,
     SubjectKind.DEATH_REVIEW: _death_review, SubjectKind.RECEIVER: _receiver,
     SubjectKind.BASE_DECLARATION: _base_declaration, SubjectKind.CORRECTED: _corrected,
-    SubjectKind.CORRECTION: _correction,
+    SubjectKind.CORRECTION: _correction, SubjectKind.REFUND: _refund,
 }
 
 

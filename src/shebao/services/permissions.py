@@ -52,6 +52,7 @@ class SubjectKind(StrEnum):
     RECEIVER = "receiver"  # a person, also served by the agency that took their retirement application
     CORRECTED = "corrected"  # whom a correction is asked for: person_id, else employer_id
     CORRECTION = "correction"  # a correction made: the persons whose months it touched
+    REFUND = "refund"  # a refund asked for: its payer
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,9 @@ API: dict[str, Permission] = {
     "POST /api/v1/payments": writes(STAFF, Scope.SUBJECT, K.PAYER, body("payer_id")),
     "POST /api/v1/persons/{person_id}/makeup": writes(PERSON_ACTORS, *on_person()),
     "POST /api/v1/corrections": writes(STAFF, Scope.SUBJECT, K.CORRECTED, body("person_id")),
+    "POST /api/v1/refunds": writes(_roles(E, I, S, AD), Scope.SUBJECT, K.PAYER, body("payer_id")),
+    "GET /api/v1/refunds": reads(_roles(E, I, S, AD, A), Scope.SUBJECT, K.PAYER, query("payer_id")),
+    "POST /api/v1/refunds/{refund_id}/decision": writes(STAFF, Scope.SUBJECT, K.REFUND, path("refund_id")),
     "GET /api/v1/corrections": reads(PERSON_READERS, *on_person(query("person_id"))),
     "POST /api/v1/corrections/{correction_id}/reversal": writes(STAFF, Scope.SUBJECT, K.CORRECTION,
                                                                 path("correction_id")),
