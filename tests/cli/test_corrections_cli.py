@@ -65,3 +65,11 @@ def test_a_fixed_end_date_is_corrected_from_the_command_line_and_undone(db_url, 
     assert code == 1 and refused["error"]["code"] == "correction.already_reversed"
     code, refused = run_json("contrib", "correct", "--since", "202608", "--reason", "复核", "--db", db_url)
     assert code == 1 and refused["error"]["code"] == "correction.subject" and "一名人员" in refused["error"]["reason"]
+
+
+def test_provisional_reconcile_says_when_nothing_waits(db_url, monkeypatch):
+    monkeypatch.setenv("SHEBAO_SECRET_KEY", TEST_SECRET)
+    code, body = run_json("provisional", "reconcile", "--province", "110000", "--db", db_url)
+    assert code == 0 and body == {"corrected": [], "still_provisional": []}
+    result = runner.invoke(app, ["provisional", "reconcile", "--db", db_url])
+    assert result.exit_code == 0 and "nothing provisional" in result.stdout

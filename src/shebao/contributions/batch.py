@@ -38,7 +38,7 @@ from shebao.core import audit
 from shebao.core.clock import utc_naive
 from shebao.core.db import Database, analyze
 from shebao.core.periods import Period
-from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run
+from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run, record_provisional
 from shebao.core.sql import insert_ignoring_duplicates, rate_numerator
 from shebao.enrollment.models import Participation, ParticipationEvent
 from shebao.ledger import chart, posting
@@ -103,7 +103,8 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
                   person_chunk: int = PERSON_CHUNK, bill_chunk: int = BILL_CHUNK) -> BatchRunRead:
     """Assess, bill and post one month for a province; safe to run again after any interruption."""
     month = _check_request(database, province, period, now)
-    rates = MonthRates.of((store or default_store()).at(province, month.first_day()))
+    params = (store or default_store()).at(province, month.first_day())
+    rates = MonthRates.of(params)
     progress = progress or (lambda _stage, _done, _total: None)
     started = time.perf_counter()
     run_id = open_run(database, "month_end", province, str(month), now)
@@ -132,7 +133,8 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
             posted = _post_bills(session, province, month, start, start + bill_chunk - 1, actor, now)
             session.execute(update(BatchRun).where(BatchRun.id == run_id).values(entries=BatchRun.entries + posted))
         progress("post", done, len(bill_chunks))
-    return _close_run(database, run_id, province, month, actor, now, started, due_date(month, rates.due_day), store)
+    return _close_run(database, run_id, province, month, actor, now, started, due_date(month, rates.due_day), store,
+                      params.provisional_paths())
 
 
 def _billed(database: Database, province: str, month: Period) -> bool:
@@ -313,7 +315,7 @@ def _post_bills(session: Session, province: str, month: Period, low: int, high: 
 
 
 def _close_run(database: Database, run_id: int, province: str, month: Period, actor: str, now: datetime,
-               started: float, due: date, store: ParameterStore | None) -> BatchRunRead:
+               started: float, due: date, store: ParameterStore | None, provisional: list[str]) -> BatchRunRead:
     with database.transaction() as session:
         bills, total = session.execute(select(func.count(), func.coalesce(func.sum(Bill.amount_fen), 0))
                                        .where(Bill.period == str(month), Bill.province == province,
@@ -329,5 +331,6 @@ def _close_run(database: Database, run_id: int, province: str, month: Period, ac
         audit.append(session, actor=actor, action="month_end.completed", subject=f"run:{run_id}", now=now,
                      province=province, period=str(month), persons=persons, bills=bills, total_fen=int(total))
         apply_offsets(session=session, province=province, now=now, actor=actor, store=store)  # refunds taken as offsets
+        record_provisional(session, kind="month_end", province=province, period=str(month), paths=provisional, now=now)
         session.flush()
         return BatchRunRead.model_validate(run, from_attributes=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -36,6 +37,37 @@ class BatchRun(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
 
     __table_args__ = (Index("ix_batch_runs_kind_province_period", "kind", "province", "period"),)
+
+
+class ProvisionalResult(Base):
+    """A batch result computed with a parameter read past its stated validity and served provisionally (a base
+    floor not yet published for the new contribution year): recorded so that, once the value is loaded, the
+    result is corrected in one batch (services.provisional)."""
+
+    __tablename__ = "provisional_results"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # month_end | interest
+    province: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(6))  # the month billed, or December of the year credited
+    paths: Mapped[str] = mapped_column(Text)  # JSON list of the parameters served provisionally
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    corrected_at: Mapped[datetime | None] = mapped_column(DateTime)
+    corrected_by: Mapped[str | None] = mapped_column(String(60))  # "correction:12", "interest_recompute:2026"
+
+    __table_args__ = (Index("ix_provisional_results_open", "province", "corrected_at"),)
+
+
+def record_provisional(session, *, kind: str, province: str, period: str, paths: list[str],  # noqa: ANN001
+                       now: datetime) -> None:
+    """Remembers that a result used provisional values (nothing when it used none, or was recorded already)."""
+    if not paths or session.scalar(select(ProvisionalResult.id).where(
+            ProvisionalResult.kind == kind, ProvisionalResult.province == province, ProvisionalResult.period == period,
+            ProvisionalResult.corrected_at.is_(None))) is not None:
+        return
+    session.add(ProvisionalResult(kind=kind, province=province, period=period, paths=json.dumps(sorted(paths)),
+                                  recorded_at=utc_naive(now)))
+    session.flush()
 
 
 class BatchRunRead(BaseModel):

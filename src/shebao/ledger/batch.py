@@ -41,7 +41,7 @@ from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput
 from shebao.core.periods import Period
-from shebao.core.runs import BatchRun, BatchRunRead
+from shebao.core.runs import BatchRun, BatchRunRead, record_provisional
 from shebao.core.sql import insert_ignoring_duplicates, rate_numerator
 from shebao.ledger import posting, rules
 from shebao.ledger import service as ledger
@@ -67,7 +67,7 @@ def credit_interest(*, database: Database, province: str, year: int, now: dateti
     """Credits a year's interest to every personal account of a province; safe to run again. A year already
     credited keeps what it was credited, whatever the rule says now: `recompute_interest` corrects it."""
     period = _check(database, province, year, now)
-    rule, rate = year_rule(province=province, year=year, store=store)
+    rule, rate, provisional = _year_rule(province, year, store)
     progress = progress or (lambda _stage, _done, _total: None)
     started = time.perf_counter()
     with database.transaction() as session:
@@ -83,15 +83,20 @@ def credit_interest(*, database: Database, province: str, year: int, now: dateti
                 _compute(session, province, year, rule, rate, start, start + chunk - 1)
                 _post(session, province, year, period, interest_account, start, start + chunk - 1, actor, now)
         progress("interest", done, len(chunks))
-    return _record_run(database, province, year, period, actor, now, started)
+    return _record_run(database, province, year, period, actor, now, started, provisional)
 
 
 def year_rule(*, province: str, year: int, store: ParameterStore | None = None) -> tuple[InterestRule, int]:
     """The interest rule and the crediting rate (millionths) in force for a province's year, read at its end."""
+    rule, rate, _provisional = _year_rule(province, year, store)
+    return rule, rate
+
+
+def _year_rule(province: str, year: int, store: ParameterStore | None) -> tuple[InterestRule, int, list[str]]:
     params = (store or default_store()).at(province, date(year, 12, 31))
     rule = rules.interest_rule(params.value("pension.interest_method"), params.value("pension.crediting_within_year_rule"),
                                params.value("pension.interest_credit_month"))
-    return rule, rate_numerator(params.value("pension.crediting_rate"))
+    return rule, rate_numerator(params.value("pension.crediting_rate")), params.provisional_paths()
 
 
 def _chunks(session: Session, province: str, chunk: int) -> range:
@@ -188,7 +193,7 @@ def _post(session: Session, province: str, year: int, period: str, interest_acco
 
 
 def _record_run(database: Database, province: str, year: int, period: str, actor: str, now: datetime,
-                started: float) -> BatchRunRead:
+                started: float, provisional: list[str]) -> BatchRunRead:
     with database.transaction() as session:
         accounts, total = session.execute(select(func.count(), func.coalesce(func.sum(InterestCredit.interest_fen), 0))
                                           .where(InterestCredit.year == year, InterestCredit.province == province)).one()
@@ -199,6 +204,7 @@ def _record_run(database: Database, province: str, year: int, period: str, actor
         session.flush()
         audit.append(session, actor=actor, action="interest.credited", subject=f"run:{run.id}", now=now,
                      province=province, year=year, accounts=accounts, total_fen=int(total))
+        record_provisional(session, kind="interest", province=province, period=f"{year}12", paths=provisional, now=now)
         return BatchRunRead.model_validate(run, from_attributes=True)
 
 

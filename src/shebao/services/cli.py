@@ -30,7 +30,8 @@ from shebao.services.permissions import as_rows
 commands = typer.Typer()  # mounted by `shebao/cli.py`: `shebao permissions`, `shebao person …`, `shebao death …`
 person_app = command_group("person", "A person's records")
 death_app = command_group("death", "Death records from civil affairs")
-for group in (person_app, death_app):
+provisional_app = command_group("provisional", "Results computed with values served past their validity")
+for group in (person_app, death_app, provisional_app):
     commands.add_typer(group)
 
 
@@ -115,3 +116,23 @@ def death_record(person: PersonOpt, on: Annotated[str, typer.Option("--date", he
                           f"{len(result['cards_cancelled'])} card(s) cancelled · {result['participations_ended']} "
                           f"participation(s) ended · {result['logins_disabled']} login(s) disabled"
                           + (f" · recovery of {fen_to_yuan(recovery['amount_fen'])} yuan opened" if recovery else ""))
+
+
+@provisional_app.command("reconcile")
+def provisional_reconcile(province: Annotated[str | None, typer.Option("--province", help="6-digit province code")] = None,
+                          db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Correct, in one batch, every result computed with provisional values whose values are now loaded."""
+    from shebao.services.provisional import reconcile
+
+    settings = settings_for(db)
+    database = Database(settings.database_url)
+    try:
+        result = reconcile(database=database, now=SystemClock().now(), actor="system:cli", province=province)
+    except DomainError as exc:
+        refuse(exc, as_json)
+    finally:
+        database.dispose()
+    lines = [f"已更正 corrected {c['kind']} {c['province']} {c.get('periods') or c.get('year')}" for c in result["corrected"]]
+    lines += [f"仍为暂按 still provisional {w['kind']} {w['province']} {w['period']}: {', '.join(w['paths'])}"
+              for w in result["still_provisional"]]
+    emit(result, as_json, "\n".join(lines) or "没有暂按结果 nothing provisional")

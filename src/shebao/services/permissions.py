@@ -276,7 +276,7 @@ OPERATOR_COMMANDS = (
     "pension award", "pension award-pending", "pension show", "pension estimate", "pension adjust", "payroll",
     "payroll-file", "certification record", "certification import", "certification sweep", "death record",
     "unemployment apply", "unemployment pay", "unemployment stop", "injury claim", "maternity claim", "serve", "run",
-    "permissions", "user unlock", "user unlock-address", "user reset-otp",
+    "permissions", "user unlock", "user unlock-address", "user reset-otp", "provisional reconcile",
 )
 
 
