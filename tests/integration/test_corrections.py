@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from shebao.benefits.models import UnemploymentClaim
+from shebao.benefits.models import UnemploymentClaim, UnemploymentPayment
 from shebao.contributions import batch
 from shebao.contributions.collection import record_payment, settle_period_in_full
 from shebao.contributions.models import Assessment, Bill, Correction, Payment
@@ -19,10 +19,12 @@ from shebao.core.security import SYSTEM, FieldCipher, Principal, Role
 from shebao.demo import history
 from shebao.demo.seed import seed_demo
 from shebao.demo.unemployed import prepare_demo_unemployed
-from shebao.enrollment.schemas import EmployeeLeave
+from shebao.enrollment.models import Participation
+from shebao.enrollment.schemas import EmployeeHire, EmployeeLeave
 from shebao.ledger import service as ledger
-from shebao.ledger.models import JournalLine
+from shebao.ledger.models import JournalEntry, JournalLine
 from shebao.policy.store import default_store
+from shebao.registry.models import Person
 from shebao.services import employment
 from shebao.services.archive import person_record
 from tests.conftest import TEST_NOW, TEST_SECRET
@@ -163,4 +165,26 @@ def test_the_demos_laid_off_people_are_no_longer_billed_after_their_separation(t
             assert archive.paid_months == sum(1 for r in rows if r.period < after and r.pension_account_fen > 0
                                               and any(m.period == r.period and m.paid for m in archive.months))
         assert s.scalar(select(func.coalesce(func.sum(JournalLine.amount_fen), 0))) == 0
+        rehired, employer = claims[0].person_id, s.scalar(select(Participation.employer_id).where(
+            Participation.person_id == claims[0].person_id, Participation.employer_id.isnot(None)))
+        number_enc = s.get(Person, rehired).id_number_enc
+        claim_id = claims[0].id
+        fund_paid = s.scalar(select(func.sum(UnemploymentPayment.medical_fen)).where(
+            UnemploymentPayment.claim_id == claim_id, UnemploymentPayment.period >= "202501"))
+    # taken back on the first of January, reported now: the employer is billed for January and February again,
+    # and the medical the fund paid for those months goes back to the unemployment fund
+    cipher = FieldCipher(TEST_SECRET)
+    with database.transaction() as session:
+        employment.hire(session=session, cipher=cipher, principal=SYSTEM, employer_id=employer, now=TEST_NOW,
+                        command=EmployeeHire(id_number=cipher.decrypt("id_number", number_enc),
+                                             start_date=date(2025, 1, 1)))
+    with database.unit_of_work() as uow:
+        s = uow.session
+        returned = s.scalar(select(JournalEntry).where(JournalEntry.idempotency_key ==
+                                                       f"unemployment-medical-returned:{claim_id}"))
+        lines = {line.amount_fen for line in s.scalars(select(JournalLine).where(JournalLine.entry_id == returned.id))}
+        assert fund_paid > 0 and lines == {fund_paid, -fund_paid}
+        rows = s.scalars(select(Assessment).where(Assessment.person_id == rehired, Assessment.superseded_by.is_(None),
+                                                  Assessment.period >= "202501")).all()
+        assert [(r.period, r.version, r.total_fen > 0) for r in rows] == [("202501", 3, True), ("202502", 3, True)]
     database.dispose()

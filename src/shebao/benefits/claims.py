@@ -147,6 +147,33 @@ def stop_on_reemployment(*, session: Session, person_id: int, start: date, now: 
     if claim is not None and start >= claim.separation_date:
         stop_unemployment(session=session, principal=SYSTEM, person_id=person_id, now=now,
                           command=UnemploymentStop(stopped_on=min(start, china_today(now)), reason="reemployed"))
+        _return_medical_paid_twice(session, claim, start, now)
+
+
+def _return_medical_paid_twice(session: Session, claim: UnemploymentClaim, start: date, now: datetime) -> None:
+    """A hire dated back into months the fund already paid medical insurance for: the new employer is billed for
+    those months (a retroactive correction), so the medical pool gives the fund's payments for them back to the
+    unemployment pool — the same months are never paid twice. (The benefit paid for those months is the person's
+    to repay; that recovery is not built yet.)"""
+    overlap = [p for p in session.scalars(select(UnemploymentPayment).where(
+        UnemploymentPayment.claim_id == claim.id, UnemploymentPayment.period >= str(Period.of(start)),
+        UnemploymentPayment.medical_fen > 0)).all()]
+    medical = sum(p.medical_fen for p in overlap)
+    if not medical:
+        return
+    province = claim.province
+    today = china_today(now)
+
+    def pool(insurance: str) -> int:
+        return ledger.open_account(session=session, kind=AccountKind.POOLING_FUND, province=province,
+                                   insurance=insurance, now=now).id
+
+    ledger.post_entry(session=session, key=f"unemployment-medical-returned:{claim.id}", province=province,
+                      period=str(Period.of(today)), kind="unemployment_benefit",
+                      lines=[Line(pool("medical"), medical), Line(pool("unemployment"), -medical)], actor=SYSTEM.actor,
+                      now=now, memo=f"代缴医保退回 medical paid twice returned: {', '.join(p.period for p in overlap)}")
+    audit.append(session, actor=SYSTEM.actor, action="unemployment.medical_returned", subject=f"person:{claim.person_id}",
+                 now=now, claim=claim.id, periods=[p.period for p in overlap], medical_fen=medical)
 
 
 def _insured_with(session: Session, person_id: int, employer_id: int, schemes: tuple[Scheme, ...], day: date) -> bool:
