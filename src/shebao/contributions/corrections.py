@@ -93,6 +93,8 @@ def reverse(*, session: Session, correction_id: int, reason: str, actor: str, no
     is billed and posted like any correction. Only the latest correction of every month it touched can be undone;
     a later one must be undone first (corrections are undone in the reverse of the order they were made)."""
     original = session.get(Correction, correction_id)
+    if original is None:
+        raise not_in_scope("更正记录", "correction")
     reversed_by = session.scalar(select(Correction.id).where(Correction.reverses == correction_id))
     if reversed_by is not None:
         raise Conflict("correction.already_reversed", f"更正 {correction_id} 已被更正 {reversed_by} 撤销",
