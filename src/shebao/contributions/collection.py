@@ -208,14 +208,15 @@ def _distribute(session: Session, province: str, bill_ids: list[int], period: st
     each_bill = select(chosen.c.id)
     lines = [posting.Lines(each_bill, key, chart.province_account(AccountKind.CLEARING, province=province),
                            chosen.c.amount_fen)]
-    for rows, sign in ((mine, 1), (replaced, -1)):
+    for side, rows, sign in (("mine", mine, 1), ("replaced", replaced, -1)):
         each_person = select(chosen.c.id).join(Assessment, rows)
-        for insurance, parts in POOLED_PARTS.items():
-            share = sum((func.sum(getattr(Assessment, column)) for column in parts), start=literal(0))
-            if insurance == "pension":
-                share = share - func.sum(Assessment.pension_account_fen)
-            lines.append(posting.Lines(each_person.group_by(chosen.c.id), key,
-                                       chart.pooling_fund(insurance, province=province), -sign * share))
+        # Every fund's share of each bill in one pass over the bill's rows, kept for the statement (a line set per fund
+        # read them once per fund, twice over: once to skip the empty entries, once to write the lines).
+        shares = (each_person.add_columns(*(_share(insurance).label(insurance) for insurance in POOLED_PARTS))
+                  .group_by(chosen.c.id).cte(f"shares_{side}").prefix_with("MATERIALIZED"))
+        for insurance in POOLED_PARTS:
+            lines.append(posting.Lines(select(shares.c.id), _key("distribute:", shares.c.id),
+                                       chart.pooling_fund(insurance, province=province), -sign * shares.c[insurance]))
         lines.append(posting.Lines(each_person, key, chart.personal_account(Assessment.person_id, province=province),
                                    -sign * Assessment.pension_account_fen))
     posting.post_entries(session=session, province=province, period=period, kind="distribution", actor=actor, now=now,
@@ -226,6 +227,12 @@ def _distribute(session: Session, province: str, bill_ids: list[int], period: st
                     .values(distribution_entry_id=func.coalesce(posting.entry_id(_key("distribute:", Bill.id)),
                                                                 NOTHING_MOVED))
                     .execution_options(synchronize_session=False))
+
+
+def _share(insurance: str):  # noqa: ANN202 - an SQL aggregate
+    """A pooling fund's share of a bill's rows: the insurance's parts, less the personal account's for the pension."""
+    share = sum((func.sum(getattr(Assessment, column)) for column in POOLED_PARTS[insurance]), start=literal(0))
+    return share - func.sum(Assessment.pension_account_fen) if insurance == "pension" else share
 
 
 def _key(prefix: str, column):  # noqa: ANN001, ANN202 - SQL string expression
