@@ -33,6 +33,7 @@ from shebao.contributions.models import Assessment, Bill, Correction, Payment, P
 from shebao.contributions.schemas import CorrectionRead
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
+from shebao.core.db import plan_for_bulk_work
 from shebao.core.errors import Conflict, Forbidden
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun
@@ -74,6 +75,7 @@ def correct(*, session: Session, province: str, persons: list[int] | Select, sin
     ledger.refuse_closed(session, province, str(posted))
     _refuse_closed_months(session, province, months, may_reopen)
     _refuse_running_month_end(session, province, months)
+    plan_for_bulk_work(session)  # set-based statements over every person-month given: no JIT compilation of each
     correction = Correction(province=province, cause=cause, reason=reason[:200], first_period=str(months[0]),
                             last_period=str(months[-1]), posted_period=str(posted), persons=0, months=0,
                             difference_fen=0, actor=actor, created_at=utc_naive(now))
