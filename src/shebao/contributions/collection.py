@@ -199,7 +199,7 @@ def _distribute(session: Session, province: str, bill_ids: list[int], period: st
     """One entry per bill. A correction's bill moves the difference it made: its new versions of the persons' months
     in, the versions they superseded out (a personal account credited for a month no longer owed is debited)."""
     chosen = (select(Bill.id, Bill.period, Bill.payer_kind, Bill.payer_id, Bill.amount_fen, Bill.reference,
-                     Bill.correction_id).where(Bill.id.in_(bill_ids)).cte("chosen"))
+                     Bill.correction_id).where(_bills(bill_ids)).cte("chosen"))
     same_payer_month = and_(Assessment.period == chosen.c.period, Assessment.payer_kind == chosen.c.payer_kind,
                             Assessment.payer_id == chosen.c.payer_id)
     mine = and_(same_payer_month, Assessment.bill_reference == chosen.c.reference)
@@ -223,10 +223,19 @@ def _distribute(session: Session, province: str, bill_ids: list[int], period: st
                          entries=select(key, literal("到账分配 paid bill ") + cast(chosen.c.id, String),
                                         chosen.c.period),  # the money is for the bill's month: interest counts from it
                          lines=lines, skip_empty=True)
-    session.execute(update(Bill).where(Bill.id.in_(bill_ids), Bill.distribution_entry_id.is_(None))
+    session.execute(update(Bill).where(_bills(bill_ids), Bill.distribution_entry_id.is_(None))
                     .values(distribution_entry_id=func.coalesce(posting.entry_id(_key("distribute:", Bill.id)),
                                                                 NOTHING_MOVED))
                     .execution_options(synchronize_session=False))
+
+
+def _bills(bill_ids: list[int]) -> ColumnElement[bool]:
+    """The bills of a batch (distinct ids). Ids that run without a gap are asked for as their range: PostgreSQL reads
+    a range through the primary key, but given 5,000 ids it read the whole bills table for each statement of each
+    batch (0.1 s a statement once a province has 250,000 bills). The range alone, not with the ids as well: the
+    planner would multiply the two selectivities and plan for two bills."""
+    low, high = min(bill_ids), max(bill_ids)
+    return Bill.id.between(low, high) if high - low + 1 == len(bill_ids) else Bill.id.in_(bill_ids)
 
 
 def _share(insurance: str):  # noqa: ANN202 - an SQL aggregate
@@ -295,7 +304,7 @@ def _pay_in_full(session: Session, province: str, open_bills: ColumnElement[bool
 def _pay(session: Session, province: str, bill_ids: list[int], cash: int, paid_on: date, actor: str,
          now: datetime) -> None:
     stamp = utc_naive(now)
-    chosen = select(Bill.id, Bill.amount_fen, Bill.payer_kind, Bill.payer_id).where(Bill.id.in_(bill_ids)).cte("chosen")
+    chosen = select(Bill.id, Bill.amount_fen, Bill.payer_kind, Bill.payer_id).where(_bills(bill_ids)).cte("chosen")
     session.execute(Payment.__table__.insert().from_select(
         ["idempotency_key", "payer_kind", "payer_id", "province", "amount_fen", "received_on", "recorded_by", "recorded_at"],
         select(_key("settle:", chosen.c.id), chosen.c.payer_kind, chosen.c.payer_id, literal(province),
