@@ -33,6 +33,7 @@ from shebao.contributions.models import Assessment, Bill, Correction, Payment, P
 from shebao.contributions.schemas import CorrectionRead, CorrectionRequest, CorrectionReverse
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
+from shebao.core.db import plan_for_bulk_work
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, not_in_scope
 from shebao.core.periods import Period
 from shebao.core.regions import province_of
@@ -78,6 +79,7 @@ def correct(*, session: Session, province: str, persons: list[int] | Select, sin
     ledger.refuse_closed(session, province, str(posted))
     _refuse_closed_months(session, province, months, may_reopen)
     _refuse_running_month_end(session, province, months)
+    plan_for_bulk_work(session)  # set-based statements over every person-month given: no JIT compilation of each
     correction = _open(session, province, cause, reason, months, posted, actor, now)
     store = store or default_store()
     for month in months:
