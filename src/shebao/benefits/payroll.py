@@ -192,8 +192,10 @@ def _dead() -> ColumnElement[bool]:
 
 
 def _active_card(column):  # noqa: ANN001, ANN202 - the person's active card's column, a scalar subquery
+    # Correlated on the line explicitly: nested in another subquery (the return's EXISTS), SQLAlchemy would otherwise
+    # add payroll_lines to this FROM and read any line's person's card.
     return (select(column).where(Card.person_id == PayrollLine.person_id, Card.state == "active")
-            .limit(1).scalar_subquery())
+            .correlate_except(Card).limit(1).scalar_subquery())
 
 
 def _awaiting_account_fix() -> ColumnElement[bool]:

@@ -247,13 +247,13 @@ def awaiting_account_fix(source: str, source_ref: ColumnElement[int], account_en
     by staff nor followed by a new account (the account it would go to now is the one the bank refused)."""
     return (select(PayoutLine.id).where(PayoutLine.source == source, PayoutLine.source_ref == source_ref,
                                         PayoutLine.status == LineState.RETURNED.value,
-                                        PayoutLine.account_enc == account_enc).exists())
+                                        PayoutLine.account_enc == account_enc).correlate_except(PayoutLine).exists())
 
 
 def adding_entry(source: str, source_ref: ColumnElement[int]) -> ColumnElement[int]:
     """The entry that moved the source record's latest payment into transit (a scalar subquery)."""
     return (select(func.max(PayoutLine.add_entry_id)).where(PayoutLine.source == source, PayoutLine.source_ref == source_ref)
-            .scalar_subquery())
+            .correlate_except(PayoutLine).scalar_subquery())
 
 
 def returns_of(*, session: Session, source: str, refs: list[int]) -> dict[int, ReturnSummary]:
