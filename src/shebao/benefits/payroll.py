@@ -192,18 +192,25 @@ def _dead() -> ColumnElement[bool]:
 
 
 def _active_card(column):  # noqa: ANN001, ANN202 - the person's active card's column, a scalar subquery
-    # Correlated on the line explicitly: nested in another subquery (the return's EXISTS), SQLAlchemy would otherwise
-    # add payroll_lines to this FROM and read any line's person's card.
+    # Correlated on the line explicitly: nested in another subquery, SQLAlchemy would otherwise add payroll_lines to
+    # this FROM and read any line's person's card.
     return (select(column).where(Card.person_id == PayrollLine.person_id, Card.state == "active")
             .correlate_except(Card).limit(1).scalar_subquery())
 
 
-def _awaiting_account_fix() -> ColumnElement[bool]:
-    """The bank returned the month and the account it would go to now is still the one it refused, unfixed."""
-    return payouts.awaiting_account_fix(Source.PAYROLL.value, PayrollLine.id, _active_card(Card.bank_account_enc))
+def _awaiting_account_fix(session: Session, province: str) -> ColumnElement[bool]:
+    """The bank returned the month and the account it would go to now is still the one it refused, unfixed. Read
+    once, before judging — the province's few unfixed returns whose receiver's card holds the refused account —
+    and named by id: in the judging statement, a subquery over the payout lines that the run's earlier chunks wrote,
+    not yet in PostgreSQL's statistics, was planned as a scan of them per line (minutes a chunk)."""
+    returned = payouts.unfixed_returns(Source.PAYROLL.value, province)
+    account_now = (select(Card.bank_account_enc).where(Card.person_id == returned.c.person_id, Card.state == "active")
+                   .correlate_except(Card).limit(1).scalar_subquery())
+    refused = list(session.scalars(select(returned.c.source_ref).where(returned.c.account_enc == account_now)))
+    return PayrollLine.id.in_(refused) if refused else literal(False)
 
 
-def _payable(in_date: ColumnElement[bool]) -> ColumnElement[bool]:
+def _payable(in_date: ColumnElement[bool], awaiting_fix: ColumnElement[bool]) -> ColumnElement[bool]:
     """The award pays and its proof of life is in date, for a month before any stop, to a living person with an
     active card and a bank account — not the account the bank returned the month from, unless fixed since. Every way
     of paying (payroll, resumption, certification, an account fixed) comes through here, so a staff resumption or a
@@ -212,10 +219,10 @@ def _payable(in_date: ColumnElement[bool]) -> ColumnElement[bool]:
                                 or_(PensionAward.stop_period.is_(None), PayrollLine.for_period < PensionAward.stop_period))
     card = exists().where(Card.person_id == PayrollLine.person_id, Card.state == "active", Card.bank_account_enc.isnot(None),
                           Card.bank_code.isnot(None))
-    return and_(award_pays, ~_dead(), card, ~_awaiting_account_fix())
+    return and_(award_pays, ~_dead(), card, ~awaiting_fix)
 
 
-def _hold_reason(in_date: ColumnElement[bool]) -> ColumnElement:
+def _hold_reason(in_date: ColumnElement[bool], awaiting_fix: ColumnElement[bool]) -> ColumnElement:
     def award(column):  # noqa: ANN001, ANN202 - the line's award's column, a scalar subquery
         return select(column).where(PensionAward.id == PayrollLine.award_id).scalar_subquery()
 
@@ -228,7 +235,7 @@ def _hold_reason(in_date: ColumnElement[bool]) -> ColumnElement:
                 (and_(award_status == "suspended", award(PensionAward.status_reason) != LAPSED), "suspended"),
                 (or_(award_status == "suspended", lapsed), "certification_lapsed"),
                 (card_state.is_(None), "no_card"), (card_state == "frozen", "card_frozen"),
-                (_awaiting_account_fix(), "bank_returned"), else_="card_not_active")
+                (awaiting_fix, "bank_returned"), else_="card_not_active")
 
 
 def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key: str, actor: str,
@@ -240,7 +247,8 @@ def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[
     today = china_today(now)
     in_date = _in_date(_terms(store, province, today), today)
     judged = and_(lines, PayrollLine.province == province, PayrollLine.status.in_(OPEN), PayrollLine.for_period <= str(month))
-    paid = session.execute(update(PayrollLine).where(judged, _payable(in_date)).values(
+    awaiting_fix = _awaiting_account_fix(session, province)
+    paid = session.execute(update(PayrollLine).where(judged, _payable(in_date, awaiting_fix)).values(
         status="paid", paid_period=str(month), entry_id=None, hold_reason="", card_id=_active_card(Card.id))
         .execution_options(synchronize_session=False)).rowcount
     total = 0
@@ -251,13 +259,17 @@ def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[
             session=session, source=Source.PAYROLL.value, province=province, period=str(month),
             payable=chart.province_account(AccountKind.BENEFIT_PAYABLE, province=province), rows=_payout_rows(just_paid),
             key=key, kind="pension_payroll", memo=f"养老金发放 pension payroll {month}", actor=actor, now=now)
-        session.execute(update(PayrollLine).where(just_paid)
-                        .values(entry_id=payouts.adding_entry(Source.PAYROLL.value, PayrollLine.id))
+        # Each line records its bank's entry: by the card it was paid to (a lookup by the card's key), or at once
+        # when the chunk paid into one bank only.
+        bank = select(Card.bank_code).where(Card.id == PayrollLine.card_id).correlate_except(Card).scalar_subquery()
+        entry = (next(iter(added.entries.values())) if len(added.entries) == 1
+                 else case(added.entries, value=bank))
+        session.execute(update(PayrollLine).where(just_paid).values(entry_id=entry)
                         .execution_options(synchronize_session=False))
         if added.lines != paid:
             raise RuntimeError(f"payroll marked {paid} lines paid but sent {added.lines} to the banks")
         total = added.total_fen
-    session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason(in_date))
+    session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason(in_date, awaiting_fix))
                     .execution_options(synchronize_session=False))
     return int(paid), int(total)
 
