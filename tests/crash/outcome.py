@@ -137,24 +137,33 @@ def _bills_posted_once(c: Connection, province: str, period: str) -> list[str]:
 
 
 def _lines_paid_once(c: Connection, province: str) -> list[str]:
-    """What payroll entries moved into transit to the banks equals the lines marked paid, and each paid line is in a
-    bank batch once: none paid twice, none paid unmarked or unsent; no payroll entry touches cash (a second person's
-    release of the batch does)."""
+    """What payroll entries moved into transit is what the banks' payroll lines hold; the lines paid are exactly
+    those with one payment pending or sent to the bank (the others the bank returned, owed again): none paid twice,
+    none paid unmarked or unsent; and no payroll entry touches cash (a second person's release of the batch does)."""
     def moved(kind: AccountKind) -> int:
         code = account_code(kind, province=province)
         return c.execute(text("SELECT COALESCE(-SUM(l.amount_fen), 0) FROM journal_lines l "
                               "JOIN journal_entries e ON e.id = l.entry_id JOIN ledger_accounts a ON a.id = l.account_id "
                               "WHERE e.kind = 'pension_payroll' AND a.code = :code"), {"code": code}).scalar_one()
 
+    def total(sql: str) -> int:
+        return c.execute(text(sql), {"province": province}).scalar_one()
+
     sent, cash = moved(AccountKind.PAYOUT_TRANSIT), moved(AccountKind.CASH)
-    marked = c.execute(text("SELECT COALESCE(SUM(amount_fen), 0) FROM payroll_lines WHERE province = :province "
-                            "AND status = 'paid'"), {"province": province}).scalar_one()
+    to_banks = total("SELECT COALESCE(SUM(amount_fen), 0) FROM payout_lines WHERE province = :province "
+                     "AND source = 'payroll'")
+    paying = total("SELECT COALESCE(SUM(amount_fen), 0) FROM payout_lines WHERE province = :province "
+                   "AND source = 'payroll' AND status IN ('pending', 'sent')")
+    marked = total("SELECT COALESCE(SUM(amount_fen), 0) FROM payroll_lines WHERE province = :province AND status = 'paid'")
     unmarked = c.execute(text("SELECT COUNT(*) FROM payroll_lines WHERE status = 'paid' AND entry_id IS NULL")).scalar_one()
     unsent = c.execute(text("SELECT COUNT(*) FROM payroll_lines p WHERE p.status = 'paid' AND (SELECT COUNT(*) "
-                            "FROM payout_lines o WHERE o.source = 'payroll' AND o.source_ref = p.id) <> 1")).scalar_one()
-    problems = [f"payroll sent {sent} fen to the banks but marked {marked} fen of lines paid"] if sent != marked else []
+                            "FROM payout_lines o WHERE o.source = 'payroll' AND o.source_ref = p.id "
+                            "AND o.status IN ('pending', 'sent')) <> 1")).scalar_one()
+    problems = [f"payroll moved {sent} fen into transit but its bank payments hold {to_banks} fen"] if sent != to_banks else []
+    problems += [f"{paying} fen of payroll payments are pending or sent but {marked} fen of lines are paid"] \
+        if paying != marked else []
     problems += [f"payroll entries paid {cash} fen out of cash before any release"] if cash else []
-    problems += [f"{unsent} paid payroll lines are not in exactly one bank batch"] if unsent else []
+    problems += [f"{unsent} paid payroll lines are not in exactly one bank payment"] if unsent else []
     return problems + ([f"{unmarked} payroll lines are paid without an entry"] if unmarked else [])
 
 
