@@ -2,15 +2,15 @@
 bank's return files. Lines paid before this revision went straight from the benefit payable to cash and have no
 payout line; from here on a paid month waits in transit until a second person releases its batch.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-26
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
-down_revision = '0014'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
