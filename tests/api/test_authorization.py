@@ -163,7 +163,7 @@ def _released_payment(database, cipher, clock, side: Side, region: str, bank_cod
     maker, checker = (Principal(user_id=None, username=name, role=Role.STAFF, region_code=province) for name in ("m", "c"))
     with database.transaction() as session:
         added = payouts.add_lines(session=session, cipher=cipher, source="refund", province=province, period="202501",
-                                  payable=chart.province_account(AccountKind.CLEARING, province=province), orders=[order],
+                                  payable=chart.province_account(AccountKind.REFUND_PAYABLE, province=province), orders=[order],
                                   key=f"refund:test:{side.person}", actor="test", now=clock.now())
         batch = added.batches[bank_code]
         payouts.prepare_batch(session=session, principal=maker, batch_id=batch, now=clock.now())

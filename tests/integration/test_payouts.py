@@ -287,7 +287,7 @@ def test_bad_return_files_are_refused_whole_with_a_reason_per_row(database, cloc
 
 def test_a_refund_goes_through_the_same_batches_and_comes_back_to_its_payable(database, clock, cipher, receivers):
     first, _ = receivers
-    refunds = chart.province_account(AccountKind.CLEARING, province=BEIJING)  # a payable the refund context names
+    refunds = chart.province_account(AccountKind.REFUND_PAYABLE, province=BEIJING)  # what contributions/refunds.py owes out
     order = PayoutOrder(source_ref=77, bank_code="CCB", account="6217000010000000007", receiver_name="退费人",
                         region_code="110105001", amount_fen=12_345, memo="退费 202501", person_id=first)
     with database.transaction() as session:
@@ -304,10 +304,10 @@ def test_a_refund_goes_through_the_same_batches_and_comes_back_to_its_payable(da
                           actor="test", now=clock.now())
     batch = _only_batch(database, bank_code="CCB", source="refund")
     _release(database, clock, batch.id)
-    assert _balances(database)["clearing"] == 12_345
+    assert _balances(database)["refund_payable"] == 12_345
     (refund_line, *_), = _payouts_of(database, first, "退费 202501")
     _return_file(database, clock, [(refund_line, "name_mismatch", 12_345)])
-    assert _balances(database)["clearing"] == 0  # owed again in the payable it came from
+    assert _balances(database)["refund_payable"] == 0  # owed again in the payable it came from
     with database.unit_of_work() as uow:
         listed = payouts.returned_lines(session=uow.session, principal=SYSTEM, source="refund")
         assert [(x.source, x.source_ref, x.reason) for x in listed] == [("refund", 77, "name_mismatch")]
