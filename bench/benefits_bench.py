@@ -17,6 +17,7 @@ from shebao.benefits.models import PayrollLine, PensionAward
 from shebao.benefits.payroll import run_payroll
 from shebao.core.db import Database
 from shebao.ledger.models import JournalEntry, JournalLine
+from shebao.payouts.models import PayoutLine
 
 NOW = datetime(2024, 8, 20, 2, 0, tzinfo=UTC)
 PROVINCE, COUNTY, PERIOD = "440000", "440305", "202407"
@@ -69,7 +70,7 @@ def awards_and_payroll(retirees: int, url: str | None = None) -> list[Result]:
         with database.unit_of_work() as uow:
             paid = uow.session.scalar(select(func.count()).where(PayrollLine.status == "paid"))
         payroll_baseline, written = bulk_write_baseline(database, [
-            Written(PayrollLine.__table__), Written(JournalEntry.__table__, f"id > {entries_before}"),
+            Written(PayrollLine.__table__), Written(PayoutLine.__table__), Written(JournalEntry.__table__, f"id > {entries_before}"),
             Written(JournalLine.__table__, f"id > {lines_before}")])
         database.dispose()
     assert awarded == retirees and paid == retirees, (awarded, paid)
@@ -78,8 +79,9 @@ def awards_and_payroll(retirees: int, url: str | None = None) -> list[Result]:
                award_seconds, f"{_bulk(backend)} of the {awarded:,} award rows it wrote", award_baseline,
                note=f"each award aggregates {ARCHIVE_YEARS + 1} record rows and a ledger balance"),
         Result(f"payroll_{backend}", f"one payroll month over {retirees:,} receivers on {backend}", retirees, payroll_seconds,
-               f"{_bulk(backend)} of the {written:,} payroll lines, entries and journal lines it wrote", payroll_baseline,
-               note="payroll also judges every line (card, status, death) and reserves the account part"),
+               f"{_bulk(backend)} of the {written:,} payroll lines, bank payments, entries and journal lines it wrote",
+               payroll_baseline, note="payroll also judges every line (card, status, death), reserves the account part and "
+                                      "puts each payment in its bank's batch"),
     ]
 
 

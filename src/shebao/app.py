@@ -26,6 +26,7 @@ from shebao.core.logging import configure_logging
 from shebao.core.security import FieldCipher
 from shebao.enrollment.api import router as enrollment_router
 from shebao.ledger.api import router as ledger_router
+from shebao.payouts.api import router as payouts_router
 from shebao.policy.api import router as policy_router
 from shebao.registry.api import router as registry_router
 from shebao.services.api import router as archive_router
@@ -67,8 +68,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
         return check(app.state.runtime.database)
 
-    for router in (accounts_router, registry_router, enrollment_router, contributions_router, archive_router, cards_router, benefits_router, ledger_router,
-                   policy_router, audit_router, web_router):
+    for router in (accounts_router, registry_router, enrollment_router, contributions_router, archive_router, cards_router, benefits_router, payouts_router,
+                   ledger_router, policy_router, audit_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     declare_refusals(app)

@@ -6,9 +6,11 @@ Where a command lives (each module's docstring lists its commands):
     policy/cli.py         policy show · policy expired
     contributions/cli.py  contrib assess · month-end
     ledger/cli.py         interest credit · interest recompute · interest calc
-    benefits/cli.py       retirement date · pension … · payroll · payroll-file · certification … ·
+    benefits/cli.py       retirement date · pension … · payroll · certification … ·
                           unemployment … · injury claim · maternity claim
-    services/cli.py       person record · death record · permissions
+    payouts/cli.py        bank batches · bank show · bank prepare · bank approve · bank file · bank returned ·
+                          bank reconcile
+    services/cli.py       person record · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
     audit/cli.py          audit …
@@ -35,6 +37,7 @@ from shebao.clikit import database_failure, guard_every_command
 from shebao.contributions import cli as contributions
 from shebao.demo import cli as demo
 from shebao.ledger import cli as ledger
+from shebao.payouts import cli as payouts
 from shebao.policy import cli as policy
 from shebao.registry import cli as registry
 from shebao.services import cli as services
@@ -43,7 +46,8 @@ app = typer.Typer(help="shebao 社保 — national social security information p
                   pretty_exceptions_enable=False)
 app.callback()(guard_every_command)  # weak production secrets refused before any command that reads data or keys
 
-for context in (registry, policy, contributions, ledger, benefits, services, cards, accounts, audit, demo, platform_cli):
+for context in (registry, policy, contributions, ledger, payouts, benefits, services, cards, accounts, audit, demo,
+                platform_cli):
     app.add_typer(context.commands)
 
 

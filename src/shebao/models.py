@@ -8,6 +8,7 @@ from shebao.core import runs as _runs  # noqa: F401
 from shebao.core.db import Base
 from shebao.enrollment import models as _enrollment  # noqa: F401
 from shebao.ledger import models as _ledger  # noqa: F401
+from shebao.payouts import models as _payouts  # noqa: F401
 from shebao.registry import models as _registry  # noqa: F401
 
 metadata = Base.metadata

@@ -73,7 +73,10 @@ class Side:
     employee_base_declaration: int = 0
     correction: int = 0
     refund: int = 0
+    bank_batch: int = 0
+    payout_line: int = 0
     users: dict[Role, str] = field(default_factory=dict)
+    province_staff: str = ""  # a province's batches are served by staff of the whole province, not a county's
 
 
 def _person(session, cipher, clock, name, region, sequence):
@@ -119,6 +122,7 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
         card.card_number = f"{region[:2]}{serial:08d}" + luhn.calc_check_digit(f"{region[:2]}{serial:08d}")
         card.bank_code = bank_code
         side.card_number = card.card_number
+    side.bank_batch, side.payout_line = _released_payment(database, cipher, clock, side, region, bank_code)
     run_month_end(database=database, province=region[:2] + "0000", period="202501", now=clock.now(), actor="test")
     with database.unit_of_work() as uow:
         from shebao.contributions.models import Bill
@@ -138,7 +142,33 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
     make_user(database, clock, side.users[Role.EMPLOYER], Role.EMPLOYER, employer_id=side.employer)
     make_user(database, clock, side.users[Role.STAFF], Role.STAFF, region_code=region)
     make_user(database, clock, side.users[Role.BANK], Role.BANK, bank_code=bank_code)
+    side.province_staff = f"{tag}.province"
+    make_user(database, clock, side.province_staff, Role.STAFF, region_code=region[:2] + "0000")
     return side
+
+
+def _released_payment(database, cipher, clock, side: Side, region: str, bank_code: str) -> tuple[int, int]:
+    """A payment to the side's person in a batch of the side's province and bank, prepared and approved."""
+    from shebao.core.security import Principal
+    from shebao.ledger import chart
+    from shebao.ledger.rules import AccountKind
+    from shebao.payouts import service as payouts
+    from shebao.payouts.models import PayoutLine
+    from shebao.payouts.rules import PayoutOrder
+
+    province = region[:2] + "0000"
+    order = PayoutOrder(source_ref=side.person, bank_code=bank_code, account="6217000010000000007", receiver_name="测试",
+                        region_code=region if region == PUDONG else CHAOYANG_STREET, amount_fen=100, memo="退费",
+                        person_id=side.person)
+    maker, checker = (Principal(user_id=None, username=name, role=Role.STAFF, region_code=province) for name in ("m", "c"))
+    with database.transaction() as session:
+        added = payouts.add_lines(session=session, cipher=cipher, source="refund", province=province, period="202501",
+                                  payable=chart.province_account(AccountKind.REFUND_PAYABLE, province=province), orders=[order],
+                                  key=f"refund:test:{side.person}", actor="test", now=clock.now())
+        batch = added.batches[bank_code]
+        payouts.prepare_batch(session=session, principal=maker, batch_id=batch, now=clock.now())
+        payouts.approve_batch(session=session, principal=checker, batch_id=batch, now=clock.now())
+        return batch, session.query(PayoutLine.id).filter(PayoutLine.batch_id == batch).scalar()
 
 
 def _credit_code(region: str) -> str:
@@ -152,7 +182,8 @@ def world(client, database, cipher, clock):
     outside = _build_side(database, cipher, clock, PUDONG, "pudong", "CCB", 2)
     make_user(database, clock, "auditor", Role.AUDITOR)
     make_user(database, clock, "root", Role.ADMIN)
-    tokens = {name: token_for(client, name) for side in (inside, outside) for name in side.users.values()}
+    tokens = {name: token_for(client, name) for side in (inside, outside)
+              for name in (*side.users.values(), side.province_staff)}
     tokens |= {"auditor": token_for(client, "auditor"), "root": token_for(client, "root")}
     return {"inside": inside, "outside": outside, "tokens": tokens}
 
@@ -177,6 +208,7 @@ def _subject_value(kind: SubjectKind, side: Side | None, role: Role) -> dict:
         K.BASE_DECLARATION: {"value": side.employee_base_declaration if employee_side else side.base_declaration},
         K.CORRECTED: {"value": side.employee}, K.CORRECTION: {"value": side.correction},
         K.REFUND: {"value": side.refund},
+        K.BANK_BATCH: {"value": side.bank_batch}, K.PAYOUT_LINE: {"value": side.payout_line},
     }[kind]
 
 
@@ -198,11 +230,16 @@ def _request(client, method: str, route: str, permission, subject: dict | None, 
     return client.request(method, url, **kwargs)
 
 
-def _role_token(world, role: Role) -> dict:
+PROVINCE_WIDE = {K.BANK_BATCH}  # subjects a province's staff serve, not a county's
+
+
+def _role_token(world, role: Role, subject: SubjectKind | None = None) -> dict:
     if role == Role.AUDITOR:
         return world["tokens"]["auditor"]
     if role == Role.ADMIN:
         return world["tokens"]["root"]
+    if role == Role.STAFF and subject in PROVINCE_WIDE:
+        return world["tokens"][world["inside"].province_staff]
     return world["tokens"][world["inside"].users[role]]
 
 
@@ -240,7 +277,7 @@ def _walk(client, world, method: str, path: str, permission) -> list[str]:
     if anonymous.status_code != 401:
         problems.append(f"{key}: without a token → {anonymous.status_code}, not 401")
     for role in Role:
-        token = _role_token(world, role)
+        token = _role_token(world, role, permission.subject)
         inside = _subject_value(permission.subject, world["inside"], role) if permission.subject else None
         answer = _request(client, method, path, permission, inside, token)
         if answer.status_code >= 500:

@@ -118,19 +118,33 @@ def test_the_calculator_and_the_retirement_date_endpoints(client):
     assert calc.status_code == 200 and calc.json()["basic_pension_fen"] == 330000
 
 
-def test_a_bank_gets_the_payment_instructions_for_its_own_cards(client, office, database, clock):
+def test_a_bank_gets_the_payment_instructions_for_its_own_cards_once_a_second_person_released_them(client, office, database,
+                                                                                                   clock):
     assert _apply(client, office).status_code == 201
     client.post("/api/v1/payroll/202503?province=110000", headers=office["tokens"]["province"])
-    staff = client.get("/api/v1/payroll/202503/bank-file?province=110000&bank_code=ICBC", headers=office["tokens"]["province"])
-    assert staff.status_code == 200
-    header, row = staff.text.strip().splitlines()
-    number, account, amount, months = row.split(",")
-    assert header == "card_number,bank_account,amount_fen,months" and account.startswith("62220200")
-    assert (int(amount), int(months)) == (9 * 450001, 9)
-    make_user(database, clock, "other-bank", Role.BANK, bank_code="CCB")
-    other = client.get("/api/v1/payroll/202503/bank-file?province=110000&bank_code=ICBC", headers=token_for(client, "other-bank"))
-    assert other.status_code == 200 and other.text.strip() == header  # its own cards only: none
-    assert client.get("/api/v1/payroll/202503/bank-file?province=110000", headers=office["tokens"]["clerk"]).status_code == 403
+    make_user(database, clock, "icbc", Role.BANK, bank_code="ICBC")
+    make_user(database, clock, "ccb", Role.BANK, bank_code="CCB")
+    make_user(database, clock, "checker", Role.STAFF, region_code="110000")
+    bank, other = token_for(client, "icbc"), token_for(client, "ccb")
+    batches = client.get("/api/v1/bank-batches?province=110000", headers=office["tokens"]["province"]).json()
+    (batch,) = batches
+    assert (batch["bank_code"], batch["status"], batch["lines"], batch["total_fen"]) == ("ICBC", "open", 9, 9 * 450001)
+    file = f"/api/v1/bank-batches/{batch['id']}/file"
+    assert client.get(file, headers=bank).status_code == 404  # not released: the bank sees nothing yet
+    assert client.get(file, headers=office["tokens"]["province"]).status_code == 409
+    client.post(f"/api/v1/bank-batches/{batch['id']}/prepare", headers=office["tokens"]["province"])
+    approved = client.post(f"/api/v1/bank-batches/{batch['id']}/approve", headers=token_for(client, "checker"))
+    assert approved.status_code == 200, approved.text
+    mine = client.get(file, headers=bank)
+    assert mine.status_code == 200
+    header, *rows = mine.text.strip().splitlines()
+    assert header == "reference,bank_account,account_name,amount_fen,card_number,memo" and len(rows) == 9  # one a month
+    cells = [row.split(",") for row in rows]
+    assert {(account[:8], int(amount), reference[:3]) for reference, account, _, amount, _, _ in cells} == {("62220200", 450001, "SBP")}
+    assert sorted(memo for *_, memo in cells)[0] == "养老金 202407"
+    assert client.get(file, headers=other).status_code == 404  # another bank's batch: as if there were none
+    assert client.get("/api/v1/bank-batches?province=110000", headers=other).json() == []
+    assert client.get(file, headers=office["tokens"]["clerk"]).status_code == 404  # a county does not serve the province
 
 
 def test_the_county_that_took_the_application_serves_the_receiver(client, office):

@@ -121,15 +121,6 @@ def test_a_death_record_stops_the_pension_and_a_second_is_refused(demo):
     assert code == 1 and body["error"]["code"] == "person.already_deceased"
 
 
-def test_the_bank_file_lists_the_months_paid_to_its_cards(demo):
-    this_month = str(Period.of(china_today(datetime.now(UTC))))
-    result = runner.invoke(app, ["payroll-file", this_month, "--bank", "ICBC", "--province", "110000", "--db", demo["url"]])
-    lines = result.stdout.strip().splitlines()
-    assert result.exit_code == 0 and lines[0] == "card_number,bank_account,amount_fen,months" and len(lines) > 1
-    assert all(int(line.split(",")[2]) > 0 for line in lines[1:])
-    assert runner.invoke(app, ["payroll-file", "2026-1", "--bank", "ICBC", "--db", demo["url"]]).exit_code == 1
-
-
 def test_the_unemployment_month_runs_and_refuses_a_month_not_open(demo):
     this_month = str(Period.of(china_today(datetime.now(UTC))))
     assert _count(demo["url"], "unemployment_claims") >= 1 and _count(demo["url"], "unemployment_payments") >= 2

@@ -25,6 +25,7 @@ NATURAL_KEYS = {
     "(SELECT * FROM assessments WHERE superseded_by IS NULL) current_assessments": "period, payer_kind, payer_id, person_id",
     "payments": "idempotency_key",
     "payroll_lines": "award_id, for_period, kind",
+    "payout_lines": "source, source_ref, attempt",
     "ledger_accounts": "code",
 }
 
@@ -79,6 +80,10 @@ def snapshot(url: str) -> dict[str, Any]:
                     c, "SELECT l.award_id, l.for_period, l.kind, l.amount_fen, l.account_part_fen, l.status, l.hold_reason, "
                        "l.paid_period, l.card_id, e.idempotency_key "
                        "FROM payroll_lines l LEFT JOIN journal_entries e ON e.id = l.entry_id")},
+                "payouts": _keyed(_rows(c, "SELECT p.award_id, p.for_period, p.kind, o.attempt, b.province, b.period, "
+                                           "b.bank_code, b.source, b.seq, b.status, o.amount_fen, o.status, o.memo "
+                                           "FROM payout_lines o JOIN payout_batches b ON b.id = o.batch_id "
+                                           "JOIN payroll_lines p ON p.id = o.source_ref AND o.source = 'payroll'"), 4),
                 "awards": _keyed(_rows(c, "SELECT id, status, monthly_fen, account_remaining_fen FROM pension_awards"), 1),
                 "runs": sorted(_rows(c, "SELECT kind, province, period, status, persons, bills, entries, total_fen, "
                                         "chunks_done, chunks_total FROM batch_runs")),
@@ -132,15 +137,33 @@ def _bills_posted_once(c: Connection, province: str, period: str) -> list[str]:
 
 
 def _lines_paid_once(c: Connection, province: str) -> list[str]:
-    """The cash paid out by payroll entries equals the lines marked paid: none paid twice, none paid unmarked."""
-    cash = account_code(AccountKind.CASH, province=province)
-    paid_out = c.execute(text("SELECT COALESCE(-SUM(l.amount_fen), 0) FROM journal_lines l "
+    """What payroll entries moved into transit is what the banks' payroll lines hold; the lines paid are exactly
+    those with one payment pending or sent to the bank (the others the bank returned, owed again): none paid twice,
+    none paid unmarked or unsent; and no payroll entry touches cash (a second person's release of the batch does)."""
+    def moved(kind: AccountKind) -> int:
+        code = account_code(kind, province=province)
+        return c.execute(text("SELECT COALESCE(-SUM(l.amount_fen), 0) FROM journal_lines l "
                               "JOIN journal_entries e ON e.id = l.entry_id JOIN ledger_accounts a ON a.id = l.account_id "
-                              "WHERE e.kind = 'pension_payroll' AND a.code = :cash"), {"cash": cash}).scalar_one()
-    marked = c.execute(text("SELECT COALESCE(SUM(amount_fen), 0) FROM payroll_lines WHERE province = :province "
-                            "AND status = 'paid'"), {"province": province}).scalar_one()
+                              "WHERE e.kind = 'pension_payroll' AND a.code = :code"), {"code": code}).scalar_one()
+
+    def total(sql: str) -> int:
+        return c.execute(text(sql), {"province": province}).scalar_one()
+
+    sent, cash = moved(AccountKind.PAYOUT_TRANSIT), moved(AccountKind.CASH)
+    to_banks = total("SELECT COALESCE(SUM(amount_fen), 0) FROM payout_lines WHERE province = :province "
+                     "AND source = 'payroll'")
+    paying = total("SELECT COALESCE(SUM(amount_fen), 0) FROM payout_lines WHERE province = :province "
+                   "AND source = 'payroll' AND status IN ('pending', 'sent')")
+    marked = total("SELECT COALESCE(SUM(amount_fen), 0) FROM payroll_lines WHERE province = :province AND status = 'paid'")
     unmarked = c.execute(text("SELECT COUNT(*) FROM payroll_lines WHERE status = 'paid' AND entry_id IS NULL")).scalar_one()
-    problems = [f"payroll paid out {paid_out} fen in cash but marked {marked} fen of lines paid"] if paid_out != marked else []
+    unsent = c.execute(text("SELECT COUNT(*) FROM payroll_lines p WHERE p.status = 'paid' AND (SELECT COUNT(*) "
+                            "FROM payout_lines o WHERE o.source = 'payroll' AND o.source_ref = p.id "
+                            "AND o.status IN ('pending', 'sent')) <> 1")).scalar_one()
+    problems = [f"payroll moved {sent} fen into transit but its bank payments hold {to_banks} fen"] if sent != to_banks else []
+    problems += [f"{paying} fen of payroll payments are pending or sent but {marked} fen of lines are paid"] \
+        if paying != marked else []
+    problems += [f"payroll entries paid {cash} fen out of cash before any release"] if cash else []
+    problems += [f"{unsent} paid payroll lines are not in exactly one bank payment"] if unsent else []
     return problems + ([f"{unmarked} payroll lines are paid without an entry"] if unmarked else [])
 
 

@@ -1,6 +1,7 @@
 """Payroll over arbitrary sequences of months, deaths, suspensions and resumptions: nobody deceased or
-suspended is paid, no month is paid twice, the ledger holds exactly what was paid, and the benefit
-payable exactly what is still owed."""
+suspended is paid, no month is paid twice, the ledger holds exactly what was paid — in transit to the banks
+until a second person releases the batches, then out of cash — and the benefit payable exactly what is still
+owed."""
 
 import itertools
 from datetime import date
@@ -84,10 +85,14 @@ def test_payroll_never_pays_the_deceased_or_suspended_and_never_twice(database, 
                           .having(func.count() > 1)).all()
         assert twice == []
         paid = s.scalar(select(func.coalesce(func.sum(PayrollLine.amount_fen), 0)).where(PayrollLine.status == "paid"))
-        cash = s.scalar(select(func.coalesce(func.sum(JournalLine.amount_fen), 0)).join(JournalEntry)
-                        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
-                        .where(JournalEntry.kind == "pension_payroll", LedgerAccount.kind == "cash"))
-        assert -cash == paid and ledger.unbalanced_entries(session=s) == []
+
+        def moved(kind: str, account_kind: str) -> int:
+            return s.scalar(select(func.coalesce(func.sum(JournalLine.amount_fen), 0)).join(JournalEntry)
+                            .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+                            .where(JournalEntry.kind == kind, LedgerAccount.kind == account_kind))
+
+        assert -moved("pension_payroll", "payout_transit") == paid and moved("pension_payroll", "cash") == 0
+        assert ledger.unbalanced_entries(session=s) == []
         owed = s.scalar(select(func.coalesce(func.sum(PayrollLine.amount_fen), 0)).where(PayrollLine.status.in_(("due", "held"))))
         assert -ledger.trial_balance(session=s).get("benefit_payable", 0) == owed  # what is held is still owed
         for award in s.scalars(select(PensionAward).where(PensionAward.status == "stopped")):
@@ -96,3 +101,21 @@ def test_payroll_never_pays_the_deceased_or_suspended_and_never_twice(database, 
             recovered = s.scalar(select(func.coalesce(func.sum(BenefitRecovery.amount_fen), 0)).where(
                 BenefitRecovery.award_id == award.id))
             assert after_death == recovered
+    release_every_batch(database, clock)
+    with database.unit_of_work() as uow:  # released by a second person: now, and only now, out of cash
+        kinds = ledger.trial_balance(session=uow.session)
+        assert -kinds.get("cash", 0) == paid and kinds.get("payout_transit", 0) == 0
+
+
+def release_every_batch(database, clock) -> None:
+    """Every open payroll batch prepared by one clerk of the province and approved by another."""
+    from shebao.core.security import Principal, Role
+    from shebao.payouts import service as payouts
+    from shebao.payouts.models import PayoutBatch
+
+    maker = Principal(user_id=1, username="maker", role=Role.STAFF, region_code="110000")
+    checker = Principal(user_id=2, username="checker", role=Role.STAFF, region_code="110000")
+    with database.transaction() as session:
+        for batch_id in session.scalars(select(PayoutBatch.id).where(PayoutBatch.status == "open")).all():
+            payouts.prepare_batch(session=session, principal=maker, batch_id=batch_id, now=clock.now())
+            payouts.approve_batch(session=session, principal=checker, batch_id=batch_id, now=clock.now())

@@ -276,6 +276,17 @@ def principal_for_token(*, session: Session, token: str, now: datetime) -> Princ
                      person_id=user.person_id, employer_id=user.employer_id, bank_code=user.bank_code)
 
 
+def principal_named(*, session: Session, username: str) -> Principal:
+    """The principal an active account stands for, with its stored role and region: at the command line, where the
+    operator names who acts when two people must be told apart (a batch's maker and its checker)."""
+    user = session.scalar(select(User).where(User.username == typed_username(username)))
+    if user is None or not user.active:
+        raise NotFound("user.unknown", f"没有用户名为「{typed_username(username)}」的有效账号",
+                       f"no active account is named {typed_username(username)}")
+    return Principal(user_id=user.id, username=user.username, role=Role(user.role), region_code=user.region_code,
+                     person_id=user.person_id, employer_id=user.employer_id, bank_code=user.bank_code)
+
+
 def log_out(*, session: Session, token: str) -> None:
     """Revokes a bearer token."""
     record = session.get(AuthToken, token_digest(token))

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
 from shebao.benefits import claims, payroll, receivers, service
@@ -37,7 +36,6 @@ from shebao.benefits.schemas import (
     UnemploymentPayrollRead,
     UnemploymentStop,
 )
-from shebao.core.errors import InvalidInput
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, RuntimeDep, SessionDep
 from shebao.core.ids import RecordIdPath
 from shebao.core.periods import Period
@@ -108,19 +106,6 @@ def held(period: str, province: Annotated[str, Query(pattern=r"^\d{2}0000$")], s
                            lines=[HeldLineRead(person_id=x.person_id, award_id=x.award_id, for_period=x.for_period, kind=x.kind,
                                                amount_fen=x.amount_fen, reason=x.hold_reason,
                                                reason_zh=payroll.HOLD_REASONS.get(x.hold_reason, ("", ""))[0]) for x in lines])
-
-
-@router.get("/payroll/{period}/bank-file", response_class=PlainTextResponse,
-            summary="A bank's payment instructions for a payroll month (CSV: card, account, amount)")
-def bank_file(period: str, province: Annotated[str, Query(pattern=r"^\d{2}0000$")], session: SessionDep, who: PrincipalDep,
-              cipher: CipherDep, bank_code: Annotated[str | None, Query(max_length=12)] = None) -> str:
-    if who.role == Role.BANK:
-        bank_code = who.bank_code  # a bank reads its own file only
-    else:
-        _province_staff(who, province)
-    if not bank_code:
-        raise InvalidInput("payroll.bank_code", "请指定银行代码", "name the bank (bank_code)")
-    return payroll.bank_file(session, cipher=cipher, province=province, month=Period.parse(period), bank_code=bank_code)
 
 
 @router.post("/certifications", response_model=CertificationRead, status_code=201,

@@ -1,5 +1,5 @@
-"""`shebao retirement date`, `shebao pension calc|award|award-pending|adjust|show|estimate`, `shebao payroll`,
-`shebao payroll-file`, `shebao certification …`, `shebao unemployment …`, `shebao injury claim`,
+"""`shebao retirement date`, `shebao pension calc|award|award-pending|adjust|show|estimate`, `shebao payroll`
+(its months go into the banks' payment batches: `shebao bank …`), `shebao certification …`, `shebao unemployment …`, `shebao injury claim`,
 `shebao maternity claim`."""
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from shebao.clikit import (
     calculate_case,
     command_group,
     emit,
-    fail,
     in_transaction,
     invalid_input,
     iso_date_problem,
@@ -27,7 +26,6 @@ from shebao.clikit import (
     refuse,
     run_batch,
     run_use_case,
-    settings_for,
 )
 from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
@@ -35,7 +33,7 @@ from shebao.core.errors import DATE_FORMAT_ZH, DomainError, given_zh
 from shebao.core.money import fen_to_yuan
 from shebao.core.security import SYSTEM, FieldCipher
 
-commands = typer.Typer()  # mounted by `shebao/cli.py`: `shebao payroll`, `shebao payroll-file` and the groups below
+commands = typer.Typer()  # mounted by `shebao/cli.py`: `shebao payroll` and the groups below
 retirement_app = command_group("retirement", "Statutory retirement ages under the 2025 reform")
 pension_app = command_group("pension", "Pension calculation")
 certification_app = command_group("certification", "Proof of life of pension receivers")
@@ -101,34 +99,6 @@ def payroll(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json
     emit(run.model_dump(mode="json"), as_json,
          f"payroll {run.period} · {run.province}: {run.persons:,} lines paid, {fen_to_yuan(run.total_fen)} yuan "
          f"({run.duration_ms or 0} ms) · run {run.id}" + (f" · held {held}" if held else ""))
-
-
-@commands.command("payroll-file")
-def payroll_file(period: str, bank: Annotated[str, typer.Option("--bank", help="the bank's code, e.g. ICBC")],
-                 province: ProvinceOpt = None, output: Annotated[Path | None, typer.Option("--output")] = None,
-                 db: DbOpt = None) -> None:
-    """A bank's payment instructions for a paid payroll month (CSV: card, account, amount, months)."""
-    from shebao.benefits.payroll import bank_file
-    from shebao.core.periods import Period
-
-    settings = settings_for(db)
-    database = Database(settings.database_url)
-    try:
-        with database.unit_of_work() as uow:
-            text = bank_file(uow.session, cipher=FieldCipher(settings.secret_key), province=province or settings.demo_province,
-                             month=Period.parse(period), bank_code=bank)
-    except DomainError as exc:
-        refuse(exc, False)
-        return
-    finally:
-        database.dispose()
-    if output is None:
-        print(text, end="")
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"无法写入文件 / cannot write the file: {exc.strerror}: {output}")
 
 
 @pension_app.command("award")

@@ -4,8 +4,10 @@ A payroll line is what one receiver is owed for one month. Each chunk, in one tr
 month's lines are written (and, for a new award, every month back to its first); the personal
 account part is reserved; the new lines become a benefit payable (debit the pension pool and each
 personal account); every open line is judged payable or held with its reason; the payable ones are
-paid out in one balanced entry (debit the payable, credit cash paid to the card's bank account) and
-marked paid, while held ones stay owed. A line is payable only while the
+marked paid and go, one payment each, into the open payroll batch of their card's bank for the month
+(`payouts.service.add_line_rows`: debit the payable, credit payouts in transit — cash is paid out only
+when a second person releases the batch), while held ones stay owed. A month the bank returns is owed
+again and held as `bank_returned` until its account is fixed (`hold_returned`). A line is payable only while the
 award is paying, its proof of life is in date, the person has no death record and the month is before
 the award's stop month — so nothing is paid to a deceased person once the record is in, nor to someone
 overdue on their certification whether or not the sweep has visited them, and a rerun pays nothing twice.
@@ -25,7 +27,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, literal, or_, select, union_all, update
+from sqlalchemy import Integer, Select, and_, case, cast, exists, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -43,7 +45,9 @@ from shebao.core.runs import BatchRun, BatchRunRead, finished_run, open_run, sta
 from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import chart, posting
 from shebao.ledger import service as ledger
-from shebao.ledger.rules import AccountKind, Line
+from shebao.ledger.rules import AccountKind
+from shebao.payouts import service as payouts
+from shebao.payouts.rules import Source
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry.models import Person
 from shebao.registry.rules import region_level
@@ -59,6 +63,7 @@ HOLD_REASONS = {
     "no_card": ("没有有效的社会保障卡", "no valid social security card"),
     "card_frozen": ("社会保障卡已挂失冻结", "the card is frozen (reported lost)"),
     "card_not_active": ("社会保障卡未启用金融功能", "the card's financial function is not active"),
+    "bank_returned": ("银行退回，待更正账户后重发", "returned by the bank; paid again once the account is fixed"),
 }
 
 
@@ -129,13 +134,12 @@ def _write_lines(session: Session, province: str, month: Period, awards: ColumnE
                  key_prefix=f"payable:{province}:{month}:", actor=actor, now=now)
 
 
-def _accounts(session: Session, province: str, now: datetime) -> tuple[int, int, int]:
-    """The province's pension pool, benefit payable and cash accounts."""
+def _accounts(session: Session, province: str, now: datetime) -> tuple[int, int]:
+    """The province's pension pool and benefit payable accounts."""
     def account(kind: AccountKind, **owner: str) -> int:
         return ledger.open_account(session=session, kind=kind, province=province, now=now, **owner).id
 
-    return (account(AccountKind.POOLING_FUND, insurance="pension"), account(AccountKind.BENEFIT_PAYABLE),
-            account(AccountKind.CASH))
+    return account(AccountKind.POOLING_FUND, insurance="pension"), account(AccountKind.BENEFIT_PAYABLE)
 
 
 def _next_key(session: Session, prefix: str) -> str:
@@ -150,7 +154,7 @@ def _lines_entry(session: Session, *, province: str, month: Period, lines: Colum
     scope = select(PayrollLine.id).where(lines, PayrollLine.province == province)
     if session.scalar(scope.where(PayrollLine.amount_fen != 0).limit(1)) is None:
         return
-    pool, payable, _cash = _accounts(session, province, now)
+    pool, payable = _accounts(session, province, now)
     key = literal(_next_key(session, key_prefix))
     total, from_accounts = func.sum(PayrollLine.amount_fen), func.sum(PayrollLine.account_part_fen)
     posting.post_entries(
@@ -187,17 +191,38 @@ def _dead() -> ColumnElement[bool]:
     return exists().where(Person.id == PayrollLine.person_id, or_(Person.death_date.isnot(None), Person.status == "deceased"))
 
 
-def _payable(in_date: ColumnElement[bool]) -> ColumnElement[bool]:
+def _active_card(column):  # noqa: ANN001, ANN202 - the person's active card's column, a scalar subquery
+    # Correlated on the line explicitly: nested in another subquery, SQLAlchemy would otherwise add payroll_lines to
+    # this FROM and read any line's person's card.
+    return (select(column).where(Card.person_id == PayrollLine.person_id, Card.state == "active")
+            .correlate_except(Card).limit(1).scalar_subquery())
+
+
+def _awaiting_account_fix(session: Session, province: str) -> ColumnElement[bool]:
+    """The bank returned the month and the account it would go to now is still the one it refused, unfixed. Read
+    once, before judging — the province's few unfixed returns whose receiver's card holds the refused account —
+    and named by id: in the judging statement, a subquery over the payout lines that the run's earlier chunks wrote,
+    not yet in PostgreSQL's statistics, was planned as a scan of them per line (minutes a chunk)."""
+    returned = payouts.unfixed_returns(Source.PAYROLL.value, province)
+    account_now = (select(Card.bank_account_enc).where(Card.person_id == returned.c.person_id, Card.state == "active")
+                   .correlate_except(Card).limit(1).scalar_subquery())
+    refused = list(session.scalars(select(returned.c.source_ref).where(returned.c.account_enc == account_now)))
+    return PayrollLine.id.in_(refused) if refused else literal(False)
+
+
+def _payable(in_date: ColumnElement[bool], awaiting_fix: ColumnElement[bool]) -> ColumnElement[bool]:
     """The award pays and its proof of life is in date, for a month before any stop, to a living person with an
-    active card and a bank account. Every way of paying (payroll, resumption, certification) comes through here,
-    so a staff resumption or a certification still too old pays nothing to someone overdue."""
+    active card and a bank account — not the account the bank returned the month from, unless fixed since. Every way
+    of paying (payroll, resumption, certification, an account fixed) comes through here, so a staff resumption or a
+    certification still too old pays nothing to someone overdue."""
     award_pays = exists().where(PensionAward.id == PayrollLine.award_id, PensionAward.status == "paying", in_date,
                                 or_(PensionAward.stop_period.is_(None), PayrollLine.for_period < PensionAward.stop_period))
-    card = exists().where(Card.person_id == PayrollLine.person_id, Card.state == "active", Card.bank_account_enc.isnot(None))
-    return and_(award_pays, ~_dead(), card)
+    card = exists().where(Card.person_id == PayrollLine.person_id, Card.state == "active", Card.bank_account_enc.isnot(None),
+                          Card.bank_code.isnot(None))
+    return and_(award_pays, ~_dead(), card, ~awaiting_fix)
 
 
-def _hold_reason(in_date: ColumnElement[bool]) -> ColumnElement:
+def _hold_reason(in_date: ColumnElement[bool], awaiting_fix: ColumnElement[bool]) -> ColumnElement:
     def award(column):  # noqa: ANN001, ANN202 - the line's award's column, a scalar subquery
         return select(column).where(PensionAward.id == PayrollLine.award_id).scalar_subquery()
 
@@ -209,39 +234,80 @@ def _hold_reason(in_date: ColumnElement[bool]) -> ColumnElement:
     return case((_dead(), "deceased"), (stopped, "stopped"),
                 (and_(award_status == "suspended", award(PensionAward.status_reason) != LAPSED), "suspended"),
                 (or_(award_status == "suspended", lapsed), "certification_lapsed"),
-                (card_state.is_(None), "no_card"), (card_state == "frozen", "card_frozen"), else_="card_not_active")
+                (card_state.is_(None), "no_card"), (card_state == "frozen", "card_frozen"),
+                (awaiting_fix, "bank_returned"), else_="card_not_active")
 
 
 def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[bool], key: str, actor: str,
         now: datetime, store: ParameterStore | None = None) -> tuple[int, int]:
-    """Judges every open line the clause names and pays the payable ones in one entry: (lines paid, fen).
+    """Judges every open line the clause names and pays the payable ones: (lines paid, fen). Each goes, one payment,
+    into the open payroll batch of its card's bank for the month, leaving the payable for payouts in transit (one
+    entry per bank, keyed `key` and the bank); cash is paid out when a second person releases the batch.
     Proof of life is judged on the day of paying (see the module's note)."""
     today = china_today(now)
     in_date = _in_date(_terms(store, province, today), today)
     judged = and_(lines, PayrollLine.province == province, PayrollLine.status.in_(OPEN), PayrollLine.for_period <= str(month))
-    active_card = (select(Card.id).where(Card.person_id == PayrollLine.person_id, Card.state == "active")
-                   .limit(1).scalar_subquery())
-    payable = and_(judged, _payable(in_date))
-    paid = {"count": 0, "total": 0}
-    if session.scalar(select(PayrollLine.id).where(payable).limit(1)) is not None:
-        _pool, payable_account, cash = _accounts(session, province, now)
-
-        def mark_paid(entry_id: int) -> list[Line]:
-            """One pass: the payable lines are paid by this entry; its two lines carry their total."""
-            paid["count"] = session.execute(update(PayrollLine).where(payable).values(
-                status="paid", paid_period=str(month), entry_id=entry_id, hold_reason="", card_id=active_card)
-                .execution_options(synchronize_session=False)).rowcount
-            paid["total"] = int(session.scalar(select(func.coalesce(func.sum(PayrollLine.amount_fen), 0)).where(
-                lines, PayrollLine.province == province, PayrollLine.paid_period == str(month),
-                PayrollLine.entry_id == entry_id)))
-            return [Line(payable_account, paid["total"]), Line(cash, -paid["total"])]
-
-        ledger.post_entry_for(session=session, key=key, province=province, period=str(month), kind="pension_payroll",
-                              memo=f"养老金发放 pension payroll {month}", actor=actor, now=now, lines_for=mark_paid)
-    session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason(in_date))
+    awaiting_fix = _awaiting_account_fix(session, province)
+    paid = session.execute(update(PayrollLine).where(judged, _payable(in_date, awaiting_fix)).values(
+        status="paid", paid_period=str(month), entry_id=None, hold_reason="", card_id=_active_card(Card.id))
+        .execution_options(synchronize_session=False)).rowcount
+    total = 0
+    if paid:
+        # Marked paid in this statement and not yet sent: every line paid before carries the entry that sent it.
+        just_paid = and_(PayrollLine.province == province, PayrollLine.status == "paid", PayrollLine.entry_id.is_(None))
+        added = payouts.add_line_rows(
+            session=session, source=Source.PAYROLL.value, province=province, period=str(month),
+            payable=chart.province_account(AccountKind.BENEFIT_PAYABLE, province=province), rows=_payout_rows(just_paid),
+            key=key, kind="pension_payroll", memo=f"养老金发放 pension payroll {month}", actor=actor, now=now)
+        # Each line records its bank's entry: by the card it was paid to (a lookup by the card's key), or at once
+        # when the chunk paid into one bank only.
+        bank = select(Card.bank_code).where(Card.id == PayrollLine.card_id).correlate_except(Card).scalar_subquery()
+        entry = (next(iter(added.entries.values())) if len(added.entries) == 1
+                 else case(added.entries, value=bank))
+        session.execute(update(PayrollLine).where(just_paid).values(entry_id=entry)
+                        .execution_options(synchronize_session=False))
+        if added.lines != paid:
+            raise RuntimeError(f"payroll marked {paid} lines paid but sent {added.lines} to the banks")
+        total = added.total_fen
+    session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason(in_date, awaiting_fix))
                     .execution_options(synchronize_session=False))
-    count, total = paid["count"], paid["total"]
-    return int(count), int(total)
+    return int(paid), int(total)
+
+
+def _payout_rows(just_paid: ColumnElement[bool]) -> Select:
+    """One payment per line just paid: to the holder of the card it was paid to, into the card's account."""
+    memo = case((PayrollLine.kind == "adjustment", literal("养老金调整 ") + PayrollLine.for_period),
+                else_=literal("养老金 ") + PayrollLine.for_period)
+    return (select(PayrollLine.id.label("source_ref"), PayrollLine.person_id.label("person_id"),
+                   literal(None, Integer).label("employer_id"), Person.residence_region_code.label("region_code"),
+                   Person.name.label("receiver_name"), Card.bank_code.label("bank_code"),
+                   Card.card_number.label("card_number"), Card.bank_account_enc.label("account_enc"),
+                   PayrollLine.amount_fen.label("amount_fen"), memo.label("memo"))
+            .join(Card, Card.id == PayrollLine.card_id).join(Person, Person.id == PayrollLine.person_id).where(just_paid))
+
+
+def pay_line(*, session: Session, line_id: int, key: str, actor: str, now: datetime) -> tuple[int, int]:
+    """One held month paid at once if it may be (its account fixed, …), into this month's open batch: (lines, fen)."""
+    province = session.scalar(select(PayrollLine.province).where(PayrollLine.id == line_id))
+    if province is None:
+        return 0, 0
+    session.execute(select(PensionAward.id).join(PayrollLine, PayrollLine.award_id == PensionAward.id)
+                    .where(PayrollLine.id == line_id).with_for_update(of=PensionAward))
+    return pay(session, province=province, month=Period.of(china_today(now)), lines=PayrollLine.id == line_id, key=key,
+               actor=actor, now=now)
+
+
+def hold_returned(*, session: Session, line_ids: list[int]) -> int:
+    """Months the bank returned are owed again (the return credited the payable back): held as `bank_returned`
+    until the account is fixed, when a payroll — or the fix itself — pays them again. Returns how many."""
+    held = 0
+    for start in range(0, len(line_ids), 5_000):
+        held += session.execute(update(PayrollLine).where(PayrollLine.id.in_(line_ids[start:start + 5_000]),
+                                                          PayrollLine.status == "paid")
+                                .values(status="held", hold_reason="bank_returned", paid_period=None, entry_id=None,
+                                        card_id=None)
+                                .execution_options(synchronize_session=False)).rowcount
+    return held
 
 
 def check_open_period(database: Database, province: str, period: str, now: datetime) -> Period:
@@ -404,17 +470,3 @@ def sweep_certifications(*, database: Database, province: str, on: date, now: da
         audit.append(session, actor=actor, action="certification.swept", subject=f"province:{province}", now=now,
                      on=on.isoformat(), reminded=reminded, suspended=suspended)
     return {"reminded": reminded, "suspended": suspended}
-
-
-def bank_file(session: Session, *, cipher, province: str, month: Period, bank_code: str) -> str:  # noqa: ANN001
-    """The payment instructions for one bank and month: card, account and amount per receiver, as CSV.
-    Accounts are decrypted only here, for the bank they belong to."""
-    rows = session.execute(
-        select(Card.card_number, Card.bank_account_enc, func.sum(PayrollLine.amount_fen), func.count())
-        .join(Card, Card.id == PayrollLine.card_id)
-        .where(PayrollLine.province == province, PayrollLine.paid_period == str(month), PayrollLine.status == "paid",
-               Card.bank_code == bank_code)
-        .group_by(Card.card_number, Card.bank_account_enc).order_by(Card.card_number)).all()
-    lines = ["card_number,bank_account,amount_fen,months"]
-    lines += [f"{number},{cipher.decrypt('bank_account', account)},{int(amount)},{count}" for number, account, amount, count in rows]
-    return "\n".join(lines) + "\n"

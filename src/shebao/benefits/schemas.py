@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from shebao.benefits.rules import Group
 from shebao.core.ids import StrictEmployerId, StrictRecordId
 from shebao.core.money import DecimalText, Fen
+from shebao.payouts.schemas import ReturnSummary
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -286,6 +287,7 @@ class PayrollLineRead(BaseModel):
     status: str
     hold_reason: str
     paid_period: str | None
+    bank_return: ReturnSummary | None = Field(None, description="the bank returned this month's payment: why, and since when")
 
 
 class CertificationSummary(BaseModel):

@@ -43,6 +43,8 @@ from shebao.core.errors import Conflict, DomainError, InvalidInput, NotFound, no
 from shebao.core.periods import Period
 from shebao.core.regions import province_of
 from shebao.core.security import Principal, Role
+from shebao.payouts import service as payouts
+from shebao.payouts.rules import Source
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
 from shebao.registry.models import Person
@@ -309,6 +311,7 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
                                   _age_params(store, award.province, person.birth_date, case.group), case)
     lines = session.scalars(select(PayrollLine).where(PayrollLine.award_id == award.id)
                             .order_by(PayrollLine.for_period.desc(), PayrollLine.kind).limit(36)).all()
+    returns = payouts.returns_of(session=session, source=Source.PAYROLL.value, refs=[x.id for x in lines])
     return PensionRead.model_validate({
         "award": {"id": award.id, "province": award.province, "status": award.status, "status_reason": award.status_reason,
                   "retire_date": award.retire_date.isoformat(), "first_period": award.first_period,
@@ -324,7 +327,8 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
                         for a in session.scalars(select(PensionAdjustment).where(PensionAdjustment.award_id == award.id)
                                                  .order_by(PensionAdjustment.since_period))],
         "payroll": [{"for_period": x.for_period, "kind": x.kind, "amount_fen": x.amount_fen, "status": x.status,
-                     "hold_reason": x.hold_reason, "paid_period": x.paid_period} for x in lines],
+                     "hold_reason": x.hold_reason, "paid_period": x.paid_period, "bank_return": returns.get(x.id)}
+                    for x in lines],
         "certifications": [{"method": c.method, "certified_on": c.certified_on.isoformat(), "evidence": c.evidence}
                            for c in session.scalars(select(Certification).where(Certification.person_id == person_id)
                                                     .order_by(Certification.certified_on.desc()).limit(10))],

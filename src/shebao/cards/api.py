@@ -11,6 +11,7 @@ from shebao.cards import bank, ecard_service, service
 from shebao.cards import batch as production
 from shebao.cards.keys import KeyStore
 from shebao.cards.schemas import (
+    BankAccountBind,
     BatchProgressRead,
     BatchSubmit,
     BlacklistEntryCreate,
@@ -47,6 +48,13 @@ def cards_of(person_id: RecordIdPath, session: SessionDep, cipher: CipherDep, wh
 @router.post("/cards/{card_id}/issue", response_model=CardRead, summary="Issue on the spot at a counter (即时制卡)")
 def issue(card_id: RecordIdPath, body: CardIssue, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
     return service.issue_on_the_spot(session=session, cipher=cipher, principal=who, card_id=card_id, command=body, now=now)
+
+
+@router.post("/cards/{card_id}/bank-account", response_model=CardRead,
+             summary="Bind the card's bank account again (payments the bank returned are paid again into it)")
+def bind_bank_account(card_id: RecordIdPath, body: BankAccountBind, session: SessionDep, cipher: CipherDep, who: PrincipalDep,
+                      now: NowDep):
+    return service.bind_bank_account(session=session, cipher=cipher, principal=who, card_id=card_id, command=body, now=now)
 
 
 @router.post("/cards/{card_id}/activate", response_model=CardRead, summary="The holder activates the card with a PIN")

@@ -44,6 +44,18 @@ class CardMoveRequest(BaseModel):
                                          "holder's region: the holder's own ID number, shown there")
 
 
+class BankAccountBind(BaseModel):
+    """A card's account bound again (the old one closed, the name corrected at the bank): payments the bank returned
+    for the old account are paid again into this one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bank_code: str = Field(min_length=3, max_length=12, pattern=r"^[0-9A-Z]+$",
+                           description="the bank of the account (a bank binds only its own)")
+    bank_account: str
+    reason: str = Field(min_length=2, max_length=200)
+
+
 class CardEventRead(BaseModel):
     move: str
     from_state: str | None

@@ -15,6 +15,7 @@ from shebao.cards import bank, rules
 from shebao.cards.models import Card, CardEvent
 from shebao.cards.rules import VALID_STATES, CardMove, CardState
 from shebao.cards.schemas import (
+    BankAccountBind,
     CardActivate,
     CardApply,
     CardEventRead,
@@ -26,7 +27,7 @@ from shebao.cards.schemas import (
 )
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Conflict, InvalidInput, Locked, Unauthenticated, not_in_scope
+from shebao.core.errors import Conflict, Forbidden, InvalidInput, Locked, Unauthenticated, not_in_scope
 from shebao.core.regions import province_of
 from shebao.core.security import FieldCipher, Principal, Role, hash_password, verify_password
 from shebao.policy.store import default_store
@@ -88,6 +89,35 @@ def issue_on_the_spot(*, session: Session, cipher: FieldCipher, principal: Princ
     card.bank_account_enc = cipher.encrypt("bank_account", account)
     card.issue_date, card.expiry_date = today, date(today.year + years, today.month, min(today.day, 28))
     return _move(session, principal, card, CardMove.ISSUE_ON_THE_SPOT, target, counter, "即时制卡 instant", now)
+
+
+BINDABLE = (CardState.ISSUED.value, CardState.ACTIVE.value, CardState.FROZEN.value)
+
+
+def bind_bank_account(*, session: Session, cipher: FieldCipher, principal: Principal, card_id: int,
+                      command: BankAccountBind, now: datetime) -> CardRead:
+    """The card's bank account bound again — at a counter of the holder's region, or by the card's own bank, which
+    binds only an account of its own. Payments the bank returned from the old account are paid again into it."""
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.BANK)
+    if principal.role == Role.BANK:
+        card = session.get(Card, card_id)
+        if card is None or principal.bank_code is None or card.bank_code != principal.bank_code:
+            raise not_in_scope("社保卡", "card")
+        if command.bank_code != principal.bank_code:
+            raise Forbidden("card.other_bank", "银行只能绑定本行账户", "a bank binds only an account of its own")
+    else:
+        card, _holder = _card_in_scope(session, principal, card_id)
+    if card.state not in BINDABLE:
+        state_zh, state_en = rules.state_name(card.state)
+        raise Conflict("card.not_bindable", f"社保卡状态为“{state_zh}”，不能绑定银行账户",
+                       f"the card is {state_en}; no bank account can be bound to it", state=card.state)
+    account = rules.check_bank_account(command.bank_account)
+    card.bank_code, card.bank_account_enc = command.bank_code, cipher.encrypt("bank_account", account)
+    card.updated_at = utc_naive(now)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="card.bank_account_bound", subject=f"card:{card.id}", now=now,
+                 person=card.person_id, bank=command.bank_code, reason=command.reason)
+    return _read(session, card, cipher)
 
 
 def hand_out(*, session: Session, principal: Principal, card_id: int, command: CardMoveRequest, now: datetime) -> CardRead:

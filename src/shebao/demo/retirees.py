@@ -3,13 +3,17 @@
 Everyone in the province who reached the statutory age since the calculation wage has been published
 (mid-2022) gets a believable archive (deemed years, yearly bases, a personal-account balance), retires
 on their statutory date and is awarded by the real batch. Payroll then runs month by month for the
-last year. Most receivers were certified in the past year; a few were not and are suspended by the
-sweep; a few cards are frozen (held); one receiver dies and what was paid after the death is recovered.
+last year, each month's bank batch prepared by the provincial manager and approved by the administrator
+(maker-checker) — the last month's waits for its approval; the bank returned two payments of the month before
+(account closed, name and account do not match), held until the accounts are fixed. Most receivers were certified
+in the past year; a few were not and are suspended by the sweep; a few cards are frozen (held); one receiver dies
+and what was paid after the death is recovered.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -28,11 +32,16 @@ from shebao.cards.rules import VALID_STATES
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.periods import Period
-from shebao.core.security import SYSTEM, FieldCipher, Role, hash_password
+from shebao.core.regions import NATIONAL_REGION
+from shebao.core.security import SYSTEM, FieldCipher, Principal, Role, hash_password
 from shebao.demo.accounts import DEMO_ACCOUNTS
 from shebao.enrollment.models import Participation
+from shebao.payouts import service as payouts
+from shebao.payouts.models import PayoutLine
+from shebao.payouts.rules import line_reference
 from shebao.policy.store import default_store
 from shebao.registry.models import Person
+from shebao.services.bank_returns import import_bank_returns
 from shebao.services.deaths import record_death
 
 FIRST_RETIREMENT = date(2022, 8, 1)  # the calculation wage is published from 2022-07
@@ -71,6 +80,9 @@ def prepare_demo_retirees(*, database: Database, cipher: FieldCipher, province: 
     for k in range(PAYROLL_MONTHS):
         month = first_payroll.plus_months(k)
         payroll.run_payroll(database=database, province=province, period=str(month), now=now, actor="system:demo")
+        _release(database, province, str(month), now, approve=k < PAYROLL_MONTHS - 1)
+        if k == PAYROLL_MONTHS - 2:
+            _bank_returns(database, province, str(month), now)
         progress("payroll", k + 1, PAYROLL_MONTHS)
     payroll.sweep_certifications(database=database, province=province, on=today, now=now, actor="system:demo")
     _one_death(database, province, today, now)
@@ -174,6 +186,38 @@ def _demo_user(session, province: str, now: datetime) -> None:  # noqa: ANN001
         return
     session.add(User(username=username, display_name="退休人员", role=Role.INSURED.value, person_id=person_id,
                      password_hash=hash_password(password), failed_logins=0, active=True, created_at=utc_naive(now)))
+
+
+MAKER = Principal(user_id=None, username="demo.province", role=Role.STAFF)
+CHECKER = Principal(user_id=None, username="admin", role=Role.ADMIN, region_code=NATIONAL_REGION)
+
+
+def _release(database: Database, province: str, period: str, now: datetime, *, approve: bool) -> None:
+    """The month's bank batches prepared by the provincial manager and, but for the last month's, approved by the
+    administrator: a second person, as every release needs."""
+    maker = replace(MAKER, region_code=province)
+    with database.transaction() as session:
+        for batch in payouts.batches(session=session, principal=CHECKER, province=province, period=period, status="open"):
+            payouts.prepare_batch(session=session, principal=maker, batch_id=batch.id, now=now)
+            if approve:
+                payouts.approve_batch(session=session, principal=CHECKER, batch_id=batch.id, now=now)
+
+
+def _bank_returns(database: Database, province: str, period: str, now: datetime) -> None:
+    """The bank sends back two payments of the month (the demo retiree's stay paid): an account closed, a name
+    that does not match the account. They are owed again, held until the accounts are fixed."""
+    with database.transaction() as session:
+        first = session.scalar(select(func.min(PensionAward.person_id)).where(PensionAward.province == province))
+        released = [batch.id for batch in payouts.batches(session=session, principal=CHECKER, province=province,
+                                                          period=period, status="released")]
+        lines = session.execute(select(PayoutLine.id, PayoutLine.amount_fen).where(
+            PayoutLine.batch_id.in_(released), PayoutLine.person_id != first).order_by(PayoutLine.id.desc()).limit(2)).all()
+        if len(lines) < 2:
+            return
+        rows = [f"{line_reference(line_id)},{reason},{amount}" for (line_id, amount), reason
+                in zip(lines, ("account_closed", "name_mismatch"))]
+        import_bank_returns(session=session, principal=CHECKER, province=province, file_name=f"ICBC-return-{period}.csv",
+                            csv_text="reference,reason_code,amount_fen\n" + "\n".join(rows) + "\n", now=now)
 
 
 def _one_death(database: Database, province: str, today: date, now: datetime) -> None:

@@ -28,6 +28,7 @@ class AccountKind(StrEnum):
     BENEFIT_PAYABLE = "benefit_payable"  # benefits owed and not yet paid out (held months included), by province
     REFUND_PAYABLE = "refund_payable"  # contributions approved for refund, not yet paid out by the bank, by province
     BROUGHT_FORWARD = "brought_forward"  # balances taken over from a legacy system's archive, by province
+    PAYOUT_TRANSIT = "payout_transit"  # paid to receivers, in a bank batch not yet released: still in cash, by province
 
 
 @dataclass(frozen=True)

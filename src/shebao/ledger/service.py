@@ -48,6 +48,13 @@ def account_id(*, session: Session, account: Account, now: datetime) -> int:
                         person_id=account.person_id, employer_id=account.employer_id, now=now).id
 
 
+def find_account(*, session: Session, account: Account) -> int | None:
+    """The id of an account named by its owner, or None when it was never opened (a reading never opens one)."""
+    code = account_code(account.kind, province=account.province, insurance=account.insurance,
+                        person_id=account.person_id, employer_id=account.employer_id)
+    return session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code))
+
+
 @dataclass(frozen=True)
 class PostedEntry:
     id: int
@@ -180,6 +187,13 @@ def balance(*, session: Session, account_id: int, through_period: str | None = N
     if through_period is not None:
         query = query.join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(JournalEntry.period <= through_period)
     return int(session.scalar(query))
+
+
+def movement(*, session: Session, account_id: int, entries: Select) -> int:
+    """What a set of entries moved on one account (debit positive), the entries given as SQL selecting their ids:
+    for a context that recorded the entries it posted (a payout batch's release, its returns) and checks them."""
+    return int(session.scalar(select(func.coalesce(func.sum(JournalLine.amount_fen), 0)).where(
+        JournalLine.account_id == account_id, JournalLine.entry_id.in_(entries))))
 
 
 def trial_balance(*, session: Session) -> dict[str, int]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 
 from shebao.benefits import survivors
 from shebao.benefits.schemas import DeathReport, SurvivorBenefitRead
+from shebao.core.errors import InvalidInput
 from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 from shebao.core.ids import EmployerIdPath, RecordIdPath
 from shebao.enrollment.schemas import (
@@ -17,8 +18,16 @@ from shebao.enrollment.schemas import (
     ParticipationMoveRequest,
     ParticipationRead,
 )
-from shebao.services import archive, deaths, employment
-from shebao.services.schemas import DeathRead, DeathReviewDecide, DeathReviewDecisionRead, DeathReviewRead, PersonRecordRead
+from shebao.payouts.schemas import AccountFix, BankReturnImportRead
+from shebao.services import archive, bank_returns, deaths, employment
+from shebao.services.schemas import (
+    AccountFixRead,
+    DeathRead,
+    DeathReviewDecide,
+    DeathReviewDecisionRead,
+    DeathReviewRead,
+    PersonRecordRead,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
 
@@ -94,3 +103,24 @@ def resume(participation_id: RecordIdPath, body: ParticipationMoveRequest, sessi
 def end_participation(participation_id: RecordIdPath, body: ParticipationMoveRequest, session: SessionDep,
                       who: PrincipalDep, now: NowDep):
     return employment.end(session=session, principal=who, participation_id=participation_id, command=body, now=now)
+
+
+@router.post("/bank-returns", response_model=BankReturnImportRead, status_code=201, tags=["payouts"],
+             summary="The bank's return file (CSV: reference,reason_code,amount_fen): all rows or none; the same file "
+                     "twice changes nothing")
+def import_bank_returns(province: Annotated[str, Query(pattern=r"^\d{2}0000$")],
+                        file_name: Annotated[str, Query(min_length=1, max_length=200)],
+                        body: Annotated[bytes, Body(media_type="text/csv")], session: SessionDep, who: PrincipalDep,
+                        now: NowDep):
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("payout.return_encoding", "退票文件须为 UTF-8 编码", "the return file is not UTF-8") from None
+    return bank_returns.import_bank_returns(session=session, principal=who, province=province, file_name=file_name,
+                                            csv_text=text, now=now)
+
+
+@router.post("/bank-returns/{line_id}/account-fixed", response_model=AccountFixRead, tags=["payouts"],
+             summary="A returned payment's account is fixed: a payroll month is paid again at once")
+def fix_returned_account(line_id: RecordIdPath, body: AccountFix, session: SessionDep, who: PrincipalDep, now: NowDep):
+    return bank_returns.fix_returned_account(session=session, principal=who, line_id=line_id, command=body, now=now)

@@ -40,6 +40,7 @@ SUBJECT_NAMES = {
     SubjectKind.BASE_DECLARATION: ("缴费基数申报", "base declaration"),
     SubjectKind.CORRECTED: ("人员或单位", "person or employer"), SubjectKind.CORRECTION: ("更正记录", "correction"),
     SubjectKind.REFUND: ("退费申请", "refund"),
+    SubjectKind.BANK_BATCH: ("付款批次", "payment batch"), SubjectKind.PAYOUT_LINE: ("付款", "payment"),
 }
 
 
@@ -380,6 +381,28 @@ def _refund(session: Session, cipher: FieldCipher, where: Where, fields: _Fields
     return _person_owner(session, refund.payer_id)
 
 
+def _bank_batch(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """A batch is its province's; its bank's too, once released to it (a bank never sees one being prepared)."""
+    from shebao.payouts.models import PayoutBatch
+    from shebao.payouts.rules import BatchState
+
+    batch_id = _record_id(fields.get(where), where.field)
+    batch = session.get(PayoutBatch, batch_id) if batch_id else None
+    if batch is None:
+        return None
+    return Owner(regions=(batch.province,),
+                 bank_code=batch.bank_code if batch.status == BatchState.RELEASED.value else None)
+
+
+def _payout_line(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """A payment is its receiver's region's (where it was paid to: the receiver's region when it was sent)."""
+    from shebao.payouts.models import PayoutLine
+
+    line_id = _record_id(fields.get(where), where.field)
+    line = session.get(PayoutLine, line_id) if line_id else None
+    return Owner(regions=(line.region_code,), person_id=line.person_id) if line is not None else None
+
+
 _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], Owner | None]] = {
     SubjectKind.PERSON: _person, SubjectKind.CARD: _card, SubjectKind.CARD_NUMBER: _card_number,
     SubjectKind.EMPLOYER: _employer, SubjectKind.PARTICIPATION: _participation, SubjectKind.PAYER: _payer,
@@ -387,7 +410,8 @@ _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], O
     SubjectKind.BLACKLIST_ENTRY: _blacklist_entry, SubjectKind.CARD_BATCH: _card_batch,
     SubjectKind.DEATH_REVIEW: _death_review, SubjectKind.RECEIVER: _receiver,
     SubjectKind.BASE_DECLARATION: _base_declaration, SubjectKind.CORRECTED: _corrected,
-    SubjectKind.CORRECTION: _correction, SubjectKind.REFUND: _refund,
+    SubjectKind.CORRECTION: _correction, SubjectKind.REFUND: _refund, SubjectKind.BANK_BATCH: _bank_batch,
+    SubjectKind.PAYOUT_LINE: _payout_line,
 }
 
 

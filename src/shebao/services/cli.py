@@ -1,9 +1,11 @@
-"""`shebao permissions`, `shebao person record`, `shebao death record`: the permission table, and the use
-cases that span contexts — a person's electronic archive, and a death every context reacts to."""
+"""`shebao permissions`, `shebao person record`, `shebao death record`, `shebao bank import-returns`, `shebao bank
+account-fixed`: the permission table, and the use cases that span contexts — a person's electronic archive, a death
+every context reacts to, the bank's returns that payouts and the payroll both react to."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,6 +27,7 @@ from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
 from shebao.core.errors import DomainError
 from shebao.core.money import fen_to_yuan
+from shebao.payouts.cli import bank_app, in_session
 from shebao.services.permissions import as_rows
 
 commands = typer.Typer()  # mounted by `shebao/cli.py`: `shebao permissions`, `shebao person …`, `shebao death …`
@@ -136,3 +139,47 @@ def provisional_reconcile(province: Annotated[str | None, typer.Option("--provin
     lines += [f"仍为暂按 still provisional {w['kind']} {w['province']} {w['period']}: {', '.join(w['paths'])}"
               for w in result["still_provisional"]]
     emit(result, as_json, "\n".join(lines) or "没有暂按结果 nothing provisional")
+
+
+@bank_app.command("import-returns")
+def import_returns(file: Annotated[Path, typer.Argument(help="the bank's return file (CSV: reference,reason_code,amount_fen)")],
+                   province: Annotated[str | None, typer.Option("--province", help="6-digit province code (default: the demo province)")] = None,
+                   db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The bank's return file: each line back into cash and its payable, each payroll month held with the bank's
+    reason until its account is fixed. All rows or none; the same file twice changes nothing."""
+    from shebao.clikit import fail
+    from shebao.services.bank_returns import import_bank_returns
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"文件不是 UTF-8 编码 / the file is not UTF-8: {file}")
+    except OSError as exc:
+        fail(f"无法读取文件 / cannot read the file: {exc.strerror}: {file}")
+    result = in_session(db, as_json, lambda session, _cipher, who: import_bank_returns(
+        session=session, principal=who, province=province or settings_for(db).demo_province, file_name=file.name,
+        csv_text=text, now=SystemClock().now())).model_dump(mode="json")
+    seen = " · 此文件已导入过，未作任何改动 already imported: nothing changed" if result["already_imported"] else ""
+    emit(result, as_json, f"return file {result['file_id']} · {result['lines']} lines {fen_to_yuan(result['total_fen'])} yuan · "
+                          f"{result['by_reason']} · payroll months held {result['held_payroll_lines']}{seen}")
+
+
+@bank_app.command("account-fixed")
+def account_fixed(line: Annotated[int, typer.Argument(min=1, help="the returned payment's line id (shebao bank returned)")],
+                  note: Annotated[str, typer.Option("--note", help="what was checked or changed")],
+                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """A returned payment's account is fixed: a payroll month is paid again at once into this month's batch."""
+    from pydantic import ValidationError
+
+    from shebao.clikit import invalid_model
+    from shebao.payouts.schemas import AccountFix
+    from shebao.services.bank_returns import fix_returned_account
+
+    try:
+        command = AccountFix(note=note)
+    except ValidationError as exc:
+        invalid_model(exc, as_json)
+    result = in_session(db, as_json, lambda session, _cipher, who: fix_returned_account(
+        session=session, principal=who, line_id=line, command=command, now=SystemClock().now())).model_dump(mode="json")
+    emit(result, as_json, f"line {result['line']['line_id']} · {result['line']['status']} · paid again "
+                          f"{result['paid_again_lines']} ({fen_to_yuan(result['paid_again_fen'])} yuan)")

@@ -10,7 +10,7 @@ to describe themselves):
 
   insured   the subject is their own person (own card, own participation, own flexible payments)
   employer  the subject is their own employer (or its employees' participations through it)
-  bank      the subject is a card of their own bank
+  bank      the subject is a card of their own bank, or a payment batch released to it
   staff     the subject's region lies within their region (a person: where they live or hold hukou;
             a card: its holder's; an employer: its registered region; a participation: its region)
   auditor   the whole country, reading only: no auditor permission ever writes
@@ -53,6 +53,8 @@ class SubjectKind(StrEnum):
     CORRECTED = "corrected"  # whom a correction is asked for: person_id, else employer_id
     CORRECTION = "correction"  # a correction made: the persons whose months it touched
     REFUND = "refund"  # a refund asked for: its payer
+    BANK_BATCH = "bank_batch"  # a payment batch to a bank: its province, and its bank
+    PAYOUT_LINE = "payout_line"  # one payment in a batch: its receiver's region
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,9 @@ API: dict[str, Permission] = {
     "POST /api/v1/cards/pin-check": writes(_roles(B, S, AD), Scope.SUBJECT, K.CARD_NUMBER, body("card_number")),
     "POST /api/v1/cards/{card_id}/pin": writes(PERSON_ACTORS, Scope.SUBJECT, K.CARD, path("card_id")),
     "POST /api/v1/cards/{card_id}/hand-out": writes(STAFF, Scope.SUBJECT, K.CARD, path("card_id")),
+    # The card's account bound again (a closed account replaced, …): at a counter of the holder's region, or by the
+    # card's own bank.
+    "POST /api/v1/cards/{card_id}/bank-account": writes(_roles(B, S, AD), Scope.SUBJECT, K.CARD, path("card_id")),
     "POST /api/v1/blacklist": writes(STAFF, Scope.SUBJECT, K.BLACKLIST_SUBJECT, body("subject_id")),
     "POST /api/v1/blacklist/{entry_id}/release": writes(STAFF, Scope.SUBJECT, K.BLACKLIST_ENTRY, path("entry_id")),
     "GET /api/v1/bank/cards/{card_number}": reads(_roles(B, S, AD, A), Scope.SUBJECT, K.CARD_NUMBER,
@@ -222,9 +227,6 @@ API: dict[str, Permission] = {
     "POST /api/v1/pension/estimate": reads(PERSON_READERS, *on_person(body("person_id"))),
     "POST /api/v1/payroll/{period}": writes(STAFF, Scope.REGION, where=query("province")),
     "GET /api/v1/payroll/{period}/held": reads(STAFF_READERS, Scope.REGION, where=query("province")),
-    # A bank reads its own payment instructions; staff those of their province.
-    "GET /api/v1/payroll/{period}/bank-file": reads(_roles(B, S, AD), Scope.REGION, where=query("province"),
-                                                    by_role={B: Scope.CONFINED}),
     "POST /api/v1/certifications": writes(PERSON_ACTORS, Scope.SUBJECT, K.RECEIVER, body("person_id")),
     "POST /api/v1/certifications/import": writes(STAFF, Scope.CONFINED),
     "POST /api/v1/deaths": writes(STAFF, *on_person(body("person_id"))),
@@ -238,6 +240,20 @@ API: dict[str, Permission] = {
     # Work injury and maternity are assessed by the agency of the employer's region.
     "POST /api/v1/injury/claims": writes(STAFF, Scope.SUBJECT, K.EMPLOYER, body("employer_id")),
     "POST /api/v1/maternity/claims": writes(STAFF, Scope.SUBJECT, K.EMPLOYER, body("employer_id")),
+    # --- payouts: batches to the banks (maker-checker), the bank's returns, the reconciliation. A batch belongs to
+    # its province: staff whose region serves the province (province or national staff) handle it, a bank reads its
+    # own released batches. A returned payment belongs to its receiver's region, whose clerks see and fix it.
+    "GET /api/v1/bank-batches": reads(_roles(S, AD, A, B), Scope.REGION, where=query("province"),
+                                      by_role={B: Scope.CONFINED}),
+    "GET /api/v1/bank-batches/{batch_id}": reads(_roles(S, AD, A, B), Scope.SUBJECT, K.BANK_BATCH, path("batch_id")),
+    "POST /api/v1/bank-batches/{batch_id}/prepare": writes(STAFF, Scope.SUBJECT, K.BANK_BATCH, path("batch_id")),
+    # The checker: a second person in scope, never the maker (the service refuses that), never a reading role.
+    "POST /api/v1/bank-batches/{batch_id}/approve": writes(STAFF, Scope.SUBJECT, K.BANK_BATCH, path("batch_id")),
+    "GET /api/v1/bank-batches/{batch_id}/file": reads(_roles(B, S, AD), Scope.SUBJECT, K.BANK_BATCH, path("batch_id")),
+    "POST /api/v1/bank-returns": writes(STAFF, Scope.REGION, where=query("province")),
+    "GET /api/v1/bank-returns": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /api/v1/bank-returns/{line_id}/account-fixed": writes(STAFF, Scope.SUBJECT, K.PAYOUT_LINE, path("line_id")),
+    "GET /api/v1/bank-reconciliation/{period}": reads(STAFF_READERS, Scope.REGION, where=query("province")),
     # --- ledger: the interest calculator, open like the pension calculator (it reads nothing stored)
     "POST /api/v1/interest/calc": Permission(EVERYONE, Scope.PUBLIC, writes=False),
     # --- policy and audit
@@ -274,7 +290,8 @@ OPERATOR_COMMANDS = (
     "interest recompute", "person record", "keys init", "keys rotate",
     "keys revoke", "keys export-trust", "ecard issue", "ecard verify", "retirement date", "pension calc",
     "pension award", "pension award-pending", "pension show", "pension estimate", "pension adjust", "payroll",
-    "payroll-file", "certification record", "certification import", "certification sweep", "death record",
+    "bank batches", "bank show", "bank prepare", "bank approve", "bank file", "bank import-returns", "bank returned",
+    "bank account-fixed", "bank reconcile", "certification record", "certification import", "certification sweep", "death record",
     "unemployment apply", "unemployment pay", "unemployment stop", "injury claim", "maternity claim", "serve", "run",
     "permissions", "user unlock", "user unlock-address", "user reset-otp", "provisional reconcile",
 )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shebao.benefits.schemas import PensionStopRead, RecoveryOpenedRead, SurvivorBenefitRead
 from shebao.enrollment.schemas import ParticipationRead
+from shebao.payouts.schemas import ReturnedLineRead
 
 
 class Decision(StrEnum):
@@ -131,3 +132,12 @@ class DeathReviewConfirmedRead(BaseModel):
 
 
 DeathReviewDecisionRead = Annotated[DeathReviewRejectedRead | DeathReviewConfirmedRead, Field(discriminator="status")]
+
+
+class AccountFixRead(BaseModel):
+    """A returned payment's account recorded as fixed, and what was paid again at once (a payroll month goes into
+    this month's open batch; a refund is paid again by the refund context)."""
+
+    line: ReturnedLineRead
+    paid_again_lines: int
+    paid_again_fen: int

@@ -99,6 +99,7 @@ TEXT: dict[str, dict[str, str]] = {
     "hold_no_card": {"zh": "无有效社保卡", "en": "no valid card"},
     "hold_card_frozen": {"zh": "社保卡挂失", "en": "card frozen"},
     "hold_card_not_active": {"zh": "社保卡金融功能未启用", "en": "card not active"},
+    "hold_bank_returned": {"zh": "银行退回，待更正账户后重发", "en": "returned by the bank; paid again once the account is fixed"},
     "how_computed": {"zh": "待遇如何计算", "en": "How it was computed"},
     "adjustments": {"zh": "历年调整", "en": "Adjustments"},
     "certifications": {"zh": "领取资格认证记录", "en": "Certifications"},
