@@ -60,13 +60,31 @@ def test_a_payment_made_twice_is_refunded_to_the_bank_after_a_second_clerk_appro
     approved = client.post(f"/api/v1/refunds/{refund}/decision", headers=token_for(client, "clerk2"), json=decision)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     with database.unit_of_work() as uow:
-        payable = uow.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == "refund_payable:110000"))
-        assert ledger.balance(session=uow.session, account_id=payable) == -paid  # owed out, until the bank pays it
         receivable = uow.session.scalar(select(LedgerAccount.id).where(
             LedgerAccount.code == f"ar:employer:{firm['employer']}"))
         assert ledger.balance(session=uow.session, account_id=receivable) == 0
     twice = client.post(f"/api/v1/refunds/{refund}/decision", headers=token_for(client, "clerk2"), json=decision)
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "refund.decided"
+    assert approved.json()["payout_status"] == "pending"  # in the bank's open batch: it leaves cash once released
+
+    # the batch goes to the bank only when a second person approves what the first prepared
+    make_user(database, clock, "province", Role.STAFF, region_code="110000")
+    make_user(database, clock, "province2", Role.STAFF, region_code="110000")
+    maker, checker = token_for(client, "province"), token_for(client, "province2")
+    batches = client.get("/api/v1/bank-batches?province=110000", headers=maker).json()
+    (batch,) = [b for b in batches if b["source"] == "refund"]
+    assert batch["bank_code"] == "ICBC" and batch["total_fen"] == paid
+    prepared = client.post(f"/api/v1/bank-batches/{batch['id']}/prepare", headers=maker)
+    assert prepared.status_code == 200, prepared.text
+    same = client.post(f"/api/v1/bank-batches/{batch['id']}/approve", headers=maker)
+    assert same.status_code == 403
+    released = client.post(f"/api/v1/bank-batches/{batch['id']}/approve", headers=checker)
+    assert released.status_code == 200, released.text
+    credit = client.get(f"/api/v1/refunds?payer_kind=employer&payer_id={firm['employer']}", headers=tokens["firm"]).json()
+    assert credit["credit_fen"] == 0 and credit["refunds"][0]["payout_status"] == "sent"
+    with database.unit_of_work() as uow:
+        payable = uow.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == "refund_payable:110000"))
+        assert ledger.balance(session=uow.session, account_id=payable) == 0
 
 
 def test_a_credit_taken_as_an_offset_pays_the_next_bill_when_month_end_issues_it(client, database, clock, firm):  # noqa: F811

@@ -225,24 +225,24 @@ def test_a_returned_line_is_owed_again_held_with_its_reason_and_paid_again_once_
         assert -ledger.trial_balance(session=uow.session).get("benefit_payable", 0) == owed == 0
 
 
-def test_staff_record_an_account_fixed_and_the_month_is_paid_again_at_once(database, clock, receivers):
+def test_staff_record_an_account_fixed_and_the_month_is_paid_again_at_once(database, clock, cipher, receivers):
     first, _ = receivers
     batch = _only_batch(database, bank_code="ICBC")
     _release(database, clock, batch.id)
     (line, amount, *_), = _payouts_of(database, first, "养老金 202503")
     _return_file(database, clock, [(line, "card_frozen", amount)])
     with pytest.raises(NotFound), database.transaction() as session:  # outside the clerk's region: as if nowhere
-        fix_returned_account(session=session, principal=SHANGHAI_CLERK, line_id=line, now=clock.now(),
+        fix_returned_account(session=session, cipher=cipher, principal=SHANGHAI_CLERK, line_id=line, now=clock.now(),
                              command=AccountFix(note="银行已解冻"))
     with database.transaction() as session:
-        fixed = fix_returned_account(session=session, principal=COUNTY_CLERK, line_id=line, now=clock.now(),
+        fixed = fix_returned_account(session=session, cipher=cipher, principal=COUNTY_CLERK, line_id=line, now=clock.now(),
                                      command=AccountFix(note="银行已解冻"))
     assert (fixed.line.status, fixed.paid_again_lines, fixed.paid_again_fen) == ("fixed", 1, MONTHLY)
     assert [status for _, _, status, *_ in _payouts_of(database, first, "养老金 202503")] == ["resent", "pending"]
     again = _only_batch(database, bank_code="ICBC", status="open")  # March's payment goes into this month's next batch
     assert (again.period, again.seq) == ("202503", 2)
     with pytest.raises(Conflict) as refused, database.transaction() as session:
-        fix_returned_account(session=session, principal=COUNTY_CLERK, line_id=line, now=clock.now(),
+        fix_returned_account(session=session, cipher=cipher, principal=COUNTY_CLERK, line_id=line, now=clock.now(),
                              command=AccountFix(note="再次"))
     assert refused.value.code == "payout.not_awaiting_fix"
     assert _reconciled(database).balanced

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from shebao.contributions.collection import apply_offsets
 from shebao.contributions.models import Payment, PaymentAllocation, Refund
@@ -31,7 +31,11 @@ from shebao.core.security import FieldCipher, Principal, Role
 from shebao.ledger import chart
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
+from shebao.payouts import service as payouts
+from shebao.payouts.models import PayoutLine
+from shebao.payouts.rules import LINE_STATE_NAMES, LineState, PayoutOrder, Source
 from shebao.policy.store import ParameterStore
+from shebao.registry.models import Employer, Person
 
 HOLDING = ("requested", "approved", "offset", "paid")  # refunds that take their amount out of the credit
 STATUS_NAMES = {"requested": "待审核", "approved": "已批准", "rejected": "已驳回", "offset": "已抵缴", "paid": "已退付"}
@@ -103,6 +107,7 @@ def decide_refund(*, session: Session, cipher: FieldCipher, principal: Principal
         refund.status = "approved"
         if refund.method == "bank":
             _owe_out(session, refund, principal.actor, now)
+            send_to_bank(session=session, cipher=cipher, refund_id=refund.id, actor=principal.actor, now=now)
         else:
             apply_offsets(session=session, province=refund.province, now=now, actor=principal.actor, store=store,
                           payer=(refund.payer_kind, refund.payer_id))  # what is left waits for the next bills
@@ -125,6 +130,28 @@ def _owe_out(session: Session, refund: Refund, actor: str, now: datetime) -> Non
     refund.entry_id = entry.id
 
 
+def send_to_bank(*, session: Session, cipher: FieldCipher, refund_id: int, actor: str, now: datetime) -> None:
+    """The approved refund into its bank's open batch of this month (payouts): out of the refund payable into
+    transit; it leaves cash when a second person releases the batch. Paid again the same way once an account the
+    bank returned it from is fixed."""
+    refund = session.get(Refund, refund_id)
+    if refund.payer_kind == "employer":
+        payer = session.get(Employer, refund.payer_id)
+        name, region, owner = payer.name, payer.region_code, {"employer_id": payer.id}
+    else:
+        payer = session.get(Person, refund.payer_id)
+        name, region, owner = payer.name, payer.residence_region_code, {"person_id": payer.id}
+    attempt = session.scalar(select(func.count()).select_from(PayoutLine).where(
+        PayoutLine.source == Source.REFUND.value, PayoutLine.source_ref == refund.id))
+    order = PayoutOrder(source_ref=refund.id, bank_code=refund.bank_code,
+                        account=cipher.decrypt("bank_account", refund.bank_account_enc), receiver_name=name,
+                        region_code=region, amount_fen=refund.amount_fen, memo=f"退费 refund {refund.id}", **owner)
+    payouts.add_lines(session=session, cipher=cipher, source=Source.REFUND.value, province=refund.province,
+                      period=str(Period.of(china_today(now))), orders=[order], key=f"refund-payout:{refund.id}:{attempt}",
+                      payable=chart.province_account(AccountKind.REFUND_PAYABLE, province=refund.province),
+                      actor=actor, now=now, memo=f"退费 refund {refund.id}")
+
+
 def payer_credit(*, session: Session, cipher: FieldCipher, principal: Principal, payer_kind: str,
                  payer_id: int) -> PayerCreditRead:
     """The payer's credit and refunds, for the payer, staff of its region and auditors."""
@@ -138,10 +165,17 @@ def payer_credit(*, session: Session, cipher: FieldCipher, principal: Principal,
 
 def _read(cipher: FieldCipher, refund: Refund) -> RefundRead:
     account = cipher.decrypt("bank_account", refund.bank_account_enc) if refund.bank_account_enc else None
+    session = object_session(refund)
+    line = session.scalar(select(PayoutLine).where(PayoutLine.source == Source.REFUND.value,
+                                                   PayoutLine.source_ref == refund.id)
+                          .order_by(PayoutLine.attempt.desc()).limit(1)) if session is not None else None
+    bank_zh, bank_en = LINE_STATE_NAMES[LineState(line.status)] if line is not None else (None, None)
     return RefundRead(
         id=refund.id, province=refund.province, payer_kind=refund.payer_kind, payer_id=refund.payer_id,
         amount_fen=refund.amount_fen, method=refund.method, status=refund.status, status_zh=STATUS_NAMES[refund.status],
         reason=refund.reason, bank_code=refund.bank_code,
         bank_account_masked=None if account is None else "*" * (len(account) - 4) + account[-4:],
         offset_fen=refund.offset_fen, requested_by=refund.requested_by, requested_at=refund.requested_at,
-        decided_by=refund.decided_by, decided_at=refund.decided_at, decision_reason=refund.decision_reason)
+        decided_by=refund.decided_by, decided_at=refund.decided_at, decision_reason=refund.decision_reason,
+        payout_line_id=None if line is None else line.id, payout_status=None if line is None else line.status,
+        payout_status_zh=bank_zh, payout_status_en=bank_en)

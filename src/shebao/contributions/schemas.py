@@ -175,7 +175,7 @@ class RefundRequest(BaseModel):
     amount_fen: StrictInt = Field(description="no more than the payer's credit")
     method: str = Field(pattern="^(bank|offset)$", description="bank: paid to the account; offset: against the bills")
     reason: str = Field(min_length=2, max_length=200)
-    bank_code: str | None = Field(None, pattern=r"^[A-Z]{2,10}$", description="the bank, for a refund paid to an account")
+    bank_code: str | None = Field(None, pattern=r"^[A-Z0-9]{3,12}$", description="the bank, for a refund paid to an account")
     bank_account: str | None = Field(None, pattern=r"^\d{8,30}$", description="the account the refund is paid to")
 
 
@@ -204,6 +204,10 @@ class RefundRead(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     decision_reason: str | None
+    payout_line_id: int | None = Field(None, description="the bank payment (payouts) of a refund paid to an account")
+    payout_status: str | None = Field(None, description="pending (awaiting release) | sent | returned | fixed | resent")
+    payout_status_zh: str | None = None
+    payout_status_en: str | None = None
 
 
 class PayerCreditRead(BaseModel):

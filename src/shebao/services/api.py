@@ -121,6 +121,8 @@ def import_bank_returns(province: Annotated[str, Query(pattern=r"^\d{2}0000$")],
 
 
 @router.post("/bank-returns/{line_id}/account-fixed", response_model=AccountFixRead, tags=["payouts"],
-             summary="A returned payment's account is fixed: a payroll month is paid again at once")
-def fix_returned_account(line_id: RecordIdPath, body: AccountFix, session: SessionDep, who: PrincipalDep, now: NowDep):
-    return bank_returns.fix_returned_account(session=session, principal=who, line_id=line_id, command=body, now=now)
+             summary="A returned payment's account is fixed: a payroll month or a refund is paid again at once")
+def fix_returned_account(line_id: RecordIdPath, body: AccountFix, session: SessionDep, cipher: CipherDep,
+                         who: PrincipalDep, now: NowDep):
+    return bank_returns.fix_returned_account(session=session, cipher=cipher, principal=who, line_id=line_id,
+                                             command=body, now=now)

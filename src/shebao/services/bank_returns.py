@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from shebao.benefits import payroll
-from shebao.core.security import Principal
+from shebao.contributions import refunds
+from shebao.core.security import FieldCipher, Principal
 from shebao.payouts import service as payouts
 from shebao.payouts.rules import Source
 from shebao.payouts.schemas import AccountFix, BankReturnImportRead
@@ -27,8 +28,8 @@ def import_bank_returns(*, session: Session, principal: Principal, province: str
     return imported.read.model_copy(update={"held_payroll_lines": held})
 
 
-def fix_returned_account(*, session: Session, principal: Principal, line_id: int, command: AccountFix,
-                         now: datetime) -> AccountFixRead:
+def fix_returned_account(*, session: Session, cipher: FieldCipher, principal: Principal, line_id: int,
+                         command: AccountFix, now: datetime) -> AccountFixRead:
     """Staff record that a returned payment's account is fixed; a payroll month is paid again at once when nothing
     else holds it (into this month's open batch, released like any other by a second person)."""
     line = payouts.mark_account_fixed(session=session, principal=principal, line_id=line_id, command=command, now=now)
@@ -36,4 +37,7 @@ def fix_returned_account(*, session: Session, principal: Principal, line_id: int
     if line.source == Source.PAYROLL.value:
         lines, fen = payroll.pay_line(session=session, line_id=line.source_ref, key=f"account-fixed:{line.line_id}",
                                       actor=principal.actor, now=now)
+    elif line.source == Source.REFUND.value:  # the refund into this month's open batch again, to the same account
+        refunds.send_to_bank(session=session, cipher=cipher, refund_id=line.source_ref, actor=principal.actor, now=now)
+        lines, fen = 1, line.amount_fen
     return AccountFixRead(line=line, paid_again_lines=lines, paid_again_fen=fen)

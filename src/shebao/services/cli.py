@@ -179,7 +179,8 @@ def account_fixed(line: Annotated[int, typer.Argument(min=1, help="the returned 
         command = AccountFix(note=note)
     except ValidationError as exc:
         invalid_model(exc, as_json)
-    result = in_session(db, as_json, lambda session, _cipher, who: fix_returned_account(
-        session=session, principal=who, line_id=line, command=command, now=SystemClock().now())).model_dump(mode="json")
+    result = in_session(db, as_json, lambda session, cipher, who: fix_returned_account(
+        session=session, cipher=cipher, principal=who, line_id=line, command=command,
+        now=SystemClock().now())).model_dump(mode="json")
     emit(result, as_json, f"line {result['line']['line_id']} · {result['line']['status']} · paid again "
                           f"{result['paid_again_lines']} ({fen_to_yuan(result['paid_again_fen'])} yuan)")
