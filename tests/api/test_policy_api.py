@@ -29,3 +29,11 @@ def test_bad_input_is_a_4xx_with_a_reason(client):
                 "/api/v1/policy/abcdef/2026-11-01/expired"):
         response = client.get(url)
         assert response.status_code == 422 and response.json()["error"]["reason"] and response.json()["error"]["reason_en"]
+
+
+def test_the_values_not_checked_for_a_year_are_listed_by_region_and_day(client):
+    response = client.get("/api/v1/policy/110105/2026-11-01/stale")
+    assert response.status_code == 200
+    stale = {row["path"]: row for row in response.json()["stale"]}
+    assert stale["contribution.base.floor_fen"]["checked"] is None
+    assert client.get("/api/v1/policy/110105/not-a-day/stale").status_code == 422

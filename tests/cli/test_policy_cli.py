@@ -109,3 +109,14 @@ def test_interest_for_a_year_whose_rate_is_not_loaded_is_refused_and_credited_on
     monkeypatch.undo()  # the rate is loaded
     code, body = run_json("interest", "credit", "2025", "--province", "110000", "--db", db_url)
     assert code == 0 and body["kind"] == "interest"
+
+
+def test_policy_stale_lists_the_values_never_checked_or_checked_over_a_year_ago():
+    code, body = run_json("policy", "stale", "--on", "2026-11-01", "--region", "110105")
+    assert code == 0 and body["after_days"] == 365 and body["stale"]
+    floor = next(row for row in body["stale"] if row["path"] == "contribution.base.floor_fen")
+    assert floor["jurisdiction"] == "110000" and floor["checked"] is None  # no check of its source is recorded
+    everywhere = run_json("policy", "stale", "--on", "2026-11-01")[1]["stale"]
+    assert len({(row["jurisdiction"], row["path"]) for row in everywhere}) == len(everywhere)  # each value once
+    code, refused = run_json("policy", "stale", "--on", "yesterday")
+    assert code == 1 and refused["error"]["code"] == "policy.date"

@@ -117,6 +117,7 @@ def test_a_well_formed_file_loads(tmp_path):
         (GOOD.replace("since: 2020-01-01", "since: 2020"), "since must be a date"),
         (GOOD.replace("    description: a rate\n", ""), "description"),
         (GOOD + '      - {since: 2019-01-01, value: "0.2", source: law 0}\n', "date order"),
+        (GOOD.replace("source: law 1}", "source: law 1, checked: last week}"), "checked must be a date"),
     ],
 )
 def test_a_bad_parameter_file_is_refused_on_load(tmp_path, text, problem):
@@ -207,7 +208,7 @@ def test_as_dict_keeps_every_key_it_had_and_only_adds():
     value = default_store().at("110105", date(2024, 8, 1)).explain("contribution.base.floor_fen").as_dict()
     assert list(value)[:7] == ["path", "value", "unit", "since", "source", "jurisdiction", "description"]
     assert set(value) - {"path", "value", "unit", "since", "source", "jurisdiction", "description"} == {
-        "valid_until", "past_validity", "expired", "provisional"}
+        "valid_until", "past_validity", "expired", "provisional", "checked"}
 
 
 @pytest.mark.parametrize(
@@ -284,3 +285,15 @@ def test_every_value_with_an_until_belongs_to_a_parameter_that_says_what_happens
     for layer in layers:
         for parameter in layer.values():
             assert parameter.past_validity in ("refuse", "provisional"), parameter.path
+
+
+def test_a_value_not_checked_against_its_source_for_a_year_is_stale(tmp_path):
+    """`checked:` is the last day someone compared a value with its source; past a year, or never, it is stale."""
+    text = GOOD.replace("source: law 1}", "source: law 1, checked: 2025-03-01}")
+    store = _store_from(tmp_path, text, province=GOOD.replace("law 1", "province law").replace("0.1", "0.2"))
+    national = store.at("000000", date(2026, 2, 28))
+    assert national.explain("a.rate").checked == date(2025, 3, 1) and national.stale() == []
+    assert national.explain("a.rate").as_dict()["checked"] == "2025-03-01"
+    assert [v.path for v in store.at("000000", date(2026, 3, 2)).stale()] == ["a.rate"]  # a year and a day
+    beijing = store.at("110105", date(2026, 2, 28)).stale()
+    assert [(v.path, v.jurisdiction, v.checked) for v in beijing] == [("a.rate", "110000", None)]  # never recorded

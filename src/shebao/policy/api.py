@@ -1,5 +1,5 @@
-"""Policy HTTP API: every parameter in force for a region on a day, with its source and validity; and the values
-in force on a day past the last day they are known for."""
+"""Policy HTTP API: every parameter in force for a region on a day, with its source and validity; the values in
+force on a day past the last day they are known for; and those not checked against their source for a year."""
 
 from __future__ import annotations
 
@@ -26,3 +26,11 @@ def parameters_expired(region_code: str, day: date) -> dict:
     (`past_validity: refuse`) and those served provisionally (`provisional: true`)."""
     snapshot = default_store().at(region_code, day)
     return {"region_code": region_code, "date": day.isoformat(), "expired": [p.as_dict() for p in snapshot.expired()]}
+
+
+@router.get("/{region_code}/{day}/stale", summary="Parameters in force on a day not checked against their source for a year")
+def parameters_stale(region_code: str, day: date) -> dict:
+    """The values in force for a region on a day whose source was last checked more than a year before it, or never
+    recorded as checked (`checked: null`): to be checked before they are trusted further."""
+    snapshot = default_store().at(region_code, day)
+    return {"region_code": region_code, "date": day.isoformat(), "stale": [p.as_dict() for p in snapshot.stale()]}

@@ -1,5 +1,6 @@
 """`shebao policy show`: the parameters in force for a region on a day; `shebao policy expired`: the values in
-force on a day past the last day they are known for (refused when read, or served provisionally)."""
+force on a day past the last day they are known for (refused when read, or served provisionally); `shebao policy
+stale`: those not checked against their source for a year."""
 
 from __future__ import annotations
 
@@ -87,4 +88,35 @@ def policy_expired(
     for row in rows:
         table.add_row(row["region_code"], row["path"], escape(_value_text(row["value"])), row["valid_until"], _state(row),
                       row["jurisdiction"], escape(row["source"]))
+    out.print(table)
+
+
+@policy_app.command("stale")
+def policy_stale(
+        on: Annotated[str | None, typer.Option("--on", help="the day to judge (default: today in China)")] = None,
+        region: Annotated[str | None, typer.Option("--region", help="a region code (default: national and every province with parameters)")] = None,
+        as_json: JsonOpt = False) -> None:
+    """Values in force on a day whose source was last checked more than a year before it, or never recorded as checked."""
+    from shebao.policy.store import STALE_AFTER_DAYS, default_store
+
+    when = _day(on, as_json) if on is not None else today_from(None)
+    store = default_store()
+    regions = [region] if region is not None else store.jurisdictions()
+    rows = []
+    try:
+        for code in regions:  # a value inherited from the national layer is listed once, under the national code
+            rows += [{"region_code": code} | value.as_dict() for value in store.at(code, when).stale()
+                     if code == value.jurisdiction or region is not None]
+    except DomainError as exc:
+        refuse(exc, as_json)
+    if as_json:
+        emit({"date": when.isoformat(), "regions": regions, "after_days": STALE_AFTER_DAYS, "stale": rows}, True, "")
+    if not rows:
+        emit({}, False, f"{when} 所有生效参数一年内都核对过来源 / every value in force was checked against its source within a year")
+    table = Table(title=f"超过一年未核对来源的政策参数 not checked for a year · {when}")
+    for column in ("region", "parameter", "value", "since", "last checked", "source"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["region_code"], row["path"], escape(_value_text(row["value"])), row["since"],
+                      row["checked"] or "从未 never", escape(row["source"]))
     out.print(table)

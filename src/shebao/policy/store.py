@@ -48,7 +48,8 @@ UNITS = {"rate", "ratio", "fen", "months", "count", "month", "text", "table"}
 REFUSE, PROVISIONAL = "refuse", "provisional"
 PAST_VALIDITY = (REFUSE, PROVISIONAL)
 DEFAULT_PAST_VALIDITY = REFUSE
-VALUE_KEYS = {"since", "until", "value", "source"}
+VALUE_KEYS = {"since", "until", "value", "source", "checked"}
+STALE_AFTER_DAYS = 365  # a value not checked against its source for longer than a year is listed as stale
 PARAMETER_KEYS = {"description", "unit", "values", "cells", "choices", "past_validity"}
 
 
@@ -62,6 +63,7 @@ class DatedValue:
     value: Any
     source: str
     until: date | None = None  # the last day the value is known to hold; None: until it is replaced
+    checked: date | None = None  # the last day someone checked it against its source; None: never recorded
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class ParameterValue:
     valid_until: date | None = None
     past_validity: str = DEFAULT_PAST_VALIDITY
     expired: bool = False
+    checked: date | None = None
 
     @property
     def provisional(self) -> bool:
@@ -120,7 +123,12 @@ class ParameterValue:
             "source": self.source, "jurisdiction": self.jurisdiction, "description": self.description,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "past_validity": self.past_validity, "expired": self.expired, "provisional": self.provisional,
+            "checked": self.checked.isoformat() if self.checked else None,
         }
+
+    def stale(self, day: date, after_days: int = STALE_AFTER_DAYS) -> bool:
+        """Not checked against its source within `after_days` before the day (or never recorded as checked)."""
+        return self.checked is None or (day - self.checked).days > after_days
 
 
 class ParameterSnapshot:
@@ -167,6 +175,11 @@ class ParameterSnapshot:
     def expired(self) -> list[ParameterValue]:
         """The values in force on the day past their validity: those refused and those served provisionally."""
         return [value for value in self.all() if value.expired]
+
+    def stale(self, after_days: int = STALE_AFTER_DAYS) -> list[ParameterValue]:
+        """The values in force on the day last checked against their source more than `after_days` before it, or
+        never recorded as checked: to be checked before they are trusted further."""
+        return [value for value in self.all() if value.stale(self.day, after_days)]
 
     def provisional_paths(self) -> list[str]:
         """The paths this snapshot has served past their validity so far: a result computed from them is
@@ -253,7 +266,8 @@ class ParameterStore:
                 if dated is not None:
                     values[path] = ParameterValue(path, dated.value, parameter.unit, dated.since, dated.source,
                                                   jurisdiction, parameter.description, dated.until,
-                                                  parameter.past_validity, dated.until is not None and day > dated.until)
+                                                  parameter.past_validity, dated.until is not None and day > dated.until,
+                                                  dated.checked)
         return ParameterSnapshot(region_code, day, values)
 
     def jurisdictions(self) -> list[str]:
@@ -332,8 +346,8 @@ def _parse_parameter(file: Path, path: str, node: dict[str, Any]) -> Parameter:
     values = []
     for raw in raw_values:
         if not isinstance(raw, dict) or set(raw) - VALUE_KEYS:
-            raise ParameterFileError(f"{where}: each value has since, value and source, and may have until")
-        since, source, until = raw.get("since"), raw.get("source"), raw.get("until")
+            raise ParameterFileError(f"{where}: each value has since, value and source, and may have until and checked")
+        since, source, until, checked = raw.get("since"), raw.get("source"), raw.get("until"), raw.get("checked")
         if not isinstance(since, date) or isinstance(since, datetime):
             raise ParameterFileError(f"{where}: since must be a date YYYY-MM-DD, not {since!r}")
         if not isinstance(source, str) or not source.strip():
@@ -344,7 +358,9 @@ def _parse_parameter(file: Path, path: str, node: dict[str, Any]) -> Parameter:
             raise ParameterFileError(f"{where} since {since}: until must be a date YYYY-MM-DD, not {until!r}")
         if until is not None and until < since:
             raise ParameterFileError(f"{where} since {since}: until {until} is before since")
-        values.append(DatedValue(since, _coerce(where, unit, raw["value"], node), source.strip(), until))
+        if "checked" in raw and (not isinstance(checked, date) or isinstance(checked, datetime)):
+            raise ParameterFileError(f"{where} since {since}: checked must be a date YYYY-MM-DD, not {checked!r}")
+        values.append(DatedValue(since, _coerce(where, unit, raw["value"], node), source.strip(), until, checked))
     if [v.since for v in values] != sorted({v.since for v in values}):
         raise ParameterFileError(f"{where}: values must be in date order with no date repeated")
     for earlier, later in zip(values, values[1:]):

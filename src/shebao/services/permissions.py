@@ -259,6 +259,7 @@ API: dict[str, Permission] = {
     # --- policy and audit
     "GET /api/v1/policy/{region_code}/{day}": public(),
     "GET /api/v1/policy/{region_code}/{day}/expired": public(),
+    "GET /api/v1/policy/{region_code}/{day}/stale": public(),
     "GET /api/v1/audit/verify": reads(_roles(A, AD), Scope.NATIONAL),
     "GET /api/v1/audit/records": reads(_roles(A, AD), Scope.NATIONAL),
 }
@@ -283,7 +284,7 @@ PAGES: dict[str, Permission] = {
 # passphrase on an agency's machine. Commands act for the whole country (the SYSTEM principal) and
 # every change they make is audited under the actor `admin:system`.
 OPERATOR_COMMANDS = (
-    "id check", "uscc check", "policy show", "policy expired", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
+    "id check", "uscc check", "policy show", "policy expired", "policy stale", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
     "db upgrade",
     "regions import", "contrib assess", "contrib correct", "contrib reverse-correction", "month-end", "interest credit",
     "interest calc",
