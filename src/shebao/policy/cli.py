@@ -4,6 +4,7 @@ stale`: those not checked against their source for a year."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from shebao.clikit import JsonOpt, command_group, emit, out, refuse, today_from
 from shebao.core.errors import DATE_FORMAT_ZH, DomainError, InvalidInput, given_zh
+from shebao.policy.store import ParameterSnapshot, ParameterValue
 
 commands = typer.Typer()  # mounted by `shebao/cli.py`
 policy_app = command_group("policy", "Policy parameters in force")
@@ -61,12 +63,14 @@ def policy_show(region_code: str, day: str, as_json: JsonOpt = False) -> None:
     out.print(table)
 
 
-@policy_app.command("expired")
-def policy_expired(
-        on: Annotated[str | None, typer.Option("--on", help="the day to judge (default: today in China)")] = None,
-        region: Annotated[str | None, typer.Option("--region", help="a region code (default: national and every province with parameters)")] = None,
-        as_json: JsonOpt = False) -> None:
-    """Values in force on a day past the last day they are known for: refused when read, or served provisionally."""
+OnOpt = Annotated[str | None, typer.Option("--on", help="the day to judge (default: today in China)")]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="a region code (default: national and every province with parameters)")]
+
+
+def _listed_values(on: str | None, region: str | None, as_json: bool,
+                   pick: Callable[[ParameterSnapshot], list[ParameterValue]]) -> tuple[date, list[str], list[dict]]:
+    """The values `pick` chooses from each region's snapshot on the day, as rows; a value inherited from the national
+    layer is listed once, under the national code, unless one region was asked for."""
     from shebao.policy.store import default_store
 
     when = _day(on, as_json) if on is not None else today_from(None)
@@ -75,9 +79,17 @@ def policy_expired(
     rows = []
     try:
         for code in regions:
-            rows += [{"region_code": code} | value.as_dict() for value in store.at(code, when).expired()]
+            rows += [{"region_code": code} | value.as_dict() for value in pick(store.at(code, when))
+                     if region is not None or code == value.jurisdiction]
     except DomainError as exc:
         refuse(exc, as_json)
+    return when, regions, rows
+
+
+@policy_app.command("expired")
+def policy_expired(on: OnOpt = None, region: RegionOpt = None, as_json: JsonOpt = False) -> None:
+    """Values in force on a day past the last day they are known for: refused when read, or served provisionally."""
+    when, regions, rows = _listed_values(on, region, as_json, lambda snapshot: snapshot.expired())
     if as_json:
         emit({"date": when.isoformat(), "regions": regions, "expired": rows}, True, "")
     if not rows:
@@ -92,23 +104,11 @@ def policy_expired(
 
 
 @policy_app.command("stale")
-def policy_stale(
-        on: Annotated[str | None, typer.Option("--on", help="the day to judge (default: today in China)")] = None,
-        region: Annotated[str | None, typer.Option("--region", help="a region code (default: national and every province with parameters)")] = None,
-        as_json: JsonOpt = False) -> None:
+def policy_stale(on: OnOpt = None, region: RegionOpt = None, as_json: JsonOpt = False) -> None:
     """Values in force on a day whose source was last checked more than a year before it, or never recorded as checked."""
-    from shebao.policy.store import STALE_AFTER_DAYS, default_store
+    from shebao.policy.store import STALE_AFTER_DAYS
 
-    when = _day(on, as_json) if on is not None else today_from(None)
-    store = default_store()
-    regions = [region] if region is not None else store.jurisdictions()
-    rows = []
-    try:
-        for code in regions:  # a value inherited from the national layer is listed once, under the national code
-            rows += [{"region_code": code} | value.as_dict() for value in store.at(code, when).stale()
-                     if code == value.jurisdiction or region is not None]
-    except DomainError as exc:
-        refuse(exc, as_json)
+    when, regions, rows = _listed_values(on, region, as_json, lambda snapshot: snapshot.stale())
     if as_json:
         emit({"date": when.isoformat(), "regions": regions, "after_days": STALE_AFTER_DAYS, "stale": rows}, True, "")
     if not rows:
