@@ -33,9 +33,9 @@ def _apply(client, office, token="clerk", **changes):
 def test_a_clerk_awards_and_the_retiree_reads_the_explained_award(client, office):
     awarded = _apply(client, office)
     assert awarded.status_code == 201, awarded.text
-    assert awarded.json()["total_fen"] == 450001 and awarded.json()["steps"]
+    assert awarded.json()["total_fen"] == 697311 and awarded.json()["steps"]
     mine = client.get(f"/api/v1/persons/{office['person']}/pension", headers=office["tokens"]["retiree"])
-    assert mine.status_code == 200 and mine.json()["award"]["monthly_fen"] == 450001
+    assert mine.status_code == 200 and mine.json()["award"]["monthly_fen"] == 697311
     assert mine.json()["explanation"]["divisor"] == 139
 
 
@@ -66,7 +66,7 @@ def test_payroll_over_http_and_the_held_report(client, office):
     future = client.post("/api/v1/payroll/202612?province=110000", headers=office["tokens"]["province"])
     assert future.status_code == 422 and future.json()["error"]["code"] == "payroll.period_not_open"
     run = client.post("/api/v1/payroll/202503?province=110000", headers=office["tokens"]["province"])
-    assert run.status_code == 200 and run.json()["total_fen"] == 9 * 450001
+    assert run.status_code == 200 and run.json()["total_fen"] == 9 * 697311
     held = client.get("/api/v1/payroll/202503/held?province=110000", headers=office["tokens"]["province"])
     assert held.status_code == 200 and held.json()["lines"] == []
 
@@ -87,7 +87,7 @@ def test_a_death_record_over_http(client, office):
     client.post("/api/v1/payroll/202503?province=110000", headers=office["tokens"]["province"])
     died = client.post("/api/v1/deaths", headers=office["tokens"]["clerk"],
                        json={"person_id": office["person"], "death_date": "2025-01-05", "source": "民政 2025-17"})
-    assert died.status_code == 201 and died.json()["recovery"]["amount_fen"] == 2 * 450001
+    assert died.status_code == 201 and died.json()["recovery"]["amount_fen"] == 2 * 697311
     twice = client.post("/api/v1/deaths", headers=office["tokens"]["clerk"],
                         json={"person_id": office["person"], "death_date": "2025-01-05", "source": "民政 2025-17"})
     assert twice.status_code == 409
@@ -128,7 +128,7 @@ def test_a_bank_gets_the_payment_instructions_for_its_own_cards_once_a_second_pe
     bank, other = token_for(client, "icbc"), token_for(client, "ccb")
     batches = client.get("/api/v1/bank-batches?province=110000", headers=office["tokens"]["province"]).json()
     (batch,) = batches
-    assert (batch["bank_code"], batch["status"], batch["lines"], batch["total_fen"]) == ("ICBC", "open", 9, 9 * 450001)
+    assert (batch["bank_code"], batch["status"], batch["lines"], batch["total_fen"]) == ("ICBC", "open", 9, 9 * 697311)
     file = f"/api/v1/bank-batches/{batch['id']}/file"
     assert client.get(file, headers=bank).status_code == 404  # not released: the bank sees nothing yet
     assert client.get(file, headers=office["tokens"]["province"]).status_code == 409
@@ -140,7 +140,7 @@ def test_a_bank_gets_the_payment_instructions_for_its_own_cards_once_a_second_pe
     header, *rows = mine.text.strip().splitlines()
     assert header == "reference,bank_account,account_name,amount_fen,card_number,memo" and len(rows) == 9  # one a month
     cells = [row.split(",") for row in rows]
-    assert {(account[:8], int(amount), reference[:3]) for reference, account, _, amount, _, _ in cells} == {("62220200", 450001, "SBP")}
+    assert {(account[:8], int(amount), reference[:3]) for reference, account, _, amount, _, _ in cells} == {("62220200", 697311, "SBP")}
     assert sorted(memo for *_, memo in cells)[0] == "养老金 202407"
     assert client.get(file, headers=other).status_code == 404  # another bank's batch: as if there were none
     assert client.get("/api/v1/bank-batches?province=110000", headers=other).json() == []

@@ -11,7 +11,7 @@ from shebao.core.security import Role
 from tests.integration.test_pension_award_and_payroll import _archive
 from tests.support import CHAOYANG, add_test_streets, assert_bilingual, give_active_card, make_user, register, token_for
 
-MONTHLY = 450001
+MONTHLY = 697311
 
 
 @pytest.fixture

@@ -90,10 +90,10 @@ def _pension(*, store: ParameterStore, **case: Any) -> dict[str, Any]:
     return {key: value for key, value in result.items() if key not in {"steps", "reasons", "reasons_zh"}}
 
 
-@rule("benefits.divisor", "benefits/rules.py divisor_twelfths (months the personal account is divided by)")
+@rule("benefits.divisor", "benefits/rules.py divisor_units (months the personal account is divided by)")
 def _divisor(*, region: str, day: date, age: dict[str, int], store: ParameterStore) -> dict[str, Any]:
-    twelfths, _ = benefit_rules.divisor_twelfths(store.at(region, day), RetirementAge(12 * age["years"] + age["months"]))
-    return {"divisor": Decimal(twelfths) / 12}
+    units, _ = benefit_rules.divisor_units(store.at(region, day), RetirementAge(12 * age["years"] + age["months"]))
+    return {"divisor": benefit_rules.divisor_decimal(units)}
 
 
 @rule("benefits.benefit_province", "benefits/rules.py benefit_province (where a pension is claimed, 国办发〔2009〕66号)")

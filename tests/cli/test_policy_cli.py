@@ -57,8 +57,9 @@ def test_policy_expired_lists_the_values_past_their_validity_on_a_day():
 
 def test_policy_expired_without_a_region_covers_national_and_every_province_with_parameters():
     code, body = run_json("policy", "expired", "--on", "2026-11-01")
-    assert code == 0 and body["regions"] == ["000000", "110000", "310000"]
-    assert {row["region_code"] for row in body["expired"]} == {"000000", "110000", "310000"}
+    assert code == 0 and body["regions"] == default_store().jurisdictions() and body["regions"][0] == "000000"
+    assert len(body["regions"]) >= 31  # the nation and the provinces with packs
+    assert {"000000", "110000", "310000"} <= {row["region_code"] for row in body["expired"]} <= set(body["regions"])
     code, body = run_json("policy", "expired", "--on", "2025-03-01", "--region", "110000")
     assert code == 0 and body["expired"] == []
     code, out = run("policy", "expired", "--on", "2025-03-01", "--region", "110000")
@@ -120,3 +121,22 @@ def test_policy_stale_lists_the_values_never_checked_or_checked_over_a_year_ago(
     assert len({(row["jurisdiction"], row["path"]) for row in everywhere}) == len(everywhere)  # each value once
     code, refused = run_json("policy", "stale", "--on", "yesterday")
     assert code == 1 and refused["error"]["code"] == "policy.date"
+
+
+def test_policy_coverage_reports_every_province_year_by_year():
+    code, body = run_json("policy", "coverage", "--on", "2026-11-01")
+    assert code == 0 and len(body["provinces"]) == 31
+    assert {p["code"] for p in body["provinces"]} >= {"110000", "310000", "650000"}
+    beijing = next(p for p in body["provinces"] if p["code"] == "110000")
+    wage = beijing["parameters"]["pension.calculation_wage_fen"]
+    assert {2024, 2025} <= set(wage["sourced"]) and set(wage["restated"]) <= set(wage["sourced"])
+    assert wage["provisional"] == [2026]  # not published yet: served on 2025's until it is
+    for row in body["provinces"]:  # every year from the platform's reach to today falls in exactly one state
+        for path, years in row["parameters"].items():
+            counted = sorted(y for state in ("sourced", "provisional", "fallback", "missing") for y in years[state])
+            first = 2025 if path == "pension.divisor_rounding" else counted[0]
+            assert counted == list(range(first, 2027)), (row["code"], path)
+    code, refused = run_json("policy", "coverage", "--region", "11")
+    assert code == 1 and refused["error"]["code"] == "policy.coverage_region" and refused["error"]["reason_en"]
+    code, one = run_json("policy", "coverage", "--region", "210000", "--on", "2025-06-01")
+    assert code == 0 and [p["code"] for p in one["provinces"]] == ["210000"]

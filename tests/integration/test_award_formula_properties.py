@@ -4,7 +4,8 @@ pension, total — and the batch awards exactly the records the calculator finds
 
 Records, dates and provinces are drawn: contribution years with any index sums, deemed years, account balances,
 birth and retirement dates before and after the 2025 reform (whole-year and month-interpolated divisors), and
-provinces with their own calculation wage, transitional coefficient and divisor rule."""
+provinces with their own calculation wage, transitional coefficient, divisor rule and rounding, years rounding,
+transitional variant and the year their personal accounts opened (the years before it counted where drawn so)."""
 
 import itertools
 from datetime import date, timedelta
@@ -31,8 +32,13 @@ _used_numbers: set[tuple[date, int]] = set()
 province_rules = st.fixed_dictionaries({
     "wage_before_2025": st.integers(300_000, 2_000_000),
     "wage_from_2025": st.integers(300_000, 2_000_000),
-    "coefficient_millionths": st.one_of(st.just(0), st.integers(1, 20_000)),
+    "coefficient_basis_points": st.one_of(st.just(0), st.integers(1, 150)),
     "divisor_rule_from_2025": st.sampled_from(["interpolate_by_month", "whole_years"]),
+    "divisor_rounding": st.sampled_from(sorted(rules.DIVISOR_ROUNDING)),
+    "years_rounding": st.sampled_from(sorted(rules.YEARS_ROUNDING)),
+    "transitional_base": st.sampled_from(sorted(rules.TRANSITIONAL_BASES)),
+    "transitional_years": st.sampled_from(["deemed", "deemed_and_pre_account"]),
+    "account_opened_year": st.integers(1992, 1999),
 })
 archive_year = st.integers(1, 12).flatmap(lambda months: st.tuples(st.just(months), st.integers(0, months * 3_000_000)))
 retiree = st.fixed_dictionaries({
@@ -62,10 +68,13 @@ def _store(drawn: dict[str, dict]) -> ParameterStore:
                                                        (date(2006, 1, 1), chosen["wage_before_2025"]),
                                                        (date(2025, 1, 1), chosen["wage_from_2025"])),
             "pension.transitional_coefficient": _parameter("pension.transitional_coefficient", "rate",
-                                                           (date(2006, 1, 1), Decimal(chosen["coefficient_millionths"]) / 10**6)),
+                                                           (date(2006, 1, 1), Decimal(chosen["coefficient_basis_points"]) / 10**4)),
             "pension.divisor_month_rule": _parameter("pension.divisor_month_rule", "text",
                                                      (date(2025, 1, 1), chosen["divisor_rule_from_2025"])),
-        }
+            "pension.personal_account_opened_year": _parameter("pension.personal_account_opened_year", "count",
+                                                               (date(1990, 1, 1), chosen["account_opened_year"])),
+        } | {f"pension.{name}": _parameter(f"pension.{name}", "text", (date(2006, 1, 1), chosen[name]))
+             for name in ("divisor_rounding", "years_rounding", "transitional_base", "transitional_years")}
     return ParameterStore(base.national, provinces)
 
 
@@ -110,6 +119,7 @@ def _put_on_record(database, cipher, clock, drawn: dict) -> dict:
     return {"application": application.id, "province": province, "birth": birth, "retire_date": retire_date,
             "group": _group(drawn), "months": sum(m for m, _ in drawn["archive_years"]),
             "index_sum": sum(s for _, s in drawn["archive_years"]), "deemed": drawn["deemed_months"],
+            "years": [(1990 + k, months) for k, (months, _) in enumerate(drawn["archive_years"])],
             "balance": drawn["balance_fen"]}
 
 
@@ -117,12 +127,13 @@ def _calculated(store: ParameterStore, case: dict) -> dict:
     """The explained calculator on the record's figures, as the counter calls it (service._explain)."""
     index = rules.index_ten_thousandths(case["index_sum"], case["months"])
     params = store.at(case["province"], case["retire_date"])
+    opened = store.at(case["province"], date(2006, 1, 1)).value("pension.personal_account_opened_year")
     # The age parameters decide only the statutory age and so eligibility by age, which is the counter's check
     # before an application exists; the figures compared here never read them.
     return calculate_pension(params, params, PensionCase(
         region=case["province"], retire_date=case["retire_date"], birth_date=case["birth"], group=case["group"],
         contribution_months=case["months"], deemed_months=case["deemed"], average_index=Decimal(index) / 10_000,
-        personal_account_fen=case["balance"]))
+        personal_account_fen=case["balance"], pre_account_months=sum(m for year, m in case["years"] if year < opened)))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -153,7 +164,7 @@ def test_the_award_batch_and_the_calculator_agree_to_the_fen(database, cipher, c
         assert (award.contribution_months, award.deemed_months, award.personal_account_fen) == (
             case["months"], case["deemed"], case["balance"]), case
         assert award.index_ten_thousandths == rules.index_ten_thousandths(case["index_sum"], case["months"]), case
-        assert f"{award.divisor_twelfths}/12" == steps["divisor"], case
+        assert rules.divisor_text(rules.divisor_decimal(award.divisor_units)) == steps["divisor"], case
         assert award.calculation_wage_fen == store.at(case["province"], case["retire_date"]).value("pension.calculation_wage_fen")
         assert (award.basic_fen, award.account_fen, award.transitional_fen, award.monthly_fen) == (
             expected["basic_pension_fen"], expected["personal_account_pension_fen"], expected["transitional_pension_fen"],

@@ -24,7 +24,7 @@ from shebao.policy.store import default_store
 from tests.integration.test_pension_award_and_payroll import _apply, _archive
 from tests.support import add_test_streets, give_active_card, register
 
-BEIJING, MONTHLY = "110000", 450001
+BEIJING, MONTHLY = "110000", 697311
 RETIRED = date(2024, 6, 15)  # the award counts as the first certification: due 2025-06-15, grace to 2025-07-15
 _evidence = itertools.count(1)
 

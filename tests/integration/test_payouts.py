@@ -30,7 +30,7 @@ from shebao.services.bank_returns import fix_returned_account, import_bank_retur
 from tests.integration.test_pension_award_and_payroll import _apply, _archive
 from tests.support import add_test_streets, give_active_card, register
 
-BEIJING, MONTHLY = "110000", 450001
+BEIJING, MONTHLY = "110000", 697311
 MAKER = Principal(user_id=1, username="maker", role=Role.STAFF, region_code=BEIJING)
 CHECKER = Principal(user_id=2, username="checker", role=Role.STAFF, region_code=BEIJING)
 SHANGHAI_CLERK = Principal(user_id=3, username="shanghai", role=Role.STAFF, region_code="310000")

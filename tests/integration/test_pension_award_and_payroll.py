@@ -20,7 +20,7 @@ from shebao.services.deaths import record_death
 from tests.support import CHAOYANG, add_test_streets, give_active_card, register
 
 BEIJING, SHANGHAI = "110000", "310000"
-WAGE_2023 = 950242  # the national calculation wage in force from 2023-07 (Beijing publishes none here)
+WAGE_2024 = 1188300  # Beijing's calculation wage for 2024 retirements (京人社发〔2024〕16号)
 
 
 def _archive(database, clock, person_id, *, province=BEIJING, deemed_years=12, years=range(1996, 2024), index="0.8",
@@ -62,30 +62,34 @@ def _half_up(value: Decimal) -> int:
 
 def test_the_award_is_computed_from_the_record_to_the_fen(database, clock, retiree):
     result = _apply(database, clock, retiree)
-    basic = _half_up(Decimal(WAGE_2023) * Decimal("1.8") / 2 * Decimal(480) / 12 / 100)
+    basic = _half_up(Decimal(WAGE_2024) * Decimal("1.8") / 2 * Decimal("40.00") / 100)
     account = _half_up(Decimal(15_000_000) / 139)
-    assert (result.basic_pension_fen, result.personal_account_pension_fen) == (basic, account) == (342087, 107914)
-    assert result.total_fen == basic + account and result.divisor == 139 and result.eligible
+    # Beijing's G同 + G实 (京劳社养发〔2007〕21号): the 12 deemed years at index 1, the actual years 1996–1997 at 0.8, 1%.
+    transitional = _half_up(Decimal(WAGE_2024) * (12 * 1 + 2 * Decimal("0.8")) / 100)
+    assert (result.basic_pension_fen, result.personal_account_pension_fen, result.transitional_pension_fen) == (
+        basic, account, transitional) == (427788, 107914, 161609)
+    assert result.total_fen == basic + account + transitional and result.divisor == 139 and result.eligible
     assert result.record.contribution_months == 336 and result.record.deemed_months == 144
     assert result.record.average_index == "0.8" and result.first_period == "202407"
     steps = {step.step: step for step in result.steps}
     assert "国发〔2005〕38号" in steps["divisor"].how and steps["personal_account_fen"].value == 15_000_000
     with database.unit_of_work() as uow:
         award = uow.session.scalar(select(PensionAward))
-        assert award.monthly_fen == basic + account and award.status == "paying"
+        assert award.monthly_fen == basic + account + transitional and award.status == "paying"
+        assert award.pre_account_months == 24
         explained = pension_of(session=uow.session, principal=SYSTEM, person_id=retiree)
-    assert explained.explanation.total_fen == basic + account
+    assert explained.explanation.total_fen == basic + account + transitional
 
 
 def test_payroll_pays_back_to_the_first_month_once_and_posts_balanced(database, clock, retiree):
     _apply(database, clock, retiree)
     run = payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
-    assert run.persons == 9 and run.total_fen == 9 * 450001  # 2024-07 to 2025-03
+    assert run.persons == 9 and run.total_fen == 9 * 697311  # 2024-07 to 2025-03
     again = payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test")
     assert again.id == run.id and again.total_fen == run.total_fen
     with database.unit_of_work() as uow:
         paid = uow.session.scalar(select(func.sum(PayrollLine.amount_fen)).where(PayrollLine.status == "paid"))
-        assert paid == 9 * 450001
+        assert paid == 9 * 697311
         assert ledger.unbalanced_entries(session=uow.session) == []
         award = uow.session.scalar(select(PensionAward))
         assert award.account_remaining_fen == 15_000_000 - 9 * 107914
@@ -147,7 +151,7 @@ def test_overdue_certification_suspends_and_a_certification_pays_the_arrears(dat
         assert held == 1  # 2025-07 (the months between were never run)
         result = certify(session=session, principal=SYSTEM, now=july.now(), command=CertificationCreate(
             person_id=retiree, method="staff_visit", certified_on=date(2025, 7, 20), evidence="visit by officer 0042"))
-    assert result.resumed and result.arrears_fen == 450001 and result.status == "paying"
+    assert result.resumed and result.arrears_fen == 697311 and result.status == "paying"
 
 
 def test_a_death_stops_payment_and_recovers_what_was_paid_after_it(database, clock, retiree):
@@ -157,7 +161,7 @@ def test_a_death_stops_payment_and_recovers_what_was_paid_after_it(database, clo
         result = record_death(session=session, principal=SYSTEM, now=clock.now(), command=DeathReport(
             person_id=retiree, death_date=date(2025, 1, 10), source="民政部门死亡登记 2025-0001"))
     assert result.award.stop_period == "202502"
-    assert result.recovery.amount_fen == 2 * 450001 and result.recovery.months == 2
+    assert result.recovery.amount_fen == 2 * 697311 and result.recovery.months == 2
     with database.transaction() as session:
         with pytest.raises(Conflict) as refused:
             certify(session=session, principal=SYSTEM, now=clock.now(), command=CertificationCreate(
@@ -226,7 +230,7 @@ def test_the_batch_awards_each_application_from_its_own_record(database, cipher,
     with database.unit_of_work() as uow:
         for award in uow.session.scalars(select(PensionAward)):
             index, balance = people[award.person_id]
-            assert award.basic_fen == _half_up(Decimal(WAGE_2023) * (1 + index) / 2 * Decimal(336) / 12 / 100)
+            assert award.basic_fen == _half_up(Decimal(WAGE_2024) * (1 + index) / 2 * Decimal("28.00") / 100)
             assert award.account_fen == _half_up(Decimal(balance) / 139) and award.personal_account_fen == balance
 
 
@@ -236,12 +240,12 @@ def test_the_yearly_adjustment_applies_from_its_date_and_pays_the_difference_onc
     first = payroll.adjust_pensions(database=database, province=BEIJING, year=2025, now=clock.now(), actor="test")
     again = payroll.adjust_pensions(database=database, province=BEIJING, year=2025, now=clock.now(), actor="test")
     assert first.persons == 1 and again.persons == 0
-    rise = _half_up(Decimal(450001) * Decimal("0.02"))
+    rise = _half_up(Decimal(697311) * Decimal("0.02"))
     april = FixedClock(datetime(2025, 4, 10, 2, 0, tzinfo=UTC))
     run = payroll.run_payroll(database=database, province=BEIJING, period="202504", now=april.now(), actor="test")
-    assert run.total_fen == 450001 + rise + 3 * rise  # April at the new amount, January to March's difference
+    assert run.total_fen == 697311 + rise + 3 * rise  # April at the new amount, January to March's difference
     with database.unit_of_work() as uow:
-        assert uow.session.scalar(select(PensionAward.monthly_fen)) == 450001 + rise
+        assert uow.session.scalar(select(PensionAward.monthly_fen)) == 697311 + rise
     with pytest.raises(InvalidInput):
         payroll.adjust_pensions(database=database, province=BEIJING, year=2026, now=april.now(), actor="test")
 
@@ -382,7 +386,7 @@ def test_a_passive_import_resumes_the_suspended_once_and_names_the_bad_rows(data
     with database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Certification)) == 0
         result = import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[good])
-    assert result.model_dump() == {"imported": 1, "already_recorded": 0, "resumed": 1, "arrears_fen": 450001}
+    assert result.model_dump() == {"imported": 1, "already_recorded": 0, "resumed": 1, "arrears_fen": 697311}
     with database.transaction() as session:
         again = import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[good])
     assert again.model_dump() == {"imported": 0, "already_recorded": 1, "resumed": 0, "arrears_fen": 0}

@@ -46,30 +46,54 @@ def _half_up_exact(value: Fraction) -> int:
 
 # 3,000,000 × 1.0004 / 2 × 241/12 years × 1% is exactly 301,370.5: in 28-digit decimals 241/12 is a hair short, and
 # the half fell the wrong way. Years in months over 12 repeat forever; the formula is computed in exact fractions.
-@example(wage=3_000_000, index=4, months=241, deemed=0, balance=0, divisor_12=672, coefficient=0)
-@given(wage=st.integers(100_000, 3_000_000), index=st.integers(0, 30_000), months=st.integers(0, 720),
-       deemed=st.integers(0, 480), balance=st.integers(0, 10**10), divisor_12=st.integers(56 * 12, 233 * 12),
-       coefficient=st.integers(0, 20_000))
-def test_each_part_is_the_formula_in_exact_decimals(wage, index, months, deemed, balance, divisor_12, coefficient):
-    parts = rules.pension_parts(wage_fen=wage, index=index, contribution_months=months, deemed_months=deemed,
-                                balance_fen=balance, divisor_twelfths=divisor_12, coefficient_millionths=coefficient,
-                                accrual_millionths=10_000)  # 1% a year
-    i, years, deemed_years = Fraction(index, 10_000), Fraction(months + deemed, 12), Fraction(deemed, 12)
-    assert parts.basic_fen == _half_up_exact(wage * (1 + i) / 2 * years / 100)
-    assert parts.account_fen == _half_up_exact(balance / Fraction(divisor_12, 12))
-    assert parts.transitional_fen == _half_up_exact(wage * i * deemed_years * Fraction(coefficient, 1_000_000))
+@example(wage=3_000_000, index=4, second=4, months=241, deemed=0, pre=0, balance=0, divisor=672 * 50, coefficient=0,
+         rounding="months", base="indexed_wage")
+@given(wage=st.integers(100_000, 2_000_000), index=st.integers(0, 30_000), second=st.integers(0, 30_000),
+       months=st.integers(0, 720), deemed=st.integers(0, 480), pre=st.integers(0, 240), balance=st.integers(0, 10**10),
+       divisor=st.integers(56 * 600, 233 * 600), coefficient=st.integers(0, 150),
+       rounding=st.sampled_from(sorted(rules.YEARS_ROUNDING)), base=st.sampled_from(sorted(rules.TRANSITIONAL_BASES)))
+def test_each_part_is_the_formula_in_exact_decimals(wage, index, second, months, deemed, pre, balance, divisor, coefficient,
+                                                    rounding, base):
+    per_year = rules.YEARS_ROUNDING[rounding]
+    constants = rules.FormulaConstants(wage_fen=wage, accrual=100, coefficient=coefficient, per_year=per_year,
+                                       divisor_units=divisor, transitional_base=rules.TRANSITIONAL_BASES[base])
+    parts = rules.pension_parts(constants=constants, index=index, transitional_index=second, contribution_months=months,
+                                deemed_months=deemed, actual_transitional_months=pre, balance_fen=balance)
+
+    def years(m: int) -> Fraction:  # as the form prints them: to 1/per_year of a year, half up
+        return Fraction(_half_up_exact(Fraction(m * per_year, 12)), per_year)
+
+    i, i_t = Fraction(index, 10_000), Fraction(second, 10_000)
+    per_deemed_year, per_actual_year = {"indexed_wage": (wage * i_t, wage * i_t),
+                                        "average_of_wage_and_indexed_wage": ((wage + wage * i_t) / 2,) * 2,
+                                        "wage": (Fraction(wage),) * 2, "beijing": (Fraction(wage), wage * i)}[base]
+    assert parts.basic_fen == _half_up_exact(wage * (1 + i) / 2 * years(months + deemed) / 100)
+    assert parts.account_fen == _half_up_exact(balance / Fraction(divisor, 600))
+    assert parts.transitional_fen == _half_up_exact((per_deemed_year * years(deemed) + per_actual_year * years(pre))
+                                                    * Fraction(coefficient, 10_000))
     assert parts.total_fen == parts.basic_fen + parts.account_fen + parts.transitional_fen
 
 
+def test_the_largest_products_stay_inside_64_bits():
+    """What SQL computes must fit a BIGINT (SQLite would silently turn an overflow into a float): a wage of
+    20,000 yuan, an index of 3, 60 years at four decimals and a transitional coefficient of 1.5% (the highest
+    published is 1.4%)."""
+    largest = 2_000_000 * (10_000 + 30_000) * (60 * 10_000) * 150
+    assert largest < 2**63
+
+
 def test_the_steps_applied_to_columns_are_sql():
-    wage, index, months, deemed, balance, divisor_12, coefficient, minimum = (
-        column(name, BigInteger) for name in ("wage", "idx", "months", "deemed", "balance", "divisor_12", "coef", "minimum"))
-    parts = rules.pension_parts(wage_fen=wage, index=index, contribution_months=months, deemed_months=deemed,
-                                balance_fen=balance, divisor_twelfths=divisor_12, coefficient_millionths=coefficient,
-                                accrual_millionths=column("accrual", BigInteger))
-    expressions = [rules.index_ten_thousandths(column("index_sum", BigInteger), months), parts.basic_fen, parts.account_fen,
-                   parts.transitional_fen, parts.total_fen,
-                   rules.meets_minimum(rules.counted_months(months, deemed), minimum)]
+    names = ("wage", "idx", "second", "months", "deemed", "pre", "balance", "divisor", "coef", "minimum", "per_year",
+             "accrual", "halves", *(f"w{k}" for k in range(6)))
+    c = {name: column(name, BigInteger) for name in names}
+    constants = rules.FormulaConstants(
+        wage_fen=c["wage"], accrual=c["accrual"], coefficient=c["coef"], per_year=c["per_year"], divisor_units=c["divisor"],
+        transitional_base=rules.TransitionalBase((c["w0"], c["w1"], c["w2"]), (c["w3"], c["w4"], c["w5"]), c["halves"]))
+    parts = rules.pension_parts(constants=constants, index=c["idx"], transitional_index=c["second"],
+                                contribution_months=c["months"], deemed_months=c["deemed"],
+                                actual_transitional_months=c["pre"], balance_fen=c["balance"])
+    expressions = [rules.index_ten_thousandths(column("index_sum", BigInteger), c["months"]), parts.basic_fen,
+                   parts.account_fen, parts.transitional_fen, parts.total_fen,
+                   rules.meets_minimum(rules.counted_months(c["months"], c["deemed"]), c["minimum"])]
     assert all(hasattr(expression, "compile") for expression in expressions)
     assert "FLOOR" not in str(parts.total_fen.compile())  # integer division, as in Python; FLOOR would mean a non-integer
-

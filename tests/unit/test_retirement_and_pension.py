@@ -34,7 +34,7 @@ def test_the_explanation_ends_with_the_divisor_and_the_two_account_figures():
 def test_without_a_wage_the_provinces_value_in_force_is_used_and_named():
     result = pension_case(case=_case(calculation_wage_fen=None, retire_date="2025-03-01", birth_date="1965-01-15"))
     basic = next(s for s in result.steps if s.step == "basic_pension")
-    assert "W 1005817" in basic.how
+    assert "W 1204900" in basic.how and "京人社发〔2025〕13号" in basic.how  # Beijing's own 2025 W, named
 
 
 def test_ineligible_cases_name_every_failed_condition():

@@ -25,11 +25,15 @@ from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database, analyze
 from shebao.core.errors import InvalidInput
 from shebao.core.periods import Period
-from shebao.core.runs import BatchRun, BatchRunRead, start_run
+from shebao.core.runs import BatchRun, BatchRunRead, record_provisional, start_run
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry.rules import region_level
 
 Progress = Callable[[str, int, int], None]
+
+
+def _weights(columns) -> list:  # noqa: ANN001 - the transitional base's six weights of a CTE, in order
+    return [getattr(columns, f"t_{kind}{k}") for kind in "da" for k in range(3)]
 AWARD_CHUNK = 50_000
 
 
@@ -40,15 +44,31 @@ def _constants(session: Session, store: ParameterStore, province: str, applicati
     rows = []
     for retire_date, age_months in pairs:
         params = store.at(province, retire_date)
-        divisor_12, _ = rules.divisor_twelfths(params, rules.RetirementAge(age_months))
-        rows.append(select(literal(retire_date).label("retire_date"), literal(age_months).label("age_months"),
-                           literal(params.value("pension.calculation_wage_fen"), BigInteger).label("wage"),
-                           literal(rules.millionths(params.value("pension.transitional_coefficient")), BigInteger).label("coef"),
-                           literal(rules.millionths(params.value("pension.basic_accrual_rate")), BigInteger).label("accrual"),
-                           literal(divisor_12, BigInteger).label("divisor_12"),
-                           literal(params.value("pension.minimum_contribution_months"), Integer).label("minimum"),
-                           literal(str(Period.of(rules.add_months(retire_date, 1)))).label("first_period")))
+        c = rules.formula_constants(params, rules.RetirementAge(age_months), params.value("pension.calculation_wage_fen"))
+        base = c.transitional_base
+        rows.append(select(*(literal(value, type_).label(name) for name, value, type_ in (
+            ("retire_date", retire_date, None), ("age_months", age_months, None),
+            ("wage", c.wage_fen, BigInteger), ("accrual", c.accrual, BigInteger), ("coef", c.coefficient, BigInteger),
+            ("per_year", c.per_year, BigInteger), ("divisor_units", c.divisor_units, BigInteger),
+            *((f"t_{kind}{k}", weight, BigInteger) for kind, triple in (("d", base.deemed), ("a", base.actual))
+              for k, weight in enumerate(triple)),
+            ("t_halves", base.halves, BigInteger), ("pre_account", rules.counts_actual_years(params), BigInteger),
+            ("minimum", params.value("pension.minimum_contribution_months"), Integer),
+            ("first_period", str(Period.of(rules.add_months(retire_date, 1))), None)))))
     return union_all(*rows) if len(rows) > 1 else rows[0]
+
+
+def _provisional_wage_months(store: ParameterStore, province: str, applications: ColumnElement[bool],
+                            session: Session) -> list[str]:
+    """The retirement months of the chunk awarded on a calculation wage served provisionally (not yet published)."""
+    days = session.scalars(select(RetirementApplication.retire_date).where(applications).distinct()).all()
+    months = set()
+    for day in days:
+        params = store.at(province, day)
+        params.value("pension.calculation_wage_fen")
+        if "pension.calculation_wage_fen" in params.provisional_paths():
+            months.add(str(Period.of(day)))
+    return sorted(months)
 
 
 def award(*, session: Session, store: ParameterStore, province: str, applications: ColumnElement[bool], actor: str,
@@ -57,33 +77,42 @@ def award(*, session: Session, store: ParameterStore, province: str, application
     applications = and_(applications, RetirementApplication.status == "pending", RetirementApplication.province == province)
     if session.scalar(select(func.count()).where(applications)) == 0:
         return 0
+    for month in _provisional_wage_months(store, province, applications, session):
+        record_provisional(session, kind="pension_award", province=province, period=month,
+                           paths=["pension.calculation_wage_fen"], now=now)
     constants = _constants(session, store, province, applications).cte("constants")
     # BIGINT throughout: the rules' products outgrow 32 bits, and on PostgreSQL a constant is bound as its column's type.
     recorded = [cast(column, BigInteger).label(name)
                 for name, column in record_columns(store, RetirementApplication.person_id).items()]
+    k = constants.c
     raw = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
                   RetirementApplication.retire_date, RetirementApplication.age_months, *recorded,
-                  constants.c.wage, constants.c.coef, constants.c.accrual, constants.c.divisor_12, constants.c.first_period,
-                  constants.c.minimum)
-           .join(constants, and_(constants.c.retire_date == RetirementApplication.retire_date,
-                                 constants.c.age_months == RetirementApplication.age_months))
+                  k.wage, k.coef, k.accrual, k.per_year, k.divisor_units, *_weights(k), k.t_halves,
+                  k.pre_account, k.first_period, k.minimum)
+           .join(constants, and_(k.retire_date == RetirementApplication.retire_date,
+                                 k.age_months == RetirementApplication.age_months))
            .where(applications).cte("raw").prefix_with("MATERIALIZED"))
     r = raw.c
-    figures = (select(r.application_id, r.person_id, r.retire_date, r.age_months, r.months, r.deemed,
+    figures = (select(r.application_id, r.person_id, r.retire_date, r.age_months, r.months, r.deemed, r.pre_account_months,
                       cast(rules.index_ten_thousandths(r.index_sum, r.months), BigInteger).label("idx"),
-                      r.balance, r.wage, r.coef, r.accrual, r.divisor_12, r.first_period)
+                      r.balance, r.wage, r.coef, r.accrual, r.per_year, r.divisor_units, *_weights(r),
+                      r.t_halves, r.pre_account, r.first_period)
                .where(rules.meets_minimum(rules.counted_months(r.months, r.deemed), r.minimum))
                .cte("figures").prefix_with("MATERIALIZED"))
     f = figures.c
-    parts = rules.pension_parts(wage_fen=f.wage, index=f.idx, contribution_months=f.months, deemed_months=f.deemed,
-                                balance_fen=f.balance, divisor_twelfths=f.divisor_12, coefficient_millionths=f.coef,
-                                accrual_millionths=f.accrual)
+    # The columns stand where the calculator passes integers: the same steps, applied to every row at once.
+    constants_of_row = rules.FormulaConstants(
+        wage_fen=f.wage, accrual=f.accrual, coefficient=f.coef, per_year=f.per_year, divisor_units=f.divisor_units,
+        transitional_base=rules.TransitionalBase((f.t_d0, f.t_d1, f.t_d2), (f.t_a0, f.t_a1, f.t_a2), f.t_halves))
+    parts = rules.pension_parts(constants=constants_of_row, index=f.idx, transitional_index=f.idx,
+                                contribution_months=f.months, deemed_months=f.deemed,
+                                actual_transitional_months=f.pre_account * f.pre_account_months, balance_fen=f.balance)
     rows = select(f.person_id, f.application_id, literal(province), f.retire_date, f.first_period, f.age_months, f.months,
-                  f.deemed, f.idx, f.balance, f.wage, f.divisor_12, parts.basic_fen, parts.account_fen, parts.transitional_fen,
-                  parts.total_fen, f.balance, literal("paying"), literal(""), f.retire_date,
+                  f.deemed, f.pre_account_months, f.idx, f.balance, f.wage, f.divisor_units, parts.basic_fen, parts.account_fen,
+                  parts.transitional_fen, parts.total_fen, f.balance, literal("paying"), literal(""), f.retire_date,
                   literal(actor), literal(utc_naive(now)))
     names = ["person_id", "application_id", "province", "retire_date", "first_period", "age_months", "contribution_months",
-             "deemed_months", "index_ten_thousandths", "personal_account_fen", "calculation_wage_fen", "divisor_twelfths",
+             "deemed_months", "pre_account_months", "index_ten_thousandths", "personal_account_fen", "calculation_wage_fen", "divisor_units",
              "basic_fen", "account_fen", "transitional_fen", "monthly_fen", "account_remaining_fen", "status",
              "status_reason", "certified_on", "awarded_by", "awarded_at"]
     session.execute(PensionAward.__table__.insert().from_select(names, rows))

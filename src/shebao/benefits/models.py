@@ -67,10 +67,11 @@ class PensionAward(Base):
     age_months: Mapped[int] = mapped_column(Integer)
     contribution_months: Mapped[int] = mapped_column(Integer)
     deemed_months: Mapped[int] = mapped_column(Integer)
+    pre_account_months: Mapped[int] = mapped_column(Integer, server_default="0")  # paid before the account opened
     index_ten_thousandths: Mapped[int] = mapped_column(Integer)
     personal_account_fen: Mapped[int] = mapped_column(Fen)
     calculation_wage_fen: Mapped[int] = mapped_column(Fen)
-    divisor_twelfths: Mapped[int] = mapped_column(Integer)  # the divisor x 12: exact when interpolated by month
+    divisor_units: Mapped[int] = mapped_column(Integer)  # the divisor in 600ths of a month (rules.DIVISOR_SCALE)
     basic_fen: Mapped[int] = mapped_column(Fen)
     account_fen: Mapped[int] = mapped_column(Fen)
     transitional_fen: Mapped[int] = mapped_column(Fen)
@@ -84,6 +85,24 @@ class PensionAward(Base):
     awarded_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_pension_awards_province_status", "province", "status"),)
+
+
+class PensionRecalculation(Base):
+    """An award recomputed once the figure it was provisionally made on is published: before and after."""
+
+    __tablename__ = "pension_recalculations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    award_id: Mapped[int] = mapped_column(BigId, ForeignKey("pension_awards.id"))
+    province: Mapped[str] = mapped_column(String(6))
+    cause: Mapped[str] = mapped_column(String(60))  # e.g. "wage:2026": the calculation wage of 2026 published
+    wage_before_fen: Mapped[int] = mapped_column(Fen)
+    wage_after_fen: Mapped[int] = mapped_column(Fen)
+    awarded_before_fen: Mapped[int] = mapped_column(Fen)
+    awarded_after_fen: Mapped[int] = mapped_column(Fen)
+    recalculated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("award_id", "cause"),)
 
 
 class PensionAdjustment(Base):

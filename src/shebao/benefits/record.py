@@ -9,6 +9,8 @@ index is the sum over months divided by the months.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import BigInteger, Select, String, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.sql import ColumnElement
 
@@ -33,6 +35,15 @@ def average_wage_in_force(store: ParameterStore, province: ColumnElement, period
     return case(*whens, else_=national[0][1])
 
 
+def account_opened_year(store: ParameterStore, province: ColumnElement) -> ColumnElement:
+    """The year the personal account opened in a province (its months before count as transitional years where the
+    province says so), as one CASE over the provinces that set their own."""
+    whens = [(province == code, store.at(code, date(2006, 1, 1)).value("pension.personal_account_opened_year"))
+             for code in sorted(store.provinces) if "pension.personal_account_opened_year" in store.provinces[code]]
+    national = store.at("000000", date(2006, 1, 1)).value("pension.personal_account_opened_year")
+    return case(*whens, else_=national) if whens else literal(national)
+
+
 def _paid(assessment=Assessment):  # noqa: ANN001, ANN202 - an EXISTS clause
     """The assessment is the current version of its month and its bill was paid in full and distributed (one level
     of correlation, as both databases need)."""
@@ -51,6 +62,7 @@ def record_columns(store: ParameterStore, person_id: ColumnElement) -> dict[str,
     assessed = and_(Assessment.person_id == person_id, Assessment.pension_account_fen > 0, _paid())
     counted = and_(ContributionYear.person_id == person_id, ContributionYear.kind != "deemed")
     deemed = and_(ContributionYear.person_id == person_id, ContributionYear.kind == "deemed")
+    pre_account = and_(counted, ContributionYear.year < account_opened_year(store, ContributionYear.province))
 
     def total(column, clause) -> ColumnElement:  # noqa: ANN001
         return cast(select(func.coalesce(func.sum(column), 0)).where(clause).scalar_subquery(), BigInteger)
@@ -61,6 +73,7 @@ def record_columns(store: ParameterStore, person_id: ColumnElement) -> dict[str,
         "months": paid_months + total(ContributionYear.months, counted),
         "index_sum": total(monthly_index, assessed) + total(ContributionYear.index_sum_millionths, counted),
         "deemed": total(ContributionYear.months, deemed),
+        "pre_account_months": total(ContributionYear.months, pre_account),
         # One level of correlation only: a nested correlated subquery would silently lose the person.
         "balance": ledger.personal_account_held(person_id),
     }

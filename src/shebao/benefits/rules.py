@@ -125,26 +125,53 @@ def statutory_age(params: ParameterSnapshot, *, group: Group, birth_date: date) 
     return RetirementAge(original + delay), steps
 
 
-def divisor_twelfths(params: ParameterSnapshot, age: RetirementAge) -> tuple[int, str]:
-    """Twelve times the divisor for an age, so that a divisor interpolated by month stays exact."""
+# The divisor is kept in 600ths of a month: exact when interpolated by month (twelfths) and when rounded to
+# tenths or hundredths, as approval forms print it (60 years 2 months: 137.8).
+DIVISOR_SCALE = 600
+DIVISOR_ROUNDING = {"twelfths": 12, "tenths": 10, "hundredths": 100}  # pension.divisor_rounding → parts of a month
+
+
+def divisor_units(params: ParameterSnapshot, age: RetirementAge) -> tuple[int, str]:
+    """The divisor for an age in 600ths of a month, interpolated by month and rounded as the province prints it."""
     table = params.value("pension.divisor")
     years, months = divmod(age.months, 12)
     if years not in table:
         raise InvalidInput("pension.divisor_age", f"计发月数表没有 {years} 岁", f"the divisor table has no age {years}")
     base = table[years]
     if months == 0 or params.value("pension.divisor_month_rule") == "whole_years" or years + 1 not in table:
-        return 12 * base, f"divisor for age {years}"
+        return DIVISOR_SCALE * base, f"divisor for age {years}"
     following = table[years + 1]
-    return 12 * base - (base - following) * months, f"{base} − ({base} − {following}) × {months}/12 (interpolated by month)"
+    twelfths = 12 * base - (base - following) * months
+    parts = DIVISOR_ROUNDING[params.value("pension.divisor_rounding")]
+    rounded = divide_half_up(twelfths * parts, 12)
+    how = f"{base} − ({base} − {following}) × {months}/12 (interpolated by month)"
+    if parts != 12:
+        how += f", rounded half up to 1/{parts}"
+    return rounded * (DIVISOR_SCALE // parts), how
+
+
+def divisor_text(divisor: Decimal) -> str:
+    """137.8, 139, 138.4167: as few decimals as the divisor has, at most four."""
+    return format(divisor.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize(), "f")
+
+
+def divisor_decimal(units: int) -> Decimal:
+    """The divisor in months as people read it (137.8; 138.4167 when kept exact)."""
+    return Decimal(units) / DIVISOR_SCALE
 
 
 # --- The award's money steps: one formula, two shapes ---------------------------------------------------
 # Each takes and returns Numbers — ints for the calculator, integer SQL expressions for the award batch — so
 # the two cannot drift apart; tests/integration/test_award_formula_properties.py holds them equal to the fen.
-# Units of the integer arithmetic: the index in ten-thousandths, index sums and coefficients in millionths,
-# the divisor in twelfths (exact when interpolated by month), years as months.
+# Units of the integer arithmetic: the index in ten-thousandths, index sums in millionths, the accrual and the
+# transitional coefficient in ten-thousandths (BASIS), the divisor in 600ths of a month, years in the units the
+# province rounds them to (`per_year`: 12 for exact months, 100 for two decimals, 10,000 for four).
+# Products stay below 2^63 for a wage up to 20,000 yuan, an index up to 3, 60 years at four decimals and a
+# coefficient up to 1.5% (tests/unit/test_pension_formulas.py).
 INDEX_SCALE = 10_000  # the average index to four decimals
+BASIS = 10_000  # the accrual and the coefficient (1% = 100, 1.4% = 140)
 MONTHS_PER_YEAR = 12
+YEARS_ROUNDING = {"months": 12, "hundredths": 100, "ten_thousandths": 10_000}  # pension.years_rounding → per_year
 
 
 def index_millionths(base_fen: Number, average_wage_fen: Number) -> Number:
@@ -171,21 +198,60 @@ def meets_minimum(counted: Number, minimum_months: Number) -> Number:
     return counted >= minimum_months
 
 
-def basic_pension_fen(wage_fen: Number, index: Number, counted: Number, accrual: Number) -> Number:
-    """W × (1 + I) / 2 × N years × the accrual a year (1%), with I in ten-thousandths, N in months and the accrual
-    in millionths."""
-    return divide_half_up(wage_fen * (INDEX_SCALE + index) * counted * accrual,
-                          2 * INDEX_SCALE * MONTHS_PER_YEAR * RATE_DENOMINATOR)
+def years_units(months: Number, per_year: Number) -> Number:
+    """Years as the approval form prints and uses them: months / 12 rounded half up to 1/per_year of a year
+    (376 months at two decimals: 3,133 hundredths; per_year 12 keeps the months exact)."""
+    return divide_half_up(months * per_year, MONTHS_PER_YEAR)
 
 
-def account_pension_fen(balance_fen: Number, divisor_twelfths: Number) -> Number:
-    """The personal account ÷ the divisor, the divisor given in twelfths."""
-    return divide_half_up(balance_fen * MONTHS_PER_YEAR, divisor_twelfths)
+def basic_pension_fen(wage_fen: Number, index: Number, years: Number, per_year: Number, accrual: Number) -> Number:
+    """W × (1 + I) / 2 × N × the accrual a year (1%), with I in ten-thousandths, N in 1/per_year of a year and the
+    accrual in ten-thousandths."""
+    return divide_half_up(wage_fen * (INDEX_SCALE + index) * years * accrual, 2 * INDEX_SCALE * per_year * BASIS)
 
 
-def transitional_pension_fen(wage_fen: Number, index: Number, deemed_months: Number, coefficient: Number) -> Number:
-    """W × I × deemed years × coefficient, the coefficient in millionths."""
-    return divide_half_up(wage_fen * index * deemed_months * coefficient, INDEX_SCALE * MONTHS_PER_YEAR * RATE_DENOMINATOR)
+def account_pension_fen(balance_fen: Number, divisor_units: Number) -> Number:
+    """The personal account ÷ the divisor, the divisor given in 600ths of a month."""
+    return divide_half_up(balance_fen * DIVISOR_SCALE, divisor_units)
+
+
+@dataclass(frozen=True)
+class TransitionalBase:
+    """The transitional pension's base per year, one linear form for each kind of year counted, so the variants need no
+    branch in the batch's SQL: W × (fixed + with_index × I + with_transitional_index × I_t) / halves, for the deemed
+    years (`deemed`) and for the actual years the province also counts (`actual`), each a (fixed, I, I_t) triple."""
+
+    deemed: tuple[Number, Number, Number]
+    actual: tuple[Number, Number, Number]
+    halves: Number
+    formula_zh: str = ""
+    formula_en: str = ""
+
+
+# pension.transitional_base → its form (POLICY.md § Pension at retirement; the research in docs/provinces.md).
+TRANSITIONAL_BASES: dict[str, TransitionalBase] = {
+    # Most provinces: W × I_t for every year counted.
+    "indexed_wage": TransitionalBase((0, 0, 1), (0, 0, 1), 1, "计发基数 × 过渡性指数", "W × I_t"),
+    # 辽宁: the mean of W and the indexed wage, (W + W × I_t) / 2.
+    "average_of_wage_and_indexed_wage": TransitionalBase((1, 0, 1), (1, 0, 1), 2, "(计发基数 + 计发基数 × 过渡性指数) ÷ 2",
+                                                         "(W + W × I_t) / 2"),
+    # 上海's deemed service before 1993: W × 1.0.
+    "wage": TransitionalBase((1, 0, 0), (1, 0, 0), 1, "计发基数 × 1.0", "W × 1.0"),
+    # 北京 (京劳社养发〔2007〕21号 附件1): G同 = W × 1 × deemed years; G实 = W × Z实指数 × actual years 1992-10 to 1998-06.
+    "beijing": TransitionalBase((1, 0, 0), (0, 1, 0), 1, "视同缴费年限按指数 1，1992年10月至1998年6月实际缴费年限按本人平均缴费指数",
+                                "W × 1 for deemed years, W × I for the actual years 1992-10 to 1998-06"),
+}
+
+
+def transitional_pension_fen(wage_fen: Number, index: Number, transitional_index: Number, deemed_years: Number,
+                             actual_years: Number, per_year: Number, coefficient: Number, base: TransitionalBase) -> Number:
+    """The base per year × the years counted × the coefficient (ten-thousandths), years in 1/per_year of a year."""
+    def weight(triple: tuple[Number, Number, Number]) -> Number:
+        fixed, with_index, with_transitional_index = triple
+        return fixed * INDEX_SCALE + with_index * index + with_transitional_index * transitional_index
+
+    return divide_half_up(wage_fen * (weight(base.deemed) * deemed_years + weight(base.actual) * actual_years) * coefficient,
+                          base.halves * INDEX_SCALE * per_year * BASIS)
 
 
 @dataclass(frozen=True)
@@ -201,14 +267,54 @@ class PensionParts:
         return self.basic_fen + self.account_fen + self.transitional_fen
 
 
-def pension_parts(*, wage_fen: Number, index: Number, contribution_months: Number, deemed_months: Number,
-                  balance_fen: Number, divisor_twelfths: Number, coefficient_millionths: Number,
-                  accrual_millionths: Number) -> PensionParts:
-    """Basic, personal-account and transitional pension from the record's figures and the constants in force."""
+@dataclass(frozen=True)
+class FormulaConstants:
+    """What the parameters in force give the award's money steps, in the integer units above."""
+
+    wage_fen: Number
+    accrual: Number
+    coefficient: Number
+    per_year: Number
+    divisor_units: Number
+    transitional_base: TransitionalBase
+
+
+def pension_parts(*, constants: FormulaConstants, index: Number, transitional_index: Number, contribution_months: Number,
+                  deemed_months: Number, actual_transitional_months: Number, balance_fen: Number) -> PensionParts:
+    """Basic, personal-account and transitional pension from the record's figures and the constants in force.
+    `actual_transitional_months`: the actual months the transitional pension counts (0 where it counts none)."""
+    c = constants
+    years = years_units(counted_months(contribution_months, deemed_months), c.per_year)
     return PensionParts(
-        basic_fen=basic_pension_fen(wage_fen, index, counted_months(contribution_months, deemed_months), accrual_millionths),
-        account_fen=account_pension_fen(balance_fen, divisor_twelfths),
-        transitional_fen=transitional_pension_fen(wage_fen, index, deemed_months, coefficient_millionths))
+        basic_fen=basic_pension_fen(c.wage_fen, index, years, c.per_year, c.accrual),
+        account_fen=account_pension_fen(balance_fen, c.divisor_units),
+        transitional_fen=transitional_pension_fen(c.wage_fen, index, transitional_index,
+                                                  years_units(deemed_months, c.per_year),
+                                                  years_units(actual_transitional_months, c.per_year), c.per_year,
+                                                  c.coefficient, c.transitional_base))
+
+
+def basis_points(rate: Decimal) -> int:
+    """A rate in ten-thousandths (1% = 100) for the award's integer steps; a finer one is a parameter error."""
+    scaled = rate * BASIS
+    if scaled != scaled.to_integral_value():
+        raise InvalidInput("parameter.precision", "比例精度超过万分之一", f"rate {rate} is finer than a ten-thousandth")
+    return int(scaled)
+
+
+def formula_constants(params: ParameterSnapshot, age: RetirementAge, wage_fen: int) -> FormulaConstants:
+    """The constants of the award's formula from the parameters in force at retirement."""
+    return FormulaConstants(
+        wage_fen=wage_fen, accrual=basis_points(params.value("pension.basic_accrual_rate")),
+        coefficient=basis_points(params.value("pension.transitional_coefficient")),
+        per_year=YEARS_ROUNDING[params.value("pension.years_rounding")],
+        divisor_units=divisor_units(params, age)[0],
+        transitional_base=TRANSITIONAL_BASES[params.value("pension.transitional_base")])
+
+
+def counts_actual_years(params: ParameterSnapshot) -> int:
+    """1 where the transitional pension counts actual years besides the deemed ones (河北, 辽宁, 云南, 天津, 北京), else 0."""
+    return int(params.value("pension.transitional_years") == "deemed_and_pre_account")
 
 
 def completed_years(months: Number) -> Number:
@@ -250,23 +356,44 @@ class PensionCase:
     average_index: Decimal
     personal_account_fen: int
     calculation_wage_fen: int | None = None
+    transitional_index: Decimal | None = None  # the second index (天津, 江苏); None: the average index
+    pre_account_months: int = 0  # of contribution_months, those paid before the personal account opened
+    local_extras: list[tuple[str, int]] = field(default_factory=list)  # (name, fen) shown apart from the total
     reasons: list[str] = field(default_factory=list)
 
 
-def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, case: PensionCase) -> dict:
-    """An explained pension award for one case; an ineligible case lists every failed condition.
+# The parameters a province's pack should hold itself; where the national value stands in, the explanation says so.
+PROVINCE_FIGURES = frozenset({
+    "pension.calculation_wage_fen", "pension.transitional_coefficient", "pension.transitional_base",
+    "pension.transitional_years", "pension.years_rounding", "pension.divisor_rounding", "pension.crediting_rate",
+    "contribution.base.floor_fen", "contribution.base.ceiling_fen", "wages.average_monthly_fen",
+    "unemployment.minimum_wage_fen", "unemployment.duration_months", "unemployment.ratio_of_minimum_wage",
+    "maternity.province_extra_days",
+})
+NATIONAL_STANDS_IN = ("全国值（未找到本省数值）", "national value used: province figure not found")
 
-    `params` are those in force at retirement; `age_params` those in force when the person reached the
-    original age, which decide whether the reform's later age applies to them."""
-    age, steps = statutory_age(age_params, group=case.group, birth_date=case.birth_date)
-    statutory_date = add_months(case.birth_date, age.months)
+
+def cite(params: ParameterSnapshot, path: str) -> str:
+    """Where a value in force comes from; a national value standing in for a province's own says so."""
+    value = params.explain(path)
+    if value.jurisdiction == "000000" and params.region_code != "000000" and path in PROVINCE_FIGURES:
+        return f"{NATIONAL_STANDS_IN[0]} {NATIONAL_STANDS_IN[1]}: {value.source}"
+    return value.source
+
+
+def national_stands_in(params: ParameterSnapshot, path: str) -> bool:
+    return cite(params, path) != params.explain(path).source
+
+
+def _eligibility(params: ParameterSnapshot, case: PensionCase, age: RetirementAge, statutory_date: date,
+                 steps: list[dict]) -> tuple[list[str], list[str]]:
+    """Every condition the case fails, in English and Chinese."""
     original = params.value(f"retirement.{case.group.value}.original_age_months")
     actual_months = age_in_months(case.birth_date, case.retire_date)
-    steps.append(_step("statutory_retirement_date", statutory_date.isoformat(), "birth date + statutory age"))
     reasons, reasons_zh = [], []
     minimum = params.value("pension.minimum_contribution_months")
     counted = counted_months(case.contribution_months, case.deemed_months)
-    steps.append(_step("minimum_contribution_months", minimum, params.explain("pension.minimum_contribution_months").source))
+    steps.append(_step("minimum_contribution_months", minimum, cite(params, "pension.minimum_contribution_months")))
     if not meets_minimum(counted, minimum):
         reasons.append(f"contribution months {counted} are fewer than the {minimum} required in {case.retire_date.year}")
         reasons_zh.append(f"累计缴费 {counted} 个月，少于 {case.retire_date.year} 年要求的 {minimum} 个月")
@@ -278,32 +405,70 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
                            f"({earliest // 12}y{earliest % 12}m) without an early-retirement ground")
             reasons_zh.append(f"退休年龄 {actual_months // 12} 岁 {actual_months % 12} 个月，早于最早可退休年龄 "
                               f"{earliest // 12} 岁 {earliest % 12} 个月，且未申请弹性提前退休")
-    retirement_age = RetirementAge(max(actual_months, 0))
+    return reasons, reasons_zh
+
+
+def _ten_thousandths(index: Decimal, name: str, steps: list[dict]) -> int:
+    scaled = fen(index * INDEX_SCALE)
+    if Decimal(scaled) / INDEX_SCALE != index:
+        steps.append(_step(name, decimal_index(scaled), f"{index} rounded half up to four decimals"))
+    return scaled
+
+
+def _years_text(units: int, per_year: int) -> str:
+    return str(Decimal(units) / per_year) if per_year != MONTHS_PER_YEAR else f"{units}/12"
+
+
+def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, case: PensionCase) -> dict:
+    """An explained pension award for one case; an ineligible case lists every failed condition.
+
+    `params` are those in force at retirement; `age_params` those in force when the person reached the
+    original age, which decide whether the reform's later age applies to them."""
+    age, steps = statutory_age(age_params, group=case.group, birth_date=case.birth_date)
+    statutory_date = add_months(case.birth_date, age.months)
+    steps.append(_step("statutory_retirement_date", statutory_date.isoformat(), "birth date + statutory age"))
+    reasons, reasons_zh = _eligibility(params, case, age, statutory_date, steps)
+    retirement_age = RetirementAge(max(age_in_months(case.birth_date, case.retire_date), 0))
     wage_fen = case.calculation_wage_fen or params.value("pension.calculation_wage_fen")
-    wage_source = "given in the case" if case.calculation_wage_fen else params.explain("pension.calculation_wage_fen").source
-    index = fen(case.average_index * 10_000)
-    if Decimal(index) / 10_000 != case.average_index:
-        steps.append(_step("average_index", decimal_index(index), f"{case.average_index} rounded half up to four decimals"))
-    divisor_12, how = divisor_twelfths(params, retirement_age)
-    coefficient = params.value("pension.transitional_coefficient")
+    wage_source = "given in the case" if case.calculation_wage_fen else cite(params, "pension.calculation_wage_fen")
+    index = _ten_thousandths(case.average_index, "average_index", steps)
+    transitional_index = (index if case.transitional_index is None
+                          else _ten_thousandths(case.transitional_index, "transitional_index", steps))
+    constants = formula_constants(params, retirement_age, wage_fen)
+    actual_t = counts_actual_years(params) * case.pre_account_months
+    parts = pension_parts(constants=constants, index=index, transitional_index=transitional_index,
+                          contribution_months=case.contribution_months, deemed_months=case.deemed_months,
+                          actual_transitional_months=actual_t, balance_fen=case.personal_account_fen)
+    per_year = constants.per_year
+    counted = counted_months(case.contribution_months, case.deemed_months)
+    years = years_units(counted, per_year)
     accrual = params.value("pension.basic_accrual_rate")
-    parts = pension_parts(wage_fen=wage_fen, index=index, contribution_months=case.contribution_months,
-                          deemed_months=case.deemed_months, balance_fen=case.personal_account_fen,
-                          divisor_twelfths=divisor_12, coefficient_millionths=millionths(coefficient),
-                          accrual_millionths=millionths(accrual))
-    steps.append(_step("basic_pension", parts.basic_fen, f"W {wage_fen} × (1 + {decimal_index(index)}) / 2 × {counted} months"
-                       f" / 12 × {accrual:%} (W: {wage_source}; {params.explain('pension.basic_accrual_rate').source})"))
-    divisor = Decimal(divisor_12) / 12
-    steps.append(_step("divisor", f"{divisor_12}/12", f"{how}; {params.explain('pension.divisor').source}"))
-    steps.append(_step("personal_account_pension", parts.account_fen, f"{case.personal_account_fen} × 12 / {divisor_12}"))
-    steps.append(_step("transitional_pension", parts.transitional_fen, f"W × I × {case.deemed_months} deemed months / 12 × "
-                       f"{coefficient} ({params.explain('pension.transitional_coefficient').source})"))
+    steps.append(_step("counted_years", _years_text(years, per_year), f"{counted} months / 12, "
+                       f"{params.value('pension.years_rounding')} ({cite(params, 'pension.years_rounding')})"))
+    steps.append(_step("basic_pension", parts.basic_fen, f"W {wage_fen} × (1 + {decimal_index(index)}) / 2 × "
+                       f"{_years_text(years, per_year)} years × {accrual:%} (W: {wage_source}; "
+                       f"{cite(params, 'pension.basic_accrual_rate')})"))
+    divisor = divisor_decimal(constants.divisor_units)
+    steps.append(_step("divisor", divisor_text(divisor), f"{divisor_units(params, retirement_age)[1]}; "
+                       f"{cite(params, 'pension.divisor')}"))
+    steps.append(_step("personal_account_pension", parts.account_fen, f"{case.personal_account_fen} / {divisor_text(divisor)}"))
+    base = constants.transitional_base
+    coefficient = params.value("pension.transitional_coefficient")
+    steps.append(_step("transitional_pension", parts.transitional_fen,
+                       f"{base.formula_en} (W {wage_fen}, I {decimal_index(index)}, I_t {decimal_index(transitional_index)}) × "
+                       f"{_years_text(years_units(case.deemed_months, per_year), per_year)} deemed years + "
+                       f"{_years_text(years_units(actual_t, per_year), per_year)} actual years counted × {coefficient:%} "
+                       f"({cite(params, 'pension.transitional_coefficient')}; {cite(params, 'pension.transitional_base')})"))
+    extras = sum(amount for _, amount in case.local_extras)
+    for name, amount in case.local_extras:
+        steps.append(_step("local_extra", amount, f"{name}: a local item shown apart from the national total"))
     divisor_out = int(divisor) if divisor == divisor.to_integral_value() else float(round(divisor, 4))
     return {"eligible": not reasons, "reasons": reasons, "reasons_zh": reasons_zh, "retirement_age": retirement_age.years_months,
             "statutory_retirement_age": age.years_months, "statutory_retirement_date": statutory_date.isoformat(),
             "basic_pension_fen": parts.basic_fen, "personal_account_pension_fen": parts.account_fen,
-            "transitional_pension_fen": parts.transitional_fen, "total_fen": parts.total_fen, "divisor": divisor_out,
-            "steps": steps}
+            "transitional_pension_fen": parts.transitional_fen, "total_fen": parts.total_fen,
+            "local_extras_fen": extras, "divisor": divisor_out, "counted_years": _years_text(years, per_year),
+            "transitional_index": decimal_index(transitional_index), "steps": steps}
 
 
 # Why a province awards the pension (benefit_province), (Chinese, English).

@@ -136,6 +136,13 @@ ASSUMPTION_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+class LocalExtra(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=60)
+    fen: Fen = Field(ge=0)
+
+
 class PensionCalculate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -150,6 +157,13 @@ class PensionCalculate(BaseModel):
     average_index: DecimalText = Field(description='average contribution index as a decimal string, e.g. "1.2"')
     personal_account_fen: Fen = Field(ge=0)
     calculation_wage_fen: Fen | None = Field(None, ge=1)
+    transitional_index: DecimalText | None = Field(
+        None, description="the transitional (deemed-years) index where the province uses a second one (天津, 江苏); "
+                          "default: the average index")
+    pre_account_months: StrictInt = Field(0, ge=0, le=12 * 80, description="of contribution_months, those paid before "
+                                          "the personal account opened (counted as transitional years in 河北, 辽宁, 云南)")
+    local_extras: list[LocalExtra] = Field(default_factory=list, max_length=20,
+                                           description="local items (独生子女补贴, 增发) shown apart from total_fen")
 
 
 class ArchiveYear(BaseModel):
@@ -203,7 +217,11 @@ class PensionCalculationRead(BaseModel):
     personal_account_pension_fen: int
     transitional_pension_fen: int
     total_fen: int
-    divisor: int | float = Field(description="the divisor in months (interpolated by month, to four decimals)")
+    local_extras_fen: int = Field(0, description="local items shown apart from the national total")
+    divisor: int | float = Field(description="the divisor in months (interpolated by month and rounded as the province "
+                                             "prints it, 137.8; to four decimals where kept exact)")
+    counted_years: str = Field("", description="N as the formula used it (31.33), or months/12 where kept exact")
+    transitional_index: str = Field("", description="the index the transitional pension used")
     steps: list[StepRead]
 
 

@@ -48,7 +48,8 @@ from shebao.payouts.rules import Source
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
 from shebao.registry.models import Person
-from shebao.registry.rules import SEX_NAMES, Sex
+from shebao.registry.divisions import all_divisions
+from shebao.registry.rules import SEX_NAMES, Sex, check_region_code_format
 
 SEX_OF_GROUP = {Group.MALE: "M", Group.FEMALE_CADRE: "F", Group.FEMALE_WORKER: "F"}
 
@@ -82,24 +83,46 @@ def retirement_date(*, birth_date: date, sex: str, group: Group, region: str = "
                               statutory_date=add_months(birth_date, age.months), steps=steps)
 
 
-def pension_case(*, case: PensionCalculate, store: ParameterStore | None = None) -> PensionCalculationRead:
-    """The explained award for one case (the calculator behind `shebao pension calc`)."""
-    _check_group(case.sex, case.category)
+def _require_known_region(code: str) -> None:
+    """A region code of the right shape that names a province, city or county (a street: its county's)."""
+    check_region_code_format(code)
+    if code != "000000" and code[:6] not in all_divisions():
+        raise InvalidInput("region.unknown", f"没有区划代码「{code}」", f"no region has the code {code}", region=code)
+
+
+def _decimal_input(text: str, code: str, zh: str, en: str) -> Decimal:
     try:
-        index = Decimal(case.average_index)
+        return Decimal(text)
     except InvalidOperation:
-        raise InvalidInput("pension.index", f"平均缴费指数应为小数：「{case.average_index}」",
-                           f"the average index is not a decimal: {case.average_index}") from None
+        raise InvalidInput(code, f"{zh}应为小数：「{text}」", f"the {en} is not a decimal: {text}") from None
+
+
+def pension_case(*, case: PensionCalculate, store: ParameterStore | None = None) -> PensionCalculationRead:
+    """The explained award for one case (the calculator behind `shebao pension calc`). The region may be any province,
+    city or county code: the province's pack applies, a city's own rules over it."""
+    _check_group(case.sex, case.category)
+    _require_known_region(case.region)
+    index = _decimal_input(case.average_index, "pension.index", "平均缴费指数", "average index")
+    transitional = (None if case.transitional_index is None else
+                    _decimal_input(case.transitional_index, "pension.transitional_index", "过渡性指数", "transitional index"))
     if case.retire_date <= case.birth_date:
         raise InvalidInput("pension.retire_date", "退休日期早于出生日期", "the retirement date is before the birth date")
+    if case.pre_account_months > case.contribution_months:
+        raise InvalidInput("pension.pre_account_months", "个人账户建立前的缴费月数不能多于累计缴费月数",
+                           "the months before the account opened cannot exceed the contribution months")
     store = store or default_store()
-    _check_index_range(store, case.region, case.retire_date, index, code="pension.index", what=("平均缴费指数", "average index"))
+    for value, code, what in ((index, "pension.index", ("平均缴费指数", "average index")),
+                              (transitional, "pension.transitional_index", ("过渡性指数", "transitional index"))):
+        if value is not None:
+            _check_index_range(store, case.region, case.retire_date, value, code=code, what=what)
     age_params = _age_params(store, case.region, case.birth_date, case.category)
     params = store.at(case.region, case.retire_date)
     return PensionCalculationRead.model_validate(calculate_pension(params, age_params, PensionCase(
         region=case.region, retire_date=case.retire_date, birth_date=case.birth_date, group=case.category,
         contribution_months=case.contribution_months, deemed_months=case.deemed_months, average_index=index,
-        personal_account_fen=case.personal_account_fen, calculation_wage_fen=case.calculation_wage_fen)))
+        personal_account_fen=case.personal_account_fen, calculation_wage_fen=case.calculation_wage_fen,
+        transitional_index=transitional, pre_account_months=case.pre_account_months,
+        local_extras=[(extra.name, extra.fen) for extra in case.local_extras])))
 
 
 # --- Use cases over the person's own record -------------------------------------------------------------
@@ -261,20 +284,21 @@ def _same_figures(award: PensionAward, explained: dict) -> None:
         raise RuntimeError(f"award {award.id}: SQL gave {figures}, the rules {expected}")
 
 
-def _record_figures(session: Session, store: ParameterStore, person_id: int) -> tuple[int, int, int, int]:
-    """(months, index sum, deemed months, account balance): the same SQL the award batch runs."""
+def _record_figures(session: Session, store: ParameterStore, person_id: int) -> tuple[int, int, int, int, int]:
+    """(months, index sum, deemed months, account balance, months before the account opened): the same SQL the
+    award batch runs."""
     row = session.execute(select(*(column.label(name) for name, column in
                                    record.record_columns(store, literal(person_id)).items()))).one()
-    return int(row.months), int(row.index_sum), int(row.deemed), int(row.balance)
+    return int(row.months), int(row.index_sum), int(row.deemed), int(row.balance), int(row.pre_account_months)
 
 
 def _explain(session: Session, store: ParameterStore, person: Person, group: Group, retire_date: date, province: str,
              *, account_fen: int | None = None, wage_fen: int | None = None) -> dict:
-    months, index_sum, deemed, balance = _record_figures(session, store, person.id)
+    months, index_sum, deemed, balance, pre_account = _record_figures(session, store, person.id)
     index = rules.index_ten_thousandths(index_sum, months)
     result = calculate_pension(store.at(province, retire_date), _age_params(store, province, person.birth_date, group),
                                PensionCase(region=province, retire_date=retire_date, birth_date=person.birth_date, group=group,
-                                           contribution_months=months, deemed_months=deemed,
+                                           contribution_months=months, deemed_months=deemed, pre_account_months=pre_account,
                                            average_index=Decimal(index) / 10_000,
                                            personal_account_fen=balance if account_fen is None else account_fen,
                                            calculation_wage_fen=wage_fen))
@@ -302,7 +326,8 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
     application = session.get(RetirementApplication, award.application_id)
     case = PensionCase(region=award.province, retire_date=award.retire_date, birth_date=person.birth_date,
                        group=Group(application.category), contribution_months=award.contribution_months,
-                       deemed_months=award.deemed_months, average_index=Decimal(award.index_ten_thousandths) / 10_000,
+                       deemed_months=award.deemed_months, pre_account_months=award.pre_account_months,
+                       average_index=Decimal(award.index_ten_thousandths) / 10_000,
                        personal_account_fen=award.personal_account_fen, calculation_wage_fen=award.calculation_wage_fen)
     params = store.at(award.province, award.retire_date)
     if award.calculation_wage_fen == params.value("pension.calculation_wage_fen"):
@@ -391,7 +416,7 @@ def estimate(*, session: Session, principal: Principal, command: PensionEstimate
     retire = command.retire_date or statutory.statutory_date
     if retire <= today:
         raise InvalidInput("estimate.retire_date", "测算的退休日期应在今天之后", "the retirement date to estimate is after today")
-    months, index_sum, deemed, balance = _record_figures(session, store, person.id)
+    months, index_sum, deemed, balance, pre_account = _record_figures(session, store, person.id)
     params = store.at(province, today)
     wage_now, ahead = params.value("pension.calculation_wage_fen"), Period.of(today).months_until(Period.of(retire))
     account_rate = params.value("contribution.pension.personal_account_rate")
@@ -406,6 +431,7 @@ def estimate(*, session: Session, principal: Principal, command: PensionEstimate
     result = calculate_pension(store.at(province, retire), _age_params(store, province, person.birth_date, command.category),
                                PensionCase(region=province, retire_date=retire, birth_date=person.birth_date,
                                            group=command.category, contribution_months=total_months, deemed_months=deemed,
+                                           pre_account_months=pre_account,
                                            average_index=Decimal(index) / 10_000,
                                            personal_account_fen=rules.fen(projected_balance), calculation_wage_fen=wage_then))
     result["assumptions"] = [

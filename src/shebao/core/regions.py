@@ -6,7 +6,23 @@ of a region shares. The region's names and years live in the registry; this is o
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 NATIONAL_REGION = "000000"
+
+
+@lru_cache
+def province_names() -> dict[str, str]:
+    """The 31 provinces' codes and names, from python-stdnum's table of division codes (its unindented lines);
+    台湾, 香港 and 澳门 (71, 81, 82) are outside the platform's funds."""
+    import stdnum
+
+    names = {}
+    for line in (Path(stdnum.__file__).parent / "cn" / "loc.dat").read_text(encoding="utf-8").splitlines():
+        if line[:2].isdigit() and ' province="' in line and line[:2] not in {"71", "81", "82"}:
+            names[line[:2] + "0000"] = line.split('"')[1]
+    return names
 
 
 def province_of(code: str) -> str:

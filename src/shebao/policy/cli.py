@@ -1,6 +1,7 @@
 """`shebao policy show`: the parameters in force for a region on a day; `shebao policy expired`: the values in
 force on a day past the last day they are known for (refused when read, or served provisionally); `shebao policy
-stale`: those not checked against their source for a year."""
+stale`: those not checked against their source for a year; `shebao policy coverage`: how far each province's rule
+pack reaches, year by year."""
 
 from __future__ import annotations
 
@@ -120,3 +121,29 @@ def policy_stale(on: OnOpt = None, region: RegionOpt = None, as_json: JsonOpt = 
         table.add_row(row["region_code"], row["path"], escape(_value_text(row["value"])), row["since"],
                       row["checked"] or "从未 never", escape(row["source"]))
     out.print(table)
+
+
+@policy_app.command("coverage")
+def policy_coverage(on: OnOpt = None, region: RegionOpt = None, as_json: JsonOpt = False) -> None:
+    """Per province and pack parameter: the years its own figures cover (and which of them are restated, awaiting
+    the official text), the years the national value stands in, and the years nothing covers."""
+    from shebao.policy.coverage import coverage, year_ranges
+    from shebao.policy.store import default_store
+
+    when = _day(on, as_json) if on is not None else today_from(None)
+    if region is not None and not (len(region) == 6 and region.isdigit() and region.endswith("00") and region != "000000"):
+        refuse(InvalidInput("policy.coverage_region", f"应为省或设区市代码{given_zh(region)}",
+                            f"a province or city code is asked for: {region[:40]!r}"), as_json)
+    report = coverage(default_store(), when, region)
+    if as_json:
+        emit(report, True, "")
+    table = Table(title=f"省级规则包覆盖 rule pack coverage · {when}")
+    for column in ("province", "parameter", "own 本省", "restated 转载", "provisional 暂按", "national 全国值", "missing 缺失"):
+        table.add_column(column, overflow="fold")
+    for row in report["provinces"]:
+        for path, years in row["parameters"].items():
+            table.add_row(f"{row['code']} {row['name']}", path, *(year_ranges(years[status]) for status in
+                                                                 ("sourced", "restated", "provisional", "fallback", "missing")))
+    out.print(table)
+    shares = ", ".join(f"{row['name']} {row['sourced_share']:.0%}" for row in report["provinces"])
+    out.print(f"本省数值覆盖的年份 share of years with the province's own figures: {shares}")

@@ -227,18 +227,22 @@ class _Branch:
 
 
 class ParameterStore:
-    def __init__(self, national: dict[str, Parameter], provinces: dict[str, dict[str, Parameter]]) -> None:
+    def __init__(self, national: dict[str, Parameter], provinces: dict[str, dict[str, Parameter]],
+                 cities: dict[str, dict[str, Parameter]] | None = None) -> None:
         self.national = national
         self.provinces = provinces
+        self.cities = cities or {}  # a city with rules of its own (深圳 440300): its overrides over its province's
 
     @classmethod
     def load(cls, root: Path = PARAMETERS_DIR) -> "ParameterStore":
         national = _load_tree(root / "national")
         provinces: dict[str, dict[str, Parameter]] = {}
+        cities: dict[str, dict[str, Parameter]] = {}
         provinces_dir = root / "provinces"
         for folder in sorted(p for p in provinces_dir.iterdir() if p.is_dir()) if provinces_dir.exists() else []:
-            if not re.fullmatch(r"\d{2}0000", folder.name):
-                raise ParameterFileError(f"{folder}: a province folder is named by its 6-digit code")
+            if not re.fullmatch(r"\d{4}00", folder.name) or folder.name == NATIONAL:
+                raise ParameterFileError(f"{folder}: a province or city folder is named by its 6-digit code")
+            is_city = not folder.name.endswith("0000")
             overrides = _load_tree(folder)
             for path, parameter in overrides.items():
                 base = national.get(path)
@@ -249,18 +253,17 @@ class ParameterStore:
                 elif base is not None and parameter.past_validity != base.past_validity:
                     raise ParameterFileError(f"{folder.name}/{path}: past_validity {parameter.past_validity} differs "
                                              f"from national {base.past_validity}")
-            provinces[folder.name] = {path: _with_default(parameter) for path, parameter in overrides.items()}
-        return cls({path: _with_default(parameter) for path, parameter in national.items()}, provinces)
+            (cities if is_city else provinces)[folder.name] = {path: _with_default(parameter)
+                                                              for path, parameter in overrides.items()}
+        return cls({path: _with_default(parameter) for path, parameter in national.items()}, provinces, cities)
 
     def at(self, region_code: str, day: date) -> ParameterSnapshot:
         """What was in force in a region on a day (province overrides national, path by path)."""
         if not isinstance(region_code, str) or not _REGION.match(region_code):
             raise InvalidInput("region.malformed", f"区划代码应为6位或9位数字{given_zh(region_code)}",
                                f"a region code has 6 or 9 digits: {region_code!r}")
-        province = NATIONAL if region_code == NATIONAL else province_of(region_code)
         values: dict[str, ParameterValue] = {}
-        layers = [(NATIONAL, self.national), (province, self.provinces.get(province, {}))]
-        for jurisdiction, parameters in layers:
+        for jurisdiction, parameters in self._layers(region_code):
             for path, parameter in parameters.items():
                 dated = parameter.in_force(day)
                 if dated is not None:
@@ -270,16 +273,25 @@ class ParameterStore:
                                                   dated.checked)
         return ParameterSnapshot(region_code, day, values)
 
+    def _layers(self, region_code: str) -> list[tuple[str, dict[str, Parameter]]]:
+        """National, then the region's province, then its city where the city has rules of its own."""
+        if region_code == NATIONAL:
+            return [(NATIONAL, self.national)]
+        province, city = province_of(region_code), region_code[:4] + "00"
+        layers = [(NATIONAL, self.national), (province, self.provinces.get(province, {}))]
+        if city in self.cities:
+            layers.append((city, self.cities[city]))
+        return layers
+
     def jurisdictions(self) -> list[str]:
-        """The national code and every province with parameters of its own."""
-        return [NATIONAL, *sorted(self.provinces)]
+        """The national code, every province and every city with parameters of its own."""
+        return [NATIONAL, *sorted(self.provinces), *sorted(self.cities)]
 
     def known_until(self, region_code: str, path: str) -> date | None:
         """The last day a parameter's values are known for in a region (None: the latest holds until replaced).
 
         For SQL that spans many days (`changes`): a day after it was computed past the parameter's validity."""
-        province = NATIONAL if region_code == NATIONAL else province_of(region_code)
-        for layer in (self.provinces.get(province, {}), self.national):
+        for _, layer in reversed(self._layers(region_code)):
             if path in layer:
                 return layer[path].values[-1].until
         raise NotFound("policy.not_in_force", f"{region_code} 没有该政策参数，请检查参数配置",
@@ -287,9 +299,7 @@ class ParameterStore:
 
     def changes(self, region_code: str, path: str) -> list[tuple[date, Any]]:
         """Every (day, value) at which a parameter changed in a region, oldest first: for SQL that spans years."""
-        province = province_of(region_code)
-        days = sorted({dated.since for layer in (self.national, self.provinces.get(province, {}))
-                       if path in layer for dated in layer[path].values})
+        days = sorted({dated.since for _, layer in self._layers(region_code) if path in layer for dated in layer[path].values})
         return [(day, self.at(region_code, day).value(path)) for day in days]
 
 @lru_cache

@@ -284,7 +284,7 @@ PAGES: dict[str, Permission] = {
 # passphrase on an agency's machine. Commands act for the whole country (the SYSTEM principal) and
 # every change they make is audited under the actor `admin:system`.
 OPERATOR_COMMANDS = (
-    "id check", "uscc check", "policy show", "policy expired", "policy stale", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
+    "id check", "uscc check", "policy show", "policy expired", "policy stale", "policy coverage", "audit verify", "audit checkpoint", "audit public-keys", "demo seed",
     "db upgrade",
     "regions import", "contrib assess", "contrib correct", "contrib reverse-correction", "month-end", "interest credit",
     "interest calc",
