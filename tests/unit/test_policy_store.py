@@ -37,7 +37,8 @@ def test_a_province_override_wins_over_national(store):
 def test_values_change_on_their_date(store):
     assert store.at("110000", date(2024, 6, 30)).contribution.base.floor_fen == 632600
     assert store.at("110000", date(2024, 7, 1)).contribution.base.floor_fen == 682100
-    assert store.at("110000", date(2019, 4, 30)).has("contribution.pension.employer_rate") is False
+    assert store.at("110000", date(2019, 4, 30)).contribution.pension.employer_rate == Decimal("0.20")  # 国发〔1997〕26号
+    assert store.at("110000", date(1997, 12, 31)).has("contribution.pension.employer_rate") is False
     assert store.at("110000", date(2019, 5, 1)).contribution.pension.employer_rate == Decimal("0.16")
 
 
