@@ -172,3 +172,23 @@ def test_the_monthly_run_pays_the_benefit_and_the_medical_insurance_until_the_mo
                                     command=UnemploymentStop(stopped_on=date(2025, 3, 1)))
         assert stopped.months_used == 1 and stopped.months_left == 11
         assert ledger.unbalanced_entries(session=session) == []
+
+
+def test_a_province_paying_fixed_amounts_pays_each_month_of_the_spell_its_own(database, clock, workplace):
+    """上海 pays fixed amounts by month of the spell (1–12, 13–24, extension); the run pays each claim the amount of
+    the month it is in, from the table in force in the paying month. Beijing is given Shanghai's rule here."""
+    from dataclasses import replace
+
+    from shebao.benefits.claims import pay_unemployment
+    from shebao.policy.store import DatedValue, ParameterStore, default_store
+
+    base = default_store()
+    rule, table = base.national["unemployment.amount_rule"], base.national["unemployment.fixed_amount_by_spell_month_fen"]
+    fixed = {"unemployment.amount_rule": replace(rule, values=(DatedValue(date(2024, 1, 1), "fixed_by_spell_month", "test"),)),
+             "unemployment.fixed_amount_by_spell_month_fen": replace(table, values=(
+                 DatedValue(date(2024, 1, 1), {1: 200_000, 2: 150_000}, "test: month 1, then from month 2"),))}
+    store = ParameterStore(base.national, base.provinces | {"110000": base.provinces["110000"] | fixed}, base.cities)
+    _unemployment(database, clock, workplace["man"])  # 12 months from 2025-02
+    first = pay_unemployment(database=database, province="110000", period="202502", now=clock.now(), actor="test", store=store)
+    second = pay_unemployment(database=database, province="110000", period="202503", now=clock.now(), actor="test", store=store)
+    assert (first.benefit_fen, second.benefit_fen) == (200_000, 150_000)

@@ -7,8 +7,9 @@ import uuid
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, and_, func, literal, or_, select, update
+from sqlalchemy import BigInteger, and_, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from shebao.benefits import record, rules
 from shebao.benefits.models import InjuryClaim, MaternityClaim, PensionAward, UnemploymentClaim, UnemploymentPayment
@@ -42,7 +43,7 @@ from shebao.enrollment.models import Participation
 from shebao.enrollment.rules import Scheme
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind, Line
-from shebao.policy.store import ParameterStore, default_store
+from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
 from shebao.registry import service as registry
 from shebao.registry.models import Employer, Person
 
@@ -284,13 +285,15 @@ def pay_unemployment(*, database: Database, province: str, period: str, now: dat
                                              + params.value("contribution.medical.individual_rate"))
     medical = literal(contribution_rules.contribution_fen(contribution_rules.base_limits(params).floor_fen, rate), BigInteger)
     paid = select(func.count()).where(UnemploymentPayment.claim_id == UnemploymentClaim.id).scalar_subquery()
+    benefit_this_month = _benefit_by_spell_month(params, paid + 1) if params.value(
+        "unemployment.amount_rule") == "fixed_by_spell_month" else UnemploymentClaim.monthly_fen
     due = and_(UnemploymentClaim.province == province, UnemploymentClaim.status == "drawing",
                UnemploymentClaim.start_period <= str(month), paid < UnemploymentClaim.entitled_months)
     with database.transaction() as session:
         session.execute(insert_ignoring_duplicates(session, UnemploymentPayment.__table__).from_select(
             ["claim_id", "person_id", "province", "period", "benefit_fen", "medical_fen"],
             select(UnemploymentClaim.id, UnemploymentClaim.person_id, literal(province), literal(str(month)),
-                   UnemploymentClaim.monthly_fen, medical).where(due)))
+                   benefit_this_month, medical).where(due)))
         new = and_(UnemploymentPayment.province == province, UnemploymentPayment.period == str(month),
                    UnemploymentPayment.entry_id.is_(None))
         count, benefit, medical_total = session.execute(select(
@@ -309,6 +312,15 @@ def pay_unemployment(*, database: Database, province: str, period: str, now: dat
                      period=str(month), claims=int(count), benefit_fen=int(benefit), medical_fen=int(medical_total))
     return UnemploymentPayrollRead(period=str(month), province=province, claims_paid=int(count), benefit_fen=int(benefit),
                                    medical_fen=int(medical_total), claims_exhausted=ended)
+
+
+def _benefit_by_spell_month(params: ParameterSnapshot, month_of_spell: ColumnElement) -> ColumnElement:
+    """Where a province pays fixed amounts by month of the spell (上海), the amount in force in the paying month for
+    each claim's next month, as one CASE over the table's rows (latest start first)."""
+    table = params.value("unemployment.fixed_amount_by_spell_month_fen")
+    starts = sorted(table, reverse=True)
+    return case(*((month_of_spell >= start, literal(table[start], BigInteger)) for start in starts[:-1]),
+                else_=literal(table[starts[-1]], BigInteger))
 
 
 def _post_unemployment(session: Session, province: str, month: Period, benefit: int, medical: int, actor: str,

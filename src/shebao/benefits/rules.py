@@ -495,22 +495,36 @@ def benefit_province(*, hukou_province: str, months_by_province: dict[str, int],
     return hukou_province, "back_to_hukou"
 
 
+def fixed_amount_for_spell_month(params: ParameterSnapshot, month_of_spell: int) -> int:
+    """The fixed monthly benefit for the n-th month of a spell where the province pays by month (上海: months 1–12,
+    13–24, then the extension): the table's row with the largest start not after n."""
+    table = params.value("unemployment.fixed_amount_by_spell_month_fen")
+    return table[max(start for start in table if start <= month_of_spell)]
+
+
 def unemployment_entitlement(params: ParameterSnapshot, *, contribution_months: int, carried_months: int) -> tuple[int, int, list[dict]]:
-    """(entitled months, monthly benefit fen, steps) for someone eligible by contributions."""
+    """(entitled months, monthly benefit fen of the first month, steps) for someone eligible by contributions."""
     table = params.value("unemployment.duration_months")
     thresholds = [start for start in sorted(table) if contribution_months >= start]
     duration = table[thresholds[-1]] if thresholds else 0
     cap = params.value("unemployment.maximum_months")
     entitled = min(cap, duration + carried_months)
+    steps = [
+        _step("duration_months", duration, f"{contribution_months} contribution months; " + cite(params, "unemployment.duration_months")),
+        _step("entitled_months", entitled, f"min({cap}, {duration} + {carried_months} carried over); "
+              + cite(params, "unemployment.maximum_months")),
+    ]
+    if params.value("unemployment.amount_rule") == "fixed_by_spell_month":
+        monthly = fixed_amount_for_spell_month(params, 1)
+        schedule = ", ".join(f"from month {start}: {amount}" for start, amount in
+                             sorted(params.value("unemployment.fixed_amount_by_spell_month_fen").items()))
+        steps.append(_step("monthly_fen", monthly, f"fixed by month of the spell ({schedule}); "
+                           + cite(params, "unemployment.fixed_amount_by_spell_month_fen")))
+        return entitled, monthly, steps
     wage, ratio = params.value("unemployment.minimum_wage_fen"), params.value("unemployment.ratio_of_minimum_wage")
     monthly = fen(Decimal(wage) * ratio)
-    steps = [
-        _step("duration_months", duration, f"{contribution_months} contribution months; "
-              + params.explain("unemployment.duration_months").source),
-        _step("entitled_months", entitled, f"min({cap}, {duration} + {carried_months} carried over); "
-              + params.explain("unemployment.maximum_months").source),
-        _step("monthly_fen", monthly, f"minimum wage {wage} × {ratio}; " + params.explain("unemployment.minimum_wage_fen").source),
-    ]
+    steps.append(_step("monthly_fen", monthly, f"minimum wage {wage} × {ratio}; {cite(params, 'unemployment.minimum_wage_fen')}; "
+                       + cite(params, "unemployment.ratio_of_minimum_wage")))
     return entitled, monthly, steps
 
 
