@@ -390,3 +390,51 @@ def test_a_passive_import_resumes_the_suspended_once_and_names_the_bad_rows(data
     with database.transaction() as session:
         again = import_certifications(session=session, cipher=cipher, principal=SYSTEM, now=july.now(), rows=[good])
     assert again.model_dump() == {"imported": 0, "already_recorded": 1, "resumed": 0, "arrears_fen": 0}
+
+
+def test_an_award_on_a_wage_not_yet_published_is_recomputed_when_it_is_and_the_paid_months_made_good(database, clock, retiree):
+    """预发: awarded in 2024 while only 2023's W (11,525) is known, the award is provisional; once 2024's W (11,883,
+    京人社发〔2024〕16号) is loaded, reconcile recomputes basic and transitional, moves the monthly amount, and the next
+    payroll pays every month already paid its difference."""
+    from dataclasses import replace
+
+    from shebao.benefits.awards import award_pending
+    from shebao.benefits.models import PensionRecalculation
+    from shebao.core.clock import utc_naive
+    from shebao.core.runs import ProvisionalResult
+    from shebao.policy.store import DatedValue, ParameterStore, default_store
+    from shebao.services.provisional import reconcile
+
+    published = default_store()
+    wage = published.provinces[BEIJING]["pension.calculation_wage_fen"]
+    only_2023 = replace(wage, values=(DatedValue(date(2023, 1, 1), 1_152_500, "test: 2023's W only", date(2023, 12, 31)),))
+    unpublished = ParameterStore(published.national, published.provinces | {
+        BEIJING: published.provinces[BEIJING] | {"pension.calculation_wage_fen": only_2023}}, published.cities)
+    with database.transaction() as session:
+        session.add(RetirementApplication(
+            person_id=retiree, province=BEIJING, region_code=CHAOYANG, category="male", retire_date=date(2024, 6, 15),
+            age_months=720, ground="statutory", status="pending", applied_by="test", applied_at=utc_naive(clock.now())))
+    award_pending(database=database, province=BEIJING, now=clock.now(), actor="test", store=unpublished)
+    payroll.run_payroll(database=database, province=BEIJING, period="202503", now=clock.now(), actor="test", store=unpublished)
+    with database.unit_of_work() as uow:
+        provisional = uow.session.scalars(select(ProvisionalResult).where(ProvisionalResult.kind == "pension_award")).all()
+        assert [(r.period, r.corrected_at) for r in provisional] == [("202406", None)]
+        before = uow.session.scalar(select(PensionAward))
+        assert before.calculation_wage_fen == 1_152_500
+        monthly_before = before.monthly_fen
+    still = reconcile(database=database, now=clock.now(), actor="test", province=BEIJING, store=unpublished)
+    assert still["corrected"] == [] and still["still_provisional"][0]["kind"] == "pension_award"
+    result = reconcile(database=database, now=clock.now(), actor="test", province=BEIJING, store=published)
+    done = next(c for c in result["corrected"] if c["kind"] == "pension_award")
+    with database.unit_of_work() as uow:
+        award = uow.session.scalar(select(PensionAward))
+        assert award.calculation_wage_fen == 1_188_300 and award.monthly_fen == 697311  # as if awarded on 11,883
+        recalculation = uow.session.scalar(select(PensionRecalculation))
+        difference = recalculation.awarded_after_fen - recalculation.awarded_before_fen
+        assert difference == 697311 - monthly_before > 0
+        arrears = uow.session.scalars(select(PayrollLine).where(PayrollLine.kind == "recompute")).all()
+        assert len(arrears) == 9 and {line.amount_fen for line in arrears} == {difference}  # 2024-07 to 2025-03
+        assert done["recomputed"] == 1 and done["arrears_fen"] == 9 * difference
+        assert ledger.unbalanced_entries(session=uow.session) == []
+    again = reconcile(database=database, now=clock.now(), actor="test", province=BEIJING, store=published)
+    assert again["corrected"] == [] and again["still_provisional"] == []  # once

@@ -49,3 +49,34 @@ def test_ineligible_cases_name_every_failed_condition():
 def test_bad_cases_are_refused(changes):
     with pytest.raises(InvalidInput):
         pension_case(case=_case(**changes))
+
+
+def test_any_province_city_or_county_code_reads_its_provinces_pack_and_an_unknown_one_is_refused():
+    county = pension_case(case=_case(region="340102", calculation_wage_fen=None, retire_date="2024-06-15",
+                                     birth_date="1964-06-15"))  # 合肥 瑶海区: 安徽's W of 2024
+    assert "W 784200" in next(s for s in county.steps if s.step == "basic_pension").how
+    with pytest.raises(InvalidInput) as unknown:
+        pension_case(case=_case(region="990000"))
+    assert unknown.value.code == "region.unknown" and unknown.value.reason_en
+    with pytest.raises(InvalidInput) as malformed:
+        pension_case(case=_case(region="11"))
+    assert malformed.value.code == "region.malformed"
+
+
+def test_a_national_value_standing_in_for_the_provinces_says_so():
+    result = pension_case(case=_case(region="440100", calculation_wage_fen=None, retire_date="2021-02-24",
+                                     birth_date="1966-02-24", sex="F", category="female_cadre"))
+    basic = next(s for s in result.steps if s.step == "basic_pension")
+    assert result.eligible and "national value used: province figure not found" in basic.how and "全国值" in basic.how
+
+
+def test_local_extras_are_shown_apart_from_the_total_and_the_inputs_are_checked():
+    result = pension_case(case=_case(local_extras=[{"name": "独生子女补贴", "fen": 17_765}]))
+    assert result.local_extras_fen == 17_765
+    assert result.total_fen == result.basic_pension_fen + result.personal_account_pension_fen + result.transitional_pension_fen
+    with pytest.raises(InvalidInput) as refused:
+        pension_case(case=_case(pre_account_months=400))
+    assert refused.value.code == "pension.pre_account_months" and refused.value.reason_en
+    with pytest.raises(InvalidInput) as index:
+        pension_case(case=_case(transitional_index="abc"))
+    assert index.value.code == "decimal.malformed" and index.value.reason_en  # refused as any decimal field is

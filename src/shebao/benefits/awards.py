@@ -13,16 +13,18 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, Select, and_, cast, func, literal, select, union_all, update
+from sqlalchemy import BigInteger, Integer, Select, String, and_, cast, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from shebao.benefits import rules
-from shebao.benefits.models import PensionAward, RetirementApplication
+from shebao.benefits.models import PayrollLine, PensionAward, PensionRecalculation, RetirementApplication
+from shebao.benefits.payroll import post_payable
 from shebao.benefits.record import record_columns
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database, analyze
+from shebao.core.sql import insert_ignoring_duplicates
 from shebao.core.errors import InvalidInput
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, record_provisional, start_run
@@ -37,10 +39,11 @@ def _weights(columns) -> list:  # noqa: ANN001 - the transitional base's six wei
 AWARD_CHUNK = 50_000
 
 
-def _constants(session: Session, store: ParameterStore, province: str, applications: ColumnElement[bool]) -> Select:
-    """A small table of what the parameters give each (retirement date, age) met in the chunk."""
-    pairs = session.execute(select(RetirementApplication.retire_date, RetirementApplication.age_months)
-                            .where(applications).distinct()).all()
+def _constants(session: Session, store: ParameterStore, province: str, applications: ColumnElement[bool],
+               table: type = RetirementApplication) -> Select:
+    """A small table of what the parameters give each (retirement date, age) met in the chunk (of applications, or of
+    awards when recomputed)."""
+    pairs = session.execute(select(table.retire_date, table.age_months).where(applications).distinct()).all()
     rows = []
     for retire_date, age_months in pairs:
         params = store.at(province, retire_date)
@@ -157,3 +160,67 @@ def award_pending(*, database: Database, province: str, now: datetime, actor: st
         session.flush()
         return BatchRunRead.model_validate(run, from_attributes=True)
 
+
+
+def recompute_provisional_wage(*, database: Database, province: str, months: list[str], now: datetime, actor: str,
+                               store: ParameterStore | None = None) -> dict:
+    """Awards made on a calculation wage served provisionally (the year's W not yet published), recomputed in one batch
+    once it is: the basic and transitional pension on the published W (the personal-account part does not depend on
+    it), the monthly amount moved by the difference, each recomputation recorded before and after, and for every
+    month already paid the difference as an arrears line the next payroll pays (set-based, like the yearly rise).
+    A lower W is applied from now on; what was paid above it is not reclaimed (recorded in the recalculation)."""
+    store = store or default_store()
+    with database.transaction() as session:
+        awards = and_(PensionAward.province == province, PensionAward.status != "stopped",
+                      func.substr(cast(PensionAward.retire_date, String), 1, 7).in_([f"{m[:4]}-{m[4:]}" for m in months]))
+        if session.scalar(select(func.count()).where(awards)) == 0:
+            return {"province": province, "months": months, "recomputed": 0, "arrears_fen": 0}
+        k = _constants(session, store, province, awards, table=PensionAward).cte("constants")
+        joined = and_(k.c.retire_date == PensionAward.retire_date, k.c.age_months == PensionAward.age_months)
+        a = PensionAward
+        row_constants = rules.FormulaConstants(
+            wage_fen=k.c.wage, accrual=k.c.accrual, coefficient=k.c.coef, per_year=k.c.per_year,
+            divisor_units=k.c.divisor_units,
+            transitional_base=rules.TransitionalBase((k.c.t_d0, k.c.t_d1, k.c.t_d2), (k.c.t_a0, k.c.t_a1, k.c.t_a2), k.c.t_halves))
+        parts = rules.pension_parts(constants=row_constants, index=a.index_ten_thousandths,
+                                    transitional_index=a.index_ten_thousandths, contribution_months=a.contribution_months,
+                                    deemed_months=a.deemed_months,
+                                    actual_transitional_months=k.c.pre_account * a.pre_account_months,
+                                    balance_fen=a.personal_account_fen)
+        cause = literal("wage:") + func.substr(cast(a.retire_date, String), 1, 4)
+        before = a.basic_fen + a.account_fen + a.transitional_fen
+        changed = select(a.id, literal(province), cause, a.calculation_wage_fen, k.c.wage, before,
+                         cast(parts.basic_fen + a.account_fen + parts.transitional_fen, BigInteger),
+                         literal(utc_naive(now))).join(k, joined).where(awards, a.calculation_wage_fen != k.c.wage)
+        session.execute(insert_ignoring_duplicates(session, PensionRecalculation.__table__).from_select(
+            ["award_id", "province", "cause", "wage_before_fen", "wage_after_fen", "awarded_before_fen", "awarded_after_fen",
+             "recalculated_at"], changed))
+        mine = and_(PensionRecalculation.award_id == a.id, PensionRecalculation.recalculated_at == utc_naive(now))
+        after = select(PensionRecalculation.awarded_after_fen).where(mine).scalar_subquery()
+        done_before = select(PensionRecalculation.awarded_before_fen).where(mine).scalar_subquery()
+        session.execute(update(a).where(awards, a.id.in_(select(PensionRecalculation.award_id).where(mine)))
+                        .values(basic_fen=select(parts.basic_fen).select_from(k).where(joined).scalar_subquery(),
+                                transitional_fen=select(parts.transitional_fen).select_from(k).where(joined).scalar_subquery(),
+                                calculation_wage_fen=select(k.c.wage).where(joined).scalar_subquery(),
+                                monthly_fen=a.monthly_fen + after - done_before)
+                        .execution_options(synchronize_session=False))
+        difference = PensionRecalculation.awarded_after_fen - PensionRecalculation.awarded_before_fen
+        arrears = (select(PayrollLine.award_id, PayrollLine.person_id, PayrollLine.province, PayrollLine.for_period,
+                          literal("recompute"), difference, literal(0), literal("new"), literal(""))
+                   .join(PensionRecalculation, PensionRecalculation.award_id == PayrollLine.award_id)
+                   .where(PensionRecalculation.recalculated_at == utc_naive(now), PensionRecalculation.province == province,
+                          PayrollLine.kind == "monthly", PayrollLine.status != "cancelled", difference > 0))
+        session.execute(insert_ignoring_duplicates(session, PayrollLine.__table__).from_select(
+            ["award_id", "person_id", "province", "for_period", "kind", "amount_fen", "account_part_fen", "status",
+             "hold_reason"], arrears))
+        fresh = and_(PayrollLine.status == "new", PayrollLine.kind == "recompute", PayrollLine.province == province)
+        total = int(session.scalar(select(func.coalesce(func.sum(PayrollLine.amount_fen), 0)).where(fresh)))
+        if total:
+            post_payable(session, province=province, month=Period.of(china_today(now)), lines=fresh,
+                         key_prefix=f"payable:{province}:recompute:{now:%Y%m%d%H%M%S}:", actor=actor, now=now)
+        session.execute(update(PayrollLine).where(fresh).values(status="due"))
+        recomputed = session.scalar(select(func.count()).select_from(PensionRecalculation).where(
+            PensionRecalculation.recalculated_at == utc_naive(now), PensionRecalculation.province == province))
+        audit.append(session, actor=actor, action="pension.recomputed_on_published_wage", subject=f"province:{province}",
+                     now=now, months=months, awards=recomputed, arrears_fen=total)
+    return {"province": province, "months": months, "recomputed": int(recomputed), "arrears_fen": total}

@@ -5,8 +5,10 @@ before the new contribution year's is published, a wage not yet announced), is s
 the batch that used it records so (core.runs.ProvisionalResult). When the new value is loaded, `reconcile`
 finds every result whose values are now known and corrects them together: the billed months of each province
 in one retroactive correction (contributions.corrections: the persons billed in those months, from the earliest
-of them), a year's interest by recomputing it (ledger.batch.recompute_interest). A result whose values are still
-provisional is left for a later run.
+of them), a year's interest by recomputing it (ledger.batch.recompute_interest), pension awards made on a calculation
+wage not yet published by recomputing them on the published one, the months already paid made good by the next
+payroll (benefits.awards.recompute_provisional_wage). A result whose values are still provisional is left for a
+later run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select, update
 
+from shebao.benefits.awards import recompute_provisional_wage
 from shebao.contributions import corrections
 from shebao.contributions.models import Assessment
 from shebao.core.clock import utc_naive
@@ -45,6 +48,14 @@ def reconcile(*, database: Database, now: datetime, actor: str, province: str | 
     corrected = []
     for where, results in months.items():
         corrected.append(_correct_months(database, where, results, now, actor, store))
+    awarded: dict[str, list[ProvisionalResult]] = defaultdict(list)
+    for result in (r for r in ready if r.kind == "pension_award"):
+        awarded[result.province].append(result)
+    for where, results in awarded.items():
+        done = recompute_provisional_wage(database=database, province=where, months=[r.period for r in results], now=now,
+                                          actor=actor, store=store)
+        _mark(database, results, f"pension_recompute:{done['recomputed']}", now)
+        corrected.append({"kind": "pension_award"} | done)
     for result in (r for r in ready if r.kind == "interest"):
         run = recompute_interest(database=database, province=result.province, year=int(result.period[:4]), now=now,
                                  actor=actor, store=store)
