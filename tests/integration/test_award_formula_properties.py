@@ -39,6 +39,8 @@ province_rules = st.fixed_dictionaries({
     "transitional_base": st.sampled_from(sorted(rules.TRANSITIONAL_BASES)),
     "transitional_years": st.sampled_from(["deemed", "deemed_and_pre_account"]),
     "account_opened_year": st.integers(1992, 1999),
+    "amount_rounding": st.sampled_from(sorted(rules.AMOUNT_UNITS)),
+    "accrual_per_further_month": st.sampled_from(["0", "0.00083"]),
 })
 archive_year = st.integers(1, 12).flatmap(lambda months: st.tuples(st.just(months), st.integers(0, months * 3_000_000)))
 retiree = st.fixed_dictionaries({
@@ -74,7 +76,9 @@ def _store(drawn: dict[str, dict]) -> ParameterStore:
             "pension.personal_account_opened_year": _parameter("pension.personal_account_opened_year", "count",
                                                                (date(1990, 1, 1), chosen["account_opened_year"])),
         } | {f"pension.{name}": _parameter(f"pension.{name}", "text", (date(2006, 1, 1), chosen[name]))
-             for name in ("divisor_rounding", "years_rounding", "transitional_base", "transitional_years")}
+             for name in ("divisor_rounding", "years_rounding", "transitional_base", "transitional_years", "amount_rounding")} | {
+            "pension.accrual_per_further_month": _parameter("pension.accrual_per_further_month", "rate",
+                                                            (date(2006, 1, 1), Decimal(chosen["accrual_per_further_month"])))}
     return ParameterStore(base.national, provinces)
 
 

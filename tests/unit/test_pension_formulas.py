@@ -47,30 +47,38 @@ def _half_up_exact(value: Fraction) -> int:
 # 3,000,000 × 1.0004 / 2 × 241/12 years × 1% is exactly 301,370.5: in 28-digit decimals 241/12 is a hair short, and
 # the half fell the wrong way. Years in months over 12 repeat forever; the formula is computed in exact fractions.
 @example(wage=3_000_000, index=4, second=4, months=241, deemed=0, pre=0, balance=0, divisor=672 * 50, coefficient=0,
-         rounding="months", base="indexed_wage")
+         rounding="months", base="indexed_wage", per_month=0, unit=1)
 @given(wage=st.integers(100_000, 2_000_000), index=st.integers(0, 30_000), second=st.integers(0, 30_000),
        months=st.integers(0, 720), deemed=st.integers(0, 480), pre=st.integers(0, 240), balance=st.integers(0, 10**10),
        divisor=st.integers(56 * 600, 233 * 600), coefficient=st.integers(0, 150),
-       rounding=st.sampled_from(sorted(rules.YEARS_ROUNDING)), base=st.sampled_from(sorted(rules.TRANSITIONAL_BASES)))
+       rounding=st.sampled_from(sorted(rules.YEARS_ROUNDING)), base=st.sampled_from(sorted(rules.TRANSITIONAL_BASES)),
+       per_month=st.sampled_from([0, 83]), unit=st.sampled_from(sorted(rules.AMOUNT_UNITS.values())))
 def test_each_part_is_the_formula_in_exact_decimals(wage, index, second, months, deemed, pre, balance, divisor, coefficient,
-                                                    rounding, base):
+                                                    rounding, base, per_month, unit):
     per_year = rules.YEARS_ROUNDING[rounding]
+    per_month = per_month if rounding == "whole_years_and_months" else 0
     constants = rules.FormulaConstants(wage_fen=wage, accrual=100, coefficient=coefficient, per_year=per_year,
-                                       divisor_units=divisor, transitional_base=rules.TRANSITIONAL_BASES[base])
+                                       divisor_units=divisor, transitional_base=rules.TRANSITIONAL_BASES[base],
+                                       per_month=per_month, amount_unit=unit)
     parts = rules.pension_parts(constants=constants, index=index, transitional_index=second, contribution_months=months,
                                 deemed_months=deemed, actual_transitional_months=pre, balance_fen=balance)
 
-    def years(m: int) -> Fraction:  # as the form prints them: to 1/per_year of a year, half up
+    def years(m: int) -> Fraction:  # as the form prints them: to 1/per_year of a year, half up, or whole + per month
+        if per_month:
+            return Fraction((m // 12) * per_year + (m % 12) * per_month, per_year)
         return Fraction(_half_up_exact(Fraction(m * per_year, 12)), per_year)
+
+    def printed(amount: Fraction) -> int:  # half up to the fen, then (上海) half up to the jiao
+        return _half_up_exact(Fraction(_half_up_exact(amount), unit)) * unit
 
     i, i_t = Fraction(index, 10_000), Fraction(second, 10_000)
     per_deemed_year, per_actual_year = {"indexed_wage": (wage * i_t, wage * i_t),
                                         "average_of_wage_and_indexed_wage": ((wage + wage * i_t) / 2,) * 2,
                                         "wage": (Fraction(wage),) * 2, "beijing": (Fraction(wage), wage * i)}[base]
-    assert parts.basic_fen == _half_up_exact(wage * (1 + i) / 2 * years(months + deemed) / 100)
-    assert parts.account_fen == _half_up_exact(balance / Fraction(divisor, 600))
-    assert parts.transitional_fen == _half_up_exact((per_deemed_year * years(deemed) + per_actual_year * years(pre))
-                                                    * Fraction(coefficient, 10_000))
+    assert parts.basic_fen == printed(wage * (1 + i) / 2 * years(months + deemed) / 100)
+    assert parts.account_fen == printed(balance / Fraction(divisor, 600))
+    assert parts.transitional_fen == printed((per_deemed_year * years(deemed) + per_actual_year * years(pre))
+                                             * Fraction(coefficient, 10_000))
     assert parts.total_fen == parts.basic_fen + parts.account_fen + parts.transitional_fen
 
 
@@ -84,11 +92,12 @@ def test_the_largest_products_stay_inside_64_bits():
 
 def test_the_steps_applied_to_columns_are_sql():
     names = ("wage", "idx", "second", "months", "deemed", "pre", "balance", "divisor", "coef", "minimum", "per_year",
-             "accrual", "halves", *(f"w{k}" for k in range(6)))
+             "accrual", "halves", "per_month", "unit", *(f"w{k}" for k in range(6)))
     c = {name: column(name, BigInteger) for name in names}
     constants = rules.FormulaConstants(
         wage_fen=c["wage"], accrual=c["accrual"], coefficient=c["coef"], per_year=c["per_year"], divisor_units=c["divisor"],
-        transitional_base=rules.TransitionalBase((c["w0"], c["w1"], c["w2"]), (c["w3"], c["w4"], c["w5"]), c["halves"]))
+        transitional_base=rules.TransitionalBase((c["w0"], c["w1"], c["w2"]), (c["w3"], c["w4"], c["w5"]), c["halves"]),
+        per_month=c["per_month"], amount_unit=c["unit"])
     parts = rules.pension_parts(constants=constants, index=c["idx"], transitional_index=c["second"],
                                 contribution_months=c["months"], deemed_months=c["deemed"],
                                 actual_transitional_months=c["pre"], balance_fen=c["balance"])

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, Select, String, and_, cast, func, literal, select, union_all, update
+from sqlalchemy import BigInteger, Integer, Select, String, and_, case, cast, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -39,20 +39,38 @@ def _weights(columns) -> list:  # noqa: ANN001 - the transitional base's six wei
 AWARD_CHUNK = 50_000
 
 
+def pack_of(store: ParameterStore, province: str, region_code: ColumnElement) -> ColumnElement:
+    """Whose rule pack applies to an application taken in a region: its city's where the city has rules of its own
+    (深圳), else the province's — as one CASE over the province's cities with packs."""
+    cities = sorted(code for code in store.cities if code[:2] == province[:2])
+    if not cities:
+        return literal(province)
+    return case(*((func.substr(region_code, 1, 4) == code[:4], literal(code)) for code in cities), else_=literal(province))
+
+
+def _application_region() -> ColumnElement:
+    """An award's application's region (the agency that took it), for the awards recomputed."""
+    return (select(RetirementApplication.region_code).where(RetirementApplication.id == PensionAward.application_id)
+            .scalar_subquery())
+
+
 def _constants(session: Session, store: ParameterStore, province: str, applications: ColumnElement[bool],
                table: type = RetirementApplication) -> Select:
-    """A small table of what the parameters give each (retirement date, age) met in the chunk (of applications, or of
-    awards when recomputed)."""
-    pairs = session.execute(select(table.retire_date, table.age_months).where(applications).distinct()).all()
+    """A small table of what the parameters give each (rule pack, retirement date, age) met in the chunk (of
+    applications, or of awards when recomputed)."""
+    region = table.region_code if table is RetirementApplication else _application_region()
+    triples = session.execute(select(pack_of(store, province, region), table.retire_date, table.age_months)
+                              .where(applications).distinct()).all()
     rows = []
-    for retire_date, age_months in pairs:
-        params = store.at(province, retire_date)
+    for pack, retire_date, age_months in triples:
+        params = store.at(pack, retire_date)
         c = rules.formula_constants(params, rules.RetirementAge(age_months), params.value("pension.calculation_wage_fen"))
         base = c.transitional_base
         rows.append(select(*(literal(value, type_).label(name) for name, value, type_ in (
-            ("retire_date", retire_date, None), ("age_months", age_months, None),
+            ("pack", pack, None), ("retire_date", retire_date, None), ("age_months", age_months, None),
             ("wage", c.wage_fen, BigInteger), ("accrual", c.accrual, BigInteger), ("coef", c.coefficient, BigInteger),
-            ("per_year", c.per_year, BigInteger), ("divisor_units", c.divisor_units, BigInteger),
+            ("per_year", c.per_year, BigInteger), ("per_month", c.per_month, BigInteger),
+            ("amount_unit", c.amount_unit, BigInteger), ("divisor_units", c.divisor_units, BigInteger),
             *((f"t_{kind}{k}", weight, BigInteger) for kind, triple in (("d", base.deemed), ("a", base.actual))
               for k, weight in enumerate(triple)),
             ("t_halves", base.halves, BigInteger), ("pre_account", rules.counts_actual_years(params), BigInteger),
@@ -64,10 +82,11 @@ def _constants(session: Session, store: ParameterStore, province: str, applicati
 def _provisional_wage_months(store: ParameterStore, province: str, applications: ColumnElement[bool],
                             session: Session) -> list[str]:
     """The retirement months of the chunk awarded on a calculation wage served provisionally (not yet published)."""
-    days = session.scalars(select(RetirementApplication.retire_date).where(applications).distinct()).all()
+    pairs = session.execute(select(pack_of(store, province, RetirementApplication.region_code),
+                                   RetirementApplication.retire_date).where(applications).distinct()).all()
     months = set()
-    for day in days:
-        params = store.at(province, day)
+    for pack, day in pairs:
+        params = store.at(pack, day)
         params.value("pension.calculation_wage_fen")
         if "pension.calculation_wage_fen" in params.provisional_paths():
             months.add(str(Period.of(day)))
@@ -89,16 +108,20 @@ def award(*, session: Session, store: ParameterStore, province: str, application
                 for name, column in record_columns(store, RetirementApplication.person_id).items()]
     k = constants.c
     raw = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
-                  RetirementApplication.retire_date, RetirementApplication.age_months, *recorded,
-                  k.wage, k.coef, k.accrual, k.per_year, k.divisor_units, *_weights(k), k.t_halves,
+                  RetirementApplication.retire_date, RetirementApplication.age_months,
+                  RetirementApplication.transitional_index_ten_thousandths.label("second_index"), *recorded,
+                  k.wage, k.coef, k.accrual, k.per_year, k.per_month, k.amount_unit, k.divisor_units, *_weights(k), k.t_halves,
                   k.pre_account, k.first_period, k.minimum)
            .join(constants, and_(k.retire_date == RetirementApplication.retire_date,
-                                 k.age_months == RetirementApplication.age_months))
+                                 k.age_months == RetirementApplication.age_months,
+                                 k.pack == pack_of(store, province, RetirementApplication.region_code)))
            .where(applications).cte("raw").prefix_with("MATERIALIZED"))
     r = raw.c
+    idx = cast(rules.index_ten_thousandths(r.index_sum, r.months), BigInteger)
     figures = (select(r.application_id, r.person_id, r.retire_date, r.age_months, r.months, r.deemed, r.pre_account_months,
-                      cast(rules.index_ten_thousandths(r.index_sum, r.months), BigInteger).label("idx"),
-                      r.balance, r.wage, r.coef, r.accrual, r.per_year, r.divisor_units, *_weights(r),
+                      idx.label("idx"), cast(func.coalesce(r.second_index, idx), BigInteger).label("t_idx"),
+                      r.balance, r.wage, r.coef, r.accrual, r.per_year, r.per_month, r.amount_unit, r.divisor_units,
+                      *_weights(r),
                       r.t_halves, r.pre_account, r.first_period)
                .where(rules.meets_minimum(rules.counted_months(r.months, r.deemed), r.minimum))
                .cte("figures").prefix_with("MATERIALIZED"))
@@ -106,16 +129,17 @@ def award(*, session: Session, store: ParameterStore, province: str, application
     # The columns stand where the calculator passes integers: the same steps, applied to every row at once.
     constants_of_row = rules.FormulaConstants(
         wage_fen=f.wage, accrual=f.accrual, coefficient=f.coef, per_year=f.per_year, divisor_units=f.divisor_units,
-        transitional_base=rules.TransitionalBase((f.t_d0, f.t_d1, f.t_d2), (f.t_a0, f.t_a1, f.t_a2), f.t_halves))
-    parts = rules.pension_parts(constants=constants_of_row, index=f.idx, transitional_index=f.idx,
+        transitional_base=rules.TransitionalBase((f.t_d0, f.t_d1, f.t_d2), (f.t_a0, f.t_a1, f.t_a2), f.t_halves),
+        per_month=f.per_month, amount_unit=f.amount_unit)
+    parts = rules.pension_parts(constants=constants_of_row, index=f.idx, transitional_index=f.t_idx,
                                 contribution_months=f.months, deemed_months=f.deemed,
                                 actual_transitional_months=f.pre_account * f.pre_account_months, balance_fen=f.balance)
     rows = select(f.person_id, f.application_id, literal(province), f.retire_date, f.first_period, f.age_months, f.months,
-                  f.deemed, f.pre_account_months, f.idx, f.balance, f.wage, f.divisor_units, parts.basic_fen, parts.account_fen,
+                  f.deemed, f.pre_account_months, f.idx, f.t_idx, f.balance, f.wage, f.divisor_units, parts.basic_fen, parts.account_fen,
                   parts.transitional_fen, parts.total_fen, f.balance, literal("paying"), literal(""), f.retire_date,
                   literal(actor), literal(utc_naive(now)))
     names = ["person_id", "application_id", "province", "retire_date", "first_period", "age_months", "contribution_months",
-             "deemed_months", "pre_account_months", "index_ten_thousandths", "personal_account_fen", "calculation_wage_fen", "divisor_units",
+             "deemed_months", "pre_account_months", "index_ten_thousandths", "transitional_index_ten_thousandths", "personal_account_fen", "calculation_wage_fen", "divisor_units",
              "basic_fen", "account_fen", "transitional_fen", "monthly_fen", "account_remaining_fen", "status",
              "status_reason", "certified_on", "awarded_by", "awarded_at"]
     session.execute(PensionAward.__table__.insert().from_select(names, rows))
@@ -176,14 +200,16 @@ def recompute_provisional_wage(*, database: Database, province: str, months: lis
         if session.scalar(select(func.count()).where(awards)) == 0:
             return {"province": province, "months": months, "recomputed": 0, "arrears_fen": 0}
         k = _constants(session, store, province, awards, table=PensionAward).cte("constants")
-        joined = and_(k.c.retire_date == PensionAward.retire_date, k.c.age_months == PensionAward.age_months)
+        joined = and_(k.c.retire_date == PensionAward.retire_date, k.c.age_months == PensionAward.age_months,
+                      k.c.pack == pack_of(store, province, _application_region()))
         a = PensionAward
         row_constants = rules.FormulaConstants(
             wage_fen=k.c.wage, accrual=k.c.accrual, coefficient=k.c.coef, per_year=k.c.per_year,
             divisor_units=k.c.divisor_units,
-            transitional_base=rules.TransitionalBase((k.c.t_d0, k.c.t_d1, k.c.t_d2), (k.c.t_a0, k.c.t_a1, k.c.t_a2), k.c.t_halves))
+            transitional_base=rules.TransitionalBase((k.c.t_d0, k.c.t_d1, k.c.t_d2), (k.c.t_a0, k.c.t_a1, k.c.t_a2), k.c.t_halves),
+            per_month=k.c.per_month, amount_unit=k.c.amount_unit)
         parts = rules.pension_parts(constants=row_constants, index=a.index_ten_thousandths,
-                                    transitional_index=a.index_ten_thousandths, contribution_months=a.contribution_months,
+                                    transitional_index=a.transitional_index_ten_thousandths, contribution_months=a.contribution_months,
                                     deemed_months=a.deemed_months,
                                     actual_transitional_months=k.c.pre_account * a.pre_account_months,
                                     balance_fen=a.personal_account_fen)

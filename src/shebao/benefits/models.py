@@ -46,6 +46,8 @@ class RetirementApplication(Base):
     retire_date: Mapped[date] = mapped_column(Date)
     age_months: Mapped[int] = mapped_column(Integer)
     ground: Mapped[str] = mapped_column(String(20))  # statutory | early_voluntary | delayed
+    # The second (transitional) index as the archive records it, where the province uses one (天津, 辽宁); else None.
+    transitional_index_ten_thousandths: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10))  # pending | awarded
     applied_by: Mapped[str] = mapped_column(String(120))
     applied_at: Mapped[datetime] = mapped_column(DateTime)
@@ -69,6 +71,7 @@ class PensionAward(Base):
     deemed_months: Mapped[int] = mapped_column(Integer)
     pre_account_months: Mapped[int] = mapped_column(Integer, server_default="0")  # paid before the account opened
     index_ten_thousandths: Mapped[int] = mapped_column(Integer)
+    transitional_index_ten_thousandths: Mapped[int] = mapped_column(Integer, server_default="0")  # I_t as used
     personal_account_fen: Mapped[int] = mapped_column(Fen)
     calculation_wage_fen: Mapped[int] = mapped_column(Fen)
     divisor_units: Mapped[int] = mapped_column(Integer)  # the divisor in 600ths of a month (rules.DIVISOR_SCALE)

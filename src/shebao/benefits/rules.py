@@ -165,13 +165,17 @@ def divisor_decimal(units: int) -> Decimal:
 # the two cannot drift apart; tests/integration/test_award_formula_properties.py holds them equal to the fen.
 # Units of the integer arithmetic: the index in ten-thousandths, index sums in millionths, the accrual and the
 # transitional coefficient in ten-thousandths (BASIS), the divisor in 600ths of a month, years in the units the
-# province rounds them to (`per_year`: 12 for exact months, 100 for two decimals, 10,000 for four).
+# province rounds them to (`per_year`: 12 for exact months, 100 for two decimals, 10,000 for four; 上海 counts whole
+# years and adds a fixed share for each further month, `per_month` thousandths of a year), each part rounded half up
+# to the fen and, where the province prints jiao, to the jiao (`amount_unit` 10).
 # Products stay below 2^63 for a wage up to 20,000 yuan, an index up to 3, 60 years at four decimals and a
 # coefficient up to 1.5% (tests/unit/test_pension_formulas.py).
 INDEX_SCALE = 10_000  # the average index to four decimals
 BASIS = 10_000  # the accrual and the coefficient (1% = 100, 1.4% = 140)
 MONTHS_PER_YEAR = 12
-YEARS_ROUNDING = {"months": 12, "hundredths": 100, "ten_thousandths": 10_000}  # pension.years_rounding → per_year
+# pension.years_rounding → per_year (units of N in a year)
+YEARS_ROUNDING = {"months": 12, "hundredths": 100, "ten_thousandths": 10_000, "whole_years_and_months": 1_000}
+AMOUNT_UNITS = {"fen": 1, "jiao": 10}  # pension.amount_rounding → the fen a part is rounded to
 
 
 def index_millionths(base_fen: Number, average_wage_fen: Number) -> Number:
@@ -198,10 +202,18 @@ def meets_minimum(counted: Number, minimum_months: Number) -> Number:
     return counted >= minimum_months
 
 
-def years_units(months: Number, per_year: Number) -> Number:
-    """Years as the approval form prints and uses them: months / 12 rounded half up to 1/per_year of a year
-    (376 months at two decimals: 3,133 hundredths; per_year 12 keeps the months exact)."""
-    return divide_half_up(months * per_year, MONTHS_PER_YEAR)
+def years_units(months: Number, per_year: Number, per_month: Number = 0) -> Number:
+    """Years as the approval form prints and uses them, in 1/per_year of a year: months / 12 rounded half up (376
+    months at two decimals: 3,133 hundredths; per_year 12 keeps the months exact), or where `per_month` is set,
+    whole years plus that many units for each further month (上海: 23 years 10 months → 23 × 1,000 + 10 × 83)."""
+    whole, rest = months // MONTHS_PER_YEAR, months % MONTHS_PER_YEAR
+    proportional = one_if_zero(per_month)  # 1 unless a fixed share per month is set: no branch for the SQL shape
+    return whole * per_year + proportional * divide_half_up(rest * per_year, MONTHS_PER_YEAR) + rest * per_month
+
+
+def rounded_to(amount_fen: Number, unit: Number) -> Number:
+    """A part rounded half up to the unit the province prints (1: the fen; 10: the jiao)."""
+    return divide_half_up(amount_fen, unit) * unit
 
 
 def basic_pension_fen(wage_fen: Number, index: Number, years: Number, per_year: Number, accrual: Number) -> Number:
@@ -277,6 +289,8 @@ class FormulaConstants:
     per_year: Number
     divisor_units: Number
     transitional_base: TransitionalBase
+    per_month: Number = 0  # units of N per month beyond whole years where the province counts so (上海), else 0
+    amount_unit: Number = 1  # each part rounded to the fen (1) or the jiao (10)
 
 
 def pension_parts(*, constants: FormulaConstants, index: Number, transitional_index: Number, contribution_months: Number,
@@ -284,14 +298,14 @@ def pension_parts(*, constants: FormulaConstants, index: Number, transitional_in
     """Basic, personal-account and transitional pension from the record's figures and the constants in force.
     `actual_transitional_months`: the actual months the transitional pension counts (0 where it counts none)."""
     c = constants
-    years = years_units(counted_months(contribution_months, deemed_months), c.per_year)
+    years = years_units(counted_months(contribution_months, deemed_months), c.per_year, c.per_month)
     return PensionParts(
-        basic_fen=basic_pension_fen(c.wage_fen, index, years, c.per_year, c.accrual),
-        account_fen=account_pension_fen(balance_fen, c.divisor_units),
-        transitional_fen=transitional_pension_fen(c.wage_fen, index, transitional_index,
-                                                  years_units(deemed_months, c.per_year),
-                                                  years_units(actual_transitional_months, c.per_year), c.per_year,
-                                                  c.coefficient, c.transitional_base))
+        basic_fen=rounded_to(basic_pension_fen(c.wage_fen, index, years, c.per_year, c.accrual), c.amount_unit),
+        account_fen=rounded_to(account_pension_fen(balance_fen, c.divisor_units), c.amount_unit),
+        transitional_fen=rounded_to(transitional_pension_fen(
+            c.wage_fen, index, transitional_index, years_units(deemed_months, c.per_year, c.per_month),
+            years_units(actual_transitional_months, c.per_year, c.per_month), c.per_year, c.coefficient,
+            c.transitional_base), c.amount_unit))
 
 
 def basis_points(rate: Decimal) -> int:
@@ -309,7 +323,21 @@ def formula_constants(params: ParameterSnapshot, age: RetirementAge, wage_fen: i
         coefficient=basis_points(params.value("pension.transitional_coefficient")),
         per_year=YEARS_ROUNDING[params.value("pension.years_rounding")],
         divisor_units=divisor_units(params, age)[0],
-        transitional_base=TRANSITIONAL_BASES[params.value("pension.transitional_base")])
+        transitional_base=TRANSITIONAL_BASES[params.value("pension.transitional_base")],
+        per_month=_per_month(params), amount_unit=AMOUNT_UNITS[params.value("pension.amount_rounding")])
+
+
+def _per_month(params: ParameterSnapshot) -> int:
+    """Units of N (thousandths of a year) a further month adds where whole years are counted apart (上海: the month's
+    0.083% over the year's 1% = 83); 0 where months count as twelfths of a year."""
+    if params.value("pension.years_rounding") != "whole_years_and_months":
+        return 0
+    share = params.value("pension.accrual_per_further_month") / params.value("pension.basic_accrual_rate")
+    units = share * YEARS_ROUNDING["whole_years_and_months"]
+    if units != units.to_integral_value():
+        raise InvalidInput("parameter.precision", "每月计发比例无法精确换算为千分之一年",
+                           f"the accrual per further month {share} is not a whole number of thousandths of a year")
+    return int(units)
 
 
 def counts_actual_years(params: ParameterSnapshot) -> int:
@@ -416,7 +444,11 @@ def _ten_thousandths(index: Decimal, name: str, steps: list[dict]) -> int:
 
 
 def _years_text(units: int, per_year: int) -> str:
-    return str(Decimal(units) / per_year) if per_year != MONTHS_PER_YEAR else f"{units}/12"
+    """N as the form prints it: 31.33 (hundredths), 32.6667 (four decimals), 376/12 (exact months)."""
+    if per_year == MONTHS_PER_YEAR:
+        return f"{units}/12"
+    decimals = len(str(per_year)) - 1
+    return f"{Decimal(units) / per_year:.{decimals}f}"
 
 
 def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, case: PensionCase) -> dict:
@@ -441,7 +473,7 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
                           actual_transitional_months=actual_t, balance_fen=case.personal_account_fen)
     per_year = constants.per_year
     counted = counted_months(case.contribution_months, case.deemed_months)
-    years = years_units(counted, per_year)
+    years = years_units(counted, per_year, constants.per_month)
     accrual = params.value("pension.basic_accrual_rate")
     steps.append(_step("counted_years", _years_text(years, per_year), f"{counted} months / 12, "
                        f"{params.value('pension.years_rounding')} ({cite(params, 'pension.years_rounding')})"))
@@ -456,8 +488,9 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     coefficient = params.value("pension.transitional_coefficient")
     steps.append(_step("transitional_pension", parts.transitional_fen,
                        f"{base.formula_en} (W {wage_fen}, I {decimal_index(index)}, I_t {decimal_index(transitional_index)}) × "
-                       f"{_years_text(years_units(case.deemed_months, per_year), per_year)} deemed years + "
-                       f"{_years_text(years_units(actual_t, per_year), per_year)} actual years counted × {coefficient:%} "
+                       f"{_years_text(years_units(case.deemed_months, per_year, constants.per_month), per_year)} deemed years + "
+                       f"{_years_text(years_units(actual_t, per_year, constants.per_month), per_year)} actual years counted × "
+                       f"{coefficient:%} "
                        f"({cite(params, 'pension.transitional_coefficient')}; {cite(params, 'pension.transitional_base')})"))
     extras = sum(amount for _, amount in case.local_extras)
     for name, amount in case.local_extras:

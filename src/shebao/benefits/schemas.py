@@ -30,6 +30,9 @@ class RetirementApply(BaseModel):
     category: Group
     ground: Ground = Ground.STATUTORY
     region_code: str = Field(pattern=r"^\d{6}$|^\d{9}$", description="the agency's region that takes the application")
+    transitional_index: DecimalText | None = Field(
+        None, description="the second (transitional) index as the archive records it, where the province uses one "
+                          "(天津 全部平均工资指数, 辽宁 建账前缴费指数); default: the average index")
 
 
 class CertificationMethod(StrEnum):

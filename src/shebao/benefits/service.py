@@ -245,7 +245,14 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
         why_zh, why_en = rules.PLACE_GROUNDS[why]
         raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why_zh}）",
                        f"under the transfer rules the pension is awarded by {place} ({why_en})", benefit_province=place)
-    explained = _explain(session, store, person, command.category, command.retire_date, province)
+    second_index = None
+    if command.transitional_index is not None:
+        given = _decimal_input(command.transitional_index, "pension.transitional_index", "过渡性指数", "transitional index")
+        _check_index_range(store, province, command.retire_date, given, code="pension.transitional_index",
+                           what=("过渡性指数", "transitional index"))
+        second_index = rules.fen(given * 10_000)
+    explained = _explain(session, store, person, command.category, command.retire_date, region_code,
+                         transitional_index=second_index)
     if not explained["eligible"]:
         raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons_zh"]),
                            "not eligible for a monthly pension: " + "; ".join(explained["reasons"]),
@@ -253,7 +260,8 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
     application = RetirementApplication(
         person_id=person.id, province=province, region_code=region_code, category=command.category.value,
         retire_date=command.retire_date, age_months=rules.age_in_months(person.birth_date, command.retire_date),
-        ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now))
+        ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now),
+        transitional_index_ten_thousandths=second_index)
     session.add(application)
     session.flush()
     awards.award(session=session, store=store, province=province, applications=RetirementApplication.id == application.id,
@@ -292,14 +300,17 @@ def _record_figures(session: Session, store: ParameterStore, person_id: int) -> 
     return int(row.months), int(row.index_sum), int(row.deemed), int(row.balance), int(row.pre_account_months)
 
 
-def _explain(session: Session, store: ParameterStore, person: Person, group: Group, retire_date: date, province: str,
-             *, account_fen: int | None = None, wage_fen: int | None = None) -> dict:
+def _explain(session: Session, store: ParameterStore, person: Person, group: Group, retire_date: date, region: str,
+             *, account_fen: int | None = None, wage_fen: int | None = None, transitional_index: int | None = None) -> dict:
+    """The explained award from the person's record, with the rule pack of the region (a city's over its province's)."""
     months, index_sum, deemed, balance, pre_account = _record_figures(session, store, person.id)
     index = rules.index_ten_thousandths(index_sum, months)
-    result = calculate_pension(store.at(province, retire_date), _age_params(store, province, person.birth_date, group),
-                               PensionCase(region=province, retire_date=retire_date, birth_date=person.birth_date, group=group,
+    result = calculate_pension(store.at(region, retire_date), _age_params(store, region, person.birth_date, group),
+                               PensionCase(region=region, retire_date=retire_date, birth_date=person.birth_date, group=group,
                                            contribution_months=months, deemed_months=deemed, pre_account_months=pre_account,
                                            average_index=Decimal(index) / 10_000,
+                                           transitional_index=None if transitional_index is None
+                                           else Decimal(transitional_index) / 10_000,
                                            personal_account_fen=balance if account_fen is None else account_fen,
                                            calculation_wage_fen=wage_fen))
     years = [dict(row._mapping) for row in session.execute(record.yearly_record(store, person.id)).all()]
@@ -324,16 +335,17 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
     if award is None:
         raise NotFound("pension.none", "此人没有养老金待遇", "this person draws no pension")
     application = session.get(RetirementApplication, award.application_id)
-    case = PensionCase(region=award.province, retire_date=award.retire_date, birth_date=person.birth_date,
+    case = PensionCase(region=application.region_code, retire_date=award.retire_date, birth_date=person.birth_date,
                        group=Group(application.category), contribution_months=award.contribution_months,
                        deemed_months=award.deemed_months, pre_account_months=award.pre_account_months,
                        average_index=Decimal(award.index_ten_thousandths) / 10_000,
+                       transitional_index=Decimal(award.transitional_index_ten_thousandths) / 10_000,
                        personal_account_fen=award.personal_account_fen, calculation_wage_fen=award.calculation_wage_fen)
-    params = store.at(award.province, award.retire_date)
+    params = store.at(application.region_code, award.retire_date)
     if award.calculation_wage_fen == params.value("pension.calculation_wage_fen"):
         case.calculation_wage_fen = None  # the province's value in force: the explanation then names its source
     explained = calculate_pension(params,
-                                  _age_params(store, award.province, person.birth_date, case.group), case)
+                                  _age_params(store, application.region_code, person.birth_date, case.group), case)
     lines = session.scalars(select(PayrollLine).where(PayrollLine.award_id == award.id)
                             .order_by(PayrollLine.for_period.desc(), PayrollLine.kind).limit(36)).all()
     returns = payouts.returns_of(session=session, source=Source.PAYROLL.value, refs=[x.id for x in lines])

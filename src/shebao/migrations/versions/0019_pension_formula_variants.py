@@ -1,4 +1,5 @@
-"""benefits: months paid before the personal account opened kept on the award, the divisor kept in 600ths of a month (exact by month and as forms round it, to tenths), and
+"""benefits: months paid before the personal account opened and the transitional index kept on the award (the
+second index also on the application, where the archive records one), the divisor kept in 600ths of a month (exact by month and as forms round it, to tenths), and
 pension_recalculations — awards made on a provisional calculation wage, recomputed when the wage is published
 
 Revision ID: 0019
@@ -18,7 +19,11 @@ def upgrade() -> None:
     with op.batch_alter_table('pension_awards') as batch:
         batch.alter_column('divisor_twelfths', new_column_name='divisor_units')
         batch.add_column(sa.Column('pre_account_months', sa.Integer(), nullable=False, server_default='0'))
-    op.execute("UPDATE pension_awards SET divisor_units = divisor_units * 50")
+        batch.add_column(sa.Column('transitional_index_ten_thousandths', sa.Integer(), nullable=False, server_default='0'))
+    op.execute("UPDATE pension_awards SET divisor_units = divisor_units * 50, "
+               "transitional_index_ten_thousandths = index_ten_thousandths")
+    with op.batch_alter_table('retirement_applications') as batch:
+        batch.add_column(sa.Column('transitional_index_ten_thousandths', sa.Integer(), nullable=True))
     op.create_table(
         'pension_recalculations',
         sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -38,7 +43,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('pension_recalculations')
+    with op.batch_alter_table('retirement_applications') as batch:
+        batch.drop_column('transitional_index_ten_thousandths')
     op.execute("UPDATE pension_awards SET divisor_units = divisor_units / 50")
     with op.batch_alter_table('pension_awards') as batch:
         batch.drop_column('pre_account_months')
+        batch.drop_column('transitional_index_ten_thousandths')
         batch.alter_column('divisor_units', new_column_name='divisor_twelfths')
