@@ -19,8 +19,9 @@ def test_the_values_past_their_validity_on_a_day(client):
     rows = {row["path"]: row for row in body["expired"]}
     assert rows["contribution.base.ceiling_fen"]["value"] == 3730200 and rows["contribution.base.ceiling_fen"]["provisional"]
     assert rows["pension.crediting_rate"]["past_validity"] == "refuse"
-    earlier = client.get("/api/v1/policy/310115/2025-08-01/expired").json()["expired"]
-    assert [row["path"] for row in earlier] == ["pension.calculation_wage_fen"]  # the national fallback of 2024 only
+    earlier = {row["path"]: row for row in client.get("/api/v1/policy/310115/2026-03-01/expired").json()["expired"]}
+    wage = earlier["pension.calculation_wage_fen"]  # Shanghai's 2025 W, served for 2026 until 2026's is published
+    assert wage["jurisdiction"] == "310000" and wage["provisional"] and wage["valid_until"] == "2025-12-31"
     assert client.get("/api/v1/policy/310115/2025-03-01/expired").json()["expired"] == []
 
 
