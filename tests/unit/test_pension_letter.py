@@ -40,7 +40,7 @@ def _letter(explanation=None, figures=None, region="110000", monthly_fen=473_885
 def _words(section, lang) -> str:
     read = section.read(lang)
     return " ".join([read["title"], read["text"], read["formula"] or ""]
-                    + [" ".join(f.values()) for f in read["figures"]])
+                    + [" ".join(v for v in f.values() if v) for f in read["figures"]])
 
 
 def test_yuan_read_with_thousands_separators():

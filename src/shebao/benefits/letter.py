@@ -23,7 +23,6 @@ Text = tuple[str, str]  # (Chinese, English)
 RECORD_SOURCE: Text = ("本人缴费记录（电子档案）", "your own contribution record (the electronic archive)")
 ACCOUNT_SOURCE: Text = ("个人账户记账记录", "your personal account as the ledger holds it")
 AWARD_WAGE_SOURCE: Text = ("核定待遇时确定的计发基数", "the calculation wage fixed when the pension was awarded")
-CALCULATED: Text = ("按上述公式计算", "worked out by the formula above")
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Figure:
 
     label: Text
     value: Text
-    source: Text = CALCULATED
+    source: Text | None = None  # None: worked out by the section's formula
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,8 @@ class Section:
     def read(self, lang: str) -> dict:
         i = _index(lang)
         return {"key": self.key, "title": self.title[i], "text": self.text[i],
-                "figures": [{"label": f.label[i], "value": f.value[i], "source": f.source[i]} for f in self.figures],
+                "figures": [{"label": f.label[i], "value": f.value[i], "source": f.source[i] if f.source else None}
+                            for f in self.figures],
                 "formula": self.formula[i] if self.formula else None}
 
 
