@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
+	@ls /usr/share/fonts/truetype/wqy/wqy-*.ttc /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf >/dev/null 2>&1 \
+		|| [ -n "$$SHEBAO_LETTER_FONT" ] \
+		|| echo "note: no Chinese font for the pension letter's PDF: apt-get install fonts-wqy-microhei (or set SHEBAO_LETTER_FONT)"
 	$(BIN)/shebao run
 
 # The whole suite: SQLite always; PostgreSQL as well when SHEBAO_TEST_POSTGRES_URL is set (.ci/run sets it).

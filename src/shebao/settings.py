@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     audit_checkpoint_minutes: float = 10
     demo_province: str = "110000"
     demo_persons: int = 10_000
+    # A TrueType font with Chinese glyphs for the pension letter's PDF; empty: the first of web/letter_pdf.py's
+    # CJK_FONTS found (Debian's fonts-droid-fallback, which .ci/run installs, or fonts-wqy-microhei / -zenhei).
+    letter_font: str = ""
 
     @field_validator("environment")
     @classmethod

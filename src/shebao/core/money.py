@@ -115,6 +115,13 @@ def fen_to_yuan(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def fen_to_yuan_grouped(fen: int) -> str:
+    """Fen as yuan for people to read: two decimals and thousands separators, 143885 -> '1,438.85'."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), FEN_PER_YUAN)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
 def apply_rate_half_up(base_fen: int, rate: Decimal) -> int:
     """base x rate, rounded half up to the fen (the rounding POLICY.md states)."""
     return int((Decimal(base_fen) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -211,6 +211,12 @@ def normalise_name(text: str) -> str:
 _EMPLOYER_NAME_CHARS = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9·（）()\-—& .，,]+$")
 
 
+def masked_name(name: str) -> str:
+    """A name as a printed paper shows it beside the masked ID number: the first character kept, the rest starred
+    (张三 → 张*, 欧阳娜娜 → 欧***); a one-character name stays as it is."""
+    return name[:1] + "*" * (len(name) - 1)
+
+
 def normalise_employer_name(text: str) -> str:
     if not isinstance(text, str):
         raise InvalidInput("employer_name.malformed", "单位名称必须是文本", "an employer name is text")

@@ -100,7 +100,20 @@ TEXT: dict[str, dict[str, str]] = {
     "hold_card_frozen": {"zh": "社保卡挂失", "en": "card frozen"},
     "hold_card_not_active": {"zh": "社保卡金融功能未启用", "en": "card not active"},
     "hold_bank_returned": {"zh": "银行退回，待更正账户后重发", "en": "returned by the bank; paid again once the account is fixed"},
-    "how_computed": {"zh": "待遇如何计算", "en": "How it was computed"},
+    "how_computed": {"zh": "养老金核定说明", "en": "How your pension was worked out"},
+    "download_letter": {"zh": "下载核定说明 PDF", "en": "Download this explanation (PDF)"},
+    "source_label": {"zh": "来源：", "en": "Source: "},
+    "calc_details": {"zh": "计算明细（供经办人员核对）", "en": "Calculation details (for staff)"},
+    "todays_money": {"zh": "按今天的钱折算（元）", "en": "in today's money (yuan)"},
+    "no_award_letter": {"zh": "您还没有核定的养老金，暂无核定说明可以下载。", "en": "You have no pension award yet, so there is no "
+                        "explanation to download."},
+    "letter_font_missing": {"zh": "暂时无法生成 PDF：服务器缺少中文字体。请联系经办机构，或直接查看网页上的核定说明。",
+                            "en": "The PDF cannot be made now: the server lacks a Chinese font. Read the explanation on the "
+                                  "pension page, or ask the agency."},
+    "back_to_pension": {"zh": "返回我的养老金", "en": "Back to my pension"},
+    "letter_footer": {"zh": "本说明根据您的养老金核定记录和当时有效的政策参数生成，仅供本人查阅。如有疑问，请联系参保地社会保险经办机构。",
+                      "en": "Made from your pension award and the rules in force at the time, for you alone. Questions: ask "
+                            "the social insurance agency where you are insured."},
     "adjustments": {"zh": "历年调整", "en": "Adjustments"},
     "certifications": {"zh": "领取资格认证记录", "en": "Certifications"},
     "no_certification": {"zh": "尚无认证记录", "en": "No certification yet"},

@@ -15,21 +15,26 @@ from pydantic import ValidationError
 
 from shebao.accounts import service as accounts
 from shebao.accounts.api import client_address
+from shebao.benefits import letter_service
 from shebao.benefits import service as benefits
+from shebao.benefits.letter import Letter
 from shebao.benefits.schemas import PensionEstimate
 from shebao.cards import ecard_service
 from shebao.cards import service as card_service
 from shebao.cards.api import card_keys
 from shebao.cards.ecard import LIFETIME_SECONDS
 from shebao.cards.schemas import EcardOpen
+from shebao.core.clock import china_today
 from shebao.core.errors import DATE_FORMAT_ZH, Conflict, DomainError, NotFound
 from shebao.core.http import Runtime, RuntimeDep, SessionDep, token_ttl
-from shebao.core.money import fen_to_yuan
+from shebao.core.money import fen_to_yuan, fen_to_yuan_grouped
 from shebao.core.security import Role
 from shebao.demo.accounts import existing_demo_accounts
 from shebao.registry import service as registry
+from shebao.registry.rules import masked_name
 from shebao.services import archive
 from shebao.web.i18n import language, translator
+from shebao.web.letter_pdf import LetterFontMissing, find_font, letter_pdf
 
 TOKEN_COOKIE = "shebao_token"
 LangQuery = Annotated[str | None, Query(max_length=2)]
@@ -204,13 +209,45 @@ def my_pension(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_co
     who = _insured(rt, token)
     if who is None:
         return RedirectResponse("/login", status_code=303)
+    letter = None
     with rt.database.unit_of_work() as uow:
         sex = registry.person_by_id(session=uow.session, person_id=who.person_id).sex
         try:
-            pension = benefits.pension_of(session=uow.session, principal=who, person_id=who.person_id).model_dump(mode="json")
+            read, letter = letter_service.award_letter_of(session=uow.session, principal=who, person_id=who.person_id)
+            pension = read.model_dump(mode="json")
         except NotFound:
             pension = None
-    return _pension_page(request, chosen, pension, _default_form(sex))
+    return _pension_page(request, chosen, pension, _default_form(sex), letter=letter)
+
+
+@router.get("/me/pension/letter.pdf")
+def my_pension_letter(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_cookie: LangCookie = None,
+                      token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None):
+    """The pension letter as a PDF, the person's own copy: named as the archive names them, masked."""
+    chosen = language(lang or lang_cookie)
+    who = _insured(rt, token)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    with rt.database.unit_of_work() as uow:
+        person = registry.person_by_id(session=uow.session, person_id=who.person_id)
+        holder, id_number_masked = masked_name(person.name), person.id_number_masked
+        try:
+            _, letter = letter_service.award_letter_of(session=uow.session, principal=who, person_id=who.person_id)
+        except NotFound:
+            return _notice(request, chosen, "no_award_letter", 404)
+    try:
+        font = find_font(rt.settings.letter_font)
+    except LetterFontMissing:
+        return _notice(request, chosen, "letter_font_missing", LetterFontMissing.status_code)
+    pdf = letter_pdf(letter.read(chosen), holder=holder, id_number_masked=id_number_masked,
+                     issued=china_today(rt.clock.now()), lang=chosen, font=font, footer=translator(chosen)("letter_footer"))
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="pension-letter.pdf"', "Cache-Control": "no-store"})
+
+
+def _notice(request: Request, chosen: str, key: str, status_code: int) -> HTMLResponse:
+    return templates.TemplateResponse(request, "notice.html", {"t": translator(chosen), "lang": chosen, "message_key": key},
+                                      status_code=status_code)
 
 
 def _default_form(sex: str) -> dict:
@@ -218,15 +255,18 @@ def _default_form(sex: str) -> dict:
 
 
 def _pension_page(request: Request, chosen: str, pension: dict | None, form: dict, estimate: dict | None = None,
-                  error: str | None = None, status_code: int = 200) -> HTMLResponse:
+                  error: str | None = None, status_code: int = 200, letter: Letter | None = None,
+                  estimate_letter: Letter | None = None) -> HTMLResponse:
     paid: dict[str, int] = {}
     for line in (pension or {}).get("payroll", []):
         if line["status"] == "paid":
             paid[line["paid_period"]] = paid.get(line["paid_period"], 0) + line["amount_fen"]
     months = [{"period": p, "amount": paid[p]} for p in sorted(paid)[-12:]]
     return templates.TemplateResponse(request, "pension.html", {
-        "t": translator(chosen), "lang": chosen, "pension": pension, "paid_by_month": months, "yuan": fen_to_yuan, "form": form,
-        "estimate": estimate, "error": error}, status_code=status_code)
+        "t": translator(chosen), "lang": chosen, "pension": pension, "paid_by_month": months, "yuan": fen_to_yuan_grouped,
+        "form": form, "estimate": estimate, "error": error, "letter": letter.read(chosen) if letter else None,
+        "estimate_letter": estimate_letter.read(chosen) if estimate_letter else None,
+        "estimate_letter_fen": estimate_letter.todays_money_fen if estimate_letter else None}, status_code=status_code)
 
 
 @router.post("/me/pension/estimate", response_class=HTMLResponse)
@@ -243,15 +283,16 @@ def my_estimate(request: Request, rt: RuntimeDep, category: Annotated[str, Form(
     try:
         command = PensionEstimate.model_validate({"person_id": who.person_id} | form)
         with rt.database.unit_of_work() as uow:
-            result = benefits.estimate(session=uow.session, principal=who, command=command,
-                                       now=rt.clock.now()).model_dump(mode="json")
+            read, letter = letter_service.estimate_letter_of(session=uow.session, principal=who, command=command,
+                                                             now=rt.clock.now())
+            result = read.model_dump(mode="json")
     except ValidationError as exc:
         zh, en = _ESTIMATE_FIELD_PROBLEMS.get(str(exc.errors()[0]["loc"][0]), ("输入有误，请检查后重试", "invalid input: check and try again"))
         return _pension_page(request, chosen, None, form, error=en if chosen == "en" else zh, status_code=422)
     except DomainError as exc:  # the service's refusals, and the decimal parser's (NaN, Infinity, absurd sizes)
         return _pension_page(request, chosen, None, form, error=exc.reason_en if chosen == "en" else exc.reason,
                              status_code=exc.status_code)
-    return _pension_page(request, chosen, None, form, estimate=result)
+    return _pension_page(request, chosen, None, form, estimate=result, estimate_letter=letter)
 
 
 # The estimate form's fields as a person reads them when one is wrong (pydantic's own message is English only).
