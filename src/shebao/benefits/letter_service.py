@@ -21,7 +21,7 @@ from shebao.benefits.letter import (
     estimate_letter,
     source_of,
 )
-from shebao.benefits.models import PensionAward
+from shebao.benefits.models import PensionAward, RetirementApplication
 from shebao.benefits.schemas import PensionEstimate, PensionEstimateRead, PensionRead
 from shebao.core.clock import china_today
 from shebao.core.regions import province_of
@@ -38,7 +38,8 @@ def award_letter_of(*, session: Session, principal: Principal, person_id: int,
     store = store or default_store()
     pension = benefits.pension_of(session=session, principal=principal, person_id=person_id, store=store)
     award = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
-    params = store.at(award.province, award.retire_date)
+    region = session.scalar(select(RetirementApplication.region_code).where(RetirementApplication.id == award.application_id))
+    params = store.at(region, award.retire_date)  # the pack the award was made with: a city's over its province's
     own_wage = award.calculation_wage_fen != params.value(WAGE)  # set apart at the award, as pension_of explains it
     figures = PensionFigures(
         wage_fen=award.calculation_wage_fen, wage_source=AWARD_WAGE_SOURCE if own_wage else source_of(params, WAGE),

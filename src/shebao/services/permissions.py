@@ -277,6 +277,7 @@ PAGES: dict[str, Permission] = {
     "GET /ecard/qr.svg": own_login(I, writes=False),
     "GET /me/pension": own_login(I, writes=False),
     "POST /me/pension/estimate": own_login(I, writes=False),
+    "GET /me/pension/letter.pdf": own_login(I, writes=False),
     "GET /docs": public(),
 }
 
