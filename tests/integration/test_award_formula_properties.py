@@ -41,6 +41,7 @@ province_rules = st.fixed_dictionaries({
     "account_opened_year": st.integers(1992, 1999),
     "amount_rounding": st.sampled_from(sorted(rules.AMOUNT_UNITS)),
     "accrual_per_further_month": st.sampled_from(["0", "0.00083"]),
+    "extra_bands": st.booleans(),  # 吉林's rise beyond 20, 25 and 30 years
 })
 archive_year = st.integers(1, 12).flatmap(lambda months: st.tuples(st.just(months), st.integers(0, months * 3_000_000)))
 retiree = st.fixed_dictionaries({
@@ -78,7 +79,11 @@ def _store(drawn: dict[str, dict]) -> ParameterStore:
         } | {f"pension.{name}": _parameter(f"pension.{name}", "text", (date(2006, 1, 1), chosen[name]))
              for name in ("divisor_rounding", "years_rounding", "transitional_base", "transitional_years", "amount_rounding")} | {
             "pension.accrual_per_further_month": _parameter("pension.accrual_per_further_month", "rate",
-                                                            (date(2006, 1, 1), Decimal(chosen["accrual_per_further_month"])))}
+                                                            (date(2006, 1, 1), Decimal(chosen["accrual_per_further_month"])))} | ({
+            "pension.extra_accrual_bands": _parameter("pension.extra_accrual_bands", "table", (date(2006, 1, 1), {
+                20: Decimal("0.0015"), 25: Decimal("0.0020"), 30: Decimal("0.0025")})),
+            "pension.extra_accrual_min_actual_months": _parameter("pension.extra_accrual_min_actual_months", "months",
+                                                                  (date(2006, 1, 1), 240))} if chosen["extra_bands"] else {})
     return ParameterStore(base.national, provinces)
 
 
@@ -170,6 +175,6 @@ def test_the_award_batch_and_the_calculator_agree_to_the_fen(database, cipher, c
         assert award.index_ten_thousandths == rules.index_ten_thousandths(case["index_sum"], case["months"]), case
         assert rules.divisor_text(rules.divisor_decimal(award.divisor_units)) == steps["divisor"], case
         assert award.calculation_wage_fen == store.at(case["province"], case["retire_date"]).value("pension.calculation_wage_fen")
-        assert (award.basic_fen, award.account_fen, award.transitional_fen, award.monthly_fen) == (
+        assert (award.basic_fen, award.account_fen, award.transitional_fen, award.local_extras_fen, award.monthly_fen) == (
             expected["basic_pension_fen"], expected["personal_account_pension_fen"], expected["transitional_pension_fen"],
-            expected["total_fen"]), case
+            expected["local_extras_fen"], expected["total_fen"] + expected["local_extras_fen"]), case

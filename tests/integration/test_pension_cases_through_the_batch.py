@@ -3,7 +3,8 @@ from a record built to its figures: the batch's SQL and the calculator agree wit
 
 Each case becomes a person whose archive holds its months at its average index (the months the province counts
 before the personal account opened placed in the years before it opened), its deemed months, its account balance
-and an application with its second index; the case's W, where it gives one, is the province's W for the test."""
+and an application with its second index; the case's W, where it gives one, is the province's W for the test. A local rise
+the province's rules pay (吉林's 增发) is awarded and paid too, apart from the national total."""
 
 from dataclasses import replace
 from datetime import date
@@ -88,8 +89,11 @@ def test_the_batch_awards_each_worked_example_to_the_fen(database, cipher, clock
         award = uow.session.scalar(select(PensionAward).where(PensionAward.person_id == person))
         figures = dict(zip(PARTS, (award.basic_fen, award.account_fen, award.transitional_fen,
                                    award.basic_fen + award.account_fen + award.transitional_fen), strict=True))
+        rule_extras, monthly = award.local_extras_fen, award.monthly_fen
     calculated = pension_case(case=PensionCalculate(**{k: (str(v) if isinstance(v, date) else v) for k, v in given.items()}),
                               store=store)
     assert figures == {part: getattr(calculated, part) for part in PARTS}, case["name"]
+    given_extras = sum(extra["fen"] for extra in given.get("local_extras", []))  # told to the calculator, not on record
+    assert rule_extras == calculated.local_extras_fen - given_extras and monthly == figures["total_fen"] + rule_extras
     assert {part: figures[part] for part in PARTS if part in case["output"]} == {
         part: case["output"][part] for part in PARTS if part in case["output"]}, case["name"]

@@ -106,3 +106,18 @@ def test_the_steps_applied_to_columns_are_sql():
                    rules.meets_minimum(rules.counted_months(c["months"], c["deemed"]), c["minimum"])]
     assert all(hasattr(expression, "compile") for expression in expressions)
     assert "FLOOR" not in str(parts.total_fen.compile())  # integer division, as in Python; FLOOR would mean a non-integer
+
+
+@given(wage=st.integers(100_000, 2_000_000), local=st.integers(100_000, 2_000_000), index=st.integers(0, 30_000),
+       months=st.integers(0, 720), actual=st.integers(0, 720), rounding=st.sampled_from(["hundredths", "ten_thousandths"]))
+def test_the_rise_beyond_twenty_years_is_each_band_to_the_fen(wage, local, index, months, actual, rounding):
+    """吉林's 增发: (W_local + W × I) / 2 × the years within each band × its rate, each band half up to the fen."""
+    per_year = rules.YEARS_ROUNDING[rounding]
+    bands = rules.ExtraBands(starts=(20, 25, 30), widths=(5, 5, 100), rates=(15, 20, 25), min_actual_months=240)
+    years = rules.years_units(months, per_year)
+    base = Fraction(local + wage * Fraction(index, 10_000), 2)
+    n = Fraction(years, per_year)
+    expected = sum(_half_up_exact(base * max(Fraction(0), min(n - start, Fraction(width))) * Fraction(rate, 10_000))
+                   for start, width, rate in zip((20, 25, 30), (5, 5, 100), (15, 20, 25), strict=True))
+    rise = rules.extra_accrual_fen(wage, local, index, years, per_year, actual, bands)
+    assert rise == (expected if actual > 240 else 0)

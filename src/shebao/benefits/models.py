@@ -78,7 +78,8 @@ class PensionAward(Base):
     basic_fen: Mapped[int] = mapped_column(Fen)
     account_fen: Mapped[int] = mapped_column(Fen)
     transitional_fen: Mapped[int] = mapped_column(Fen)
-    monthly_fen: Mapped[int] = mapped_column(Fen)  # what is paid now: the award plus the yearly adjustments
+    local_extras_fen: Mapped[int] = mapped_column(Fen, server_default="0")  # a local rise the rules pay (吉林's 增发)
+    monthly_fen: Mapped[int] = mapped_column(Fen)  # what is paid now: the award, its local rise and the yearly adjustments
     account_remaining_fen: Mapped[int] = mapped_column(Fen)  # personal account not yet drawn by payroll
     status: Mapped[str] = mapped_column(String(10))  # paying | suspended | stopped
     status_reason: Mapped[str] = mapped_column(String(200), default="")

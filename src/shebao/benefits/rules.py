@@ -19,6 +19,7 @@ from enum import StrEnum
 from shebao.core.arithmetic import (  # millionths moved there; callers still say rules.millionths
     RATE_DENOMINATOR,
     Number,
+    clamp,
     divide_half_up,
     millionths,
     one_if_zero,
@@ -216,10 +217,41 @@ def rounded_to(amount_fen: Number, unit: Number) -> Number:
     return divide_half_up(amount_fen, unit) * unit
 
 
-def basic_pension_fen(wage_fen: Number, index: Number, years: Number, per_year: Number, accrual: Number) -> Number:
-    """W × (1 + I) / 2 × N × the accrual a year (1%), with I in ten-thousandths, N in 1/per_year of a year and the
-    accrual in ten-thousandths."""
-    return divide_half_up(wage_fen * (INDEX_SCALE + index) * years * accrual, 2 * INDEX_SCALE * per_year * BASIS)
+def basic_pension_fen(wage_fen: Number, index: Number, years: Number, per_year: Number, accrual: Number,
+                      local_wage_fen: Number | None = None) -> Number:
+    """(W_local + W × I) / 2 × N × the accrual a year (1%), with I in ten-thousandths, N in 1/per_year of a year and the
+    accrual in ten-thousandths; W_local is W itself but where the province takes the city's own (吉林)."""
+    local = wage_fen if local_wage_fen is None else local_wage_fen
+    return divide_half_up((local * INDEX_SCALE + wage_fen * index) * years * accrual, 2 * INDEX_SCALE * per_year * BASIS)
+
+
+@dataclass(frozen=True)
+class ExtraBands:
+    """A rise of the basic pension for the years of N beyond thresholds (吉林's 基础养老金增发, 吉政发〔1998〕28号):
+    each band a share a year of the basic pension's base, rounded to the fen band by band, paid only with more
+    actual contribution months than `min_actual_months`. Three slots (a rate of 0 is an unused band), so the batch
+    applies the same steps to columns."""
+
+    starts: tuple[Number, Number, Number] = (0, 0, 0)  # whole years of N where each band starts
+    widths: tuple[Number, Number, Number] = (0, 0, 0)  # years each band spans
+    rates: tuple[Number, Number, Number] = (0, 0, 0)  # ten-thousandths a year
+    min_actual_months: Number = 0
+
+
+NO_EXTRA_BANDS = ExtraBands()
+
+
+def extra_accrual_fen(wage_fen: Number, local_wage_fen: Number, index: Number, years: Number, per_year: Number,
+                      contribution_months: Number, bands: ExtraBands) -> Number:
+    """The rise for the years beyond each band's start: (W_local + W × I) / 2 × the years within the band × its rate,
+    each band half up to the fen, the bands summed; nothing without more actual months than the minimum."""
+    paid = clamp(contribution_months - bands.min_actual_months, 0, 1)
+    total: Number = 0
+    for start, width, rate in zip(bands.starts, bands.widths, bands.rates, strict=True):
+        within = clamp(years - start * per_year, 0, width * per_year)
+        total = total + divide_half_up((local_wage_fen * INDEX_SCALE + wage_fen * index) * within * rate,
+                                       2 * INDEX_SCALE * per_year * BASIS)
+    return paid * total
 
 
 def account_pension_fen(balance_fen: Number, divisor_units: Number) -> Number:
@@ -273,10 +305,16 @@ class PensionParts:
     basic_fen: Number
     account_fen: Number
     transitional_fen: Number
+    extra_fen: Number = 0  # a local rise the province's rules pay (吉林's 增发): paid, shown apart from the total
 
     @property
     def total_fen(self) -> Number:
+        """The national formula's total; the local rise is shown apart (and paid: `monthly_fen`)."""
         return self.basic_fen + self.account_fen + self.transitional_fen
+
+    @property
+    def monthly_fen(self) -> Number:
+        return self.total_fen + self.extra_fen
 
 
 @dataclass(frozen=True)
@@ -291,6 +329,8 @@ class FormulaConstants:
     transitional_base: TransitionalBase
     per_month: Number = 0  # units of N per month beyond whole years where the province counts so (上海), else 0
     amount_unit: Number = 1  # each part rounded to the fen (1) or the jiao (10)
+    local_wage_fen: Number | None = None  # the city's own W for the basic pension's fixed half (吉林); None: W
+    extra_bands: ExtraBands = NO_EXTRA_BANDS
 
 
 def pension_parts(*, constants: FormulaConstants, index: Number, transitional_index: Number, contribution_months: Number,
@@ -299,8 +339,10 @@ def pension_parts(*, constants: FormulaConstants, index: Number, transitional_in
     `actual_transitional_months`: the actual months the transitional pension counts (0 where it counts none)."""
     c = constants
     years = years_units(counted_months(contribution_months, deemed_months), c.per_year, c.per_month)
+    local = c.wage_fen if c.local_wage_fen is None else c.local_wage_fen
     return PensionParts(
-        basic_fen=rounded_to(basic_pension_fen(c.wage_fen, index, years, c.per_year, c.accrual), c.amount_unit),
+        basic_fen=rounded_to(basic_pension_fen(c.wage_fen, index, years, c.per_year, c.accrual, local), c.amount_unit),
+        extra_fen=extra_accrual_fen(c.wage_fen, local, index, years, c.per_year, contribution_months, c.extra_bands),
         account_fen=rounded_to(account_pension_fen(balance_fen, c.divisor_units), c.amount_unit),
         transitional_fen=rounded_to(transitional_pension_fen(
             c.wage_fen, index, transitional_index, years_units(deemed_months, c.per_year, c.per_month),
@@ -316,15 +358,39 @@ def basis_points(rate: Decimal) -> int:
     return int(scaled)
 
 
-def formula_constants(params: ParameterSnapshot, age: RetirementAge, wage_fen: int) -> FormulaConstants:
-    """The constants of the award's formula from the parameters in force at retirement."""
+def formula_constants(params: ParameterSnapshot, age: RetirementAge, wage_fen: int,
+                      local_wage_fen: int | None = None) -> FormulaConstants:
+    """The constants of the award's formula from the parameters in force at retirement; W_local, where not given, is
+    the city's own figure where its pack has one (吉林's 长春), else W."""
+    if local_wage_fen is None and params.has("pension.local_calculation_wage_fen"):
+        local_wage_fen = params.value("pension.local_calculation_wage_fen")
     return FormulaConstants(
+        local_wage_fen=wage_fen if local_wage_fen is None else local_wage_fen, extra_bands=extra_bands(params),
         wage_fen=wage_fen, accrual=basis_points(params.value("pension.basic_accrual_rate")),
         coefficient=basis_points(params.value("pension.transitional_coefficient")),
         per_year=YEARS_ROUNDING[params.value("pension.years_rounding")],
         divisor_units=divisor_units(params, age)[0],
         transitional_base=TRANSITIONAL_BASES[params.value("pension.transitional_base")],
         per_month=_per_month(params), amount_unit=AMOUNT_UNITS[params.value("pension.amount_rounding")])
+
+
+def extra_bands(params: ParameterSnapshot) -> ExtraBands:
+    """The province's bands of rise beyond a number of years (pension.extra_accrual_bands: from year → rate a year),
+    the last band open-ended; none where the province has none."""
+    if not params.has("pension.extra_accrual_bands"):
+        return NO_EXTRA_BANDS
+    table = params.value("pension.extra_accrual_bands")
+    starts = sorted(table)
+    if len(starts) > len(NO_EXTRA_BANDS.starts):
+        raise InvalidInput("parameter.extra_bands", "增发档次超过三档", "more than three bands of rise are not supported")
+    widths = [later - start for start, later in zip(starts, starts[1:], strict=False)] + [OPEN_BAND_YEARS]
+    padding = len(NO_EXTRA_BANDS.starts) - len(starts)
+    return ExtraBands(starts=tuple(starts) + (0,) * padding, widths=tuple(widths) + (0,) * padding,
+                      rates=tuple(basis_points(table[start]) for start in starts) + (0,) * padding,
+                      min_actual_months=params.value("pension.extra_accrual_min_actual_months"))
+
+
+OPEN_BAND_YEARS = 100  # the last band's span: beyond any working life
 
 
 def _per_month(params: ParameterSnapshot) -> int:
@@ -387,6 +453,7 @@ class PensionCase:
     transitional_index: Decimal | None = None  # the second index (天津, 江苏); None: the average index
     pre_account_months: int = 0  # of contribution_months, those paid before the personal account opened
     local_extras: list[tuple[str, int]] = field(default_factory=list)  # (name, fen) shown apart from the total
+    local_calculation_wage_fen: int | None = None  # the city's own W where the province uses it (吉林); None: the pack's
     reasons: list[str] = field(default_factory=list)
 
 
@@ -466,7 +533,7 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     index = _ten_thousandths(case.average_index, "average_index", steps)
     transitional_index = (index if case.transitional_index is None
                           else _ten_thousandths(case.transitional_index, "transitional_index", steps))
-    constants = formula_constants(params, retirement_age, wage_fen)
+    constants = formula_constants(params, retirement_age, wage_fen, case.local_calculation_wage_fen)
     actual_t = counts_actual_years(params) * case.pre_account_months
     parts = pension_parts(constants=constants, index=index, transitional_index=transitional_index,
                           contribution_months=case.contribution_months, deemed_months=case.deemed_months,
@@ -477,9 +544,11 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     accrual = params.value("pension.basic_accrual_rate")
     steps.append(_step("counted_years", _years_text(years, per_year), f"{counted} months / 12, "
                        f"{params.value('pension.years_rounding')} ({cite(params, 'pension.years_rounding')})"))
-    steps.append(_step("basic_pension", parts.basic_fen, f"W {wage_fen} × (1 + {decimal_index(index)}) / 2 × "
-                       f"{_years_text(years, per_year)} years × {accrual:%} (W: {wage_source}; "
-                       f"{cite(params, 'pension.basic_accrual_rate')})"))
+    local = constants.local_wage_fen
+    base = (f"W {wage_fen} × (1 + {decimal_index(index)}) / 2" if local == wage_fen
+            else f"(W_local {local} + W {wage_fen} × {decimal_index(index)}) / 2")
+    steps.append(_step("basic_pension", parts.basic_fen, f"{base} × {_years_text(years, per_year)} years × {accrual:%} "
+                       f"(W: {wage_source}; {cite(params, 'pension.basic_accrual_rate')})"))
     divisor = divisor_decimal(constants.divisor_units)
     steps.append(_step("divisor", divisor_text(divisor), f"{divisor_units(params, retirement_age)[1]}; "
                        f"{cite(params, 'pension.divisor')}"))
@@ -492,7 +561,12 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
                        f"{_years_text(years_units(actual_t, per_year, constants.per_month), per_year)} actual years counted × "
                        f"{coefficient:%} "
                        f"({cite(params, 'pension.transitional_coefficient')}; {cite(params, 'pension.transitional_base')})"))
-    extras = sum(amount for _, amount in case.local_extras)
+    if params.has("pension.extra_accrual_bands"):
+        steps.append(_step("local_extra", parts.extra_fen,
+                           f"基础养老金增发 rise for the years beyond {sorted(params.value('pension.extra_accrual_bands'))} "
+                           f"(with more than {constants.extra_bands.min_actual_months} actual months), each band to the fen; "
+                           f"shown apart from the national total; {cite(params, 'pension.extra_accrual_bands')}"))
+    extras = parts.extra_fen + sum(amount for _, amount in case.local_extras)
     for name, amount in case.local_extras:
         steps.append(_step("local_extra", amount, f"{name}: a local item shown apart from the national total"))
     divisor_out = int(divisor) if divisor == divisor.to_integral_value() else float(round(divisor, 4))

@@ -166,7 +166,10 @@ class PensionCalculate(BaseModel):
     pre_account_months: StrictInt = Field(0, ge=0, le=12 * 80, description="of contribution_months, those paid before "
                                           "the personal account opened (counted as transitional years in 河北, 辽宁, 云南)")
     local_extras: list[LocalExtra] = Field(default_factory=list, max_length=20,
-                                           description="local items (独生子女补贴, 增发) shown apart from total_fen")
+                                           description="local items (独生子女补贴) shown apart from total_fen")
+    local_calculation_wage_fen: Fen | None = Field(
+        None, ge=1, description="the city's own W for the basic pension's fixed half where the province uses one (吉林); "
+                                "default: the city's pack, else W")
 
 
 class ArchiveYear(BaseModel):

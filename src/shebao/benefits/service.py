@@ -122,7 +122,8 @@ def pension_case(*, case: PensionCalculate, store: ParameterStore | None = None)
         contribution_months=case.contribution_months, deemed_months=case.deemed_months, average_index=index,
         personal_account_fen=case.personal_account_fen, calculation_wage_fen=case.calculation_wage_fen,
         transitional_index=transitional, pre_account_months=case.pre_account_months,
-        local_extras=[(extra.name, extra.fen) for extra in case.local_extras])))
+        local_extras=[(extra.name, extra.fen) for extra in case.local_extras],
+        local_calculation_wage_fen=case.local_calculation_wage_fen)))
 
 
 # --- Use cases over the person's own record -------------------------------------------------------------
@@ -285,9 +286,9 @@ def _same_figures(award: PensionAward, explained: dict) -> None:
     but they still run on two engines from inputs gathered twice — SQL's 64-bit integers (SQLite turns an
     overflowing product into a float without a word) and the constants table, against Python's integers and
     the parameters read again. Comparing one row the counter reads anyway costs nothing."""
-    figures = (award.basic_fen, award.account_fen, award.transitional_fen, award.monthly_fen)
+    figures = (award.basic_fen, award.account_fen, award.transitional_fen, award.local_extras_fen, award.monthly_fen)
     expected = (explained["basic_pension_fen"], explained["personal_account_pension_fen"], explained["transitional_pension_fen"],
-                explained["total_fen"])
+                explained["local_extras_fen"], explained["total_fen"] + explained["local_extras_fen"])
     if figures != expected:
         raise RuntimeError(f"award {award.id}: SQL gave {figures}, the rules {expected}")
 

@@ -20,6 +20,7 @@ def upgrade() -> None:
         batch.alter_column('divisor_twelfths', new_column_name='divisor_units')
         batch.add_column(sa.Column('pre_account_months', sa.Integer(), nullable=False, server_default='0'))
         batch.add_column(sa.Column('transitional_index_ten_thousandths', sa.Integer(), nullable=False, server_default='0'))
+        batch.add_column(sa.Column('local_extras_fen', sa.BigInteger(), nullable=False, server_default='0'))
     op.execute("UPDATE pension_awards SET divisor_units = divisor_units * 50, "
                "transitional_index_ten_thousandths = index_ten_thousandths")
     with op.batch_alter_table('retirement_applications') as batch:
@@ -49,4 +50,5 @@ def downgrade() -> None:
     with op.batch_alter_table('pension_awards') as batch:
         batch.drop_column('pre_account_months')
         batch.drop_column('transitional_index_ten_thousandths')
+        batch.drop_column('local_extras_fen')
         batch.alter_column('divisor_units', new_column_name='divisor_twelfths')
