@@ -3,7 +3,7 @@ from a record built to its figures: the batch's SQL and the calculator agree wit
 
 Each case becomes a person whose archive holds its months at its average index (the months the province counts
 before the personal account opened placed in the years before it opened), its deemed months, its account balance
-and an application with its second index; the case's W, where it gives one, is the province's W for the test. A local rise
+and an application with its second index and notional account (上海's 虚账实记); the case's W, where it gives one, is the province's W for the test. A local rise
 the province's rules pay (吉林's 增发) is awarded and paid too, apart from the national total."""
 
 from dataclasses import replace
@@ -83,7 +83,8 @@ def test_the_batch_awards_each_worked_example_to_the_fen(database, cipher, clock
             person_id=person, province=province, region_code=given["region"], category=given["category"], retire_date=retire,
             age_months=age_in_months(birth, retire), ground="statutory", status="pending", applied_by="test",
             applied_at=utc_naive(clock.now()),
-            transitional_index_ten_thousandths=None if second is None else int(Decimal(second) * 10_000)))
+            transitional_index_ten_thousandths=None if second is None else int(Decimal(second) * 10_000),
+            notional_account_fen=given.get("notional_account_fen")))
     award_pending(database=database, province=province, now=clock.now(), actor="test", store=store)
     with database.unit_of_work() as uow:
         award = uow.session.scalar(select(PensionAward).where(PensionAward.person_id == person))

@@ -80,3 +80,9 @@ def test_local_extras_are_shown_apart_from_the_total_and_the_inputs_are_checked(
     with pytest.raises(InvalidInput) as index:
         pension_case(case=_case(transitional_index="abc"))
     assert index.value.code == "decimal.malformed" and index.value.reason_en  # refused as any decimal field is
+
+
+def test_a_notional_account_is_refused_where_the_province_keeps_none():
+    with pytest.raises(InvalidInput) as refused:
+        pension_case(case=_case(region="110000", notional_account_fen=100_000))
+    assert refused.value.code == "pension.notional_account" and refused.value.reason_en

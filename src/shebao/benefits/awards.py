@@ -83,6 +83,9 @@ def _constants(session: Session, store: ParameterStore, province: str, applicati
             ("per_year", c.per_year, BigInteger), ("per_month", c.per_month, BigInteger),
             ("amount_unit", c.amount_unit, BigInteger), ("divisor_units", c.divisor_units, BigInteger),
             ("local_wage", c.local_wage_fen, BigInteger), ("b_min", c.extra_bands.min_actual_months, BigInteger),
+            ("t_per_year", c.per_year if c.transitional_per_year is None else c.transitional_per_year, BigInteger),
+            ("t_per_month", c.per_month if c.transitional_per_month is None else c.transitional_per_month, BigInteger),
+            ("notional_divisor", c.notional_divisor, BigInteger),
             *((f"b_{kind}{k}", value, BigInteger) for kind, values in (("s", c.extra_bands.starts), ("w", c.extra_bands.widths),
                                                                        ("r", c.extra_bands.rates))
               for k, value in enumerate(values)),
@@ -124,9 +127,10 @@ def award(*, session: Session, store: ParameterStore, province: str, application
     k = constants.c
     raw = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
                   RetirementApplication.retire_date, RetirementApplication.age_months,
-                  RetirementApplication.transitional_index_ten_thousandths.label("second_index"), *recorded,
+                  RetirementApplication.transitional_index_ten_thousandths.label("second_index"),
+                  cast(func.coalesce(RetirementApplication.notional_account_fen, 0), BigInteger).label("notional"), *recorded,
                   k.wage, k.coef, k.accrual, k.per_year, k.per_month, k.amount_unit, k.divisor_units, *_weights(k), k.t_halves,
-                  k.local_wage, *_bands(k),
+                  k.local_wage, *_bands(k), k.t_per_year, k.t_per_month, k.notional_divisor,
                   k.pre_account, k.first_period, k.minimum)
            .join(constants, and_(k.retire_date == RetirementApplication.retire_date,
                                  k.age_months == RetirementApplication.age_months,
@@ -137,7 +141,7 @@ def award(*, session: Session, store: ParameterStore, province: str, application
     figures = (select(r.application_id, r.person_id, r.retire_date, r.age_months, r.months, r.deemed, r.pre_account_months,
                       idx.label("idx"), cast(func.coalesce(r.second_index, idx), BigInteger).label("t_idx"),
                       r.balance, r.wage, r.coef, r.accrual, r.per_year, r.per_month, r.amount_unit, r.divisor_units,
-                      *_weights(r), r.local_wage, *_bands(r),
+                      *_weights(r), r.local_wage, *_bands(r), r.t_per_year, r.t_per_month, r.notional_divisor, r.notional,
                       r.t_halves, r.pre_account, r.first_period)
                .where(rules.meets_minimum(rules.counted_months(r.months, r.deemed), r.minimum))
                .cte("figures").prefix_with("MATERIALIZED"))
@@ -146,16 +150,19 @@ def award(*, session: Session, store: ParameterStore, province: str, application
     constants_of_row = rules.FormulaConstants(
         wage_fen=f.wage, accrual=f.accrual, coefficient=f.coef, per_year=f.per_year, divisor_units=f.divisor_units,
         transitional_base=rules.TransitionalBase((f.t_d0, f.t_d1, f.t_d2), (f.t_a0, f.t_a1, f.t_a2), f.t_halves),
-        per_month=f.per_month, amount_unit=f.amount_unit, local_wage_fen=f.local_wage, extra_bands=_extra_bands(f))
+        per_month=f.per_month, amount_unit=f.amount_unit, local_wage_fen=f.local_wage, extra_bands=_extra_bands(f),
+        transitional_per_year=f.t_per_year, transitional_per_month=f.t_per_month, notional_divisor=f.notional_divisor)
     parts = rules.pension_parts(constants=constants_of_row, index=f.idx, transitional_index=f.t_idx,
                                 contribution_months=f.months, deemed_months=f.deemed,
-                                actual_transitional_months=f.pre_account * f.pre_account_months, balance_fen=f.balance)
+                                actual_transitional_months=f.pre_account * f.pre_account_months, balance_fen=f.balance,
+                                notional_account_fen=f.notional)
     rows = select(f.person_id, f.application_id, literal(province), f.retire_date, f.first_period, f.age_months, f.months,
-                  f.deemed, f.pre_account_months, f.idx, f.t_idx, f.balance, f.wage, f.divisor_units, parts.basic_fen, parts.account_fen,
+                  f.deemed, f.pre_account_months, f.idx, f.t_idx, f.notional, f.balance, f.wage, f.divisor_units, parts.basic_fen, parts.account_fen,
                   parts.transitional_fen, parts.extra_fen, parts.monthly_fen, f.balance, literal("paying"), literal(""), f.retire_date,
                   literal(actor), literal(utc_naive(now)))
     names = ["person_id", "application_id", "province", "retire_date", "first_period", "age_months", "contribution_months",
-             "deemed_months", "pre_account_months", "index_ten_thousandths", "transitional_index_ten_thousandths", "personal_account_fen", "calculation_wage_fen", "divisor_units",
+             "deemed_months", "pre_account_months", "index_ten_thousandths", "transitional_index_ten_thousandths",
+             "notional_account_fen", "personal_account_fen", "calculation_wage_fen", "divisor_units",
              "basic_fen", "account_fen", "transitional_fen", "local_extras_fen", "monthly_fen", "account_remaining_fen", "status",
              "status_reason", "certified_on", "awarded_by", "awarded_at"]
     session.execute(PensionAward.__table__.insert().from_select(names, rows))
@@ -223,12 +230,13 @@ def recompute_provisional_wage(*, database: Database, province: str, months: lis
             wage_fen=k.c.wage, accrual=k.c.accrual, coefficient=k.c.coef, per_year=k.c.per_year,
             divisor_units=k.c.divisor_units,
             transitional_base=rules.TransitionalBase((k.c.t_d0, k.c.t_d1, k.c.t_d2), (k.c.t_a0, k.c.t_a1, k.c.t_a2), k.c.t_halves),
-            per_month=k.c.per_month, amount_unit=k.c.amount_unit, local_wage_fen=k.c.local_wage, extra_bands=_extra_bands(k.c))
+            per_month=k.c.per_month, amount_unit=k.c.amount_unit, local_wage_fen=k.c.local_wage, extra_bands=_extra_bands(k.c),
+            transitional_per_year=k.c.t_per_year, transitional_per_month=k.c.t_per_month, notional_divisor=k.c.notional_divisor)
         parts = rules.pension_parts(constants=row_constants, index=a.index_ten_thousandths,
                                     transitional_index=a.transitional_index_ten_thousandths, contribution_months=a.contribution_months,
                                     deemed_months=a.deemed_months,
                                     actual_transitional_months=k.c.pre_account * a.pre_account_months,
-                                    balance_fen=a.personal_account_fen)
+                                    balance_fen=a.personal_account_fen, notional_account_fen=a.notional_account_fen)
         cause = literal("wage:") + func.substr(cast(a.retire_date, String), 1, 4)
         before = a.basic_fen + a.account_fen + a.transitional_fen + a.local_extras_fen
         changed = select(a.id, literal(province), cause, a.calculation_wage_fen, k.c.wage, before,

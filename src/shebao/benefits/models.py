@@ -48,6 +48,7 @@ class RetirementApplication(Base):
     ground: Mapped[str] = mapped_column(String(20))  # statutory | early_voluntary | delayed
     # The second (transitional) index as the archive records it, where the province uses one (天津, 辽宁); else None.
     transitional_index_ten_thousandths: Mapped[int | None] = mapped_column(Integer)
+    notional_account_fen: Mapped[int | None] = mapped_column(Fen)  # 上海's 1993–1997 虚账实记, as the archive records it
     status: Mapped[str] = mapped_column(String(10))  # pending | awarded
     applied_by: Mapped[str] = mapped_column(String(120))
     applied_at: Mapped[datetime] = mapped_column(DateTime)
@@ -72,6 +73,7 @@ class PensionAward(Base):
     pre_account_months: Mapped[int] = mapped_column(Integer, server_default="0")  # paid before the account opened
     index_ten_thousandths: Mapped[int] = mapped_column(Integer)
     transitional_index_ten_thousandths: Mapped[int] = mapped_column(Integer, server_default="0")  # I_t as used
+    notional_account_fen: Mapped[int] = mapped_column(Fen, server_default="0")  # 上海's 虚账实记 as used
     personal_account_fen: Mapped[int] = mapped_column(Fen)
     calculation_wage_fen: Mapped[int] = mapped_column(Fen)
     divisor_units: Mapped[int] = mapped_column(Integer)  # the divisor in 600ths of a month (rules.DIVISOR_SCALE)

@@ -331,23 +331,32 @@ class FormulaConstants:
     amount_unit: Number = 1  # each part rounded to the fen (1) or the jiao (10)
     local_wage_fen: Number | None = None  # the city's own W for the basic pension's fixed half (吉林); None: W
     extra_bands: ExtraBands = NO_EXTRA_BANDS
+    # The transitional years where the province rounds them apart from N (上海: N whole + months, 1992 service to two
+    # decimals); None: as N.
+    transitional_per_year: Number | None = None
+    transitional_per_month: Number | None = None
+    notional_divisor: Number = 1  # months a notional account (上海's 虚账实记) is divided by; only 上海 has one
 
 
 def pension_parts(*, constants: FormulaConstants, index: Number, transitional_index: Number, contribution_months: Number,
-                  deemed_months: Number, actual_transitional_months: Number, balance_fen: Number) -> PensionParts:
+                  deemed_months: Number, actual_transitional_months: Number, balance_fen: Number,
+                  notional_account_fen: Number = 0) -> PensionParts:
     """Basic, personal-account and transitional pension from the record's figures and the constants in force.
-    `actual_transitional_months`: the actual months the transitional pension counts (0 where it counts none)."""
+    `actual_transitional_months`: the actual months the transitional pension counts (0 where it counts none);
+    `notional_account_fen`: 上海's 1993–1997 虚账实记, paid ÷ its divisor within the transitional pension (else 0)."""
     c = constants
     years = years_units(counted_months(contribution_months, deemed_months), c.per_year, c.per_month)
     local = c.wage_fen if c.local_wage_fen is None else c.local_wage_fen
+    t_per_year = c.per_year if c.transitional_per_year is None else c.transitional_per_year
+    t_per_month = c.per_month if c.transitional_per_month is None else c.transitional_per_month
     return PensionParts(
         basic_fen=rounded_to(basic_pension_fen(c.wage_fen, index, years, c.per_year, c.accrual, local), c.amount_unit),
         extra_fen=extra_accrual_fen(c.wage_fen, local, index, years, c.per_year, contribution_months, c.extra_bands),
         account_fen=rounded_to(account_pension_fen(balance_fen, c.divisor_units), c.amount_unit),
         transitional_fen=rounded_to(transitional_pension_fen(
-            c.wage_fen, index, transitional_index, years_units(deemed_months, c.per_year, c.per_month),
-            years_units(actual_transitional_months, c.per_year, c.per_month), c.per_year, c.coefficient,
-            c.transitional_base), c.amount_unit))
+            c.wage_fen, index, transitional_index, years_units(deemed_months, t_per_year, t_per_month),
+            years_units(actual_transitional_months, t_per_year, t_per_month), t_per_year, c.coefficient,
+            c.transitional_base) + divide_half_up(notional_account_fen, c.notional_divisor), c.amount_unit))
 
 
 def basis_points(rate: Decimal) -> int:
@@ -364,8 +373,12 @@ def formula_constants(params: ParameterSnapshot, age: RetirementAge, wage_fen: i
     the city's own figure where its pack has one (吉林's 长春), else W."""
     if local_wage_fen is None and params.has("pension.local_calculation_wage_fen"):
         local_wage_fen = params.value("pension.local_calculation_wage_fen")
+    t_rounding = params.value("pension.transitional_years_rounding")
     return FormulaConstants(
         local_wage_fen=wage_fen if local_wage_fen is None else local_wage_fen, extra_bands=extra_bands(params),
+        transitional_per_year=None if t_rounding == "same_as_basic" else YEARS_ROUNDING[t_rounding],
+        transitional_per_month=None if t_rounding == "same_as_basic" else 0,
+        notional_divisor=params.value("pension.notional_account_divisor_months"),
         wage_fen=wage_fen, accrual=basis_points(params.value("pension.basic_accrual_rate")),
         coefficient=basis_points(params.value("pension.transitional_coefficient")),
         per_year=YEARS_ROUNDING[params.value("pension.years_rounding")],
@@ -454,6 +467,7 @@ class PensionCase:
     pre_account_months: int = 0  # of contribution_months, those paid before the personal account opened
     local_extras: list[tuple[str, int]] = field(default_factory=list)  # (name, fen) shown apart from the total
     local_calculation_wage_fen: int | None = None  # the city's own W where the province uses it (吉林); None: the pack's
+    notional_account_fen: int = 0  # 上海's 1993–1997 虚账实记 as the archive records it
     reasons: list[str] = field(default_factory=list)
 
 
@@ -537,7 +551,8 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     actual_t = counts_actual_years(params) * case.pre_account_months
     parts = pension_parts(constants=constants, index=index, transitional_index=transitional_index,
                           contribution_months=case.contribution_months, deemed_months=case.deemed_months,
-                          actual_transitional_months=actual_t, balance_fen=case.personal_account_fen)
+                          actual_transitional_months=actual_t, balance_fen=case.personal_account_fen,
+                          notional_account_fen=case.notional_account_fen)
     per_year = constants.per_year
     counted = counted_months(case.contribution_months, case.deemed_months)
     years = years_units(counted, per_year, constants.per_month)
@@ -555,11 +570,15 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
     steps.append(_step("personal_account_pension", parts.account_fen, f"{case.personal_account_fen} / {divisor_text(divisor)}"))
     base = constants.transitional_base
     coefficient = params.value("pension.transitional_coefficient")
+    t_year = per_year if constants.transitional_per_year is None else constants.transitional_per_year
+    t_month = constants.per_month if constants.transitional_per_month is None else constants.transitional_per_month
+    notional = (f" + notional account {case.notional_account_fen} / {constants.notional_divisor} "
+                f"({cite(params, 'pension.notional_account_divisor_months')})" if case.notional_account_fen else "")
     steps.append(_step("transitional_pension", parts.transitional_fen,
                        f"{base.formula_en} (W {wage_fen}, I {decimal_index(index)}, I_t {decimal_index(transitional_index)}) × "
-                       f"{_years_text(years_units(case.deemed_months, per_year, constants.per_month), per_year)} deemed years + "
-                       f"{_years_text(years_units(actual_t, per_year, constants.per_month), per_year)} actual years counted × "
-                       f"{coefficient:%} "
+                       f"{_years_text(years_units(case.deemed_months, t_year, t_month), t_year)} deemed years + "
+                       f"{_years_text(years_units(actual_t, t_year, t_month), t_year)} actual years counted × "
+                       f"{coefficient:%}{notional} "
                        f"({cite(params, 'pension.transitional_coefficient')}; {cite(params, 'pension.transitional_base')})"))
     if params.has("pension.extra_accrual_bands"):
         steps.append(_step("local_extra", parts.extra_fen,

@@ -33,6 +33,7 @@ class RetirementApply(BaseModel):
     transitional_index: DecimalText | None = Field(
         None, description="the second (transitional) index as the archive records it, where the province uses one "
                           "(天津 全部平均工资指数, 辽宁 建账前缴费指数); default: the average index")
+    notional_account_fen: Fen | None = Field(None, ge=0, description="上海's 1993–1997 虚账实记总额 as the archive records it")
 
 
 class CertificationMethod(StrEnum):
@@ -170,6 +171,8 @@ class PensionCalculate(BaseModel):
     local_calculation_wage_fen: Fen | None = Field(
         None, ge=1, description="the city's own W for the basic pension's fixed half where the province uses one (吉林); "
                                 "default: the city's pack, else W")
+    notional_account_fen: Fen = Field(0, ge=0, description="上海's 1993–1997 notional account (虚账实记总额), paid within the "
+                                                            "transitional pension ÷ the province's divisor (120)")
 
 
 class ArchiveYear(BaseModel):

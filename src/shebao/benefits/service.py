@@ -45,7 +45,7 @@ from shebao.core.regions import province_of
 from shebao.core.security import Principal, Role
 from shebao.payouts import service as payouts
 from shebao.payouts.rules import Source
-from shebao.policy.store import ParameterStore, default_store
+from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
 from shebao.registry import service as registry
 from shebao.registry.models import Person
 from shebao.registry.divisions import all_divisions
@@ -90,6 +90,13 @@ def _require_known_region(code: str) -> None:
         raise InvalidInput("region.unknown", f"没有区划代码「{code}」", f"no region has the code {code}", region=code)
 
 
+def _check_notional_account(params: ParameterSnapshot, notional_account_fen: int | None) -> None:
+    """A notional account (虚账实记) only where the province pays one (上海): elsewhere it would be money from nowhere."""
+    if notional_account_fen and params.explain("pension.notional_account_divisor_months").jurisdiction == "000000":
+        raise InvalidInput("pension.notional_account", "该地区没有虚账实记，不应填写虚账实记总额",
+                           "this region keeps no notional account (Shanghai only): leave notional_account_fen at 0")
+
+
 def _decimal_input(text: str, code: str, zh: str, en: str) -> Decimal:
     try:
         return Decimal(text)
@@ -117,13 +124,14 @@ def pension_case(*, case: PensionCalculate, store: ParameterStore | None = None)
             _check_index_range(store, case.region, case.retire_date, value, code=code, what=what)
     age_params = _age_params(store, case.region, case.birth_date, case.category)
     params = store.at(case.region, case.retire_date)
+    _check_notional_account(params, case.notional_account_fen)
     return PensionCalculationRead.model_validate(calculate_pension(params, age_params, PensionCase(
         region=case.region, retire_date=case.retire_date, birth_date=case.birth_date, group=case.category,
         contribution_months=case.contribution_months, deemed_months=case.deemed_months, average_index=index,
         personal_account_fen=case.personal_account_fen, calculation_wage_fen=case.calculation_wage_fen,
         transitional_index=transitional, pre_account_months=case.pre_account_months,
         local_extras=[(extra.name, extra.fen) for extra in case.local_extras],
-        local_calculation_wage_fen=case.local_calculation_wage_fen)))
+        local_calculation_wage_fen=case.local_calculation_wage_fen, notional_account_fen=case.notional_account_fen)))
 
 
 # --- Use cases over the person's own record -------------------------------------------------------------
@@ -246,6 +254,7 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
         why_zh, why_en = rules.PLACE_GROUNDS[why]
         raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why_zh}）",
                        f"under the transfer rules the pension is awarded by {place} ({why_en})", benefit_province=place)
+    _check_notional_account(store.at(region_code, command.retire_date), command.notional_account_fen)
     second_index = None
     if command.transitional_index is not None:
         given = _decimal_input(command.transitional_index, "pension.transitional_index", "过渡性指数", "transitional index")
@@ -253,7 +262,7 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
                            what=("过渡性指数", "transitional index"))
         second_index = rules.fen(given * 10_000)
     explained = _explain(session, store, person, command.category, command.retire_date, region_code,
-                         transitional_index=second_index)
+                         transitional_index=second_index, notional_account_fen=command.notional_account_fen or 0)
     if not explained["eligible"]:
         raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons_zh"]),
                            "not eligible for a monthly pension: " + "; ".join(explained["reasons"]),
@@ -262,7 +271,7 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
         person_id=person.id, province=province, region_code=region_code, category=command.category.value,
         retire_date=command.retire_date, age_months=rules.age_in_months(person.birth_date, command.retire_date),
         ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now),
-        transitional_index_ten_thousandths=second_index)
+        transitional_index_ten_thousandths=second_index, notional_account_fen=command.notional_account_fen)
     session.add(application)
     session.flush()
     awards.award(session=session, store=store, province=province, applications=RetirementApplication.id == application.id,
@@ -302,7 +311,8 @@ def _record_figures(session: Session, store: ParameterStore, person_id: int) -> 
 
 
 def _explain(session: Session, store: ParameterStore, person: Person, group: Group, retire_date: date, region: str,
-             *, account_fen: int | None = None, wage_fen: int | None = None, transitional_index: int | None = None) -> dict:
+             *, account_fen: int | None = None, wage_fen: int | None = None, transitional_index: int | None = None,
+             notional_account_fen: int = 0) -> dict:
     """The explained award from the person's record, with the rule pack of the region (a city's over its province's)."""
     months, index_sum, deemed, balance, pre_account = _record_figures(session, store, person.id)
     index = rules.index_ten_thousandths(index_sum, months)
@@ -311,7 +321,7 @@ def _explain(session: Session, store: ParameterStore, person: Person, group: Gro
                                            contribution_months=months, deemed_months=deemed, pre_account_months=pre_account,
                                            average_index=Decimal(index) / 10_000,
                                            transitional_index=None if transitional_index is None
-                                           else Decimal(transitional_index) / 10_000,
+                                           else Decimal(transitional_index) / 10_000, notional_account_fen=notional_account_fen,
                                            personal_account_fen=balance if account_fen is None else account_fen,
                                            calculation_wage_fen=wage_fen))
     years = [dict(row._mapping) for row in session.execute(record.yearly_record(store, person.id)).all()]
@@ -341,6 +351,7 @@ def pension_of(*, session: Session, principal: Principal, person_id: int, store:
                        deemed_months=award.deemed_months, pre_account_months=award.pre_account_months,
                        average_index=Decimal(award.index_ten_thousandths) / 10_000,
                        transitional_index=Decimal(award.transitional_index_ten_thousandths) / 10_000,
+                       notional_account_fen=award.notional_account_fen,
                        personal_account_fen=award.personal_account_fen, calculation_wage_fen=award.calculation_wage_fen)
     params = store.at(application.region_code, award.retire_date)
     if award.calculation_wage_fen == params.value("pension.calculation_wage_fen"):

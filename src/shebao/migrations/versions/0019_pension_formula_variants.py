@@ -21,10 +21,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column('pre_account_months', sa.Integer(), nullable=False, server_default='0'))
         batch.add_column(sa.Column('transitional_index_ten_thousandths', sa.Integer(), nullable=False, server_default='0'))
         batch.add_column(sa.Column('local_extras_fen', sa.BigInteger(), nullable=False, server_default='0'))
+        batch.add_column(sa.Column('notional_account_fen', sa.BigInteger(), nullable=False, server_default='0'))
     op.execute("UPDATE pension_awards SET divisor_units = divisor_units * 50, "
                "transitional_index_ten_thousandths = index_ten_thousandths")
     with op.batch_alter_table('retirement_applications') as batch:
         batch.add_column(sa.Column('transitional_index_ten_thousandths', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('notional_account_fen', sa.BigInteger(), nullable=True))
     op.create_table(
         'pension_recalculations',
         sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -45,10 +47,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('pension_recalculations')
     with op.batch_alter_table('retirement_applications') as batch:
+        batch.drop_column('notional_account_fen')
         batch.drop_column('transitional_index_ten_thousandths')
     op.execute("UPDATE pension_awards SET divisor_units = divisor_units / 50")
     with op.batch_alter_table('pension_awards') as batch:
         batch.drop_column('pre_account_months')
         batch.drop_column('transitional_index_ten_thousandths')
         batch.drop_column('local_extras_fen')
+        batch.drop_column('notional_account_fen')
         batch.alter_column('divisor_units', new_column_name='divisor_twelfths')
