@@ -47,3 +47,10 @@ def test_a_city_overrides_its_province_and_its_counties_read_it(tmp_path):
 def test_year_ranges_read_as_spans():
     assert year_ranges([2006, 2007, 2008, 2011]) == "2006–2008, 2011"
     assert year_ranges([]) == "—"
+
+
+def test_a_city_pack_is_named_in_the_report():
+    from shebao.policy.store import default_store
+
+    report = coverage(default_store(), date(2026, 11, 1), "440300")
+    assert report["provinces"][0]["name"] == "深圳市"

@@ -13,6 +13,20 @@ NATIONAL_REGION = "000000"
 
 
 @lru_cache
+def city_names() -> dict[str, str]:
+    """City-level codes (XXYY00) and their latest names, from the same table (its indented `YY00 county=` lines)."""
+    import stdnum
+
+    names, province = {}, ""
+    for line in (Path(stdnum.__file__).parent / "cn" / "loc.dat").read_text(encoding="utf-8").splitlines():
+        if line[:2].isdigit():
+            province = line[:2]
+        elif line.startswith("  ") and line[2:6].isdigit() and line[4:6] == "00" and line[2:4] != "00" and 'county="' in line:
+            names[province + line[2:6]] = line.split('"')[1].split("]")[-1]
+    return names
+
+
+@lru_cache
 def province_names() -> dict[str, str]:
     """The 31 provinces' codes and names, from python-stdnum's table of division codes (its unindented lines);
     台湾, 香港 and 澳门 (71, 81, 82) are outside the platform's funds."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from shebao.core.regions import province_names
+from shebao.core.regions import city_names, province_names
 from shebao.policy.store import NATIONAL, PROVISIONAL, Parameter, ParameterStore
 
 
@@ -90,7 +90,7 @@ def coverage(store: ParameterStore, as_of: date, region: str | None = None) -> d
             parameters[wanted.path] = years
         sourced = sum(len(p["sourced"]) for p in parameters.values())
         total = sum(len(p[status]) for p in parameters.values() for status in STATUSES)
-        rows.append({"code": code, "name": names.get(code, code), "sourced_share": round(sourced / total, 4) if total else 0.0,
+        rows.append({"code": code, "name": names.get(code) or city_names().get(code, code), "sourced_share": round(sourced / total, 4) if total else 0.0,
                      "fully_sourced": sourced == total,
                      "officially_sourced": sourced == total and not any(p["restated"] for p in parameters.values()),
                      "parameters": parameters})
