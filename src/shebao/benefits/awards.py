@@ -24,14 +24,15 @@ from shebao.benefits.record import record_columns
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database, analyze
-from shebao.core.sql import insert_ignoring_duplicates
 from shebao.core.errors import InvalidInput
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRun, BatchRunRead, record_provisional, start_run
+from shebao.core.sql import insert_ignoring_duplicates
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry.rules import region_level
 
 Progress = Callable[[str, int, int], None]
+AWARD_CHUNK = 50_000
 
 
 def _bands(columns) -> list:  # noqa: ANN001 - the local rise's band columns of a CTE, in order
@@ -47,7 +48,6 @@ def _extra_bands(columns) -> rules.ExtraBands:  # noqa: ANN001 - the bands as th
 
 def _weights(columns) -> list:  # noqa: ANN001 - the transitional base's six weights of a CTE, in order
     return [getattr(columns, f"t_{kind}{k}") for kind in "da" for k in range(3)]
-AWARD_CHUNK = 50_000
 
 
 def pack_of(store: ParameterStore, province: str, region_code: ColumnElement) -> ColumnElement:

@@ -21,7 +21,6 @@ from shebao.core.arithmetic import (  # millionths moved there; callers still sa
     Number,
     clamp,
     divide_half_up,
-    millionths,
     one_if_zero,
 )
 from shebao.core.errors import InvalidInput

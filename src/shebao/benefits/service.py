@@ -47,8 +47,8 @@ from shebao.payouts import service as payouts
 from shebao.payouts.rules import Source
 from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
 from shebao.registry import service as registry
-from shebao.registry.models import Person
 from shebao.registry.divisions import all_divisions
+from shebao.registry.models import Person
 from shebao.registry.rules import SEX_NAMES, Sex, check_region_code_format
 
 SEX_OF_GROUP = {Group.MALE: "M", Group.FEMALE_CADRE: "F", Group.FEMALE_WORKER: "F"}
