@@ -2,7 +2,10 @@
 
 Statutory age under the 2025 reform: delay = min(cap, floor(k / step) + 1) months, k being the months
 of birth after the group's first delayed birth month; born before it, the original age.
-Basic pension = W x (1 + I) / 2 x N x 1%; personal-account pension = balance / divisor for the age.
+Basic pension = W x (1 + I) / 2 x N x 1%; personal-account pension = balance / divisor for the age; transitional
+pension = the province's base per year x the years it counts x its coefficient. How a province rounds N, the divisor
+and each part, which base and years its transitional pension takes, and any local rise it pays are parameters of
+its pack (pension_formula.yaml; docs/provinces.md), never branches here.
 
 The money steps of the award are written once over `Number`s (core.arithmetic): the calculator applies
 them to one person's integers, the award batch (awards.py) to the columns of its INSERT … SELECT.
