@@ -24,6 +24,7 @@ from shebao.core.arithmetic import (  # millionths moved there; callers still sa
     Number,
     clamp,
     divide_half_up,
+    millionths,  # noqa: F401 - re-exported: callers say rules.millionths
     one_if_zero,
 )
 from shebao.core.errors import InvalidInput
