@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Integer, Select, String, and_, case, cast, func, literal, select, union_all, update
@@ -65,17 +66,28 @@ def _application_region() -> ColumnElement:
             .scalar_subquery())
 
 
+@dataclass(frozen=True)
+class Features:
+    """Which of the formula's provincial features the chunk's constants use at all: a feature no row uses is left out
+    of the SQL (its part is 0 for every row), so a province without it pays nothing for its columns."""
+
+    bands: bool
+    actual_years: bool
+
+
 def _constants(session: Session, store: ParameterStore, province: str, applications: ColumnElement[bool],
-               table: type = RetirementApplication) -> Select:
+               table: type = RetirementApplication) -> tuple[Select, Features]:
     """A small table of what the parameters give each (rule pack, retirement date, age) met in the chunk (of
-    applications, or of awards when recomputed)."""
+    applications, or of awards when recomputed), and the features it uses."""
     region = table.region_code if table is RetirementApplication else _application_region()
     triples = session.execute(select(pack_of(store, province, region), table.retire_date, table.age_months)
                               .where(applications).distinct()).all()
-    rows = []
+    rows, bands_used, actual_used = [], False, False
     for pack, retire_date, age_months in triples:
         params = store.at(pack, retire_date)
         c = rules.formula_constants(params, rules.RetirementAge(age_months), params.value("pension.calculation_wage_fen"))
+        bands_used = bands_used or c.extra_bands is not rules.NO_EXTRA_BANDS
+        actual_used = actual_used or rules.counts_actual_years(params) == 1
         base = c.transitional_base
         rows.append(select(*(literal(value, type_).label(name) for name, value, type_ in (
             ("pack", pack, None), ("retire_date", retire_date, None), ("age_months", age_months, None),
@@ -94,7 +106,8 @@ def _constants(session: Session, store: ParameterStore, province: str, applicati
             ("t_halves", base.halves, BigInteger), ("pre_account", rules.counts_actual_years(params), BigInteger),
             ("minimum", params.value("pension.minimum_contribution_months"), Integer),
             ("first_period", str(Period.of(rules.add_months(retire_date, 1))), None)))))
-    return union_all(*rows) if len(rows) > 1 else rows[0]
+    features = Features(bands=bands_used, actual_years=actual_used)
+    return (union_all(*rows) if len(rows) > 1 else rows[0]), features
 
 
 def _provisional_wage_months(store: ParameterStore, province: str, applications: ColumnElement[bool],
@@ -120,10 +133,13 @@ def award(*, session: Session, store: ParameterStore, province: str, application
     for month in _provisional_wage_months(store, province, applications, session):
         record_provisional(session, kind="pension_award", province=province, period=month,
                            paths=["pension.calculation_wage_fen"], now=now)
-    constants = _constants(session, store, province, applications).cte("constants")
+    table, features = _constants(session, store, province, applications)
+    constants = table.cte("constants")
     # BIGINT throughout: the rules' products outgrow 32 bits, and on PostgreSQL a constant is bound as its column's type.
-    recorded = [cast(column, BigInteger).label(name)
-                for name, column in record_columns(store, RetirementApplication.person_id).items()]
+    columns = record_columns(store, RetirementApplication.person_id)
+    if not features.actual_years:  # no province in the chunk counts them: no lookup of them either
+        columns["pre_account_months"] = literal(0)
+    recorded = [cast(column, BigInteger).label(name) for name, column in columns.items()]
     k = constants.c
     raw = (select(RetirementApplication.id.label("application_id"), RetirementApplication.person_id,
                   RetirementApplication.retire_date, RetirementApplication.age_months,
@@ -150,16 +166,25 @@ def award(*, session: Session, store: ParameterStore, province: str, application
     constants_of_row = rules.FormulaConstants(
         wage_fen=f.wage, accrual=f.accrual, coefficient=f.coef, per_year=f.per_year, divisor_units=f.divisor_units,
         transitional_base=rules.TransitionalBase((f.t_d0, f.t_d1, f.t_d2), (f.t_a0, f.t_a1, f.t_a2), f.t_halves),
-        per_month=f.per_month, amount_unit=f.amount_unit, local_wage_fen=f.local_wage, extra_bands=_extra_bands(f),
+        per_month=f.per_month, amount_unit=f.amount_unit, local_wage_fen=f.local_wage,
+        extra_bands=_extra_bands(f) if features.bands else rules.NO_EXTRA_BANDS,
         transitional_per_year=f.t_per_year, transitional_per_month=f.t_per_month, notional_divisor=f.notional_divisor)
     parts = rules.pension_parts(constants=constants_of_row, index=f.idx, transitional_index=f.t_idx,
                                 contribution_months=f.months, deemed_months=f.deemed,
                                 actual_transitional_months=f.pre_account * f.pre_account_months, balance_fen=f.balance,
                                 notional_account_fen=f.notional)
-    rows = select(f.person_id, f.application_id, literal(province), f.retire_date, f.first_period, f.age_months, f.months,
-                  f.deemed, f.pre_account_months, f.idx, f.t_idx, f.notional, f.balance, f.wage, f.divisor_units, parts.basic_fen, parts.account_fen,
-                  parts.transitional_fen, parts.extra_fen, parts.monthly_fen, f.balance, literal("paying"), literal(""), f.retire_date,
-                  literal(actor), literal(utc_naive(now)))
+    # Each part computed once into its own column (SQLite would evaluate a part's whole expression again in the sum).
+    computed = (select(f.person_id, f.application_id, f.retire_date, f.first_period, f.age_months, f.months, f.deemed,
+                       f.pre_account_months, f.idx, f.t_idx, f.notional, f.balance, f.wage, f.divisor_units,
+                       cast(parts.basic_fen, BigInteger).label("basic"), cast(parts.account_fen, BigInteger).label("account"),
+                       cast(parts.transitional_fen, BigInteger).label("transitional"),
+                       cast(parts.extra_fen, BigInteger).label("extra"))
+                .cte("parts").prefix_with("MATERIALIZED"))
+    p = computed.c
+    rows = select(p.person_id, p.application_id, literal(province), p.retire_date, p.first_period, p.age_months, p.months,
+                  p.deemed, p.pre_account_months, p.idx, p.t_idx, p.notional, p.balance, p.wage, p.divisor_units, p.basic,
+                  p.account, p.transitional, p.extra, p.basic + p.account + p.transitional + p.extra, p.balance,
+                  literal("paying"), literal(""), p.retire_date, literal(actor), literal(utc_naive(now)))
     names = ["person_id", "application_id", "province", "retire_date", "first_period", "age_months", "contribution_months",
              "deemed_months", "pre_account_months", "index_ten_thousandths", "transitional_index_ten_thousandths",
              "notional_account_fen", "personal_account_fen", "calculation_wage_fen", "divisor_units",
@@ -222,7 +247,8 @@ def recompute_provisional_wage(*, database: Database, province: str, months: lis
                       func.substr(cast(PensionAward.retire_date, String), 1, 7).in_([f"{m[:4]}-{m[4:]}" for m in months]))
         if session.scalar(select(func.count()).where(awards)) == 0:
             return {"province": province, "months": months, "recomputed": 0, "arrears_fen": 0}
-        k = _constants(session, store, province, awards, table=PensionAward).cte("constants")
+        table, features = _constants(session, store, province, awards, table=PensionAward)
+        k = table.cte("constants")
         joined = and_(k.c.retire_date == PensionAward.retire_date, k.c.age_months == PensionAward.age_months,
                       k.c.pack == pack_of(store, province, _application_region()))
         a = PensionAward
@@ -230,7 +256,8 @@ def recompute_provisional_wage(*, database: Database, province: str, months: lis
             wage_fen=k.c.wage, accrual=k.c.accrual, coefficient=k.c.coef, per_year=k.c.per_year,
             divisor_units=k.c.divisor_units,
             transitional_base=rules.TransitionalBase((k.c.t_d0, k.c.t_d1, k.c.t_d2), (k.c.t_a0, k.c.t_a1, k.c.t_a2), k.c.t_halves),
-            per_month=k.c.per_month, amount_unit=k.c.amount_unit, local_wage_fen=k.c.local_wage, extra_bands=_extra_bands(k.c),
+            per_month=k.c.per_month, amount_unit=k.c.amount_unit, local_wage_fen=k.c.local_wage,
+            extra_bands=_extra_bands(k.c) if features.bands else rules.NO_EXTRA_BANDS,
             transitional_per_year=k.c.t_per_year, transitional_per_month=k.c.t_per_month, notional_divisor=k.c.notional_divisor)
         parts = rules.pension_parts(constants=row_constants, index=a.index_ten_thousandths,
                                     transitional_index=a.transitional_index_ten_thousandths, contribution_months=a.contribution_months,

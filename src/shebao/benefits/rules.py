@@ -248,6 +248,8 @@ def extra_accrual_fen(wage_fen: Number, local_wage_fen: Number, index: Number, y
                       contribution_months: Number, bands: ExtraBands) -> Number:
     """The rise for the years beyond each band's start: (W_local + W × I) / 2 × the years within the band × its rate,
     each band half up to the fen, the bands summed; nothing without more actual months than the minimum."""
+    if bands is NO_EXTRA_BANDS:  # the province has none: 0, and no CASE in a batch's SQL
+        return 0
     paid = clamp(contribution_months - bands.min_actual_months, 0, 1)
     total: Number = 0
     for start, width, rate in zip(bands.starts, bands.widths, bands.rates, strict=True):
