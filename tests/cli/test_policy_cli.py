@@ -140,3 +140,8 @@ def test_policy_coverage_reports_every_province_year_by_year():
     assert code == 1 and refused["error"]["code"] == "policy.coverage_region" and refused["error"]["reason_en"]
     code, one = run_json("policy", "coverage", "--region", "210000", "--on", "2025-06-01")
     assert code == 0 and [p["code"] for p in one["provinces"]] == ["210000"]
+
+
+def test_policy_coverage_refuses_a_city_without_a_pack_of_its_own():
+    code, refused = run_json("policy", "coverage", "--region", "440100")  # 广州: the province's pack, no city pack
+    assert code == 1 and refused["error"]["code"] == "policy.coverage_region" and "440300" in refused["error"]["reason_en"]

@@ -13,30 +13,31 @@ NATIONAL_REGION = "000000"
 
 
 @lru_cache
-def city_names() -> dict[str, str]:
-    """City-level codes (XXYY00) and their latest names, from the same table (its indented `YY00 county=` lines)."""
+def _division_names() -> tuple[dict[str, str], dict[str, str]]:
+    """(provinces, cities): the codes and latest names in python-stdnum's table of division codes, read once — its
+    unindented `XX province=` lines and its indented `YY00 county=` lines. 台湾, 香港 and 澳门 (71, 81, 82) are
+    outside the platform's funds."""
     import stdnum
 
-    names, province = {}, ""
+    provinces, cities, current = {}, {}, ""
     for line in (Path(stdnum.__file__).parent / "cn" / "loc.dat").read_text(encoding="utf-8").splitlines():
         if line[:2].isdigit():
-            province = line[:2]
+            current = line[:2]
+            if ' province="' in line and current not in {"71", "81", "82"}:
+                provinces[current + "0000"] = line.split('"')[1]
         elif line.startswith("  ") and line[2:6].isdigit() and line[4:6] == "00" and line[2:4] != "00" and 'county="' in line:
-            names[province + line[2:6]] = line.split('"')[1].split("]")[-1]
-    return names
+            cities[current + line[2:6]] = line.split('"')[1].split("]")[-1]
+    return provinces, cities
 
 
-@lru_cache
 def province_names() -> dict[str, str]:
-    """The 31 provinces' codes and names, from python-stdnum's table of division codes (its unindented lines);
-    台湾, 香港 and 澳门 (71, 81, 82) are outside the platform's funds."""
-    import stdnum
+    """The 31 provinces' codes and names."""
+    return _division_names()[0]
 
-    names = {}
-    for line in (Path(stdnum.__file__).parent / "cn" / "loc.dat").read_text(encoding="utf-8").splitlines():
-        if line[:2].isdigit() and ' province="' in line and line[:2] not in {"71", "81", "82"}:
-            names[line[:2] + "0000"] = line.split('"')[1]
-    return names
+
+def city_names() -> dict[str, str]:
+    """City-level codes (XXYY00) and their latest names."""
+    return _division_names()[1]
 
 
 def province_of(code: str) -> str:

@@ -127,14 +127,17 @@ def policy_stale(on: OnOpt = None, region: RegionOpt = None, as_json: JsonOpt = 
 def policy_coverage(on: OnOpt = None, region: RegionOpt = None, as_json: JsonOpt = False) -> None:
     """Per province and pack parameter: the years its own figures cover (and which of them are restated, awaiting
     the official text), the years the national value stands in, and the years nothing covers."""
+    from shebao.core.regions import province_names
     from shebao.policy.coverage import coverage, year_ranges
     from shebao.policy.store import default_store
 
     when = _day(on, as_json) if on is not None else today_from(None)
-    if region is not None and not (len(region) == 6 and region.isdigit() and region.endswith("00") and region != "000000"):
-        refuse(InvalidInput("policy.coverage_region", f"应为省或设区市代码{given_zh(region)}",
-                            f"a province or city code is asked for: {region[:40]!r}"), as_json)
-    report = coverage(default_store(), when, region)
+    store = default_store()
+    if region is not None and region not in province_names() and region not in store.cities:
+        refuse(InvalidInput("policy.coverage_region", f"应为省级代码或有本市规则包的城市代码{given_zh(region)}",
+                            f"a province code, or a city with a pack of its own ({', '.join(sorted(store.cities))}), "
+                            f"is asked for: {region[:40]!r}"), as_json)
+    report = coverage(store, when, region)
     if as_json:
         emit(report, True, "")
     table = Table(title=f"省级规则包覆盖 rule pack coverage · {when}")
