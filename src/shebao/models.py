@@ -13,3 +13,4 @@ from shebao.registry import models as _registry  # noqa: F401
 
 metadata = Base.metadata
 from shebao.benefits import models as _benefits  # noqa: F401
+from shebao.transfers import models as _transfers  # noqa: F401

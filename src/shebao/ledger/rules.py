@@ -29,6 +29,7 @@ class AccountKind(StrEnum):
     REFUND_PAYABLE = "refund_payable"  # contributions approved for refund, not yet paid out by the bank, by province
     BROUGHT_FORWARD = "brought_forward"  # balances taken over from a legacy system's archive, by province
     PAYOUT_TRANSIT = "payout_transit"  # paid to receivers, in a bank batch not yet released: still in cash, by province
+    TRANSFER_TRANSIT = "transfer_transit"  # transfer funds sent by one province and not yet received by another (national)
 
 
 @dataclass(frozen=True)
