@@ -10,6 +10,7 @@ Where a command lives (each module's docstring lists its commands):
                           unemployment … · injury claim · maternity claim
     payouts/cli.py        bank batches · bank show · bank prepare · bank approve · bank file · bank returned ·
                           bank reconcile
+    transfers/cli.py      transfer amount · transfer plan|apply|step|status|list|gather|convert · benefit-place
     services/cli.py       person record · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
@@ -41,13 +42,14 @@ from shebao.payouts import cli as payouts
 from shebao.policy import cli as policy
 from shebao.registry import cli as registry
 from shebao.services import cli as services
+from shebao.transfers import cli as transfers
 
 app = typer.Typer(help="shebao 社保 — national social security information platform", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.callback()(guard_every_command)  # weak production secrets refused before any command that reads data or keys
 
-for context in (registry, policy, contributions, ledger, payouts, benefits, services, cards, accounts, audit, demo,
-                platform_cli):
+for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, services, cards, accounts, audit,
+                demo, platform_cli):
     app.add_typer(context.commands)
 
 

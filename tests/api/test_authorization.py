@@ -37,6 +37,7 @@ from shebao.registry import service as registry
 from shebao.registry.models import DeathReview
 from shebao.registry.schemas import EmployerCreate, PersonCreate
 from shebao.services.permissions import API, Scope, SubjectKind, permission_for
+from shebao.transfers.models import Transfer
 from tests.support import (
     CHAOYANG,
     CHAOYANG_STREET,
@@ -75,6 +76,7 @@ class Side:
     refund: int = 0
     bank_batch: int = 0
     payout_line: int = 0
+    transfer: int = 0
     users: dict[Role, str] = field(default_factory=dict)
     province_staff: str = ""  # a province's batches are served by staff of the whole province, not a county's
 
@@ -136,6 +138,12 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
             province=region[:2] + "0000", payer_kind="employer", payer_id=side.employer, amount_fen=100, method="offset",
             status="requested", reason="测试", offset_fen=0, requested_by="staff:test",
             requested_at=utc_naive(clock.now())).returning(Refund.id)).scalar_one()
+        side.transfer = session.execute(insert(Transfer).values(  # a transfer as stored, to a third province
+            person_id=side.person, kind="move", from_province=region[:2] + "0000", to_province="440000",
+            to_region="440305", step="applied", open_key=f"p{side.person}", channel="counter", applied_on=date(2025, 2, 1),
+            starts_on=date(2025, 2, 1), months_counted=0, base_sum_fen=0, pooled_fen=0, personal_account_fen=0,
+            refused_reason="", created_by="staff:test", created_at=utc_naive(clock.now()),
+            updated_at=utc_naive(clock.now())).returning(Transfer.id)).scalar_one()
     side.users = {Role.INSURED: f"{tag}.insured", Role.EMPLOYER: f"{tag}.employer", Role.STAFF: f"{tag}.staff",
                   Role.BANK: f"{tag}.bank"}
     make_user(database, clock, side.users[Role.INSURED], Role.INSURED, person_id=side.person)
@@ -209,6 +217,7 @@ def _subject_value(kind: SubjectKind, side: Side | None, role: Role) -> dict:
         K.CORRECTED: {"value": side.employee}, K.CORRECTION: {"value": side.correction},
         K.REFUND: {"value": side.refund},
         K.BANK_BATCH: {"value": side.bank_batch}, K.PAYOUT_LINE: {"value": side.payout_line},
+        K.TRANSFER: {"value": side.transfer}, K.TRANSFER_APPLICANT: {"value": side.person},
     }[kind]
 
 

@@ -54,6 +54,22 @@ def _paid(assessment=Assessment):  # noqa: ANN001, ANN202 - an EXISTS clause
             .exists())
 
 
+def paid_months(person_id: int) -> Select:
+    """(province, period, base_fen) of every month of the person's pension the platform assessed and was paid:
+    the months that count (the same test as the award's), with the base each was assessed on."""
+    return (select(Assessment.province, Assessment.period, cast(Assessment.used_base_fen, BigInteger).label("base_fen"))
+            .where(Assessment.person_id == person_id, Assessment.pension_account_fen > 0, _paid())
+            .order_by(Assessment.period))
+
+
+def archive_years(person_id: int) -> Select:
+    """(province, year, kind, months, base_sum_fen) of the person's archive rows (years before the platform, deemed
+    years), oldest first."""
+    return (select(ContributionYear.province, ContributionYear.year, ContributionYear.kind, ContributionYear.months,
+                   ContributionYear.base_sum_fen)
+            .where(ContributionYear.person_id == person_id).order_by(ContributionYear.year, ContributionYear.id))
+
+
 def record_columns(store: ParameterStore, person_id: ColumnElement) -> dict[str, ColumnElement]:
     """A person's months, sum of monthly indexes, deemed months and account balance, as correlated scalar
     subqueries on the person's id: each reads only that person's rows through an index, so a batch of a

@@ -124,13 +124,15 @@ def employees_of(*, session: Session, principal: Principal, employer_id: int) ->
 
 
 def end_for_event(*, session: Session, person_id: int, last_day: date, reason: str, actor: str, now: datetime,
-                  employment_only: bool = False) -> list[ParticipationRead]:
-    """A life event (a death, a registered unemployment) ends the person's open participations wherever they
+                  employment_only: bool = False, outside_province: str | None = None) -> list[ParticipationRead]:
+    """A life event (a death, a registered unemployment, a move) ends the person's open participations wherever they
     are, each on the last day (or when it began, if that was later): a reaction to an event already
     authorised by its use case, so it is recorded under that actor and judged on no clerk's region."""
     query = select(Participation).where(Participation.person_id == person_id, Participation.status != Status.ENDED.value)
     if employment_only:
         query = query.where(Participation.mode == Mode.EMPLOYER.value)
+    if outside_province is not None:  # a move: what the person had elsewhere ends, the new province's goes on
+        query = query.where(Participation.province != outside_province)
     ended = []
     for participation in session.scalars(query.order_by(Participation.id)).all():
         day = max(last_day, participation.start_date)

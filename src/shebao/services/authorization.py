@@ -41,6 +41,7 @@ SUBJECT_NAMES = {
     SubjectKind.CORRECTED: ("人员或单位", "person or employer"), SubjectKind.CORRECTION: ("更正记录", "correction"),
     SubjectKind.REFUND: ("退费申请", "refund"),
     SubjectKind.BANK_BATCH: ("付款批次", "payment batch"), SubjectKind.PAYOUT_LINE: ("付款", "payment"),
+    SubjectKind.TRANSFER: ("转移申请", "transfer"), SubjectKind.TRANSFER_APPLICANT: ("人员", "person"),
 }
 
 
@@ -403,6 +404,32 @@ def _payout_line(session: Session, cipher: FieldCipher, where: Where, fields: _F
     return Owner(regions=(line.region_code,), person_id=line.person_id) if line is not None else None
 
 
+def _transfer(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    from shebao.registry.models import Person
+    from shebao.transfers.models import Transfer
+
+    transfer_id = _record_id(fields.get(where), where.field)
+    transfer = session.get(Transfer, transfer_id) if transfer_id else None
+    if transfer is None:
+        return None
+    person = session.get(Person, transfer.person_id)
+    return Owner(regions=(transfer.to_region, transfer.from_province, person.residence_region_code,
+                          person.hukou_region_code), person_id=transfer.person_id)
+
+
+def _transfer_applicant(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """The applicant as stored; present at a counter when the body carries their own ID number."""
+    from shebao.registry.models import Person
+
+    owner = _person(session, cipher, where, fields)
+    if owner is None:
+        return None
+    shown = fields.get(Where("body", "holder_id_number"))
+    present = isinstance(shown, str) and cipher.lookup_hash(shown.strip().upper()[:18]) == \
+        session.get(Person, owner.person_id).id_number_hash
+    return Owner(regions=owner.regions, person_id=owner.person_id, holder_present=present)
+
+
 _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], Owner | None]] = {
     SubjectKind.PERSON: _person, SubjectKind.CARD: _card, SubjectKind.CARD_NUMBER: _card_number,
     SubjectKind.EMPLOYER: _employer, SubjectKind.PARTICIPATION: _participation, SubjectKind.PAYER: _payer,
@@ -411,7 +438,8 @@ _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], O
     SubjectKind.DEATH_REVIEW: _death_review, SubjectKind.RECEIVER: _receiver,
     SubjectKind.BASE_DECLARATION: _base_declaration, SubjectKind.CORRECTED: _corrected,
     SubjectKind.CORRECTION: _correction, SubjectKind.REFUND: _refund, SubjectKind.BANK_BATCH: _bank_batch,
-    SubjectKind.PAYOUT_LINE: _payout_line,
+    SubjectKind.PAYOUT_LINE: _payout_line, SubjectKind.TRANSFER: _transfer,
+    SubjectKind.TRANSFER_APPLICANT: _transfer_applicant,
 }
 
 

@@ -55,6 +55,8 @@ class SubjectKind(StrEnum):
     REFUND = "refund"  # a refund asked for: its payer
     BANK_BATCH = "bank_batch"  # a payment batch to a bank: its province, and its bank
     PAYOUT_LINE = "payout_line"  # one payment in a batch: its receiver's region
+    TRANSFER = "transfer"  # a transfer: the person's regions, the new region, the old province
+    TRANSFER_APPLICANT = "transfer_applicant"  # the person applying; staff anywhere when the applicant shows their ID
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,18 @@ API: dict[str, Permission] = {
     "POST /api/v1/corrections/{correction_id}/reversal": writes(STAFF, Scope.SUBJECT, K.CORRECTION,
                                                                 path("correction_id")),
     "GET /api/v1/batch-runs": reads(STAFF_READERS, Scope.CONFINED),
+    # --- transfers: the calculators read nothing stored; an application is taken where the person now works, from
+    # the person themselves online or at any counter they come to with their ID; each step by its own province.
+    "POST /api/v1/transfers/amount": Permission(EVERYONE, Scope.PUBLIC, writes=False),
+    "POST /api/v1/benefit-place": Permission(EVERYONE, Scope.PUBLIC, writes=False),
+    "GET /api/v1/persons/{person_id}/transfer-plan": reads(PERSON_READERS, *on_person()),
+    "POST /api/v1/transfers": writes(PERSON_ACTORS, Scope.SUBJECT, K.TRANSFER_APPLICANT, body("person_id"),
+                                     holder_present_anywhere=True),
+    "GET /api/v1/transfers": reads(_roles(I, S, AD, A), Scope.CONFINED),
+    "GET /api/v1/transfers/{transfer_id}": reads(PERSON_READERS, Scope.SUBJECT, K.TRANSFER, path("transfer_id")),
+    "POST /api/v1/transfers/{transfer_id}/steps": writes(STAFF, Scope.SUBJECT, K.TRANSFER, path("transfer_id")),
+    "POST /api/v1/transfers/gather": writes(STAFF, *on_person(body("person_id"))),
+    "POST /api/v1/transfers/conversions": writes(STAFF, *on_person(body("person_id"))),
     # --- the archive
     "GET /api/v1/persons/{person_id}/record": reads(PERSON_READERS, *on_person()),
     # --- cards
@@ -296,6 +310,8 @@ OPERATOR_COMMANDS = (
     "bank account-fixed", "bank reconcile", "certification record", "certification import", "certification sweep", "death record",
     "unemployment apply", "unemployment pay", "unemployment stop", "injury claim", "maternity claim", "serve", "run",
     "permissions", "user unlock", "user unlock-address", "user reset-otp", "provisional reconcile",
+    "transfer amount", "transfer plan", "transfer apply", "transfer step", "transfer status", "transfer list",
+    "transfer gather", "transfer convert", "benefit-place",
 )
 
 

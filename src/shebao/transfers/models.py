@@ -28,8 +28,9 @@ class Transfer(Base):
     to_province: Mapped[str] = mapped_column(String(6), index=True)
     to_region: Mapped[str] = mapped_column(String(9))  # where the application was taken
     step: Mapped[str] = mapped_column(String(12))  # rules.Step
-    # The person, while the transfer is open (NULL once completed or refused): one open transfer per person.
-    open_person_id: Mapped[int | None] = mapped_column(BigId, unique=True)
+    # Held while the transfer is open (NULL once completed or refused): "p<person>" for a move, a temporary account
+    # or a conversion — one at a time per person — and "p<person>:g<province>" for a gathering, one per province.
+    open_key: Mapped[str | None] = mapped_column(String(32), unique=True)
     channel: Mapped[str] = mapped_column(String(8))  # online | counter | system
     applied_on: Mapped[date] = mapped_column(Date)
     starts_on: Mapped[date] = mapped_column(Date)  # the first day insured in the new province
@@ -96,3 +97,17 @@ class TemporaryAccount(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)  # the last day paid into it (the next move)
     gathered_by_transfer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("transfers.id"))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TransferNotice(Base):
+    """What the person was told at a step (SMS / the app): the text, in Chinese and English."""
+
+    __tablename__ = "transfer_notices"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(BigId, ForeignKey("transfers.id"), index=True)
+    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
+    step: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(String(300))
+    text_en: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

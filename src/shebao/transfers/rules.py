@@ -166,6 +166,11 @@ def check_months(months: Sequence[MonthBase]) -> list[tuple[Period, int]]:
     return sorted(seen.items())
 
 
+def pooled_part(base_sum_fen: int, pooled_rate: Decimal) -> int:
+    """`pooled_rate` (12%) of a sum of bases, half up to the fen once, no interest."""
+    return divide_half_up(base_sum_fen * rate_numerator(pooled_rate), RATE_DENOMINATOR)
+
+
 def transfer_amount(months: Sequence[MonthBase], personal_account_fen: int, *, pooled_rate: Decimal,
                     pooled_from: Period) -> TransferAmount:
     """What the old province sends (国办发〔2009〕66号 art. 4): the whole personal account, and from its pooling fund
@@ -178,8 +183,7 @@ def transfer_amount(months: Sequence[MonthBase], personal_account_fen: int, *, p
     counted = [(period, base) for period, base in checked if period >= pooled_from and base > 0]
     before = sum(1 for period, base in checked if period < pooled_from and base > 0)
     base_sum = sum(base for _, base in counted)
-    numerator = rate_numerator(pooled_rate)
-    pooled = divide_half_up(base_sum * numerator, RATE_DENOMINATOR)
+    pooled = pooled_part(base_sum, pooled_rate)
     percent = f"{pooled_rate * 100:f}".rstrip("0").rstrip(".") + "%"
     steps = [
         _step("months_counted", len(counted), f"{pooled_from} 起实际缴费 {len(counted)} 个月计入统筹基金转移"

@@ -1,4 +1,5 @@
-"""transfers: transfers between provinces and their steps, what each insurance carries, and temporary accounts.
+"""transfers: transfers between provinces and their steps, what each insurance carries, temporary accounts, and
+what the person was told at each step.
 
 Revision ID: 0020
 Revises: 0019
@@ -22,7 +23,7 @@ def upgrade() -> None:
     sa.Column('to_province', sa.String(length=6), nullable=False),
     sa.Column('to_region', sa.String(length=9), nullable=False),
     sa.Column('step', sa.String(length=12), nullable=False),
-    sa.Column('open_person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('open_key', sa.String(length=32), nullable=True),
     sa.Column('channel', sa.String(length=8), nullable=False),
     sa.Column('applied_on', sa.Date(), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
@@ -40,7 +41,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_transfers_person_id_persons')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfers')),
-    sa.UniqueConstraint('open_person_id', name=op.f('uq_transfers_open_person_id'))
+    sa.UniqueConstraint('open_key', name=op.f('uq_transfers_open_key'))
     )
     with op.batch_alter_table('transfers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transfers_from_province'), ['from_province'], unique=False)
@@ -80,6 +81,22 @@ def upgrade() -> None:
     with op.batch_alter_table('transfer_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transfer_items_transfer_id'), ['transfer_id'], unique=False)
 
+    op.create_table('transfer_notices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('transfer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('step', sa.String(length=12), nullable=False),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('text_en', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_transfer_notices_person_id_persons')),
+    sa.ForeignKeyConstraint(['transfer_id'], ['transfers.id'], name=op.f('fk_transfer_notices_transfer_id_transfers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_notices'))
+    )
+    with op.batch_alter_table('transfer_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_transfer_notices_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_transfer_notices_transfer_id'), ['transfer_id'], unique=False)
+
     op.create_table('transfer_steps',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('transfer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -103,6 +120,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_transfer_steps_transfer_id'))
 
     op.drop_table('transfer_steps')
+    with op.batch_alter_table('transfer_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_transfer_notices_transfer_id'))
+        batch_op.drop_index(batch_op.f('ix_transfer_notices_person_id'))
+
+    op.drop_table('transfer_notices')
     with op.batch_alter_table('transfer_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_transfer_items_transfer_id'))
 
