@@ -11,7 +11,6 @@ from shebao.accounts.api import router as accounts_router
 from shebao.accounts.service import principal_for_token
 from shebao.audit.api import router as audit_router
 from shebao.benefits.api import router as benefits_router
-from shebao.transfers.api import router as transfers_router
 from shebao.cards.api import router as cards_router
 from shebao.contributions.api import router as contributions_router
 from shebao.core.clock import Clock, SystemClock
@@ -33,6 +32,7 @@ from shebao.registry.api import router as registry_router
 from shebao.services.api import router as archive_router
 from shebao.services.authorization import authorize, declare_refusals
 from shebao.settings import Settings, get_settings
+from shebao.transfers.api import router as transfers_router
 from shebao.web.pages import STATIC_DIR
 from shebao.web.pages import router as web_router
 

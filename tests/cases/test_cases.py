@@ -43,6 +43,8 @@ from shebao.ledger.schemas import InterestCalculate
 from shebao.ledger.service import interest_case
 from shebao.policy.store import ParameterSnapshot, ParameterStore, default_store
 from shebao.registry.rules import Sex, parse_credit_code, parse_id_number
+from shebao.transfers import service as transfer_service
+from shebao.transfers.schemas import BenefitPlaceCase, TransferAmountCase
 
 CASES_DIR = Path(__file__).parent
 CASE_KEYS = {"name", "rule", "source", "input", "output"}
@@ -96,14 +98,19 @@ def _divisor(*, region: str, day: date, age: dict[str, int], store: ParameterSto
     return {"divisor": benefit_rules.divisor_decimal(units)}
 
 
-@rule("benefits.benefit_province", "benefits/rules.py benefit_province (where a pension is claimed, 国办发〔2009〕66号)")
-def _benefit_province(*, hukou_province: str, current_province: str, months_by_province: dict[str, int],
-                      last_ten_year_province: str | None = None, store: ParameterStore) -> dict[str, Any]:
-    province, ground = benefit_rules.benefit_province(
-        hukou_province=hukou_province, months_by_province=months_by_province, current_province=current_province,
-        last_ten_year_province=last_ten_year_province,
-        minimum_months=store.at(hukou_province, date(2025, 1, 1)).value("pension.benefit_place_minimum_months"))  # since 2010
-    return {"province": province, "ground": ground}
+@rule("transfers.benefit_place", "transfers/rules.py benefit_place (where a pension is claimed, 国办发〔2009〕66号)")
+def _benefit_place(*, store: ParameterStore, **case: Any) -> dict[str, Any]:
+    result = transfer_service.benefit_place_case(case=BenefitPlaceCase.model_validate(case), store=store)
+    return {"province": result["province"], "rule": result["rule"]}
+
+
+@rule("transfers.amount", "transfers/rules.py transfer_amount (what the old province sends, 国办发〔2009〕66号 art. 4)")
+def _transfer_amount(*, years: list[int], base_fen: int, personal_account_fen: int, store: ParameterStore) -> dict[str, Any]:
+    months = [{"period": f"{year}{month:02d}", "base_fen": base_fen} for year in range(years[0], years[1] + 1)
+              for month in range(1, 13)]
+    result = transfer_service.amount_case(case=TransferAmountCase.model_validate(
+        {"months": months, "personal_account_fen": personal_account_fen}), store=store)
+    return {key: result[key] for key in ("pooled_fen", "personal_account_fen", "total_fen", "months_counted")}
 
 
 @rule("benefits.unemployment", "benefits/rules.py unemployment_entitlement (months and monthly amount)")

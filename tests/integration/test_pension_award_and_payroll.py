@@ -11,12 +11,13 @@ from shebao.benefits.archive import bring_forward
 from shebao.benefits.models import BenefitFlag, Certification, PayrollLine, PensionAward, RetirementApplication
 from shebao.benefits.receivers import certify
 from shebao.benefits.schemas import ArchiveYear, CertificationCreate, DeathReport, RetirementApply
-from shebao.benefits.service import apply_for_retirement, pension_of
+from shebao.benefits.service import pension_of
 from shebao.core.clock import FixedClock
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.security import SYSTEM
 from shebao.ledger import service as ledger
 from shebao.services.deaths import record_death
+from shebao.services.retirement import apply_for_retirement
 from tests.support import CHAOYANG, add_test_streets, give_active_card, register
 
 BEIJING, SHANGHAI = "110000", "310000"

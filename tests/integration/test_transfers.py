@@ -17,6 +17,8 @@ from shebao.enrollment.schemas import ParticipationCreate
 from shebao.ledger import chart
 from shebao.ledger import service as ledger
 from shebao.ledger.rules import AccountKind
+from shebao.policy.store import default_store
+from shebao.registry.models import Person
 from shebao.transfers import service
 from shebao.transfers.models import TemporaryAccount, Transfer, TransferNotice
 from shebao.transfers.schemas import GatherRequest, TransferApply, TransferStepTake
@@ -102,7 +104,7 @@ def test_a_move_goes_through_every_step_and_the_money_arrives(database, cipher, 
     assert _country(database) == before
     with database.unit_of_work() as uow:
         assert ledger.unbalanced_entries(session=uow.session) == []
-        held = service.holdings(uow.session, __import__("shebao.policy.store", fromlist=["x"]).default_store(), mover)
+        held = service.holdings(session=uow.session, store=default_store(), person_id=mover)
         assert held[GUANGDONG].base_sum_fen == 120 * 600_000 and BEIJING not in held
         assert ledger.personal_account_balance(session=uow.session, person_id=mover) == 8_000_000
         pool = {p: ledger.balance(session=uow.session, account_id=ledger.find_account(
@@ -168,7 +170,7 @@ def test_an_older_man_moving_outside_his_hukou_province_gets_a_temporary_account
     with database.unit_of_work() as uow:
         account = uow.session.scalar(select(TemporaryAccount))
         assert (account.province, account.relationship_province, account.is_open) == (GUANGDONG, BEIJING, True)
-        assert service.relationship_of(uow.session, uow.session.get(__import__("shebao.registry.models", fromlist=["Person"]).Person, person)) == BEIJING
+        assert service.relationship_of(session=uow.session, person=uow.session.get(Person, person)) == BEIJING
 
 
 def test_gathering_moves_another_province_s_funds_to_the_place_of_benefit(database, cipher, clock):

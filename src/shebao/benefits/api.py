@@ -41,6 +41,7 @@ from shebao.core.ids import RecordIdPath
 from shebao.core.periods import Period
 from shebao.core.runs import BatchRunRead
 from shebao.core.security import Principal, Role
+from shebao.services import retirement  # the use case spans contexts; an adapter may call down to it
 
 router = APIRouter(prefix="/api/v1", tags=["benefits"])
 
@@ -67,7 +68,7 @@ def pension_calc(body: PensionCalculate):
 def apply_for_retirement(body: RetirementApply, rt: RuntimeDep, who: PrincipalDep, now: NowDep):
     # Its own transaction, committed before a refusal is raised: a second pension elsewhere is refused and flagged.
     with rt.database.unit_of_work() as uow:
-        outcome = service.apply_for_retirement(session=uow.session, principal=who, command=body, now=now)
+        outcome = retirement.apply_for_retirement(session=uow.session, principal=who, command=body, now=now)
         uow.commit()
     if outcome.error is not None:
         raise outcome.error

@@ -109,7 +109,7 @@ def pension_award(person: PersonOpt, retire_date: Annotated[str, typer.Option("-
                   db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Retire a person from their own record and award the pension, explained step by step."""
     from shebao.benefits.schemas import RetirementApply, RetirementAwardRead
-    from shebao.benefits.service import apply_for_retirement
+    from shebao.services.retirement import apply_for_retirement
 
     def call(*, database: Database, command: RetirementApply, now: Any, **_: Any) -> RetirementAwardRead:  # noqa: ANN401
         with database.unit_of_work() as uow:  # committed before a refusal is raised: a second pension is flagged

@@ -602,30 +602,6 @@ def calculate_pension(params: ParameterSnapshot, age_params: ParameterSnapshot, 
             "transitional_index": decimal_index(transitional_index), "steps": steps}
 
 
-# Why a province awards the pension (benefit_province), (Chinese, English).
-PLACE_GROUNDS: dict[str, tuple[str, str]] = {
-    "hukou": ("户籍所在地有缴费记录", "contributions in the hukou province"),
-    "current_ten_years": ("最后参保地累计缴费满 10 年", "10+ years in the current province"),
-    "last_ten_years": ("最后一个累计缴费满 10 年的参保地", "the last province with 10+ years"),
-    "back_to_hukou": ("各地均不满 10 年，回户籍所在地", "no province has 10 years: the hukou province"),
-}
-
-
-def benefit_province(*, hukou_province: str, months_by_province: dict[str, int], current_province: str,
-                     last_ten_year_province: str | None, minimum_months: int) -> tuple[str, str]:
-    """The province that awards the pension of someone with records in several (国办发〔2009〕66号 art. 6), and
-    why (a key of PLACE_GROUNDS): the hukou province if they contributed there; otherwise the current one if it
-    has 10+ years (`minimum_months`, pension.benefit_place_minimum_months); otherwise the last with 10+ years;
-    otherwise the hukou province, where every record then moves."""
-    if months_by_province.get(hukou_province, 0) > 0:
-        return hukou_province, "hukou"
-    if months_by_province.get(current_province, 0) >= minimum_months:
-        return current_province, "current_ten_years"
-    if last_ten_year_province is not None:
-        return last_ten_year_province, "last_ten_years"
-    return hukou_province, "back_to_hukou"
-
-
 def fixed_amount_for_spell_month(params: ParameterSnapshot, month_of_spell: int) -> int:
     """The fixed monthly benefit for the n-th month of a spell where the province pays by month (上海: months 1–12,
     13–24, then the extension): the table's row with the largest start not after n."""

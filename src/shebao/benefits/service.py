@@ -5,6 +5,7 @@ benefits: claims.py."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,7 +18,6 @@ from shebao.benefits.models import (
     BenefitFlag,
     BenefitRecovery,
     Certification,
-    ContributionYear,
     PayrollLine,
     PensionAdjustment,
     PensionAward,
@@ -36,7 +36,6 @@ from shebao.benefits.schemas import (
     RetirementAwardRead,
     RetirementDateRead,
 )
-from shebao.contributions.models import Assessment
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, DomainError, InvalidInput, NotFound, not_in_scope
@@ -179,26 +178,21 @@ def _check_ground(store: ParameterStore, province: str, person: Person, command:
     return statutory
 
 
-def benefit_place(*, session: Session, store: ParameterStore, person: Person, day: date) -> tuple[str, str, dict[str, int]]:
-    """Which province awards this person's pension under the transfer rules on a day, why (a key of
-    rules.PLACE_GROUNDS), and the months in each."""
-    mine = select(literal(person.id))
-    months = {row.province: int(row.months) + int(row.deemed)
-              for row in session.execute(record.record_by_province(store, mine)).all()}
-    latest = dict(session.execute(select(Assessment.province, func.max(Assessment.period)).where(
-        Assessment.person_id == person.id, Assessment.superseded_by.is_(None), Assessment.total_fen > 0)
-        .group_by(Assessment.province)).all())
-    for province, year in session.execute(select(ContributionYear.province, func.max(ContributionYear.year)).where(
-            ContributionYear.person_id == person.id).group_by(ContributionYear.province)).all():
-        latest[province] = max(latest.get(province, ""), f"{year}12")
-    by_recency = sorted(latest, key=latest.get, reverse=True)
-    hukou = province_of(person.hukou_region_code)
-    current = by_recency[0] if by_recency else hukou
-    minimum = store.at(hukou, day).value("pension.benefit_place_minimum_months")
-    ten_years = next((p for p in by_recency if months.get(p, 0) >= minimum), None)
-    place, why = rules.benefit_province(hukou_province=hukou, months_by_province=months, current_province=current,
-                                        last_ten_year_province=ten_years, minimum_months=minimum)
-    return place, why, months
+@dataclass(frozen=True)
+class BenefitPlace:
+    """Which province awards the pension under the transfer rules, why, the months in each, and what other provinces
+    still hold (to be gathered before the award)."""
+
+    province: str
+    why: str
+    why_en: str
+    months_by_province: dict[str, int]
+    ungathered: tuple[str, ...] = ()
+
+
+# The place of benefit is decided by the transfers context over the person's whole history, temporary accounts
+# included (services.retirement passes it in): benefits awards, it does not decide where.
+PlaceOf = Callable[[Session, Person, date], BenefitPlace]
 
 
 @dataclass(frozen=True)
@@ -231,7 +225,7 @@ def _second_pension(session: Session, person_id: int, province: str, principal: 
 
 
 def apply_for_retirement(*, session: Session, principal: Principal, command: RetirementApply, now: datetime,
-                         store: ParameterStore | None = None) -> RetirementOutcome:
+                         place_of: PlaceOf, store: ParameterStore | None = None) -> RetirementOutcome:
     """Checks an application against the person's record and awards it at once, with the explanation. The caller
     commits the session whatever the outcome, and then raises the outcome's refusal if it has one."""
     store = store or default_store()
@@ -249,11 +243,16 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
     if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):
         raise Conflict("retirement.pending", "此人已有退休申请", "this person already has a retirement application")
     _check_ground(store, province, person, command)
-    place, why, months_by_province = benefit_place(session=session, store=store, person=person, day=command.retire_date)
-    if place != province:
-        why_zh, why_en = rules.PLACE_GROUNDS[why]
-        raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place} 核发待遇（{why_zh}）",
-                       f"under the transfer rules the pension is awarded by {place} ({why_en})", benefit_province=place)
+    place = place_of(session, person, command.retire_date)
+    if place.province != province:
+        raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place.province} 核发待遇：{place.why}",
+                       f"under the transfer rules the pension is awarded by {place.province}: {place.why_en}",
+                       benefit_province=place.province)
+    if place.ungathered:
+        raise Conflict("retirement.gather_first",
+                       f"{'、'.join(place.ungathered)} 仍有养老保险缴费记录或基金（临时缴费账户），须先归集到 {province} 再核定待遇",
+                       f"{', '.join(place.ungathered)} still hold part of the pension record or funds (a temporary account): "
+                       f"gather them to {province} before the award", provinces=list(place.ungathered))
     _check_notional_account(store.at(region_code, command.retire_date), command.notional_account_fen)
     second_index = None
     if command.transitional_index is not None:
@@ -283,8 +282,8 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
                  ground=command.ground.value)
     return RetirementOutcome(award=RetirementAwardRead(
         award_id=award.id, person_id=person.id, province=province, ground=command.ground, first_period=award.first_period,
-        benefit_place={"province": place, "why": "{} ({})".format(*rules.PLACE_GROUNDS[why]),
-                       "months_by_province": months_by_province},
+        benefit_place={"province": place.province, "why": f"{place.why} ({place.why_en})",
+                       "months_by_province": place.months_by_province},
         **explained))
 
 

@@ -113,7 +113,7 @@ class Holding:
         return not (self.months or self.base_sum_fen or self.personal_account_fen or self.all_months)
 
 
-def holdings(session: Session, store: ParameterStore, person_id: int) -> dict[str, Holding]:
+def holdings(*, session: Session, store: ParameterStore, person_id: int) -> dict[str, Holding]:
     """Each province's holding: its own paid months and archive years, its part of the personal account, plus what
     transfers brought in, minus what they took out (counted from the day the old province sent the funds)."""
     start = _pooled_from(store.at(NATIONAL, date(2026, 1, 1)))
@@ -148,7 +148,7 @@ def _items_months(session: Session, transfer_id: int) -> int:
                                                             TransferItem.insurance == "employee_pension")) or 0
 
 
-def spells(session: Session, person_id: int) -> list[rules.Spell]:
+def spells(*, session: Session, person_id: int) -> list[rules.Spell]:
     """The person's contribution history as spells of consecutive months in one province, each marked temporary
     when paid into a temporary account: the archive's years first (January on), then the platform's paid months."""
     by_month: dict[Period, str] = {}
@@ -178,11 +178,11 @@ def spells(session: Session, person_id: int) -> list[rules.Spell]:
     return result
 
 
-def relationship_of(session: Session, person: Person) -> str:
+def relationship_of(*, session: Session, person: Person) -> str:
     """Where the person's pension relationship is: where the last completed move took it if nothing was paid
     outside a temporary account since, else the last province not paid into as a temporary account, else where they
     are insured, else the hukou province."""
-    settled = [s for s in spells(session, person.id) if not s.temporary]
+    settled = [s for s in spells(session=session, person_id=person.id) if not s.temporary]
     moved = session.execute(select(Transfer.to_province, Transfer.starts_on).where(
         Transfer.person_id == person.id, Transfer.kind == "move", Transfer.step == Step.COMPLETED.value)
         .order_by(Transfer.id.desc()).limit(1)).first()
@@ -206,14 +206,14 @@ def benefit_place_of(*, session: Session, person: Person, day: date, store: Para
     store = store or default_store()
     hukou = province_of(person.hukou_region_code)
     minimum = store.at(hukou, day).value("pension.benefit_place_minimum_months")
-    return rules.benefit_place(hukou_province=hukou, spells=spells(session, person.id), minimum_months=minimum)
+    return rules.benefit_place(hukou_province=hukou, spells=spells(session=session, person_id=person.id), minimum_months=minimum)
 
 
 def ungathered(*, session: Session, person_id: int, place: str, store: ParameterStore | None = None) -> list[dict]:
     """What provinces other than the place of benefit still hold of the person's pension (money, months, or a
     temporary account not yet gathered): it must be gathered to the place before the award."""
     store = store or default_store()
-    held = holdings(session, store, person_id)
+    held = holdings(session=session, store=store, person_id=person_id)
     open_accounts = {a.province for a in session.scalars(select(TemporaryAccount).where(
         TemporaryAccount.person_id == person_id, TemporaryAccount.is_open.is_(True)))}
     return [{"province": province, "months": held.get(province, Holding()).months,
@@ -239,14 +239,14 @@ class _Move:
 
 def _decide(session: Session, store: ParameterStore, person: Person, to_province: str, on: date) -> _Move:
     """What kind of transfer a move to `to_province` is, and from where."""
-    current = _current_province(session, person.id) or relationship_of(session, person)
-    relationship = relationship_of(session, person)
+    current = _current_province(session, person.id) or relationship_of(session=session, person=person)
+    relationship = relationship_of(session=session, person=person)
     hukou = province_of(person.hukou_region_code)
     if to_province == current:
         raise Conflict("transfer.same_province", f"此人已在 {to_province} 参保，省内流动不需要办理跨省转移",
                        f"the person is insured in {to_province} already: a move within a province needs no transfer",
                        province=to_province)
-    if not spells(session, person.id) and _current_province(session, person.id) is None:
+    if not spells(session=session, person_id=person.id) and _current_province(session, person.id) is None:
         raise Conflict("transfer.no_record", "此人没有养老保险参保记录，直接在新参保地参保即可",
                        "the person has no pension record: they simply enroll in the new province")
     params = store.at(to_province, on)
@@ -440,7 +440,7 @@ def _amount_for(session: Session, store: ParameterStore, person_id: int, kind: s
         balance = max(ledger.personal_account_balance(session=session, person_id=person_id), 0)
         return rules.transfer_amount([], balance, pooled_rate=params.value("transfers.pooled_share_rate"),
                                      pooled_from=_pooled_from(params))
-    held = holdings(session, store, person_id).get(from_province, Holding())
+    held = holdings(session=session, store=store, person_id=person_id).get(from_province, Holding())
     pooled = rules.pooled_part(held.base_sum_fen, params.value("transfers.pooled_share_rate"))
     amount = rules.transfer_amount([], max(held.personal_account_fen, 0), pooled_rate=params.value("transfers.pooled_share_rate"),
                                    pooled_from=_pooled_from(params))
@@ -751,7 +751,7 @@ def convert(*, session: Session, principal: Principal, command: ConversionReques
     _refuse_if_drawing(session, person.id)
     _refuse_if_open(session, person.id)
     params = store.at(region, command.on)
-    employee = sum(h.all_months for h in holdings(session, store, person.id).values())
+    employee = sum(h.all_months for h in holdings(session=session, store=store, person_id=person.id).values())
     group = Group.MALE if person.sex == "M" else Group.FEMALE_WORKER  # the earliest statutory age of the sex
     reached = command.on >= retirement_date(birth_date=person.birth_date, sex=person.sex, group=group, region=region,
                                             store=store).statutory_date
