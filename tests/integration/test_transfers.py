@@ -198,3 +198,34 @@ def test_the_overdue_list_shows_a_letter_not_sent_in_time(database, cipher, cloc
         overdue = service.list_transfers(session=uow.session, principal=SYSTEM, now=later.now(), overdue=True)
         on_time = service.list_transfers(session=uow.session, principal=SYSTEM, now=clock.now(), overdue=True)
     assert [t["id"] for t in overdue] == [applied["id"]] and overdue[0]["overdue_working_days"] > 0 and on_time == []
+
+
+def test_the_award_waits_until_other_provinces_parts_are_gathered(database, cipher, clock):
+    from shebao.benefits.schemas import RetirementApply
+    from shebao.services.retirement import apply_for_retirement
+
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1964, 6, 15), sequence=27)  # hukou Beijing, 60 in 2024
+    _archive(database, clock, person, SHANGHAI, range(1999, 2005), balance=1_000_000)
+    _archive(database, clock, person, BEIJING, range(2005, 2024), base=700_000)
+
+    def retire():
+        with database.unit_of_work() as uow:
+            outcome = apply_for_retirement(session=uow.session, principal=SYSTEM, now=clock.now(), command=RetirementApply(
+                person_id=person, retire_date=date(2024, 6, 15), category="male", region_code=CHAOYANG))
+            uow.commit()
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.award
+
+    with pytest.raises(Conflict) as waiting:
+        retire()
+    assert waiting.value.code == "retirement.gather_first" and waiting.value.details["provinces"] == [SHANGHAI]
+    with database.transaction() as session:
+        [gathering] = service.gather(session=session, principal=SYSTEM, now=clock.now(),
+                                     command=GatherRequest(person_id=person, on=date(2025, 6, 1)))["started"]
+    for step in ("letter_sent", "checked", "funds_sent", "received", "completed"):
+        _step(database, clock, gathering["id"], step)
+    award = retire()
+    assert award.province == BEIJING and award.benefit_place.province == BEIJING
+    assert award.benefit_place.months_by_province == {SHANGHAI: 72, BEIJING: 228}

@@ -145,9 +145,9 @@ class TransferAmount:
 
     def as_dict(self) -> dict:
         return {"pooled_fen": self.pooled_fen, "personal_account_fen": self.personal_account_fen,
-                "total_fen": self.total_fen, "months_counted": self.months_counted, "base_sum_fen": self.base_sum_fen,
-                "pooled_yuan": fen_to_yuan(self.pooled_fen), "personal_account_yuan": fen_to_yuan(self.personal_account_fen),
-                "total_yuan": fen_to_yuan(self.total_fen), "steps": self.steps}
+                "total_fen": self.total_fen, "months_counted": self.months_counted, "steps": self.steps,
+                "base_sum_fen": self.base_sum_fen, "pooled_yuan": fen_to_yuan(self.pooled_fen),
+                "personal_account_yuan": fen_to_yuan(self.personal_account_fen), "total_yuan": fen_to_yuan(self.total_fen)}
 
 
 def check_months(months: Sequence[MonthBase]) -> list[tuple[Period, int]]:
