@@ -151,7 +151,7 @@ def _start(session: Session, principal: Principal, person: Person, mode: Mode, r
     rules.check_start(birth_date=person.birth_date, start=start, today=china_today(now))
     schemes = rules.schemes_for(mode, chosen)
     for scheme in schemes:
-        _refuse_overlap(session, person.id, scheme, start)
+        _refuse_overlap(session, person.id, scheme, start, province=province_of(region_code))
     stamp = utc_naive(now)
     created = []
     for scheme in schemes:
@@ -165,7 +165,8 @@ def _start(session: Session, principal: Principal, person: Person, mode: Mode, r
     return created
 
 
-def _refuse_overlap(session: Session, person_id: int, scheme: Scheme, start: date, ignore_id: int | None = None) -> None:
+def _refuse_overlap(session: Session, person_id: int, scheme: Scheme, start: date, ignore_id: int | None = None,
+                    province: str | None = None) -> None:
     """One active participation per person per insurance group at a time, across the whole country."""
     group = rules.exclusion_group(scheme)
     others = session.scalars(select(Participation).where(Participation.person_id == person_id,
@@ -174,13 +175,17 @@ def _refuse_overlap(session: Session, person_id: int, scheme: Scheme, start: dat
         if other.id == ignore_id or not rules.overlaps(start, None, other.start_date, other.end_date):
             continue
         holder = f"单位 {other.employer_id}" if other.employer_id else rules.MODE_NAMES[Mode(other.mode)][0]
+        elsewhere = other.end_date is None and province is not None and other.province != province
         raise Conflict(
             "participation.overlap",
             f"{rules.SCHEME_NAMES[Scheme(other.scheme)]}已在 {other.region_code}（{holder}）自 {other.start_date} 参保"
-            f"{'至 ' + str(other.end_date) if other.end_date else '，尚未停保'}，不能重复参保",
+            f"{'至 ' + str(other.end_date) if other.end_date else '，尚未停保'}，不能重复参保"
+            + ("；跨省就业请先在新参保地申请转移接续（shebao transfer apply），原参保地的参保随之终止" if elsewhere else ""),
             f"already in {other.scheme} at {other.region_code} ({rules.MODE_NAMES[Mode(other.mode)][1]}"
             f"{', employer ' + str(other.employer_id) if other.employer_id else ''}) from {other.start_date}"
-            f"{' to ' + str(other.end_date) if other.end_date else ', not ended'}: one at a time",
+            f"{' to ' + str(other.end_date) if other.end_date else ', not ended'}: one at a time"
+            + ("; moving to another province, apply for a transfer there first (shebao transfer apply): the old "
+               "participation then ends" if elsewhere else ""),
             scheme=other.scheme, existing_participation=other.id, region_code=other.region_code,
         )
 

@@ -206,6 +206,35 @@ def transfer_amount(months: Sequence[MonthBase], personal_account_fen: int, *, p
     return TransferAmount(pooled, personal_account_fen, len(counted), base_sum, steps)
 
 
+def held_amount(*, province: str, months: int, base_sum_fen: int, personal_account_fen: int,
+                pooled_rate: Decimal) -> TransferAmount:
+    """The same rule over what a province holds of a person (its months since 1998-01 and their bases, and its part
+    of the personal account), as the old province computes it from its ledger when it checks a letter."""
+    pooled = pooled_part(base_sum_fen, pooled_rate)
+    percent = f"{pooled_rate * 100:f}".rstrip("0").rstrip(".") + "%"
+    account = max(personal_account_fen, 0)
+    steps = [
+        _step("months_counted", months, f"{province} 持有 1998 年 1 月起的缴费 {months} 个月",
+              f"{province} holds {months} paid months from 1998-01"),
+        _step("base_sum", base_sum_fen, f"各月实际缴费基数之和 {fen_to_yuan(base_sum_fen)} 元",
+              f"the actual monthly bases add up to {fen_to_yuan(base_sum_fen)} yuan"),
+        _step("pooled", pooled, f"统筹基金转移额 = {fen_to_yuan(base_sum_fen)} × {percent} = {fen_to_yuan(pooled)} 元"
+              "（四舍五入到分，不计利息；国办发〔2009〕66号第四条）",
+              f"pooled part = {fen_to_yuan(base_sum_fen)} × {percent} = {fen_to_yuan(pooled)} yuan (half up to the fen, "
+              "no interest; 国办发〔2009〕66号 art. 4)"),
+        _step("personal_account", account, f"{province} 记账的个人账户储存额全部转移 {fen_to_yuan(account)} 元",
+              f"the personal account {province} holds moves whole: {fen_to_yuan(account)} yuan"),
+        _step("total", pooled + account, f"合计转移 {fen_to_yuan(pooled + account)} 元",
+              f"{fen_to_yuan(pooled + account)} yuan move in all"),
+    ]
+    return TransferAmount(pooled, account, months, base_sum_fen, steps)
+
+
+NOTHING_MOVES = TransferAmount(0, 0, 0, 0, [{
+    "name": "temporary", "value": 0, "explanation": "建立临时缴费账户：养老保险关系和基金都不转移，留在原参保地",
+    "explanation_en": "a temporary account: neither the relationship nor the funds move; they stay where they were"}])
+
+
 def _step(name: str, value: int, zh: str, en: str) -> dict:
     return {"name": name, "value": value, "explanation": zh, "explanation_en": en}
 

@@ -72,7 +72,7 @@ def amount_case(*, case: TransferAmountCase, store: ParameterStore | None = None
 
 def benefit_place_case(*, case: BenefitPlaceCase, store: ParameterStore | None = None) -> dict:
     """The province that pays the pension for this history, by which of the four rules, and the months by province."""
-    spells = [rules.Spell(s.region, _month(s.from_, "from"), _month(s.to, "to"), s.temporary) for s in case.history]
+    spells = [rules.Spell(s.region, _month(s.from_), _month(s.to), s.temporary) for s in case.history]
     for spell in spells:
         if spell.region[:6] not in divisions.all_divisions():
             raise InvalidInput("region.unknown", f"没有区划 {spell.region}", f"no such region: {spell.region}",
@@ -81,7 +81,8 @@ def benefit_place_case(*, case: BenefitPlaceCase, store: ParameterStore | None =
     return rules.benefit_place(hukou_province=province_of(case.hukou_province), spells=spells, minimum_months=minimum).as_dict()
 
 
-def _month(text: str, what: str) -> Period:  # noqa: ARG001 - named for the reader
+def _month(text: str) -> Period:
+    """YYYY-MM, as the calculator's history gives months."""
     return Period.parse(text.replace("-", ""))
 
 
@@ -282,7 +283,7 @@ def plan(*, session: Session, principal: Principal, person_id: int, to_region: s
     to_province = province_of(region)
     move = _decide(session, store, person, to_province, on)
     amount = _amount_for(session, store, person.id, move.kind, move.from_province)
-    items = _items(session, person.id, move.from_province, move.kind, amount)
+    items = _items(session, person.id, move.from_province, move.kind, amount, on)
     return {"person_id": person.id, "to_region": region, "to_province": to_province, "kind": move.kind,
             "kind_zh": KIND_NAMES[move.kind][0], "from_province": move.from_province,
             "current_province": move.current_province, "relationship_province": move.relationship_province,
@@ -317,7 +318,7 @@ def apply(*, session: Session, principal: Principal, cipher: FieldCipher, comman
     _close_temporary_accounts(session, person.id, to_province, command.starts_on)
     transfer = Transfer(person_id=person.id, kind=move.kind, from_province=move.from_province, to_province=to_province,
                         to_region=region, step=Step.APPLIED.value, open_key=f"p{person.id}",
-                        channel=command.channel if principal.role != Role.ADMIN or command.channel else "counter",
+                        channel="online" if principal.role == Role.INSURED else command.channel,
                         applied_on=today, starts_on=command.starts_on, created_by=principal.actor,
                         created_at=utc_naive(now), updated_at=utc_naive(now), months_counted=0, base_sum_fen=0,
                         pooled_fen=0, personal_account_fen=0, refused_reason="")
@@ -432,53 +433,42 @@ def _check_step_date(session: Session, transfer: Transfer, on: date, now: dateti
 
 def _amount_for(session: Session, store: ParameterStore, person_id: int, kind: str, from_province: str) -> rules.TransferAmount:
     """The amounts by the rule from what the old province holds (the whole personal account for a conversion)."""
-    params = store.at(NATIONAL, date(2026, 1, 1))
+    rate = store.at(NATIONAL, date(2026, 1, 1)).value("transfers.pooled_share_rate")
     if kind == "temporary":
-        return rules.TransferAmount(0, 0, 0, 0, [rules._step("temporary", 0, "建立临时缴费账户：关系和基金不转移",  # noqa: SLF001
-                                                             "a temporary account: neither relationship nor funds move")])
+        return rules.NOTHING_MOVES
     if kind == "conversion":
-        balance = max(ledger.personal_account_balance(session=session, person_id=person_id), 0)
-        return rules.transfer_amount([], balance, pooled_rate=params.value("transfers.pooled_share_rate"),
-                                     pooled_from=_pooled_from(params))
+        balance = ledger.personal_account_balance(session=session, person_id=person_id)
+        return rules.held_amount(province=from_province, months=0, base_sum_fen=0, personal_account_fen=balance,
+                                 pooled_rate=rate)
     held = holdings(session=session, store=store, person_id=person_id).get(from_province, Holding())
-    pooled = rules.pooled_part(held.base_sum_fen, params.value("transfers.pooled_share_rate"))
-    amount = rules.transfer_amount([], max(held.personal_account_fen, 0), pooled_rate=params.value("transfers.pooled_share_rate"),
-                                   pooled_from=_pooled_from(params))
-    steps = [rules._step("months_counted", held.months, f"{from_province} 持有 1998 年 1 月起缴费 {held.months} 个月",  # noqa: SLF001
-                         f"{from_province} holds {held.months} paid months from 1998-01"),
-             rules._step("base_sum", held.base_sum_fen, f"缴费基数之和 {fen_to_yuan(held.base_sum_fen)} 元",  # noqa: SLF001
-                         f"the bases add up to {fen_to_yuan(held.base_sum_fen)} yuan"),
-             rules._step("pooled", pooled, f"统筹基金转移额 = {fen_to_yuan(held.base_sum_fen)} × 12% = {fen_to_yuan(pooled)} 元",  # noqa: SLF001
-                         f"pooled part = {fen_to_yuan(held.base_sum_fen)} × 12% = {fen_to_yuan(pooled)} yuan"),
-             *amount.steps[3:]]
-    return rules.TransferAmount(pooled, amount.personal_account_fen, held.months, held.base_sum_fen,
-                                steps[:3] + [s for s in steps[3:] if s["name"] != "total"]
-                                + [rules._step("total", pooled + amount.personal_account_fen,  # noqa: SLF001
-                                               f"合计转移 {fen_to_yuan(pooled + amount.personal_account_fen)} 元",
-                                               f"{fen_to_yuan(pooled + amount.personal_account_fen)} yuan move in all")])
+    return rules.held_amount(province=from_province, months=held.months, base_sum_fen=held.base_sum_fen,
+                             personal_account_fen=held.personal_account_fen, pooled_rate=rate)
 
 
-def _items(session: Session, person_id: int, from_province: str, kind: str, amount: rules.TransferAmount) -> list[dict]:
-    """What each insurance carries, by its own rule."""
-    spans = defaultdict(int)
+def _items(session: Session, person_id: int, from_province: str, kind: str, amount: rules.TransferAmount,
+           on: date) -> list[dict]:
+    """What each insurance carries, by its own rule: the pension its money, medical and unemployment their months
+    (years recognised, months carried over), the residents' scheme its months."""
+    months: dict[str, int] = defaultdict(int)
     for scheme, start, end in session.execute(select(Participation.scheme, Participation.start_date, Participation.end_date)
                                               .where(Participation.person_id == person_id,
                                                      Participation.province == from_province)).all():
-        spans[scheme] += Period.of(start).months_until(Period.of(end or date.today())) + 1 if end else 0
+        months[scheme] += max(Period.of(start).months_until(Period.of(min(end or on, on))) + 1, 0)
     left = session.scalar(select(UnemploymentClaim.months_left).where(UnemploymentClaim.person_id == person_id)
                           .order_by(UnemploymentClaim.id.desc()).limit(1)) or 0
     items = [{"insurance": "employee_pension", "months": amount.months_counted, "amount_fen": amount.total_fen,
               "rule": "个人账户全部储存额 + 1998 年起缴费基数之和的 12%（国办发〔2009〕66号第四条）"}]
-    if kind in ("move", "gather"):
-        if spans.get("medical"):
-            items.append({"insurance": "medical", "months": spans["medical"], "amount_fen": 0,
-                          "rule": "医保缴费年限互认累计（医保发〔2021〕43号）；医保个人账户本平台不记账"})
-        if spans.get("unemployment") or left:
-            items.append({"insurance": "unemployment", "months": spans.get("unemployment", 0) + 0, "amount_fen": 0,
-                          "rule": f"失业保险缴费年限累计计算；未领完的失业保险金 {left} 个月保留，重新领取时合并（失业保险条例第十七条）"})
-        if spans.get("resident_pension"):
-            items.append({"insurance": "resident_pension", "months": spans["resident_pension"], "amount_fen": 0,
-                          "rule": "城乡居民养老保险缴费年限累计计算"})
+    if kind not in MONEY_KINDS:
+        return items
+    if months["medical"]:
+        items.append({"insurance": "medical", "months": months["medical"], "amount_fen": 0,
+                      "rule": "医保缴费年限互认、累计计算（医保发〔2021〕43号）；医保个人账户本平台不记账"})
+    if months["unemployment"] or left:
+        items.append({"insurance": "unemployment", "months": months["unemployment"], "amount_fen": 0,
+                      "rule": f"失业保险缴费时间累计计算；未领完的失业保险金 {left} 个月保留，重新领取时合并（失业保险条例第十七条）"})
+    if months["resident_pension"]:
+        items.append({"insurance": "resident_pension", "months": months["resident_pension"], "amount_fen": 0,
+                      "rule": "城乡居民养老保险缴费年限累计计算"})
     return items
 
 
@@ -486,9 +476,10 @@ def _check(session: Session, store: ParameterStore, transfer: Transfer, command:
            now: datetime) -> None:
     """The old province checks the letter and fixes the amounts from its ledger."""
     amount = _amount_for(session, store, transfer.person_id, transfer.kind, transfer.from_province)
-    transfer.months_counted, transfer.base_sum_fen = amount.months_counted, amount.base_sum_fen
+    if transfer.kind != "conversion":  # a conversion's months are the target scheme's, fixed when it was decided
+        transfer.months_counted, transfer.base_sum_fen = amount.months_counted, amount.base_sum_fen
     transfer.pooled_fen, transfer.personal_account_fen = amount.pooled_fen, amount.personal_account_fen
-    for item in _items(session, transfer.person_id, transfer.from_province, transfer.kind, amount):
+    for item in _items(session, transfer.person_id, transfer.from_province, transfer.kind, amount, command.on):
         session.add(TransferItem(transfer_id=transfer.id, **item))
 
 
@@ -634,8 +625,8 @@ def list_transfers(*, session: Session, principal: Principal, now: datetime, pro
     elif open_only:
         query = query.where(Transfer.open_key.isnot(None))
     rows = session.scalars(query.order_by(Transfer.id.desc()).limit(limit)).all()
-    today = china_today(now)
-    return [_read(session, t) | {"overdue_working_days": _late_by(t, today)} for t in rows]
+    today, days = china_today(now), calendar(default_store())
+    return [_read(session, t) | {"overdue_working_days": _late_by(t, today, days)} for t in rows]
 
 
 def _region_prefix(code: str) -> str:
@@ -647,10 +638,11 @@ def _region_prefix(code: str) -> str:
     return code
 
 
-def _late_by(transfer: Transfer, today: date) -> int:
+def _late_by(transfer: Transfer, today: date, days: rules.Calendar) -> int:
+    """Working days past the due day (at least 1 once the due day is past)."""
     if transfer.open_key is None or transfer.due_on is None or transfer.due_on >= today:
         return 0
-    return rules.Calendar().working_days_between(transfer.due_on, today) or 1
+    return days.working_days_between(transfer.due_on, today) or 1
 
 
 def history_of(*, session: Session, person_id: int) -> list[dict]:
