@@ -51,3 +51,24 @@ def test_two_provinces_take_their_own_steps(client, database, cipher, clock):
     assert client.get("/api/v1/transfers", headers=pudong).json()["transfers"] == []
     plan = client.get(f"/api/v1/persons/{person}/transfer-plan", params={"to_region": CHAOYANG}, headers=beijing)
     assert plan.status_code == 200 and plan.json()["kind"] == "move"
+
+
+def test_the_insured_applies_online_for_themselves_only(client, database, cipher, clock):
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1990, 3, 1), sequence=33)
+    other = register(database, cipher, clock, birth=date(1990, 4, 1), sequence=35)
+    rows = [ArchiveYear(person_id=p, province="110000", year=2020, kind="archive", months=12, base_sum_fen=12 * 800_000,
+                        average_wage_fen=1_000_000) for p in (person, other)]
+    with database.transaction() as session:
+        bring_forward(session=session, province="110000", years=rows, balances={}, period="202401", actor="test",
+                      now=clock.now())
+    make_user(database, clock, "mover", Role.INSURED, person_id=person)
+    token = token_for(client, "mover")
+    body = {"to_region": FUTIAN, "starts_on": clock.now().date().isoformat(), "channel": "counter"}
+    mine = client.post("/api/v1/transfers", json=body | {"person_id": person}, headers=token)
+    assert mine.status_code == 201 and mine.json()["channel"] == "online"
+    assert client.post("/api/v1/transfers", json=body | {"person_id": other}, headers=token).status_code == 404
+    assert client.get(f"/api/v1/transfers/{mine.json()['id']}", headers=token).status_code == 200
+    step = client.post(f"/api/v1/transfers/{mine.json()['id']}/steps", json={"step": "letter_sent", "on": body["starts_on"]},
+                       headers=token)
+    assert step.status_code == 403  # the person applies; only the provinces take the steps

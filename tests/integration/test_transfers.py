@@ -229,3 +229,6 @@ def test_the_award_waits_until_other_provinces_parts_are_gathered(database, ciph
     award = retire()
     assert award.province == BEIJING and award.benefit_place.province == BEIJING
     assert award.benefit_place.months_by_province == {SHANGHAI: 72, BEIJING: 228}
+    with pytest.raises(Conflict) as drawing:  # a pensioner's relationship no longer moves
+        _apply(database, cipher, clock, person, to=FUTIAN)
+    assert drawing.value.code == "transfer.drawing_pension"
