@@ -79,6 +79,11 @@ def _retirees(database, cipher, region: str, residence: str, count: int, sequenc
 
 @pytest.fixture
 def country(database, cipher):
+    build_country(database, cipher)
+
+
+def build_country(database, cipher) -> None:
+    """Beijing: four workers billed January to March 2024, one retiree; Heilongjiang: one worker, three retirees."""
     add_test_streets(database, BILLED)
     _workers(database, cipher, CHAOYANG, CHAOYANG_STREET, [1_200_000, 2_000_000, 3_000_000, 800_000], 100)
     _workers(database, cipher, HARBIN, HARBIN, [600_000], 200)

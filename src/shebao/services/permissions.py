@@ -256,6 +256,10 @@ API: dict[str, Permission] = {
     "GET /api/v1/bank-reconciliation/{period}": reads(STAFF_READERS, Scope.REGION, where=query("province")),
     # --- ledger: the interest calculator, open like the pension calculator (it reads nothing stored)
     "POST /api/v1/interest/calc": Permission(EVERYONE, Scope.PUBLIC, writes=False),
+    # --- ledger: the national adjustment between provinces — settled by administrators for the whole country; its
+    # statement read by staff (their own province's line only: the service confines it), auditors and administrators
+    "POST /api/v1/national-fund/{year}/settlement": writes(_roles(AD), Scope.NATIONAL),
+    "GET /api/v1/national-fund/{year}/statement": reads(STAFF_READERS, Scope.CONFINED),
     # --- policy and audit
     "GET /api/v1/policy/{region_code}/{day}": public(),
     "GET /api/v1/policy/{region_code}/{day}/expired": public(),
@@ -296,6 +300,7 @@ OPERATOR_COMMANDS = (
     "bank account-fixed", "bank reconcile", "certification record", "certification import", "certification sweep", "death record",
     "unemployment apply", "unemployment pay", "unemployment stop", "injury claim", "maternity claim", "serve", "run",
     "permissions", "user unlock", "user unlock-address", "user reset-otp", "provisional reconcile",
+    "fund settle", "fund statement",
 )
 
 
