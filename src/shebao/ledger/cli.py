@@ -17,7 +17,9 @@ from shebao.clikit import (
     calculate_case,
     command_group,
     emit,
+    in_transaction,
     run_batch,
+    run_use_case,
 )
 from shebao.core.clock import SystemClock
 from shebao.core.money import fen_to_yuan
@@ -96,14 +98,11 @@ def fund_statement(year: YearOpt, province: Annotated[str | None, typer.Option(
         db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """A settled year's statement: the rule and its source, each province's base, remittance, retirees, receipt and
     net, and the national account's check (its movement for the year is zero)."""
-    from shebao.core.security import SYSTEM
     from shebao.ledger.national_fund import statement
+    from shebao.ledger.schemas import NationalFundStatementRead
 
-    def read(database, _settings, _report):  # noqa: ANN001, ANN202 - run_batch's arguments
-        with database.unit_of_work() as uow:
-            return statement(session=uow.session, principal=SYSTEM, year=year, province=province)
-
-    result = run_batch(db, as_json, read)
+    result = NationalFundStatementRead.model_validate(
+        run_use_case(db, as_json, None, {}, in_transaction(statement, year=year, province=province)))
     lines = [f"{line.province}  上解 remitted {fen_to_yuan(line.remitted_fen):>16}  拨付 received "
              f"{fen_to_yuan(line.received_fen):>16}  净额 net {fen_to_yuan(line.net_fen):>16}\n  {line.how_zh}\n  {line.how}"
              for line in result.lines]
