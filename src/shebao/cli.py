@@ -5,7 +5,7 @@ Where a command lives (each module's docstring lists its commands):
     registry/cli.py       id check · uscc check · regions import
     policy/cli.py         policy show · policy expired
     contributions/cli.py  contrib assess · month-end
-    ledger/cli.py         interest credit · interest recompute · interest calc
+    ledger/cli.py         interest credit · interest recompute · interest calc · fund settle · fund statement
     benefits/cli.py       retirement date · pension … · payroll · certification … ·
                           unemployment … · injury claim · maternity claim
     payouts/cli.py        bank batches · bank show · bank prepare · bank approve · bank file · bank returned ·

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
 )
@@ -119,3 +120,32 @@ class InterestCorrection(Base):
     __table_args__ = (UniqueConstraint("year", "account_id", "recomputation"),
                       Index("ix_interest_corrections_province_year", "province", "year"),
                       Index("ix_interest_corrections_entry_key", "entry_key"))
+
+
+class NationalSettlement(Base):
+    """One province's line of a year's national adjustment (中央调剂 / 全国统筹) of an insurance's pooling fund: the
+    figures it was computed from, what it remitted and received, and the entries that moved the money (None where
+    the amount was zero and nothing was posted). Written once per year, province and insurance."""
+
+    __tablename__ = "national_settlements"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    province: Mapped[str] = mapped_column(String(6))
+    insurance: Mapped[str] = mapped_column(String(20))
+    base_fen: Mapped[int] = mapped_column(BigInteger)  # Σ the year's assessed pension bases
+    assessments: Mapped[int] = mapped_column(BigInteger)  # person-months behind the base
+    rate: Mapped[str] = mapped_column(String(12))  # the year's remittance rate as published, e.g. "0.045"
+    remitted_fen: Mapped[int] = mapped_column(BigInteger)
+    retirees: Mapped[int] = mapped_column(BigInteger)
+    received_fen: Mapped[int] = mapped_column(BigInteger)
+    net_fen: Mapped[int] = mapped_column(BigInteger)  # received − remitted: > 0 the province gains, < 0 it pays in
+    remit_key: Mapped[str | None] = mapped_column(String(128))
+    receive_key: Mapped[str | None] = mapped_column(String(128))
+    period: Mapped[str] = mapped_column(String(6))  # the month the entries were posted in
+    settled_by: Mapped[str] = mapped_column(String(120))
+    settled_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("year", "insurance", "province"),
+                      CheckConstraint("base_fen >= 0 AND remitted_fen >= 0 AND retirees >= 0 AND received_fen >= 0",
+                                      name="not_negative"))

@@ -289,3 +289,90 @@ def _yuan_exact(fen: Decimal) -> str:
 def _plain(value: Decimal) -> str:
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# --- The national adjustment of the employee pension (中央调剂 / 全国统筹): the yearly settlement ----------------
+# 国发〔2018〕18号: each province remits a share of its contribution base to the national fund (上解), and the whole
+# pot of the year is paid back out to the provinces by their retirees (拨付 = 核定的离退休人数 × 全国人均拨付额).
+# The base here is the sum of the year's pension contribution bases actually assessed in the province (not the
+# notice's statistical proxy, 90% of the provincial average wage × the workers who should be insured: the platform
+# holds the real bases and not the statistics; see docs/national-fund.md). So, for year Y at the remittance rate r:
+#
+#   remitted_p = half_up(base_p × r)                      (to the fen, per province)
+#   pot        = Σ remitted_p
+#   received_p = pot × retirees_p / Σ retirees, to the fen by largest remainder, so that Σ received = pot exactly
+#   net_p      = received_p − remitted_p                  (> 0: the province gains; < 0: it pays in)
+#
+# A province whose retirees weigh more than its base (a deficit province) receives more than it remits.
+
+
+@dataclass(frozen=True)
+class ProvinceFundFigures:
+    """What the national settlement of a year knows of one province: the year's assessed pension bases (their sum
+    and how many person-months) and its retirees on the rolls."""
+
+    province: str
+    base_fen: int
+    retirees: int
+    assessments: int = 0
+
+
+@dataclass(frozen=True)
+class ProvinceFundShare:
+    """One province's line of the year's settlement."""
+
+    province: str
+    base_fen: int
+    assessments: int
+    remitted_fen: int
+    retirees: int
+    received_fen: int
+
+    @property
+    def net_fen(self) -> int:
+        """What the province gains from the adjustment (negative: what it pays in net)."""
+        return self.received_fen - self.remitted_fen
+
+
+def remittance_fen(base_fen: int, rate_millionths: int) -> int:
+    """A province's remittance: its base × the year's rate, half up to the fen."""
+    return divide_half_up(base_fen * rate_millionths, RATE_DENOMINATOR)
+
+
+def largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
+    """`total` fen shared in proportion to `weights`, each share floor(total × w / Σw) plus one fen for the largest
+    remainders until every fen is given: the shares add up to `total` exactly. Equal remainders go to the earlier
+    weight (the caller orders them, by province code). All weights zero: nothing can be shared."""
+    if total < 0 or any(weight < 0 for weight in weights):
+        raise InvalidInput("allocation.negative", "分配总额和权数不能为负", "the total and the weights are not negative")
+    whole = sum(weights)
+    if whole == 0:
+        if total:
+            raise InvalidInput("allocation.no_weight", f"权数合计为零，{total} 分无从分配",
+                               f"the weights are all zero: {total} fen cannot be shared")
+        return [0] * len(weights)
+    shares = [total * weight // whole for weight in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in remainders[:total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def settle_national_fund(figures: Sequence[ProvinceFundFigures], rate_millionths: int) -> list[ProvinceFundShare]:
+    """The year's settlement: each province remits its base × rate and receives its retirees' share of the pot.
+    Σ received = Σ remitted to the fen; every figure is ≥ 0. Provinces in code order."""
+    ordered = sorted(figures, key=lambda f: f.province)
+    if len({f.province for f in ordered}) != len(ordered):
+        raise InvalidInput("national_fund.duplicate_province", "同一省份出现两次", "a province appears twice")
+    if any(f.base_fen < 0 or f.retirees < 0 for f in ordered):
+        raise InvalidInput("national_fund.negative", "缴费基数和离退休人数不能为负", "bases and retirees are not negative")
+    remitted = [remittance_fen(f.base_fen, rate_millionths) for f in ordered]
+    received = largest_remainder(sum(remitted), [f.retirees for f in ordered])
+    return [ProvinceFundShare(f.province, f.base_fen, f.assessments, out, f.retirees, back)
+            for f, out, back in zip(ordered, remitted, received, strict=True)]
+
+
+def per_retiree_yuan(pot_fen: int, retirees: int) -> str:
+    """全国人均拨付额: the pot over the country's retirees, in yuan to the fen (for the statement; the shares
+    themselves are allocated to the fen by largest remainder)."""
+    return fen_to_yuan(divide_half_up(pot_fen, retirees)) if retirees else "0.00"

@@ -1,7 +1,8 @@
-"""Ledger request and response models: the interest calculator's case and its explained answer."""
+"""Ledger request and response models: the interest calculator's case and its explained answer; the national fund's statement."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
@@ -57,3 +58,51 @@ class InterestCalculationRead(BaseModel):
     method: InterestMethod
     within_year_rule: WithinYearRule
     rule: str
+
+
+class NationalFundLineRead(BaseModel):
+    """One province's line of a year's national adjustment: the figures, what it remitted and received, and how."""
+
+    province: str
+    in_settlement: bool  # False: the province had no assessed base and no retirees that year, and was left out
+    base_fen: int
+    assessments: int
+    rate: str
+    remitted_fen: int
+    retirees: int
+    received_fen: int
+    net_fen: int  # received − remitted: > 0 the province gains from the adjustment, < 0 it pays in
+    remitted_yuan: str
+    received_yuan: str
+    net_yuan: str
+    remit_key: str | None
+    receive_key: str | None
+    how: str
+    how_zh: str
+
+
+class NationalFundStatementRead(BaseModel):
+    """A year's national adjustment (上解/下拨): the rule and its source, the national totals, the national account's
+    check, and the provinces' lines the caller may see (staff: their own province's)."""
+
+    year: int
+    insurance: str
+    rate: str
+    rule: str
+    source: str
+    retirees_counted: str
+    retirees_source: str
+    provinces: int
+    base_fen: int
+    remitted_fen: int  # the year's pot: Σ remitted
+    received_fen: int  # Σ received, equal to the pot to the fen
+    retirees: int
+    per_retiree_yuan: str
+    national_movement_fen: int  # what the year's entries left on the national account: 0
+    national_balance_fen: int  # the national account's balance over all time (0 while only settlements post to it)
+    balanced: bool
+    period: str
+    settled_at: datetime
+    settled_by: str
+    newly_settled: bool
+    lines: list[NationalFundLineRead]

@@ -270,6 +270,10 @@ API: dict[str, Permission] = {
     "GET /api/v1/bank-reconciliation/{period}": reads(STAFF_READERS, Scope.REGION, where=query("province")),
     # --- ledger: the interest calculator, open like the pension calculator (it reads nothing stored)
     "POST /api/v1/interest/calc": Permission(EVERYONE, Scope.PUBLIC, writes=False),
+    # --- ledger: the national adjustment between provinces — settled by administrators for the whole country; its
+    # statement read by staff (their own province's line only: the service confines it), auditors and administrators
+    "POST /api/v1/national-fund/{year}/settlement": writes(_roles(AD), Scope.NATIONAL),
+    "GET /api/v1/national-fund/{year}/statement": reads(STAFF_READERS, Scope.CONFINED),
     # --- policy and audit
     "GET /api/v1/policy/{region_code}/{day}": public(),
     "GET /api/v1/policy/{region_code}/{day}/expired": public(),
@@ -311,7 +315,7 @@ OPERATOR_COMMANDS = (
     "unemployment apply", "unemployment pay", "unemployment stop", "injury claim", "maternity claim", "serve", "run",
     "permissions", "user unlock", "user unlock-address", "user reset-otp", "provisional reconcile",
     "transfer amount", "transfer plan", "transfer apply", "transfer step", "transfer status", "transfer list",
-    "transfer gather", "transfer convert", "benefit-place",
+    "transfer gather", "transfer convert", "benefit-place", "fund settle", "fund statement",
 )
 
 
