@@ -14,7 +14,15 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from bench import benefits_bench, cards_bench, contributions_bench, corrections_bench, interest_bench, registry_bench
+from bench import (
+    benefits_bench,
+    cards_bench,
+    contributions_bench,
+    corrections_bench,
+    interest_bench,
+    registry_bench,
+    transfers_bench,
+)
 from bench.common import Result
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -42,6 +50,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
         ("awards", "pension awards and payroll", lambda url: benefits_bench.awards_and_payroll(retirees, url), True),
         ("correction", "back-dated end corrected", lambda url: corrections_bench.correction(corrected, url), True),
         ("interest", "year-end interest", lambda url: interest_bench.year_end_interest(accounts, url), True),
+        ("transfers", "transfers", lambda url: transfers_bench.transfers(*transfers_bench.sizes(), url), True),
     ]
 
 
