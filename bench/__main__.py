@@ -22,6 +22,7 @@ from bench import (
     fund_bench,
     interest_bench,
     registry_bench,
+    transfers_bench,
 )
 from bench.common import Result
 
@@ -52,6 +53,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
         ("correction", "back-dated end corrected", lambda url: corrections_bench.correction(corrected, url), True),
         ("interest", "year-end interest", lambda url: interest_bench.year_end_interest(accounts, url), True),
         ("fund", "national fund settlement", lambda url: fund_bench.national_settlement(fund_insured, url), True),
+        ("transfers", "transfers", lambda url: transfers_bench.transfers(*transfers_bench.sizes(), url), True),
     ]
 
 

@@ -68,7 +68,7 @@ def bulk_write_baseline(database: Database, written: list[Written], *, shape: st
         cursor = connection.cursor()
         payloads = []
         for copy, w in copies:
-            names = ", ".join(c.name for c in copy.columns)
+            names = ", ".join(f'"{c.name}"' for c in copy.columns)  # quoted: a column may be a keyword ("on")
             cursor.execute(f"SELECT {names} FROM {w.table.name} {'WHERE ' + w.where if w.where else ''}")
             payloads.append((copy, names, cursor.fetchall()))
         connection.commit()

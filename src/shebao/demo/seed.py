@@ -22,6 +22,7 @@ from shebao.core.periods import Period
 from shebao.core.security import FieldCipher, Role, hash_password
 from shebao.demo.accounts import DEMO_ACCOUNTS
 from shebao.demo.history import enroll_working_population
+from shebao.demo.movers import seed_movers
 from shebao.enrollment.models import Participation
 from shebao.registry import divisions, rules
 from shebao.registry.models import Employer, Person, PersonVersion, Region
@@ -72,6 +73,7 @@ def seed_demo(*, session: Session, cipher: FieldCipher, province: str, persons: 
     if history_start is not None:
         enroll_working_population(session=session, province=province, start=history_start, now=now,
                                   random_seed=random_seed)
+        migrants += seed_movers(session=session, cipher=cipher, province=province, now=now)
     _create_demo_users(session, province, counties, now)
     audit.append(session, actor="system:demo", action="demo.seeded", subject=f"region:{province}", now=now,
                  persons=len(person_rows), employers=employers, streets=len(streets), migrants=migrants, seed=random_seed)
