@@ -66,7 +66,7 @@ def _figures(database, person) -> dict:
         trial = ledger.trial_balance(session=session)
         transit = ledger.find_account(session=session, account=chart.province_account(
             AccountKind.TRANSFER_TRANSIT, province=service.NATIONAL))
-        held = service.holdings(session, default_store(), person)
+        held = service.holdings(session=session, store=default_store(), person_id=person)
         return {"funds": trial.get("pooling_fund", 0) + trial.get("personal_account", 0),
                 "cash": trial.get("cash", 0) + trial.get("transfer_transit", 0),
                 "account": ledger.personal_account_balance(session=session, person_id=person),
