@@ -232,3 +232,21 @@ def test_the_award_waits_until_other_provinces_parts_are_gathered(database, ciph
     with pytest.raises(Conflict) as drawing:  # a pensioner's relationship no longer moves
         _apply(database, cipher, clock, person, to=FUTIAN)
     assert drawing.value.code == "transfer.drawing_pension"
+
+
+def test_a_completed_move_takes_every_month_and_the_relationship_with_it(database, cipher, clock):
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1975, 3, 1), sequence=29)  # hukou Beijing, 50 in 2025
+    _archive(database, clock, person, SHANGHAI, range(1995, 2011), balance=2_000_000)  # 16 years, 3 before 1998
+    applied = _apply(database, cipher, clock, person, to=CHAOYANG)
+    assert (applied["kind"], applied["from_province"]) == ("move", SHANGHAI)  # going home: no temporary account
+    for step in ("letter_sent", "checked", "funds_sent", "received", "completed"):
+        done = _step(database, clock, applied["id"], step)
+    assert done["months_counted"] == 156 and done["pooled_fen"] == 156 * 600_000 * 12 // 100
+    assert [i["months"] for i in done["items"] if i["insurance"] == "employee_pension"] == [192]
+    with database.unit_of_work() as uow:
+        held = service.holdings(session=uow.session, store=default_store(), person_id=person)
+        assert SHANGHAI not in held and held[BEIJING].all_months == 192
+        assert service.ungathered(session=uow.session, person_id=person, place=BEIJING) == []
+        place = service.benefit_place_of(session=uow.session, person=uow.session.get(Person, person), day=date(2035, 3, 1))
+    assert (place.province, place.rule) == (BEIJING, 1)  # the relationship came home before a month was paid there

@@ -250,14 +250,16 @@ def personal_account_by_year(*, session: Session, person_id: int) -> list[tuple[
     return [(int(y), int(contributions), int(interest)) for y, contributions, interest in rows]
 
 
-def personal_account_by_province(*, session: Session, person_id: int) -> dict[str, int]:
+def personal_account_by_province(*, session: Session, person_id: int, without_kinds: tuple[str, ...] = ()) -> dict[str, int]:
     """What the person's personal account holds, by the province whose entries credited (or drew on) it: the
-    province's part of the one national account, before any transfer moved its money elsewhere."""
+    province's part of the one national account, before any transfer moved its money elsewhere. `without_kinds`
+    leaves out entries of those kinds (the year-end interest, credited by the province that opened the account)."""
     rows = session.execute(
         select(JournalEntry.province, func.sum(JournalLine.amount_fen))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
-        .where(LedgerAccount.person_id == person_id, LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value)
+        .where(LedgerAccount.person_id == person_id, LedgerAccount.kind == AccountKind.PERSONAL_ACCOUNT.value,
+               JournalEntry.kind.not_in(without_kinds))
         .group_by(JournalEntry.province)).all()
     return {province: -int(total) for province, total in rows if total}
 

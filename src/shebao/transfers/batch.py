@@ -184,10 +184,15 @@ def _figures(store: ParameterStore) -> dict[str, ColumnElement[int]]:
         return cast(select(func.coalesce(func.sum(value), 0)).where(where).scalar_subquery(), BigInteger)
 
     months = select(func.count()).where(assessed).scalar_subquery() + total(ContributionYear.months, archived)
+    every_month = and_(Assessment.person_id == person, Assessment.province == province, Assessment.pension_account_fen > 0,
+                       record._paid())  # noqa: SLF001
+    every_year = and_(ContributionYear.person_id == person, ContributionYear.province == province,
+                      ContributionYear.kind != "deemed")
+    all_months = select(func.count()).where(every_month).scalar_subquery() + total(ContributionYear.months, every_year)
     base_sum = total(cast(Assessment.used_base_fen, BigInteger), assessed) + total(ContributionYear.base_sum_fen, archived)
     held = ledger.personal_account_held(person)
     account = func.coalesce(_larger_or_zero(held), 0)
-    return {"months": months, "base_sum": base_sum,
+    return {"months": months, "base_sum": base_sum, "all_months": all_months,
             "pooled": rules.pooled_part(cast(base_sum, BigInteger), params.value("transfers.pooled_share_rate")),
             "account": account}
 
@@ -204,7 +209,7 @@ def _fix_amounts(session: Session, ids: list[int], store: ParameterStore) -> Non
         personal_account_fen=figures["account"]).execution_options(synchronize_session=False))
     session.execute(insert(TransferItem).from_select(
         ["transfer_id", "insurance", "months", "amount_fen", "rule"],
-        select(Transfer.id, literal("employee_pension"), Transfer.months_counted,
+        select(Transfer.id, literal("employee_pension"), figures["all_months"],
                Transfer.pooled_fen + Transfer.personal_account_fen, literal(PENSION_RULE)).where(Transfer.id.in_(ids))))
     # The other insurances: the months of the participations the old province ended (open ones count nothing,
     # as in service._items), one item per insurance that has any.

@@ -317,11 +317,14 @@ def relationship_province(spells: Sequence[Spell], hukou_province: str) -> str:
     return ordered[0].province if ordered else hukou_province
 
 
-def benefit_place(*, hukou_province: str, spells: Sequence[Spell], minimum_months: int) -> Place:
+def benefit_place(*, hukou_province: str, spells: Sequence[Spell], minimum_months: int,
+                  relationship: str | None = None) -> Place:
     """The province that pays the pension, by the four rules, counted by province (two cities of one province add
     up): (1) the hukou province if the relationship is there; (2) else the relationship's province if it has
     `minimum_months` (10 years); (3) else the last province with 10+ years that were not a temporary account; (4) else
-    the hukou province, with every record and fund moved there."""
+    the hukou province, with every record and fund moved there. Where the relationship is comes from the spells (the
+    last one not paid into a temporary account) unless the caller knows it (`relationship`: a move completed before
+    any month was paid in the new province)."""
     ordered = check_history(spells)
     months: dict[str, int] = {}
     settled_months: dict[str, int] = {}
@@ -331,7 +334,7 @@ def benefit_place(*, hukou_province: str, spells: Sequence[Spell], minimum_month
         if not spell.temporary:
             settled_months[spell.province] = settled_months.get(spell.province, 0) + spell.months
             last_settled[spell.province] = max(last_settled.get(spell.province, spell.end), spell.end)
-    here = relationship_province(ordered, hukou_province)
+    here = relationship or relationship_province(ordered, hukou_province)
     years = minimum_months // 12
     if here == hukou_province and ordered:
         return Place(hukou_province, 1, f"养老保险关系在户籍所在地 {hukou_province}，由户籍所在地办理",

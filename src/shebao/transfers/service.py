@@ -54,6 +54,7 @@ from shebao.transfers.schemas import (
 
 NATIONAL = "000000"
 PENSION_POOL = "pension"
+INTEREST = "interest"  # the ledger's kind of year-end interest entries (ledger/batch.py)
 MOVED = (Step.FUNDS_SENT.value, Step.RECEIVED.value, Step.COMPLETED.value)  # the money has left the old province
 MONEY_KINDS = ("move", "gather")
 KIND_NAMES = {"move": ("转移接续", "transfer"), "temporary": ("建立临时缴费账户", "temporary account"),
@@ -131,8 +132,14 @@ def holdings(*, session: Session, store: ParameterStore, person_id: int) -> dict
         if year >= start.year:
             held[province].months += months
             held[province].base_sum_fen += int(base_sum)
-    for province, amount in ledger.personal_account_by_province(session=session, person_id=person_id).items():
+    credited = ledger.personal_account_by_province(session=session, person_id=person_id, without_kinds=(INTEREST,))
+    for province, amount in credited.items():
         held[province].personal_account_fen += amount
+    # The year-end interest is credited by the province that opened the account, wherever the money is since: it
+    # belongs to where the relationship is now.
+    interest = ledger.personal_account_balance(session=session, person_id=person_id) - sum(credited.values())
+    if interest:
+        held[relationship_of(session=session, person=session.get(Person, person_id))].personal_account_fen += interest
     moved = session.scalars(select(Transfer).where(Transfer.person_id == person_id, Transfer.kind.in_(MONEY_KINDS),
                                                    Transfer.step.in_(MOVED))).all()
     for transfer in moved:
@@ -207,7 +214,8 @@ def benefit_place_of(*, session: Session, person: Person, day: date, store: Para
     store = store or default_store()
     hukou = province_of(person.hukou_region_code)
     minimum = store.at(hukou, day).value("pension.benefit_place_minimum_months")
-    return rules.benefit_place(hukou_province=hukou, spells=spells(session=session, person_id=person.id), minimum_months=minimum)
+    return rules.benefit_place(hukou_province=hukou, spells=spells(session=session, person_id=person.id),
+                               minimum_months=minimum, relationship=relationship_of(session=session, person=person))
 
 
 def ungathered(*, session: Session, person_id: int, place: str, store: ParameterStore | None = None) -> list[dict]:
@@ -282,8 +290,8 @@ def plan(*, session: Session, principal: Principal, person_id: int, to_region: s
     region = registry.require_current_region(session=session, code=to_region, field="to_region").code
     to_province = province_of(region)
     move = _decide(session, store, person, to_province, on)
-    amount = _amount_for(session, store, person.id, move.kind, move.from_province)
-    items = _items(session, person.id, move.from_province, move.kind, amount, on)
+    amount, all_months = _amount_for(session, store, person.id, move.kind, move.from_province)
+    items = _items(session, person.id, move.from_province, move.kind, amount, all_months, on)
     return {"person_id": person.id, "to_region": region, "to_province": to_province, "kind": move.kind,
             "kind_zh": KIND_NAMES[move.kind][0], "from_province": move.from_province,
             "current_province": move.current_province, "relationship_province": move.relationship_province,
@@ -431,22 +439,24 @@ def _check_step_date(session: Session, transfer: Transfer, on: date, now: dateti
                            f"the date {on} is before the previous step ({latest})")
 
 
-def _amount_for(session: Session, store: ParameterStore, person_id: int, kind: str, from_province: str) -> rules.TransferAmount:
-    """The amounts by the rule from what the old province holds (the whole personal account for a conversion)."""
+def _amount_for(session: Session, store: ParameterStore, person_id: int, kind: str,
+                from_province: str) -> tuple[rules.TransferAmount, int]:
+    """The amounts by the rule from what the old province holds (the whole personal account for a conversion), and
+    all the months that go with them (those before 1998 too)."""
     rate = store.at(NATIONAL, date(2026, 1, 1)).value("transfers.pooled_share_rate")
     if kind == "temporary":
-        return rules.NOTHING_MOVES
+        return rules.NOTHING_MOVES, 0
     if kind == "conversion":
         balance = ledger.personal_account_balance(session=session, person_id=person_id)
         return rules.held_amount(province=from_province, months=0, base_sum_fen=0, personal_account_fen=balance,
-                                 pooled_rate=rate)
+                                 pooled_rate=rate), 0
     held = holdings(session=session, store=store, person_id=person_id).get(from_province, Holding())
     return rules.held_amount(province=from_province, months=held.months, base_sum_fen=held.base_sum_fen,
-                             personal_account_fen=held.personal_account_fen, pooled_rate=rate)
+                             personal_account_fen=held.personal_account_fen, pooled_rate=rate), held.all_months
 
 
 def _items(session: Session, person_id: int, from_province: str, kind: str, amount: rules.TransferAmount,
-           on: date) -> list[dict]:
+           pension_months: int, on: date) -> list[dict]:
     """What each insurance carries, by its own rule: the pension its money, medical and unemployment their months
     (years recognised, months carried over), the residents' scheme its months."""
     months: dict[str, int] = defaultdict(int)
@@ -456,7 +466,7 @@ def _items(session: Session, person_id: int, from_province: str, kind: str, amou
         months[scheme] += max(Period.of(start).months_until(Period.of(min(end or on, on))) + 1, 0)
     left = session.scalar(select(UnemploymentClaim.months_left).where(UnemploymentClaim.person_id == person_id)
                           .order_by(UnemploymentClaim.id.desc()).limit(1)) or 0
-    items = [{"insurance": "employee_pension", "months": amount.months_counted, "amount_fen": amount.total_fen,
+    items = [{"insurance": "employee_pension", "months": pension_months, "amount_fen": amount.total_fen,
               "rule": "个人账户全部储存额 + 1998 年起缴费基数之和的 12%（国办发〔2009〕66号第四条）"}]
     if kind not in MONEY_KINDS:
         return items
@@ -475,11 +485,11 @@ def _items(session: Session, person_id: int, from_province: str, kind: str, amou
 def _check(session: Session, store: ParameterStore, transfer: Transfer, command: TransferStepTake, principal: Principal,
            now: datetime) -> None:
     """The old province checks the letter and fixes the amounts from its ledger."""
-    amount = _amount_for(session, store, transfer.person_id, transfer.kind, transfer.from_province)
+    amount, all_months = _amount_for(session, store, transfer.person_id, transfer.kind, transfer.from_province)
     if transfer.kind != "conversion":  # a conversion's months are the target scheme's, fixed when it was decided
         transfer.months_counted, transfer.base_sum_fen = amount.months_counted, amount.base_sum_fen
     transfer.pooled_fen, transfer.personal_account_fen = amount.pooled_fen, amount.personal_account_fen
-    for item in _items(session, transfer.person_id, transfer.from_province, transfer.kind, amount, command.on):
+    for item in _items(session, transfer.person_id, transfer.from_province, transfer.kind, amount, all_months, command.on):
         session.add(TransferItem(transfer_id=transfer.id, **item))
 
 
@@ -487,7 +497,7 @@ def _send(session: Session, store: ParameterStore, transfer: Transfer, command: 
           now: datetime) -> None:
     """The old province sends: the amounts must still be its ledger's and, if given, the clerk's; then the money
     leaves through the in-transit account."""
-    amount = _amount_for(session, store, transfer.person_id, transfer.kind, transfer.from_province)
+    amount, _ = _amount_for(session, store, transfer.person_id, transfer.kind, transfer.from_province)
     stored = (transfer.pooled_fen, transfer.personal_account_fen)
     if (amount.pooled_fen, amount.personal_account_fen) != stored:
         raise Conflict("transfer.amount_mismatch",
