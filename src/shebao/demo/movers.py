@@ -88,14 +88,15 @@ def _id_number(county: str, mover: Mover) -> str:
 
 
 def _archive(session: Session, person_id: int, mover: Mover, province: str, others: list[str], now: datetime) -> None:
-    """The mover's years, province by province; the personal-account balance where the first block was."""
+    """The mover's years, province by province; the personal-account balance where the latest block was (the
+    province whose archive holds the account today)."""
     period = str(Period.of(china_today(now)))
     for index, (where, first, years, base) in enumerate(mover.blocks):
         code = province if where is None else others[where]
         rows = [ArchiveYear(person_id=person_id, province=code, year=first + k, kind="archive", months=12,
                             base_sum_fen=12 * (base + 15_000 * k), average_wage_fen=600_000 + 40_000 * (first + k - 1995))
                 for k in range(years)]
-        bring_forward(session=session, province=code, years=rows, balances={person_id: mover.balance} if index == 0 else {},
+        bring_forward(session=session, province=code, years=rows, balances={person_id: mover.balance} if index == len(mover.blocks) - 1 else {},
                       period=period, actor="system:demo", now=now)
 
 
