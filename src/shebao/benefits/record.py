@@ -79,6 +79,14 @@ def record_columns(store: ParameterStore, person_id: ColumnElement) -> dict[str,
     }
 
 
+def counted_periods(person_id: int) -> Select:
+    """(period, province) of each month that counts on the platform for one person — the months record_columns and
+    record_by_province count, one row a month (the archive looks for omitted months with them)."""
+    return (select(Assessment.period, Assessment.province)
+            .where(Assessment.person_id == person_id, Assessment.pension_account_fen > 0, _paid())
+            .order_by(Assessment.period))
+
+
 def record_by_province(store: ParameterStore, persons: Select) -> Select:
     """(person_id, province, months, index_sum_millionths, deemed_months) for the persons a SELECT names."""
     wage = average_wage_in_force(store, Assessment.province, Assessment.period)
