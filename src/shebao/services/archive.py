@@ -181,7 +181,7 @@ def person_archive(*, session: Session, principal: Principal, person_id: int, no
     figures = _Figures(session, store, person_id)
     names = _ProvinceNames(session)
     employers = _EmployerNames(session)
-    paid = dict(session.execute(counted.counted_periods(person_id)).tuples().all())
+    paid = {period: province for period, province in session.execute(counted.counted_periods(person_id))}
     archived = _archived_years(figures.years)
     award = figures.award
     statutory = _statutory_date(person)
