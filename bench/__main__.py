@@ -14,7 +14,15 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from bench import benefits_bench, cards_bench, contributions_bench, corrections_bench, interest_bench, registry_bench
+from bench import (
+    archive_bench,
+    benefits_bench,
+    cards_bench,
+    contributions_bench,
+    corrections_bench,
+    interest_bench,
+    registry_bench,
+)
 from bench.common import Result
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -32,6 +40,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
     retirees = _size("SHEBAO_BENCH_RETIREES", 1_000_000)
     corrected = _size("SHEBAO_BENCH_CORRECTED", 100_000)
     accounts = _size("SHEBAO_BENCH_ACCOUNTS", 1_000_000)
+    archives = _size("SHEBAO_BENCH_ARCHIVES", 10_000)
     return [
         ("id", "ID validation", lambda _url: registry_bench.id_validation(), False),
         ("qr", "QR verification", lambda _url: cards_bench.qr_verification(), False),
@@ -42,6 +51,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
         ("awards", "pension awards and payroll", lambda url: benefits_bench.awards_and_payroll(retirees, url), True),
         ("correction", "back-dated end corrected", lambda url: corrections_bench.correction(corrected, url), True),
         ("interest", "year-end interest", lambda url: interest_bench.year_end_interest(accounts, url), True),
+        ("archive", "archives one by one", lambda url: archive_bench.archives(archives, url), True),
     ]
 
 

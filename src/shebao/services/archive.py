@@ -16,7 +16,7 @@ import json
 import re
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from shebao.benefits import record as counted
@@ -222,7 +222,7 @@ class _Figures:
 
     def __init__(self, session: Session, store: ParameterStore, person_id: int) -> None:
         self.person_id = person_id
-        self.years = session.execute(counted.yearly_record(store, person_id)).all()
+        self.years = session.execute(_yearly_record(store), {"archive_person_id": person_id}).all()
         self.provinces: dict[str, tuple[int, int, int]] = {}
         for y in self.years:
             months, deemed, bases = self.provinces.get(y.province, (0, 0, 0))
@@ -248,6 +248,17 @@ class _Figures:
 
     def digest(self) -> str:
         return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+
+_YEARLY: dict[int, tuple[ParameterStore, Select]] = {}
+
+
+def _yearly_record(store: ParameterStore) -> Select:
+    """benefits.record.yearly_record for any person (a bound parameter), built once per parameter store: its CASE over
+    every province's average wages takes far longer to build than the query takes to run."""
+    if id(store) not in _YEARLY:
+        _YEARLY[id(store)] = (store, counted.yearly_record(store, bindparam("archive_person_id")))
+    return _YEARLY[id(store)][1]
 
 
 class _ProvinceNames:
