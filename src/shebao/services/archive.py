@@ -16,7 +16,7 @@ import json
 import re
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from shebao.benefits import record as counted
@@ -178,13 +178,13 @@ def person_archive(*, session: Session, principal: Principal, person_id: int, no
     if principal.role != Role.INSURED:
         audit.append(session, actor=principal.actor, action="person.archive_viewed", subject=f"person:{person_id}", now=now)
     today = china_today(now)
-    figures = _Figures(session, store, person_id)
+    figures = _Figures(session, person_id)
     names = _ProvinceNames(session)
     employers = _EmployerNames(session)
     paid = {period: province for period, province in session.execute(counted.counted_periods(person_id))}
     archived = _archived_years(figures.years)
     award = figures.award
-    statutory = _statutory_date(person)
+    statutory = _statutory_date(person, store)
     digest = figures.digest()
     return PersonArchiveRead(
         person_id=person.id, name=person.name, id_number_masked=person.id_number_masked, as_of=today,
@@ -220,9 +220,9 @@ class _Figures:
     months (a retiree's: the award's), by province, the bases, the personal account as the ledger holds it now, and
     the pension paid each month. Computed the same way when the statement is issued and when it is verified."""
 
-    def __init__(self, session: Session, store: ParameterStore, person_id: int) -> None:
+    def __init__(self, session: Session, person_id: int) -> None:
         self.person_id = person_id
-        self.years = session.execute(_yearly_record(store), {"archive_person_id": person_id}).all()
+        self.years = session.execute(_YEARLY, {"archive_person_id": person_id}).all()
         self.provinces: dict[str, tuple[int, int, int]] = {}
         for y in self.years:
             months, deemed, bases = self.provinces.get(y.province, (0, 0, 0))
@@ -250,15 +250,8 @@ class _Figures:
         return hashlib.sha256(self.canonical().encode()).hexdigest()
 
 
-_YEARLY: dict[int, tuple[ParameterStore, Select]] = {}
-
-
-def _yearly_record(store: ParameterStore) -> Select:
-    """benefits.record.yearly_record for any person (a bound parameter), built once per parameter store: its CASE over
-    every province's average wages takes far longer to build than the query takes to run."""
-    if id(store) not in _YEARLY:
-        _YEARLY[id(store)] = (store, counted.yearly_record(store, bindparam("archive_person_id")))
-    return _YEARLY[id(store)][1]
+# benefits.record.yearly_record for any person (a bound parameter), months and bases only, built once.
+_YEARLY = counted.yearly_record(None, bindparam("archive_person_id"))
 
 
 class _ProvinceNames:
@@ -332,12 +325,12 @@ def _claims(session: Session, person_id: int) -> list[BenefitClaimRead]:
     return claims
 
 
-def _statutory_date(person: Person) -> date | None:
+def _statutory_date(person: Person, store: ParameterStore) -> date | None:
     """The statutory retirement date (a woman's as a worker: the earliest); None when it cannot be judged."""
     try:
         group = Group.MALE if person.sex == "M" else Group.FEMALE_WORKER
         return retirement_date(birth_date=person.birth_date, sex=person.sex, group=group,
-                               region=_province(person.hukou_region_code)).statutory_date
+                               region=_province(person.hukou_region_code), store=store).statutory_date
     except DomainError:
         return None
 
@@ -428,7 +421,7 @@ def _mac(secret: str, head: str) -> str:
     return base64.b32encode(mac).decode()[:16]
 
 
-def verify_statement(*, session: Session, secret: str, code: str, store: ParameterStore | None = None) -> StatementVerifyRead:
+def verify_statement(*, session: Session, secret: str, code: str) -> StatementVerifyRead:
     """Whether a printed statement is genuine (its code verifies: checked before anything is read, so a forged code
     costs one HMAC and reads nothing) and whether its figures equal what the ledger and the record hold now. Reveals
     only the masked name, the issue date and the totals — never the ID number."""
@@ -445,7 +438,7 @@ def verify_statement(*, session: Session, secret: str, code: str, store: Paramet
     person = session.get(Person, int(person_id))
     if person is None:
         return StatementVerifyRead(genuine=False, reason="记录单所载人员已不在本平台", reason_en="the person is no longer on record")
-    figures = _Figures(session, store or default_store(), person.id)
+    figures = _Figures(session, person.id)
     match_now = figures.digest()[:12] == digest
     issued = date(int(issued_text[:4]), int(issued_text[4:6]), int(issued_text[6:]))
     return StatementVerifyRead(
