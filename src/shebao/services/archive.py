@@ -62,10 +62,7 @@ INDIVIDUAL_PARTS = ("pension_individual_fen", "medical_individual_fen", "unemplo
 
 def person_record(*, session: Session, principal: Principal, person_id: int, now: datetime) -> PersonRecordRead:
     """The whole record of one person, for the person themself or staff of their region (audited)."""
-    person = registry.person_by_id(session=session, person_id=person_id)
-    participations = participations_of(session=session, principal=principal, person_id=person_id, now=now)
-    if principal.role != Role.INSURED:
-        audit.append(session, actor=principal.actor, action="person.record_viewed", subject=f"person:{person_id}", now=now)
+    person, participations = _opened(session, principal, person_id, now, "person.record_viewed")
     today = china_today(now)
     months = _months(session, person_id)
     paid = sorted({m.period for m in months if m.paid})
@@ -77,6 +74,17 @@ def person_record(*, session: Session, principal: Principal, person_id: int, now
         interrupted_months=interrupted, interrupted_spans=_spans(interrupted),
         statement=_statement(session, person_id), corrections=_corrections(session, person_id),
     )
+
+
+def _opened(session: Session, principal: Principal, person_id: int, now: datetime,
+            action: str) -> tuple[Person, list[ParticipationRead]]:
+    """The person and their participations, if the principal may read them (the insured themself, staff whose region
+    serves the person as stored, auditors); a staff view audited."""
+    person = registry.person_by_id(session=session, person_id=person_id)
+    participations = participations_of(session=session, principal=principal, person_id=person_id, now=now)
+    if principal.role != Role.INSURED:
+        audit.append(session, actor=principal.actor, action=action, subject=f"person:{person_id}", now=now)
+    return person, participations
 
 
 def _months(session: Session, person_id: int) -> list[MonthRecordRead]:
@@ -173,10 +181,7 @@ def person_archive(*, session: Session, principal: Principal, person_id: int, no
     (judged on the person as stored; auditors read; every staff view audited). With the settings secret, the
     statement's verification code is filled in."""
     store = store or default_store()
-    person = registry.person_by_id(session=session, person_id=person_id)
-    participations = participations_of(session=session, principal=principal, person_id=person_id, now=now)
-    if principal.role != Role.INSURED:
-        audit.append(session, actor=principal.actor, action="person.archive_viewed", subject=f"person:{person_id}", now=now)
+    person, participations = _opened(session, principal, person_id, now, "person.archive_viewed")
     today = china_today(now)
     figures = _Figures(session, person_id)
     names = _ProvinceNames(session)

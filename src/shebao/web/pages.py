@@ -120,9 +120,7 @@ def my_archive(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_co
     who = _insured(rt, token)
     if who is None:
         return RedirectResponse("/login", status_code=303)
-    with rt.database.transaction() as session:
-        read = archive.person_archive(session=session, principal=who, person_id=who.person_id, now=rt.clock.now(),
-                                      secret=rt.settings.secret_key)
+    read = _own_archive(rt, who)
     return templates.TemplateResponse(request, "archive.html", {"t": translator(chosen), "lang": chosen, "archive": read,
                                                                 "yuan": fen_to_yuan_grouped})
 
@@ -139,12 +137,16 @@ def my_archive_pdf(request: Request, rt: RuntimeDep, lang: LangQuery = None, lan
         font = find_font(rt.settings.letter_font)
     except LetterFontMissing:
         return _notice(request, chosen, "letter_font_missing", LetterFontMissing.status_code)
-    with rt.database.transaction() as session:
-        read = archive.person_archive(session=session, principal=who, person_id=who.person_id, now=rt.clock.now(),
-                                      secret=rt.settings.secret_key)
+    read = _own_archive(rt, who)
     pdf = statement_pdf(read, holder=masked_name(read.name), issued=china_today(rt.clock.now()), font=font)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": 'inline; filename="statement.pdf"', "Cache-Control": "no-store"})
+
+
+def _own_archive(rt: Runtime, who):  # noqa: ANN001, ANN202 - the insured's principal; a PersonArchiveRead
+    with rt.database.transaction() as session:
+        return archive.person_archive(session=session, principal=who, person_id=who.person_id, now=rt.clock.now(),
+                                      secret=rt.settings.secret_key)
 
 
 @router.post("/logout")
