@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import (
+    archive_bench,
     benefits_bench,
     cards_bench,
     contributions_bench,
@@ -42,6 +43,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
     corrected = _size("SHEBAO_BENCH_CORRECTED", 100_000)
     accounts = _size("SHEBAO_BENCH_ACCOUNTS", 1_000_000)
     fund_insured = _size("SHEBAO_BENCH_FUND_INSURED", 200_000)
+    archives = _size("SHEBAO_BENCH_ARCHIVES", 10_000)
     return [
         ("id", "ID validation", lambda _url: registry_bench.id_validation(), False),
         ("qr", "QR verification", lambda _url: cards_bench.qr_verification(), False),
@@ -54,6 +56,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
         ("interest", "year-end interest", lambda url: interest_bench.year_end_interest(accounts, url), True),
         ("fund", "national fund settlement", lambda url: fund_bench.national_settlement(fund_insured, url), True),
         ("transfers", "transfers", lambda url: transfers_bench.transfers(*transfers_bench.sizes(), url), True),
+        ("archive", "archives one by one", lambda url: archive_bench.archives(archives, url), True),
     ]
 
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from shebao.core import pdf as pdf_fonts
 from shebao.core.security import Role
 from shebao.web import letter_pdf
 from shebao.web.pages import TOKEN_COOKIE
@@ -84,7 +85,7 @@ def test_the_pdf_asks_for_a_login_and_is_friendly_without_an_award(client, datab
 
 
 def test_without_a_chinese_font_the_pdf_says_so_plainly(client, retiree, monkeypatch):
-    monkeypatch.setattr(letter_pdf, "CJK_FONTS", ("/nowhere/font.ttf",))
+    monkeypatch.setattr(pdf_fonts, "CJK_FONTS", ("/nowhere/font.ttf",))
     page = client.get("/me/pension/letter.pdf")
     assert page.status_code == 503 and "缺少中文字体" in page.text and "Traceback" not in page.text
 

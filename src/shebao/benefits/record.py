@@ -95,6 +95,14 @@ def record_columns(store: ParameterStore, person_id: ColumnElement) -> dict[str,
     }
 
 
+def counted_periods(person_id: int) -> Select:
+    """(period, province) of each month that counts on the platform for one person — the months record_columns and
+    record_by_province count, one row a month (the archive looks for omitted months with them)."""
+    return (select(Assessment.period, Assessment.province)
+            .where(Assessment.person_id == person_id, Assessment.pension_account_fen > 0, _paid())
+            .order_by(Assessment.period))
+
+
 def record_by_province(store: ParameterStore, persons: Select) -> Select:
     """(person_id, province, months, index_sum_millionths, deemed_months) for the persons a SELECT names."""
     wage = average_wage_in_force(store, Assessment.province, Assessment.period)
@@ -117,13 +125,18 @@ def record_by_province(store: ParameterStore, persons: Select) -> Select:
             .group_by(both.c.person_id, both.c.province))
 
 
-def yearly_record(store: ParameterStore, person_id: int) -> Select:
-    """One row per year and province for one person (the explanation's table)."""
-    wage = average_wage_in_force(store, Assessment.province, Assessment.period)
+def yearly_record(store: ParameterStore | None, person_id: int | ColumnElement) -> Select:
+    """One row per year and province for one person (the explanation's table). Without a parameter store, the months
+    and bases only (wage and index 0 for the platform's months): the archive's table, which needs no average wage."""
     year = func.substr(Assessment.period, 1, 4)
+    if store is None:
+        wage, index_sum = literal(0, BigInteger), literal(0, BigInteger)
+    else:
+        wage = average_wage_in_force(store, Assessment.province, Assessment.period)
+        index_sum = func.sum(rules.index_millionths(cast(Assessment.used_base_fen, BigInteger), wage))
     assessed = (select(year.label("year"), Assessment.province, literal("assessed").label("kind"), func.count().label("months"),
                        func.sum(Assessment.used_base_fen).label("base_sum"), func.max(wage).label("wage"),
-                       func.sum(rules.index_millionths(cast(Assessment.used_base_fen, BigInteger), wage)).label("index_sum"))
+                       index_sum.label("index_sum"))
                 .where(Assessment.person_id == person_id, Assessment.pension_account_fen > 0, _paid())
                 .group_by(year, Assessment.province))
     archived = select(cast(ContributionYear.year, String), ContributionYear.province, ContributionYear.kind,

@@ -24,6 +24,12 @@ def _derive(secret: str, label: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"shebao/v1", info=label).derive(secret.encode())
 
 
+def purpose_key(secret: str, purpose: str) -> bytes:
+    """A 32-byte key for one purpose (e.g. "statement-verification"), derived from the settings secret (HKDF-SHA256):
+    each use has its own key, so a code made for one purpose is worthless for another."""
+    return _derive(secret, purpose.encode())
+
+
 class FieldCipher:
     """Encrypts personal data at rest: key id byte | 12-byte nonce | AES-GCM ciphertext.
 

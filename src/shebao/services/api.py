@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
 
 from shebao.benefits import survivors
 from shebao.benefits.schemas import DeathReport, SurvivorBenefitRead
+from shebao.core.clock import china_today
 from shebao.core.errors import InvalidInput
-from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
+from shebao.core.http import CipherDep, NowDep, PrincipalDep, RuntimeDep, SessionDep
 from shebao.core.ids import EmployerIdPath, RecordIdPath
+from shebao.core.pdf import find_font
 from shebao.enrollment.schemas import (
     EmployeeHire,
     EmployeeLeave,
@@ -19,6 +22,7 @@ from shebao.enrollment.schemas import (
     ParticipationRead,
 )
 from shebao.payouts.schemas import AccountFix, BankReturnImportRead
+from shebao.registry.rules import masked_name
 from shebao.services import archive, bank_returns, deaths, employment
 from shebao.services.schemas import (
     AccountFixRead,
@@ -26,8 +30,11 @@ from shebao.services.schemas import (
     DeathReviewDecide,
     DeathReviewDecisionRead,
     DeathReviewRead,
+    PersonArchiveRead,
     PersonRecordRead,
+    StatementVerifyRead,
 )
+from shebao.services.statement_pdf import statement_pdf
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
 
@@ -36,6 +43,34 @@ router = APIRouter(prefix="/api/v1", tags=["archive"])
             summary="The electronic archive: contributions, months counted and interrupted, account statement")
 def person_record(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep, now: NowDep):
     return archive.person_record(session=session, principal=who, person_id=person_id, now=now)
+
+
+@router.get("/persons/{person_id}/archive", response_model=PersonArchiveRead,
+            summary="The electronic archive nationwide: every province's months, bases, employers and insurances, the "
+                    "personal account, transfers, temporary accounts, benefits and the months that look omitted")
+def person_archive(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep, now: NowDep, rt: RuntimeDep):
+    return archive.person_archive(session=session, principal=who, person_id=person_id, now=now,
+                                  secret=rt.settings.secret_key)
+
+
+@router.get("/persons/{person_id}/archive.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "the statement of rights (PDF)"}},
+            summary="The statement of rights (个人权益记录单) as a PDF, with the platform's seal and a verification code")
+def person_archive_pdf(person_id: RecordIdPath, session: SessionDep, who: PrincipalDep, now: NowDep, rt: RuntimeDep):
+    font = find_font(rt.settings.letter_font)  # refused plainly (503) before anything is read when there is none
+    read = archive.person_archive(session=session, principal=who, person_id=person_id, now=now,
+                                  secret=rt.settings.secret_key)
+    pdf = statement_pdf(read, holder=masked_name(read.name), issued=china_today(now), font=font)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="statement-{person_id}.pdf"', "Cache-Control": "no-store"})
+
+
+@router.get("/statements/verify", response_model=StatementVerifyRead,
+            summary="Is a printed statement of rights genuine, and do its figures equal the ledger's now? (public: "
+                    "answers only the masked name, the issue date and the totals)")
+def verify_statement(code: Annotated[str, Query(min_length=1, max_length=64, description="the code printed on it")],
+                     session: SessionDep, rt: RuntimeDep):
+    return archive.verify_statement(session=session, secret=rt.settings.secret_key, code=code)
 
 
 @router.post("/deaths", response_model=DeathRead, status_code=201, tags=["life events"],

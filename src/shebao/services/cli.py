@@ -1,4 +1,4 @@
-"""`shebao permissions`, `shebao person record`, `shebao death record`, `shebao bank import-returns`, `shebao bank
+"""`shebao permissions`, `shebao person record`, `shebao person archive`, `shebao death record`, `shebao bank import-returns`, `shebao bank
 account-fixed`: the permission table, and the use cases that span contexts — a person's electronic archive, a death
 every context reacts to, the bank's returns that payouts and the payroll both react to."""
 
@@ -25,7 +25,7 @@ from shebao.clikit import (
 )
 from shebao.core.clock import SystemClock, china_today
 from shebao.core.db import Database
-from shebao.core.errors import DomainError
+from shebao.core.errors import DomainError, InvalidInput
 from shebao.core.money import fen_to_yuan
 from shebao.payouts.cli import bank_app, in_session
 from shebao.services.permissions import as_rows
@@ -55,13 +55,65 @@ def permissions(as_json: JsonOpt = False) -> None:
     out.print(table)
 
 
+PersonArg = Annotated[str, typer.Argument(help="the person's id, or their citizen ID number")]
+
+
 @person_app.command("record")
-def person_record(person: Annotated[str, typer.Argument(help="the person's id, or their citizen ID number")],
-                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def person_record(person: PersonArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """A person's electronic archive: contributions, months counted and interrupted, account statement."""
-    from shebao.core.security import SYSTEM, FieldCipher
-    from shebao.registry.service import person_by_id_number
     from shebao.services.archive import person_record as read_record
+
+    record = _read_person(db, as_json, person, lambda session, _settings, person_id, now: read_record(
+        session=session, principal=_system(), person_id=person_id, now=now))
+    if as_json:
+        emit(record.model_dump(mode="json"), True, "")
+    _print_record(record)
+
+
+@person_app.command("archive")
+def person_archive(person: PersonArg, pdf: Annotated[Path | None, typer.Option(
+                       "--pdf", help="write the statement of rights (个人权益记录单) as a PDF to this file")] = None,
+                   db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The archive nationwide: months and bases by province and year, employers, insurances, the personal account,
+    transfers, temporary accounts, benefits and the months that look omitted; --pdf writes the statement of rights."""
+    from shebao.core.pdf import find_font
+    from shebao.registry.rules import masked_name
+    from shebao.services.archive import person_archive as read_archive
+    from shebao.services.statement_pdf import statement_pdf
+
+    font = None
+    if pdf is not None:
+        try:
+            font = find_font(settings_for(db).letter_font)
+        except DomainError as exc:
+            refuse(exc, as_json)
+    read = _read_person(db, as_json, person, lambda session, settings, person_id, now: read_archive(
+        session=session, principal=_system(), person_id=person_id, now=now, secret=settings.secret_key))
+    written = ""
+    if pdf is not None:
+        try:
+            pdf.write_bytes(statement_pdf(read, holder=masked_name(read.name), issued=read.as_of, font=font))
+        except OSError as exc:
+            refuse(InvalidInput("statement.write_failed", f"无法写入文件：{pdf}", f"cannot write the file: {exc.strerror}: {pdf}"),
+                   as_json)
+        written = f"\n已写入记录单 statement written: {pdf}"
+    if as_json:
+        emit(read.model_dump(mode="json") | ({"pdf": str(pdf)} if pdf else {}), True, "")
+    _print_archive(read)
+    if written:
+        out.print(written.strip())
+
+
+def _system():  # noqa: ANN202 - the operator's principal
+    from shebao.core.security import SYSTEM
+
+    return SYSTEM
+
+
+def _read_person(db: str | None, as_json: bool, person: str, read):  # noqa: ANN001, ANN202 - a use case's answer
+    """Runs a read of one person named by id or citizen ID number, in one transaction; refusals printed plainly."""
+    from shebao.core.security import FieldCipher
+    from shebao.registry.service import person_by_id_number
 
     settings = settings_for(db)
     database = Database(settings.database_url)
@@ -70,14 +122,40 @@ def person_record(person: Annotated[str, typer.Argument(help="the person's id, o
         with database.transaction() as session:
             person_id = int(person) if person.isdigit() and len(person) < 15 else person_by_id_number(
                 session=session, cipher=FieldCipher(settings.secret_key), id_number=person, today=china_today(now)).id
-            record = read_record(session=session, principal=SYSTEM, person_id=person_id, now=now)
+            return read(session, settings, person_id, now)
     except DomainError as exc:
         refuse(exc, as_json)
     finally:
         database.dispose()
-    if as_json:
-        emit(record.model_dump(mode="json"), True, "")
-    _print_record(record)
+
+
+def _print_archive(read) -> None:  # noqa: ANN001 - a PersonArchiveRead
+    counted, account = read.years_counted, read.personal_account
+    out.print(f"[bold]{read.name}[/bold] {read.id_number_masked} · as of {read.as_of} · 累计缴费 counted "
+              f"{read.contribution_months} months ({counted['years']} years {counted['months']} months) · 视同 deemed "
+              f"{read.deemed_months} months")
+    if account.at_retirement_fen is not None:
+        out.print(f"个人账户 personal account at retirement {fen_to_yuan(account.at_retirement_fen)} · drawn by the pension "
+                  f"{fen_to_yuan(account.drawn_by_pension_fen)} · remaining {fen_to_yuan(account.remaining_fen)} yuan")
+    else:
+        out.print(f"个人账户 personal account {fen_to_yuan(account.balance_fen)} yuan")
+    if read.pension:
+        out.print(f"养老金 pension {fen_to_yuan(read.pension.monthly_fen)} yuan a month since {read.pension.retire_date} "
+                  f"({read.pension.province_name})")
+    provinces = Table(title="各省 by province")
+    for column in ("province", "months", "deemed", "bases (yuan)"):
+        provinces.add_column(column)
+    for p in read.provinces:
+        provinces.add_row(f"{p.province_name} {p.province}", str(p.months), str(p.deemed_months), fen_to_yuan(p.base_sum_fen))
+    out.print(provinces)
+    for t in read.transfers:
+        out.print(f"转移 transfer {t['from_province']} → {t['to_province']} · {t['step_zh']} {t['step_en']} · {t['applied_on']}")
+    for a in read.temporary_accounts:
+        out.print(f"临时账户 temporary account {a['province']} (relationship in {a['relationship_province']}) · "
+                  f"{'open' if a['open'] else 'gathered'}")
+    for o in read.omitted:
+        out.print(f"疑似漏缴 looks omitted: {o.province_name} {o.first_period}-{o.last_period} ({o.months}) · {o.reason_en}")
+    out.print(f"验证码 verification code {read.verification_code}")
 
 
 def _print_record(record) -> None:  # noqa: ANN001 - a PersonRecordRead

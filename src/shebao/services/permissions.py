@@ -202,6 +202,11 @@ API: dict[str, Permission] = {
     "POST /api/v1/transfers/conversions": writes(STAFF, *on_person(body("person_id"))),
     # --- the archive
     "GET /api/v1/persons/{person_id}/record": reads(PERSON_READERS, *on_person()),
+    "GET /api/v1/persons/{person_id}/archive": reads(PERSON_READERS, *on_person()),
+    "GET /api/v1/persons/{person_id}/archive.pdf": reads(PERSON_READERS, *on_person()),
+    # A printed statement checked by whoever holds it (a bank, a new employer): the code vouches for itself, and the
+    # answer names only the masked name, the issue date and the totals.
+    "GET /api/v1/statements/verify": public(),
     # --- cards
     "POST /api/v1/cards": writes(PERSON_ACTORS, *on_person(body("person_id"))),
     "GET /api/v1/persons/{person_id}/cards": reads(PERSON_READERS, *on_person()),
@@ -296,6 +301,8 @@ PAGES: dict[str, Permission] = {
     "GET /me/pension": own_login(I, writes=False),
     "POST /me/pension/estimate": own_login(I, writes=False),
     "GET /me/pension/letter.pdf": own_login(I, writes=False),
+    "GET /me/archive": own_login(I, writes=False),
+    "GET /me/archive.pdf": own_login(I, writes=False),
     "GET /docs": public(),
 }
 
@@ -307,7 +314,7 @@ OPERATOR_COMMANDS = (
     "db upgrade",
     "regions import", "contrib assess", "contrib correct", "contrib reverse-correction", "month-end", "interest credit",
     "interest calc",
-    "interest recompute", "person record", "keys init", "keys rotate",
+    "interest recompute", "person record", "person archive", "keys init", "keys rotate",
     "keys revoke", "keys export-trust", "ecard issue", "ecard verify", "retirement date", "pension calc",
     "pension award", "pension award-pending", "pension show", "pension estimate", "pension adjust", "payroll",
     "bank batches", "bank show", "bank prepare", "bank approve", "bank file", "bank import-returns", "bank returned",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +62,7 @@ class YearStatementRead(BaseModel):
     opening_fen: int
     contributions_fen: int
     interest_fen: int
+    drawn_fen: int = Field(0, description="drawn by the pension in the year (a retiree's account)")
     closing_fen: int
 
 
@@ -78,6 +79,130 @@ class PersonRecordRead(BaseModel):
     interrupted_spans: list[str]
     statement: list[YearStatementRead]
     corrections: list[CorrectionNoteRead] = []
+
+
+class ProvinceMonthsRead(BaseModel):
+    """What one province holds of the person's record, counted as the pension award counts it."""
+
+    province: str
+    province_name: str
+    months: int = Field(description="paid months and archive months that count (not deemed)")
+    deemed_months: int
+    base_sum_fen: int = Field(description="the sum of the monthly bases of the months that count")
+
+
+class ArchiveYearRead(BaseModel):
+    """One year in one province: the months that count, their bases and the employers insuring the person."""
+
+    year: int
+    province: str
+    province_name: str
+    kind: str = Field(description="assessed (on the platform) | archive (taken over) | deemed")
+    months: int
+    base_sum_fen: int
+    employers: list[str] = []
+
+
+class InsuranceSpanRead(BaseModel):
+    """An insurance joined: where, through whom, from when to when."""
+
+    scheme: str
+    mode: str
+    province: str
+    region_code: str
+    employer_id: int | None
+    employer_name: str | None
+    start_date: date
+    end_date: date | None
+    status: str
+
+
+class OmittedSpanRead(BaseModel):
+    """Months that look omitted: inside a pension participation with no paid contribution, or a gap between
+    participations before the statutory retirement date. Staff may offer a make-up payment for them."""
+
+    province: str
+    province_name: str
+    first_period: str
+    last_period: str
+    months: int
+    kind: Literal["unpaid", "gap"]
+    reason: str
+    reason_en: str
+
+
+class PersonalAccountRead(BaseModel):
+    """The personal account: the ledger's balance now and, for a retiree, what it held at retirement, what the
+    pension has drawn from it and what remains (never shown as a negative balance)."""
+
+    balance_fen: int = Field(description="what the ledger holds now (personal_account_balance)")
+    at_retirement_fen: int | None = None
+    drawn_by_pension_fen: int = 0
+    remaining_fen: int = Field(description="for a retiree, what the pension has not yet drawn; else the balance")
+    years: list[YearStatementRead] = []
+
+
+class PensionSummaryRead(BaseModel):
+    province: str
+    province_name: str
+    retire_date: date
+    first_period: str
+    contribution_months: int = Field(description="the months the award counted")
+    deemed_months: int
+    monthly_fen: int
+    status: str
+
+
+class BenefitClaimRead(BaseModel):
+    kind: Literal["unemployment", "work_injury", "maternity"]
+    province: str
+    on: date
+    amount_fen: int = Field(description="monthly for unemployment; the allowance or one-off amount otherwise")
+    status: str
+    detail: str
+
+
+class PersonArchiveRead(BaseModel):
+    """The electronic archive (电子档案), nationwide: every province's months, bases, employers and insurances, the
+    personal account, transfers, temporary accounts and benefits, and the months that look omitted."""
+
+    person_id: int
+    name: str
+    id_number_masked: str
+    as_of: date
+    retired: bool
+    contribution_months: int = Field(description="as the pension award counts them: paid months and archive months "
+                                                 "(a retiree: the months the award used)")
+    deemed_months: int
+    years_counted: dict[str, int]
+    paid_months: int = Field(description="months paid on the platform (any province)")
+    base_sum_fen: int
+    statutory_retirement_date: date | None
+    provinces: list[ProvinceMonthsRead]
+    years: list[ArchiveYearRead]
+    insurances: list[InsuranceSpanRead]
+    personal_account: PersonalAccountRead
+    transfers: list[dict[str, Any]]
+    temporary_accounts: list[dict[str, Any]]
+    pension: PensionSummaryRead | None
+    claims: list[BenefitClaimRead]
+    omitted: list[OmittedSpanRead]
+    verification_code: str = Field(description="printed on the statement; GET /api/v1/statements/verify checks it")
+    figures_digest: str = Field(description="SHA-256 of the statement's canonical figures")
+
+
+class StatementVerifyRead(BaseModel):
+    """Whether a printed statement of rights is genuine, and whether its figures still equal the ledger's."""
+
+    genuine: bool
+    figures_match: bool = False
+    reason: str
+    reason_en: str
+    name_masked: str | None = None
+    issued_on: date | None = None
+    contribution_months: int | None = None
+    deemed_months: int | None = None
+    personal_account_fen: int | None = None
 
 
 class DeathRecordedRead(BaseModel):

@@ -1,62 +1,23 @@
-"""The pension letter as a PDF (fpdf2) with a Chinese font: the person's own copy to print or keep.
-
-The font is a TrueType file with CJK glyphs found on the machine (Debian's fonts-wqy-microhei, which .ci/run and the
-README install) or named by SHEBAO_LETTER_FONT; without one the letter is refused with a clear reason, never a traceback.
-A CJK font without Latin letters and digits (Droid Sans Fallback) borrows them from DejaVu Sans where it is installed.
-"""
+"""The pension letter as a PDF (fpdf2) with a Chinese font: the person's own copy to print or keep. The font is
+found (and refused plainly when missing) by core/pdf.py, which the statement of rights shares."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from shebao.core.errors import DomainError
+from shebao.core.pdf import FAMILY, cjk_document, find_font
+from shebao.core.pdf import FontMissing as LetterFontMissing
 
-# Looked for in this order; fpdf2 embeds only the glyphs the letter uses (a subset), so the PDF stays small.
-CJK_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian: fonts-wqy-microhei (CJK, Latin and digits)
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # Debian: fonts-wqy-zenhei
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",  # Debian: fonts-droid-fallback (CJK only)
-)
-LATIN_FALLBACK = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # Debian: fonts-dejavu-core
-FAMILY, LATIN = "letter-cjk", "letter-latin"
-
-
-class LetterFontMissing(DomainError):
-    status_code = 503
-
-    def __init__(self, looked: list[str]) -> None:
-        super().__init__("letter.font_missing", "服务器缺少中文字体，暂时无法生成 PDF（请安装 fonts-wqy-microhei）",
-                         "no Chinese font on the server for the PDF letter (install fonts-wqy-microhei, or set "
-                         "SHEBAO_LETTER_FONT to a TrueType file with CJK glyphs)", looked=looked)
-
-
-def find_font(configured: str = "") -> Path:
-    """The CJK font to embed: the one configured, else the first of CJK_FONTS present."""
-    candidates = [configured] if configured else list(CJK_FONTS)
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise LetterFontMissing(candidates)
+__all__ = ["LetterFontMissing", "find_font", "letter_pdf"]
 
 
 def letter_pdf(letter: dict, *, holder: str, id_number_masked: str, issued: date, lang: str, font: Path,
                footer: str) -> bytes:
     """The letter (Letter.read(lang)) for one person, named as the archive names them, issued on a day."""
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_margins(18, 16, 18)
-    pdf.add_font(FAMILY, "", str(font))
-    if Path(LATIN_FALLBACK).is_file():
-        pdf.add_font(LATIN, "", LATIN_FALLBACK)
-        pdf.set_fallback_fonts([LATIN])
-    pdf.set_title(letter["title"])
-    pdf.set_author("shebao")
-    pdf.set_creator("shebao")
-    pdf.add_page()
+    pdf = cjk_document(font, title=letter["title"])
     width = pdf.epw
 
     def line(text: str, size: float, *, color: tuple[int, int, int] = (29, 39, 51), height: float | None = None,

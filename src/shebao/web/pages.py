@@ -33,6 +33,7 @@ from shebao.demo.accounts import existing_demo_accounts
 from shebao.registry import service as registry
 from shebao.registry.rules import masked_name
 from shebao.services import archive
+from shebao.services.statement_pdf import statement_pdf
 from shebao.web.i18n import language, translator
 from shebao.web.letter_pdf import LetterFontMissing, find_font, letter_pdf
 
@@ -106,8 +107,46 @@ def my_record(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_coo
                                                                   "error": translator(chosen)("only_insured")})
     with rt.database.transaction() as session:
         record = archive.person_record(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
+        summary = archive.person_archive(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
     return templates.TemplateResponse(request, "me.html", {"t": translator(chosen), "lang": chosen, "record": record,
-                                                           "yuan": fen_to_yuan})
+                                                           "archive": summary, "yuan": fen_to_yuan})
+
+
+@router.get("/me/archive", response_class=HTMLResponse)
+def my_archive(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_cookie: LangCookie = None,
+               token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None):
+    """The archive nationwide, the person's own: every province, the account, benefits, omitted months."""
+    chosen = language(lang or lang_cookie)
+    who = _insured(rt, token)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    read = _own_archive(rt, who)
+    return templates.TemplateResponse(request, "archive.html", {"t": translator(chosen), "lang": chosen, "archive": read,
+                                                                "yuan": fen_to_yuan_grouped})
+
+
+@router.get("/me/archive.pdf")
+def my_archive_pdf(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_cookie: LangCookie = None,
+                   token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None):
+    """The statement of rights (个人权益记录单) as a PDF, the person's own copy."""
+    chosen = language(lang or lang_cookie)
+    who = _insured(rt, token)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        font = find_font(rt.settings.letter_font)
+    except LetterFontMissing:
+        return _notice(request, chosen, "letter_font_missing", LetterFontMissing.status_code)
+    read = _own_archive(rt, who)
+    pdf = statement_pdf(read, holder=masked_name(read.name), issued=china_today(rt.clock.now()), font=font)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="statement.pdf"', "Cache-Control": "no-store"})
+
+
+def _own_archive(rt: Runtime, who):  # noqa: ANN001, ANN202 - the insured's principal; a PersonArchiveRead
+    with rt.database.transaction() as session:
+        return archive.person_archive(session=session, principal=who, person_id=who.person_id, now=rt.clock.now(),
+                                      secret=rt.settings.secret_key)
 
 
 @router.post("/logout")
