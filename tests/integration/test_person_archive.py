@@ -96,6 +96,11 @@ def test_the_archive_counts_every_province_as_the_award_does(database, mover):
     assert {i.province for i in archive.insurances} == {PROVINCE, SHANGHAI}
     assert archive.personal_account.balance_fen == ledger.personal_account_balance(session=session, person_id=person) > 0
     assert archive.transfers == [] and archive.temporary_accounts == [] and archive.pension is None
+    # Where the pension would be paid: the relationship is in Shanghai (2 months), not the hukou province, so the
+    # last province with 10 years, Guangdong (rule 3); Beijing and Shanghai are to be gathered there first.
+    place = archive.benefit_place
+    assert (place["province"], place["rule"], place["relationship_province"]) == (GUANGDONG, 3, SHANGHAI)
+    assert [part["province"] for part in place["to_gather"]] == [PROVINCE, SHANGHAI]
 
 
 def test_months_that_look_omitted_are_listed_with_their_province(database, mover):

@@ -207,6 +207,7 @@ def person_archive(*, session: Session, principal: Principal, person_id: int, no
                                       employer_name=employers(p.employer_id), start_date=p.start_date,
                                       end_date=p.end_date, status=p.status) for p in participations],
         personal_account=_account(session, person_id, figures.balance, award),
+        benefit_place=_benefit_place(session, person, award, statutory or today, store),
         transfers=transfers.history_of(session=session, person_id=person_id),
         temporary_accounts=transfers.temporary_accounts_of(session=session, person_id=person_id),
         pension=None if award is None else PensionSummaryRead(
@@ -218,6 +219,18 @@ def person_archive(*, session: Session, principal: Principal, person_id: int, no
         verification_code=statement_code(secret=secret, person_id=person.id, issued=today, digest=digest) if secret else "",
         figures_digest=digest,
     )
+
+
+def _benefit_place(session: Session, person: Person, award: PensionAward | None, day: date,
+                   store: ParameterStore) -> dict:
+    """Where the pension is (or will be) paid: the awarding province for a retiree; otherwise the four rules over the
+    whole history on the statutory date, with what other provinces still hold (to be gathered before the award)."""
+    if award is not None:
+        return {"province": award.province, "rule": None, "reason": "已在此领取养老金", "reason_en": "the pension is paid here",
+                "months_by_province": {}, "relationship_province": award.province, "to_gather": []}
+    place = transfers.benefit_place_of(session=session, person=person, day=day, store=store)
+    return place.as_dict() | {"to_gather": transfers.ungathered(session=session, person_id=person.id,
+                                                                place=place.province, store=store)}
 
 
 class _Figures:

@@ -182,6 +182,8 @@ class PersonArchiveRead(BaseModel):
     years: list[ArchiveYearRead]
     insurances: list[InsuranceSpanRead]
     personal_account: PersonalAccountRead
+    benefit_place: dict[str, Any] = Field(description="where the pension is or will be paid (transfer rules 1–4), "
+                                                      "and what other provinces hold to be gathered first")
     transfers: list[dict[str, Any]]
     temporary_accounts: list[dict[str, Any]]
     pension: PensionSummaryRead | None
