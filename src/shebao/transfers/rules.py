@@ -182,52 +182,48 @@ def transfer_amount(months: Sequence[MonthBase], personal_account_fen: int, *, p
     checked = check_months(months)
     counted = [(period, base) for period, base in checked if period >= pooled_from and base > 0]
     before = sum(1 for period, base in checked if period < pooled_from and base > 0)
-    base_sum = sum(base for _, base in counted)
-    pooled = pooled_part(base_sum, pooled_rate)
-    percent = f"{pooled_rate * 100:f}".rstrip("0").rstrip(".") + "%"
-    steps = [
-        _step("months_counted", len(counted), f"{pooled_from} 起实际缴费 {len(counted)} 个月计入统筹基金转移"
-              + (f"（{pooled_from} 前的 {before} 个月不计）" if before else ""),
-              f"{len(counted)} paid months from {pooled_from} count for the pooled part"
-              + (f" (the {before} months before {pooled_from} do not)" if before else "")),
-        _step("base_sum", base_sum, f"各月实际缴费基数之和 {fen_to_yuan(base_sum)} 元",
-              f"the actual monthly bases add up to {fen_to_yuan(base_sum)} yuan"),
-        _step("pooled", pooled, f"统筹基金转移额 = {fen_to_yuan(base_sum)} × {percent} = {fen_to_yuan(pooled)} 元（四舍五入到分，不计利息；"
-              "国办发〔2009〕66号第四条）",
-              f"pooled part = {fen_to_yuan(base_sum)} × {percent} = {fen_to_yuan(pooled)} yuan (half up to the fen, no "
-              "interest; 国办发〔2009〕66号 art. 4)"),
-        _step("personal_account", personal_account_fen, f"个人账户储存额全部转移 {fen_to_yuan(personal_account_fen)} 元"
-              "（1998 年前为个人缴费本息，1998 年起为记账余额）",
-              f"the whole personal account moves: {fen_to_yuan(personal_account_fen)} yuan (before 1998 the personal "
-              "contributions with interest, from 1998 the recorded balance)"),
-        _step("total", pooled + personal_account_fen, f"合计转移 {fen_to_yuan(pooled + personal_account_fen)} 元",
-              f"{fen_to_yuan(pooled + personal_account_fen)} yuan move in all"),
-    ]
-    return TransferAmount(pooled, personal_account_fen, len(counted), base_sum, steps)
+    months_step = _step(
+        "months_counted", len(counted), f"{pooled_from} 起实际缴费 {len(counted)} 个月计入统筹基金转移"
+        + (f"（{pooled_from} 前的 {before} 个月不计）" if before else ""),
+        f"{len(counted)} paid months from {pooled_from} count for the pooled part"
+        + (f" (the {before} months before {pooled_from} do not)" if before else ""))
+    account_step = ("个人账户储存额全部转移 {yuan} 元（1998 年前为个人缴费本息，1998 年起为记账余额）",
+                    "the whole personal account moves: {yuan} yuan (before 1998 the personal contributions with "
+                    "interest, from 1998 the recorded balance)")
+    return _amount(len(counted), sum(base for _, base in counted), personal_account_fen, pooled_rate, months_step,
+                   account_step)
 
 
 def held_amount(*, province: str, months: int, base_sum_fen: int, personal_account_fen: int,
                 pooled_rate: Decimal) -> TransferAmount:
     """The same rule over what a province holds of a person (its months since 1998-01 and their bases, and its part
     of the personal account), as the old province computes it from its ledger when it checks a letter."""
-    pooled = pooled_part(base_sum_fen, pooled_rate)
+    months_step = _step("months_counted", months, f"{province} 持有 1998 年 1 月起的缴费 {months} 个月",
+                        f"{province} holds {months} paid months from 1998-01")
+    account_step = (f"{province} 记账的个人账户储存额全部转移 {{yuan}} 元", f"the personal account {province} holds moves "
+                    "whole: {yuan} yuan")
+    return _amount(months, base_sum_fen, max(personal_account_fen, 0), pooled_rate, months_step, account_step)
+
+
+def _amount(months: int, base_sum: int, account: int, pooled_rate: Decimal, months_step: dict,
+            account_step: tuple[str, str]) -> TransferAmount:
+    """The pooled part of the bases and the whole account, with each step explained."""
+    pooled = pooled_part(base_sum, pooled_rate)
     percent = f"{pooled_rate * 100:f}".rstrip("0").rstrip(".") + "%"
-    account = max(personal_account_fen, 0)
     steps = [
-        _step("months_counted", months, f"{province} 持有 1998 年 1 月起的缴费 {months} 个月",
-              f"{province} holds {months} paid months from 1998-01"),
-        _step("base_sum", base_sum_fen, f"各月实际缴费基数之和 {fen_to_yuan(base_sum_fen)} 元",
-              f"the actual monthly bases add up to {fen_to_yuan(base_sum_fen)} yuan"),
-        _step("pooled", pooled, f"统筹基金转移额 = {fen_to_yuan(base_sum_fen)} × {percent} = {fen_to_yuan(pooled)} 元"
-              "（四舍五入到分，不计利息；国办发〔2009〕66号第四条）",
-              f"pooled part = {fen_to_yuan(base_sum_fen)} × {percent} = {fen_to_yuan(pooled)} yuan (half up to the fen, "
-              "no interest; 国办发〔2009〕66号 art. 4)"),
-        _step("personal_account", account, f"{province} 记账的个人账户储存额全部转移 {fen_to_yuan(account)} 元",
-              f"the personal account {province} holds moves whole: {fen_to_yuan(account)} yuan"),
+        months_step,
+        _step("base_sum", base_sum, f"各月实际缴费基数之和 {fen_to_yuan(base_sum)} 元",
+              f"the actual monthly bases add up to {fen_to_yuan(base_sum)} yuan"),
+        _step("pooled", pooled, f"统筹基金转移额 = {fen_to_yuan(base_sum)} × {percent} = {fen_to_yuan(pooled)} 元（四舍五入到分，不计利息；"
+              "国办发〔2009〕66号第四条）",
+              f"pooled part = {fen_to_yuan(base_sum)} × {percent} = {fen_to_yuan(pooled)} yuan (half up to the fen, no "
+              "interest; 国办发〔2009〕66号 art. 4)"),
+        _step("personal_account", account, account_step[0].format(yuan=fen_to_yuan(account)),
+              account_step[1].format(yuan=fen_to_yuan(account))),
         _step("total", pooled + account, f"合计转移 {fen_to_yuan(pooled + account)} 元",
               f"{fen_to_yuan(pooled + account)} yuan move in all"),
     ]
-    return TransferAmount(pooled, account, months, base_sum_fen, steps)
+    return TransferAmount(pooled, account, months, base_sum, steps)
 
 
 NOTHING_MOVES = TransferAmount(0, 0, 0, 0, [{
