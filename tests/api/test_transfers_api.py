@@ -72,3 +72,22 @@ def test_the_insured_applies_online_for_themselves_only(client, database, cipher
     step = client.post(f"/api/v1/transfers/{mine.json()['id']}/steps", json={"step": "letter_sent", "on": body["starts_on"]},
                        headers=token)
     assert step.status_code == 403  # the person applies; only the provinces take the steps
+
+
+def test_a_county_clerk_lists_the_transfers_of_the_people_of_the_county(client, database, cipher, clock):
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1988, 3, 1), sequence=37)  # lives in Chaoyang
+    rows = [ArchiveYear(person_id=person, province="110000", year=2021, kind="archive", months=12,
+                        base_sum_fen=12 * 800_000, average_wage_fen=1_000_000)]
+    with database.transaction() as session:
+        bring_forward(session=session, province="110000", years=rows, balances={}, period="202401", actor="test",
+                      now=clock.now())
+    make_user(database, clock, "futian", Role.STAFF, region_code=FUTIAN)
+    make_user(database, clock, "chaoyang", Role.STAFF, region_code=CHAOYANG)
+    make_user(database, clock, "haidian", Role.STAFF, region_code="110108")
+    shown = {"person_id": person, "to_region": FUTIAN, "starts_on": clock.now().date().isoformat(),
+             "holder_id_number": id_number(birth=date(1988, 3, 1), sequence=37)}
+    transfer = client.post("/api/v1/transfers", json=shown, headers=token_for(client, "futian")).json()["id"]
+    listed = client.get("/api/v1/transfers", headers=token_for(client, "chaoyang")).json()["transfers"]
+    assert [t["id"] for t in listed] == [transfer]
+    assert client.get("/api/v1/transfers", headers=token_for(client, "haidian")).json()["transfers"] == []

@@ -619,15 +619,17 @@ def status(*, session: Session, principal: Principal, transfer_id: int) -> dict:
 
 def list_transfers(*, session: Session, principal: Principal, now: datetime, province: str | None = None,
                    overdue: bool = False, open_only: bool = False, limit: int = 200) -> list[dict]:
-    """Transfers touching the caller's region (either side), newest first; `overdue`: open ones past their due day
-    (the staff's overdue list)."""
+    """Transfers touching the caller's region (either side, or the person's residence or hukou there: the same the
+    caller may open), newest first; `overdue`: open ones past their due day (the staff's overdue list)."""
     principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR, Role.INSURED)
     query = select(Transfer)
     if principal.role == Role.INSURED:
         query = query.where(Transfer.person_id == principal.person_id)
     elif principal.role == Role.STAFF:
         prefix = _region_prefix(principal.region_code or "")
-        query = query.where(or_(Transfer.to_region.startswith(prefix), Transfer.from_province.startswith(prefix)))
+        theirs = select(Person.id).where(Person.id == Transfer.person_id, or_(
+            Person.residence_region_code.startswith(prefix), Person.hukou_region_code.startswith(prefix))).exists()
+        query = query.where(or_(Transfer.to_region.startswith(prefix), Transfer.from_province.startswith(prefix), theirs))
     if province:
         query = query.where(or_(Transfer.from_province == province, Transfer.to_province == province))
     if overdue:
