@@ -2,6 +2,8 @@
 
 import pytest
 
+from shebao.demo.movers import MOVERS
+
 pytestmark = pytest.mark.browser
 
 
@@ -9,7 +11,7 @@ def test_the_front_page_tells_a_newcomer_what_is_here(server, browser, tmp_path)
     page = browser.new_page()
     page.goto(server + "/")
     assert "全国统一社会保障信息平台" in page.title()
-    assert page.locator("[data-stat=persons]").inner_text() == "400"
+    assert page.locator("[data-stat=persons]").inner_text() == str(400 + len(MOVERS))  # the seed's, and its movers
     assert int(page.locator("[data-stat=employers]").inner_text()) >= 8
     assert int(page.locator("[data-stat=streets]").inner_text().replace(",", "")) >= 16 * 3
     assert int(page.locator("[data-stat=cards]").inner_text().replace(",", "")) > 1
