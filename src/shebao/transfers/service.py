@@ -14,7 +14,7 @@ So a failure between "sent" and "received" leaves the money in transit, visible 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -243,7 +243,6 @@ class _Move:
     opens_temporary: bool
     why: str
     why_en: str
-    notes: list[str] = field(default_factory=list)
 
 
 def _decide(session: Session, store: ParameterStore, person: Person, to_province: str, on: date) -> _Move:
@@ -284,7 +283,7 @@ def _decide(session: Session, store: ParameterStore, person: Person, to_province
 def plan(*, session: Session, principal: Principal, person_id: int, to_region: str, on: date,
          store: ParameterStore | None = None) -> dict:
     """What a transfer to `to_region` would move, before anything moves: its kind, the amounts by the rule, each
-    insurance's months, the temporary accounts left to gather, and the place of benefit after it."""
+    insurance's months, the temporary accounts, and where the pension would be paid now."""
     store = store or default_store()
     person = registry.require_person_in_scope(principal, session.get(Person, person_id))
     region = registry.require_current_region(session=session, code=to_region, field="to_region").code
