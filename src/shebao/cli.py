@@ -11,6 +11,7 @@ Where a command lives (each module's docstring lists its commands):
     payouts/cli.py        bank batches · bank show · bank prepare · bank approve · bank file · bank returned ·
                           bank reconcile
     transfers/cli.py      transfer amount · transfer plan|apply|step|status|list|gather|convert · benefit-place
+    comparison/cli.py     exchange import
     services/cli.py       person record · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
@@ -35,6 +36,7 @@ from shebao.audit import cli as audit
 from shebao.benefits import cli as benefits
 from shebao.cards import cli as cards
 from shebao.clikit import database_failure, guard_every_command
+from shebao.comparison import cli as comparison
 from shebao.contributions import cli as contributions
 from shebao.demo import cli as demo
 from shebao.ledger import cli as ledger
@@ -48,8 +50,8 @@ app = typer.Typer(help="shebao 社保 — national social security information p
                   pretty_exceptions_enable=False)
 app.callback()(guard_every_command)  # weak production secrets refused before any command that reads data or keys
 
-for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, services, cards, accounts, audit,
-                demo, platform_cli):
+for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, comparison, services, cards,
+                accounts, audit, demo, platform_cli):
     app.add_typer(context.commands)
 
 

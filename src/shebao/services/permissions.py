@@ -322,7 +322,7 @@ OPERATOR_COMMANDS = (
     "unemployment apply", "unemployment pay", "unemployment stop", "injury claim", "maternity claim", "serve", "run",
     "permissions", "user unlock", "user unlock-address", "user reset-otp", "provisional reconcile",
     "transfer amount", "transfer plan", "transfer apply", "transfer step", "transfer status", "transfer list",
-    "transfer gather", "transfer convert", "benefit-place", "fund settle", "fund statement",
+    "transfer gather", "transfer convert", "benefit-place", "fund settle", "fund statement", "exchange import",
 )
 
 
