@@ -583,7 +583,8 @@ def _record_step(session: Session, store: ParameterStore, transfer: Transfer, st
     dates = {Step(s.step): s.on for s in session.scalars(select(TransferStep).where(TransferStep.transfer_id == transfer.id))}
     deadlines = store.at(transfer.to_province, on).value("transfers.deadline_working_days")
     following = [s for s in rules.MOVES[step] if s != Step.REFUSED]
-    dues = [d for d in (rules.due_on(calendar(store), s, dates, deadlines) for s in following) if d is not None]
+    days = calendar(store)  # built once: every following step's due day counts on the same calendar
+    dues = [d for d in (rules.due_on(days, s, dates, deadlines) for s in following) if d is not None]
     transfer.due_on = min(dues) if dues else None
     if step not in rules.OPEN_STEPS:
         transfer.open_key = None
