@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     audit_checkpoint_dir: str = ""
     # The served app signs a checkpoint this often when the chain has grown (0: only on demand and after batches).
     audit_checkpoint_minutes: float = 10
+    # The comparison's engine (comparison/engine.py): duckdb on one machine, spark for the national job.
+    comparison_engine: str = Field("duckdb", pattern="^(duckdb|spark)$")
     demo_province: str = "110000"
     demo_persons: int = 10_000
     # A TrueType font with Chinese glyphs for the pension letter's PDF; empty: the first of web/letter_pdf.py's

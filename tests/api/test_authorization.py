@@ -77,6 +77,7 @@ class Side:
     bank_batch: int = 0
     payout_line: int = 0
     transfer: int = 0
+    comparison_case: int = 0
     users: dict[Role, str] = field(default_factory=dict)
     province_staff: str = ""  # a province's batches are served by staff of the whole province, not a county's
 
@@ -144,6 +145,7 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
             starts_on=date(2025, 2, 1), months_counted=0, base_sum_fen=0, pooled_fen=0, personal_account_fen=0,
             refused_reason="", created_by="staff:test", created_at=utc_naive(clock.now()),
             updated_at=utc_naive(clock.now())).returning(Transfer.id)).scalar_one()
+        side.comparison_case = _comparison_case(session, clock, region)
     side.users = {Role.INSURED: f"{tag}.insured", Role.EMPLOYER: f"{tag}.employer", Role.STAFF: f"{tag}.staff",
                   Role.BANK: f"{tag}.bank"}
     make_user(database, clock, side.users[Role.INSURED], Role.INSURED, person_id=side.person)
@@ -153,6 +155,24 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
     side.province_staff = f"{tag}.province"
     make_user(database, clock, side.province_staff, Role.STAFF, region_code=region[:2] + "0000")
     return side
+
+
+def _comparison_case(session, clock, region: str) -> int:
+    """A case listed in the side's region by a comparison of its province."""
+    from shebao.comparison.models import CompareCase, CompareRun
+
+    at = utc_naive(clock.now())
+    run = CompareRun(province=region[:2] + "0000", as_of=date(2025, 1, 31), engine="duckdb", inputs_digest="0" * 64,
+                     lists_digest="0" * 64, counts="{}", cases_opened=1, cases_closed=0, actor="test", started_at=at,
+                     finished_at=at)
+    session.add(run)
+    session.flush()
+    case = CompareCase(province=run.province, list_kind="uninsured", finding_key=f"h{region}",
+                       open_key=f"uninsured:h{region}", region_code=region, amount_fen=0, status="open",
+                       opened_run_id=run.id, last_seen_run_id=run.id, opened_at=at)
+    session.add(case)
+    session.flush()
+    return case.id
 
 
 def _released_payment(database, cipher, clock, side: Side, region: str, bank_code: str) -> tuple[int, int]:
@@ -218,6 +238,7 @@ def _subject_value(kind: SubjectKind, side: Side | None, role: Role) -> dict:
         K.REFUND: {"value": side.refund},
         K.BANK_BATCH: {"value": side.bank_batch}, K.PAYOUT_LINE: {"value": side.payout_line},
         K.TRANSFER: {"value": side.transfer}, K.TRANSFER_APPLICANT: {"value": side.person},
+        K.COMPARISON_CASE: {"value": side.comparison_case},
     }[kind]
 
 
@@ -342,7 +363,8 @@ def test_every_command_is_declared_as_the_operators():
 
     def names(command, prefix: str = "") -> list[str]:  # noqa: ANN001 - typer's own click command
         if hasattr(command, "commands"):
-            return [name for sub_name, sub in command.commands.items() for name in names(sub, f"{prefix}{sub_name} ")]
+            itself = [prefix.strip()] if getattr(command, "invoke_without_command", False) and prefix else []
+            return itself + [name for sub_name, sub in command.commands.items() for name in names(sub, f"{prefix}{sub_name} ")]
         return [prefix.strip()]
 
     declared = set(OPERATOR_COMMANDS)

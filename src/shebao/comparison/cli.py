@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from shebao.clikit import DbOpt, JsonOpt, command_group, emit, fail, progress_bars, refuse, settings_for
+from shebao.clikit import (
+    DbOpt,
+    JsonOpt,
+    command_group,
+    emit,
+    fail,
+    in_transaction,
+    progress_bars,
+    refuse,
+    run_use_case,
+    settings_for,
+)
 
 commands = typer.Typer()  # mounted by `shebao/cli.py`
 exchange_app = command_group("exchange", "Registries of other departments (数据比对)")
@@ -53,3 +64,139 @@ def exchange_import(kind: Annotated[str, typer.Argument(help="population | death
                           f"{result['rows_read']} · 导入 loaded {result['rows_loaded']} · 拒绝 rejected "
                           f"{result['rows_rejected']} · {result['encoding']}"
                           + "".join(f"\n  row {r['row']}: {r['reason']} / {r['reason_en']}" for r in result["rejected"][:20]))
+
+
+# ------------------------------------------------------------------ the comparison's lists and cases
+
+compare_app = typer.Typer(name="compare", invoke_without_command=True, no_args_is_help=False,
+                          help="The comparison of registries (全民参保登记): the lists and the cases worked from them")
+commands.add_typer(compare_app)
+RegionOpt = Annotated[str, typer.Option("--region", help="a province, city, county or street code")]
+
+
+@compare_app.callback()
+def compare(ctx: typer.Context,
+            province: Annotated[str | None, typer.Option("--province", help="the province code, such as 110000")] = None,
+            as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")] = None,
+            engine: Annotated[str | None, typer.Option("--engine", help="duckdb | spark (default: the setting)")] = None,
+            db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Compute every list for the province, set-based, keep its rows and open or close the cases; print the counts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if province is None:
+        fail("请用 --province 指定省份代码（如 110000）/ say which province with --province (such as 110000)")
+    from shebao.clikit import run_batch
+    from shebao.comparison.runs import compare as run_compare
+    from shebao.core.clock import SystemClock
+    from shebao.core.security import SYSTEM
+    from shebao.policy.store import default_store
+
+    day = _as_of_day(as_of)
+    result = run_batch(db, as_json, lambda database, settings, report: run_compare(
+        database=database, store=default_store(), principal=SYSTEM, province=province, as_of=day,
+        engine_name=engine or settings.comparison_engine, now=SystemClock().now(), progress=None if as_json else report))
+    lines = [f"比对 run {result['run_id']} · {result['province']} · 截至 as of {result['as_of']} · {result['engine']}"]
+    lines += [f"  {entry['name']} {entry['kind']}: {entry['count']}" for entry in result["lists"]]
+    lines.append(f"新建核查任务 cases opened {result['cases_opened']} · 已不在名单而办结 closed as unlisted "
+                 f"{result['cases_closed']}")
+    emit(result, as_json, "\n".join(lines))
+
+
+def _as_of_day(text: str | None):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        fail(f"「--as-of」应为 年-月-日（如 2026-11-30）：{text} / --as-of is YYYY-MM-DD: {text}")
+
+
+@compare_app.command("list")
+def compare_list(kind: Annotated[str, typer.Argument(help="uninsured | interrupted | deceased_paid | prisoner_paid | "
+                                                         "duplicates | employers_unregistered | employers_under_declared")],
+                 region: RegionOpt, as_csv: Annotated[bool, typer.Option("--csv", help="print CSV")] = False,
+                 db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The rows of one list for a county, street or community, from the province's latest comparison."""
+    from shebao.comparison.cases import list_rows
+
+    result = run_use_case(db, as_json, None, {}, in_transaction(list_rows, kind=kind, region=region))
+    if as_csv:
+        _print_csv(result["rows"])
+        raise typer.Exit(0)
+    lines = [f"{result['name']} {result['kind']} · {result['region']} · 比对 run {result['run_id']} "
+             f"({result['as_of']}) · {result['count']} 行 rows"]
+    lines += [f"  {r['region_code']} {r['name'] or r['uscc'] or ''} {r['reason'] or ''} {_amount(r)}".rstrip()
+              for r in result["rows"][:50]]
+    emit(result, as_json, "\n".join(lines))
+
+
+def _amount(row: dict) -> str:
+    from shebao.core.money import fen_to_yuan
+
+    return f"{fen_to_yuan(row['amount_fen'])} 元" if row["amount_fen"] else ""
+
+
+def _print_csv(rows: list[dict]) -> None:
+    import csv
+    import sys
+
+    columns = ["region_code", "finding_key", "person_id", "name", "uscc", "employer_id", "period", "amount_fen",
+               "months", "people_reported", "people_insured", "reason_code", "reason", "reason_en"]
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+@compare_app.command("cases")
+def compare_cases(region: RegionOpt,
+                  kind: Annotated[str | None, typer.Option("--list", help="one list's cases only")] = None,
+                  status: Annotated[str | None, typer.Option("--status", help="open | working | closed")] = None,
+                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The cases of a region, the open ones first."""
+    from shebao.comparison.cases import list_cases
+
+    result = run_use_case(db, as_json, None, {}, in_transaction(list_cases, region=region, kind=kind, status=status))
+    emit({"cases": result}, as_json, "\n".join(
+        f"{c['id']} · {c['region_code']} · {c['list_name']} {c['list_kind']} · {c['name'] or c['uscc'] or ''} · "
+        f"{c['status_zh']} {c['status']}" + (f" · {c['outcome_zh']}" if c["outcome"] else "") for c in result)
+        or "没有核查任务 / no cases")
+
+
+@compare_app.command("case")
+def compare_case(case_id: Annotated[int, typer.Argument(help="the case")], db: DbOpt = None,
+                 as_json: JsonOpt = False) -> None:
+    """One case with its history."""
+    from shebao.comparison.cases import show_case
+
+    c = run_use_case(db, as_json, None, {}, in_transaction(show_case, case_id=case_id))
+    emit(c, as_json, f"{c['id']} · {c['region_code']} · {c['list_name']} {c['list_kind']} · {c['name'] or c['uscc'] or ''}"
+                     f" · {c['status_zh']} {c['status']}\n" + "\n".join(
+                         f"  {e['at']} {e['action']} {e['outcome'] or ''} {e['note']} ({e['actor']})" for e in c["events"]))
+
+
+@compare_app.command("work")
+def compare_work(case_id: Annotated[int, typer.Argument(help="the case")],
+                 outcome: Annotated[str, typer.Option("--outcome", help="visited | insured | not_required | moved | "
+                                                                        "deceased | stopped | recovered | merged | "
+                                                                        "registered | declared")],
+                 note: Annotated[str, typer.Option("--note", help="what was found")],
+                 db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Record what was found on a case; a final outcome closes it."""
+    from shebao.comparison.cases import work_case
+
+    result = run_use_case(db, as_json, None, {}, in_transaction(work_case, case_id=case_id, outcome=outcome, note=note))
+    emit(result, as_json, f"核查任务 case {result['id']} · {result['status_zh']} {result['status']} · "
+                          f"{result['outcome_zh']} {result['outcome']}")
+
+
+@compare_app.command("progress")
+def compare_progress(region: RegionOpt,
+                     level: Annotated[str, typer.Option("--level", help="province | city | county | street")] = "street",
+                     db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """How far the cases of a region are worked, by region one level down."""
+    from shebao.comparison.cases import progress
+
+    result = run_use_case(db, as_json, None, {}, in_transaction(progress, region=region, level=level))
+    emit(result, as_json, "\n".join(
+        f"{r['region']} · 共 total {r['total']} · 待处理 open {r['open']} · 处理中 working {r['working']} · "
+        f"已办结 closed {r['closed']} ({r['done_share']:.0%})" for r in result["regions"]) or "没有核查任务 / no cases")

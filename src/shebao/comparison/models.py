@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shebao.core.db import Base, BigId
@@ -106,6 +106,97 @@ class ExtStudent(Base):
     name: Mapped[str] = mapped_column(String(100))
     school: Mapped[str] = mapped_column(String(200))
     until: Mapped[date] = mapped_column(Date)
+
+
+# --- The comparison's runs, their lists, and the cases worked from them (comparison/runs.py, cases.py) ---
+
+class CompareRun(Base):
+    """One comparison of a province as of a date: what it was computed from, on which engine, and its counts."""
+
+    __tablename__ = "compare_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    engine: Mapped[str] = mapped_column(String(10))
+    inputs_digest: Mapped[str] = mapped_column(String(64))  # snapshot.fingerprint: the same inputs, the same digest
+    lists_digest: Mapped[str] = mapped_column(String(64))  # of the lists' rows: the same inputs, the same lists
+    counts: Mapped[str] = mapped_column(Text)  # JSON: rows per list
+    cases_opened: Mapped[int] = mapped_column(Integer)
+    cases_closed: Mapped[int] = mapped_column(Integer)  # open cases whose finding the run no longer saw
+    actor: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CompareFinding(Base):
+    """One row of one list of one run (lists.COLUMNS)."""
+
+    __tablename__ = "compare_findings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("compare_runs.id"))
+    list_kind: Mapped[str] = mapped_column(String(24))
+    finding_key: Mapped[str] = mapped_column(String(120))
+    region_code: Mapped[str] = mapped_column(String(9))
+    person_id: Mapped[int | None] = mapped_column(BigId)
+    id_hash: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(100))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    employer_id: Mapped[int | None] = mapped_column(Integer)
+    period: Mapped[str | None] = mapped_column(String(6))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    months: Mapped[int] = mapped_column(Integer)
+    people_reported: Mapped[int] = mapped_column(Integer)
+    people_insured: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_compare_findings_run_kind_region", "run_id", "list_kind", "region_code"),)
+
+
+class CompareCase(Base):
+    """A finding handed to the staff of its region and worked until an outcome closes it (case_rules.OUTCOMES)."""
+
+    __tablename__ = "compare_cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    province: Mapped[str] = mapped_column(String(6))
+    list_kind: Mapped[str] = mapped_column(String(24))
+    finding_key: Mapped[str] = mapped_column(String(120))
+    # Held while the case is open ("<list>:<finding key>"), NULL once closed: one open case per finding.
+    open_key: Mapped[str | None] = mapped_column(String(150), unique=True)
+    region_code: Mapped[str] = mapped_column(String(9))  # whose staff work it: the finding's region as listed
+    person_id: Mapped[int | None] = mapped_column(BigId)
+    employer_id: Mapped[int | None] = mapped_column(Integer)
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    name: Mapped[str | None] = mapped_column(String(100))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10))  # open | working | closed
+    outcome: Mapped[str | None] = mapped_column(String(16))  # the last outcome recorded
+    opened_run_id: Mapped[int] = mapped_column(BigId, ForeignKey("compare_runs.id"))
+    last_seen_run_id: Mapped[int] = mapped_column(BigId)
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    worked_by: Mapped[str | None] = mapped_column(String(120))
+    worked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_compare_cases_province_status_region", "province", "status", "region_code"),
+                      Index("ix_compare_cases_kind_key", "list_kind", "finding_key"))
+
+
+class CompareCaseEvent(Base):
+    """What happened to a case: opened, seen again, an outcome with its note, closed because no longer listed."""
+
+    __tablename__ = "compare_case_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("compare_cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(12))  # opened | outcome | unlisted
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500))
+    run_id: Mapped[int | None] = mapped_column(BigId)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime)
 
 
 TABLES = {"population": ExtPopulation, "deaths": ExtDeath, "prisoners": ExtPrisoner, "enterprises": ExtEnterprise,

@@ -159,7 +159,7 @@ def _persons(session: Session, as_of_period: str):
 def _participations(session: Session, as_of_period: str):
     return session.execute(select(Participation.person_id, Participation.scheme, Participation.exclusion_group,
                                   Participation.province, Participation.region_code, Participation.start_date,
-                                  Participation.end_date, Participation.status)).tuples()
+                                  Participation.end_date, Participation.status))
 
 
 def _contributions(session: Session, as_of_period: str):

@@ -42,6 +42,7 @@ SUBJECT_NAMES = {
     SubjectKind.REFUND: ("退费申请", "refund"),
     SubjectKind.BANK_BATCH: ("付款批次", "payment batch"), SubjectKind.PAYOUT_LINE: ("付款", "payment"),
     SubjectKind.TRANSFER: ("转移申请", "transfer"), SubjectKind.TRANSFER_APPLICANT: ("人员", "person"),
+    SubjectKind.COMPARISON_CASE: ("比对核查任务", "comparison case"),
 }
 
 
@@ -417,6 +418,15 @@ def _transfer(session: Session, cipher: FieldCipher, where: Where, fields: _Fiel
                           person.hukou_region_code), person_id=transfer.person_id)
 
 
+def _comparison_case(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """A comparison case: worked by the staff of the region it was listed in."""
+    from shebao.comparison.models import CompareCase
+
+    case_id = _record_id(fields.get(where), where.field)
+    found = session.get(CompareCase, case_id) if case_id else None
+    return None if found is None else Owner(regions=(found.region_code,), person_id=None)
+
+
 def _transfer_applicant(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
     """The applicant as stored; present at a counter when the body carries their own ID number."""
     from shebao.registry.models import Person
@@ -439,7 +449,7 @@ _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], O
     SubjectKind.BASE_DECLARATION: _base_declaration, SubjectKind.CORRECTED: _corrected,
     SubjectKind.CORRECTION: _correction, SubjectKind.REFUND: _refund, SubjectKind.BANK_BATCH: _bank_batch,
     SubjectKind.PAYOUT_LINE: _payout_line, SubjectKind.TRANSFER: _transfer,
-    SubjectKind.TRANSFER_APPLICANT: _transfer_applicant,
+    SubjectKind.TRANSFER_APPLICANT: _transfer_applicant, SubjectKind.COMPARISON_CASE: _comparison_case,
 }
 
 

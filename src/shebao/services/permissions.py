@@ -57,6 +57,7 @@ class SubjectKind(StrEnum):
     PAYOUT_LINE = "payout_line"  # one payment in a batch: its receiver's region
     TRANSFER = "transfer"  # a transfer: the person's regions, the new region, the old province
     TRANSFER_APPLICANT = "transfer_applicant"  # the person applying; staff anywhere when the applicant shows their ID
+    COMPARISON_CASE = "comparison_case"  # a comparison case: the region it was listed in
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,14 @@ API: dict[str, Permission] = {
     "POST /api/v1/transfers/{transfer_id}/steps": writes(STAFF, Scope.SUBJECT, K.TRANSFER, path("transfer_id")),
     "POST /api/v1/transfers/gather": writes(STAFF, *on_person(body("person_id"))),
     "POST /api/v1/transfers/conversions": writes(STAFF, *on_person(body("person_id"))),
+    # --- the comparison of registries: a province's run by its own staff; lists, cases and progress by region
+    "POST /api/v1/comparison/runs": writes(STAFF, Scope.REGION, where=body("province")),
+    "GET /api/v1/comparison/lists/{kind}": reads(STAFF_READERS, Scope.REGION, where=query("region")),
+    "GET /api/v1/comparison/cases": reads(STAFF_READERS, Scope.REGION, where=query("region")),
+    "GET /api/v1/comparison/cases/{case_id}": reads(STAFF_READERS, Scope.SUBJECT, K.COMPARISON_CASE, path("case_id")),
+    "POST /api/v1/comparison/cases/{case_id}/outcome": writes(STAFF, Scope.SUBJECT, K.COMPARISON_CASE,
+                                                              path("case_id")),
+    "GET /api/v1/comparison/progress": reads(STAFF_READERS, Scope.REGION, where=query("region")),
     # --- the archive
     "GET /api/v1/persons/{person_id}/record": reads(PERSON_READERS, *on_person()),
     "GET /api/v1/persons/{person_id}/archive": reads(PERSON_READERS, *on_person()),
@@ -323,6 +332,7 @@ OPERATOR_COMMANDS = (
     "permissions", "user unlock", "user unlock-address", "user reset-otp", "provisional reconcile",
     "transfer amount", "transfer plan", "transfer apply", "transfer step", "transfer status", "transfer list",
     "transfer gather", "transfer convert", "benefit-place", "fund settle", "fund statement", "exchange import",
+    "compare", "compare list", "compare cases", "compare case", "compare work", "compare progress",
 )
 
 
