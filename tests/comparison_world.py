@@ -129,6 +129,9 @@ def _paid_after_death_or_in_prison(w: World) -> None:
     pid, h = w.person(born=date(1950, 1, 1))  # near miss: paid through the month of death only
     w.pension_paid(pid, range(month(2026, 1), month(2026, 4)))
     w.rows["ext_deaths"].append((h, date(2026, 3, 10), month(2026, 3), "卫健死亡医学证明"))
+    pid, h = w.person(born=date(1950, 1, 1), died=date(2026, 5, 2))  # near miss: the overpayment is being recovered
+    w.pension_paid(pid, range(month(2026, 1), month(2026, 8)))
+    w.rows["recoveries"].append((pid, 2 * 300_000))
     pid, h = w.person(born=date(1950, 1, 1))  # serving a sentence, still paid
     w.pension_paid(pid, range(month(2026, 1), month(2026, 11)))
     w.rows["ext_prisoners"].append((h, date(2026, 2, 1), month(2026, 2), date(2026, 6, 30), month(2026, 6)))

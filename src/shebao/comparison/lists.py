@@ -129,15 +129,24 @@ WHERE l.last_month <= :interrupted_by_month
   AND NOT EXISTS (SELECT 1 FROM drawing_now AS w WHERE w.person_id = ip.person_id)
 """
 
-DECEASED_PAID = f"""WITH {_COMMON}
-{_select("deceased_paid", finding_key="ip.id_hash", region_code="MIN(ip.residence_region)", person_id="ip.person_id",
-         id_hash="ip.id_hash", name="MIN(ip.name)", month="MIN(d.death_month)", amount_fen="SUM(x.amount_fen)",
-         months="COUNT(DISTINCT x.month)", reason="MIN(d.source)")}
-FROM paid AS x
-JOIN persons AS ip ON ip.person_id = x.person_id
-JOIN dead AS d ON d.id_hash = ip.id_hash
-WHERE x.province = :province AND x.month > d.death_month
-GROUP BY ip.person_id, ip.id_hash
+# Less what is already being recovered: an overpayment with a receivable posted is the agency's known work.
+DECEASED_PAID = f"""WITH {_COMMON},
+paid_after AS (
+    SELECT ip.person_id, ip.id_hash, MIN(ip.residence_region) AS region_code, MIN(ip.name) AS name,
+           MIN(d.death_month) AS death_month, MIN(d.source) AS source, SUM(x.amount_fen) AS amount_fen,
+           COUNT(DISTINCT x.month) AS months
+    FROM paid AS x
+    JOIN persons AS ip ON ip.person_id = x.person_id
+    JOIN dead AS d ON d.id_hash = ip.id_hash
+    WHERE x.province = :province AND x.month > d.death_month
+    GROUP BY ip.person_id, ip.id_hash
+)
+{_select("deceased_paid", finding_key="a.id_hash", region_code="a.region_code", person_id="a.person_id",
+         id_hash="a.id_hash", name="a.name", month="a.death_month",
+         amount_fen="a.amount_fen - COALESCE(r.amount_fen, 0)", months="a.months", reason="a.source")}
+FROM paid_after AS a
+LEFT JOIN recoveries AS r ON r.person_id = a.person_id
+WHERE a.amount_fen > COALESCE(r.amount_fen, 0)
 """
 
 PRISONER_PAID = f"""WITH {_COMMON},

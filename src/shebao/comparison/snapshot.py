@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from shebao.benefits.models import PayrollLine, PensionAward, UnemploymentClaim, UnemploymentPayment
+from shebao.benefits.models import BenefitRecovery, PayrollLine, PensionAward, UnemploymentClaim, UnemploymentPayment
 from shebao.benefits.rules import Group, statutory_age
 from shebao.cards.models import Card
 from shebao.cards.rules import VALID_STATES
@@ -49,6 +49,7 @@ SCHEMAS: dict[str, pa.Schema] = {name: pa.schema(fields) for name, fields in {
     "contributions": [("person_id", _I64), ("province", _STR), ("region_code", _STR), ("last_month", _I32)],
     "benefit_payments": [("person_id", _I64), ("province", _STR), ("benefit", _STR), ("month", _I32),
                          ("amount_fen", _I64)],
+    "recoveries": [("person_id", _I64), ("amount_fen", _I64)],
     "drawing": [("person_id", _I64), ("province", _STR), ("benefit", _STR), ("since_month", _I32)],
     "cards": [("person_id", _I64), ("card_id", _I64)],
     "employers": [("employer_id", _I64), ("uscc", _STR), ("name", _STR), ("region_code", _STR), ("status", _STR)],
@@ -84,7 +85,7 @@ def take(*, session: Session, store: ParameterStore, as_of: date) -> dict[str, p
     as_of_period = f"{as_of.year:04d}{as_of.month:02d}"
     readers = {
         "persons": _persons, "participations": _participations, "contributions": _contributions,
-        "benefit_payments": _benefit_payments, "drawing": _drawing, "cards": _cards, "employers": _employers,
+        "benefit_payments": _benefit_payments, "recoveries": _recoveries, "drawing": _drawing, "cards": _cards, "employers": _employers,
         "employer_months": _employer_months, "person_links": _person_links, "ext_population": _ext_population,
         "ext_deaths": _ext_deaths, "ext_prisoners": _ext_prisoners, "ext_enterprises": _ext_enterprises,
         "ext_tax_employment": _ext_tax_employment, "ext_students": _ext_students,
@@ -181,6 +182,12 @@ def _benefit_payments(session: Session, as_of_period: str):
                     .where(UnemploymentPayment.period <= as_of_period))
     for pid, province, benefit, period, amount in session.execute(union_all(pensions, unemployment)):
         yield pid, province, benefit, period_index(period), amount
+
+
+def _recoveries(session: Session, as_of_period: str):
+    """Overpayments after a death already under recovery (a receivable posted): the agency is on them."""
+    return session.execute(select(BenefitRecovery.person_id, func.sum(BenefitRecovery.amount_fen))
+                           .group_by(BenefitRecovery.person_id))
 
 
 def _drawing(session: Session, as_of_period: str):

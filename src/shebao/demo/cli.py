@@ -42,6 +42,7 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
     from shebao.core.periods import Period
     from shebao.core.security import FieldCipher
     from shebao.demo.cards import prepare_demo_cards
+    from shebao.demo.comparison import prepare_demo_comparison
     from shebao.demo.history import run_history
     from shebao.demo.retirees import prepare_demo_retirees
     from shebao.demo.seed import seed_demo
@@ -65,6 +66,10 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
                                   random_seed=seed, progress=report)
             if start is not None:
                 prepare_demo_unemployed(database=database, province=province, now=now)
+            report("comparison", 0, 1)
+            prepare_demo_comparison(database=database, cipher=FieldCipher(settings.secret_key), province=province,
+                                    now=now, random_seed=seed)
+            report("comparison", 1, 1)
             return result
     finally:
         database.dispose()
