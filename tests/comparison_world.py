@@ -108,6 +108,11 @@ def _interrupted(w: World) -> None:
     w.insured(pid)
     w.paid_until(pid, NOW - 5)  # four months without a contribution before this one
     w.expected["interrupted"].add(h)
+    pid, h = w.person()  # left a job long ago: interrupted, and for that reason not also on the uninsured list
+    w.insured(pid, start=date(2012, 1, 1), end=date(2025, 12, 31), status="ended")
+    w.paid_until(pid, month(2025, 12))
+    w.resident(h)
+    w.expected["interrupted"].add(h)
     pid, _ = w.person()
     w.insured(pid)
     w.paid_until(pid, NOW - 3)  # near miss: only two months missing

@@ -66,6 +66,8 @@ def _select(kind: str, **columns: str) -> str:
     return "SELECT " + _SELECT.format(kind=kind, **(defaults | columns))
 
 
+# Someone who ever paid and stopped is on the interrupted list (of the province they last paid in), never also on
+# the uninsured one: one person, one list, one case.
 # Shared building blocks: who is dead (our record or any department's) as of the date, and who is in a pension
 # scheme (employee or residents') anywhere in the country on the date.
 _COMMON = """
@@ -104,6 +106,7 @@ WHERE p.status = 'normal' AND SUBSTRING(p.residence_region, 1, 2) = :province_pr
                   WHERE l.person_id_a = ip.person_id)
   AND NOT EXISTS (SELECT 1 FROM ext_students AS s WHERE s.id_hash = p.id_hash AND s.until >= :as_of)
   AND NOT EXISTS (SELECT 1 FROM drawing_now AS w WHERE w.person_id = ip.person_id AND w.benefit = 'pension')
+  AND NOT EXISTS (SELECT 1 FROM contributions AS c WHERE c.person_id = ip.person_id)
 """
 
 INTERRUPTED = f"""WITH {_COMMON},

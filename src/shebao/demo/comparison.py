@@ -35,6 +35,7 @@ STRANGERS = 400  # of working age, living in the province, never insured
 STUDENT_SHARE = 0.1
 DEAD_STILL_PAID, SENTENCED = 6, 3
 UNREGISTERED_ENTERPRISES, UNDER_DECLARING = 25, 8
+STOPPED_PAYING, STOPPED_MONTHS_AGO = 12, 5  # employees who left a job months ago and pay nowhere since
 ACTOR = "system:demo"
 
 
@@ -45,6 +46,7 @@ def prepare_demo_comparison(*, database: Database, cipher: FieldCipher, province
         if uow.session.scalar(select(CompareRun.id).where(CompareRun.province == province).limit(1)) is not None:
             return 0
     rng, today = random.Random(random_seed + 14), china_today(now)
+    _stop_some_payers(database, province, rng, today, now)
     faker = Faker("zh_CN")
     faker.seed_instance(random_seed + 14)
     with tempfile.TemporaryDirectory(prefix="shebao-demo-exchange-") as folder:
@@ -56,6 +58,29 @@ def prepare_demo_comparison(*, database: Database, cipher: FieldCipher, province
                   engine_name="duckdb", now=now)
     _work_some_cases(database, province, rng, now)
     return run["run_id"]
+
+
+def _stop_some_payers(database: Database, province: str, rng: random.Random, today: date, now: datetime) -> None:
+    """A few employees left their employer months ago (recorded late, as happens) and pay nowhere since."""
+    from shebao.enrollment.models import Participation
+    from shebao.enrollment.schemas import EmployeeLeave
+    from shebao.services.employment import leave
+
+    left_on = date(today.year, today.month, 1)
+    for _ in range(STOPPED_MONTHS_AGO):
+        left_on = (left_on - timedelta(days=1)).replace(day=1)
+    left_on -= timedelta(days=1)  # the last day of the month STOPPED_MONTHS_AGO before this one
+    with database.unit_of_work() as uow:
+        employed = uow.session.execute(
+            select(Participation.person_id, Participation.employer_id)
+            .where(Participation.province == province, Participation.scheme == "employee_pension",
+                   Participation.mode == "employer", Participation.status == "active",
+                   Participation.start_date < left_on - timedelta(days=90))
+            .order_by(Participation.person_id)).all()
+    for person_id, employer_id in rng.sample(employed, min(len(employed), STOPPED_PAYING)):
+        with database.transaction() as session:
+            leave(session=session, principal=SYSTEM, employer_id=employer_id, person_id=person_id, now=now,
+                  command=EmployeeLeave(end_date=left_on, reason="合同到期离职，未再就业"))
 
 
 def _registries(database: Database, cipher: FieldCipher, province: str, rng: random.Random, faker: Faker,
