@@ -1,6 +1,7 @@
 """Other departments' registries imported on a real database: every kind's columns, bad rows reported with their
-row number and reason while good rows load, GBK and UTF-8 with or without BOM (and which was read), Parquet, keyed
-hashes instead of numbers, and the files refused whole: wrong columns, unreadable lines, the same file twice."""
+row number and reason while good rows load, a row repeated in every kind, GBK and UTF-8 with or without BOM (and
+which was read), Parquet, keyed hashes instead of numbers (translated to ours where they are ours), and the files
+refused whole: wrong columns, unreadable lines, the same file twice. Hostile files: test_exchange_bad_files.py."""
 
 import hashlib
 import hmac
@@ -15,7 +16,7 @@ from shebao.cli import app
 from shebao.comparison.models import TABLES, ExchangeImport, ExtDeath, ExtPopulation
 from shebao.comparison.service import import_file
 from shebao.core.errors import Conflict, InvalidInput
-from tests.support import id_number
+from tests.support import add_test_streets, id_number, register
 
 ALIVE = id_number("110105", date(1980, 5, 17), 123)
 DEAD = id_number("310115", date(1950, 1, 2), 125)
@@ -46,6 +47,7 @@ def _import(database, cipher, clock, kind, path, **extra):
 def test_every_kind_loads_its_declared_columns(database, cipher, clock, tmp_path, kind):
     result = _import(database, cipher, clock, kind, _file(tmp_path, GOOD[kind]))
     assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (1, 1, 0)
+    assert (result["rows_matched"], result["match_rate"], result["container"]) == (0, "0.0000", "plain")
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(TABLES[kind])) == 1
         record = uow.session.get(ExchangeImport, result["import_id"])
@@ -75,6 +77,16 @@ def test_bad_rows_are_reported_by_number_and_good_rows_load(database, cipher, cl
     assert stored == ["M", "F"] and cipher.lookup_hash(ALIVE) in hashes and ALIVE not in hashes
 
 
+@pytest.mark.parametrize("kind", sorted(GOOD))
+def test_a_row_repeated_is_rejected_in_every_kind(database, cipher, clock, tmp_path, kind):
+    header, row = GOOD[kind]
+    result = _import(database, cipher, clock, kind, _file(tmp_path, [header, row, "", row, " " + row.replace(",", " ,", 1)]))
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (3, 1, 2)
+    assert [(r["row"], r["reason_en"]) for r in result["rejected"]] == [(4, "a duplicate of row 2"), (5, "a duplicate of row 2")]
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(TABLES[kind])) == 1
+
+
 def test_gbk_and_a_bom_are_read_and_named(database, cipher, clock, tmp_path):
     gbk = _import(database, cipher, clock, "deaths", _file(tmp_path, GOOD["deaths"], "gbk.csv", encoding="gbk"))
     bom = _import(database, cipher, clock, "students", _file(tmp_path, GOOD["students"], "bom.csv", bom=True))
@@ -98,17 +110,24 @@ def test_parquet_loads_the_same_columns(database, cipher, clock, tmp_path):
     assert refused.value.code == "exchange.not_parquet"
 
 
-def test_keyed_hashes_stand_in_for_the_numbers(database, cipher, clock, tmp_path):
+def test_keyed_hashes_become_ours_where_they_are_ours(database, cipher, clock, tmp_path):
+    """A hashed row of one of our persons holds our keyed hash, as a plain import would; another keeps the exchange's
+    hash, marked so that it never equals one of ours."""
+    add_test_streets(database, clock)
+    register(database, cipher, clock, birth=date(1950, 1, 2), sequence=125, hukou="310115")  # DEAD
     key = b"agreed-with-civil-affairs-2025"
-    hashed = hmac.new(key, DEAD.encode(), hashlib.sha256).hexdigest()
+    ours, stranger = (hmac.new(key, number.encode(), hashlib.sha256).hexdigest() for number in (DEAD, ALIVE))
     result = _import(database, cipher, clock, "deaths", _file(tmp_path, ["id_number,name,death_date,source",
-                                                                         f"{hashed},李四,2025-01-03,民政",
+                                                                         f"{ours.upper()},李四,2025-01-03,民政",
+                                                                         f"{stranger},张三,2025-01-04,民政",
                                                                          f"{DEAD},李四,2025-01-03,民政"]),
                      hmac_key=key)
-    assert result["hashed"] and (result["rows_loaded"], result["rows_rejected"]) == (1, 1)
+    assert result["hashed"] and (result["rows_loaded"], result["rows_rejected"], result["rows_matched"]) == (2, 1, 1)
+    assert result["match_rate"] == "0.5000"  # two rows: too few to judge the key (exchange.yaml min_rows)
     with database.unit_of_work() as uow:
-        assert uow.session.scalar(select(ExtDeath.id_hash)) == hashed
+        stored = dict(uow.session.execute(select(ExtDeath.name, ExtDeath.id_hash)).all())
         assert uow.session.get(ExchangeImport, result["import_id"]).hash_key_fingerprint == hashlib.sha256(key).hexdigest()[:16]
+    assert stored == {"李四": cipher.lookup_hash(DEAD), "张三": "x:" + stranger[:62]}
 
 
 def test_files_refused_whole_leave_nothing(database, cipher, clock, tmp_path):
@@ -153,4 +172,8 @@ def test_the_command_keeps_its_shape(database_url, database, tmp_path):
     short_key.write_bytes(b"short")
     refused = runner.invoke(app, ["exchange", "import", "deaths", str(path), "--hmac-key-file", str(short_key),
                                   "--db", database_url])
-    assert refused.exit_code == 1 and "too short" in refused.stdout + refused.stderr
+    assert refused.exit_code == 1 and "too short" in refused.stdout + refused.stderr and "密钥过短" in refused.stderr
+    for key_file, code in ((short_key, "exchange.key_form"), (tmp_path / "missing", "exchange.key_unreadable")):
+        as_json = runner.invoke(app, ["exchange", "import", "deaths", str(path), "--hmac-key-file", str(key_file),
+                                      "--db", database_url, "--json"])
+        assert as_json.exit_code == 1 and json.loads(as_json.stdout)["error"]["code"] == code

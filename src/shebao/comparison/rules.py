@@ -1,5 +1,6 @@
-"""The registries other departments send, pure: each kind's declared columns and how each value is checked, and
-how a file's bytes are read (UTF-8 with or without BOM, or GBK, and which was read). No database, no clock."""
+"""The registries other departments send, pure: each kind's declared columns and how each value is checked, how a
+keyed hash from another department is stored, and when a hashed file matches too few of ours to have been hashed under
+the agreed key. No database, no clock (reading the file itself: `files.py`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -16,7 +18,13 @@ from shebao.registry.rules import parse_id_number
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 REGION = re.compile(r"^\d{6}(\d{3})?$")
-UTF8_BOM = b"\xef\xbb\xbf"
+EARLIEST = date(1900, 1, 1)  # no registry row of a living system dates from before; an earlier date is a typo
+# A row of a hashed file whose hash matched none of our persons keeps the other department's hash, marked so that it
+# never equals one of ours (which are 64 hex digits) and cut to fit the column: "x:" and the first 62 hex digits.
+EXCHANGE_MARK = "x:"
+# Kinds whose rows are mostly people we know: a hashed file of these matching almost none of ours was hashed under
+# another key. Prisoners, students and (by credit code) enterprises may rightly match few.
+EXPECT_MATCH = ("population", "deaths", "tax_employment")
 
 
 class RowProblem(Exception):
@@ -80,9 +88,12 @@ def past_date(value: str, ctx: Context) -> date:
 def any_date(value: str, ctx: Context) -> date:
     _required(value, "日期", "a date")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise RowProblem(f"日期应为 YYYY-MM-DD：「{value[:20]}」", f"a date is YYYY-MM-DD: {value[:20]!r}") from None
+    if day < EARLIEST:
+        raise RowProblem(f"日期 {day} 早于 {EARLIEST.year} 年", f"the date {day} is before {EARLIEST.year}")
+    return day
 
 
 def optional_date(value: str, ctx: Context) -> date | None:
@@ -158,6 +169,11 @@ def check_header(kind: str, header: list[str]) -> None:
                            + (f"; unexpected {','.join(extra)}" if extra else ""), expected=wanted, got=got[:20])
 
 
+# The date of a kind that cannot fall before the person's birth (read from the ID number when the file holds numbers).
+AFTER_BIRTH = {"deaths": ("death_date", "死亡日期", "death"), "prisoners": ("from_date", "刑期开始", "the sentence's start"),
+               "students": ("until", "在学截止日期", "the end of study")}
+
+
 def check_row(kind: str, row: dict[str, str], ctx: Context) -> dict[str, object]:
     """The row's values checked and normalised, or RowProblem naming the first bad column."""
     clean = {}
@@ -168,24 +184,36 @@ def check_row(kind: str, row: dict[str, str], ctx: Context) -> dict[str, object]
             raise RowProblem(f"{column}：{problem.zh}", f"{column}: {problem.en}") from None
     if kind == "prisoners" and clean["to_date"] is not None and clean["to_date"] < clean["from_date"]:
         raise RowProblem("to_date：刑期结束早于开始", "to_date: the sentence ends before it starts")
+    if "id_number" in clean and not ctx.hashed:
+        born = date(int(clean["id_number"][6:10]), int(clean["id_number"][10:12]), int(clean["id_number"][12:14]))
+        if kind == "population" and clean["birth_date"] != born:
+            raise RowProblem(f"birth_date：出生日期与身份证号码所载的 {born} 不符",
+                             f"birth_date: not the birth date {born} the ID number carries")
+        if kind in AFTER_BIRTH and clean[AFTER_BIRTH[kind][0]] < born:
+            column, zh, en = AFTER_BIRTH[kind]
+            raise RowProblem(f"{column}：{zh}早于出生日期 {born}", f"{column}: {en} is before the birth date {born}")
     return clean
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of a file and the encoding read: UTF-8 (with or without BOM), else GBK; neither is refused."""
-    if data.startswith(UTF8_BOM):
-        return _strict(data[len(UTF8_BOM):], "utf-8"), "utf-8-sig"
-    for encoding in ("utf-8", "gbk"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput("exchange.encoding", "文件编码无法识别：只接受统一码和国标汉字编码", "the file is neither UTF-8 nor GBK text")
+def exchange_mark(keyed_hash: str) -> str:
+    """The stored form of another department's keyed hash that matched none of our persons."""
+    return EXCHANGE_MARK + keyed_hash[:62]
 
 
-def _strict(data: bytes, encoding: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
-        raise InvalidInput("exchange.encoding", "文件带有统一码的字节顺序标记，内容却不是统一码",
-                           "the file starts with a UTF-8 BOM but is not UTF-8") from None
+def match_rate(matched: int, rows: int) -> Decimal:
+    """The share of a file's rows that are one of ours, to four places, half up."""
+    return (Decimal(matched) / Decimal(rows)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if rows else Decimal(0)
+
+
+def check_key(kind: str, *, rows: int, matched: int, min_rows: int, floor: Decimal) -> None:
+    """A hashed file of a kind that should mostly match, with enough rows to judge, matching below the floor was
+    hashed under another key than the one agreed: it is refused (with the right key, hashes match as numbers would;
+    with a wrong one, none does)."""
+    rate = match_rate(matched, rows)
+    if kind in EXPECT_MATCH and rows >= min_rows and rate < floor:
+        percent, floor_percent = f"{rate * 100:.2f}%", f"{(floor * 100).normalize():f}%"
+        raise InvalidInput("exchange.hmac_key_mismatch",
+                           f"{rows} 行中只有 {matched} 行（{percent}）与本系统人员相符，低于 {floor_percent}：文件所用的密钥与约定的不符，未导入",
+                           f"only {matched} of {rows} rows ({percent}) match anyone of ours, below {floor_percent}: the "
+                           "file was hashed under another key than the one given; nothing was imported",
+                           rows=rows, matched=matched, match_rate=str(rate), floor=str(floor))
