@@ -15,8 +15,14 @@ import pytest
 from sqlalchemy import event, func, select
 
 from shebao.comparison import dci, outbox
-from shebao.comparison.models import ExchangeEvent, ExchangeImport, ExtDeath, OutboxMessage
-from shebao.comparison.registry_exchange import DciCallbackSender, Platform, announce_changes, unsealed_message
+from shebao.comparison.models import ExchangeEvent, ExchangeImport, ExchangeSubscription, ExtDeath, OutboxMessage
+from shebao.comparison.registry_exchange import (
+    ANNOUNCE_SETTLE,
+    DciCallbackSender,
+    Platform,
+    announce_changes,
+    unsealed_message,
+)
 from shebao.core.audit import AuditRecord
 from shebao.registry.models import Person
 from tests.api import test_death_event
@@ -116,10 +122,13 @@ def test_a_death_before_a_proof_of_life_is_held_for_a_clerk(client, town, clock,
 
 
 def test_deaths_of_unknown_persons_and_births_are_recorded_not_refused(client, town, database, clock, mca):
-    message = notify(death("D-9", STRANGER, "2025-02-02", name="王五"), birth("B-1"))
+    message = notify(death("D-9", STRANGER, "2025-02-02", name="王五"), birth("B-1"), death("D-8", WORKER, "1980-01-01"))
     answer = post(client, "notify", mca.envelope("notify", message, clock.now()))
-    assert [(s["reference_id"], s["outcome"]) for s in answer.json()["message"]["notify_status"]] == \
-        [("D-9", "unknown_person"), ("B-1", "recorded")]
+    statuses = answer.json()["message"]["notify_status"]
+    assert [(s["reference_id"], s["outcome"]) for s in statuses] == \
+        [("D-9", "unknown_person"), ("B-1", "recorded"), ("D-8", "refused")]  # dead before being born: left to a clerk
+    assert statuses[2]["status_reason_message_zh"] == "死亡日期应不晚于今天、不早于出生日期"
+    assert person_status(client, town, town["worker"])[0] == "living"
     with database.unit_of_work() as uow:
         events = {e.reference_id: e for e in uow.session.scalars(select(ExchangeEvent))}
         assert events["D-9"].person_id is None and events["D-9"].id_hash and events["B-1"].details["region"] == "110105"
@@ -267,7 +276,8 @@ def test_subscribers_are_told_of_deaths_through_the_outbox_once(client, town, da
         {"reference_id": "s", "subscribe_criteria": {"reg_event_type": "death"}}]}, clock.now())), 403, "exchange.not_agreed")
     clock.advance(timedelta(minutes=1))
     post(client, "notify", health.envelope("notify", notify(death("H-1", RETIREE, "2025-01-10")), clock.now()))
-    clock.advance(timedelta(minutes=1))
+    assert announce_changes(database=database, cipher=cipher, now=clock.now())["events"] == 0  # not settled yet
+    clock.advance(ANNOUNCE_SETTLE)
     assert announce_changes(database=database, cipher=cipher, now=clock.now())["events"] == 1
     assert announce_changes(database=database, cipher=cipher, now=clock.now())["events"] == 0
     with database.unit_of_work() as uow:
@@ -278,6 +288,21 @@ def test_subscribers_are_told_of_deaths_through_the_outbox_once(client, town, da
     ended = post(client, "unsubscribe", mca.envelope("unsubscribe", {"transaction_id": "U1", "unsubscribe_request": {
         "subscription_codes": [code, "sub-not-yours"]}}, clock.now()))
     assert [s["status"] for s in ended.json()["message"]["subscription_status"]] == ["unsubscribe", "unknown"]
+
+
+def test_a_subscriber_to_pension_starts_is_told_of_a_new_award(client, town, database, clock, cipher):
+    pensions = Partner("mca.pensions.test").register(database, clock, allowed=["subscribe.pension_start"])
+    subscribed = post(client, "subscribe", pensions.envelope("subscribe", {"transaction_id": "S1", "subscribe_request": [
+        {"reference_id": "p", "subscribe_criteria": {"reg_event_type": "pension_start"}}]}, clock.now()))
+    assert subscribed.status_code == 200, subscribed.text
+    with database.transaction() as session:  # as if subscribed the day before the retiree's award
+        session.query(ExchangeSubscription).update({"announced_through": (clock.now() - timedelta(days=1)).replace(tzinfo=None)})
+    clock.advance(ANNOUNCE_SETTLE)
+    assert announce_changes(database=database, cipher=cipher, now=clock.now())["by_partner"] == {pensions.code: 1}
+    with database.unit_of_work() as uow:
+        told = unsealed_message(cipher, uow.session.scalar(select(OutboxMessage.payload)))["notify_event"]
+    assert [(e["reg_event_type"], e["data"]["id_number"], e["data"]["first_period"]) for e in told] == \
+        [("pension_start", RETIREE, "202407")]
 
 
 # ------------------------------------------------------------------ refusals: nothing written, a reason in each language

@@ -74,6 +74,7 @@ from shebao.settings import Settings
 ModelT = TypeVar("ModelT", bound=BaseModel)
 SIGNATURE_LIFETIME = timedelta(minutes=10)  # an answer's or a callback's signature stays in force this long
 SEALED_FIELD = "exchange.message"  # the field cipher's label for a message sealed in the outbox
+ANNOUNCE_SETTLE = timedelta(minutes=10)  # longer than any one transaction that records a death or an award runs
 
 
 class ExchangeKeyring(AuditKeyring):
@@ -668,8 +669,10 @@ def _count_loaded(session: Session, import_id: int) -> None:
 
 def announce_changes(*, database: Database, cipher: FieldCipher, now: datetime) -> dict:
     """For every active subscription: the changes since it was last told, as notify messages in the outbox (in one
-    transaction with moving its mark, so a change is announced once)."""
-    stamp = utc_naive(now)
+    transaction with moving its mark, so a change is announced once). Only changes stamped ANNOUNCE_SETTLE ago or
+    earlier are taken: a use case stamps its change with its start and commits later, and a mark moved past a change
+    not yet committed would never announce it."""
+    stamp = utc_naive(now) - ANNOUNCE_SETTLE
     announced: dict[str, int] = {}
     with database.transaction() as session:
         rows = session.execute(select(ExchangeSubscription, ExchangePartner)
@@ -677,7 +680,7 @@ def announce_changes(*, database: Database, cipher: FieldCipher, now: datetime) 
                                .where(ExchangeSubscription.active.is_(True), ExchangePartner.active.is_(True))
                                .order_by(ExchangeSubscription.id)).all()
         for subscription, partner in rows:
-            if not _still_agreed(partner, subscription.change_kind):
+            if not _still_agreed(partner, subscription.change_kind) or subscription.announced_through >= stamp:
                 continue
             events = CHANGES[subscription.change_kind](session, cipher, partner.region_code,
                                                        subscription.announced_through, stamp)

@@ -142,7 +142,8 @@ class SearchMessage(BaseModel):
 class AliveCheckRequest(BaseModel):
     model_config = _DCI
 
-    identifiers: list[str] = Field(min_length=1, description="ID numbers, or our keyed hashes of them (64 hex digits)")
+    identifiers: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, description="ID numbers, or our keyed hashes of them (64 hex digits)")
 
 
 class AliveCheckMessage(BaseModel):
