@@ -104,7 +104,8 @@ def test_only_channels_with_a_sender_are_claimed_and_a_claim_is_leased(database,
     sms = _enqueue(database, clock, key="sms:1")
     summary = outbox.deliver_due(database=database, senders={"sms": Scripted(outbox.Delivered(True))}, now=clock.now(),
                                  retry=POLICY)
-    assert summary["sent"] == 1 and _message(database, letter)[0].status == "pending" and _message(database, sms)[0].status == "sent"
+    assert summary["sent"] == 1
+    assert (_message(database, letter)[0].status, _message(database, sms)[0].status) == ("pending", "sent")
     claimed = outbox._claim(database, {"letter"}, clock.now(), 10, POLICY.lease)  # a deliverer that then died
     assert [c.id for c in claimed] == [letter]
     assert outbox._claim(database, {"letter"}, clock.now() + timedelta(minutes=4), 10, POLICY.lease) == []

@@ -157,7 +157,8 @@ def test_a_public_key_is_read_from_base64_base64url_or_pem():
 
     url = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
     assert dci.parse_public_key(base64.b64encode(raw).decode()) == dci.parse_public_key(pem) == dci.parse_public_key(url) == url
-    for bad in ("", "not a key", base64.b64encode(b"x" * 31).decode(), "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----"):
+    pem_garbage = "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----"
+    for bad in ("", "not a key", base64.b64encode(b"x" * 31).decode(), pem_garbage):
         _refused(InvalidInput, "exchange.public_key", lambda bad=bad: dci.parse_public_key(bad))
     _refused(InvalidInput, "exchange.key_id", lambda: dci.check_key_id("has space"))
 

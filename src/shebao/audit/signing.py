@@ -104,7 +104,8 @@ class AuditKeyring:
         return sealed.key_id, Ed25519PrivateKey.from_private_bytes(raw)
 
     def _no_passphrase(self) -> InvalidInput:
-        return InvalidInput(f"{self.code}.key_passphrase", f"{self.purpose_zh}需要密钥口令", f"{self.purpose_en} needs the key passphrase")
+        return InvalidInput(f"{self.code}.key_passphrase", f"{self.purpose_zh}需要密钥口令",
+                            f"{self.purpose_en} needs the key passphrase")
 
     def _wrapping_key(self, salt: bytes, kdf: dict) -> bytes:
         return wrapping_key(self._passphrase or b"", salt, _checked_kdf(kdf))

@@ -178,7 +178,8 @@ def deactivate_partner(*, session: Session, principal: Principal, code: str, now
     if partner is None:
         raise NotFound("exchange.partner_unknown", f"没有登记交换伙伴「{code[:100]}」", f"no partner {code[:100]!r} is registered")
     partner.active = False
-    audit.append(session, actor=principal.actor, action="exchange.partner_deactivated", subject=f"partner:{partner.code}", now=now)
+    audit.append(session, actor=principal.actor, action="exchange.partner_deactivated", subject=f"partner:{partner.code}",
+                 now=now)
     return _partner_read(partner)
 
 

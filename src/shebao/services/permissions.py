@@ -359,7 +359,8 @@ def as_rows() -> list[dict]:
             "method": method, "path": route, "writes": permission.writes, "scope": permission.scope.value,
             "subject": permission.subject.value if permission.subject else None,
             "where": f"{permission.where.source}.{permission.where.field}" if permission.where else None,
-            "roles": sorted(role.value for role in permission.roles),
+            "roles": sorted(role.value for role in permission.roles)
+            or (["partner"] if permission.scope == Scope.SIGNED else []),  # signed: another department's own key
             "by_role": {role.value: scope.value for role, scope in permission.by_role.items()},
             "holder_present_anywhere": permission.holder_present_anywhere,
         })
