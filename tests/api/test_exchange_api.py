@@ -15,14 +15,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from shebao.comparison import dci, outbox
+from shebao.comparison.exchange_platform import DciCallbackSender, Platform, unsealed_message
 from shebao.comparison.models import ExchangeEvent, ExchangeImport, ExchangeSubscription, ExtDeath, OutboxMessage
-from shebao.comparison.registry_exchange import (
-    ANNOUNCE_SETTLE,
-    DciCallbackSender,
-    Platform,
-    announce_changes,
-    unsealed_message,
-)
+from shebao.comparison.subscriptions import ANNOUNCE_SETTLE, announce_changes
 from shebao.core.audit import AuditRecord
 from shebao.registry.models import Person
 from tests.api import test_death_event

@@ -128,7 +128,7 @@ def partner_deactivate(code: Annotated[str, typer.Argument(help="its sender_id")
 @exchange_app.command("public-key")
 def exchange_public_key(as_json: JsonOpt = False) -> None:
     """The platform's public signing key, for partners to check our envelopes (made on first use)."""
-    from shebao.comparison.registry_exchange import Platform
+    from shebao.comparison.exchange_platform import Platform
     from shebao.core.clock import SystemClock
     from shebao.core.errors import DomainError
     from shebao.core.security import FieldCipher
@@ -146,7 +146,7 @@ def exchange_public_key(as_json: JsonOpt = False) -> None:
 @exchange_app.command("announce")
 def exchange_announce(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Puts the changes each subscriber has not yet been told of (deaths, pension starts) into the outbox."""
-    from shebao.comparison.registry_exchange import announce_changes
+    from shebao.comparison.subscriptions import announce_changes
     from shebao.core.clock import SystemClock
     from shebao.core.db import Database
     from shebao.core.security import FieldCipher
@@ -164,8 +164,8 @@ def exchange_announce(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 def outbox_deliver(limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="at most this many")] = 100,
                    db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Delivers the messages that are due; each attempt recorded, failures retried later, dead after the last."""
+    from shebao.comparison.exchange_platform import DciCallbackSender, Platform
     from shebao.comparison.outbox import FileSender, RetryPolicy, deliver_due
-    from shebao.comparison.registry_exchange import DciCallbackSender, Platform
     from shebao.core.clock import SystemClock
     from shebao.core.db import Database
     from shebao.core.security import FieldCipher

@@ -114,9 +114,9 @@ TABLES = {"population": ExtPopulation, "deaths": ExtDeath, "prisoners": ExtPriso
 
 # ------------------------------------------------------------------ exchange by message (DCI-shaped registry API)
 # Other departments as registered partners, every message received (replay and idempotency), every event they pushed,
-# what they subscribed to, and the outbox through which every outgoing message leaves (comparison/registry_exchange.py,
-# comparison/outbox.py, docs/comparison.md "Exchange by message"). No ID number is stored in the clear: events hold our
-# keyed hash of it, and an outgoing message's records are sealed with the field cipher.
+# what they subscribed to, and the outbox through which every outgoing message leaves (comparison/registry_exchange.py
+# and its neighbours, comparison/outbox.py, docs/comparison.md "Exchange by message"). No ID number is stored in the
+# clear: events hold our keyed hash of it, and an outgoing message's records are sealed with the field cipher.
 
 
 class ExchangePartner(Base):

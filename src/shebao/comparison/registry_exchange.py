@@ -9,8 +9,11 @@ same message again with the answer kept, any other repeat is refused. Answers ar
     search (async)  the same, acknowledged with the transaction id and delivered to the partner's callback
                     (/registry/on-search) through the outbox
     alive_check     many ID numbers (or our keyed hashes) → alive / deceased (with the date) / unknown, in one query
-    subscribe       to our deaths and pension starts; `announce_changes` enqueues the notifications
-    notify          deaths and births pushed to us: services/registry_events.py (the death use case is above us)
+    subscribe       to our deaths and pension starts: comparison/subscriptions.py
+    notify          deaths and births pushed to us: comparison/pushed_events.py, services/registry_events.py
+                    (the death use case is above us)
+
+The platform's key, the authenticated message and the callback sender: comparison/exchange_platform.py.
 
 A partner never learns whether a person exists unless its agreement lets it search, and then only for persons of its
 region: outside, the answer is the one for nobody.
@@ -18,50 +21,29 @@ region: outside, the answer is the one for nobody.
 
 from __future__ import annotations
 
-import base64
-import json
-import urllib.error
-import urllib.request
-import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shebao.audit.signing import AuditKeyring
 from shebao.benefits.models import PensionAward
 from shebao.comparison import dci, outbox
-from shebao.comparison.models import (
-    ExchangeEvent,
-    ExchangeImport,
-    ExchangeMessage,
-    ExchangePartner,
-    ExchangeSubscription,
-    ExtDeath,
-)
+from shebao.comparison.exchange_platform import PartnerView, Platform, Received, new_id, sealed_payload
+from shebao.comparison.models import ExchangeMessage, ExchangePartner
 from shebao.comparison.rules import HASH
 from shebao.comparison.schemas import (
     AliveCheckMessage,
-    BirthEvent,
-    DciHeader,
-    DeathEvent,
     IdCriteria,
-    NotifyMessage,
     PartnerCreate,
     PartnerRead,
     SearchMessage,
     SearchRequestItem,
-    SubscribeMessage,
-    UnsubscribeMessage,
 )
 from shebao.core import audit
-from shebao.core.clock import Clock, SystemClock, china_today, utc_naive
+from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shebao.core.regions import region_prefix
@@ -69,79 +51,8 @@ from shebao.core.security import FieldCipher, Principal, Role
 from shebao.enrollment.models import Participation
 from shebao.registry.models import Person
 from shebao.registry.rules import masked_name, parse_id_number
-from shebao.settings import Settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-SIGNATURE_LIFETIME = timedelta(minutes=10)  # an answer's or a callback's signature stays in force this long
-SEALED_FIELD = "exchange.message"  # the field cipher's label for a message sealed in the outbox
-ANNOUNCE_SETTLE = timedelta(minutes=10)  # longer than any one transaction that records a death or an award runs
-
-
-class ExchangeKeyring(AuditKeyring):
-    """The platform's Ed25519 key that signs every envelope it sends, sealed on disk as the audit key is."""
-
-    key_file = "exchange-key.json"
-    key_prefix = "exchange"
-    code = "exchange"
-    name_zh, name_en = "数据交换签名密钥", "the exchange signing key"
-    purpose_zh, purpose_en = "签署交换消息", "signing an exchange message"
-
-
-@dataclass
-class Platform:
-    """What the platform brings to every message: its sender id, its signing keys, the window, the field cipher."""
-
-    sender_id: str
-    keyring: ExchangeKeyring
-    window: timedelta
-    cipher: FieldCipher
-
-    @classmethod
-    def for_settings(cls, settings: Settings, cipher: FieldCipher) -> Platform:
-        directory = settings.exchange_key_dir or Path(settings.key_dir) / "exchange"
-        return cls(settings.exchange_platform_id, ExchangeKeyring(directory, settings.key_passphrase),
-                   timedelta(seconds=settings.exchange_message_window_seconds), cipher)
-
-    def sign(self, *, header: dict, message: dict, now: datetime) -> dict:
-        key_id, key = self.keyring.signer(now=now)
-        return dci.envelope(header=header, message=message, key=key, key_id=key_id, now=now, lifetime=SIGNATURE_LIFETIME)
-
-    def answer(self, *, received: Received, action: str, message: dict, count: int, now: datetime,
-               status: str = "succ") -> dict:
-        header = dci.answer_header(action=action, platform_id=self.sender_id, receiver_id=received.partner.code,
-                                   message_id=new_id(), now=now, total_count=count, status=status)
-        return self.sign(header=header, message=message, now=now)
-
-    def public_keys(self) -> dict:
-        return {"sender_id": self.sender_id,
-                "keys": [{"kid": kid, "x": public} for kid, public in self.keyring.public_keys().items()]}
-
-
-@dataclass(frozen=True)
-class PartnerView:
-    id: int
-    code: str
-    name_zh: str
-    agreement: str
-    region_code: str
-
-    def may(self, capability: str) -> bool:
-        return capability in self.agreement.split(",")
-
-
-@dataclass(frozen=True)
-class Received:
-    """A message whose signature, header and freshness were checked; `earlier_answer` when it came before."""
-
-    partner: PartnerView
-    header: DciHeader
-    message: dict
-    digest: str
-    earlier_answer: dict | None
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 # ------------------------------------------------------------------ partners
@@ -439,362 +350,3 @@ def _alive_answer(identifier: str, row, well_formed: bool) -> dict:  # noqa: ANN
     if row.status == "deceased":
         return answer | {"status": "deceased", "death_date": row.death_date.isoformat() if row.death_date else None}
     return answer | {"status": "alive"}
-
-
-# ------------------------------------------------------------------ subscriptions
-
-
-def subscribe(*, database: Database, platform: Platform, envelope: object, now: datetime) -> dict:
-    """Subscribes the partner to kinds of change; the same kind again keeps the one subscription."""
-    with database.transaction() as session:
-        received = receive(session=session, platform=platform, envelope=envelope, action="subscribe", now=now)
-        if received.earlier_answer is not None:
-            return received.earlier_answer
-        request = parsed(SubscribeMessage, received.message, items=received.message.get("subscribe_request"),
-                         limit=dci.MAX_SUBSCRIPTIONS)
-        dci.check_count(received.header, len(request.subscribe_request))
-        for item in request.subscribe_request:
-            dci.require_capability(received.partner.agreement, f"subscribe.{item.subscribe_criteria.reg_event_type}")
-        responses = [{"reference_id": item.reference_id, "status": "succ",
-                      "reg_event_type": item.subscribe_criteria.reg_event_type,
-                      "subscription_code": _subscription(session, received.partner, item.subscribe_criteria.reg_event_type,
-                                                         now).code}
-                     for item in request.subscribe_request]
-        answer = platform.answer(received=received, action="on-subscribe", count=len(responses), now=now, message={
-            "transaction_id": request.transaction_id, "correlation_id": new_id(), "subscribe_response": responses})
-        remember(session=session, received=received, transaction_id=request.transaction_id, answer=answer, now=now)
-        audit.append(session, actor=f"partner:{received.partner.code}", action="exchange.subscribed",
-                     subject=f"partner:{received.partner.code}", now=now, kinds=[r["reg_event_type"] for r in responses])
-        return answer
-
-
-def _subscription(session: Session, partner: PartnerView, kind: str, now: datetime) -> ExchangeSubscription:
-    row = session.scalar(select(ExchangeSubscription).where(ExchangeSubscription.partner_id == partner.id,
-                                                            ExchangeSubscription.change_kind == kind))
-    stamp = utc_naive(now)
-    if row is None:
-        row = ExchangeSubscription(partner_id=partner.id, change_kind=kind, code=f"sub-{new_id()}", active=True,
-                                   announced_through=stamp, created_at=stamp)
-        session.add(row)
-        session.flush()
-    elif not row.active:  # subscribed again: told of what happens from now on
-        row.active, row.ended_at, row.announced_through = True, None, stamp
-    return row
-
-
-def unsubscribe(*, database: Database, platform: Platform, envelope: object, now: datetime) -> dict:
-    """Ends the partner's own subscriptions named; a code that is not one of them is answered unknown."""
-    with database.transaction() as session:
-        received = receive(session=session, platform=platform, envelope=envelope, action="unsubscribe", now=now)
-        if received.earlier_answer is not None:
-            return received.earlier_answer
-        request = received.message.get("unsubscribe_request")
-        request = parsed(UnsubscribeMessage, received.message, limit=dci.MAX_SUBSCRIPTIONS,
-                         items=request.get("subscription_codes") if isinstance(request, dict) else None)
-        codes = request.unsubscribe_request.subscription_codes
-        dci.check_count(received.header, len(codes))
-        own = {row.code: row for row in session.scalars(select(ExchangeSubscription).where(
-            ExchangeSubscription.partner_id == received.partner.id, ExchangeSubscription.code.in_(codes)))}
-        for row in own.values():
-            row.active, row.ended_at = False, row.ended_at or utc_naive(now)
-        statuses = [{"code": code, "status": "unsubscribe" if code in own else "unknown"} for code in codes]
-        answer = platform.answer(received=received, action="on-unsubscribe", count=len(statuses), now=now, message={
-            "transaction_id": request.transaction_id, "correlation_id": new_id(), "subscription_status": statuses})
-        remember(session=session, received=received, transaction_id=request.transaction_id, answer=answer, now=now)
-        audit.append(session, actor=f"partner:{received.partner.code}", action="exchange.unsubscribed",
-                     subject=f"partner:{received.partner.code}", now=now, codes=sorted(own))
-        return answer
-
-
-# ------------------------------------------------------------------ deaths and births pushed to us
-# The flow is services/registry_events.py's (a death starts the death use case, which sits above this context): the
-# message accepted here, each new event claimed in its own transaction with the use case's reaction, then the answer.
-
-
-@dataclass(frozen=True)
-class PushedEvent:
-    reference_id: str
-    event_type: str  # death | birth
-    id_hash: str | None
-    name: str
-    event_date: date
-    details: dict
-
-
-@dataclass(frozen=True)
-class Notification:
-    received: Received
-    transaction_id: str
-    events: list[PushedEvent]
-    recorded_before: frozenset[str]  # reference ids this partner sent in an earlier message
-
-
-def accept_notification(*, session: Session, platform: Platform, envelope: object, now: datetime) -> Notification:
-    """The notify message authenticated and checked whole (nothing is written for a message that is refused)."""
-    received = receive(session=session, platform=platform, envelope=envelope, action="notify", now=now)
-    if received.earlier_answer is not None:
-        return Notification(received, "", [], frozenset())
-    request = parsed(NotifyMessage, received.message, items=received.message.get("notify_event"), limit=dci.MAX_EVENTS)
-    dci.check_count(received.header, len(request.notify_event))
-    for kind in sorted({event.reg_event_type for event in request.notify_event}):
-        dci.require_capability(received.partner.agreement, f"notify.{kind}")
-    references = [event.reference_id for event in request.notify_event]
-    if len(set(references)) != len(references):
-        raise InvalidInput("exchange.event_repeated", "同一条消息中的事件编号「reference_id」重复",
-                           "an event's reference_id appears twice in one message")
-    today = china_today(now)
-    events = [_pushed(platform.cipher, event, today) for event in request.notify_event]
-    before = session.scalars(select(ExchangeEvent.reference_id).where(ExchangeEvent.partner_id == received.partner.id,
-                                                                      ExchangeEvent.reference_id.in_(references)))
-    return Notification(received, request.transaction_id, events, frozenset(before))
-
-
-def _pushed(cipher: FieldCipher, event: DeathEvent | BirthEvent, today: date) -> PushedEvent:
-    data = event.data
-    number = _event_id_number(data.id_number, event.reference_id, today) if data.id_number else None
-    day = data.death_date if isinstance(event, DeathEvent) else data.birth_date
-    if day > today:
-        raise InvalidInput("exchange.event_date", f"事件「{event.reference_id}」的日期 {day} 晚于今天",
-                           f"event {event.reference_id!r} is dated {day}, after today")
-    details = data.model_dump(mode="json", exclude={"id_number", "name", "death_date", "birth_date"}, exclude_none=True)
-    return PushedEvent(event.reference_id, event.reg_event_type, cipher.lookup_hash(number) if number else None,
-                       data.name, day, details)
-
-
-def _event_id_number(value: str, reference: str, today: date) -> str:
-    try:
-        return parse_id_number(value, today=today).number
-    except InvalidInput as exc:
-        raise InvalidInput("exchange.event_id_number", f"事件「{reference}」的身份证号码有误：{exc.reason}",
-                           f"event {reference!r}: {exc.reason_en}") from None
-
-
-def deaths_import(*, session: Session, notification: Notification, deaths: int, actor: str, now: datetime) -> int:
-    """The import record the message's deaths are loaded under into ext_deaths (one per message, found again when
-    the same message is sent again after a failure)."""
-    existing = session.scalar(select(ExchangeImport.id).where(ExchangeImport.checksum == notification.received.digest))
-    if existing is not None:
-        return existing
-    record = ExchangeImport(kind="deaths", source=f"{notification.received.partner.code} "
-                                                  f"{notification.received.header.message_id}"[:200],
-                            checksum=notification.received.digest, file_format="dci", encoding="json",
-                            hash_key_fingerprint=None, rows_read=deaths, rows_loaded=0, rows_rejected=0,
-                            imported_by=actor, imported_at=utc_naive(now))
-    session.add(record)
-    session.flush()
-    return record.id
-
-
-def claim_event(*, session: Session, partner: PartnerView, event: PushedEvent, import_id: int | None,
-                now: datetime) -> ExchangeEvent | None:
-    """Records the event once (None: another message recorded it meanwhile), and a death also as an ext_deaths row."""
-    person = session.scalar(select(Person).where(Person.id_number_hash == event.id_hash)) if event.id_hash else None
-    unknown = event.event_type == "death" and person is None
-    outcome = "unknown_person" if unknown else "recorded"
-    zh, en = dci.OUTCOMES[outcome]
-    row = ExchangeEvent(partner_id=partner.id, reference_id=event.reference_id, event_type=event.event_type,
-                        id_hash=event.id_hash, person_id=person.id if person else None, name=event.name,
-                        event_date=event.event_date, details=event.details, outcome=outcome, outcome_reason=zh,
-                        outcome_reason_en=en, import_id=import_id if event.event_type == "death" else None,
-                        received_at=utc_naive(now))
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    if event.event_type == "death":
-        session.add(ExtDeath(import_id=import_id, id_hash=event.id_hash, name=event.name, death_date=event.event_date,
-                             source=f"{partner.code}:{event.reference_id}"[:200]))
-    return row
-
-
-def set_outcome(row: ExchangeEvent, outcome: str, reason: str | None = None, reason_en: str | None = None) -> None:
-    zh, en = dci.OUTCOMES[outcome]
-    row.outcome, row.outcome_reason, row.outcome_reason_en = outcome, (reason or zh)[:300], (reason_en or en)[:300]
-
-
-def finish_notification(*, session: Session, platform: Platform, notification: Notification, import_id: int | None,
-                        now: datetime) -> dict:
-    """The signed on-notify answer, kept with the message id so the same message again answers the same."""
-    received = notification.received
-    references = [event.reference_id for event in notification.events]
-    rows = {row.reference_id: row for row in session.scalars(select(ExchangeEvent).where(
-        ExchangeEvent.partner_id == received.partner.id, ExchangeEvent.reference_id.in_(references)))}
-    visible = _visible_persons(session, received.partner, [r.person_id for r in rows.values() if r.person_id])
-    statuses = [_event_status(received.partner, rows[reference], visible, reference in notification.recorded_before)
-                for reference in references]
-    answer = platform.answer(received=received, action="on-notify", count=len(statuses), now=now, message={
-        "transaction_id": notification.transaction_id, "correlation_id": new_id(), "notify_status": statuses})
-    message_row = remember(session=session, received=received, transaction_id=notification.transaction_id, answer=answer,
-                           now=now)
-    for row in rows.values():
-        row.message_row_id = row.message_row_id or message_row
-    if import_id is not None:
-        _count_loaded(session, import_id)
-    audit.append(session, actor=f"partner:{received.partner.code}", action="exchange.notified",
-                 subject=f"partner:{received.partner.code}", now=now, message_id=received.header.message_id,
-                 events=len(references), new=len(references) - len(notification.recorded_before),
-                 outcomes={o: sum(r.outcome == o for r in rows.values()) for o in sorted({r.outcome for r in rows.values()})})
-    return answer
-
-
-def _visible_persons(session: Session, partner: PartnerView, person_ids: list[int]) -> set[int]:
-    """The persons whose outcome the partner may learn: none unless it may search, then those of its region."""
-    if not person_ids or not partner.may("search"):
-        return set()
-    return set(session.scalars(select(Person.id).where(Person.id.in_(person_ids), in_region(partner.region_code))))
-
-
-def _event_status(partner: PartnerView, row: ExchangeEvent, visible: set[int], duplicate: bool) -> dict:
-    """What the partner is told of one event. Without the right to search it learns only that the event is
-    recorded; outside its region a person's outcome reads as if there were nobody."""
-    if not partner.may("search") or row.event_type == "birth":
-        outcome = "recorded"
-    elif row.person_id is not None and row.person_id not in visible:
-        outcome = "unknown_person"
-    else:
-        outcome = row.outcome
-    zh, en = (row.outcome_reason, row.outcome_reason_en) if outcome == row.outcome else dci.OUTCOMES[outcome]
-    return {"reference_id": row.reference_id, "status": "succ", "outcome": outcome, "duplicate": duplicate,
-            "status_reason_message": en, "status_reason_message_zh": zh}
-
-
-def _count_loaded(session: Session, import_id: int) -> None:
-    record = session.get(ExchangeImport, import_id)
-    record.rows_loaded = session.scalar(select(func.count()).select_from(ExtDeath).where(ExtDeath.import_id == import_id))
-    record.rows_rejected = max(record.rows_read - record.rows_loaded, 0)
-
-
-# ------------------------------------------------------------------ telling subscribers
-
-
-def announce_changes(*, database: Database, cipher: FieldCipher, now: datetime) -> dict:
-    """For every active subscription: the changes since it was last told, as notify messages in the outbox (in one
-    transaction with moving its mark, so a change is announced once). Only changes stamped ANNOUNCE_SETTLE ago or
-    earlier are taken: a use case stamps its change with its start and commits later, and a mark moved past a change
-    not yet committed would never announce it."""
-    stamp = utc_naive(now) - ANNOUNCE_SETTLE
-    announced: dict[str, int] = {}
-    with database.transaction() as session:
-        rows = session.execute(select(ExchangeSubscription, ExchangePartner)
-                               .join(ExchangePartner, ExchangePartner.id == ExchangeSubscription.partner_id)
-                               .where(ExchangeSubscription.active.is_(True), ExchangePartner.active.is_(True))
-                               .order_by(ExchangeSubscription.id)).all()
-        for subscription, partner in rows:
-            if not _still_agreed(partner, subscription.change_kind) or subscription.announced_through >= stamp:
-                continue
-            events = CHANGES[subscription.change_kind](session, cipher, partner.region_code,
-                                                       subscription.announced_through, stamp)
-            _enqueue_notifications(session, cipher, subscription, partner, events, now)
-            subscription.announced_through = stamp
-            announced[partner.code] = announced.get(partner.code, 0) + len(events)
-    return {"subscriptions": len(rows), "events": sum(announced.values()), "by_partner": announced}
-
-
-def _still_agreed(partner: ExchangePartner, kind: str) -> bool:
-    return f"subscribe.{kind}" in partner.agreement.split(",")
-
-
-def _deaths_since(session: Session, cipher: FieldCipher, region_code: str, since: datetime, until: datetime) -> list[dict]:
-    rows = session.scalars(select(Person).where(Person.status == "deceased", Person.updated_at > since,
-                                                Person.updated_at <= until, in_region(region_code)).order_by(Person.id))
-    return [{"reference_id": f"death-{p.id}", "timestamp": dci.timestamp(p.updated_at), "reg_event_type": "death",
-             "data": {"id_number": cipher.decrypt("id_number", p.id_number_enc), "name": p.name,
-                      "death_date": p.death_date.isoformat() if p.death_date else None}} for p in rows]
-
-
-def _pension_starts_since(session: Session, cipher: FieldCipher, region_code: str, since: datetime,
-                          until: datetime) -> list[dict]:
-    rows = session.execute(select(PensionAward, Person).join(Person, Person.id == PensionAward.person_id)
-                           .where(PensionAward.awarded_at > since, PensionAward.awarded_at <= until, in_region(region_code))
-                           .order_by(PensionAward.id)).all()
-    return [{"reference_id": f"pension-{award.id}", "timestamp": dci.timestamp(award.awarded_at),
-             "reg_event_type": "pension_start",
-             "data": {"id_number": cipher.decrypt("id_number", person.id_number_enc), "name": person.name,
-                      "first_period": award.first_period, "province": award.province}} for award, person in rows]
-
-
-CHANGES: dict[str, Callable[[Session, FieldCipher, str, datetime, datetime], list[dict]]] = {
-    "death": _deaths_since, "pension_start": _pension_starts_since}
-CHANGE_NAMES = {"death": ("死亡", "deaths"), "pension_start": ("养老金开始发放", "pension starts")}
-
-
-def _enqueue_notifications(session: Session, cipher: FieldCipher, subscription: ExchangeSubscription,
-                           partner: ExchangePartner, events: list[dict], now: datetime) -> None:
-    zh, en = CHANGE_NAMES[subscription.change_kind]
-    for index, chunk in enumerate(_chunks(events, dci.MAX_EVENTS)):
-        message = {"transaction_id": new_id(), "notify_event": chunk}
-        outbox.enqueue(session=session, channel="dci", recipient=partner.code, subject_kind="exchange_subscription",
-                       subject_id=subscription.id, body_zh=f"订阅通知：{zh} {len(chunk)} 条",
-                       body_en=f"subscription notice: {len(chunk)} {en}",
-                       payload=sealed_payload(cipher, "notify", "/registry/notify", message, len(chunk)),
-                       idempotency_key=f"dci:notify:{subscription.code}:{dci.timestamp(now)}:{index}", now=now)
-
-
-def _chunks(items: list[dict], size: int) -> Iterable[list[dict]]:
-    return (items[start:start + size] for start in range(0, len(items), size))
-
-
-# ------------------------------------------------------------------ sending to a partner's callback
-
-
-def sealed_payload(cipher: FieldCipher, action: str, path: str, message: dict, count: int) -> dict:
-    """An outgoing DCI message as the outbox keeps it: its records (ID numbers among them) sealed at rest."""
-    sealed = cipher.encrypt(SEALED_FIELD, dci.canonical(message).decode())
-    return {"action": action, "path": path, "message_id": new_id(), "total_count": count,
-            "sealed": base64.b64encode(sealed).decode()}
-
-
-def unsealed_message(cipher: FieldCipher, payload: dict) -> dict:
-    return json.loads(cipher.decrypt(SEALED_FIELD, base64.b64decode(payload["sealed"])))
-
-
-class DciCallbackSender:
-    """Delivers the outbox's dci messages: signed with the platform's key at the moment of sending, POSTed to the
-    partner's callback address (its base URL + the action's path, e.g. /registry/on-search)."""
-
-    PERMANENT = {400, 404, 405, 410, 413, 422}  # the partner will never take this message as it is
-
-    def __init__(self, *, database: Database, platform: Platform, timeout: float, clock: Clock | None = None) -> None:
-        self.database, self.platform, self.timeout = database, platform, timeout
-        self.clock = clock or SystemClock()
-
-    def send(self, message: outbox.Outgoing) -> outbox.Delivered:
-        with self.database.unit_of_work() as uow:
-            partner = uow.session.scalar(select(ExchangePartner).where(ExchangePartner.code == message.recipient))
-            address = (partner.callback_url, partner.active) if partner else (None, False)
-        if not address[1]:
-            return outbox.Delivered(False, "the partner is not registered or not active", permanent=True)
-        if not address[0]:
-            return outbox.Delivered(False, "the partner has no callback address yet")
-        body = self._envelope(message)
-        return self._post(address[0].rstrip("/") + message.payload["path"], body)
-
-    def _envelope(self, message: outbox.Outgoing) -> bytes:
-        now = self.clock.now()
-        payload = message.payload
-        header = dci.answer_header(action=payload["action"], platform_id=self.platform.sender_id,
-                                   receiver_id=message.recipient, message_id=payload["message_id"], now=now,
-                                   total_count=payload["total_count"])
-        signed = self.platform.sign(header=header, message=unsealed_message(self.platform.cipher, payload), now=now)
-        return json.dumps(signed, ensure_ascii=False).encode()
-
-    def _post(self, url: str, body: bytes) -> outbox.Delivered:
-        if not url.startswith(("http://", "https://")):
-            return outbox.Delivered(False, "the callback address is not http(s)", permanent=True)
-        request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
-        try:
-            with _NO_REDIRECTS.open(request, timeout=self.timeout) as response:
-                return outbox.Delivered(True, f"HTTP {response.status}")
-        except urllib.error.HTTPError as exc:
-            return outbox.Delivered(False, f"HTTP {exc.code}", permanent=exc.code in self.PERMANENT)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            return outbox.Delivered(False, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}")
-
-
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201 - urllib's own signature
-        return None  # a callback that redirects is answered as its status: the message never goes elsewhere
-
-
-_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)

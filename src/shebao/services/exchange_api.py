@@ -12,6 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 
 from shebao.comparison import registry_exchange as exchange
+from shebao.comparison import subscriptions
+from shebao.comparison.exchange_platform import Platform
 from shebao.comparison.schemas import DciEnvelope, JwksRead
 from shebao.core.http import NowDep, Runtime, RuntimeDep
 from shebao.services import registry_events
@@ -21,11 +23,11 @@ Envelope = Annotated[dict[str, Any], Body(description='{"signature": "Signature:
                                                       '"header": {…}, "message": {…}}')]
 
 
-def platform_of(request: Request, rt: Runtime) -> exchange.Platform:
+def platform_of(request: Request, rt: Runtime) -> Platform:
     """The platform's signing side, made once per app (unsealing its key costs an Argon2id derivation)."""
     platform = getattr(request.app.state, "exchange_platform", None)
     if platform is None:
-        platform = request.app.state.exchange_platform = exchange.Platform.for_settings(rt.settings, rt.cipher)
+        platform = request.app.state.exchange_platform = Platform.for_settings(rt.settings, rt.cipher)
     return platform
 
 
@@ -62,9 +64,9 @@ def alive_check(envelope: Envelope, request: Request, rt: RuntimeDep, now: NowDe
 
 @router.post("/subscribe", response_model=DciEnvelope, summary="Subscribe to our deaths or pension starts")
 def subscribe(envelope: Envelope, request: Request, rt: RuntimeDep, now: NowDep):
-    return exchange.subscribe(database=rt.database, platform=platform_of(request, rt), envelope=envelope, now=now)
+    return subscriptions.subscribe(database=rt.database, platform=platform_of(request, rt), envelope=envelope, now=now)
 
 
 @router.post("/unsubscribe", response_model=DciEnvelope, summary="End subscriptions")
 def unsubscribe(envelope: Envelope, request: Request, rt: RuntimeDep, now: NowDep):
-    return exchange.unsubscribe(database=rt.database, platform=platform_of(request, rt), envelope=envelope, now=now)
+    return subscriptions.unsubscribe(database=rt.database, platform=platform_of(request, rt), envelope=envelope, now=now)

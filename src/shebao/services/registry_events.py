@@ -17,7 +17,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from shebao.benefits.schemas import DeathReport
-from shebao.comparison import registry_exchange as exchange
+from shebao.comparison import pushed_events as pushed
+from shebao.comparison.exchange_platform import PartnerView, Platform
 from shebao.comparison.models import ExchangeEvent
 from shebao.core.db import Database
 from shebao.core.errors import DomainError
@@ -30,10 +31,10 @@ from shebao.services.schemas import DeathRecordedRead
 OUTCOME_OF_REFUSAL = {"person.already_deceased": "already_deceased", "death.review_pending": "held_for_review"}
 
 
-def receive_events(*, database: Database, platform: exchange.Platform, envelope: object, now: datetime) -> dict:
+def receive_events(*, database: Database, platform: Platform, envelope: object, now: datetime) -> dict:
     """The signed on-notify answer: each event's status (what the partner may learn of it)."""
     with database.unit_of_work() as uow:
-        notification = exchange.accept_notification(session=uow.session, platform=platform, envelope=envelope, now=now)
+        notification = pushed.accept_notification(session=uow.session, platform=platform, envelope=envelope, now=now)
     if notification.received.earlier_answer is not None:
         return notification.received.earlier_answer
     fresh = [event for event in notification.events if event.reference_id not in notification.recorded_before]
@@ -41,25 +42,25 @@ def receive_events(*, database: Database, platform: exchange.Platform, envelope:
     partner = notification.received.partner
     for event in fresh:
         with database.transaction() as session:
-            row = exchange.claim_event(session=session, partner=partner, event=event, import_id=import_id, now=now)
+            row = pushed.claim_event(session=session, partner=partner, event=event, import_id=import_id, now=now)
             if row is not None and row.event_type == "death" and row.person_id is not None:
                 _start_death(session, partner, row, now)
     with database.transaction() as session:
-        return exchange.finish_notification(session=session, platform=platform, notification=notification,
+        return pushed.finish_notification(session=session, platform=platform, notification=notification,
                                             import_id=import_id, now=now)
 
 
-def _deaths_import(database: Database, notification: exchange.Notification, fresh: list[exchange.PushedEvent],
+def _deaths_import(database: Database, notification: pushed.Notification, fresh: list[pushed.PushedEvent],
                    now: datetime) -> int | None:
     deaths_sent = sum(event.event_type == "death" for event in fresh)
     if not deaths_sent:
         return None
     with database.transaction() as session:
-        return exchange.deaths_import(session=session, notification=notification, deaths=deaths_sent,
+        return pushed.deaths_import(session=session, notification=notification, deaths=deaths_sent,
                                       actor=f"partner:{notification.received.partner.code}", now=now)
 
 
-def _start_death(session: Session, partner: exchange.PartnerView, row: ExchangeEvent, now: datetime) -> None:
+def _start_death(session: Session, partner: PartnerView, row: ExchangeEvent, now: datetime) -> None:
     """The death use case, as a clerk of the whole country would record it (never reopening a closed month: a death
     that reaches one is left to an administrator); its refusal is the event's outcome, and undoes only its own part."""
     principal = Principal(user_id=None, username=f"exchange.{partner.code}", role=Role.STAFF, region_code=NATIONAL_REGION)
@@ -69,6 +70,6 @@ def _start_death(session: Session, partner: exchange.PartnerView, row: ExchangeE
         with session.begin_nested():
             result = deaths.record_death(session=session, principal=principal, command=command, now=now)
     except DomainError as refused:
-        exchange.set_outcome(row, OUTCOME_OF_REFUSAL.get(refused.code, "refused"), refused.reason, refused.reason_en)
+        pushed.set_outcome(row, OUTCOME_OF_REFUSAL.get(refused.code, "refused"), refused.reason, refused.reason_en)
         return
-    exchange.set_outcome(row, "applied" if isinstance(result, DeathRecordedRead) else "held_for_review")
+    pushed.set_outcome(row, "applied" if isinstance(result, DeathRecordedRead) else "held_for_review")
