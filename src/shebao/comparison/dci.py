@@ -67,7 +67,6 @@ DEFAULT_AGREEMENTS = {
     "tax": (),
     "education": (),
 }
-CHANGE_KINDS = ("death", "pension_start")
 # What came of an event pushed to us (exchange_events.outcome).
 OUTCOMES = {
     "applied": ("已登记死亡，各项业务已随之处理", "the death was recorded and every context reacted"),

@@ -3,7 +3,7 @@ registering a partner. Extra fields a DCI sender may add (sort, pagination, cons
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -251,10 +251,3 @@ class OutboxMessageRead(BaseModel):
     last_error: str | None
     created_at: UtcDateTime
     sent_at: UtcDateTime | None
-
-
-class DeliveryRead(BaseModel):
-    attempt: int
-    attempted_at: datetime
-    result: str
-    detail: str
