@@ -65,6 +65,21 @@ class Settings(BaseSettings):
     # A TrueType font with Chinese glyphs for the pension letter's PDF; empty: the first of web/letter_pdf.py's
     # CJK_FONTS found (Debian's fonts-droid-fallback, which .ci/run installs, or fonts-wqy-microhei / -zenhei).
     letter_font: str = ""
+    # Exchange by message (comparison/registry_exchange.py): our sender id in the envelopes, where the platform's
+    # Ed25519 signing key is sealed (empty: <key_dir>/exchange), how far a message's time may stray from ours, and
+    # how long we wait for a partner's callback.
+    exchange_platform_id: str = "shebao"
+    exchange_key_dir: str = ""
+    exchange_message_window_seconds: int = Field(300, ge=1)
+    exchange_http_timeout_seconds: float = Field(10, gt=0)
+    # The outbox (comparison/outbox.py): a failed delivery is retried after backoff × 2^(attempt-1) seconds (at most
+    # the cap), and given up as dead after the last attempt; a message claimed by a sender is left alone for the lease.
+    # Dev senders of SMS, app and letter messages write JSON lines under outbox_dir.
+    outbox_max_attempts: int = Field(8, ge=1)
+    outbox_backoff_seconds: int = Field(60, ge=1)
+    outbox_backoff_max_seconds: int = Field(6 * 3600, ge=1)
+    outbox_lease_seconds: int = Field(300, ge=1)
+    outbox_dir: str = "./var/outbox"
 
     @field_validator("environment")
     @classmethod

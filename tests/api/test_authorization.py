@@ -303,6 +303,8 @@ def _walk(client, world, method: str, path: str, permission) -> list[str]:
     key = f"{method} {path}"
     if permission.scope == Scope.PUBLIC or key == "POST /api/v1/auth/logout":  # logging out would end the walk's tokens
         return problems
+    if permission.scope == Scope.SIGNED:
+        return _walk_signed(client, world, method, path)
     anonymous = _request(client, method, path, permission, None, None)
     if anonymous.status_code != 401:
         problems.append(f"{key}: without a token → {anonymous.status_code}, not 401")
@@ -333,6 +335,17 @@ def _walk(client, world, method: str, path: str, permission) -> list[str]:
         elif (outside.status_code, outside.json()) != (nowhere.status_code, nowhere.json()):
             problems.append(f"{key} as {role}: a stranger's record answers {outside.status_code} {outside.text[:100]} "
                             f"but no record answers {nowhere.status_code} {nowhere.text[:100]}")
+    return problems
+
+
+def _walk_signed(client, world, method: str, path: str) -> list[str]:
+    """A route another department signs its messages to: no login opens it, whoever holds a token; an unsigned
+    message is refused as unauthenticated (the signature itself is tested in tests/api/test_exchange_api.py)."""
+    problems = []
+    for token in (None, *(_role_token(world, role) for role in Role)):
+        answer = _request(client, method, path, permission_for(method, path), None, token)
+        if answer.status_code != 401 or not answer.json()["error"]["code"].startswith("exchange."):
+            problems.append(f"{method} {path}: an unsigned message with {token and 'a token'} → {answer.status_code}")
     return problems
 
 

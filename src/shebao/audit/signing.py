@@ -48,7 +48,16 @@ class SealedKey:
 
 
 class AuditKeyring:
-    """The audit keys of one installation. Verifying needs only the public keys; signing needs the passphrase."""
+    """The audit keys of one installation. Verifying needs only the public keys; signing needs the passphrase.
+
+    Another sealed Ed25519 key of the platform (the exchange's message signing key) is kept the same way by a
+    subclass naming its own file, key-id prefix and words."""
+
+    key_file = KEY_FILE
+    key_prefix = "audit"
+    code = "audit"  # the refusals' code prefix
+    name_zh, name_en = "审计密钥", "the audit key"
+    purpose_zh, purpose_en = "签署审计检查点", "signing a checkpoint"
 
     def __init__(self, directory: str | Path, passphrase: str | None = None) -> None:
         self.directory = Path(directory)
@@ -57,7 +66,7 @@ class AuditKeyring:
 
     @property
     def path(self) -> Path:
-        return self.directory / KEY_FILE
+        return self.directory / self.key_file
 
     def public_keys(self) -> dict[str, str]:
         """Every audit key's public half by id; empty when no key was ever made."""
@@ -72,9 +81,9 @@ class AuditKeyring:
 
     def _create(self, now: datetime) -> tuple[str, Ed25519PrivateKey]:
         if self._passphrase is None:
-            raise InvalidInput("audit.key_passphrase", "签署审计检查点需要密钥口令", "signing a checkpoint needs the key passphrase")
+            raise self._no_passphrase()
         key = Ed25519PrivateKey.generate()
-        key_id = f"audit-{now:%Y%m%d}-{os.urandom(4).hex()}"
+        key_id = f"{self.key_prefix}-{now:%Y%m%d}-{os.urandom(4).hex()}"
         public = b64(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
         salt, nonce = os.urandom(16), os.urandom(12)
         unsealed = SealedKey(key_id, public, now.replace(microsecond=0).isoformat(), b64(salt), b64(nonce), "")
@@ -85,14 +94,18 @@ class AuditKeyring:
 
     def _unseal(self, sealed: SealedKey) -> tuple[str, Ed25519PrivateKey]:
         if self._passphrase is None:
-            raise InvalidInput("audit.key_passphrase", "签署审计检查点需要密钥口令", "signing a checkpoint needs the key passphrase")
+            raise self._no_passphrase()
         try:
             raw = AESGCM(self._wrapping_key(unb64(sealed.salt), sealed.kdf)).decrypt(unb64(sealed.nonce), unb64(sealed.sealed),
                                                                          sealed.associated_data())
         except (InvalidTag, ValueError) as exc:
-            raise InvalidInput("audit.key_locked", "审计密钥无法解开：密钥口令不符或密钥文件被改动",
-                               "the audit key cannot be unsealed: wrong key passphrase or an altered key file") from exc
+            raise InvalidInput(f"{self.code}.key_locked", f"{self.name_zh}无法解开：密钥口令不符或密钥文件被改动",
+                               f"{self.name_en} cannot be unsealed: wrong key passphrase or an altered key file") from exc
         return sealed.key_id, Ed25519PrivateKey.from_private_bytes(raw)
+
+    def _no_passphrase(self) -> InvalidInput:
+        return InvalidInput(f"{self.code}.key_passphrase", f"{self.purpose_zh}需要密钥口令",
+                            f"{self.purpose_en} needs the key passphrase")
 
     def _wrapping_key(self, salt: bytes, kdf: dict) -> bytes:
         return wrapping_key(self._passphrase or b"", salt, _checked_kdf(kdf))
@@ -106,19 +119,21 @@ class AuditKeyring:
                 return keys
             raise TypeError("a field is not text")
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
-            raise Conflict("audit.key_file", f"审计密钥文件「{KEY_FILE}」无法读取", f"the audit key file {KEY_FILE} cannot be read") from exc
+            raise Conflict(f"{self.code}.key_file", f"{self.name_zh}文件「{self.key_file}」无法读取",
+                           f"{self.name_en} file {self.key_file} cannot be read") from exc
 
     def _write(self, keys: list[SealedKey]) -> None:
         """Creates the key file only if there is none: two processes racing to make the first key keep one."""
         self.directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
-        temporary = self.directory / f".{KEY_FILE}.{os.getpid()}.tmp"
+        temporary = self.directory / f".{self.key_file}.{os.getpid()}.tmp"
         temporary.write_text(json.dumps({"keys": [asdict(k) for k in keys]}, indent=2), encoding="utf-8")
         os.chmod(temporary, 0o600)
         try:
             os.link(temporary, self.path)  # fails if the file exists, unlike a rename
         except FileExistsError as exc:
-            raise Conflict("audit.key_exists", "审计密钥已由另一进程生成，请重试", "another process made the audit key; try again") from exc
+            raise Conflict(f"{self.code}.key_exists", f"{self.name_zh}已由另一进程生成，请重试",
+                           f"another process made {self.name_en}; try again") from exc
         finally:
             temporary.unlink(missing_ok=True)
 

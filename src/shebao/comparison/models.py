@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shebao.core.db import Base, BigId
@@ -201,3 +201,128 @@ class CompareCaseEvent(Base):
 
 TABLES = {"population": ExtPopulation, "deaths": ExtDeath, "prisoners": ExtPrisoner, "enterprises": ExtEnterprise,
           "tax_employment": ExtTaxEmployment, "students": ExtStudent}
+
+
+# ------------------------------------------------------------------ exchange by message (DCI-shaped registry API)
+# Other departments as registered partners, every message received (replay and idempotency), every event they pushed,
+# what they subscribed to, and the outbox through which every outgoing message leaves (comparison/registry_exchange.py
+# and its neighbours, comparison/outbox.py, docs/comparison.md "Exchange by message"). No ID number is stored in the
+# clear: events hold our keyed hash of it, and an outgoing message's records are sealed with the field cipher.
+
+
+class ExchangePartner(Base):
+    """Another department that exchanges messages with us: its DCI sender id, its Ed25519 public key, where its
+    callbacks go, and what its agreement allows (capabilities, and the region whose persons it may ask about)."""
+
+    __tablename__ = "exchange_partners"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)  # its sender_id in every envelope header
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(20))  # civil_affairs | health | public_security | court | …
+    public_key: Mapped[str] = mapped_column(String(64))  # raw Ed25519 public key, base64url
+    key_id: Mapped[str] = mapped_column(String(64))  # the key's name in the signature's kidId
+    callback_url: Mapped[str | None] = mapped_column(String(500))
+    agreement: Mapped[str] = mapped_column(String(400))  # capabilities, comma-separated (dci.CAPABILITIES)
+    region_code: Mapped[str] = mapped_column(String(9))  # whose persons it may ask about ("000000": the country)
+    active: Mapped[bool] = mapped_column(Boolean)
+    registered_by: Mapped[str] = mapped_column(String(120))
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ExchangeMessage(Base):
+    """A message received and answered: a message id is taken once per partner. The answer of a message that changed
+    something is kept, so the same message sent again gets the same answer and changes nothing."""
+
+    __tablename__ = "exchange_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(BigId, ForeignKey("exchange_partners.id"))
+    message_id: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the canonical header and message
+    transaction_id: Mapped[str] = mapped_column(String(100))
+    answer: Mapped[dict | None] = mapped_column(JSON)  # the signed answer (state-changing actions only)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("partner_id", "message_id"),)
+
+
+class ExchangeEvent(Base):
+    """One life event a partner pushed (a death, a birth), recorded once per partner and event id, with what came of it."""
+
+    __tablename__ = "exchange_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(BigId, ForeignKey("exchange_partners.id"))
+    reference_id: Mapped[str] = mapped_column(String(100))  # the partner's own id of the event
+    event_type: Mapped[str] = mapped_column(String(10))  # death | birth
+    id_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # our keyed hash of the ID number, if sent
+    person_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    event_date: Mapped[date] = mapped_column(Date)  # the death date, or the birth date
+    details: Mapped[dict] = mapped_column(JSON)  # sex, region, certificate number …, as sent
+    outcome: Mapped[str] = mapped_column(String(20))  # dci.OUTCOMES
+    outcome_reason: Mapped[str] = mapped_column(String(300))
+    outcome_reason_en: Mapped[str] = mapped_column(String(300))
+    import_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("exchange_imports.id"))  # its ext_deaths row's import
+    message_row_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("exchange_messages.id"))  # set when answered
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("partner_id", "reference_id"),)
+
+
+class ExchangeSubscription(Base):
+    """A partner's subscription to one kind of change of ours; `announced_through` is how far it has been told."""
+
+    __tablename__ = "exchange_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(BigId, ForeignKey("exchange_partners.id"))
+    change_kind: Mapped[str] = mapped_column(String(20))  # death | pension_start
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # the subscription_code the partner holds
+    active: Mapped[bool] = mapped_column(Boolean)
+    announced_through: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("partner_id", "change_kind"),)
+
+
+class OutboxMessage(Base):
+    """A message to leave the platform (to a partner's callback, an SMS, an app notice, a letter), kept until sent
+    or given up: never sent straight from a use case. The idempotency key makes a second enqueue the same message."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))  # dci | sms | app | letter
+    recipient: Mapped[str] = mapped_column(String(200))  # a partner's code, a phone, a person, an address
+    subject_kind: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    body_zh: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(8))  # pending | sent | failed | dead
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),)
+
+
+class OutboxDelivery(Base):
+    """One attempt at delivering an outbox message, and what came of it."""
+
+    __tablename__ = "outbox_deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("outbox_messages.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime)
+    result: Mapped[str] = mapped_column(String(8))  # sent | failed | dead
+    detail: Mapped[str] = mapped_column(String(500))

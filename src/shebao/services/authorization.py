@@ -89,8 +89,8 @@ def authorize(request: Request, rt: Annotated[Runtime, Depends(runtime)],
     permission = permission_for(method, route_path)
     if permission is None:
         raise Forbidden("auth.undeclared", "此接口尚未声明权限，不能使用", "this endpoint has no declared permission")
-    if permission.scope == Scope.PUBLIC:
-        return
+    if permission.scope in (Scope.PUBLIC, Scope.SIGNED):
+        return  # signed: the service authenticates the message itself
     who = principal(request, rt, credentials)
     if who.role not in permission.roles or (who.role == Role.AUDITOR and permission.writes):
         raise role_not_allowed(who)
@@ -490,7 +490,7 @@ def declare_refusals(app) -> None:  # noqa: ANN001 - the FastAPI app
                 responses = operation.setdefault("responses", {})
                 for status, description in REFUSALS.items():
                     responses[status] = {"description": description, "content": reference}
-                if permission is not None and permission.scope != Scope.PUBLIC:
+                if permission is not None and permission.scope not in (Scope.PUBLIC, Scope.SIGNED):
                     operation["security"] = [{"HTTPBearer": []}]
         app.openapi_schema = schema
         return schema

@@ -34,6 +34,10 @@ class Scope(StrEnum):
     REGION = "region"  # a region named in the request is the subject (a batch, a registration)
     SUBJECT = "subject"  # a stored record named in the request, judged as stored
     NATIONAL = "national"  # the whole country: administrators (and auditors, reading)
+    # No login: another department's message, authenticated by its signature with the key registered for it
+    # (comparison/registry_exchange.py); what it may ask is its agreement's, judged by the service. A bearer token
+    # opens nothing here.
+    SIGNED = "signed"
 
 
 class SubjectKind(StrEnum):
@@ -104,6 +108,10 @@ def body(name: str) -> Where:
 
 def public() -> Permission:
     return Permission(EVERYONE, Scope.PUBLIC, writes=False)
+
+
+def signed() -> Permission:
+    return Permission(frozenset(), Scope.SIGNED)
 
 
 def own_login(*roles: Role, writes: bool = True) -> Permission:
@@ -294,6 +302,14 @@ API: dict[str, Permission] = {
     "GET /api/v1/policy/{region_code}/{day}/stale": public(),
     "GET /api/v1/audit/verify": reads(_roles(A, AD), Scope.NATIONAL),
     "GET /api/v1/audit/records": reads(_roles(A, AD), Scope.NATIONAL),
+    # --- exchange by message with other departments (DCI shape): the signature is the authentication
+    "GET /api/v1/registry/keys": public(),
+    "POST /api/v1/registry/notify": signed(),
+    "POST /api/v1/registry/sync/search": signed(),
+    "POST /api/v1/registry/search": signed(),
+    "POST /api/v1/registry/alive-check": signed(),
+    "POST /api/v1/registry/subscribe": signed(),
+    "POST /api/v1/registry/unsubscribe": signed(),
 }
 
 # Web pages: the citizen's own pages are served from the login cookie and only ever name the caller's
@@ -333,6 +349,8 @@ OPERATOR_COMMANDS = (
     "transfer amount", "transfer plan", "transfer apply", "transfer step", "transfer status", "transfer list",
     "transfer gather", "transfer convert", "benefit-place", "fund settle", "fund statement", "exchange import",
     "compare", "compare list", "compare cases", "compare case", "compare work", "compare progress",
+    "exchange partner add", "exchange partner list", "exchange partner deactivate", "exchange public-key",
+    "exchange announce", "outbox deliver", "outbox list",
 )
 
 
@@ -351,7 +369,8 @@ def as_rows() -> list[dict]:
             "method": method, "path": route, "writes": permission.writes, "scope": permission.scope.value,
             "subject": permission.subject.value if permission.subject else None,
             "where": f"{permission.where.source}.{permission.where.field}" if permission.where else None,
-            "roles": sorted(role.value for role in permission.roles),
+            "roles": sorted(role.value for role in permission.roles)
+            or (["partner"] if permission.scope == Scope.SIGNED else []),  # signed: another department's own key
             "by_role": {role.value: scope.value for role, scope in permission.by_role.items()},
             "holder_present_anywhere": permission.holder_present_anywhere,
         })
