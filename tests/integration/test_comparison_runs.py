@@ -72,6 +72,24 @@ def test_the_lists_come_from_the_registry_as_stored_and_open_a_case_per_finding(
         assert uow.session.scalar(select(func.count()).select_from(CompareCaseEvent)) == 2
 
 
+def test_each_new_case_reminds_its_person_once_through_the_outbox(database, cipher, compared, tmp_path):
+    from shebao.comparison.models import OutboxMessage
+    from shebao.comparison.outbox import FileSender, deliver_due
+
+    clock = compared["clock"]
+    assert _run(database, clock.now(), AUGUST)["reminders_queued"] == 2
+    assert _run(database, clock.now(), AUGUST)["reminders_queued"] == 0  # the same cases: no second reminder
+    with database.unit_of_work() as uow:
+        queued = uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(m.channel, m.subject_kind, m.status) for m in queued] == [("letter", "compare_case", "pending")] * 2
+        assert all(m.recipient.startswith("resident:") and m.recipient.endswith(m.recipient[-9:]) for m in queued)
+        assert "养老保险" in queued[0].body_zh and "pension" in queued[0].body_en
+    delivered = deliver_due(database=database, senders={"letter": FileSender(tmp_path / "letters")}, now=clock.now())
+    assert delivered["sent"] == 2
+    with database.unit_of_work() as uow:
+        assert set(uow.session.scalars(select(OutboxMessage.status))) == {"sent"}
+
+
 def test_the_same_inputs_give_the_same_lists_and_no_second_case(database, cipher, compared):
     clock = compared["clock"]
     first = _run(database, clock.now(), AUGUST)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,6 +107,27 @@ def enqueue(*, session: Session, channel: str, recipient: str, subject_kind: str
     except IntegrityError:
         return _by_key(session, idempotency_key)
     return message
+
+
+def enqueue_many(*, session: Session, messages: list[dict], now: datetime, chunk: int = 5_000) -> int:
+    """Adds many messages at once (a batch's reminders), set-based: each a dict of enqueue's fields. Keys already in
+    the outbox are skipped, as enqueue answers them; returns how many were added."""
+    stamp = utc_naive(now)
+    keys = [m["idempotency_key"] for m in messages]
+    known: set[str] = set()
+    for start in range(0, len(keys), chunk):
+        known |= set(session.scalars(select(OutboxMessage.idempotency_key)
+                                     .where(OutboxMessage.idempotency_key.in_(keys[start:start + chunk]))))
+    fresh = []
+    for message in messages:
+        _check(message["channel"], message["recipient"], message["subject_kind"], message["idempotency_key"])
+        if message["idempotency_key"] not in known:
+            known.add(message["idempotency_key"])
+            fresh.append({"payload": None, **message, "status": "pending", "attempts": 0, "next_attempt_at": stamp,
+                          "created_at": stamp})
+    for start in range(0, len(fresh), chunk):
+        session.execute(insert(OutboxMessage), fresh[start:start + chunk])
+    return len(fresh)
 
 
 def _check(channel: str, recipient: str, subject_kind: str, idempotency_key: str) -> None:

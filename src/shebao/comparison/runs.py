@@ -3,7 +3,8 @@
 One use case: the snapshot is read (snapshot.take), the lists run on the chosen engine (engine.run), and then in
 one transaction the run, its rows, and the cases are written — a finding not yet a case opens one for the staff of
 its region, a finding seen again keeps its case, and an open case no longer listed is closed as "unlisted". New cases
-about people or employers queue a reminder for them (REMINDED_LISTS). Everything set-based: bulk inserts and updates
+asking a person or employer to act queue a reminder for them in the outbox (case_rules.REMINDED_LISTS), delivered
+afterwards by `shebao outbox deliver` with every attempt recorded. Everything set-based: bulk inserts and updates
 keyed on the case's open key, never a query per finding.
 """
 
@@ -17,7 +18,7 @@ import pyarrow as pa
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from shebao.comparison import engine, lists, snapshot
+from shebao.comparison import case_rules, engine, lists, outbox, snapshot
 from shebao.comparison.models import CompareCase, CompareCaseEvent, CompareFinding, CompareRun
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
@@ -26,6 +27,7 @@ from shebao.core.errors import InvalidInput
 from shebao.core.regions import is_province
 from shebao.core.security import Principal
 from shebao.policy.store import ParameterStore
+from shebao.registry.models import Person
 
 NATIONAL = "000000"
 CHUNK = 5_000
@@ -65,11 +67,11 @@ def compare(*, database: Database, store: ParameterStore, principal: Principal, 
         _write_findings(session, run.id, results)
         opened, closed = _reconcile_cases(session, run, results, principal.actor, now)
         run.cases_opened, run.cases_closed = opened, closed
-        _queue_reminders(session, run.id, now)
+        reminded = _queue_reminders(session, run.id, now)
         audit.append(session, actor=principal.actor, action="compare.run", subject=f"compare_run:{run.id}", now=now,
                      province=province, as_of=question.as_of.isoformat(), engine=engine_name,
-                     counts=json.loads(run.counts), cases_opened=opened, cases_closed=closed)
-        summary = run_summary(run)
+                     counts=json.loads(run.counts), cases_opened=opened, cases_closed=closed, reminders=reminded)
+        summary = run_summary(run) | {"reminders_queued": reminded}
     tell("done", 3, 3)
     return summary
 
@@ -168,5 +170,29 @@ def _add_events(session: Session, rows) -> None:
     session.execute(insert(CompareCaseEvent).from_select([c.key for c in columns], rows))
 
 
-def _queue_reminders(session: Session, run_id: int, now: datetime) -> None:
-    """Reminders to the people and employers of new cases, through the notification outbox (once it exists)."""
+def _queue_reminders(session: Session, run_id: int, now: datetime) -> int:
+    """A reminder to the person or employer of each new case that asks them to act, through the outbox: an SMS to a
+    person we hold a phone for, else a letter to where the register says they live; an app notice to a registered
+    employer, else a letter to the enterprise's registered region. Returns how many were queued."""
+    rows = session.execute(
+        select(CompareCase.id, CompareCase.list_kind, CompareCase.name, CompareCase.region_code, CompareCase.person_id,
+               CompareCase.employer_id, CompareCase.uscc, CompareCase.finding_key, Person.phone_enc.is_not(None))
+        .outerjoin(Person, Person.id == CompareCase.person_id)
+        .where(CompareCase.opened_run_id == run_id, CompareCase.list_kind.in_(case_rules.REMINDED_LISTS))).all()
+    messages = []
+    for case_id, kind, name, region, person_id, employer_id, uscc, key, has_phone in rows:
+        channel, recipient = _addressee(kind, region, person_id, employer_id, uscc, key, has_phone)
+        body_zh, body_en = case_rules.reminder(kind, name)
+        messages.append({"channel": channel, "recipient": recipient, "subject_kind": "compare_case",
+                         "subject_id": case_id, "body_zh": body_zh, "body_en": body_en,
+                         "idempotency_key": f"compare_case:{case_id}:reminder"})
+    return outbox.enqueue_many(session=session, messages=messages, now=now)
+
+
+def _addressee(kind: str, region: str, person_id: int | None, employer_id: int | None, uscc: str | None, key: str,
+               has_phone: bool | None) -> tuple[str, str]:
+    if lists.LIST_KINDS[kind].subject == "employer":
+        return ("app", f"employer:{employer_id}") if employer_id else ("letter", f"enterprise:{uscc}@{region}")
+    if person_id is not None:
+        return ("sms" if has_phone else "letter"), f"person:{person_id}"
+    return "letter", f"resident:{key[:40]}@{region}"
