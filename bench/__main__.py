@@ -18,6 +18,7 @@ from bench import (
     archive_bench,
     benefits_bench,
     cards_bench,
+    comparison_bench,
     contributions_bench,
     corrections_bench,
     fund_bench,
@@ -44,6 +45,8 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
     accounts = _size("SHEBAO_BENCH_ACCOUNTS", 1_000_000)
     fund_insured = _size("SHEBAO_BENCH_FUND_INSURED", 200_000)
     archives = _size("SHEBAO_BENCH_ARCHIVES", 10_000)
+    compared = _size("SHEBAO_BENCH_COMPARISON_PERSONS", 10_000_000)
+    compared_on_spark = _size("SHEBAO_BENCH_COMPARISON_SPARK_PERSONS", 1_000_000)
     return [
         ("id", "ID validation", lambda _url: registry_bench.id_validation(), False),
         ("qr", "QR verification", lambda _url: cards_bench.qr_verification(), False),
@@ -57,6 +60,8 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
         ("fund", "national fund settlement", lambda url: fund_bench.national_settlement(fund_insured, url), True),
         ("transfers", "transfers", lambda url: transfers_bench.transfers(*transfers_bench.sizes(), url), True),
         ("archive", "archives one by one", lambda url: archive_bench.archives(archives, url), True),
+        ("comparison", "comparison lists (DuckDB, pandas, Spark)",
+         lambda _url: comparison_bench.comparison(compared, compared_on_spark), False),
     ]
 
 
