@@ -237,16 +237,21 @@ def _pandas(folder: str, province: str) -> dict:
     population = anti(population, students[students["until"] >= as_of]["id_hash"], "id_hash")
     drawing = read("drawing", ["person_id", "benefit", "since_month"])
     pension = drawing[(drawing["since_month"] <= now) & (drawing["benefit"] == "pension")]["person_id"]
-    uninsured = anti(population, pension, "person_id")
+    population = anti(population, pension, "person_id")
+    uninsured = anti(population, read("contributions", ["person_id"])["person_id"], "person_id")  # paid once: interrupted
 
     paid = read("benefit_payments", ["person_id", "province", "month", "amount_fen"])
     paid = paid[(paid["month"] <= now) & (paid["province"] == province)]
     paid = paid.merge(persons[["person_id", "id_hash", "name", "residence_region"]], on="person_id")
     paid = paid.merge(dead, on="id_hash")
     paid = paid[paid["month"] > paid["death_month"]]
-    deceased_paid = paid.groupby(["person_id", "id_hash"], as_index=False).agg(
+    paid_after = paid.groupby(["person_id", "id_hash"], as_index=False).agg(
         amount_fen=("amount_fen", "sum"), months=("month", "nunique"), month=("death_month", "min"),
         region_code=("residence_region", "min"), name=("name", "min"))
+    recovering = read("recoveries", ["person_id", "amount_fen"]).rename(columns={"amount_fen": "recovering"})
+    paid_after = paid_after.merge(recovering, on="person_id", how="left")
+    paid_after["amount_fen"] -= paid_after["recovering"].fillna(0).astype("int64")
+    deceased_paid = paid_after[paid_after["amount_fen"] > 0]
     seconds = time.perf_counter() - started
     counts = {"uninsured": len(uninsured), "deceased_paid": len(deceased_paid)}
     return {"seconds": seconds, "maxrss": _peak(), "counts": counts,

@@ -7,7 +7,8 @@ age, never insured, insured no more, deregistered, dead … Within the roles it 
 contributions stopped, benefits paid after a death or during a sentence, two provinces or two participations at once,
 two cards, a second ID number, enterprises not registered, employers declaring fewer people than the tax records —
 and near misses beside them that fail one condition each (contributions stopped two months ago, benefits stopped at
-the death, a sentence served before the year, a student, someone dead, a deregistered household …). The truth is
+the death or already recovered, a sentence served before the year, a student, someone dead, a deregistered household,
+someone who paid once and stopped — interrupted, not uninsured …). The truth is
 counted from the roles, never by running the lists' logic again: `Truth.count(kind, province)`.
 
 `generate(...).tables` yields the tables one at a time (once), each with every row's province (the partition a
@@ -54,13 +55,14 @@ FULL: dict[str, int] = {
     # roles of the residents (the elderly take what is left)
     "insured": 6_000_000, "receivers": 300_000, "ended": 50_000, "second_numbers": 1_000, "children": 1_800_000,
     "students": 500_000, "students_expired": 50_000, "uninsured": 300_000, "deregistered": 100_000,
-    "dead_young": 20_000, "dead_elderly": 65_000,
+    "dead_young": 20_000, "dead_elderly": 64_700,
     # among the insured
     "interrupted": 150_000, "nearly_interrupted": 50_000, "dead_insured": 5_000, "unemployed": 10_000,
     "movers": 20_000, "two_provinces": 9_000, "two_participations": 8_000, "two_cards": 2_000,
     "prisoners_insured": 11_500,
     # among the receivers
-    "dead_paid": 2_000, "dead_paid_registry": 400, "dead_stopped": 8_000, "prisoner_paid": 300,
+    "dead_paid": 2_000, "dead_paid_registry": 400, "dead_paid_recovering": 500, "dead_recovered": 300,
+    "dead_stopped": 8_000, "prisoner_paid": 300,
     "prisoner_released": 200, "early_retired": 5_000,
     # enterprises and the tax records
     "employers": 400_000, "unregistered": 60_000, "enterprises_deregistered": 100_000, "enterprises_future": 5_000,
@@ -68,7 +70,7 @@ FULL: dict[str, int] = {
     "zero_wage": 20_000,
 }
 PLANTED = {"interrupted", "two_provinces", "two_participations", "two_cards", "second_numbers", "dead_paid",
-           "dead_paid_registry", "dead_stopped", "prisoner_paid", "prisoner_released", "unregistered",
+           "dead_paid_registry", "dead_paid_recovering", "dead_recovered", "dead_stopped", "prisoner_paid", "prisoner_released", "unregistered",
            "under_declared", "under_declared_missing", "ended", "students_expired", "uninsured"}
 MIGRANT_SHARE = 0.05  # insured who work (and are insured) in another province than they live in
 TAX_MONTHS = (NOW - 3, NOW - 2, NOW - 1)
@@ -255,7 +257,7 @@ class _World:
             "interrupted", "nearly_interrupted", "dead_insured", "unemployed", "movers", "two_provinces",
             "two_participations", "two_cards", "second_numbers", "prisoners_insured"))
         self.rec = self._groups(self.role["receivers"], (
-            "dead_paid", "dead_stopped", "prisoner_paid", "prisoner_released", "early_retired"))
+            "dead_paid", "dead_recovered", "dead_stopped", "prisoner_paid", "prisoner_released", "early_retired"))
         age[self.rec["early_retired"]] = _age_days(rng, n["early_retired"], 45, 55)
         # A second number is the same person as an insured one: same name, sex, birth date and address.
         self.linked, second = self.ins["second_numbers"], self.role["second_numbers"]
@@ -293,10 +295,11 @@ class _World:
 
         # Deaths: a month and a day for each of the dead.
         self.death_month = np.full(residents, -1, dtype=np.int64)
-        self.dead = {"dead_paid": self.rec["dead_paid"], "dead_stopped": self.rec["dead_stopped"],
+        self.dead = {"dead_paid": self.rec["dead_paid"], "dead_recovered": self.rec["dead_recovered"],
+                     "dead_stopped": self.rec["dead_stopped"],
                      "dead_insured": self.ins["dead_insured"], "dead_young": self.role["dead_young"],
                      "dead_elderly": rng.permutation(self.role["elderly"])[:n["dead_elderly"]]}
-        for group in ("dead_paid", "dead_stopped"):  # within the year paid, before the as-of month
+        for group in ("dead_paid", "dead_recovered", "dead_stopped"):  # within the year paid, before the as-of month
             self.death_month[self.dead[group]] = rng.integers(NOW - PAID_MONTHS + 1, NOW, size=n[group])
         self.death_month[self.dead["dead_insured"]] = NOW - 5
         for group in ("dead_young", "dead_elderly"):
@@ -312,6 +315,13 @@ class _World:
         self.last_paid[self.rec["dead_stopped"]] = self.death_month[self.rec["dead_stopped"]]
         self.since = np.minimum(self.birth_month.astype(np.int64) + 60 * 12, NOW - PAID_MONTHS)
         self.since[self.rec["early_retired"]] = NOW - 24
+        # Recoveries under way (a receivable posted): half of what some were paid after their death, all of it for
+        # others (no longer on the list).
+        self.recovering = self.rec["dead_paid"][len(self.rec["dead_paid"]) - n["dead_paid_recovering"]:]
+        self.recovered = self.rec["dead_recovered"]
+        self.recovery = np.zeros(residents, dtype=np.int64)
+        self.recovery[self.recovering] = self._paid_after_death(self.recovering) // 2
+        self.recovery[self.recovered] = self._paid_after_death(self.recovered)
 
         # Sentences: the planted receivers' within the year, the released' long before it, the insured's any time.
         self.from_month = np.full(residents, -1, dtype=np.int64)
@@ -330,6 +340,9 @@ class _World:
         self.employer_tables = _employers(rng, n, weights=self.weights, streets=self.streets,
                                           counties=self.counties, truth=self.truth, employees=self.ins["rest"])
 
+    def _paid_after_death(self, rows: np.ndarray) -> np.ndarray:
+        return (NOW - self.death_month[rows]) * self.amount[rows]
+
     def _street_in(self, provinces: np.ndarray) -> np.ndarray:
         size = len(provinces)
         county = provinces.astype(np.int64) * COUNTIES + self.rng.integers(0, COUNTIES, size=size)
@@ -345,13 +358,13 @@ class _World:
     def _truth(self) -> Truth:
         """Counted from the groups: who each list must find, in which province's list."""
         truth, province, work, ins, rec, role = Truth(), self.province, self.work, self.ins, self.rec, self.role
-        uninsured = np.concatenate([role["uninsured"], role["ended"], role["students_expired"]])
+        uninsured = np.concatenate([role["uninsured"], role["students_expired"]])  # the ended: interrupted only
         truth.counts["uninsured"] = _by_province(province[uninsured])
         truth.counts["interrupted"] = _by_province(np.concatenate([work[ins["interrupted"]], province[role["ended"]]]))
         dead_paid = rec["dead_paid"]
         truth.counts["deceased_paid"] = _by_province(province[dead_paid])
         truth.amounts["deceased_paid"] = _sum_by_province(
-            province[dead_paid], (NOW - self.death_month[dead_paid]) * self.amount[dead_paid])
+            province[dead_paid], self._paid_after_death(dead_paid) - self.recovery[dead_paid])
         prisoners = rec["prisoner_paid"]
         served_to = np.where(self.to_month[prisoners] < 0, NOW, self.to_month[prisoners])
         truth.counts["prisoner_paid"] = _by_province(province[prisoners])
@@ -369,7 +382,7 @@ class _World:
         self.hashes = _id_hashes(self.rng, self.n["population"])
         self.names = pa.array([s + g for s in _SURNAMES for g in _GIVEN])
         for build in (self._population, self._persons, self._participations, self._contributions,
-                      self._benefit_payments, self._drawing, self._cards, self._person_links, self._deaths,
+                      self._benefit_payments, self._recoveries, self._drawing, self._cards, self._person_links, self._deaths,
                       self._prisoners, self._students):
             yield build()
         yield from self.employer_tables(self.hashes)
@@ -454,6 +467,12 @@ class _World:
             "benefit": _take(BENEFITS, benefit), "month": pa.array(month.astype(np.int32)),
             "amount_fen": pa.array(np.where(benefit == 0, self.amount[payee], 200_000).astype(np.int64)),
         }, schema=snapshot.SCHEMAS["benefit_payments"]), self.work[payee]
+
+    def _recoveries(self):
+        rows = np.concatenate([self.recovering, self.recovered])
+        return "recoveries", pa.table({
+            "person_id": pa.array(self.person_id[rows]), "amount_fen": pa.array(self.recovery[rows]),
+        }, schema=snapshot.SCHEMAS["recoveries"]), self.province[rows]
 
     def _drawing(self):
         receivers, unemployed = self.role["receivers"], self.ins["unemployed"]
