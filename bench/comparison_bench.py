@@ -145,7 +145,8 @@ def _generate(persons: int, folder: str) -> dict:
     seconds = time.perf_counter() - started
     size = sum(path.stat().st_size for path in Path(folder).rglob("*.parquet"))
     n = data.sizes(persons)
-    deaths = sum(n[k] for k in ("dead_paid", "dead_stopped", "dead_insured", "dead_young", "dead_elderly"))
+    deaths = sum(n[k] for k in ("dead_paid", "dead_recovered", "dead_stopped", "dead_insured", "dead_young",
+                                "dead_elderly"))
     duplicates = sum(n[k] for k in ("two_provinces", "two_participations", "two_cards", "second_numbers"))
     return {"seconds": seconds, "write_seconds": writing, "rows": rows, "files": files, "bytes": size,
             "maxrss": _peak(), "sizes": n, "deaths": deaths, "duplicates": duplicates,
