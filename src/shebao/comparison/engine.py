@@ -22,6 +22,7 @@ from shebao.comparison import lists, snapshot
 from shebao.core.errors import InvalidInput
 
 ENGINES = ("duckdb", "spark")
+NATIONAL = "000000"  # the whole country: the national job's one pass
 RESULT_SCHEMA = pa.schema([(name, getattr(pa, kind)()) for name, kind in lists.COLUMNS])
 
 Inputs = Mapping[str, pa.Table] | Path  # Arrow tables by name, or a folder of Parquet directories by name
@@ -29,7 +30,8 @@ Inputs = Mapping[str, pa.Table] | Path  # Arrow tables by name, or a folder of P
 
 @dataclass(frozen=True)
 class Question:
-    """What a run asks: a province as of a date, with the thresholds in force then."""
+    """What a run asks: a province (or the whole country, NATIONAL, in one pass) as of a date, with the thresholds in
+    force then."""
 
     province: str
     as_of: date
@@ -38,8 +40,8 @@ class Question:
 
     def placeholders(self) -> dict[str, object]:
         as_of_month = snapshot.month_index(self.as_of)
-        return {"as_of": self.as_of, "as_of_month": as_of_month, "province": self.province,
-                "province_prefix": self.province[:2], "adult_born_by": _years_before(self.as_of, self.minimum_age_years),
+        within = "%" if self.province == NATIONAL else self.province[:2] + "%"
+        return {"as_of": self.as_of, "as_of_month": as_of_month, "within": within, "adult_born_by": _years_before(self.as_of, self.minimum_age_years),
                 "interrupted_by_month": as_of_month - 1 - self.interrupted_after_months}
 
 

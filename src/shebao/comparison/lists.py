@@ -1,6 +1,6 @@
 """The comparison's lists (全民参保登记), each defined once, as SQL over the snapshot's tables (snapshot.py).
 
-The definitions are written in DuckDB's dialect with named placeholders (`:as_of`); engine.py fills the placeholders
+The definitions are written in DuckDB's dialect with named placeholders (`:as_of`; `:within` is the province's codes, '11%', or '%' for the whole country); engine.py fills the placeholders
 with literals and, for Spark, translates the statement with sqlglot, so one definition runs on both engines. They use
 only what both engines do alike: joins, EXISTS, GROUP BY, UNION ALL, CASE, SUBSTRING and integer arithmetic. Dates are
 compared, never computed on: months are integer indexes (year * 12 + month - 1) the snapshot prepares, and age
@@ -98,7 +98,7 @@ UNINSURED = f"""WITH {_COMMON}
 FROM ext_population AS p
 JOIN retirement_ages AS r ON r.sex = p.sex AND r.birth_month = p.birth_month
 LEFT JOIN persons AS ip ON ip.id_hash = p.id_hash
-WHERE p.status = 'normal' AND SUBSTRING(p.residence_region, 1, 2) = :province_prefix
+WHERE p.status = 'normal' AND p.residence_region LIKE :within
   AND p.birth_date <= :adult_born_by AND p.birth_month + r.age_months > :as_of_month
   AND NOT EXISTS (SELECT 1 FROM dead AS d WHERE d.id_hash = p.id_hash)
   AND NOT EXISTS (SELECT 1 FROM in_pension AS i WHERE i.person_id = ip.person_id)
@@ -117,10 +117,10 @@ last_paid AS (
 last_place AS (
     SELECT c.person_id, MIN(c.region_code) AS region_code FROM contributions AS c
     JOIN last_paid AS l ON l.person_id = c.person_id AND l.last_month = c.last_month
-    WHERE c.province = :province GROUP BY c.person_id
+    WHERE c.province LIKE :within GROUP BY c.person_id
 )
 {_select("interrupted", finding_key="ip.id_hash",
-         region_code="CASE WHEN SUBSTRING(ip.residence_region, 1, 2) = :province_prefix THEN ip.residence_region "
+         region_code="CASE WHEN ip.residence_region LIKE :within THEN ip.residence_region "
                      "ELSE lp.region_code END",
          person_id="ip.person_id", id_hash="ip.id_hash", name="ip.name", month="l.last_month",
          months=":as_of_month - l.last_month - 1")}
@@ -141,7 +141,7 @@ paid_after AS (
     FROM paid AS x
     JOIN persons AS ip ON ip.person_id = x.person_id
     JOIN dead AS d ON d.id_hash = ip.id_hash
-    WHERE x.province = :province AND x.month > d.death_month
+    WHERE x.province LIKE :within AND x.month > d.death_month
     GROUP BY ip.person_id, ip.id_hash
 )
 {_select("deceased_paid", finding_key="a.id_hash", region_code="a.region_code", person_id="a.person_id",
@@ -164,14 +164,14 @@ sentenced_months AS (
          months="COUNT(DISTINCT m.month)")}
 FROM sentenced_months AS m
 JOIN persons AS ip ON ip.person_id = m.person_id
-WHERE m.province = :province
+WHERE m.province LIKE :within
 GROUP BY ip.person_id, ip.id_hash
 """
 
 DUPLICATES = f"""WITH {_COMMON},
 pension_places AS (
     SELECT person_id, COUNT(*) AS provinces, SUM(participations) AS participations,
-           MAX(CASE WHEN province = :province THEN 1 ELSE 0 END) AS here
+           MAX(CASE WHEN province LIKE :within THEN 1 ELSE 0 END) AS here
     FROM in_pension GROUP BY person_id
 ),
 valid_cards AS (
@@ -199,13 +199,13 @@ found AS (
 FROM found AS f
 JOIN persons AS ip ON ip.person_id = f.person_id
 WHERE f.reason IN ('two_provinces', 'two_pension_participations')
-   OR SUBSTRING(ip.residence_region, 1, 2) = :province_prefix
+   OR ip.residence_region LIKE :within
 """
 
 EMPLOYERS_UNREGISTERED = f"""{_select("employers_unregistered", finding_key="e.uscc", region_code="e.region",
                                      uscc="e.uscc", name="e.name")}
 FROM ext_enterprises AS e
-WHERE e.status = 'active' AND e.established <= :as_of AND SUBSTRING(e.region, 1, 2) = :province_prefix
+WHERE e.status = 'active' AND e.established <= :as_of AND e.region LIKE :within
   AND NOT EXISTS (SELECT 1 FROM employers AS r WHERE r.uscc = e.uscc)
 """
 
@@ -220,7 +220,7 @@ EMPLOYERS_UNDER_DECLARED = f"""WITH reported AS (
 FROM reported AS t
 JOIN employers AS r ON r.uscc = t.uscc
 LEFT JOIN employer_months AS m ON m.employer_id = r.employer_id AND m.month = t.month
-WHERE SUBSTRING(r.region_code, 1, 2) = :province_prefix AND t.people > COALESCE(m.insured, 0)
+WHERE r.region_code LIKE :within AND t.people > COALESCE(m.insured, 0)
 """
 
 DEFINITIONS: dict[str, str] = {
