@@ -191,3 +191,22 @@ def test_the_commands(database_url, database, clock, tmp_path):
     assert done.exit_code == 0 and json.loads(done.stdout)["status"] == "confirmed"
     bad_region = runner.invoke(app, ["link", "review", "--region", "13x", "--db", database_url, "--json"])
     assert bad_region.exit_code == 1 and "error" in json.loads(bad_region.stdout)
+
+
+def test_registering_at_the_command_line_prints_the_warning(database_url, database, clock, tmp_path):
+    linkage_world(database, FieldCipher(get_settings().secret_key), clock, tmp_path)
+    runner = CliRunner()
+    near = ["--id-number", id_number("130181", date(1980, 5, 17), 999), "--name", "王晓铭", "--hukou", "130102",
+            "--residence", "130102"]
+    printed = runner.invoke(app, ["person", "register", *near, "--db", database_url])
+    assert printed.exit_code == 0, printed.stdout + printed.stderr
+    assert "提示 warning" in printed.stdout and "pair #" in printed.stdout
+    stranger = runner.invoke(app, ["person", "register", "--id-number", id_number("130183", date(1999, 9, 9), 11),
+                                   "--name", "周杰", "--hukou", "130183", "--residence", "130183", "--db", database_url,
+                                   "--json"])
+    assert stranger.exit_code == 0 and json.loads(stranger.stdout)["warnings"] == []
+    bad = runner.invoke(app, ["person", "register", "--id-number", "130183199909090000", "--name", "周杰",
+                              "--hukou", "130183", "--residence", "130183", "--db", database_url, "--json"])
+    assert bad.exit_code == 1 and json.loads(bad.stdout)["error"]["code"].startswith("id_number.")
+    twice = runner.invoke(app, ["person", "register", *near, "--db", database_url, "--json"])
+    assert twice.exit_code == 1 and json.loads(twice.stdout)["error"]["code"] == "person.duplicate"

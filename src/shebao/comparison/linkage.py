@@ -397,12 +397,16 @@ def get_candidate(*, session: Session, principal: Principal, candidate_id: int, 
 def decide(*, session: Session, principal: Principal, candidate_id: int, command: LinkDecide,
            now: datetime) -> LinkCandidateRead:
     """A clerk confirms a pair as one person (it joins `person_links`) or rejects it (two people: an automatic link
-    is undone). Never a pair about the clerk's own record."""
+    is undone). Never a pair about the clerk's own record (an account that names its person), nor a pair a registration
+    warned of by the clerk who registered."""
     principal.require_role(Role.STAFF, Role.ADMIN)
     candidate = _require_in_scope(session, principal, session.get(LinkCandidate, candidate_id))
     if principal.person_id is not None and principal.person_id in {p.id for p in _persons_of(session, candidate)}:
         raise Forbidden("linkage.own_record", "不能核查涉及本人的记录对，请由其他经办人员办理",
                         "a clerk does not decide a pair about their own record: another clerk does")
+    if candidate.run_id is None and candidate.found_by == principal.actor:
+        raise Forbidden("linkage.four_eyes", "登记时提示的记录对须由登记人以外的经办人员核查",
+                        "a pair a registration warned of is decided by a clerk other than the one who registered")
     if candidate.status not in {s.value for s in rules.DECIDABLE}:
         zh, en = rules.STATUS_NAMES[rules.Status(candidate.status)]
         raise Conflict("linkage.decided", f"该记录对已有结论（{zh}），不能再次核查",
