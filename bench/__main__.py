@@ -22,6 +22,7 @@ from bench import (
     corrections_bench,
     fund_bench,
     interest_bench,
+    linkage_bench,
     registry_bench,
     transfers_bench,
 )
@@ -44,6 +45,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
     accounts = _size("SHEBAO_BENCH_ACCOUNTS", 1_000_000)
     fund_insured = _size("SHEBAO_BENCH_FUND_INSURED", 200_000)
     archives = _size("SHEBAO_BENCH_ARCHIVES", 10_000)
+    linkage_records = _size("SHEBAO_BENCH_LINKAGE", 1_000_000)
     return [
         ("id", "ID validation", lambda _url: registry_bench.id_validation(), False),
         ("qr", "QR verification", lambda _url: cards_bench.qr_verification(), False),
@@ -57,6 +59,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
         ("fund", "national fund settlement", lambda url: fund_bench.national_settlement(fund_insured, url), True),
         ("transfers", "transfers", lambda url: transfers_bench.transfers(*transfers_bench.sizes(), url), True),
         ("archive", "archives one by one", lambda url: archive_bench.archives(archives, url), True),
+        ("linkage", "fuzzy linkage", lambda _url: linkage_bench.linkage(linkage_records), False),
     ]
 
 
