@@ -6,7 +6,7 @@ not of a stranger; bad input is refused with reasons and writes nothing."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 
 from shebao.cli import app
 from shebao.comparison import linkage
+from shebao.comparison.linkage_schemas import LinkDecide
 from shebao.comparison.models import LinkCandidate, LinkRun, PersonLink
-from shebao.comparison.schemas import LinkDecide
 from shebao.core.audit import AuditRecord
+from shebao.core.clock import utc_naive
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shebao.core.security import SYSTEM, FieldCipher, Principal, Role
 from shebao.registry.schemas import PersonCreate
@@ -57,13 +58,19 @@ def test_a_run_links_what_was_planted_and_queues_the_grey_band(database, cipher,
     assert _pairs(database, "linked") == world["linked"]
     assert _pairs(database, "review") == world["review"]
     with database.unit_of_work() as uow:
-        links = [(link.person_id, link.other_person_id or link.ext_population_id, link.method, link.source)
+        links = [(link.person_id_a, link.person_id_b or link.ext_population_id, link.method, link.source)
                  for link in uow.session.scalars(select(PersonLink))]
         run = uow.session.get(LinkRun, result["run_id"])
         counts, parameters = (run.linked, run.review), json.loads(run.parameters)
     assert {link[:2] for link in links} == {(key[0], key[2]) for key in world["linked"]}
     assert all(link[2:] == ("automatic", "linkage") for link in links)
     assert counts == (3, 1) and parameters["link_threshold"]["value"] == "0.95"
+    with database.unit_of_work() as uow:  # what the comparison's duplicates list reads
+        persons = linkage.linked_persons(session=uow.session)
+        rows = linkage.linked_register_rows(session=uow.session, until=utc_naive(clock.now()))
+        before = linkage.linked_persons(session=uow.session, until=utc_naive(clock.now()) - timedelta(seconds=1))
+    assert set(persons) == {(key[0], key[2]) for key in world["linked"] if key[1] == "person"} and before == []
+    assert rows == [(world["ids"]["zhao"], world["ext"]["赵敏"])]
     assert "own choice" in parameters["review_threshold"]["source"]
 
 
@@ -80,7 +87,7 @@ def test_confirm_and_reject_and_a_rerun_keeps_the_decisions(database, cipher, cl
     assert confirmed.status == "confirmed" and confirmed.left.birth_date is not None
     assert rejected.status == "rejected" and rejected.decided_by == "staff:clerk"
     with database.unit_of_work() as uow:
-        methods = {(link.person_id, link.other_person_id): link.method for link in uow.session.scalars(select(PersonLink))}
+        methods = {(link.person_id_a, link.person_id_b): link.method for link in uow.session.scalars(select(PersonLink))}
         actions = uow.session.scalars(select(AuditRecord.action).where(AuditRecord.action.like("linkage.%"))).all()
     assert methods[(review[0], review[2])] == "clerical" and (wang[0], wang[2]) not in methods
     assert actions.count("linkage.confirmed") == 2 and actions.count("linkage.rejected") == 2  # one per person

@@ -121,7 +121,7 @@ def link_decide(candidate: Annotated[int, typer.Argument(help="the pair's id (sh
                 db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Confirm a pair as one person or reject it, with the reason."""
     from shebao.comparison.linkage import decide
-    from shebao.comparison.schemas import LinkDecide
+    from shebao.comparison.linkage_schemas import LinkDecide
 
     if confirm == reject:
         invalid_input("give --confirm or --reject (one of them)", as_json, "须给出 --confirm 或 --reject 之一")

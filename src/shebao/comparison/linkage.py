@@ -31,8 +31,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from shebao.comparison import linkage_rules as rules
-from shebao.comparison.models import ExchangeImport, ExtPopulation, LinkCandidate, LinkRun, PersonLink
-from shebao.comparison.schemas import (
+from shebao.comparison.linkage_schemas import (
     LinkCandidatePage,
     LinkCandidateRead,
     LinkDecide,
@@ -40,6 +39,7 @@ from shebao.comparison.schemas import (
     LinkLevelRead,
     LinkRecordRead,
 )
+from shebao.comparison.models import ExchangeImport, ExtPopulation, LinkCandidate, LinkRun, PersonLink
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
@@ -320,11 +320,32 @@ def _sync_automatic_links(session: Session, province: str, *, actor: str, now: d
 
 
 def _link(candidate: LinkCandidate, *, method: str, by: str, at: datetime) -> PersonLink:
-    return PersonLink(candidate_id=candidate.id, person_id=candidate.person_id,
-                      other_person_id=candidate.other_id if candidate.other_kind == PERSON else None,
+    return PersonLink(candidate_id=candidate.id, person_id_a=candidate.person_id,
+                      person_id_b=candidate.other_id if candidate.other_kind == PERSON else None,
                       ext_population_id=candidate.other_id if candidate.other_kind == EXTERNAL else None,
                       match_probability=candidate.match_probability, source="linkage", method=method,
                       confirmed_by=by, confirmed_at=at)
+
+
+# ---------------------------------------------------------------- what the comparison's lists read
+
+
+def linked_persons(*, session: Session, until: datetime | None = None) -> list[tuple[int, int]]:
+    """One person, several numbers: the pairs of our persons held to be one person (linked above the threshold or
+    confirmed by a clerk), (person_id_a, person_id_b) with a < b, those held by `until` (naive UTC) if given."""
+    query = select(PersonLink.person_id_a, PersonLink.person_id_b).where(PersonLink.person_id_b.is_not(None))
+    if until is not None:
+        query = query.where(PersonLink.confirmed_at <= until)
+    return [(a, b) for a, b in session.execute(query.order_by(PersonLink.person_id_a, PersonLink.person_id_b))]
+
+
+def linked_register_rows(*, session: Session, until: datetime | None = None) -> list[tuple[int, int]]:
+    """Household-register rows held to be a person of ours under another number, (person_id, ext_population id): such
+    a row is insured (under our number), not missing from the register."""
+    query = select(PersonLink.person_id_a, PersonLink.ext_population_id).where(PersonLink.ext_population_id.is_not(None))
+    if until is not None:
+        query = query.where(PersonLink.confirmed_at <= until)
+    return [(a, e) for a, e in session.execute(query.order_by(PersonLink.person_id_a, PersonLink.ext_population_id))]
 
 
 # ---------------------------------------------------------------- clerical review

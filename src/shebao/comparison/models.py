@@ -175,9 +175,9 @@ class PersonLink(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     candidate_id: Mapped[int] = mapped_column(BigId, ForeignKey("link_candidates.id"), unique=True)
-    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
-    other_person_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
-    ext_population_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ext_population.id"), index=True)
+    person_id_a: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
+    person_id_b: Mapped[int | None] = mapped_column(BigId, ForeignKey("persons.id"), index=True)  # a < b
+    ext_population_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ext_population.id"), index=True)  # or this
     match_probability: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(16))  # linkage
     method: Mapped[str] = mapped_column(String(10))  # automatic (above the threshold) | clerical (confirmed)

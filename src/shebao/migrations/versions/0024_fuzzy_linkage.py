@@ -66,8 +66,8 @@ def upgrade() -> None:
     op.create_table('person_links',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('candidate_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('other_person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('person_id_a', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('person_id_b', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('ext_population_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('match_probability', sa.Float(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
@@ -76,15 +76,15 @@ def upgrade() -> None:
     sa.Column('confirmed_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['candidate_id'], ['link_candidates.id'], name=op.f('fk_person_links_candidate_id_link_candidates')),
     sa.ForeignKeyConstraint(['ext_population_id'], ['ext_population.id'], name=op.f('fk_person_links_ext_population_id_ext_population')),
-    sa.ForeignKeyConstraint(['other_person_id'], ['persons.id'], name=op.f('fk_person_links_other_person_id_persons')),
-    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_person_links_person_id_persons')),
+    sa.ForeignKeyConstraint(['person_id_a'], ['persons.id'], name=op.f('fk_person_links_person_id_a_persons')),
+    sa.ForeignKeyConstraint(['person_id_b'], ['persons.id'], name=op.f('fk_person_links_person_id_b_persons')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person_links')),
     sa.UniqueConstraint('candidate_id', name=op.f('uq_person_links_candidate_id'))
     )
     with op.batch_alter_table('person_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_links_ext_population_id'), ['ext_population_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_person_links_other_person_id'), ['other_person_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_person_links_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_links_person_id_a'), ['person_id_a'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_links_person_id_b'), ['person_id_b'], unique=False)
 
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.create_index('ix_persons_birth_date_sex', ['birth_date', 'sex'], unique=False)
@@ -96,8 +96,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_persons_birth_date_sex')
 
     with op.batch_alter_table('person_links', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_person_links_person_id'))
-        batch_op.drop_index(batch_op.f('ix_person_links_other_person_id'))
+        batch_op.drop_index(batch_op.f('ix_person_links_person_id_b'))
+        batch_op.drop_index(batch_op.f('ix_person_links_person_id_a'))
         batch_op.drop_index(batch_op.f('ix_person_links_ext_population_id'))
 
     op.drop_table('person_links')
