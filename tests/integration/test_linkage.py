@@ -217,3 +217,23 @@ def test_registering_at_the_command_line_prints_the_warning(database_url, databa
     assert bad.exit_code == 1 and json.loads(bad.stdout)["error"]["code"].startswith("id_number.")
     twice = runner.invoke(app, ["person", "register", *near, "--db", database_url, "--json"])
     assert twice.exit_code == 1 and json.loads(twice.stdout)["error"]["code"] == "person.duplicate"
+
+
+def test_rows_of_a_hashed_file_count_once_the_import_has_translated_them(database, cipher, clock, world):
+    from shebao.comparison.models import ExchangeImport, ExtPopulation
+
+    with database.transaction() as session:
+        hashed = ExchangeImport(kind="population", source="hashed.csv", checksum="f" * 64, file_format="csv",
+                                encoding="utf-8", hash_key_fingerprint="0123456789abcdef", rows_read=2, rows_loaded=2,
+                                rows_rejected=0, imported_by="test", imported_at=utc_naive(clock.now()))
+        session.add(hashed)
+        session.flush()
+        rows = [ExtPopulation(import_id=hashed.id, id_hash=prefix + "a" * (64 - len(prefix)), name="孙丽", sex="F",
+                              birth_date=date(1970, 2, 2), hukou_region="130104", residence_region="130104",
+                              status="normal") for prefix in ("x:", "")]  # translated and unmatched; untranslated
+        session.add_all(rows)
+        session.flush()
+        translated = rows[0].id
+    result = _run(database, cipher, clock)
+    assert result["external"] == 3  # Zhao's, the stranger's, and the translated row (the untranslated one is left out)
+    assert (world["ids"]["sun"], "ext_population", translated) in _pairs(database, "linked")

@@ -9,8 +9,9 @@ What is compared against what:
   birth date, sex and region; the row holds only our keyed hash of its number, which says "not equal" and nothing
   of how close, so the ID-number comparison is null for these pairs (no evidence either way);
 - two household-register rows are never paired: the other department's duplicates are its own.
-Rows hashed under another department's exchange key (`--hmac-key-file`) cannot be told from our numbers by hash and
-are left out, as are rows not of status normal.
+Rows of a file hashed under another department's exchange key (`--hmac-key-file`) count once the import has
+translated them to our hash (those matching none of ours are marked `x:`); untranslated they are left out, as are rows
+not of status normal.
 
 A run (`run_province`) trains the model on the province's records (or, with too few, uses the prior m and u of the
 parameters), scores the blocked pairs, links those at or above the link threshold and queues the grey band for a
@@ -250,10 +251,13 @@ def _number(cipher: FieldCipher, encrypted: bytes) -> str:
 
 
 def _unmatched_population(prefix: str):  # noqa: ANN202 - a Select
-    """The province's household-register rows of status normal, hashed under our own key, the latest row of each
-    number, whose number matches none of ours."""
+    """The province's household-register rows of status normal whose number matches none of ours, the latest row of
+    each number. A row of a file hashed under an exchange key counts once the import has translated it (a number of
+    ours rewritten to our hash, any other marked `x:`); untranslated, its hash cannot be told from ours and it is
+    left out."""
+    comparable = or_(ExchangeImport.hash_key_fingerprint.is_(None), ExtPopulation.id_hash.startswith("x:"))
     latest = select(func.max(ExtPopulation.id)).join(ExchangeImport, ExchangeImport.id == ExtPopulation.import_id).where(
-        ExchangeImport.hash_key_fingerprint.is_(None)).group_by(ExtPopulation.id_hash)
+        comparable).group_by(ExtPopulation.id_hash)
     ours = select(Person.id).where(Person.id_number_hash == ExtPopulation.id_hash)
     return select(ExtPopulation.id, ExtPopulation.name, ExtPopulation.sex, ExtPopulation.birth_date,
                   ExtPopulation.hukou_region, ExtPopulation.residence_region).where(
