@@ -162,6 +162,15 @@ def test_a_legacy_fifteen_digit_form_of_a_registered_number_is_refused_outright(
     assert refused.value.code == "person.duplicate"  # the same number once upgraded: stronger than a warning
 
 
+def test_numbers_under_another_secret_key_are_refused_and_nothing_is_written(database, cipher, clock, world):
+    with pytest.raises(Conflict) as refused:
+        linkage.run_province(database=database, cipher=FieldCipher("another-secret-key-entirely"),
+                             province=LINK_PROVINCE, actor="test", now=clock.now())
+    assert refused.value.code == "linkage.undecryptable"
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(LinkRun)) == 0
+
+
 def test_a_bad_province_is_refused_and_nothing_is_written(database, cipher, clock):
     for bad in ("13", "130100", "990000", "abcdef", None):
         with pytest.raises(InvalidInput) as refused:

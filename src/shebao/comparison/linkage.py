@@ -245,7 +245,7 @@ def _number(cipher: FieldCipher, encrypted: bytes) -> str:
     try:
         return cipher.decrypt("id_number", encrypted)
     except Exception:  # noqa: BLE001 - cryptography's InvalidTag, a key id not ours: the same answer
-        raise Conflict("linkage.undecryptable", "无法解密身份证号码：数据加密主密钥与登记时不同（SHEBAO_SECRET_KEY）",
+        raise Conflict("linkage.undecryptable", "无法解密身份证号码：数据加密主密钥与登记时不同（「SHEBAO_SECRET_KEY」）",
                        "an ID number cannot be decrypted: the secret key differs from the one it was registered "
                        "under (SHEBAO_SECRET_KEY)") from None
 
@@ -526,7 +526,7 @@ def registration_warnings(*, session: Session, cipher: FieldCipher, person_id: i
                                             actor=actor, now=stamp)
         warnings.append({
             "code": "linkage.likely_existing",
-            "reason": f"可能已有此人的记录（号码 {other.id_number_masked}，匹配概率 {probability:.0%}）：请核实是否一人多号",
+            "reason": f"可能已有此人的记录（号码「{other.id_number_masked}」，匹配概率 {probability:.0%}）：请核实是否一人多号",
             "reason_en": f"this person may already be registered (number {other.id_number_masked}, match probability "
                          f"{probability:.0%}): check for one person with several numbers",
             "candidate_id_number_masked": other.id_number_masked, "probability": round(probability, 4),
