@@ -171,6 +171,11 @@ def test_numbers_under_another_secret_key_are_refused_and_nothing_is_written(dat
         assert uow.session.scalar(select(func.count()).select_from(LinkRun)) == 0
 
 
+def test_a_province_with_nobody_records_an_empty_run(database, cipher, clock):
+    result = linkage.run_province(database=database, cipher=cipher, province="650000", actor="test", now=clock.now())
+    assert (result["persons"], result["external"], result["pairs"], result["linked"]) == (0, 0, 0, 0)
+
+
 def test_a_bad_province_is_refused_and_nothing_is_written(database, cipher, clock):
     for bad in ("13", "130100", "990000", "abcdef", None):
         with pytest.raises(InvalidInput) as refused:
@@ -207,6 +212,10 @@ def test_the_commands(database_url, database, clock, tmp_path):
     assert done.exit_code == 0 and json.loads(done.stdout)["status"] == "confirmed"
     bad_region = runner.invoke(app, ["link", "review", "--region", "13x", "--db", database_url, "--json"])
     assert bad_region.exit_code == 1 and "error" in json.loads(bad_region.stdout)
+    bad_status = runner.invoke(app, ["link", "review", "--status", "maybe", "--db", database_url, "--json"])
+    assert bad_status.exit_code == 1 and json.loads(bad_status.stdout)["error"]["code"] == "linkage.status"
+    too_big = runner.invoke(app, ["link", "decide", str(2**63), "--reject", "--reason", "太大的编号", "--db", database_url])
+    assert too_big.exit_code == 2 and "Traceback" not in too_big.stdout + too_big.stderr
 
 
 def test_registering_at_the_command_line_prints_the_warning(database_url, database, clock, tmp_path):
