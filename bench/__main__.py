@@ -23,6 +23,7 @@ from bench import (
     corrections_bench,
     fund_bench,
     interest_bench,
+    linkage_bench,
     registry_bench,
     transfers_bench,
 )
@@ -47,6 +48,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
     archives = _size("SHEBAO_BENCH_ARCHIVES", 10_000)
     compared = _size("SHEBAO_BENCH_COMPARISON_PERSONS", 10_000_000)
     compared_on_spark = _size("SHEBAO_BENCH_COMPARISON_SPARK_PERSONS", 1_000_000)
+    linkage_records = _size("SHEBAO_BENCH_LINKAGE", 1_000_000)
     return [
         ("id", "ID validation", lambda _url: registry_bench.id_validation(), False),
         ("qr", "QR verification", lambda _url: cards_bench.qr_verification(), False),
@@ -62,6 +64,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
         ("archive", "archives one by one", lambda url: archive_bench.archives(archives, url), True),
         ("comparison", "comparison lists (DuckDB, pandas, Spark)",
          lambda _url: comparison_bench.comparison(compared, compared_on_spark), False),
+        ("linkage", "fuzzy linkage", lambda _url: linkage_bench.linkage(linkage_records), False),
     ]
 
 

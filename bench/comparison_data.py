@@ -385,6 +385,7 @@ class _World:
                       self._benefit_payments, self._recoveries, self._drawing, self._cards, self._person_links, self._deaths,
                       self._prisoners, self._students):
             yield build()
+        yield "register_links", snapshot.empty("register_links"), None
         yield from self.employer_tables(self.hashes)
         yield "retirement_ages", snapshot.retirement_ages(store=default_store(), as_of=AS_OF), None
 

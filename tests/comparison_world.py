@@ -101,6 +101,9 @@ def _uninsured(w: World) -> None:
     w.rows["person_links"].append((first, second))
     w.resident(h)
     w.expected["duplicates"].add(f"{h}:several_numbers:{second}")  # and the link itself is a duplicate
+    insured, _ = w.person()  # a register row under a number we never had, linked to someone insured
+    w.insured(insured)
+    w.rows["register_links"].append((w.stranger(9), insured))
 
 
 def _interrupted(w: World) -> None:

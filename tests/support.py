@@ -108,3 +108,65 @@ def assert_english(reason_en: str, where: str = "", *, whole: bool = True) -> No
 def assert_bilingual(reason: str, reason_en: str, where: str = "") -> None:
     assert_chinese(reason, where)
     assert_english(reason_en, where)
+
+
+# ---------------------------------------------------------------- fuzzy linkage: a small province with planted truth
+
+LINK_PROVINCE = "130000"
+
+
+def linkage_world(database: Database, cipher, clock, tmp_path) -> dict:  # noqa: ANN001
+    """Hebei: background people (no two of them one person) and planted pairs — a second number with a homophone in
+    the name (linked), day and month swapped (linked), the same name, birth date and sex in another city (review), a
+    household-register row under another number (linked to our person), a register row under our own number (never a
+    candidate) and a stranger in the register. Returns the ids and the planted truth as (person, kind, other) keys."""
+    from shebao.comparison.linkage_planted import plant
+    from shebao.comparison.service import import_file
+    from shebao.registry.divisions import all_divisions
+    from shebao.registry.schemas import PersonCreate
+    from shebao.registry.service import register_person
+
+    counties = sorted(code for code, d in all_divisions().items()
+                      if code.startswith("13") and d.level == 3 and d.last_year is None)
+    background = plant(people=60, duplicate_share=0.0, counties=counties, today=clock.now().date(), seed=7)
+    ids: dict[str, int] = {}
+
+    def person(key: str, name: str, number: str, hukou: str, residence: str | None = None) -> None:
+        with database.transaction() as session:
+            ids[key] = register_person(session=session, cipher=cipher, principal=SYSTEM, now=clock.now(), command=PersonCreate(
+                id_number=number, name=name, hukou_region_code=hukou, residence_region_code=residence or hukou)).id
+
+    for index in range(len(background)):
+        person(f"bg{index}", background.name[index], background.id_number[index], background.hukou[index],
+               background.residence[index])
+    person("wang", "王晓明", id_number("130102", date(1980, 5, 17), 135), "130102")
+    person("wang2", "王小明", id_number("130104", date(1980, 5, 17), 457), "130102", "130104")
+    person("li", "李娜", id_number("130105", date(1975, 3, 8), 28), "130105")
+    person("li2", "李娜", id_number("130105", date(1975, 8, 3), 28), "130105")
+    person("zhang", "张建国", id_number("130102", date(1985, 1, 20), 311), "130102")
+    person("zhang2", "张建国", id_number("130203", date(1985, 1, 20), 517), "130203")
+    person("zhao", "赵敏", id_number("130302", date(1990, 12, 1), 62), "130302")
+    person("sun", "孙丽", id_number("130104", date(1970, 2, 2), 44), "130104")
+    register_rows = [
+        "id_number,name,sex,birth_date,hukou_region,residence_region,status",
+        f"{id_number('130302', date(1990, 12, 1), 84)},赵敏,F,1990-12-01,130302,130302,normal",  # Zhao's second number
+        f"{id_number('130104', date(1970, 2, 2), 44)},孙丽,F,1970-02-02,130104,130104,normal",  # Sun's own number
+        f"{id_number('130183', date(1966, 6, 6), 71)},钱多多,M,1966-06-06,130183,130183,normal",  # nobody of ours
+    ]
+    path = tmp_path / "population.csv"
+    path.write_text("\n".join(register_rows) + "\n", encoding="utf-8")
+    imported = import_file(database=database, cipher=cipher, kind="population", path=path, actor="test", now=clock.now())
+    from sqlalchemy import select
+
+    from shebao.comparison.models import ExtPopulation
+    with database.unit_of_work() as uow:
+        ext = {row.name: row.id for row in uow.session.execute(select(ExtPopulation.name, ExtPopulation.id).where(
+            ExtPopulation.import_id == imported["import_id"]))}
+
+    def pair(a: str, b: str) -> tuple[int, str, int]:
+        first, second = sorted((ids[a], ids[b]))
+        return first, "person", second
+
+    return {"ids": ids, "ext": ext, "persons": len(ids),
+            "linked": {pair("wang", "wang2"), pair("li", "li2"), (ids["zhao"], "ext_population", ext["赵敏"])},
+            "review": {pair("zhang", "zhang2")}}

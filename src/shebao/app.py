@@ -13,6 +13,7 @@ from shebao.audit.api import router as audit_router
 from shebao.benefits.api import router as benefits_router
 from shebao.cards.api import router as cards_router
 from shebao.comparison.api import router as comparison_router
+from shebao.comparison.linkage_api import router as linkage_router
 from shebao.contributions.api import router as contributions_router
 from shebao.core.clock import Clock, SystemClock
 from shebao.core.db import Database
@@ -72,8 +73,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         return check(app.state.runtime.database)
 
     for router in (accounts_router, registry_router, enrollment_router, contributions_router, archive_router, cards_router, benefits_router, payouts_router,
-                   transfers_router, comparison_router, ledger_router, policy_router, audit_router, exchange_router,
-                   web_router):
+                   transfers_router, comparison_router, linkage_router, ledger_router, policy_router, audit_router,
+                   exchange_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     declare_refusals(app)

@@ -11,8 +11,8 @@ Where a command lives (each module's docstring lists its commands):
     payouts/cli.py        bank batches · bank show · bank prepare · bank approve · bank file · bank returned ·
                           bank reconcile
     transfers/cli.py      transfer amount · transfer plan|apply|step|status|list|gather|convert · benefit-place
-    comparison/cli.py     exchange import
-    services/cli.py       person record · death record · permissions · bank import-returns · bank account-fixed
+    comparison/cli.py     exchange import · link run · link review · link decide
+    services/cli.py       person register · person record · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
     audit/cli.py          audit …

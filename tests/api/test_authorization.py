@@ -23,6 +23,7 @@ from shebao.cards import bank
 from shebao.cards import batch as production
 from shebao.cards.models import Card
 from shebao.cards.schemas import BlacklistEntryCreate
+from shebao.comparison.models import LinkCandidate
 from shebao.contributions import corrections
 from shebao.contributions import service as contributions
 from shebao.contributions.batch import run_month_end
@@ -78,6 +79,7 @@ class Side:
     payout_line: int = 0
     transfer: int = 0
     comparison_case: int = 0
+    link_candidate: int = 0
     users: dict[Role, str] = field(default_factory=dict)
     province_staff: str = ""  # a province's batches are served by staff of the whole province, not a county's
 
@@ -119,6 +121,13 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
         session.add(review)
         session.flush()
         side.death_review = review.id
+        pair = LinkCandidate(province=region[:2] + "0000", person_id=side.person, other_kind="person",
+                             other_id=side.employee, match_probability=0.8, match_weight=2.0,
+                             levels='["name.surname", "birth.exact", "sex.exact", "region.county", "id.else"]',
+                             status="review", found_by="staff:test", found_at=utc_naive(clock.now()))
+        session.add(pair)
+        session.flush()
+        side.link_candidate = pair.id
     side.card = give_active_card(database, cipher, clock, side.person)
     with database.transaction() as session:
         card = session.get(Card, side.card)
@@ -239,6 +248,7 @@ def _subject_value(kind: SubjectKind, side: Side | None, role: Role) -> dict:
         K.BANK_BATCH: {"value": side.bank_batch}, K.PAYOUT_LINE: {"value": side.payout_line},
         K.TRANSFER: {"value": side.transfer}, K.TRANSFER_APPLICANT: {"value": side.person},
         K.COMPARISON_CASE: {"value": side.comparison_case},
+        K.LINK_CANDIDATE: {"value": side.link_candidate},
     }[kind]
 
 

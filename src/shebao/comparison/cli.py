@@ -1,5 +1,9 @@
 """`shebao exchange import KIND FILE [--format csv|parquet] [--hmac-key-file K] --json`: another department's
-registry file loaded (the command and the columns each kind must have are kept exactly: other tools depend on them)."""
+registry file loaded (the command and the columns each kind must have are kept exactly: other tools depend on them).
+`shebao link run --province CODE`, `shebao link review [--region CODE]`, `shebao link decide ID --confirm|--reject
+--reason TEXT`: fuzzy linkage of records whose numbers do not match, and its clerical review. `shebao compare …`: the
+comparison's lists and the cases worked from them; `shebao exchange partner …` and `shebao outbox …`: the exchange by
+message."""
 
 from __future__ import annotations
 
@@ -15,11 +19,14 @@ from shebao.clikit import (
     emit,
     fail,
     in_transaction,
+    invalid_input,
     progress_bars,
     refuse,
+    run_batch,
     run_use_case,
     settings_for,
 )
+from shebao.core.ids import MAX_BIGINT
 
 commands = typer.Typer()  # mounted by `shebao/cli.py`
 exchange_app = command_group("exchange", "Registries of other departments (数据比对)")
@@ -341,3 +348,61 @@ def _key_text(public_key: str | None, public_key_file: Path | None) -> str:
         return public_key_file.read_text(encoding="utf-8")[:4_000]
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"无法读取公钥文件 / cannot read the key file: {getattr(exc, 'strerror', None) or exc}: {public_key_file}")
+# ---------------------------------------------------------------- fuzzy linkage: `shebao link run|review|decide`
+
+link_app = command_group("link", "Fuzzy record linkage: one person, several numbers (一人多号)")
+commands.add_typer(link_app)
+
+
+@link_app.command("run")
+def link_run(province: Annotated[str, typer.Option("--province", help="6-digit province code (…0000)")],
+             db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Link the province's records whose numbers do not match (Splink); link above the threshold, queue the grey band."""
+    from shebao.comparison.linkage import run_province
+    from shebao.core.clock import SystemClock
+    from shebao.core.security import FieldCipher
+
+    result = run_batch(db, as_json, lambda database, settings, report: run_province(
+        database=database, cipher=FieldCipher(settings.secret_key), province=province, actor="admin:system",
+        now=SystemClock().now(), progress=None if as_json else report))
+    emit(result, as_json, f"关联运行 link run {result['run_id']} · {result['province']} · 人员 persons {result['persons']} · "
+                          f"户籍未匹配 unmatched register rows {result['external']} · 自动关联 linked {result['linked']} · "
+                          f"待核查 review {result['review']} · 撤回 withdrawn {result['withdrawn']} · "
+                          f"{'trained' if result['trained'] else 'prior m/u (too few records to train)'} · "
+                          f"{result['seconds']} s")
+
+
+@link_app.command("review")
+def link_review(region: Annotated[str | None, typer.Option("--region", help="a region code: pairs of its persons")] = None,
+                status: Annotated[str, typer.Option("--status", help="review | linked | confirmed | rejected | withdrawn")]
+                = "review",
+                limit: Annotated[int, typer.Option("--limit", min=1, max=200)] = 50,
+                db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The pairs awaiting a clerk's decision (or of another status), most probable first."""
+    from shebao.comparison.linkage import review_queue
+
+    result = run_use_case(db, as_json, None, {}, in_transaction(review_queue, region_code=region, status=status,
+                                                                limit=limit))
+    lines = [f"待核查 pairs: {result['total']}"] + [
+        f"  #{item['candidate_id']} {item['match_probability']:.3f} {item['status_zh']} · {item['left']['name']} "
+        f"{item['left']['id_number_masked']} ↔ {item['right']['name']} {item['right']['id_number_masked'] or '(户籍 register)'} · "
+        + "，".join(level["reason"] for level in item["levels"]) for item in result["items"]]
+    emit(result, as_json, "\n".join(lines))
+
+
+@link_app.command("decide")
+def link_decide(candidate: Annotated[int, typer.Argument(help="the pair's id (shebao link review)", min=1, max=MAX_BIGINT)],
+                confirm: Annotated[bool, typer.Option("--confirm", help="one person: the records are linked")] = False,
+                reject: Annotated[bool, typer.Option("--reject", help="two people: no link")] = False,
+                reason: Annotated[str, typer.Option("--reason", help="what was checked")] = "",
+                db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Confirm a pair as one person or reject it, with the reason."""
+    from shebao.comparison.linkage import decide
+    from shebao.comparison.linkage_schemas import LinkDecide
+
+    if confirm == reject:
+        invalid_input("give --confirm or --reject (one of them)", as_json, "须给出 --confirm 或 --reject 之一")
+    result = run_use_case(db, as_json, LinkDecide, {"decision": "confirm" if confirm else "reject", "reason": reason},
+                          in_transaction(decide, candidate_id=candidate))
+    emit(result, as_json, f"记录对 pair #{result['candidate_id']}: {result['status_zh']} {result['status']} · "
+                          f"{result['decision_reason']}")

@@ -104,6 +104,8 @@ WHERE p.status = 'normal' AND p.residence_region LIKE :within
   AND NOT EXISTS (SELECT 1 FROM in_pension AS i WHERE i.person_id = ip.person_id)
   AND NOT EXISTS (SELECT 1 FROM person_links AS l JOIN in_pension AS i ON i.person_id = l.person_id_b
                   WHERE l.person_id_a = ip.person_id)
+  AND NOT EXISTS (SELECT 1 FROM register_links AS g JOIN in_pension AS i ON i.person_id = g.person_id
+                  WHERE g.id_hash = p.id_hash)
   AND NOT EXISTS (SELECT 1 FROM ext_students AS s WHERE s.id_hash = p.id_hash AND s.until >= :as_of)
   AND NOT EXISTS (SELECT 1 FROM drawing_now AS w WHERE w.person_id = ip.person_id AND w.benefit = 'pension')
   AND NOT EXISTS (SELECT 1 FROM contributions AS c WHERE c.person_id = ip.person_id)

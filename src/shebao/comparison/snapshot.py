@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +22,7 @@ from shebao.benefits.models import BenefitRecovery, PayrollLine, PensionAward, U
 from shebao.benefits.rules import Group, statutory_age
 from shebao.cards.models import Card
 from shebao.cards.rules import VALID_STATES
+from shebao.comparison.linkage import linked_persons, linked_register_rows
 from shebao.comparison.models import (
     ExtDeath,
     ExtEnterprise,
@@ -54,7 +55,8 @@ SCHEMAS: dict[str, pa.Schema] = {name: pa.schema(fields) for name, fields in {
     "cards": [("person_id", _I64), ("card_id", _I64)],
     "employers": [("employer_id", _I64), ("uscc", _STR), ("name", _STR), ("region_code", _STR), ("status", _STR)],
     "employer_months": [("employer_id", _I64), ("month", _I32), ("insured", _I32)],
-    "person_links": [("person_id_a", _I64), ("person_id_b", _I64)],
+    "person_links": [("person_id_a", _I64), ("person_id_b", _I64)],  # both ways
+    "register_links": [("id_hash", _STR), ("person_id", _I64)],  # a register row that is a person of ours by another number
     "retirement_ages": [("sex", _STR), ("birth_month", _I32), ("age_months", _I32)],
     "ext_population": [("id_hash", _STR), ("name", _STR), ("sex", _STR), ("birth_date", _DATE), ("birth_month", _I32),
                        ("hukou_region", _STR), ("residence_region", _STR), ("status", _STR)],
@@ -86,11 +88,14 @@ def take(*, session: Session, store: ParameterStore, as_of: date) -> dict[str, p
     readers = {
         "persons": _persons, "participations": _participations, "contributions": _contributions,
         "benefit_payments": _benefit_payments, "recoveries": _recoveries, "drawing": _drawing, "cards": _cards, "employers": _employers,
-        "employer_months": _employer_months, "person_links": _person_links, "ext_population": _ext_population,
+        "employer_months": _employer_months, "person_links": _person_links, "register_links": _register_links,
+        "ext_population": _ext_population,
         "ext_deaths": _ext_deaths, "ext_prisoners": _ext_prisoners, "ext_enterprises": _ext_enterprises,
         "ext_tax_employment": _ext_tax_employment, "ext_students": _ext_students,
     }
-    tables = {name: _table(name, reader(session, as_of_period)) for name, reader in readers.items()}
+    until = datetime.combine(as_of + timedelta(days=1), time())  # links held by the end of the day (naive UTC)
+    tables = {name: _table(name, reader(session, until) if name.endswith("_links") else reader(session, as_of_period))
+              for name, reader in readers.items()}
     tables["retirement_ages"] = retirement_ages(store=store, as_of=as_of)
     return tables
 
@@ -217,8 +222,19 @@ def _employer_months(session: Session, as_of_period: str):
         yield employer_id, period_index(period), insured
 
 
-def _person_links(session: Session, as_of_period: str):
-    return []  # filled from confirmed fuzzy links once linkage lands
+def _person_links(session: Session, until: datetime):
+    """One person, several numbers (linkage.py): both ways, so a list can start from either number."""
+    for a, b in linked_persons(session=session, until=until):
+        yield a, b
+        yield b, a
+
+
+def _register_links(session: Session, until: datetime):
+    rows = dict(linked_register_rows(session=session, until=until))
+    hashes = dict(session.execute(select(ExtPopulation.id, ExtPopulation.id_hash)
+                                  .where(ExtPopulation.id.in_(list(rows.values()) or [-1]))).all())
+    for person_id, row_id in rows.items():
+        yield hashes[row_id], person_id
 
 
 def _latest(model, *keys):

@@ -21,6 +21,7 @@ from stdnum.cn import ric
 
 from shebao.benefits.models import PayrollLine
 from shebao.comparison import cases
+from shebao.comparison.linkage import run_province
 from shebao.comparison.models import CompareCase, CompareRun
 from shebao.comparison.runs import compare
 from shebao.comparison.service import import_file
@@ -36,6 +37,7 @@ STUDENT_SHARE = 0.1
 DEAD_STILL_PAID, SENTENCED = 6, 3
 UNREGISTERED_ENTERPRISES, UNDER_DECLARING = 25, 8
 STOPPED_PAYING, STOPPED_MONTHS_AGO = 12, 5  # employees who left a job months ago and pay nowhere since
+SECOND_NUMBERS = 6  # insured people registered again under a second number, found by the fuzzy linkage
 ACTOR = "system:demo"
 
 
@@ -47,6 +49,8 @@ def prepare_demo_comparison(*, database: Database, cipher: FieldCipher, province
             return 0
     rng, today = random.Random(random_seed + 14), china_today(now)
     _stop_some_payers(database, province, rng, today, now)
+    _register_second_numbers(database, cipher, province, rng, now)
+    run_province(database=database, cipher=cipher, province=province, actor=ACTOR, now=now)
     faker = Faker("zh_CN")
     faker.seed_instance(random_seed + 14)
     with tempfile.TemporaryDirectory(prefix="shebao-demo-exchange-") as folder:
@@ -81,6 +85,35 @@ def _stop_some_payers(database: Database, province: str, rng: random.Random, tod
         with database.transaction() as session:
             leave(session=session, principal=SYSTEM, employer_id=employer_id, person_id=person_id, now=now,
                   command=EmployeeLeave(end_date=left_on, reason="合同到期离职，未再就业"))
+
+
+def _register_second_numbers(database: Database, cipher: FieldCipher, province: str, rng: random.Random,
+                             now: datetime) -> None:
+    """A few insured people were registered again under a second number (an old card, a clerk's slip), the second
+    record enrolled as a flexible worker: the linkage finds them, the duplicates list shows them."""
+    from shebao.enrollment.models import Participation
+    from shebao.enrollment.schemas import ParticipationCreate
+    from shebao.registry.schemas import PersonCreate
+    from shebao.registry.service import register_person
+    from shebao.services.employment import enroll
+
+    with database.unit_of_work() as uow:
+        insured = uow.session.execute(
+            select(Person.id_number_enc, Person.name, Person.hukou_region_code, Person.residence_region_code)
+            .join(Participation, Participation.person_id == Person.id)
+            .where(Participation.province == province, Participation.scheme == "employee_pension",
+                   Participation.status == "active", Person.residence_region_code.startswith(province[:2]))
+            .order_by(Person.id)).all()
+    for enc, name, hukou, residence in rng.sample(insured, min(len(insured), SECOND_NUMBERS)):
+        first = cipher.decrypt("id_number", enc)
+        sequence = (int(first[14:17]) + 2 * rng.randint(1, 40)) % 1000
+        body = f"{first[:14]}{sequence:03d}"
+        with database.transaction() as session:
+            second = register_person(session=session, cipher=cipher, principal=SYSTEM, now=now, command=PersonCreate(
+                id_number=body + ric.calc_check_digit(body + "0"), name=name, hukou_region_code=hukou,
+                residence_region_code=residence))
+            enroll(session=session, principal=SYSTEM, person_id=second.id, now=now,
+                   command=ParticipationCreate(mode="flexible", region_code=residence, start_date=china_today(now)))
 
 
 def _registries(database: Database, cipher: FieldCipher, province: str, rng: random.Random, faker: Faker,

@@ -18,17 +18,21 @@ from shebao.registry.schemas import (
     PersonCreate,
     PersonPage,
     PersonRead,
+    PersonRegistered,
     PersonSearch,
     PersonVersionRead,
     RegionRead,
 )
+from shebao.services import registration  # the use case spans contexts (the linkage warns); an adapter may call down to it
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
 
-@router.post("/persons", response_model=PersonRead, status_code=201, summary="Register a person (参保人登记)")
+@router.post("/persons", response_model=PersonRegistered, status_code=201, summary="Register a person (参保人登记)",
+             description="The answer's `warnings` name likely existing records of the same person under another number "
+                         "(fuzzy linkage); the registration stands and the pair waits in the linkage review queue.")
 def register_person(body: PersonCreate, session: SessionDep, cipher: CipherDep, who: PrincipalDep, now: NowDep):
-    return service.register_person(session=session, cipher=cipher, principal=who, command=body, now=now)
+    return registration.register_person(session=session, cipher=cipher, principal=who, command=body, now=now)
 
 
 @router.get("/persons", response_model=PersonPage, summary="Search persons within your region")

@@ -82,6 +82,32 @@ class PersonRead(PersonSummary):
     effective_from: date
 
 
+class RegistrationWarningLevel(BaseModel):
+    comparison: str
+    level: str
+    reason: str
+    reason_en: str
+    weight: float
+
+
+class RegistrationWarning(BaseModel):
+    """A likely existing record of the person just registered (one person, several numbers): the registration stands,
+    the pair waits in the linkage review queue (or is linked, when the match is near certain)."""
+
+    code: str
+    reason: str
+    reason_en: str
+    candidate_id_number_masked: str
+    probability: float
+    link_candidate_id: int
+    status: str  # review | linked
+    levels: list[RegistrationWarningLevel]
+
+
+class PersonRegistered(PersonRead):
+    warnings: list[RegistrationWarning] = Field(default_factory=list)
+
+
 class PersonVersionRead(BaseModel):
     version: int
     effective_from: date

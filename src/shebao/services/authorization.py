@@ -43,6 +43,7 @@ SUBJECT_NAMES = {
     SubjectKind.BANK_BATCH: ("付款批次", "payment batch"), SubjectKind.PAYOUT_LINE: ("付款", "payment"),
     SubjectKind.TRANSFER: ("转移申请", "transfer"), SubjectKind.TRANSFER_APPLICANT: ("人员", "person"),
     SubjectKind.COMPARISON_CASE: ("比对核查任务", "comparison case"),
+    SubjectKind.LINK_CANDIDATE: ("关联候选记录对", "link candidate"),
 }
 
 
@@ -440,6 +441,20 @@ def _transfer_applicant(session: Session, cipher: FieldCipher, where: Where, fie
     return Owner(regions=owner.regions, person_id=owner.person_id, holder_present=present)
 
 
+def _link_candidate(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """A pair that may be one person belongs to the regions of its persons as stored (either side)."""
+    from shebao.comparison.models import LinkCandidate
+    from shebao.registry.models import Person
+
+    candidate_id = _record_id(fields.get(where), where.field)
+    candidate = session.get(LinkCandidate, candidate_id) if candidate_id else None
+    if candidate is None:
+        return None
+    ids = [candidate.person_id] + ([candidate.other_id] if candidate.other_kind == "person" else [])
+    persons = [p for p in (session.get(Person, i) for i in ids) if p is not None]
+    return Owner(regions=tuple(code for p in persons for code in (p.residence_region_code, p.hukou_region_code)))
+
+
 _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], Owner | None]] = {
     SubjectKind.PERSON: _person, SubjectKind.CARD: _card, SubjectKind.CARD_NUMBER: _card_number,
     SubjectKind.EMPLOYER: _employer, SubjectKind.PARTICIPATION: _participation, SubjectKind.PAYER: _payer,
@@ -450,6 +465,7 @@ _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], O
     SubjectKind.CORRECTION: _correction, SubjectKind.REFUND: _refund, SubjectKind.BANK_BATCH: _bank_batch,
     SubjectKind.PAYOUT_LINE: _payout_line, SubjectKind.TRANSFER: _transfer,
     SubjectKind.TRANSFER_APPLICANT: _transfer_applicant, SubjectKind.COMPARISON_CASE: _comparison_case,
+    SubjectKind.TRANSFER_APPLICANT: _transfer_applicant, SubjectKind.LINK_CANDIDATE: _link_candidate,
 }
 
 

@@ -1,4 +1,4 @@
-"""`shebao permissions`, `shebao person record`, `shebao person archive`, `shebao death record`, `shebao bank import-returns`, `shebao bank
+"""`shebao permissions`, `shebao person register`, `shebao person record`, `shebao person archive`, `shebao death record`, `shebao bank import-returns`, `shebao bank
 account-fixed`: the permission table, and the use cases that span contexts — a person's electronic archive, a death
 every context reacts to, the bank's returns that payouts and the payroll both react to."""
 
@@ -53,6 +53,29 @@ def permissions(as_json: JsonOpt = False) -> None:
         table.add_row(row["method"], row["path"], roles, row["scope"], row["subject"] or "", row["where"] or "",
                       "write" if row["writes"] else "read")
     out.print(table)
+
+
+@person_app.command("register")
+def person_register(id_number: Annotated[str, typer.Option("--id-number", help="18-character citizen ID number "
+                                                                               "(15-digit legacy numbers are upgraded)")],
+                    name: Annotated[str, typer.Option("--name")],
+                    hukou: Annotated[str, typer.Option("--hukou", help="household registration region (county or street)")],
+                    residence: Annotated[str, typer.Option("--residence", help="where the person lives (county or street)")],
+                    phone: Annotated[str | None, typer.Option("--phone")] = None,
+                    db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Register a person (one person, one number); warns of a likely existing record under another number."""
+    from shebao.registry.schemas import PersonCreate
+    from shebao.services.registration import register_person
+
+    def call(*, database, cipher, command, now):  # noqa: ANN001, ANN202 - run_use_case's callback
+        with database.transaction() as session:
+            return register_person(session=session, cipher=cipher, principal=_system(), command=command, now=now)
+
+    result = run_use_case(db, as_json, PersonCreate, {"id_number": id_number, "name": name, "hukou_region_code": hukou,
+                                                      "residence_region_code": residence, "phone": phone}, call)
+    warnings = "".join(f"\n[yellow]提示 warning: {w['reason']}\n  {w['reason_en']} (pair #{w['link_candidate_id']}, "
+                       f"shebao link review)[/yellow]" for w in result["warnings"])
+    emit(result, as_json, f"已登记 registered person {result['id']} · {result['name']} {result['id_number_masked']}{warnings}")
 
 
 PersonArg = Annotated[str, typer.Argument(help="the person's id, or their citizen ID number")]

@@ -62,6 +62,7 @@ class SubjectKind(StrEnum):
     TRANSFER = "transfer"  # a transfer: the person's regions, the new region, the old province
     TRANSFER_APPLICANT = "transfer_applicant"  # the person applying; staff anywhere when the applicant shows their ID
     COMPARISON_CASE = "comparison_case"  # a comparison case: the region it was listed in
+    LINK_CANDIDATE = "link_candidate"  # a pair that may be one person: the regions of its persons (either side)
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,13 @@ API: dict[str, Permission] = {
     "GET /api/v1/bank-returns": reads(STAFF_READERS, Scope.CONFINED),
     "POST /api/v1/bank-returns/{line_id}/account-fixed": writes(STAFF, Scope.SUBJECT, K.PAYOUT_LINE, path("line_id")),
     "GET /api/v1/bank-reconciliation/{period}": reads(STAFF_READERS, Scope.REGION, where=query("province")),
+    # --- comparison: the fuzzy linkage's review queue (一人多号). A pair belongs to the regions of its persons as stored
+    # (either side, where they live or hold their hukou); the service refuses a clerk a pair about their own record.
+    "GET /api/v1/linkage/candidates": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /api/v1/linkage/candidates/{candidate_id}": reads(STAFF_READERS, Scope.SUBJECT, K.LINK_CANDIDATE,
+                                                           path("candidate_id")),
+    "POST /api/v1/linkage/candidates/{candidate_id}/decision": writes(STAFF, Scope.SUBJECT, K.LINK_CANDIDATE,
+                                                                      path("candidate_id")),
     # --- ledger: the interest calculator, open like the pension calculator (it reads nothing stored)
     "POST /api/v1/interest/calc": Permission(EVERYONE, Scope.PUBLIC, writes=False),
     # --- ledger: the national adjustment between provinces — settled by administrators for the whole country; its
@@ -351,6 +359,7 @@ OPERATOR_COMMANDS = (
     "compare", "compare list", "compare cases", "compare case", "compare work", "compare progress",
     "exchange partner add", "exchange partner list", "exchange partner deactivate", "exchange public-key",
     "exchange announce", "outbox deliver", "outbox list",
+    "link run", "link review", "link decide", "person register",
 )
 
 

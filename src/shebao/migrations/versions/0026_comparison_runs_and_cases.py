@@ -2,14 +2,14 @@
 cases the staff of each region work from them, with their history.
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0024
 Create Date: 2026-11-27
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0026'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
