@@ -247,3 +247,28 @@ def test_over_http_a_province_clerk_runs_and_a_street_clerk_works_their_cases(cl
     for kind in ("nobody", "uninsured"):
         answer = client.get(f"/api/v1/comparison/lists/{kind}", params={"region": "999999"}, headers=tokens["auditor"])
         assert 400 <= answer.status_code < 500
+
+
+def test_the_national_job_compares_a_snapshot_in_files_as_the_database_run_does(database_url, database, cipher,
+                                                                                 compared, tmp_path, monkeypatch):
+    monkeypatch.setattr("shebao.core.clock.SystemClock.now", lambda self: compared["clock"].now())
+    runner = CliRunner()
+    extracted = runner.invoke(app, ["compare", "snapshot", "--as-of", "2024-08-20", "--output", str(tmp_path / "snap"),
+                                    "--db", database_url, "--json"])
+    assert extracted.exit_code == 0, extracted.output
+    assert json.loads(extracted.stdout)["rows"]["ext_population"] == len(compared["people"]) + 3
+    from_database = _run(database, compared["clock"].now(), AUGUST)
+    from_files = runner.invoke(app, ["compare", "--snapshot", str(tmp_path / "snap"), "--province", PROVINCE,
+                                     "--as-of", "2024-08-20", "--output", str(tmp_path / "lists"), "--json"])
+    assert from_files.exit_code == 0, from_files.output
+    answer = json.loads(from_files.stdout)
+    assert answer["counts"] == from_database["counts"] and answer["lists_digest"] == from_database["lists_digest"]
+    assert (tmp_path / "lists" / "uninsured" / "province-110000.parquet").exists()
+    national = json.loads(runner.invoke(app, ["compare", "--snapshot", str(tmp_path / "snap"), "--province", "000000",
+                                              "--as-of", "2024-08-20", "--json"]).stdout)
+    assert national["counts"] == from_database["counts"]  # one province in the data: the country is it
+    for bad in (["compare", "--province", "000000", "--db", database_url],
+                ["compare", "--province", PROVINCE, "--output", str(tmp_path / "x"), "--db", database_url],
+                ["compare", "--snapshot", str(tmp_path / "nothing"), "--province", PROVINCE, "--json"]):
+        refused = runner.invoke(app, bad)
+        assert refused.exit_code == 1 and "Traceback" not in refused.output, bad

@@ -82,12 +82,21 @@ def compare(ctx: typer.Context,
             province: Annotated[str | None, typer.Option("--province", help="the province code, such as 110000")] = None,
             as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")] = None,
             engine: Annotated[str | None, typer.Option("--engine", help="duckdb | spark (default: the setting)")] = None,
+            snapshot_in: Annotated[str | None, typer.Option(
+                "--snapshot", help="the national job: compare a snapshot in files (a folder or hdfs:// URL), no database; "
+                                   "--province 000000 asks for the whole country in one pass")] = None,
+            output: Annotated[Path | None, typer.Option("--output", help="with --snapshot: write each list as "
+                                                                         "Parquet, one file per province")] = None,
             db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Compute every list for the province, set-based, keep its rows and open or close the cases; print the counts."""
     if ctx.invoked_subcommand is not None:
         return
     if province is None:
         fail("请用 --province 指定省份代码（如 110000）/ say which province with --province (such as 110000)")
+    if snapshot_in is not None:
+        _compare_files(snapshot_in, province, as_of, engine, output, db, as_json)
+    if output is not None:
+        fail("「--output」只与「--snapshot」一起使用 / --output goes with --snapshot")
     from shebao.clikit import run_batch
     from shebao.comparison.runs import compare as run_compare
     from shebao.core.clock import SystemClock
@@ -105,6 +114,27 @@ def compare(ctx: typer.Context,
     emit(result, as_json, "\n".join(lines))
 
 
+def _compare_files(inputs: str, province: str, as_of: str | None, engine: str | None, output: Path | None,
+                   db: str | None, as_json: bool) -> None:
+    from shebao.clikit import settings_for
+    from shebao.comparison.runs import compare_files
+    from shebao.core.clock import SystemClock, china_today
+    from shebao.core.errors import DomainError
+    from shebao.policy.store import default_store
+
+    now = SystemClock().now()
+    location = inputs if "://" in inputs else Path(inputs)
+    try:
+        result = compare_files(store=default_store(), inputs=location, province=province,
+                               as_of=_as_of_day(as_of) or china_today(now),
+                               engine_name=engine or settings_for(db).comparison_engine, output=output, now=now)
+    except DomainError as exc:
+        refuse(exc, as_json)
+    emit(result, as_json, "\n".join([f"{result['province']} · 截至 as of {result['as_of']} · {result['engine']} · "
+                                     f"{result['inputs']}"] + [f"  {kind}: {count}" for kind, count in
+                                                                result["counts"].items()]))
+
+
 def _as_of_day(text: str | None):
     from datetime import date
 
@@ -112,6 +142,25 @@ def _as_of_day(text: str | None):
         return date.fromisoformat(text) if text else None
     except ValueError:
         fail(f"「--as-of」应为 年-月-日（如 2026-11-30）：{text} / --as-of is YYYY-MM-DD: {text}")
+
+
+@compare_app.command("snapshot")
+def compare_snapshot(output: Annotated[Path, typer.Option("--output", help="the folder to write the Parquet tables to")],
+                     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")] = None,
+                     db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The nightly extract for the national job: the registry as of the date and the imported registries, as Parquet
+    (one directory per table)."""
+    from shebao.clikit import run_batch
+    from shebao.comparison.runs import take_snapshot
+    from shebao.core.clock import SystemClock, china_today
+    from shebao.policy.store import default_store
+
+    now = SystemClock().now()
+    day = _as_of_day(as_of) or china_today(now)
+    result = run_batch(db, as_json, lambda database, settings, report: take_snapshot(
+        database=database, store=default_store(), as_of=day, folder=output, now=now))
+    emit(result, as_json, f"快照 snapshot {result['as_of']} → {result['folder']}\n" + "\n".join(
+        f"  {name}: {rows}" for name, rows in result["rows"].items()))
 
 
 @compare_app.command("list")

@@ -25,7 +25,9 @@ ENGINES = ("duckdb", "spark")
 NATIONAL = "000000"  # the whole country: the national job's one pass
 RESULT_SCHEMA = pa.schema([(name, getattr(pa, kind)()) for name, kind in lists.COLUMNS])
 
-Inputs = Mapping[str, pa.Table] | Path  # Arrow tables by name, or a folder of Parquet directories by name
+# Arrow tables by name, or a folder holding one directory of Parquet files per table (files at any depth below it,
+# as each province's extract writes them), or such a folder's storage URL (hdfs://, s3a://: Spark reads it).
+Inputs = Mapping[str, pa.Table] | Path | str
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,22 @@ def run(*, engine: str, inputs: Inputs, question: Question, kinds: Iterable[str]
     return {kind: results[kind].cast(RESULT_SCHEMA).sort_by([("finding_key", "ascending")]) for kind in kinds}
 
 
+def write_lists(results: Mapping[str, pa.Table], folder: Path) -> dict[str, int]:
+    """Each list as Parquet, one file per province of its rows (`<list>/province-110000.parquet`), for each province's
+    staff to take in; returns the rows written per list."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    written = {}
+    for kind, table in results.items():
+        (folder / kind).mkdir(parents=True, exist_ok=True)
+        provinces = pc.utf8_slice_codeunits(table.column("region_code"), 0, 2)
+        for prefix in sorted(p for p in pc.unique(provinces).to_pylist() if p):
+            pq.write_table(table.filter(pc.equal(provinces, prefix)), folder / kind / f"province-{prefix}0000.parquet")
+        written[kind] = table.num_rows
+    return written
+
+
 def _years_before(day: date, years: int) -> date:
     """The latest birth date of someone who is `years` old on `day` (born 29 February: 28 February counts)."""
     try:
@@ -89,33 +107,42 @@ def _run_duckdb(inputs: Inputs, question: Question, kinds: list[str], memory_lim
 
 
 def _register_duckdb(connection, name: str, inputs: Inputs) -> None:
-    if isinstance(inputs, Path):
-        folder = _table_folder(inputs, name)
-        connection.read_parquet(str(folder / "*.parquet")).create_view(name)
-    else:
+    if isinstance(inputs, Mapping):
         connection.register(name, inputs.get(name, snapshot.empty(name)))
+        return
+    try:
+        connection.read_parquet(f"{_table_location(inputs, name)}/**/*.parquet").create_view(name)
+    except Exception as exc:  # noqa: BLE001 - DuckDB's own I/O errors: a location it cannot read
+        raise _missing(inputs, name) from exc
 
 
-def _table_folder(inputs: Path, name: str) -> Path:
-    folder = inputs / name
-    if not any(folder.glob("*.parquet")):
-        raise InvalidInput("compare.input_missing", f"比对数据缺少「{name}」表的文件（{folder}）",
-                           f"the comparison's inputs lack the {name} table ({folder})", table=name)
-    return folder
+def _table_location(inputs: Path | str, name: str) -> str:
+    """Where a table's files are; a local folder without any is refused before an engine reads it."""
+    if isinstance(inputs, Path):
+        if not any((inputs / name).rglob("*.parquet")):
+            raise _missing(inputs, name)
+        return str(inputs / name)
+    return f"{inputs.rstrip('/')}/{name}"
+
+
+def _missing(inputs: Path | str, name: str) -> InvalidInput:
+    return InvalidInput("compare.input_missing", f"比对数据缺少「{name}」表的文件（{inputs}）",
+                        f"the comparison's inputs lack the {name} table ({inputs})", table=name)
 
 
 def _run_spark(inputs: Inputs, question: Question, kinds: list[str]) -> dict[str, pa.Table]:
-    if isinstance(inputs, Path):
+    if not isinstance(inputs, Mapping):
         return _spark_over(inputs, question, kinds)
     with tempfile.TemporaryDirectory(prefix="shebao-spark-") as folder:
         snapshot.write_parquet({name: inputs.get(name, snapshot.empty(name)) for name in snapshot.SCHEMAS}, Path(folder))
         return _spark_over(Path(folder), question, kinds)
 
 
-def _spark_over(folder: Path, question: Question, kinds: list[str]) -> dict[str, pa.Table]:
+def _spark_over(inputs: Path | str, question: Question, kinds: list[str]) -> dict[str, pa.Table]:
     from shebao.comparison.spark import session
 
     spark = session()
     for name in snapshot.SCHEMAS:
-        spark.read.parquet(str(_table_folder(folder, name))).createOrReplaceTempView(name)
+        location = _table_location(inputs, name)
+        spark.read.option("recursiveFileLookup", "true").parquet(location).createOrReplaceTempView(name)
     return {kind: spark.sql(render(kind, question, "spark")).toArrow() for kind in kinds}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 
 import pyarrow as pa
 from sqlalchemy import insert, literal, select, update
@@ -36,9 +37,11 @@ EARLIEST_AS_OF = date(2000, 1, 1)
 Progress = Callable[[str, int, int], None]
 
 
-def question_for(*, store: ParameterStore, province: str, as_of: date, today: date) -> engine.Question:
-    """The run's question, refused when the province or the date cannot be compared."""
-    if not is_province(province):
+def question_for(*, store: ParameterStore, province: str, as_of: date, today: date,
+                 national: bool = False) -> engine.Question:
+    """The run's question, refused when the province (or, for the national job, the country) or the date cannot be
+    compared."""
+    if not (is_province(province) or (national and province == engine.NATIONAL)):
         raise InvalidInput("compare.province", f"「{province}」不是省级行政区划代码（如 110000）",
                            f"{province!r} is not a province code (such as 110000)")
     if not EARLIEST_AS_OF <= as_of <= today:
@@ -74,6 +77,31 @@ def compare(*, database: Database, store: ParameterStore, principal: Principal, 
         summary = run_summary(run) | {"reminders_queued": reminded}
     tell("done", 3, 3)
     return summary
+
+
+def take_snapshot(*, database: Database, store: ParameterStore, as_of: date, folder: Path, now: datetime) -> dict:
+    """The nightly extract: the registry as of the date and the imported registries, as Parquet for the national job."""
+    if not EARLIEST_AS_OF <= as_of <= china_today(now):
+        raise InvalidInput("compare.as_of", f"比对日期应在 {EARLIEST_AS_OF} 至今天之间",
+                           f"the as-of date must lie between {EARLIEST_AS_OF} and today")
+    with database.unit_of_work() as uow:
+        tables = snapshot.take(session=uow.session, store=store, as_of=as_of)
+    snapshot.write_parquet(tables, folder)
+    return {"as_of": as_of.isoformat(), "folder": str(folder), "inputs_digest": snapshot.fingerprint(tables),
+            "rows": {name: table.num_rows for name, table in tables.items()}}
+
+
+def compare_files(*, store: ParameterStore, inputs: Path | str, province: str, as_of: date, engine_name: str,
+                  output: Path | None, now: datetime) -> dict:
+    """The national job: the lists over a snapshot in files, for a province or the whole country (000000) in one
+    pass, written per list and province when an output folder is given; nothing is read from or written to a database."""
+    question = question_for(store=store, province=province, as_of=as_of, today=china_today(now), national=True)
+    results = engine.run(engine=engine_name, inputs=inputs, question=question)
+    written = engine.write_lists(results, output) if output is not None else None
+    return {"province": province, "as_of": as_of.isoformat(), "engine": engine_name, "inputs": str(inputs),
+            "counts": {kind: table.num_rows for kind, table in results.items()},
+            "lists_digest": snapshot.fingerprint(results), "output": str(output) if output else None,
+            "written": written}
 
 
 def run_summary(run: CompareRun) -> dict:

@@ -356,7 +356,7 @@ OPERATOR_COMMANDS = (
     "permissions", "user unlock", "user unlock-address", "user reset-otp", "provisional reconcile",
     "transfer amount", "transfer plan", "transfer apply", "transfer step", "transfer status", "transfer list",
     "transfer gather", "transfer convert", "benefit-place", "fund settle", "fund statement", "exchange import",
-    "compare", "compare list", "compare cases", "compare case", "compare work", "compare progress",
+    "compare", "compare snapshot", "compare list", "compare cases", "compare case", "compare work", "compare progress",
     "exchange partner add", "exchange partner list", "exchange partner deactivate", "exchange public-key",
     "exchange announce", "outbox deliver", "outbox list",
     "link run", "link review", "link decide", "person register",
