@@ -17,7 +17,7 @@ from shebao.comparison import case_rules, lists
 from shebao.comparison.models import CompareCase, CompareCaseEvent, CompareFinding, CompareRun
 from shebao.core import audit
 from shebao.core.clock import utc_naive
-from shebao.core.errors import InvalidInput, NotFound
+from shebao.core.errors import Forbidden, InvalidInput, NotFound
 from shebao.core.regions import level_of, province_of, region_prefix
 from shebao.core.security import Principal
 from shebao.registry.divisions import all_divisions
@@ -104,8 +104,7 @@ def case_view(c: CompareCase, events: list[CompareCaseEvent] | None = None) -> d
             "employer_id": c.employer_id, "uscc": c.uscc, "name": c.name, "amount_fen": c.amount_fen,
             "status": c.status, "status_zh": status_zh, "status_en": status_en, "outcome": c.outcome,
             "outcome_zh": outcome.zh if outcome else None, "outcome_en": outcome.en if outcome else None,
-            "allowed_outcomes": [] if c.status == "closed" else
-            [o for o in case_rules.OUTCOMES_BY_LIST[c.list_kind]],
+            "allowed_outcomes": [] if c.status == "closed" else list(case_rules.OUTCOMES_BY_LIST[c.list_kind]),
             "opened_at": c.opened_at.isoformat(), "worked_by": c.worked_by,
             "closed_at": c.closed_at.isoformat() if c.closed_at else None}
     if events is not None:
@@ -133,7 +132,7 @@ def work_case(*, session: Session, principal: Principal, case_id: int, outcome: 
     """Records what the clerk found; a final outcome closes the case."""
     found = _case_in_scope(session, principal, case_id)
     if principal.person_id is not None and principal.person_id == found.person_id:
-        raise NotFound("scope.not_found", "未找到，或不在您的管辖范围内", "not found, or outside your region")
+        raise Forbidden("compare.own_record", "不能办理与本人有关的核查任务", "no one works a case about their own record")
     chosen = case_rules.check_outcome(list_kind=found.list_kind, status=found.status, outcome=outcome, note=note)
     at = utc_naive(now)
     found.outcome, found.worked_by, found.worked_at = chosen.name, principal.actor, at

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from shebao.comparison import case_rules, engine, lists, outbox, snapshot
@@ -129,9 +129,7 @@ def _record_run(session: Session, question: engine.Question, engine_name: str, t
 def _finding_rows(run_id: int, province: str, table: pa.Table):
     for row in table.to_pylist():
         month = row.pop("month")
-        row.pop("list_kind")
-        yield row | {"list_kind": table.column("list_kind")[0].as_py(), "run_id": run_id,
-                     "region_code": row["region_code"] or province, "reason": row["reason"] or "",
+        yield row | {"run_id": run_id, "region_code": row["region_code"] or province, "reason": row["reason"] or "",
                      "period": None if month is None else snapshot.index_period(month)}
 
 
@@ -172,7 +170,7 @@ def _reconcile_cases(session: Session, run: CompareRun, results: dict[str, pa.Ta
                 .where(CompareCase.opened_run_id == run.id))
     unlisted = (CompareCase.province == run.province) & CompareCase.open_key.is_not(None) \
         & (CompareCase.last_seen_run_id != run.id)
-    closed = len(session.scalars(select(CompareCase.id).where(unlisted)).all())
+    closed = session.scalar(select(func.count()).select_from(CompareCase).where(unlisted))
     _add_events(session, select(CompareCase.id, literal("unlisted"), literal("unlisted"),
                                 literal("复核比对已不在名单中 no longer listed by a later comparison"), literal(run.id),
                                 literal(actor), literal(at)).where(unlisted))
