@@ -272,3 +272,17 @@ def test_the_national_job_compares_a_snapshot_in_files_as_the_database_run_does(
                 ["compare", "--snapshot", str(tmp_path / "nothing"), "--province", PROVINCE, "--json"]):
         refused = runner.invoke(app, bad)
         assert refused.exit_code == 1 and "Traceback" not in refused.output, bad
+
+
+def test_no_clerk_works_a_case_about_their_own_record(database, cipher, compared):
+    from shebao.core.errors import Forbidden
+
+    _run(database, datetime(2024, 12, 20, 2, 0, tzinfo=UTC), DECEMBER)
+    with database.transaction() as session:
+        own = session.scalars(select(CompareCase).where(CompareCase.list_kind == "interrupted")).first()
+        clerk = Principal(user_id=7, username="chaoyang.clerk", role=Role.STAFF, region_code=CHAOYANG,
+                          person_id=own.person_id)
+        with pytest.raises(Forbidden) as refused:
+            cases.work_case(session=session, principal=clerk, case_id=own.id, outcome="visited", note="本人", now=
+                            datetime(2024, 12, 20, 2, 0, tzinfo=UTC))
+        assert refused.value.code == "compare.own_record"
