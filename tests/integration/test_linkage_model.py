@@ -102,3 +102,28 @@ def test_two_records_of_another_department_are_never_paired():
                                   "id_number": id_number("370102", date(1970, 1, 2), 42)}]), parameters)
     assert sorted((p.left, p.right) for p in outcome.pairs) == [("e1", "p3"), ("e2", "p3")]
     assert all(p.levels[-1] == "id.null" for p in outcome.pairs)  # a hash says nothing of how close a number is
+
+
+def test_an_em_round_that_underflows_is_left_out_and_the_model_restored(trained, monkeypatch):
+    """On some provinces' data EM drives a level's probability below what float64 holds and Splink refuses it: that
+    round is left out, the model restored as before it, and every comparison still scores the pairs."""
+    from splink.internals.linker_components.training import LinkerTraining
+
+    planted, frame, _, parameters = trained
+    real = LinkerTraining.estimate_parameters_using_expectation_maximisation
+    calls = []
+
+    def first_round_underflows(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        calls.append(1)
+        if len(calls) == 1:
+            self._linker._settings_obj.comparisons[0].comparison_levels[1].m_probability = 0.5  # half-updated
+            raise ValueError("m_probability value 7.7e-311 is below the minimum allowed value of 1e-300")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(LinkerTraining, "estimate_parameters_using_expectation_maximisation", first_round_underflows)
+    outcome = link_frame(frame, parameters, threshold=0.01)
+    assert len(calls) == len(parameters.em_blocking_rules) and outcome.trained
+    found = {tuple(sorted((int(p.left), int(p.right)))) for p in outcome.pairs
+             if p.probability >= float(parameters.link_threshold)}
+    precision, recall = precision_recall(found, planted.truth)
+    assert precision >= 0.9 and recall >= 0.6, (precision, recall)

@@ -118,7 +118,7 @@ def link_frame(raw, parameters: rules.Parameters, *, progress: Progress | None =
         linker = _linker(connection, parameters, prior)
         trained = records >= parameters.min_records_to_train
         if trained:
-            _train(linker, parameters, progress)
+            linker = _train(connection, linker, parameters, progress)
         if progress:
             progress("predicting", 0, 1)
         predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
@@ -138,15 +138,17 @@ def link_frame(raw, parameters: rules.Parameters, *, progress: Progress | None =
     return LinkOutcome(records, pairs, model, trained, time.perf_counter() - started)
 
 
-def _linker(connection, parameters: rules.Parameters, prior: float):  # noqa: ANN001, ANN202 - DuckDB and Splink objects
+def _linker(connection, parameters: rules.Parameters, prior: float, model: dict | None = None):  # noqa: ANN001, ANN202
+    """A Splink linker on DuckDB over the frame: from the parameters' priors, or from a saved model."""
     from splink import DuckDBAPI, Linker
 
     logging.getLogger("splink").setLevel(logging.ERROR)  # "level not observed" is expected on a province's data
     frame = DuckDBAPI(connection).register("frame")
-    return Linker(frame, rules.splink_settings(parameters, probability_two_random_records_match=prior), log_level=None)
+    settings = model if model is not None else rules.splink_settings(parameters, probability_two_random_records_match=prior)
+    return Linker(frame, settings, log_level=None)
 
 
-def _train(linker, parameters: rules.Parameters, progress: Progress | None) -> None:  # noqa: ANN001 - a Splink linker
+def _train(connection, linker, parameters: rules.Parameters, progress: Progress | None):  # noqa: ANN001, ANN202
     steps = 2 + len(parameters.em_blocking_rules)
     if progress:
         progress("training", 0, steps)
@@ -162,10 +164,18 @@ def _train(linker, parameters: rules.Parameters, progress: Progress | None) -> N
     if progress:
         progress("training", 2, steps)
     for index, rule in enumerate(parameters.em_blocking_rules.values(), start=3):
-        linker.training.estimate_parameters_using_expectation_maximisation(rules.pair_rule(rule),
-                                                                           max_pairs=parameters.em_max_pairs)
+        before = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rules.pair_rule(rule),
+                                                                               max_pairs=parameters.em_max_pairs)
+        except ValueError:  # EM drove a level's probability below what float64 holds on this data: the round is
+            # left out and the model restored as it was before it (Splink may have half-updated it)
+            logging.getLogger(__name__).warning("linkage: the EM round on %s was left out (a probability underflowed)",
+                                                rule)
+            linker = _linker(connection, parameters, 0.0, model=before)
         if progress:
             progress("training", index, steps)
+    return linker
 
 
 # ---------------------------------------------------------------- a province's run
