@@ -158,6 +158,21 @@ def test_staff_see_and_work_only_their_own_region(database, cipher, compared):
             assert refused.value.code == "scope.not_found"
 
 
+def test_a_finding_a_clerk_closed_stays_quiet_for_the_quiet_months_then_opens_again(database, cipher, compared):
+    clock = compared["clock"]
+    _run(database, clock.now(), AUGUST)
+    with database.transaction() as session:
+        first = session.scalar(select(CompareCase.id).where(CompareCase.region_code == CHAOYANG_STREET))
+        cases.work_case(session=session, principal=SYSTEM, case_id=first, outcome="not_required",
+                        note="现役军人，按规定无需参保", now=clock.now())
+    assert _run(database, clock.now(), AUGUST)["cases_opened"] == 0  # still listed, but verified a moment ago
+    seven_months_on = datetime(2025, 3, 25, 2, 0, tzinfo=UTC)
+    assert _run(database, seven_months_on, AUGUST)["cases_opened"] == 1  # still listed half a year on: again
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(CompareCase)
+                                  .where(CompareCase.region_code == CHAOYANG_STREET)) == 2
+
+
 def test_progress_counts_cases_by_street(database, cipher, compared):
     clock = compared["clock"]
     _run(database, clock.now(), AUGUST)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -68,7 +68,8 @@ def compare(*, database: Database, store: ParameterStore, principal: Principal, 
     with database.transaction() as session:
         run = _record_run(session, question, engine_name, tables, results, principal.actor, started, now)
         _write_findings(session, run.id, results)
-        opened, closed = _reconcile_cases(session, run, results, principal.actor, now)
+        quiet_months = store.at(NATIONAL, question.as_of).value("comparison.closed_case_quiet_months")
+        opened, closed = _reconcile_cases(session, run, results, principal.actor, now, quiet_months)
         run.cases_opened, run.cases_closed = opened, closed
         reminded = _queue_reminders(session, run.id, now)
         audit.append(session, actor=principal.actor, action="compare.run", subject=f"compare_run:{run.id}", now=now,
@@ -151,15 +152,26 @@ def _insert_chunked(session: Session, model, rows) -> None:
         session.execute(insert(model), chunk)
 
 
+def _recently_closed(session: Session, province: str, since: datetime) -> set[str]:
+    """Findings whose case a clerk closed since the date (not those closed as no longer listed): kept quiet."""
+    rows = session.execute(select(CompareCase.list_kind, CompareCase.finding_key).where(
+        CompareCase.province == province, CompareCase.status == "closed", CompareCase.outcome != "unlisted",
+        CompareCase.closed_at >= since))
+    return {f"{kind}:{key}" for kind, key in rows}
+
+
 def _reconcile_cases(session: Session, run: CompareRun, results: dict[str, pa.Table], actor: str,
-                     now: datetime) -> tuple[int, int]:
-    """Opens a case per new finding, marks the ones seen again, closes the open ones no longer listed."""
+                     now: datetime, quiet_months: int) -> tuple[int, int]:
+    """Opens a case per new finding (not one a clerk closed within the quiet months), marks the ones seen again,
+    closes the open ones no longer listed."""
     at = utc_naive(now)
     already_open = set(session.scalars(select(CompareCase.open_key).where(
         CompareCase.province == run.province, CompareCase.open_key.is_not(None))))
+    quiet = _recently_closed(session, run.province, at - timedelta(days=round(quiet_months * 365.25 / 12)))
     listed = {f"{row['list_kind']}:{row['finding_key']}": row
               for table in results.values() for row in table.select(_CASE_COLUMNS).to_pylist()}
-    new_rows = [_new_case(run, key, row, at) for key, row in listed.items() if key not in already_open]
+    new_rows = [_new_case(run, key, row, at) for key, row in listed.items()
+                if key not in already_open and key not in quiet]
     _insert_chunked(session, CompareCase, new_rows)
     seen = [key for key in listed if key in already_open]
     for start in range(0, len(seen), CHUNK):
