@@ -127,9 +127,10 @@ def project_fund(*, session: Session, store: ParameterStore, province: str, toda
     params = store.at(province, as_of)
     horizon = rules.check_years(years if years is not None else params.value(rules.PREFIX + "horizon_years"))
     knobs = rules.assumptions(params, overrides)
-    before = store.at(province, rules.day_before_reform(params))
+    reform, before = rules.retirement_snapshots(store, province, as_of)
     start = starting_point(session=session, province=province, as_of=as_of)
-    scenarios = rules.project(start, params=params, before_reform=before, knobs=knobs, years=horizon)
+    scenarios = rules.project(start, params=params, ages=rules.RetirementSchedule(reform, before), knobs=knobs,
+                              years=horizon)
     with_reform, without_reform = scenarios["with_reform"], scenarios["without_reform"]
     life = rules.LifeTable.from_params(params, knobs.mortality_basis, knobs.mortality_improvement)
     return {
@@ -137,8 +138,8 @@ def project_fund(*, session: Session, store: ParameterStore, province: str, toda
         "first_period": rules.period_of(start.first_month),
         "assumptions": list(knobs.echo),
         "life_table": {"basis": knobs.mortality_basis, "source": life.source},
-        "retirement_ages": {"with_reform": "retirement.* in force on " + as_of.isoformat(),
-                            "without_reform": "retirement.* in force on " + rules.day_before_reform(params).isoformat()},
+        "retirement_ages": {"with_reform": f"retirement.* in force on {reform.day.isoformat()}",
+                            "without_reform": f"retirement.* in force on {before.day.isoformat()}"},
         "starting_point": _starting_point_read(session, province, start, as_of),
         "with_reform": _scenario_read(with_reform),
         "without_reform": _scenario_read(without_reform),

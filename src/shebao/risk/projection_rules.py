@@ -41,7 +41,7 @@ from typing import Any
 
 from shebao.benefits.rules import DIVISOR_SCALE, Group, RetirementAge, divisor_units, statutory_age
 from shebao.core.errors import InvalidInput
-from shebao.policy.store import ParameterSnapshot
+from shebao.policy.store import ParameterSnapshot, ParameterStore
 
 PREFIX = "risk.projection."
 MALE, FEMALE = "M", "F"
@@ -142,7 +142,7 @@ def assumptions(params: ParameterSnapshot, overrides: dict[str, Any] | None = No
 def _checked(knob: Knob, raw: Any) -> Any:  # noqa: ANN401 - a Decimal, an int or a text, by the knob
     if knob.kind == "text":
         if raw not in knob.choices:
-            raise InvalidInput("projection.assumption", f"「{knob.zh}」应为 {' 或 '.join(knob.choices)}，收到「{raw}」",
+            raise InvalidInput("projection.assumption", f"「{knob.zh}」应为{'或'.join(f'「{c}」' for c in knob.choices)}，收到「{raw}」",
                                f"{knob.en} must be one of {', '.join(knob.choices)}: {raw!r}", assumption=knob.name)
         return raw
     number = _number(knob, raw)
@@ -174,13 +174,14 @@ def _number(knob: Knob, raw: Any) -> Decimal | int:  # noqa: ANN401 - whatever w
 # ------------------------------------------------------------------ life table and retirement ages
 
 
-@dataclass(frozen=True)
 class LifeTable:
     """qx by sex and age in whole years; the table's last age has q = 1. Improvement lowers q by a share a year."""
 
-    qx: dict[str, dict[int, Decimal]]
-    improvement: Decimal
-    source: str
+    def __init__(self, qx: dict[str, dict[int, Decimal]], improvement: Decimal, source: str) -> None:
+        self.qx, self.improvement, self.source = qx, improvement, source
+        self._first = {sex: min(table) for sex, table in qx.items()}
+        self._last = {sex: max(table) for sex, table in qx.items()}
+        self._factors: dict[int, Decimal] = {}
 
     @classmethod
     def from_params(cls, params: ParameterSnapshot, basis: str, improvement: Decimal) -> LifeTable:
@@ -190,11 +191,11 @@ class LifeTable:
                     FEMALE: {int(age): q for age, q in female.items()}}, improvement, male.source)
 
     def q(self, sex: str, age: int, years_ahead: int) -> Decimal:
-        table = self.qx[sex]
-        last = max(table)
-        if age >= last:
+        if age >= self._last[sex]:
             return ONE
-        return table[max(age, min(table))] * (ONE - self.improvement) ** years_ahead
+        if years_ahead not in self._factors:
+            self._factors[years_ahead] = (ONE - self.improvement) ** years_ahead
+        return self.qx[sex][max(age, self._first[sex])] * self._factors[years_ahead]
 
 
 class RetirementSchedule:
@@ -213,9 +214,17 @@ class RetirementSchedule:
         return self._cache[key]
 
 
-def day_before_reform(params: ParameterSnapshot) -> date:
-    """The last day before the 2025 retirement-age reform, read from the parameters (its target age's `since`)."""
-    return params.explain(REFORM_PATH).since - timedelta(days=1)
+def retirement_snapshots(store: ParameterStore, region: str, as_of: date) -> tuple[ParameterSnapshot, ParameterSnapshot]:
+    """(the ages under the 2025 reform, the ages before it) for a region. The reform is the day its target age first
+    holds (`retirement.male.target_age_months`): its ages as in force on the later of that day and the as-of day (a
+    projection from before the reform still applies the law enacted for it), the ages before it as on the eve."""
+    first = reform_day(store, region)
+    return store.at(region, max(as_of, first)), store.at(region, first - timedelta(days=1))
+
+
+def reform_day(store: ParameterStore, region: str) -> date:
+    """The first day of the 2025 retirement-age reform, read from the parameters (its target age's first `since`)."""
+    return store.changes(region, REFORM_PATH)[0][0]
 
 
 # ------------------------------------------------------------------ the starting point
@@ -269,7 +278,7 @@ class StartingPoint:
 # ------------------------------------------------------------------ the model
 
 
-@dataclass
+@dataclass(slots=True)
 class _Worker:
     group: Group
     birth: int
@@ -277,7 +286,7 @@ class _Worker:
     base: Decimal  # monthly base per person, fen (months not assessed count as zero: the density is kept)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pensioner:
     sex: str
     birth: int
@@ -349,12 +358,11 @@ class _Model:
         return basic + account, account
 
 
-def project(start: StartingPoint, *, params: ParameterSnapshot, before_reform: ParameterSnapshot,
-            knobs: Assumptions, years: int) -> dict[str, Scenario]:
+def project(start: StartingPoint, *, params: ParameterSnapshot, ages: RetirementSchedule, knobs: Assumptions,
+            years: int) -> dict[str, Scenario]:
     """Both scenarios from one starting point: `with_reform` and `without_reform`."""
     check_years(years)
     life = LifeTable.from_params(params, knobs.mortality_basis, knobs.mortality_improvement)
-    ages = RetirementSchedule(params, before_reform)
     return {"with_reform": _run(_Model(start, knobs, life, ages, params, True), years),
             "without_reform": _run(_Model(start, knobs, life, ages, params, False), years)}
 
@@ -411,6 +419,7 @@ def _working_year(model: _Model, t: int, first: int) -> tuple[Decimal, list[_Pen
     """The contributors' year: (income, the cells awarded a pension, the cells still working next year, the persons
     retired, what the new pensions cost the pool this year)."""
     knobs = model.knobs
+    grow, rise = ONE + knobs.coverage_growth, ONE + knobs.wage_growth
     income, spending, retired, awarded, working = ZERO, ZERO, ZERO, [], []
     for worker in model.workers:
         age = first - worker.birth
@@ -420,8 +429,8 @@ def _working_year(model: _Model, t: int, first: int) -> tuple[Decimal, list[_Pen
         alive, survivors = worker.count - deaths / 2, worker.count - deaths
         income += alive * months_working * worker.base * knobs.pooled_rate
         if months_working == 12:
-            working.append(_Worker(worker.group, worker.birth, survivors * (ONE + knobs.coverage_growth),
-                                   worker.base * (ONE + knobs.wage_growth)))
+            worker.count, worker.base = survivors * grow, worker.base * rise
+            working.append(worker)
             continue
         pension, account = model.new_pension(worker, t, retire_at, original)
         paid = 12 - months_working
@@ -433,16 +442,18 @@ def _working_year(model: _Model, t: int, first: int) -> tuple[Decimal, list[_Pen
 
 
 def _paying_year(model: _Model, t: int, first: int) -> tuple[Decimal, list[_Pensioner]]:
-    """The receivers' year: (what the pool pays them, the cells next year, a year older and their pensions risen)."""
-    knobs, spending, paying = model.knobs, ZERO, []
-    for pensioner in model.pensioners:
-        deaths = pensioner.count * model.life.q(pensioner.sex, (first - pensioner.birth) // 12, t)
-        alive = pensioner.count - deaths / 2
-        account_months = max(ZERO, min(Decimal(12), pensioner.account_months))
-        spending += alive * (12 * pensioner.pension - account_months * pensioner.account)
-        paying.append(_Pensioner(pensioner.sex, pensioner.birth, pensioner.count - deaths,
-                                 pensioner.pension * (ONE + knobs.pension_indexation), pensioner.account,
-                                 pensioner.account_months - 12))
+    """The receivers' year: (what the pool pays them, the cells next year, a year older and their pensions risen;
+    a cell past the table's last age, where everyone has died, is dropped)."""
+    rise, spending, twelve, paying = ONE + model.knobs.pension_indexation, ZERO, Decimal(12), []
+    for cell in model.pensioners:
+        deaths = cell.count * model.life.q(cell.sex, (first - cell.birth) // 12, t)
+        account_months = max(ZERO, min(twelve, cell.account_months))
+        spending += (cell.count - deaths / 2) * (12 * cell.pension - account_months * cell.account)
+        cell.count -= deaths
+        cell.pension *= rise
+        cell.account_months -= 12
+        if cell.count > 0:
+            paying.append(cell)
     return spending, paying
 
 
