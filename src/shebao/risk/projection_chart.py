@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-WIDTH, HEIGHT = 960, 540
-LEFT, RIGHT, TOP, BOTTOM = 96, 24, 72, 112
+WIDTH, HEIGHT = 960, 560
+LEFT, RIGHT, TOP, BOTTOM = 96, 24, 72, 132
 SERIES = (  # key, colour, Chinese, English
     ("income_fen", "#2e7d32", "收入", "income"),
     ("spending_fen", "#c62828", "支出", "spending"),
@@ -72,12 +72,15 @@ def projection_svg(projection: dict[str, Any]) -> str:
         mx = x(year)
         parts.append(f'<line x1="{mx:.1f}" y1="{TOP}" x2="{mx:.1f}" y2="{TOP + plot_h}" stroke="#000" '
                      f'stroke-width="1.5"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
-        parts.append(f'<text x="{mx + 4:.1f}" y="{TOP + 16 + 18 * offset}" font-weight="bold">'
+        right_half = mx > LEFT + plot_w / 2  # the label on the side with room for it
+        parts.append(f'<text x="{mx - 4 if right_half else mx + 4:.1f}" y="{TOP + 16 + 18 * offset}" '
+                     f'text-anchor="{"end" if right_half else "start"}" font-weight="bold" paint-order="stroke" stroke="#fff" '
+                     f'stroke-width="4">'
                      f"{year} 基金耗尽（{zh}）runs out, {en}</text>")
     parts.extend(_legend())
     effect = projection.get("reform_effect", {})
-    parts.append(f'<text x="{LEFT}" y="{HEIGHT - 16}" fill="#333">{escape(effect.get("zh", ""))} · '
-                 f'{escape(effect.get("en", ""))}</text>')
+    parts.append(f'<text x="{LEFT}" y="{HEIGHT - 30}" fill="#333">{escape(effect.get("zh", ""))}</text>')
+    parts.append(f'<text x="{LEFT}" y="{HEIGHT - 12}" fill="#333" font-size="12">{escape(effect.get("en", ""))}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
