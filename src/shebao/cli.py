@@ -6,6 +6,7 @@ Where a command lives (each module's docstring lists its commands):
     policy/cli.py         policy show · policy expired
     contributions/cli.py  contrib assess · month-end
     ledger/cli.py         interest credit · interest recompute · interest calc · fund settle · fund statement
+    risk/cli.py           fund project (attached below to the ledger's `fund` group: risk sits above the ledger)
     benefits/cli.py       retirement date · pension … · payroll · certification … ·
                           unemployment … · injury claim · maternity claim
     payouts/cli.py        bank batches · bank show · bank prepare · bank approve · bank file · bank returned ·
@@ -43,6 +44,7 @@ from shebao.ledger import cli as ledger
 from shebao.payouts import cli as payouts
 from shebao.policy import cli as policy
 from shebao.registry import cli as registry
+from shebao.risk import cli as risk
 from shebao.services import cli as services
 from shebao.transfers import cli as transfers
 
@@ -53,6 +55,8 @@ app.callback()(guard_every_command)  # weak production secrets refused before an
 for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, comparison, services, cards,
                 accounts, audit, demo, platform_cli):
     app.add_typer(context.commands)
+# A command of a higher context in a lower context's group: the root attaches it, so that neither imports upward.
+ledger.fund_app.command("project")(risk.fund_project)
 
 
 def main() -> None:

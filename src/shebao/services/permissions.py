@@ -304,6 +304,10 @@ API: dict[str, Permission] = {
     # statement read by staff (their own province's line only: the service confines it), auditors and administrators
     "POST /api/v1/national-fund/{year}/settlement": writes(_roles(AD), Scope.NATIONAL),
     "GET /api/v1/national-fund/{year}/statement": reads(STAFF_READERS, Scope.CONFINED),
+    # --- risk: the fund projection of a province's pension pool (JSON and its chart), read by staff of the province or
+    # above, auditors and administrators; a county's clerk names a region above their own and is refused
+    "GET /api/v1/fund/projection": reads(STAFF_READERS, Scope.REGION, where=query("province")),
+    "GET /api/v1/fund/projection.svg": reads(STAFF_READERS, Scope.REGION, where=query("province")),
     # --- policy and audit
     "GET /api/v1/policy/{region_code}/{day}": public(),
     "GET /api/v1/policy/{region_code}/{day}/expired": public(),
@@ -355,7 +359,7 @@ OPERATOR_COMMANDS = (
     "unemployment apply", "unemployment pay", "unemployment stop", "injury claim", "maternity claim", "serve", "run",
     "permissions", "user unlock", "user unlock-address", "user reset-otp", "provisional reconcile",
     "transfer amount", "transfer plan", "transfer apply", "transfer step", "transfer status", "transfer list",
-    "transfer gather", "transfer convert", "benefit-place", "fund settle", "fund statement", "exchange import",
+    "transfer gather", "transfer convert", "benefit-place", "fund settle", "fund statement", "fund project", "exchange import",
     "compare", "compare snapshot", "compare list", "compare cases", "compare case", "compare work", "compare progress",
     "exchange partner add", "exchange partner list", "exchange partner deactivate", "exchange public-key",
     "exchange announce", "outbox deliver", "outbox list",
