@@ -12,6 +12,7 @@ Where a command lives (each module's docstring lists its commands):
                           bank reconcile
     transfers/cli.py      transfer amount · transfer plan|apply|step|status|list|gather|convert · benefit-place
     comparison/cli.py     exchange import · link run · link review · link decide
+    risk/catalogue_cli.py risk rules
     services/cli.py       person register · person record · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
@@ -43,6 +44,7 @@ from shebao.ledger import cli as ledger
 from shebao.payouts import cli as payouts
 from shebao.policy import cli as policy
 from shebao.registry import cli as registry
+from shebao.risk import catalogue_cli as risk_catalogue
 from shebao.services import cli as services
 from shebao.transfers import cli as transfers
 
@@ -50,8 +52,8 @@ app = typer.Typer(help="shebao 社保 — national social security information p
                   pretty_exceptions_enable=False)
 app.callback()(guard_every_command)  # weak production secrets refused before any command that reads data or keys
 
-for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, comparison, services, cards,
-                accounts, audit, demo, platform_cli):
+for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, comparison, risk_catalogue, services,
+                cards, accounts, audit, demo, platform_cli):
     app.add_typer(context.commands)
 
 
