@@ -13,6 +13,7 @@ Where a command lives (each module's docstring lists its commands):
                           bank reconcile
     transfers/cli.py      transfer amount · transfer plan|apply|step|status|list|gather|convert · benefit-place
     comparison/cli.py     exchange import · link run · link review · link decide
+    risk/catalogue_cli.py risk rules
     services/cli.py       person register · person record · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
@@ -44,6 +45,7 @@ from shebao.ledger import cli as ledger
 from shebao.payouts import cli as payouts
 from shebao.policy import cli as policy
 from shebao.registry import cli as registry
+from shebao.risk import catalogue_cli as risk_catalogue
 from shebao.risk import cli as risk
 from shebao.services import cli as services
 from shebao.transfers import cli as transfers
@@ -52,8 +54,8 @@ app = typer.Typer(help="shebao 社保 — national social security information p
                   pretty_exceptions_enable=False)
 app.callback()(guard_every_command)  # weak production secrets refused before any command that reads data or keys
 
-for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, comparison, services, cards,
-                accounts, audit, demo, platform_cli):
+for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, comparison, risk_catalogue, services,
+                cards, accounts, audit, demo, platform_cli):
     app.add_typer(context.commands)
 # A command of a higher context in a lower context's group: the root attaches it, so that neither imports upward.
 ledger.fund_app.command("project")(risk.fund_project)

@@ -58,7 +58,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 # run whatever the settings. Every other command, including any added later, first refuses weak
 # production secrets exactly as the server does when it starts.
 OFFLINE_COMMANDS = frozenset({"id check", "uscc check", "policy show", "policy expired", "retirement date", "contrib assess",
-                              "pension calc", "interest calc", "ecard verify"})
+                              "pension calc", "interest calc", "ecard verify", "risk rules"})
 # Their groups check in a callback of their own, which knows the sub-command; the root checks the rest.
 GROUPS_WITH_OFFLINE_COMMANDS = frozenset(command.split()[0] for command in OFFLINE_COMMANDS)
 

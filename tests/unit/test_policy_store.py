@@ -209,7 +209,7 @@ def test_as_dict_keeps_every_key_it_had_and_only_adds():
     value = default_store().at("110105", date(2024, 8, 1)).explain("contribution.base.floor_fen").as_dict()
     assert list(value)[:7] == ["path", "value", "unit", "since", "source", "jurisdiction", "description"]
     assert set(value) - {"path", "value", "unit", "since", "source", "jurisdiction", "description"} == {
-        "valid_until", "past_validity", "expired", "provisional", "checked"}
+        "valid_until", "past_validity", "expired", "provisional", "checked", "range"}
 
 
 @pytest.mark.parametrize(
@@ -298,3 +298,109 @@ def test_a_value_not_checked_against_its_source_for_a_year_is_stale(tmp_path):
     assert [v.path for v in store.at("000000", date(2026, 3, 2)).stale()] == ["a.rate"]  # a year and a day
     beijing = store.at("110105", date(2026, 2, 28)).stale()
     assert [(v.path, v.jurisdiction, v.checked) for v in beijing] == [("a.rate", "110000", None)]  # never recorded
+
+
+# ---------------------------------------------------------------- sane ranges (issue #15)
+
+RANGED = """
+a:
+  ratio:
+    description: 基数增长倍数 (a ratio)
+    unit: ratio
+    range: ["1.2", "10"]
+    values:
+      - {since: 2020-01-01, value: "2.0", source: the platform}
+  months:
+    description: 窗口月数 (a window in months)
+    unit: months
+    range: [12, 120]
+    values:
+      - {since: 2020-01-01, value: 36, source: the platform}
+      - {since: 2024-01-01, value: 120, source: the platform}
+  table:
+    description: 各档月数 (months per grade)
+    unit: table
+    cells: months
+    range: [1, 24]
+    values:
+      - {since: 2020-01-01, value: {1: 12, 5: 18, 10: 24}, source: the law}
+"""
+
+
+def test_values_within_their_range_load_bounds_included(tmp_path):
+    snapshot = _store_from(tmp_path, RANGED).at("110000", date(2025, 1, 1))
+    assert snapshot.a.ratio == Decimal("2.0") and snapshot.a.months == 120 and snapshot.a.table[10] == 24
+    assert snapshot.explain("a.ratio").range == (Decimal("1.2"), Decimal("10"))
+    assert snapshot.explain("a.ratio").as_dict()["range"] == ["1.2", "10"]
+    assert snapshot.explain("a.months").as_dict()["range"] == [12, 120]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (RANGED.replace('value: "2.0"', 'value: "20"'), r"national/p.yaml: a.ratio since 2020-01-01: 20 is outside its range \[1.2, 10\]"),
+        (RANGED.replace('value: "2.0"', 'value: "1.1"'), r"a.ratio since 2020-01-01: 1.1 is outside its range \[1.2, 10\]"),
+        (RANGED.replace("value: 120,", "value: 121,"), r"national/p.yaml: a.months since 2024-01-01: 121 is outside its range \[12, 120\]"),
+        (RANGED.replace("10: 24}", "10: 25}"), r"a.table\[10\] since 2020-01-01: 25 is outside its range \[1, 24\]"),
+    ],
+)
+def test_a_value_outside_its_range_refuses_the_whole_load_naming_file_path_value_and_range(tmp_path, text, named):
+    with pytest.raises(ParameterFileError, match=named):
+        _store_from(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (RANGED.replace('range: ["1.2", "10"]', "range: [1.2, 10]"), "quoted decimals"),
+        (RANGED.replace('range: ["1.2", "10"]', 'range: ["10", "1.2"]'), "min above its max"),
+        (RANGED.replace("range: [12, 120]", "range: [12]"), r"range is written \[min, max\]"),
+        (RANGED.replace("range: [12, 120]", "range: 12-120"), r"range is written \[min, max\]"),
+        (RANGED.replace("range: [12, 120]", "range: [-1, 120]"), "non-negative integer"),
+        (RANGED.replace("range: [12, 120]", 'range: ["12", 120]'), "non-negative integer"),
+    ],
+)
+def test_a_malformed_range_is_refused_on_load(tmp_path, text, problem):
+    with pytest.raises(ParameterFileError, match=problem):
+        _store_from(tmp_path, text)
+
+
+def test_a_range_bounds_numbers_only(tmp_path):
+    text = """
+a:
+  group:
+    description: 一个类别 (a category)
+    unit: text
+    range: [1, 2]
+    values:
+      - {since: 2020-01-01, value: cadre, source: the platform}
+"""
+    with pytest.raises(ParameterFileError, match="a range bounds a number"):
+        _store_from(tmp_path, text)
+
+
+def test_a_province_override_is_held_to_the_national_range_and_may_not_declare_another(tmp_path):
+    province = """
+a:
+  months:
+    description: 本省窗口月数 (the province's window)
+    unit: months
+    values:
+      - {since: 2022-01-01, value: 240, source: the province}
+"""
+    with pytest.raises(ParameterFileError, match=r"110000/p.yaml: a.months since 2022-01-01: 240 is outside its range \[12, 120\]"):
+        _store_from(tmp_path, RANGED, province)
+    (tmp_path / "provinces" / "110000" / "p.yaml").write_text(province.replace("240", "48"), encoding="utf-8")
+    store = ParameterStore.load(tmp_path)
+    assert store.at("110105", date(2025, 1, 1)).explain("a.months").range == (12, 120)
+    (tmp_path / "provinces" / "110000" / "p.yaml").write_text(
+        province.replace("240", "48").replace("    unit: months\n", "    unit: months\n    range: [1, 480]\n"), encoding="utf-8")
+    with pytest.raises(ParameterFileError, match=r"range \[1, 480\] differs from national \[12, 120\]"):
+        ParameterStore.load(tmp_path)
+
+
+def test_the_shipped_parameters_load_within_their_ranges_and_the_thresholds_declare_one(store):
+    ranged = {path for path, parameter in store.national.items() if parameter.range is not None}
+    assert {"comparison.minimum_age_years", "comparison.interrupted_after_months", "exchange.key_check.min_rows",
+            "exchange.key_check.match_floor"} <= ranged
+    assert all(parameter.range is not None for path, parameter in store.national.items() if path.startswith("risk."))

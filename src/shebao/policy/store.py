@@ -23,12 +23,18 @@ Asked for a day after the `until` of the value in force, a parameter does what i
 Refusing is the default because a silent carry-forward is the fault this guards against: a parameter
 that may be used provisionally says so. A province that overrides a national parameter inherits its
 `past_validity` and may not declare a different one.
+
+**Sane range.** A number may declare `range: [min, max]` (inclusive; rates and ratios as quoted decimals, like
+their values): every value — every cell of a table — outside it refuses the whole load, naming the file, the
+parameter, the value and the range. A threshold mistyped by a factor of ten (a ratio "20" for "2.0", an age of 160)
+fails when the files are read, never at use. A province's override inherits the national range, is checked against
+it, and may not declare another.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -50,7 +56,8 @@ PAST_VALIDITY = (REFUSE, PROVISIONAL)
 DEFAULT_PAST_VALIDITY = REFUSE
 VALUE_KEYS = {"since", "until", "value", "source", "checked"}
 STALE_AFTER_DAYS = 365  # a value not checked against its source for longer than a year is listed as stale
-PARAMETER_KEYS = {"description", "unit", "values", "cells", "choices", "past_validity"}
+PARAMETER_KEYS = {"description", "unit", "values", "cells", "choices", "past_validity", "range"}
+RANGED_UNITS = {"rate", "ratio", "fen", "months", "count"}  # the units a `range:` may bound (a table: its cells')
 
 
 class ParameterFileError(ValueError):
@@ -74,6 +81,8 @@ class Parameter:
     values: tuple[DatedValue, ...]
     # What reading it past a value's `until` does: refuse or provisional (None only while loading: inherit or default).
     past_validity: str = DEFAULT_PAST_VALIDITY
+    range: tuple[Any, Any] | None = None  # the sane [min, max], inclusive, every value checked against it on load
+    origin: str = field(default="", compare=False)  # the file it was read from ("national/risk.yaml"), for errors
 
     def in_force(self, day: date) -> DatedValue | None:
         current = None
@@ -101,6 +110,7 @@ class ParameterValue:
     past_validity: str = DEFAULT_PAST_VALIDITY
     expired: bool = False
     checked: date | None = None
+    range: tuple[Any, Any] | None = None  # the parameter's sane [min, max] (None: it declares none)
 
     @property
     def provisional(self) -> bool:
@@ -124,6 +134,7 @@ class ParameterValue:
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "past_validity": self.past_validity, "expired": self.expired, "provisional": self.provisional,
             "checked": self.checked.isoformat() if self.checked else None,
+            "range": [str(bound) if isinstance(bound, Decimal) else bound for bound in self.range] if self.range else None,
         }
 
     def stale(self, day: date, after_days: int = STALE_AFTER_DAYS) -> bool:
@@ -253,6 +264,12 @@ class ParameterStore:
                 elif base is not None and parameter.past_validity != base.past_validity:
                     raise ParameterFileError(f"{folder.name}/{path}: past_validity {parameter.past_validity} differs "
                                              f"from national {base.past_validity}")
+                if base is not None and base.range is not None:
+                    if parameter.range is not None and parameter.range != base.range:
+                        raise ParameterFileError(f"{folder.name}/{path}: range {_shown(parameter.range)} differs from "
+                                                 f"national {_shown(base.range)} (a province inherits the national range)")
+                    _check_range(f"{parameter.origin}: {path}", overrides[path], base.range)
+                    overrides[path] = replace(overrides[path], range=base.range)
             (cities if is_city else provinces)[folder.name] = {path: _with_default(parameter)
                                                               for path, parameter in overrides.items()}
         return cls({path: _with_default(parameter) for path, parameter in national.items()}, provinces, cities)
@@ -270,7 +287,7 @@ class ParameterStore:
                     values[path] = ParameterValue(path, dated.value, parameter.unit, dated.since, dated.source,
                                                   jurisdiction, parameter.description, dated.until,
                                                   parameter.past_validity, dated.until is not None and day > dated.until,
-                                                  dated.checked)
+                                                  dated.checked, parameter.range)
         return ParameterSnapshot(region_code, day, values)
 
     def _layers(self, region_code: str) -> list[tuple[str, dict[str, Parameter]]]:
@@ -377,7 +394,44 @@ def _parse_parameter(file: Path, path: str, node: dict[str, Any]) -> Parameter:
         if earlier.until is not None and earlier.until >= later.since:
             raise ParameterFileError(f"{where} since {earlier.since}: until {earlier.until} must fall before the next "
                                      f"value's since {later.since} (a later value ends an earlier one)")
-    return Parameter(path, unit, str(description), tuple(values), past_validity)  # None: inherit or default, on load
+    sane = _parse_range(where, unit, node)
+    origin = f"{file.parent.name}/{file.name}"
+    parameter = Parameter(path, unit, str(description), tuple(values), past_validity, sane, origin)  # past_validity None: on load
+    if sane is not None:
+        _check_range(f"{origin}: {path}", parameter, sane)
+    return parameter
+
+
+def _parse_range(where: str, unit: str, node: dict[str, Any]) -> tuple[Any, Any] | None:
+    """A parameter's declared `range: [min, max]`, in its (cells') unit; None when it declares none."""
+    if "range" not in node:
+        return None
+    bounded = node.get("cells") if unit == "table" else unit
+    if bounded not in RANGED_UNITS:
+        raise ParameterFileError(f"{where}: a range bounds a number ({', '.join(sorted(RANGED_UNITS))}), not a {bounded}")
+    raw = node["range"]
+    if not isinstance(raw, list) or len(raw) != 2:
+        raise ParameterFileError(f"{where}: range is written [min, max], not {raw!r}")
+    low, high = (_coerce(f"{where} range", bounded, bound, node) for bound in raw)
+    if low > high:
+        raise ParameterFileError(f"{where}: range [{low}, {high}] has its min above its max")
+    return low, high
+
+
+def _check_range(where: str, parameter: Parameter, sane: tuple[Any, Any]) -> None:
+    """Every value of the parameter (every cell of a table) within `sane`, inclusive; else the load is refused."""
+    low, high = sane
+    for dated in parameter.values:
+        cells = dated.value.items() if isinstance(dated.value, dict) else [(None, dated.value)]
+        for key, value in cells:
+            if not low <= value <= high:
+                cell = f"[{key}]" if key is not None else ""
+                raise ParameterFileError(f"{where}{cell} since {dated.since}: {value} is outside its range "
+                                         f"{_shown(sane)}; correct the value (or the range, if the law changed)")
+
+
+def _shown(sane: tuple[Any, Any]) -> str:
+    return f"[{sane[0]}, {sane[1]}]"
 
 
 def _coerce(where: str, unit: str, value: Any, node: dict[str, Any]) -> Any:
