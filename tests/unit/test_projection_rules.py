@@ -210,3 +210,13 @@ def test_the_chart_is_well_formed_svg_with_the_run_out_year_marked():
     assert "职工养老保险统筹基金预测" in texts and "pension pool projection" in texts
     assert f"{scenarios['without_reform'].runs_out_year} 基金耗尽（不改革）" in texts
     assert len(list(root.iter("{http://www.w3.org/2000/svg}polyline"))) == 6
+
+
+def test_the_chart_of_a_province_with_nothing_in_it_is_still_drawn():
+    """No contributor, no receiver, no balance: every line at zero, the axis one step high (fuzzing found the
+    division by a zero-height axis)."""
+    flat = {"runs_out_year": None, "years": [{"year": 2026 + i, "income_fen": 0, "spending_fen": 0, "balance_fen": 0}
+                                             for i in range(3)]}
+    svg = projection_svg({"province": PROVINCE, "as_of": AS_OF.isoformat(), "reform_effect": {},
+                          "with_reform": flat, "without_reform": flat})
+    assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"

@@ -106,7 +106,8 @@ def _nice_range(low: float, high: float) -> tuple[float, float, float]:
     raw = span / 6
     power = Decimal(10) ** Decimal(raw).adjusted()
     step = float(next(m * power for m in (1, 2, 5, 10) if m * power >= Decimal(str(raw))))
-    return step * (low // step), step * -(-high // step), step
+    bottom, top = step * (low // step), step * -(-high // step)
+    return bottom, max(top, bottom + step), step  # a province with nothing in it still gets an axis one step high
 
 
 def _label(value: float) -> str:
