@@ -225,6 +225,20 @@ def test_files_cut_short_damaged_or_empty_are_refused(database, cipher, clock, t
         _refused(database, cipher, clock, tmp_path / name, code, file_format=file_format)
 
 
+def test_a_damaged_lzma_member_is_refused_as_damaged(database, cipher, clock, tmp_path):
+    import io
+    import zipfile
+
+    sink = io.BytesIO()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_LZMA) as archive:
+        archive.writestr("deaths.csv", CSV * 200)
+    damaged = bytearray(sink.getvalue())
+    middle = len(damaged) // 3
+    damaged[middle:middle + 16] = bytes(16)  # the LZMA stream no longer decodes
+    (tmp_path / "lzma.zip").write_bytes(bytes(damaged))
+    _refused(database, cipher, clock, tmp_path / "lzma.zip", "exchange.corrupt")
+
+
 # ---------------------------------------------------------------- a line without end
 
 def test_a_50_mb_line_is_refused_without_being_read_whole(database, cipher, clock, tmp_path):

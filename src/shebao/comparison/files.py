@@ -27,6 +27,7 @@ import csv
 import gzip
 import hashlib
 import io
+import lzma
 import re
 import shutil
 import stat
@@ -165,7 +166,7 @@ class _Bounded(io.RawIOBase):
             data = self._inner.read(len(buffer))
         except EOFError:
             raise _truncated(self._payload.container) from None
-        except (zlib.error, zipfile.BadZipFile, gzip.BadGzipFile, NotImplementedError):
+        except (zlib.error, lzma.LZMAError, zipfile.BadZipFile, gzip.BadGzipFile):  # a method is checked before reading
             raise _corrupt(self._payload.container) from None
         except OSError as exc:
             raise InvalidInput("exchange.unreadable", "无法读取文件", f"cannot read the file: {exc.strerror}") from None
