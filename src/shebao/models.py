@@ -14,4 +14,5 @@ from shebao.registry import models as _registry  # noqa: F401
 metadata = Base.metadata
 from shebao.benefits import models as _benefits  # noqa: F401
 from shebao.comparison import models as _comparison  # noqa: F401
+from shebao.risk import models as _risk  # noqa: F401
 from shebao.transfers import models as _transfers  # noqa: F401

@@ -1,0 +1,79 @@
+"""Risk control's tables: each screening of a province, the cases its findings open (one per finding, ever), and
+what was done on each case. Recoveries, evidence files, blocked attempts and the cockpit's summaries are added by
+the modules that own them (sections below)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shebao.core.db import Base, BigId
+
+
+class RiskScreeningRun(Base):
+    """One screening of a province through every after-the-fact rule, as of a date: its counts and time per rule."""
+
+    __tablename__ = "risk_screening_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    counts: Mapped[str] = mapped_column(Text)  # JSON: {rule_id: findings}
+    timings_ms: Mapped[str] = mapped_column(Text)  # JSON: {rule_id: milliseconds}
+    findings: Mapped[int] = mapped_column(Integer)
+    cases_opened: Mapped[int] = mapped_column(Integer)  # findings never seen before
+    actor: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RiskCase(Base):
+    """A finding of one rule about one subject, worked from open to a conclusion. One case per (rule, finding) ever:
+    screening the same province again updates what is at stake on an open case and opens nothing twice."""
+
+    __tablename__ = "risk_cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(48))
+    finding_key: Mapped[str] = mapped_column(String(160))  # stable per rule: e.g. the person id, or person:period
+    province: Mapped[str] = mapped_column(String(6))
+    region_code: Mapped[str] = mapped_column(String(9))  # whose staff work it: the subject's region as stored
+    subject_kind: Mapped[str] = mapped_column(String(10))  # rules.RuleSubject: person | employer | staff | region
+    person_id: Mapped[int | None] = mapped_column(BigId)
+    employer_id: Mapped[int | None] = mapped_column(Integer)
+    staff_actor: Mapped[str | None] = mapped_column(String(120))  # the staff member a staff rule concerns
+    severity: Mapped[str] = mapped_column(String(10))  # rules.finding_severity: the rule's, raised by the money
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # the money at stake as last screened (0 when none)
+    period_from: Mapped[str | None] = mapped_column(String(6))
+    period_to: Mapped[str | None] = mapped_column(String(6))
+    details: Mapped[str] = mapped_column(Text)  # JSON: the rule's own columns, what a clerk needs to start
+    status: Mapped[str] = mapped_column(String(14))  # open | assigned | investigating | confirmed | cleared
+    assigned_to: Mapped[str | None] = mapped_column(String(120))
+    conclusion_reason: Mapped[str | None] = mapped_column(String(500))
+    overpaid_fen: Mapped[int | None] = mapped_column(BigInteger)  # confirmed: what was paid wrongly, to recover
+    opened_run_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("risk_screening_runs.id"))
+    last_seen_run_id: Mapped[int | None] = mapped_column(BigId)
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    concluded_by: Mapped[str | None] = mapped_column(String(120))
+    concluded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("rule_id", "finding_key"),
+                      Index("ix_risk_cases_province_status_region", "province", "status", "region_code"),
+                      Index("ix_risk_cases_person_id", "person_id"))
+
+
+class RiskCaseEvent(Base):
+    """What happened to a case, in order: opened, seen again, assigned, a note, evidence, concluded, recovery steps."""
+
+    __tablename__ = "risk_case_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("risk_cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(2000))
+    run_id: Mapped[int | None] = mapped_column(BigId)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime)
