@@ -1,12 +1,24 @@
 """Risk control's tables: each screening of a province, the cases its findings open (one per finding, ever), and
-what was done on each case. Recoveries, evidence files, blocked attempts and the cockpit's summaries are added by
-the modules that own them (sections below)."""
+what was done on each case, the evidence filed, the overpayments being recovered and every step of their recovery,
+and the attempts the in-process rules blocked."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shebao.core.db import Base, BigId
@@ -77,3 +89,80 @@ class RiskCaseEvent(Base):
     run_id: Mapped[int | None] = mapped_column(BigId)
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RiskEvidence(Base):
+    """A file filed on a case while it is investigated (a letter, a scan, a registry extract), kept with its digest."""
+
+    __tablename__ = "risk_evidence"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("risk_cases.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    note: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RiskRecovery(Base):
+    """A confirmed overpayment owed back by the person or their estate: a receivable in the ledger, reduced by
+    repayments, by offsets against later payments where the rules allow, and by write-offs."""
+
+    __tablename__ = "risk_recoveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("risk_cases.id"), unique=True)
+    person_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    debtor: Mapped[str] = mapped_column(String(8))  # person | estate
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # the overpayment confirmed
+    recovered_fen: Mapped[int] = mapped_column(BigInteger)  # repaid + offset so far
+    written_off_fen: Mapped[int] = mapped_column(BigInteger)
+    offset_allowed: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(12))  # open | settled (nothing left owed)
+    opened_by: Mapped[str] = mapped_column(String(120))
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RiskRecoveryMovement(Base):
+    """One step of a recovery — a repayment, an offset against a payment, a write-off — each posted through the
+    ledger under its idempotency key."""
+
+    __tablename__ = "risk_recovery_movements"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    recovery_id: Mapped[int] = mapped_column(BigId, ForeignKey("risk_recoveries.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # repayment | offset | write_off
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    period: Mapped[str | None] = mapped_column(String(6))  # the payment month an offset was taken from
+    reference: Mapped[str | None] = mapped_column(String(120))  # a bank reference, a payroll line
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    note: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RiskBlockedAttempt(Base):
+    """A use case an in-process rule blocked before it wrote anything: who tried what, on whom, and why. Recorded in
+    its own transaction, so it stays when the blocked one rolls back."""
+
+    __tablename__ = "risk_blocked_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(48))
+    use_case: Mapped[str] = mapped_column(String(60))
+    actor: Mapped[str] = mapped_column(String(120))
+    region_code: Mapped[str | None] = mapped_column(String(9))  # the subject's region as stored
+    person_id: Mapped[int | None] = mapped_column(BigId)
+    subject: Mapped[str] = mapped_column(String(120))  # kind:id of what the use case acted on
+    reason_zh: Mapped[str] = mapped_column(String(500))
+    reason_en: Mapped[str] = mapped_column(String(500))
+    details: Mapped[str] = mapped_column(Text)  # JSON
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_risk_blocked_attempts_region_at", "region_code", "at"),)
