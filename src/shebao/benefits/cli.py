@@ -105,7 +105,13 @@ def payroll(period: str, province: ProvinceOpt = None, db: DbOpt = None, as_json
 def pension_award(person: PersonOpt, retire_date: Annotated[str, typer.Option("--retire-date", help="YYYY-MM-DD")],
                   category: Annotated[str, typer.Option("--category", help="male | female_cadre | female_worker")],
                   region: Annotated[str, typer.Option("--region", help="the agency's region code")],
-                  ground: Annotated[str, typer.Option("--ground", help="statutory | early_voluntary | delayed")] = "statutory",
+                  ground: Annotated[str, typer.Option(
+                      "--ground", help="statutory | early_voluntary | delayed | special_work")] = "statutory",
+                  special_work_kind: Annotated[str | None, typer.Option(
+                      "--special-work-kind",
+                      help="on the special-work ground: high_altitude_heavy | underground_high_temperature | other_harmful")] = None,
+                  special_work_months: Annotated[int | None, typer.Option(
+                      "--special-work-months", help="on the special-work ground: months of that kind of work")] = None,
                   db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Retire a person from their own record and award the pension, explained step by step."""
     from shebao.benefits.schemas import RetirementApply, RetirementAwardRead
@@ -120,7 +126,9 @@ def pension_award(person: PersonOpt, retire_date: Annotated[str, typer.Option("-
         return outcome.award
 
     result = run_use_case(db, as_json, RetirementApply, {"person_id": person, "retire_date": retire_date, "category": category,
-                                                          "region_code": region, "ground": ground}, call)
+                                                          "region_code": region, "ground": ground,
+                                                          "special_work_kind": special_work_kind,
+                                                          "special_work_months": special_work_months}, call)
     emit(result, as_json, f"award {result['award_id']} · {fen_to_yuan(result['total_fen'])} yuan/month from "
                           f"{result['first_period']}\n{_steps(result)}")
 

@@ -45,7 +45,10 @@ class RetirementApplication(Base):
     category: Mapped[str] = mapped_column(String(16))
     retire_date: Mapped[date] = mapped_column(Date)
     age_months: Mapped[int] = mapped_column(Integer)
-    ground: Mapped[str] = mapped_column(String(20))  # statutory | early_voluntary | delayed
+    ground: Mapped[str] = mapped_column(String(20))  # statutory | early_voluntary | delayed | special_work
+    # The special-work ground: the kind of work and the months of it the file records (None on other grounds).
+    special_work_kind: Mapped[str | None] = mapped_column(String(30))  # high_altitude_heavy | underground_high_temperature | other_harmful
+    special_work_months: Mapped[int | None] = mapped_column(Integer)
     # The second (transitional) index as the archive records it, where the province uses one (天津, 辽宁); else None.
     transitional_index_ten_thousandths: Mapped[int | None] = mapped_column(Integer)
     notional_account_fen: Mapped[int | None] = mapped_column(Fen)  # 上海's 1993–1997 虚账实记, as the archive records it

@@ -473,6 +473,7 @@ class PensionCase:
     local_extras: list[tuple[str, int]] = field(default_factory=list)  # (name, fen) shown apart from the total
     local_calculation_wage_fen: int | None = None  # the city's own W where the province uses it (吉林); None: the pack's
     notional_account_fen: int = 0  # 上海's 1993–1997 虚账实记 as the archive records it
+    earliest_age_months: int | None = None  # a ground allowing a younger age (special work); None: the original age
     reasons: list[str] = field(default_factory=list)
 
 
@@ -511,7 +512,14 @@ def _eligibility(params: ParameterSnapshot, case: PensionCase, age: RetirementAg
     if not meets_minimum(counted, minimum):
         reasons.append(f"contribution months {counted} are fewer than the {minimum} required in {case.retire_date.year}")
         reasons_zh.append(f"累计缴费 {counted} 个月，少于 {case.retire_date.year} 年要求的 {minimum} 个月")
-    if case.retire_date < statutory_date:
+    if case.retire_date < statutory_date and case.earliest_age_months is not None:
+        if actual_months < case.earliest_age_months:
+            earliest = case.earliest_age_months
+            reasons.append(f"retiring at {actual_months // 12}y{actual_months % 12}m is before the youngest age the "
+                           f"special-work ground allows ({earliest // 12}y{earliest % 12}m)")
+            reasons_zh.append(f"退休年龄 {actual_months // 12} 岁 {actual_months % 12} 个月，早于特殊工种提前退休的最低年龄 "
+                              f"{earliest // 12} 岁 {earliest % 12} 个月")
+    elif case.retire_date < statutory_date:
         earliest = max(age.months - (params.value("retirement.early_retirement_max_months")
                                      if params.has("retirement.early_retirement_max_months") else 0), original)
         if actual_months < earliest:

@@ -20,6 +20,15 @@ class Ground(StrEnum):
     STATUTORY = "statutory"
     EARLY_VOLUNTARY = "early_voluntary"  # up to 3 years before the new age, not before the old one
     DELAYED = "delayed"  # up to 3 years after, by agreement with the employer
+    SPECIAL_WORK = "special_work"  # 特殊工种: from 55 (men) or 45 (women) after enough years of one kind of such work
+
+
+class SpecialWorkKind(StrEnum):
+    """The kinds of special work whose years allow early retirement (1978 处理意见 第六条), each with its own years."""
+
+    HIGH_ALTITUDE_HEAVY = "high_altitude_heavy"  # 高空和特别繁重体力劳动
+    UNDERGROUND_HIGH_TEMPERATURE = "underground_high_temperature"  # 井下、高温
+    OTHER_HARMFUL = "other_harmful"  # 其他有害身体健康
 
 
 class RetirementApply(BaseModel):
@@ -34,6 +43,9 @@ class RetirementApply(BaseModel):
         None, description="the second (transitional) index as the archive records it, where the province uses one "
                           "(天津 全部平均工资指数, 辽宁 建账前缴费指数); default: the average index")
     notional_account_fen: Fen | None = Field(None, ge=0, description="上海's 1993–1997 虚账实记总额 as the archive records it")
+    special_work_kind: SpecialWorkKind | None = Field(None, description="on the special-work ground: the kind of work")
+    special_work_months: int | None = Field(None, ge=0, le=720, description="on the special-work ground: the months of "
+                                                                            "that kind of work the file records")
 
 
 class CertificationMethod(StrEnum):

@@ -160,11 +160,11 @@ def _check_ground(store: ParameterStore, province: str, person: Person, command:
                            birth_date=person.birth_date)
     statutory = add_months(person.birth_date, age.months)
     params = store.at(province, command.retire_date)
-    if command.retire_date < statutory and command.ground != Ground.EARLY_VOLUNTARY:
+    if command.retire_date < statutory and command.ground not in (Ground.EARLY_VOLUNTARY, Ground.SPECIAL_WORK):
         raise InvalidInput("retirement.before_statutory_date", f"退休日期早于法定退休日期 {statutory}，且未申请弹性提前退休",
                            f"the retirement date is before the statutory date {statutory} without an early-retirement ground",
                            statutory_date=statutory.isoformat())
-    if command.retire_date >= statutory and command.ground == Ground.EARLY_VOLUNTARY:
+    if command.retire_date >= statutory and command.ground in (Ground.EARLY_VOLUNTARY, Ground.SPECIAL_WORK):
         raise InvalidInput("retirement.not_early", f"{command.retire_date} 不早于法定退休日期 {statutory}",
                            f"{command.retire_date} is not before the statutory date {statutory}")
     delay = "retirement.deferred_retirement_max_months"  # no voluntary delay before the 2025 reform
@@ -176,6 +176,23 @@ def _check_ground(store: ParameterStore, province: str, person: Person, command:
     if command.retire_date > latest:
         raise InvalidInput("retirement.delay_too_long", f"弹性延迟退休不得晚于 {latest}", f"delayed retirement ends by {latest}")
     return statutory
+
+
+def _special_work_earliest(store: ParameterStore, province: str, person: Person, command: RetirementApply) -> int | None:
+    """On the special-work ground, the youngest age it allows (55 for a man, 45 for a woman), the kind and months of
+    the work recorded with the application; on any other ground neither may be given. Whether the months suffice is
+    risk rule R07's to judge (risk.special_work.*), not a reason to refuse the application."""
+    given = command.special_work_kind is not None or command.special_work_months is not None
+    if command.ground != Ground.SPECIAL_WORK:
+        if given:
+            raise InvalidInput("retirement.special_work_without_ground", "只有按特殊工种退休才填写特殊工种类别和年限",
+                               "the kind and months of special work are given only on the special-work ground")
+        return None
+    if command.special_work_kind is None or command.special_work_months is None:
+        raise InvalidInput("retirement.special_work_missing", "按特殊工种退休须填写特殊工种类别和从事该类工作的月数",
+                           "the special-work ground needs the kind of special work and its months")
+    sex = "male" if person.sex == "M" else "female"
+    return store.at(province, command.retire_date).value(f"risk.special_work.{sex}_min_age_months")
 
 
 @dataclass(frozen=True)
@@ -243,6 +260,7 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
     if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):
         raise Conflict("retirement.pending", "此人已有退休申请", "this person already has a retirement application")
     _check_ground(store, province, person, command)
+    earliest = _special_work_earliest(store, province, person, command)
     place = place_of(session, person, command.retire_date)
     if place.province != province:
         raise Conflict("retirement.wrong_province", f"按转移接续规则应由 {place.province} 核发待遇：{place.why}",
@@ -261,7 +279,8 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
                            what=("过渡性指数", "transitional index"))
         second_index = rules.fen(given * 10_000)
     explained = _explain(session, store, person, command.category, command.retire_date, region_code,
-                         transitional_index=second_index, notional_account_fen=command.notional_account_fen or 0)
+                         transitional_index=second_index, notional_account_fen=command.notional_account_fen or 0,
+                         earliest_age_months=earliest)
     if not explained["eligible"]:
         raise InvalidInput("retirement.ineligible", "不符合按月领取养老金的条件：" + "；".join(explained["reasons_zh"]),
                            "not eligible for a monthly pension: " + "; ".join(explained["reasons"]),
@@ -269,7 +288,8 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
     application = RetirementApplication(
         person_id=person.id, province=province, region_code=region_code, category=command.category.value,
         retire_date=command.retire_date, age_months=rules.age_in_months(person.birth_date, command.retire_date),
-        ground=command.ground.value, status="pending", applied_by=principal.actor, applied_at=utc_naive(now),
+        ground=command.ground.value, special_work_kind=command.special_work_kind and command.special_work_kind.value,
+        special_work_months=command.special_work_months, status="pending", applied_by=principal.actor, applied_at=utc_naive(now),
         transitional_index_ten_thousandths=second_index, notional_account_fen=command.notional_account_fen)
     session.add(application)
     session.flush()
@@ -311,7 +331,7 @@ def _record_figures(session: Session, store: ParameterStore, person_id: int) -> 
 
 def _explain(session: Session, store: ParameterStore, person: Person, group: Group, retire_date: date, region: str,
              *, account_fen: int | None = None, wage_fen: int | None = None, transitional_index: int | None = None,
-             notional_account_fen: int = 0) -> dict:
+             notional_account_fen: int = 0, earliest_age_months: int | None = None) -> dict:
     """The explained award from the person's record, with the rule pack of the region (a city's over its province's)."""
     months, index_sum, deemed, balance, pre_account = _record_figures(session, store, person.id)
     index = rules.index_ten_thousandths(index_sum, months)
@@ -322,7 +342,7 @@ def _explain(session: Session, store: ParameterStore, person: Person, group: Gro
                                            transitional_index=None if transitional_index is None
                                            else Decimal(transitional_index) / 10_000, notional_account_fen=notional_account_fen,
                                            personal_account_fen=balance if account_fen is None else account_fen,
-                                           calculation_wage_fen=wage_fen))
+                                           calculation_wage_fen=wage_fen, earliest_age_months=earliest_age_months))
     years = [dict(row._mapping) for row in session.execute(record.yearly_record(store, person.id)).all()]
     result["steps"][:0] = [
         {"step": "contribution_months", "value": months, "how": "paid months on the platform + archive years"},

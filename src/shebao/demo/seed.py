@@ -144,6 +144,9 @@ def _build_people(session: Session, cipher: FieldCipher, province: str, count: i
             "id_number_masked": number[:6] + "*" * 8 + number[-4:], "birth_date": birth, "sex": sex.value,
             "address_code": address, "name": name, "hukou_region_code": hukou, "residence_region_code": residence,
             "phone_enc": cipher.encrypt("phone", phone) if phone else None,
+            "phone_hash": cipher.lookup_hash(phone) if phone else None,
+            # Three people in a row share a household (户号), so that staff's family members exist in the demo.
+            "household_number": f"H{(next_id + 2) // 3:09d}",
             "status": "deceased" if deceased else "living", "death_date": death, "version": 1,
             "effective_from": effective, "created_at": stamp, "updated_at": stamp,
         }

@@ -50,6 +50,12 @@ class Person(Base):
     hukou_region_code: Mapped[str] = mapped_column(String(9), ForeignKey("regions.code"))
     residence_region_code: Mapped[str] = mapped_column(String(9), ForeignKey("regions.code"))
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The phone's keyed hash (FieldCipher.lookup_hash of the normalised number), as for the ID number: one phone
+    # given by many claimants is found without decrypting (risk rule R17).
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    # The police household register's household number (户号), where known: staff acting on a family member's record
+    # (risk rule R18) are those of one household.
+    household_number: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(10))
     death_date: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -57,7 +63,8 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
-    __table_args__ = (Index("ix_persons_residence_region_code", "residence_region_code"),)
+    __table_args__ = (Index("ix_persons_residence_region_code", "residence_region_code"),
+                      Index("ix_persons_phone_hash", "phone_hash"), Index("ix_persons_household_number", "household_number"))
 
 
 class PersonVersion(Base):

@@ -184,7 +184,7 @@ def register_person(*, session: Session, cipher: FieldCipher, principal: Princip
         id_number_masked=id_number.masked, birth_date=id_number.birth_date, sex=id_number.sex.value,
         address_code=id_number.address_code, name=name, hukou_region_code=hukou.code,
         residence_region_code=residence.code, phone_enc=cipher.encrypt("phone", phone) if phone else None,
-        status=rules.PersonStatus.LIVING.value, death_date=None, version=1, effective_from=effective_from,
+        phone_hash=cipher.lookup_hash(phone) if phone else None, status=rules.PersonStatus.LIVING.value, death_date=None, version=1, effective_from=effective_from,
         created_at=stamp, updated_at=stamp,
     )
     try:
@@ -350,7 +350,8 @@ def _apply_changes(session: Session, cipher: FieldCipher, principal: Principal, 
         person.residence_region_code = residence.code
         changed.add("residence_region_code")
     if command.phone is not None:
-        person.phone_enc = cipher.encrypt("phone", rules.normalise_phone(command.phone))
+        phone = rules.normalise_phone(command.phone)
+        person.phone_enc, person.phone_hash = cipher.encrypt("phone", phone), cipher.lookup_hash(phone)
         changed.add("phone")
     return changed
 
