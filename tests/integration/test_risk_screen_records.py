@@ -8,18 +8,26 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import ValidationError
+from sqlalchemy import func, select
 
 from shebao.accounts.models import User
+from shebao.benefits.archive import bring_forward
 from shebao.benefits.models import ContributionYear, PayrollLine, PensionAward, RetirementApplication
+from shebao.benefits.schemas import ArchiveYear, RetirementApply
 from shebao.comparison.models import ExchangeImport, ExtTaxEmployment, LinkCandidate, PersonLink
 from shebao.contributions.models import Assessment, Bill, Refund
 from shebao.core import audit
+from shebao.core.errors import InvalidInput
+from shebao.core.security import SYSTEM
 from shebao.payouts.models import PayoutBatch
 from shebao.policy.store import default_store
 from shebao.registry.models import Employer, Person
 from shebao.risk.rules import RULES
 from shebao.risk.screen_kit import FINDING_COLUMNS, ScreenContext
 from shebao.risk.screen_records import SCREENS
+from shebao.services.retirement import apply_for_retirement
+from tests.support import CHAOYANG, add_test_streets, assert_bilingual, register
 
 PROVINCE, COUNTY = "110000", "110105"
 AS_OF = date(2025, 6, 30)
@@ -395,3 +403,68 @@ def test_every_record_rule_has_its_query():
                 "R13_fictitious_employment", "R17_shared_phone_or_address", "R18_staff_own_or_family_record",
                 "R19_staff_approves_own_case"}
     assert set(SCREENS) == expected and all(RULES[rule_id].after_the_fact for rule_id in SCREENS)
+
+
+# ---------------------------------------------------------------- the special-work ground, as the application records it
+
+def _retiree(database, cipher, clock) -> int:  # noqa: ANN001
+    """A man born 1964-06-15 with 28 archive years and 12 deemed years (as in the pension award tests)."""
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1964, 6, 15), sequence=11)
+    years = [ArchiveYear(person_id=person, province=PROVINCE, year=1984 + k, kind="deemed", months=12) for k in range(12)]
+    years += [ArchiveYear(person_id=person, province=PROVINCE, year=y, kind="archive", months=12,
+                          base_sum_fen=9_600_000, average_wage_fen=1_000_000) for y in range(1996, 2024)]
+    with database.transaction() as session:
+        bring_forward(session=session, province=PROVINCE, years=years, balances={person: 15_000_000}, period="202401",
+                      actor="test", now=clock.now())
+    return person
+
+
+def _retire(database, clock, person: int, **overrides):  # noqa: ANN001, ANN202
+    command = {"person_id": person, "retire_date": date(2024, 1, 15), "category": "male", "region_code": CHAOYANG,
+               "ground": "special_work", "special_work_kind": "underground_high_temperature", "special_work_months": 100}
+    with database.unit_of_work() as uow:
+        outcome = apply_for_retirement(session=uow.session, principal=SYSTEM, now=clock.now(),
+                                       command=RetirementApply(**(command | overrides)))
+        uow.commit()
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.award
+
+
+def test_the_special_work_ground_is_recorded_and_screened(database, cipher, clock):
+    person = _retiree(database, cipher, clock)
+    award = _retire(database, clock, person)  # 59 years 7 months, before the statutory 60: on the special-work ground
+    assert award.eligible
+    with database.transaction() as session:
+        application = session.scalar(select(RetirementApplication))
+        assert (application.ground, application.special_work_kind, application.special_work_months) == (
+            "special_work", "underground_high_temperature", 100)
+    rows = _screen(database, "R07_special_work_without_years")
+    assert [(r["finding_key"], r["details"]["special_work_months"], r["details"]["required_months"]) for r in rows] == [
+        (f"p:{person}", 100, 108)]
+    assert _screen(database, "R06_retired_below_statutory_age") == []
+
+
+@pytest.mark.parametrize(("overrides", "code"), [
+    ({"special_work_kind": None}, "retirement.special_work_missing"),
+    ({"special_work_months": None}, "retirement.special_work_missing"),
+    ({"ground": "early_voluntary"}, "retirement.special_work_without_ground"),
+    ({"retire_date": date(2024, 7, 15), "ground": "special_work"}, "retirement.not_early"),
+    ({"retire_date": date(2019, 5, 15)}, "retirement.ineligible"),  # 54 years 11 months: below 55
+])
+def test_a_special_work_application_without_its_facts_is_refused_and_writes_nothing(database, cipher, clock, overrides,
+                                                                                    code):
+    person = _retiree(database, cipher, clock)
+    with pytest.raises(InvalidInput) as refused:
+        _retire(database, clock, person, **overrides)
+    assert refused.value.code == code
+    assert_bilingual(refused.value.reason, refused.value.reason_en)
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(RetirementApplication)) == 0
+
+
+def test_a_special_work_month_count_out_of_range_is_refused_by_the_schema():
+    with pytest.raises(ValidationError):
+        RetirementApply(person_id=1, retire_date=date(2024, 1, 15), category="male", region_code=CHAOYANG,
+                        ground="special_work", special_work_kind="other_harmful", special_work_months=-1)
