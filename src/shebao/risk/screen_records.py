@@ -103,7 +103,7 @@ _PAID = """COALESCE((SELECT SUM(pl.amount_fen) FROM pension_awards AS pa
     WHERE pa.application_id = {application}{before}), 0)"""
 
 
-def identity_changed_before_retirement(session: Session, ctx: ScreenContext) -> TextClause:
+def _identity_changed_before_retirement(session: Session, ctx: ScreenContext) -> TextClause:
     """R05: a retiring person whose birth date or sex differs from the first record of them (another number linked as
     the same person, registered earlier) in the direction that retires them sooner, the newer record made within the
     window before retirement; or a change of birth date, sex or ID number the audit log records in that window."""
@@ -141,7 +141,7 @@ WHERE lk.person_id IS NOT NULL OR au.person_id IS NOT NULL"""
     return _q(sql, ctx, window=ctx.param("risk.identity_change.window_months"))
 
 
-def retired_below_statutory_age(session: Session, ctx: ScreenContext) -> TextClause:
+def _retired_below_statutory_age(session: Session, ctx: ScreenContext) -> TextClause:
     """R06: the age at retirement, from the first recorded birth date, below the youngest the ground allows: the
     original statutory age of the first record's sex and the application's category (voluntary early retirement
     never goes below it), or on the special-work ground 55 for a man and 45 for a woman. The money at stake is the
@@ -172,7 +172,7 @@ WHERE m.age_months < m.youngest"""
               special_female=ctx.param("risk.special_work.female_min_age_months"))
 
 
-def special_work_without_years(session: Session, ctx: ScreenContext) -> TextClause:
+def _special_work_without_years(session: Session, ctx: ScreenContext) -> TextClause:
     """R07: a retirement on the special-work ground whose recorded months of that kind of work fall short of the
     kind's years (or were not recorded), or below the special-work age for the person's sex. At stake: the pension
     paid so far."""
@@ -200,7 +200,7 @@ WHERE r.ground = 'special_work'
               special_female=ctx.param("risk.special_work.female_min_age_months"))
 
 
-def base_jump_before_retirement(session: Session, ctx: ScreenContext) -> TextClause:
+def _base_jump_before_retirement(session: Session, ctx: ScreenContext) -> TextClause:
     """R08: the mean base of the current assessments in the window months before retirement above `ratio` times the
     mean over the reference months before the window (both must hold assessments)."""
     month = _period_month("a.period")
@@ -231,7 +231,7 @@ WHERE b.window_months > 0 AND b.reference_months > 0
               ratio=_thousandths(ctx.param("risk.base_jump.ratio")))
 
 
-def makeup_before_retirement(session: Session, ctx: ScreenContext) -> TextClause:
+def _makeup_before_retirement(session: Session, ctx: ScreenContext) -> TextClause:
     """R09: make-up bills (contributions.makeup: kind "makeup", reference "p<person id>") made within the window
     before retirement, covering `months_covered` months or more or adding up to `amount_fen` or more."""
     sql = f"""WITH {_RETIRING},
@@ -254,7 +254,7 @@ WHERE m.months >= :months_covered OR m.amount_fen >= :amount"""
               months_covered=ctx.param("risk.makeup.months_covered"), amount=ctx.param("risk.makeup.amount_fen"))
 
 
-def contributions_under_16(session: Session, ctx: ScreenContext) -> TextClause:
+def _contributions_under_16(session: Session, ctx: ScreenContext) -> TextClause:
     """R10: current assessments for months before the person's 16th birthday month, and archive or deemed years
     wholly before it (the altered file's "worked from the age of one")."""
     sql = f"""WITH young AS (
@@ -282,7 +282,7 @@ FROM found AS f JOIN persons AS p ON p.id = f.person_id"""
     return _q(sql, ctx, years=ctx.param("comparison.minimum_age_years"))
 
 
-def contributions_past_retirement_age(session: Session, ctx: ScreenContext) -> TextClause:
+def _contributions_past_retirement_age(session: Session, ctx: ScreenContext) -> TextClause:
     """R11: current employee-pension contributions for a month the person's pension already pays (from the award's
     first period), or, with no award, for a month past the latest age anyone may still pay at (the reformed
     statutory age of the sex — a woman's the later, the cadre's — plus the longest voluntary deferral), once the
@@ -329,7 +329,7 @@ FROM found AS f JOIN persons AS p ON p.id = f.person_id"""
               minimum=ctx.param("pension.minimum_contribution_months"))
 
 
-def two_employers_full_bases(session: Session, ctx: ScreenContext) -> TextClause:
+def _two_employers_full_bases(session: Session, ctx: ScreenContext) -> TextClause:
     """R12: months in which two or more employers declared the same person at a base at or above the province's
     floor (the declared base: the used one is raised to the floor anyway), `min_overlap_months` or more of them."""
     sql = f"""WITH full_months AS (
@@ -361,7 +361,7 @@ WHERE f.months >= :min_overlap"""
               min_overlap=ctx.param("risk.two_employers.min_overlap_months"))
 
 
-def fictitious_employment(session: Session, ctx: ScreenContext) -> TextClause:
+def _fictitious_employment(session: Session, ctx: ScreenContext) -> TextClause:
     """R13: over the last `min_months` months of the tax wage records received (they arrive late: the window ends at
     their latest month up to the screening's), an employer's declared employees that no employer pays a wage to, at
     least `min_employees` of them and `absent_share` of all it declared. At stake: the pension contributions declared
@@ -407,7 +407,7 @@ WHERE e.region_code LIKE :prefix AND j.absent >= :min_employees AND j.absent * 1
               share=_thousandths(ctx.param("risk.fictitious_employment.absent_share")))
 
 
-def shared_phone_or_address(session: Session, ctx: ScreenContext) -> TextClause:
+def _shared_phone_or_address(session: Session, ctx: ScreenContext) -> TextClause:
     """R17: one phone number (its keyed hash, persons.phone_hash) given by `shared_phone.min_claimants` or more
     claimants — people with a pension award, a retirement application or an unemployment claim in the province. The
     register holds no residential address (only regions), so the address half waits for one (docs/risk.md)."""
@@ -431,7 +431,7 @@ FROM shared AS s WHERE s.claimants >= :min_claimants"""
     return _q(sql, ctx, min_claimants=ctx.param("risk.shared_phone.min_claimants"))
 
 
-def staff_own_or_family_record(session: Session, ctx: ScreenContext) -> TextClause:
+def _staff_own_or_family_record(session: Session, ctx: ScreenContext) -> TextClause:
     """R18: a staff member (users with role staff and their own person) whose audited acts — anything but a view or
     a search — concern their own person or a person of the same household number (persons.household_number), on the
     person directly ("person:<id>") or on one of the person's participations."""
@@ -467,7 +467,7 @@ FROM acts AS a"""
     return _q(sql, ctx)
 
 
-def staff_approves_own_case(session: Session, ctx: ScreenContext) -> TextClause:
+def _staff_approves_own_case(session: Session, ctx: ScreenContext) -> TextClause:
     """R19: one staff member both making and approving the same thing, where a table records both: a payout batch
     (prepared_by, approved_by), a refund (requested_by, decided_by), a held death record (recorded_by, decided_by)
     and a record-linkage pair (found_by, decided_by). The region is the staff member's, else the record's province."""
@@ -496,16 +496,16 @@ WHERE b.actor LIKE 'staff:%'"""
 
 
 SCREENS: dict[str, ScreenQuery] = {
-    "R05_identity_changed_before_retirement": identity_changed_before_retirement,
-    "R06_retired_below_statutory_age": retired_below_statutory_age,
-    "R07_special_work_without_years": special_work_without_years,
-    "R08_base_jump_before_retirement": base_jump_before_retirement,
-    "R09_makeup_before_retirement": makeup_before_retirement,
-    "R10_contributions_under_16": contributions_under_16,
-    "R11_contributions_past_retirement_age": contributions_past_retirement_age,
-    "R12_two_employers_full_bases": two_employers_full_bases,
-    "R13_fictitious_employment": fictitious_employment,
-    "R17_shared_phone_or_address": shared_phone_or_address,
-    "R18_staff_own_or_family_record": staff_own_or_family_record,
-    "R19_staff_approves_own_case": staff_approves_own_case,
+    "R05_identity_changed_before_retirement": _identity_changed_before_retirement,
+    "R06_retired_below_statutory_age": _retired_below_statutory_age,
+    "R07_special_work_without_years": _special_work_without_years,
+    "R08_base_jump_before_retirement": _base_jump_before_retirement,
+    "R09_makeup_before_retirement": _makeup_before_retirement,
+    "R10_contributions_under_16": _contributions_under_16,
+    "R11_contributions_past_retirement_age": _contributions_past_retirement_age,
+    "R12_two_employers_full_bases": _two_employers_full_bases,
+    "R13_fictitious_employment": _fictitious_employment,
+    "R17_shared_phone_or_address": _shared_phone_or_address,
+    "R18_staff_own_or_family_record": _staff_own_or_family_record,
+    "R19_staff_approves_own_case": _staff_approves_own_case,
 }
