@@ -10,23 +10,28 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from shebao.accounts.models import User
 from shebao.benefits.archive import bring_forward
 from shebao.benefits.models import ContributionYear, PayrollLine, PensionAward, RetirementApplication
 from shebao.benefits.schemas import ArchiveYear, RetirementApply
+from shebao.cli import app
 from shebao.comparison.models import ExchangeImport, ExtTaxEmployment, LinkCandidate, PersonLink
 from shebao.contributions.models import Assessment, Bill, Refund
 from shebao.core import audit
 from shebao.core.errors import InvalidInput
-from shebao.core.security import SYSTEM
+from shebao.core.security import SYSTEM, FieldCipher
 from shebao.payouts.models import PayoutBatch
 from shebao.policy.store import default_store
 from shebao.registry.models import Employer, Person
+from shebao.registry.schemas import PersonChange
+from shebao.registry.service import change_person
 from shebao.risk.rules import RULES
 from shebao.risk.screen_kit import FINDING_COLUMNS, ScreenContext
 from shebao.risk.screen_records import SCREENS
 from shebao.services.retirement import apply_for_retirement
+from shebao.settings import get_settings
 from tests.support import CHAOYANG, add_test_streets, assert_bilingual, register
 
 PROVINCE, COUNTY = "110000", "110105"
@@ -468,3 +473,31 @@ def test_a_special_work_month_count_out_of_range_is_refused_by_the_schema():
     with pytest.raises(ValidationError):
         RetirementApply(person_id=1, retire_date=date(2024, 1, 15), category="male", region_code=CHAOYANG,
                         ground="special_work", special_work_kind="other_harmful", special_work_months=-1)
+
+
+# ---------------------------------------------------------------- the phone's keyed hash
+
+def test_registration_and_a_phone_change_keep_the_phone_hash(database, cipher, clock):
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1960, 1, 1), sequence=21)
+    with database.transaction() as session:
+        change_person(session=session, cipher=cipher, principal=SYSTEM, person_id=person, now=clock.now(),
+                      command=PersonChange(effective_from=clock.now().date(), reason="换号", phone="13800000001"))
+        assert session.get(Person, person).phone_hash == cipher.lookup_hash("13800000001")
+
+
+def test_phones_stored_before_the_hash_are_hashed_by_the_command_once(database, database_url, clock):
+    cipher = FieldCipher(get_settings().secret_key)  # the command's own key
+    with database.transaction() as s:
+        people = [_person(s, date(1960, 1, 1)) for _ in range(3)]
+        for person in people[:2]:
+            s.get(Person, person).phone_enc = cipher.encrypt("phone", "13900000002")
+    runner = CliRunner()
+    first = runner.invoke(app, ["person", "hash-phones", "--db", database_url, "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output) == {"filled": 2}
+    again = runner.invoke(app, ["person", "hash-phones", "--db", database_url, "--json"])
+    assert json.loads(again.output) == {"filled": 0}
+    with database.transaction() as s:
+        hashes = [s.get(Person, person).phone_hash for person in people]
+    assert hashes == [cipher.lookup_hash("13900000002")] * 2 + [None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -354,6 +354,24 @@ def _apply_changes(session: Session, cipher: FieldCipher, principal: Principal, 
         person.phone_enc, person.phone_hash = cipher.encrypt("phone", phone), cipher.lookup_hash(phone)
         changed.add("phone")
     return changed
+
+
+def hash_phones(*, session: Session, cipher: FieldCipher, actor: str, now: datetime, batch_size: int = 2000) -> int:
+    """Fills the keyed hash of every stored phone that has none (persons registered before phone_hash existed): the
+    migration cannot, as it holds no key. Idempotent: a second run finds nothing to do. Returns how many it filled."""
+    filled, after = 0, 0
+    while True:
+        rows = session.execute(select(Person.id, Person.phone_enc).where(
+            Person.id > after, Person.phone_enc.is_not(None), Person.phone_hash.is_(None))
+            .order_by(Person.id).limit(batch_size)).all()
+        if not rows:
+            break
+        session.execute(update(Person), [{"id": person_id, "phone_hash": cipher.lookup_hash(cipher.decrypt("phone", blob))}
+                                         for person_id, blob in rows])
+        filled, after = filled + len(rows), rows[-1].id
+    if filled:
+        audit.append(session, actor=actor, action="person.phones_hashed", subject="persons", now=now, persons=filled)
+    return filled
 
 
 def _refuse_move_out_of_reach(principal: Principal, residence: Region) -> None:

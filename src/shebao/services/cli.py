@@ -81,6 +81,26 @@ def person_register(id_number: Annotated[str, typer.Option("--id-number", help="
 PersonArg = Annotated[str, typer.Argument(help="the person's id, or their citizen ID number")]
 
 
+@person_app.command("hash-phones")
+def person_hash_phones(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Fill the keyed hash of stored phone numbers that have none (records from before it existed), so that risk
+    screening finds one phone shared by many claimants; safe to run again."""
+    from shebao.core.security import FieldCipher
+    from shebao.registry.service import hash_phones
+
+    settings = settings_for(db)
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as session:
+            filled = hash_phones(session=session, cipher=FieldCipher(settings.secret_key), actor=_system().actor,
+                                 now=SystemClock().now())
+    except DomainError as exc:
+        refuse(exc, as_json)
+    finally:
+        database.dispose()
+    emit({"filled": filled}, as_json, f"已补齐 {filled} 个电话号码的检索哈希 · filled the lookup hash of {filled} phones")
+
+
 @person_app.command("record")
 def person_record(person: PersonArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """A person's electronic archive: contributions, months counted and interrupted, account statement."""

@@ -366,6 +366,7 @@ OPERATOR_COMMANDS = (
     "exchange partner add", "exchange partner list", "exchange partner deactivate", "exchange public-key",
     "exchange announce", "outbox deliver", "outbox list",
     "link run", "link review", "link decide", "person register", "risk rules",
+    "person hash-phones",
 )
 
 
