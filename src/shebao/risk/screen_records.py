@@ -64,6 +64,12 @@ def _region(person: str, fallback: str) -> str:
     return f"CASE WHEN {person}.residence_region_code LIKE :prefix THEN {person}.residence_region_code ELSE {fallback} END"
 
 
+def _special_ages(ctx: ScreenContext) -> dict[str, int]:
+    """The youngest ages of a special-work retirement, as :special_male and :special_female."""
+    return {"special_male": ctx.param("risk.special_work.male_min_age_months"),
+            "special_female": ctx.param("risk.special_work.female_min_age_months")}
+
+
 def _q(sql: str, ctx: ScreenContext, **params: object) -> TextClause:
     """The statement with the values it names bound: the province, its region pattern and the rule's parameters."""
     values = {"province": ctx.province, "prefix": ctx.region_prefix, **params}
@@ -167,9 +173,7 @@ FROM measured AS m JOIN persons AS p ON p.id = m.person_id
 WHERE m.age_months < m.youngest"""
     return _q(sql, ctx, male=ctx.param("retirement.male.original_age_months"),
               female_cadre=ctx.param("retirement.female_cadre.original_age_months"),
-              female_worker=ctx.param("retirement.female_worker.original_age_months"),
-              special_male=ctx.param("risk.special_work.male_min_age_months"),
-              special_female=ctx.param("risk.special_work.female_min_age_months"))
+              female_worker=ctx.param("retirement.female_worker.original_age_months"), **_special_ages(ctx))
 
 
 def _special_work_without_years(session: Session, ctx: ScreenContext) -> TextClause:
@@ -195,9 +199,7 @@ WHERE r.ground = 'special_work'
        OR {_age_months("p.birth_date", "r.retire_date")} < {youngest})"""
     return _q(sql, ctx, high_altitude_heavy=ctx.param("risk.special_work.high_altitude_heavy_months"),
               underground_high_temperature=ctx.param("risk.special_work.underground_high_temperature_months"),
-              other_harmful=ctx.param("risk.special_work.other_harmful_months"),
-              special_male=ctx.param("risk.special_work.male_min_age_months"),
-              special_female=ctx.param("risk.special_work.female_min_age_months"))
+              other_harmful=ctx.param("risk.special_work.other_harmful_months"), **_special_ages(ctx))
 
 
 def _base_jump_before_retirement(session: Session, ctx: ScreenContext) -> TextClause:
