@@ -2,14 +2,14 @@
 the phone number (one phone shared by many claimants), the household number from the police register (a clerk acting
 on a family member's record), and the special-work ground's kind and months on a retirement application.
 
-Revision ID: 0028r
+Revision ID: 0028
 Revises: 0027
 Create Date: 2026-11-27
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0028r'
+revision = '0028'
 down_revision = '0027'
 branch_labels = None
 depends_on = None
