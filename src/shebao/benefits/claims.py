@@ -63,7 +63,7 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     region = registry.require_current_region(session=session, code=command.region_code, field="region_code", min_level=1)
     require_staff_in(principal, region.code)
     guards.check(Point.UNEMPLOYMENT_CLAIM, session=session, actor=principal, now=now, use_case="benefits.apply_unemployment",
-                 subject=Subject("person", person.id, person_id=person.id, region_code=region.code))
+                 subject=Subject("person", person.id, person_id=person.id, details={"region_code": region.code}))
     today = china_today(now)
     if not person.birth_date < command.separation_date <= today:
         raise InvalidInput("unemployment.date", "离职日期应不晚于今天", "the separation date lies between birth and today")

@@ -215,7 +215,7 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
     require_staff_in(principal, region_code)
     province = province_of(region_code)
     guards.check(Point.PENSION_AWARD, session=session, actor=principal, now=now, use_case="benefits.apply_for_retirement",
-                 subject=Subject("person", command.person_id, person_id=command.person_id, region_code=region_code,
+                 subject=Subject("person", command.person_id, person_id=command.person_id,
                                  details={"province": province}))
     person = living_person(session=session, person_id=command.person_id, principal=principal)
     _check_group(person.sex, command.category)

@@ -46,6 +46,9 @@ NOT_IN_PROCESS_YET = {
 }
 
 
+AWARD_STATUS_ZH = {"paying": "发放中", "suspended": "暂停发放", "stopped": "已终止"}
+
+
 def _name(rule_id: str) -> tuple[str, str]:
     rule = RULES[rule_id]
     return rule.name_zh, rule.name_en
@@ -74,9 +77,10 @@ def second_pension_award(session: Session, actor: Principal, subject: Subject) -
     if existing is None:
         return None
     applied_in = subject.details.get("province")
-    where_zh = "本省" if existing.province == applied_in else f"{existing.province}"
+    where_zh = "本省" if existing.province == applied_in else f" {existing.province} "
+    status_zh = AWARD_STATUS_ZH.get(existing.status, "")
     return _block("R21_second_pension_award",
-                  f"此人已在{where_zh}核定养老金（待遇 {existing.id}，{existing.status}），一人只能领取一份养老金",
+                  f"此人已在{where_zh}核定养老金（待遇 {existing.id}，{status_zh}），一人只能领取一份养老金",
                   f"this person already has a pension award in {existing.province} (award {existing.id}, "
                   f"{existing.status}): one person, one pension",
                   award_id=existing.id, receiving_in=existing.province, applied_in=applied_in)
