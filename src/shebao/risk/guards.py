@@ -71,7 +71,7 @@ def _drawing(session: Session, person_id: int | None) -> PensionAward | None:
 # ---------------------------------------------------------------- the checkers
 
 
-def second_pension_award(session: Session, actor: Principal, subject: Subject) -> Block | None:
+def _second_pension_award(session: Session, actor: Principal, subject: Subject) -> Block | None:
     """R21: one person, one pension — any award already made, here or in another province, blocks another."""
     existing = session.scalar(select(PensionAward).where(PensionAward.person_id == subject.person_id).limit(1))
     if existing is None:
@@ -86,7 +86,7 @@ def second_pension_award(session: Session, actor: Principal, subject: Subject) -
                   award_id=existing.id, receiving_in=existing.province, applied_in=applied_in)
 
 
-def transfer_while_drawing(session: Session, actor: Principal, subject: Subject) -> Block | None:
+def _transfer_while_drawing(session: Session, actor: Principal, subject: Subject) -> Block | None:
     """R23: someone drawing a pension no longer moves their pension relationship."""
     award = _drawing(session, subject.person_id)
     if award is None:
@@ -97,7 +97,7 @@ def transfer_while_drawing(session: Session, actor: Principal, subject: Subject)
                   award_id=award.id, province=award.province)
 
 
-def unemployment_while_pension(session: Session, actor: Principal, subject: Subject) -> Block | None:
+def _unemployment_while_pension(session: Session, actor: Principal, subject: Subject) -> Block | None:
     """R15: drawing a basic pension ends unemployment benefit (社会保险法第五十一条), so none is claimed."""
     award = _drawing(session, subject.person_id)
     if award is None:
@@ -108,7 +108,7 @@ def unemployment_while_pension(session: Session, actor: Principal, subject: Subj
                   "unemployment benefit", award_id=award.id, province=award.province)
 
 
-def clerk_own_record(session: Session, actor: Principal, subject: Subject) -> Block | None:
+def _clerk_own_record(session: Session, actor: Principal, subject: Subject) -> Block | None:
     """R24: a clerk linked to their own person record never acts on it (another clerk does)."""
     if actor.role != Role.STAFF or actor.person_id is None or actor.person_id != subject.person_id:
         return None
@@ -119,7 +119,7 @@ def clerk_own_record(session: Session, actor: Principal, subject: Subject) -> Bl
 # ---------------------------------------------------------------- recording
 
 
-def record_attempt(session: Session, attempt: Attempt) -> int:
+def _record_attempt(session: Session, attempt: Attempt) -> int:
     """Writes one blocked attempt and its audit record in the session given (the caller commits)."""
     subject = attempt.subject
     region = subject.region_code
@@ -151,7 +151,7 @@ HELD_BY_RULE = {
 }
 
 
-def record_held_lines(session: Session, lines: Select, actor: str, now: datetime) -> int:
+def _record_held_lines(session: Session, lines: Select, actor: str, now: datetime) -> int:
     """The payroll's lines about to be held for a reason a rule owns, recorded set-based (one INSERT … SELECT) in the
     batch's transaction, with one audit record per rule and batch chunk."""
     held = lines.subquery()
@@ -184,13 +184,13 @@ def record_held_lines(session: Session, lines: Select, actor: str, now: datetime
 
 # ---------------------------------------------------------------- registration (on import)
 
-guards.install_recorder(record_attempt)
+guards.install_recorder(_record_attempt)
 for _point in (Point.PENSION_AWARD, Point.TRANSFER_APPLY, Point.UNEMPLOYMENT_CLAIM, Point.STAFF_WRITE):
-    guards.register(_point, "R24_clerk_own_record", clerk_own_record)  # asked first: whose record it is
-guards.register(Point.PENSION_AWARD, "R21_second_pension_award", second_pension_award)
-guards.register(Point.TRANSFER_APPLY, "R23_transfer_while_drawing", transfer_while_drawing)
-guards.register(Point.UNEMPLOYMENT_CLAIM, "R15_unemployment_while_pension", unemployment_while_pension)
-guards.register_held(tuple(dict.fromkeys(rid for rid, _, _ in HELD_BY_RULE.values())), record_held_lines)
+    guards.register(_point, "R24_clerk_own_record", _clerk_own_record)  # asked first: whose record it is
+guards.register(Point.PENSION_AWARD, "R21_second_pension_award", _second_pension_award)
+guards.register(Point.TRANSFER_APPLY, "R23_transfer_while_drawing", _transfer_while_drawing)
+guards.register(Point.UNEMPLOYMENT_CLAIM, "R15_unemployment_while_pension", _unemployment_while_pension)
+guards.register_held(tuple(dict.fromkeys(rid for rid, _, _ in HELD_BY_RULE.values())), _record_held_lines)
 
 
 # ---------------------------------------------------------------- the listing

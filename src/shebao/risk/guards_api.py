@@ -14,6 +14,6 @@ router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
 
 
 @router.get("/blocked", summary="Attempts blocked by the in-process risk rules in a region (办理时拦截记录)")
-def blocked(session: SessionDep, region: Annotated[str, Query(max_length=12, description="a region code")],
+def blocked(*, region: Annotated[str, Query(max_length=12, description="a region code")], session: SessionDep,
             limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict:
     return guards.blocked_attempts(session=session, region=region, limit=limit)
