@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures `retiree` and `workplace` are imported from the tests that own them
 """The in-process risk rules (issue #15): each blocks its use case before anything is written, tells the clerk which
 rule and why in both languages, and records the attempt in its own transaction; each has a near miss that passes.
 On SQLite and PostgreSQL (the `database` fixture)."""
@@ -36,11 +37,10 @@ from shebao.transfers.models import Transfer
 from shebao.transfers.schemas import TransferApply
 from tests.integration.test_other_benefits import workplace  # noqa: F401 - the fixture, for the R15 near miss
 from tests.integration.test_pension_award_and_payroll import _apply as _retire
-from tests.integration.test_pension_award_and_payroll import _archive
+from tests.integration.test_pension_award_and_payroll import _archive, retiree  # noqa: F401 - and its fixture
 from tests.support import (
     CHAOYANG,
     PUDONG,
-    add_test_streets,
     assert_bilingual,
     give_active_card,
     make_user,
@@ -82,16 +82,6 @@ def _assert_blocked(refused, rule_id, attempt):
     assert rule_id in error.reason and rule_id in error.reason_en
     assert_bilingual(error.reason.replace(rule_id, ""), error.reason_en)
     assert (attempt.rule_id, attempt.reason_zh, attempt.reason_en) == (rule_id, error.reason, error.reason_en)
-
-
-@pytest.fixture
-def retiree(database, cipher, clock):
-    """A man born 1964-06-15 with a full record and an active card (as in the award's own tests), not yet retired."""
-    add_test_streets(database, clock)
-    person = register(database, cipher, clock, birth=date(1964, 6, 15), sequence=11)
-    _archive(database, clock, person)
-    give_active_card(database, cipher, clock, person)
-    return person
 
 
 @pytest.fixture
@@ -193,7 +183,7 @@ def test_r15_a_pensioner_s_unemployment_claim_is_blocked(database, clock, pensio
     assert _counts(database, UnemploymentClaim, Participation) == before
 
 
-def test_r15_near_miss_a_worker_without_a_pension_claims(database, clock, workplace):  # noqa: F811
+def test_r15_near_miss_a_worker_without_a_pension_claims(database, clock, workplace):
     assert _claim(database, clock, workplace["man"]).entitled_months == 12
     assert _attempts(database) == []
 

@@ -86,26 +86,24 @@ def _second_pension_award(session: Session, actor: Principal, subject: Subject) 
                   award_id=existing.id, receiving_in=existing.province, applied_in=applied_in)
 
 
-def _transfer_while_drawing(session: Session, actor: Principal, subject: Subject) -> Block | None:
-    """R23: someone drawing a pension no longer moves their pension relationship."""
-    award = _drawing(session, subject.person_id)
-    if award is None:
-        return None
-    return _block("R23_transfer_while_drawing",
-                  f"此人已在 {award.province} 领取养老金（待遇 {award.id}），不能再转移养老保险关系",
-                  f"the person draws a pension in {award.province} (award {award.id}): the relationship no longer moves",
-                  award_id=award.id, province=award.province)
+def _while_drawing(rule_id: str, then_zh: str, then_en: str) -> guards.Checker:
+    """A checker blocking whoever draws a pension (an award not stopped), saying what that rules out."""
+    def check(session: Session, actor: Principal, subject: Subject) -> Block | None:
+        award = _drawing(session, subject.person_id)
+        if award is None:
+            return None
+        return _block(rule_id, f"此人已在 {award.province} 按月领取养老金（待遇 {award.id}），{then_zh}",
+                      f"the person draws a pension in {award.province} (award {award.id}): {then_en}",
+                      award_id=award.id, province=award.province)
+    return check
 
 
-def _unemployment_while_pension(session: Session, actor: Principal, subject: Subject) -> Block | None:
-    """R15: drawing a basic pension ends unemployment benefit (社会保险法第五十一条), so none is claimed."""
-    award = _drawing(session, subject.person_id)
-    if award is None:
-        return None
-    return _block("R15_unemployment_while_pension",
-                  f"此人已在 {award.province} 按月领取养老金（待遇 {award.id}），不能领取失业保险金",
-                  f"the person draws a pension in {award.province} (award {award.id}): a pensioner cannot draw "
-                  "unemployment benefit", award_id=award.id, province=award.province)
+# R23: someone drawing a pension no longer moves their pension relationship.
+_transfer_while_drawing = _while_drawing("R23_transfer_while_drawing", "不能再转移养老保险关系",
+                                         "the relationship no longer moves")
+# R15: drawing a basic pension ends unemployment benefit (社会保险法第五十一条), so none is claimed.
+_unemployment_while_pension = _while_drawing("R15_unemployment_while_pension", "不能领取失业保险金",
+                                             "a pensioner cannot draw unemployment benefit")
 
 
 def _clerk_own_record(session: Session, actor: Principal, subject: Subject) -> Block | None:
