@@ -18,6 +18,7 @@ from shebao.benefits.payroll import run_payroll
 from shebao.core.db import Database
 from shebao.ledger.models import JournalEntry, JournalLine
 from shebao.payouts.models import PayoutLine
+from shebao.risk import guards as _risk_guards  # noqa: F401 - the payroll asks the in-process rules (R01, R22)
 
 NOW = datetime(2024, 8, 20, 2, 0, tzinfo=UTC)
 PROVINCE, COUNTY, PERIOD = "440000", "440305", "202407"

@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from shebao.benefits.models import BenefitFlag, PensionAward
+from shebao.benefits.models import PensionAward
 from shebao.core.security import Role
+from shebao.risk.models import RiskBlockedAttempt
 from tests.integration.test_pension_award_and_payroll import _archive
 from tests.support import CHAOYANG, add_test_streets, give_active_card, make_user, register, token_for
 
@@ -48,14 +49,15 @@ def test_bad_applications_are_refused_with_a_reason(client, office):
     assert client.get(f"/api/v1/persons/{office['person']}/pension", headers=office["tokens"]["clerk"]).status_code == 404
 
 
-def test_a_second_pension_elsewhere_is_refused_and_its_flag_kept(client, office, database, clock):
+def test_a_second_pension_elsewhere_is_blocked_and_the_attempt_kept(client, office, database, clock):
     assert _apply(client, office).status_code == 201
     make_user(database, clock, "root", Role.ADMIN)
     office["tokens"]["root"] = token_for(client, "root")
     again = _apply(client, office, token="root", region_code="310115")
-    assert again.status_code == 409 and again.json()["error"]["code"] == "retirement.already_receiving"
+    assert again.status_code == 409 and again.json()["error"]["code"] == "risk.blocked"
+    assert again.json()["error"]["details"]["rule_id"] == "R21_second_pension_award"
     with database.unit_of_work() as uow:  # the refusal rolled nothing back that the fund's risk control needs
-        assert uow.session.scalar(select(func.count()).select_from(BenefitFlag)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(RiskBlockedAttempt)) == 1
         assert uow.session.scalar(select(func.count()).select_from(PensionAward)) == 1
 
 

@@ -16,6 +16,7 @@ from shebao.core.clock import FixedClock
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.security import SYSTEM
 from shebao.ledger import service as ledger
+from shebao.risk.models import RiskBlockedAttempt
 from shebao.services.deaths import record_death
 from shebao.services.retirement import apply_for_retirement
 from tests.support import CHAOYANG, add_test_streets, give_active_card, register
@@ -102,13 +103,13 @@ def test_payroll_for_a_period_not_yet_open_is_refused(database, clock, retiree):
     assert refused.value.code == "payroll.period_not_open"
 
 
-def test_one_person_one_pension_is_refused_and_flagged(database, clock, retiree):
+def test_one_person_one_pension_is_blocked_and_the_attempt_recorded(database, clock, retiree):
     _apply(database, clock, retiree)
     with pytest.raises(Conflict) as refused:
         _apply(database, clock, retiree, region_code="310115")
-    assert refused.value.code == "retirement.already_receiving"
-    with database.unit_of_work() as uow:
-        assert uow.session.scalar(select(func.count()).select_from(BenefitFlag)) == 1
+    assert (refused.value.code, refused.value.details["rule_id"]) == ("risk.blocked", "R21_second_pension_award")
+    with database.unit_of_work() as uow:  # risk control's record of the attempt (risk_blocked_attempts), not a flag
+        assert uow.session.scalar(select(func.count()).select_from(RiskBlockedAttempt)) == 1
         assert uow.session.scalar(select(func.count()).select_from(PensionAward)) == 1
 
 
@@ -360,13 +361,14 @@ def test_the_database_itself_refuses_to_pay_a_person_with_a_death_record(databas
         assert uow.session.execute(text("SELECT count(*) FROM payroll_lines WHERE status = 'paid'")).scalar() == 0
 
 
-def test_asking_again_in_the_same_province_is_refused_without_a_flag(database, clock, retiree):
+def test_asking_again_in_the_same_province_is_blocked_as_a_second_award(database, clock, retiree):
     _apply(database, clock, retiree)
     with pytest.raises(Conflict) as refused:
         _apply(database, clock, retiree)
-    assert refused.value.code == "retirement.already_awarded"
+    assert (refused.value.code, refused.value.details["rule_id"]) == ("risk.blocked", "R21_second_pension_award")
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(BenefitFlag)) == 0
+        assert uow.session.scalar(select(func.count()).select_from(RetirementApplication)) == 1
 
 
 def test_a_passive_import_resumes_the_suspended_once_and_names_the_bad_rows(database, cipher, clock, retiree):

@@ -231,7 +231,7 @@ def test_the_award_waits_until_other_provinces_parts_are_gathered(database, ciph
     assert award.benefit_place.months_by_province == {SHANGHAI: 72, BEIJING: 228}
     with pytest.raises(Conflict) as drawing:  # a pensioner's relationship no longer moves
         _apply(database, cipher, clock, person, to=FUTIAN)
-    assert drawing.value.code == "transfer.drawing_pension"
+    assert (drawing.value.code, drawing.value.details["rule_id"]) == ("risk.blocked", "R23_transfer_while_drawing")
 
 
 def test_a_completed_move_takes_every_month_and_the_relationship_with_it(database, cipher, clock):

@@ -105,8 +105,13 @@ def _check_binding(session: Session, command: UserCreate) -> None:
         raise InvalidInput("user.bank_code", "银行账号必须且只有银行账号指定银行代码", "a bank account, and only a bank account, names its bank code")
     if command.role == Role.EMPLOYER and (command.employer_id is None or session.get(Employer, command.employer_id) is None):
         raise InvalidInput("user.employer_required", "单位账号必须绑定已登记的单位", "an employer account is bound to a registered employer")
-    if command.role != Role.INSURED and command.person_id is not None:
-        raise InvalidInput("user.person_not_allowed", "只有参保人账号绑定人员", "only an insured person's account is bound to a person")
+    # A staff account may name the clerk's own person record, so that the in-process risk rule R24 keeps the clerk
+    # off it (and the screening finds who acted on whose record).
+    if command.role == Role.STAFF and command.person_id is not None and session.get(Person, command.person_id) is None:
+        raise InvalidInput("user.person_unknown", "经办人员账号绑定的人员未登记", "a staff account's own person must be registered")
+    if command.role not in (Role.INSURED, Role.STAFF) and command.person_id is not None:
+        raise InvalidInput("user.person_not_allowed", "只有参保人和经办人员账号绑定人员",
+                           "only an insured person's or a staff member's account is bound to a person")
     if command.role != Role.EMPLOYER and command.employer_id is not None:
         raise InvalidInput("user.employer_not_allowed", "只有单位账号绑定单位", "only an employer's account is bound to an employer")
 

@@ -66,7 +66,7 @@ def pension_calc(body: PensionCalculate):
 @router.post("/retirement/applications", response_model=RetirementAwardRead, status_code=201,
              summary="Retire a person from their own record and award the pension")
 def apply_for_retirement(body: RetirementApply, rt: RuntimeDep, who: PrincipalDep, now: NowDep):
-    # Its own transaction, committed before a refusal is raised: a second pension elsewhere is refused and flagged.
+    # Its own transaction; a second pension is blocked by risk rule R21, which records the attempt apart and raises.
     with rt.database.unit_of_work() as uow:
         outcome = retirement.apply_for_retirement(session=uow.session, principal=who, command=body, now=now)
         uow.commit()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from shebao.benefits import record, rules
-from shebao.benefits.models import InjuryClaim, MaternityClaim, PensionAward, UnemploymentClaim, UnemploymentPayment
+from shebao.benefits.models import InjuryClaim, MaternityClaim, UnemploymentClaim, UnemploymentPayment
 from shebao.benefits.schemas import (
     INVOLUNTARY,
     InjuryClaimCreate,
@@ -30,10 +30,11 @@ from shebao.benefits.service import living_person, require_staff_in
 from shebao.contributions import corrections
 from shebao.contributions import rules as contribution_rules
 from shebao.contributions.models import Assessment
-from shebao.core import audit
+from shebao.core import audit, guards
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound
+from shebao.core.guards import Point, Subject
 from shebao.core.periods import Period
 from shebao.core.regions import province_of
 from shebao.core.security import SYSTEM, Principal, Role
@@ -61,6 +62,8 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     person = living_person(session=session, person_id=command.person_id, principal=principal)
     region = registry.require_current_region(session=session, code=command.region_code, field="region_code", min_level=1)
     require_staff_in(principal, region.code)
+    guards.check(Point.UNEMPLOYMENT_CLAIM, session=session, actor=principal, now=now, use_case="benefits.apply_unemployment",
+                 subject=Subject("person", person.id, person_id=person.id, details={"region_code": region.code}))
     today = china_today(now)
     if not person.birth_date < command.separation_date <= today:
         raise InvalidInput("unemployment.date", "离职日期应不晚于今天", "the separation date lies between birth and today")
@@ -70,8 +73,6 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     if session.scalar(select(UnemploymentClaim.id).where(UnemploymentClaim.person_id == person.id,
                                                          UnemploymentClaim.status == "drawing")):
         raise Conflict("unemployment.already_drawing", "此人正在领取失业保险金", "this person already draws unemployment benefit")
-    if session.scalar(select(PensionAward.id).where(PensionAward.person_id == person.id, PensionAward.status != "stopped")):
-        raise Conflict("unemployment.pensioner", "已按月领取养老金，不能领取失业保险金", "a pensioner cannot draw unemployment benefit")
     params = (store or default_store()).at(region.code, command.separation_date)
     # The job ends first, and the months billed after the separation are corrected away, so that the months counted
     # for the benefit are the ones the person really was insured for.

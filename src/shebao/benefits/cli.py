@@ -118,7 +118,7 @@ def pension_award(person: PersonOpt, retire_date: Annotated[str, typer.Option("-
     from shebao.services.retirement import apply_for_retirement
 
     def call(*, database: Database, command: RetirementApply, now: Any, **_: Any) -> RetirementAwardRead:  # noqa: ANN401
-        with database.unit_of_work() as uow:  # committed before a refusal is raised: a second pension is flagged
+        with database.unit_of_work() as uow:  # a second pension: risk rule R21 records the attempt apart and raises
             outcome = apply_for_retirement(session=uow.session, principal=SYSTEM, command=command, now=now)
             uow.commit()
         if outcome.error is not None:

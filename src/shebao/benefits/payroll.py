@@ -34,9 +34,9 @@ from sqlalchemy.sql import ColumnElement
 from shebao.benefits import rules
 from shebao.benefits.models import CertificationReminder, PayrollLine, PensionAdjustment, PensionAward
 from shebao.benefits.rules import CertificationTerms
-from shebao.cards.models import Card
+from shebao.cards.models import BlacklistEntry, Card
 from shebao.cards.rules import VALID_STATES
-from shebao.core import audit
+from shebao.core import audit, guards
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import InvalidInput
@@ -62,6 +62,8 @@ HOLD_REASONS = {
     "certification_lapsed": ("待遇领取资格认证逾期（已过宽限期）", "the yearly proof of life is overdue, past its grace"),
     "no_card": ("没有有效的社会保障卡", "no valid social security card"),
     "card_frozen": ("社会保障卡已挂失冻结", "the card is frozen (reported lost)"),
+    "card_bank_frozen": ("社会保障卡金融账户因挂失仍被冻结，待银行解冻", "the card's bank account is still frozen after a loss"),
+    "card_blacklisted": ("持卡人已列入黑名单，社会保障卡金融功能停用", "the holder is blacklisted: the card's financial function is off"),
     "card_not_active": ("社会保障卡未启用金融功能", "the card's financial function is not active"),
     "bank_returned": ("银行退回，待更正账户后重发", "returned by the bank; paid again once the account is fixed"),
 }
@@ -218,8 +220,15 @@ def _payable(in_date: ColumnElement[bool], awaiting_fix: ColumnElement[bool]) ->
     award_pays = exists().where(PensionAward.id == PayrollLine.award_id, PensionAward.status == "paying", in_date,
                                 or_(PensionAward.stop_period.is_(None), PayrollLine.for_period < PensionAward.stop_period))
     card = exists().where(Card.person_id == PayrollLine.person_id, Card.state == "active", Card.bank_account_enc.isnot(None),
-                          Card.bank_code.isnot(None))
-    return and_(award_pays, ~_dead(), card, ~awaiting_fix)
+                          Card.bank_code.isnot(None), Card.bank_frozen.is_(False))
+    return and_(award_pays, ~_dead(), card, ~_blacklisted(), ~awaiting_fix)
+
+
+def _blacklisted() -> ColumnElement[bool]:
+    """The receiver is on the blacklist: the card's financial function is off (cards.bank.financial_function_allowed),
+    so nothing is paid into its account until the entry is released (risk rule R22 holds the line)."""
+    return exists().where(BlacklistEntry.subject_kind == "person", BlacklistEntry.subject_id == PayrollLine.person_id,
+                          BlacklistEntry.released_on.is_(None))
 
 
 def _hold_reason(in_date: ColumnElement[bool], awaiting_fix: ColumnElement[bool]) -> ColumnElement:
@@ -235,6 +244,7 @@ def _hold_reason(in_date: ColumnElement[bool], awaiting_fix: ColumnElement[bool]
                 (and_(award_status == "suspended", award(PensionAward.status_reason) != LAPSED), "suspended"),
                 (or_(award_status == "suspended", lapsed), "certification_lapsed"),
                 (card_state.is_(None), "no_card"), (card_state == "frozen", "card_frozen"),
+                (_active_card(Card.bank_frozen).is_(True), "card_bank_frozen"), (_blacklisted(), "card_blacklisted"),
                 (awaiting_fix, "bank_returned"), else_="card_not_active")
 
 
@@ -269,7 +279,14 @@ def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[
         if added.lines != paid:
             raise RuntimeError(f"payroll marked {paid} lines paid but sent {added.lines} to the banks")
         total = added.total_fen
-    session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=_hold_reason(in_date, awaiting_fix))
+    reason = _hold_reason(in_date, awaiting_fix)
+    # The lines a risk rule holds (a death: R01; a frozen card or account, a blacklisted holder: R22) are recorded as
+    # blocked attempts by the rules, once per line and reason; the batch goes on.
+    guards.record_held(session=session, actor=actor, now=now, lines=select(
+        PayrollLine.id.label("line_id"), PayrollLine.person_id, PayrollLine.for_period, PayrollLine.amount_fen,
+        select(Person.residence_region_code).where(Person.id == PayrollLine.person_id).scalar_subquery().label("region_code"),
+        reason.label("hold_reason")).where(judged, or_(PayrollLine.status != "held", PayrollLine.hold_reason != reason)))
+    session.execute(update(PayrollLine).where(judged).values(status="held", hold_reason=reason)
                     .execution_options(synchronize_session=False))
     return int(paid), int(total)
 

@@ -4,7 +4,6 @@ benefits: claims.py."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from shebao.benefits import awards, record, rules
 from shebao.benefits.models import (
-    BenefitFlag,
     BenefitRecovery,
     Certification,
     PayrollLine,
@@ -36,9 +34,10 @@ from shebao.benefits.schemas import (
     RetirementAwardRead,
     RetirementDateRead,
 )
-from shebao.core import audit
+from shebao.core import audit, guards
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, DomainError, InvalidInput, NotFound, not_in_scope
+from shebao.core.guards import Point, Subject
 from shebao.core.periods import Period
 from shebao.core.regions import province_of
 from shebao.core.security import Principal, Role
@@ -214,31 +213,11 @@ PlaceOf = Callable[[Session, Person, date], BenefitPlace]
 
 @dataclass(frozen=True)
 class RetirementOutcome:
-    """An application's result. A second pension elsewhere is refused by returning the refusal, not raising it, so
-    that the caller commits the flag it leaves for the fund's risk control (as a failed login is counted); every
-    other refusal is raised and leaves nothing behind."""
+    """An application's result: the award. (A second pension is blocked by the in-process risk rule R21, which
+    records the attempt apart and raises; `error` stays for callers that still read it.)"""
 
     award: RetirementAwardRead | None = None
     error: DomainError | None = None
-
-
-def _second_pension(session: Session, person_id: int, province: str, principal: Principal, now: datetime) -> Conflict | None:
-    """Refuses a second pension anywhere in the country: the same office asking again is refused at once; an
-    attempt in another province is flagged for the fund's risk control, and its refusal returned."""
-    existing = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id))
-    if existing is None:
-        return None
-    where, award_id = existing.province, existing.id
-    if where == province:  # the same office asking again (a retry): nothing suspicious to flag
-        raise Conflict("retirement.already_awarded", f"此人已在本省领取养老金（待遇 {award_id}）",
-                       f"this person already draws a pension here (award {award_id})", award_id=award_id)
-    session.add(BenefitFlag(person_id=person_id, kind="second_pension", province=province, raised_by=principal.actor,
-                            raised_at=utc_naive(now), detail=json.dumps({"receiving_in": where, "applied_in": province})))
-    audit.append(session, actor=principal.actor, action="benefit.flagged", subject=f"person:{person_id}", now=now,
-                 kind="second_pension", receiving_in=where, applied_in=province)
-    return Conflict("retirement.already_receiving", f"此人已在 {where} 领取养老金：一人只能领取一份养老金，已标记核查",
-                    f"this person already receives a pension in {where}: one person, one pension (flagged for review)",
-                    receiving_in=where)
 
 
 def apply_for_retirement(*, session: Session, principal: Principal, command: RetirementApply, now: datetime,
@@ -252,9 +231,9 @@ def apply_for_retirement(*, session: Session, principal: Principal, command: Ret
                                                   min_level=1).code
     require_staff_in(principal, region_code)
     province = province_of(region_code)
-    refused = _second_pension(session, command.person_id, province, principal, now)
-    if refused is not None:
-        return RetirementOutcome(error=refused)
+    guards.check(Point.PENSION_AWARD, session=session, actor=principal, now=now, use_case="benefits.apply_for_retirement",
+                 subject=Subject("person", command.person_id, person_id=command.person_id,
+                                 details={"province": province}))
     person = living_person(session=session, person_id=command.person_id, principal=principal)
     _check_group(person.sex, command.category)
     if session.scalar(select(RetirementApplication.id).where(RetirementApplication.person_id == person.id)):

@@ -23,11 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.contributions.rules import PAYER_KIND_NAMES
+from shebao.core import guards
 from shebao.core.errors import Forbidden, InvalidInput, not_in_scope
+from shebao.core.guards import Point, Subject
 from shebao.core.http import Runtime, principal, runtime
 from shebao.core.ids import MAX_BIGINT, MAX_INT
 from shebao.core.security import ROLE_NAMES, FieldCipher, Principal, Role
 from shebao.registry import divisions
+from shebao.risk import guards as _risk_guards  # noqa: F401 - registers the in-process rules the checks below ask
 from shebao.services.permissions import Permission, Scope, SubjectKind, Where, permission_for
 
 SUBJECT_NAMES = {
@@ -103,6 +106,7 @@ class _Fields:
     """The request's named values, wherever they are (path, query, JSON body)."""
 
     def __init__(self, request: Request, body: Any) -> None:  # noqa: ANN401
+        self.route = f"{request.method} {getattr(request.scope.get('route'), 'path', '')}"[:60]
         self._sources = {"path": dict(request.path_params), "query": dict(request.query_params),
                          "body": body if isinstance(body, dict) else {}}
 
@@ -136,8 +140,13 @@ def _subject(rt: Runtime, who: Principal, permission: Permission, fields: _Field
     kind = permission.subject
     with rt.database.unit_of_work() as uow:
         owner = _RESOLVERS[kind](uow.session, rt.cipher, permission.where, fields)
-    if owner is None or not _serves(who, owner, permission):
-        raise not_in_scope(*SUBJECT_NAMES[kind])
+        if owner is None or not _serves(who, owner, permission):
+            raise not_in_scope(*SUBJECT_NAMES[kind])
+        if permission.writes and who.role == Role.STAFF and who.person_id is not None and owner.person_id is not None:
+            # R24: a clerk's write on a record that is their own person's is blocked and the attempt recorded
+            guards.check(Point.STAFF_WRITE, session=uow.session, actor=who, now=rt.clock.now(), use_case=fields.route,
+                         subject=Subject("person", owner.person_id, person_id=owner.person_id,
+                                         details={"route": fields.route, "subject_kind": str(kind)}))
 
 
 def _serves(who: Principal, owner: Owner, permission: Permission) -> bool:

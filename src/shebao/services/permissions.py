@@ -316,6 +316,8 @@ API: dict[str, Permission] = {
     "GET /api/v1/audit/records": reads(_roles(A, AD), Scope.NATIONAL),
     # --- risk control: the rule catalogue is the same for everyone who works the fund (no record is named)
     "GET /api/v1/risk/rules": reads(STAFF_READERS, Scope.CONFINED),
+    # the attempts the in-process rules blocked: staff of the region (their subjects' regions as stored), auditors read
+    "GET /api/v1/risk/blocked": reads(STAFF_READERS, Scope.REGION, where=query("region")),
     # --- exchange by message with other departments (DCI shape): the signature is the authentication
     "GET /api/v1/registry/keys": public(),
     "POST /api/v1/registry/notify": signed(),
@@ -365,7 +367,7 @@ OPERATOR_COMMANDS = (
     "compare", "compare snapshot", "compare list", "compare cases", "compare case", "compare work", "compare progress",
     "exchange partner add", "exchange partner list", "exchange partner deactivate", "exchange public-key",
     "exchange announce", "outbox deliver", "outbox list",
-    "link run", "link review", "link decide", "person register", "risk rules",
+    "link run", "link review", "link decide", "person register", "risk rules", "risk blocked",
     "person hash-phones",
 )
 

@@ -21,12 +21,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from shebao.benefits import record
-from shebao.benefits.models import PensionAward, UnemploymentClaim
+from shebao.benefits.models import UnemploymentClaim
 from shebao.benefits.rules import Group
 from shebao.benefits.service import retirement_date
-from shebao.core import audit
+from shebao.core import audit, guards
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, Forbidden, InvalidInput, not_in_scope
+from shebao.core.guards import Point, Subject
 from shebao.core.money import fen_to_yuan
 from shebao.core.periods import Period
 from shebao.core.regions import province_of
@@ -315,7 +316,9 @@ def apply(*, session: Session, principal: Principal, cipher: FieldCipher, comman
     if command.starts_on > today + timedelta(days=366):
         raise InvalidInput("transfer.starts_too_late", f"新参保日期 {command.starts_on} 超过一年以后",
                            f"the new start {command.starts_on} is more than a year ahead")
-    _refuse_if_drawing(session, person.id)
+    guards.check(Point.TRANSFER_APPLY, session=session, actor=principal, now=now, use_case="transfers.apply",
+                 subject=Subject("person", person.id, person_id=person.id, region_code=person.residence_region_code,
+                                 details={"to_region": region}))
     _refuse_if_open(session, person.id)
     to_province = province_of(region)
     move = _decide(session, store, person, to_province, command.starts_on)
@@ -351,15 +354,6 @@ def _applicant(session: Session, principal: Principal, cipher: FieldCipher, comm
     if shown and cipher.lookup_hash(shown) == person.id_number_hash:
         return person
     raise not_in_scope("人员", "person")
-
-
-def _refuse_if_drawing(session: Session, person_id: int) -> None:
-    award = session.scalar(select(PensionAward).where(PensionAward.person_id == person_id,
-                                                      PensionAward.status != "stopped"))
-    if award is not None:
-        raise Conflict("transfer.drawing_pension", f"此人已在 {award.province} 领取养老金，不能再转移养老保险关系",
-                       f"the person draws a pension in {award.province}: the relationship no longer moves",
-                       province=award.province)
 
 
 def _refuse_if_open(session: Session, person_id: int) -> None:
@@ -716,7 +710,9 @@ def gather(*, session: Session, principal: Principal, command: GatherRequest, no
             raise not_in_scope("人员", "person")
         raise Forbidden("transfer.wrong_side", f"归集由待遇领取地 {place.province} 办理",
                         f"the gathering is started by the place of benefit, {place.province}", province=place.province)
-    _refuse_if_drawing(session, person.id)
+    guards.check(Point.TRANSFER_APPLY, session=session, actor=principal, now=now, use_case="transfers.gather",
+                 subject=Subject("person", person.id, person_id=person.id, region_code=person.residence_region_code,
+                                 details={"to_province": place.province}))
     blocking = session.scalar(select(Transfer.id).where(Transfer.person_id == person.id, Transfer.open_key == f"p{person.id}"))
     if blocking is not None:
         raise Conflict("transfer.open", f"此人有办理中的转移（{blocking}），办结后再归集",
@@ -752,7 +748,9 @@ def convert(*, session: Session, principal: Principal, command: ConversionReques
     region = registry.require_current_region(session=session, code=command.region_code, field="region_code").code
     if principal.role == Role.STAFF:
         principal.require_region(region)
-    _refuse_if_drawing(session, person.id)
+    guards.check(Point.TRANSFER_APPLY, session=session, actor=principal, now=now, use_case="transfers.apply",
+                 subject=Subject("person", person.id, person_id=person.id, region_code=person.residence_region_code,
+                                 details={"to_region": region}))
     _refuse_if_open(session, person.id)
     params = store.at(region, command.on)
     employee = sum(h.all_months for h in holdings(session=session, store=store, person_id=person.id).values())

@@ -99,6 +99,8 @@ TEXT: dict[str, dict[str, str]] = {
     "hold_no_card": {"zh": "无有效社保卡", "en": "no valid card"},
     "hold_card_frozen": {"zh": "社保卡挂失", "en": "card frozen"},
     "hold_card_not_active": {"zh": "社保卡金融功能未启用", "en": "card not active"},
+    "hold_card_bank_frozen": {"zh": "社保卡金融账户冻结", "en": "card account frozen"},
+    "hold_card_blacklisted": {"zh": "持卡人列入黑名单", "en": "holder blacklisted"},
     "hold_bank_returned": {"zh": "银行退回，待更正账户后重发", "en": "returned by the bank; paid again once the account is fixed"},
     "how_computed": {"zh": "养老金核定说明", "en": "How your pension was worked out"},
     "download_letter": {"zh": "下载核定说明 PDF", "en": "Download this explanation (PDF)"},
