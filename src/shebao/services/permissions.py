@@ -316,6 +316,9 @@ API: dict[str, Permission] = {
     "GET /api/v1/audit/records": reads(_roles(A, AD), Scope.NATIONAL),
     # --- risk control: the rule catalogue is the same for everyone who works the fund (no record is named)
     "GET /api/v1/risk/rules": reads(STAFF_READERS, Scope.CONFINED),
+    # --- risk control: the cockpit's figures of a region and its children, read by staff of the region or above,
+    # auditors and administrators (the country: administrators and auditors, or national staff)
+    "GET /api/v1/cockpit/figures": reads(STAFF_READERS, Scope.REGION, where=query("region")),
     # --- exchange by message with other departments (DCI shape): the signature is the authentication
     "GET /api/v1/registry/keys": public(),
     "POST /api/v1/registry/notify": signed(),
@@ -366,6 +369,7 @@ OPERATOR_COMMANDS = (
     "exchange partner add", "exchange partner list", "exchange partner deactivate", "exchange public-key",
     "exchange announce", "outbox deliver", "outbox list",
     "link run", "link review", "link decide", "person register", "risk rules",
+    "cockpit figures", "cockpit refresh",
 )
 
 
