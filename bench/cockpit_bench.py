@@ -75,21 +75,22 @@ def summary_tables(database, streets: list[str]) -> int:  # noqa: ANN001 - a Dat
         f"f.figure, f.fkey, {per_street} * f.weight / 1000 + (s.i * 37) % 101, {STAMP} "
         f"FROM bench_streets s CROSS JOIN {_figure_source()} CROSS JOIN {days}",
     ]
-    for level, code, parent in ((3, "SUBSTR(region_code, 1, 6)", "SUBSTR(region_code, 1, 4) || '00'"),
-                                (2, "SUBSTR(region_code, 1, 4) || '00'", f"'{PROVINCE}'"),
-                                (1, f"'{PROVINCE}'", "'000000'"), (0, "'000000'", "NULL")):
+    county, city = "SUBSTR(region_code, 1, 6)", "SUBSTR(region_code, 1, 4) || '00'"
+    # (level, code, parent, what is grouped by besides the day, figure and key): constants are not grouped by.
+    for level, code, parent, grouped in ((3, county, city, [county, city]), (2, city, f"'{PROVINCE}'", [city]),
+                                         (1, f"'{PROVINCE}'", "'000000'", []), (0, "'000000'", "NULL", [])):
         statements.append(
             f"INSERT INTO cockpit_region_figures {columns} SELECT as_of, '{PROVINCE if level else '000000'}', "
             f"{code}, {parent}, {level}, figure, key, SUM(value), {STAMP} FROM cockpit_region_figures "
-            f"WHERE level = 4 GROUP BY as_of, {code}, figure, key")
+            f"WHERE level = 4 GROUP BY {', '.join(['as_of', *grouped, 'figure', 'key'])}")
     months = "(" + " UNION ALL ".join(f"SELECT '{y}{m:02d}' AS period, {(y - 2015) * 12 + m} AS k"
                                       for y in range(2015, 2025) for m in range(1, 13)) + ") AS m"
     insurances = "(" + " UNION ALL ".join(f"SELECT '{i}' AS insurance, {n + 1} AS w"
                                           for n, i in enumerate(INSURANCES)) + ") AS ins"
     statements.append(
         f"INSERT INTO cockpit_fund_months (as_of, province, insurance, period, income_fen, spending_fen, balance_fen, "
-        f"refreshed_at) SELECT {cast_day}, '{PROVINCE}', ins.insurance, m.period, 900000000 * ins.w, "
-        f"800000000 * ins.w, 100000000 * ins.w * m.k, {STAMP} FROM {months} CROSS JOIN {insurances} CROSS JOIN {days}")
+        f"refreshed_at) SELECT {cast_day}, '{PROVINCE}', ins.insurance, m.period, CAST(900000000 AS BIGINT) * ins.w, "
+        f"CAST(800000000 AS BIGINT) * ins.w, CAST(100000000 AS BIGINT) * ins.w * m.k, {STAMP} FROM {months} CROSS JOIN {insurances} CROSS JOIN {days}")
     execute_all(database, statements, ids_given_in=())
     with database.unit_of_work() as uow:
         return int(uow.session.execute(text("SELECT COUNT(*) FROM cockpit_region_figures")).scalar())

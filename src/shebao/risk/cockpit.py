@@ -283,12 +283,15 @@ def _fund(session: Session, region: str, own: int, day: date, store: ParameterSt
     if own > 1:
         return {"pooled_by": province_of(region), "note": "基金按省统筹，区划以下不单列",
                 "note_en": "the funds are pooled by province and not split below it", "by_insurance": {}}
-    m, other = CockpitFundMonth, aliased(CockpitFundMonth)
-    latest = select(func.max(other.as_of)).where(other.province == m.province, other.as_of <= day).scalar_subquery()
+    m = CockpitFundMonth
     query = (select(m.insurance, m.period, func.sum(m.income_fen), func.sum(m.spending_fen), func.sum(m.balance_fen))
-             .where(m.as_of == latest).group_by(m.insurance, m.period).order_by(m.insurance, m.period))
+             .group_by(m.insurance, m.period).order_by(m.insurance, m.period))
     if own == 1:
-        query = query.where(m.province == region)
+        query = query.where(m.province == region, m.as_of == day)
+    else:  # each province's latest refresh by the day
+        latest = (select(m.province, func.max(m.as_of).label("as_of")).where(m.as_of <= day)
+                  .group_by(m.province).subquery("latest"))
+        query = query.join(latest, and_(latest.c.province == m.province, latest.c.as_of == m.as_of))
     window = int((store or default_store()).at(NATIONAL_REGION if own == 0 else region, day).value(WINDOW))
     series: dict[str, list[dict]] = {}
     for insurance, period, income, spending, balance in session.execute(query):

@@ -188,7 +188,7 @@ class CockpitRegionFigure(Base):
 
     __table_args__ = (UniqueConstraint("region_code", "as_of", "figure", "key"),
                       Index("ix_cockpit_region_figures_as_of_parent", "as_of", "parent_code"),
-                      Index("ix_cockpit_region_figures_as_of_province_level", "as_of", "province", "level"))
+                      Index("ix_cockpit_region_figures_province_level_as_of", "province", "level", "as_of"))
 
 
 class CockpitFundMonth(Base):

@@ -44,13 +44,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cockpit_region_figures', schema=None) as batch_op:
         batch_op.create_index('ix_cockpit_region_figures_as_of_parent', ['as_of', 'parent_code'], unique=False)
-        batch_op.create_index('ix_cockpit_region_figures_as_of_province_level', ['as_of', 'province', 'level'], unique=False)
+        batch_op.create_index('ix_cockpit_region_figures_province_level_as_of', ['province', 'level', 'as_of'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('cockpit_region_figures', schema=None) as batch_op:
-        batch_op.drop_index('ix_cockpit_region_figures_as_of_province_level')
+        batch_op.drop_index('ix_cockpit_region_figures_province_level_as_of')
         batch_op.drop_index('ix_cockpit_region_figures_as_of_parent')
 
     op.drop_table('cockpit_region_figures')
