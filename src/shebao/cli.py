@@ -16,6 +16,8 @@ Where a command lives (each module's docstring lists its commands):
     risk/catalogue_cli.py risk rules
     risk/guards_cli.py    risk blocked (attached below to the `risk` group; importing it registers the in-process rules)
     services/cli.py       person register · person record · person hash-phones · death record · permissions · bank import-returns · bank account-fixed
+    risk/cockpit_cli.py   cockpit figures · refresh
+    services/cli.py       person register · person record · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
     audit/cli.py          audit …
@@ -49,6 +51,7 @@ from shebao.registry import cli as registry
 from shebao.risk import catalogue_cli as risk_catalogue
 from shebao.risk import cli as risk
 from shebao.risk import guards_cli as risk_guards
+from shebao.risk import cockpit_cli as cockpit
 from shebao.services import cli as services
 from shebao.transfers import cli as transfers
 
@@ -56,7 +59,8 @@ app = typer.Typer(help="shebao 社保 — national social security information p
                   pretty_exceptions_enable=False)
 app.callback()(guard_every_command)  # weak production secrets refused before any command that reads data or keys
 
-for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, comparison, risk_catalogue, services,
+for context in (registry, policy, contributions, ledger, payouts, benefits, transfers, comparison, risk_catalogue, cockpit,
+                services,
                 cards, accounts, audit, demo, platform_cli):
     app.add_typer(context.commands)
 # A command of a higher context in a lower context's group: the root attaches it, so that neither imports upward.

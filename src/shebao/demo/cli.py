@@ -47,6 +47,7 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
     from shebao.demo.retirees import prepare_demo_retirees
     from shebao.demo.seed import seed_demo
     from shebao.demo.unemployed import prepare_demo_unemployed
+    from shebao.risk.cockpit import refresh as refresh_cockpit
 
     if not 0 <= history_months <= 120:
         raise typer.BadParameter("history months are 0 to 120")
@@ -70,6 +71,8 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
             prepare_demo_comparison(database=database, cipher=FieldCipher(settings.secret_key), province=province,
                                     now=now, random_seed=seed)
             report("comparison", 1, 1)
+            with database.transaction() as session:  # the cockpit's summary tables, after the month-ends and the comparison
+                refresh_cockpit(session=session, province=province, now=now)
             return result
     finally:
         database.dispose()

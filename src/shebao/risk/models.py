@@ -166,3 +166,45 @@ class RiskBlockedAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_risk_blocked_attempts_region_at", "region_code", "at"),)
+
+
+class CockpitRegionFigure(Base):
+    """The cockpit's summary table: one count of one figure (split by insurance, severity, movement, or '') for one
+    region at every level — street, county, city, province and the country — as of a day. Rebuilt set-based by
+    `risk.cockpit.refresh`, read by the cockpit's pages in an indexed lookup."""
+
+    __tablename__ = "cockpit_region_figures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    province: Mapped[str] = mapped_column(String(6))  # the region's province; 000000 for the country's own rows
+    region_code: Mapped[str] = mapped_column(String(9))
+    parent_code: Mapped[str | None] = mapped_column(String(9))  # the region one level up; None for the country
+    level: Mapped[int] = mapped_column(Integer)  # 0 country, 1 province, 2 city, 3 county, 4 street
+    figure: Mapped[str] = mapped_column(String(24))  # cockpit_rules.FIGURES
+    key: Mapped[str] = mapped_column(String(24))  # the insurance, severity or movement; '' for one number
+    value: Mapped[int] = mapped_column(BigInteger)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("region_code", "as_of", "figure", "key"),
+                      Index("ix_cockpit_region_figures_as_of_parent", "as_of", "parent_code"),
+                      Index("ix_cockpit_region_figures_province_level_as_of", "province", "level", "as_of"))
+
+
+class CockpitFundMonth(Base):
+    """The cockpit's summary of a province's pooling fund of one insurance in one month: income (credits),
+    spending (debits) and the closing balance, from the ledger's report, as of a day."""
+
+    __tablename__ = "cockpit_fund_months"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    province: Mapped[str] = mapped_column(String(6))
+    insurance: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str] = mapped_column(String(6))
+    income_fen: Mapped[int] = mapped_column(BigInteger)
+    spending_fen: Mapped[int] = mapped_column(BigInteger)
+    balance_fen: Mapped[int] = mapped_column(BigInteger)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("province", "as_of", "insurance", "period"),)

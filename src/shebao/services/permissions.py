@@ -318,6 +318,9 @@ API: dict[str, Permission] = {
     "GET /api/v1/risk/rules": reads(STAFF_READERS, Scope.CONFINED),
     # the attempts the in-process rules blocked: staff of the region (their subjects' regions as stored), auditors read
     "GET /api/v1/risk/blocked": reads(STAFF_READERS, Scope.REGION, where=query("region")),
+    # --- risk control: the cockpit's figures of a region and its children, read by staff of the region or above,
+    # auditors and administrators (the country: administrators and auditors, or national staff)
+    "GET /api/v1/cockpit/figures": reads(STAFF_READERS, Scope.REGION, where=query("region")),
     # --- exchange by message with other departments (DCI shape): the signature is the authentication
     "GET /api/v1/registry/keys": public(),
     "POST /api/v1/registry/notify": signed(),
@@ -369,6 +372,7 @@ OPERATOR_COMMANDS = (
     "exchange announce", "outbox deliver", "outbox list",
     "link run", "link review", "link decide", "person register", "risk rules", "risk blocked",
     "person hash-phones",
+    "cockpit figures", "cockpit refresh",
 )
 
 
