@@ -14,6 +14,7 @@ Where a command lives (each module's docstring lists its commands):
     transfers/cli.py      transfer amount · transfer plan|apply|step|status|list|gather|convert · benefit-place
     comparison/cli.py     exchange import · link run · link review · link decide
     risk/catalogue_cli.py risk rules
+    risk/cases_cli.py     risk cases · risk case · risk assign|note|evidence|conclude · risk repay|write-off
     services/cli.py       person register · person record · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
@@ -45,6 +46,7 @@ from shebao.ledger import cli as ledger
 from shebao.payouts import cli as payouts
 from shebao.policy import cli as policy
 from shebao.registry import cli as registry
+from shebao.risk import cases_cli as risk_cases
 from shebao.risk import catalogue_cli as risk_catalogue
 from shebao.risk import cli as risk
 from shebao.services import cli as services
@@ -59,6 +61,10 @@ for context in (registry, policy, contributions, ledger, payouts, benefits, tran
     app.add_typer(context.commands)
 # A command of a higher context in a lower context's group: the root attaches it, so that neither imports upward.
 ledger.fund_app.command("project")(risk.fund_project)
+for name, command in (("cases", risk_cases.cases), ("case", risk_cases.case), ("assign", risk_cases.assign),
+                      ("note", risk_cases.note), ("evidence", risk_cases.evidence), ("conclude", risk_cases.conclude),
+                      ("repay", risk_cases.repay), ("write-off", risk_cases.write_off)):
+    risk_catalogue.risk_app.command(name)(command)
 
 
 def main() -> None:

@@ -63,6 +63,8 @@ class SubjectKind(StrEnum):
     TRANSFER_APPLICANT = "transfer_applicant"  # the person applying; staff anywhere when the applicant shows their ID
     COMPARISON_CASE = "comparison_case"  # a comparison case: the region it was listed in
     LINK_CANDIDATE = "link_candidate"  # a pair that may be one person: the regions of its persons (either side)
+    RISK_CASE = "risk_case"  # a risk case: the region_code stored on it (whose staff work it)
+    RISK_RECOVERY = "risk_recovery"  # a recovery of an overpayment: the region_code of its case, stored on it
 
 
 @dataclass(frozen=True)
@@ -316,6 +318,18 @@ API: dict[str, Permission] = {
     "GET /api/v1/audit/records": reads(_roles(A, AD), Scope.NATIONAL),
     # --- risk control: the rule catalogue is the same for everyone who works the fund (no record is named)
     "GET /api/v1/risk/rules": reads(STAFF_READERS, Scope.CONFINED),
+    # --- risk control: cases by region, worked by the staff of the case's region as stored (the service refuses a
+    # clerk a case about themselves, and, once assigned, anyone but the assignee or an administrator); recoveries alike
+    "GET /api/v1/risk/cases": reads(STAFF_READERS, Scope.REGION, where=query("region")),
+    "GET /api/v1/risk/cases/{case_id}": reads(STAFF_READERS, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/cases/{case_id}/assign": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/cases/{case_id}/notes": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/cases/{case_id}/evidence": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/cases/{case_id}/conclusion": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/recoveries/{recovery_id}/repayments": writes(STAFF, Scope.SUBJECT, K.RISK_RECOVERY,
+                                                                   path("recovery_id")),
+    "POST /api/v1/risk/recoveries/{recovery_id}/write-offs": writes(STAFF, Scope.SUBJECT, K.RISK_RECOVERY,
+                                                                   path("recovery_id")),
     # --- exchange by message with other departments (DCI shape): the signature is the authentication
     "GET /api/v1/registry/keys": public(),
     "POST /api/v1/registry/notify": signed(),
@@ -366,6 +380,7 @@ OPERATOR_COMMANDS = (
     "exchange partner add", "exchange partner list", "exchange partner deactivate", "exchange public-key",
     "exchange announce", "outbox deliver", "outbox list",
     "link run", "link review", "link decide", "person register", "risk rules",
+    "risk cases", "risk case", "risk assign", "risk note", "risk evidence", "risk conclude", "risk repay", "risk write-off",
 )
 
 
