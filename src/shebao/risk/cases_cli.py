@@ -123,7 +123,7 @@ def conclude(case_id: CaseArg,
 
     def call(*, database, cipher, command, now) -> dict:  # noqa: ANN001 - run_use_case's call
         if confirmed == cleared:
-            raise InvalidInput("risk.conclusion", "请选择 --confirmed（查实）或 --cleared（排除）其中之一",
+            raise InvalidInput("risk.conclusion", "请选择「--confirmed」（查实）或「--cleared」（排除）其中之一",
                                "give one of --confirmed or --cleared")
         return in_transaction(conclude_case, case_id=case_id, confirmed=confirmed, overpaid_fen=overpaid_fen,
                               reason=reason)(database=database, cipher=cipher, command=command, now=now)
