@@ -79,7 +79,7 @@ def case_view(c: RiskCase) -> dict:
             "concluded_at": c.concluded_at.isoformat() if c.concluded_at else None}
 
 
-def case_in_scope(session: Session, principal: Principal, case_id: int, *, lock: bool = False) -> RiskCase:
+def _case_in_scope(session: Session, principal: Principal, case_id: int, *, lock: bool = False) -> RiskCase:
     query = select(RiskCase).where(RiskCase.id == case_id)
     found = session.scalar(query.with_for_update() if lock else query)
     if found is None or not principal.can_see_region(found.region_code):
@@ -90,7 +90,7 @@ def case_in_scope(session: Session, principal: Principal, case_id: int, *, lock:
 def show_case(*, session: Session, principal: Principal, case_id: int, now: datetime) -> dict:
     """One case with its history, the evidence filed (without the files' bytes) and its recovery, if any, with the
     payroll's offsets recorded up to now."""
-    found = case_in_scope(session, principal, case_id)
+    found = _case_in_scope(session, principal, case_id)
     events = session.scalars(select(RiskCaseEvent).where(RiskCaseEvent.case_id == case_id).order_by(RiskCaseEvent.id))
     evidence = session.scalars(select(RiskEvidence).where(RiskEvidence.case_id == case_id).order_by(RiskEvidence.id))
     return case_view(found) | {
@@ -142,7 +142,7 @@ def _shown(text: str | None) -> str:
 
 def assign_case(*, session: Session, principal: Principal, case_id: int, to: str, now: datetime) -> dict:
     """Gives the case to a clerk of its region (not one it is about); an open case becomes assigned."""
-    found = case_in_scope(session, principal, case_id, lock=True)
+    found = _case_in_scope(session, principal, case_id, lock=True)
     refuse_own(principal, found)
     case_rules.check_action("assign", found.status)
     user = _assignee(session, to, found)
@@ -158,7 +158,7 @@ def assign_case(*, session: Session, principal: Principal, case_id: int, to: str
 
 def add_note(*, session: Session, principal: Principal, case_id: int, note: str, now: datetime) -> dict:
     """Records what was found; a note on an assigned case starts the investigation."""
-    found = case_in_scope(session, principal, case_id, lock=True)
+    found = _case_in_scope(session, principal, case_id, lock=True)
     refuse_own(principal, found)
     case_rules.check_action("note", found.status)
     _require_worker(principal, found)
@@ -173,7 +173,7 @@ def add_note(*, session: Session, principal: Principal, case_id: int, note: str,
 def add_evidence(*, session: Session, principal: Principal, case_id: int, file_name: str | None, content: bytes,
                  now: datetime, note: str | None = None, store: ParameterStore | None = None) -> dict:
     """Files a letter, a scan or an extract on an assigned case: its type read from its bytes, its SHA-256 kept."""
-    found = case_in_scope(session, principal, case_id, lock=True)
+    found = _case_in_scope(session, principal, case_id, lock=True)
     refuse_own(principal, found)
     case_rules.check_action("evidence", found.status)
     _require_worker(principal, found)
@@ -195,7 +195,7 @@ def conclude_case(*, session: Session, principal: Principal, case_id: int, confi
                   overpaid_fen: int | None = None, reason: str | None = None,
                   store: ParameterStore | None = None) -> dict:
     """Confirmed (with the overpaid amount; above 0 it opens a recovery) or cleared (with the reason)."""
-    found = case_in_scope(session, principal, case_id, lock=True)
+    found = _case_in_scope(session, principal, case_id, lock=True)
     refuse_own(principal, found)
     case_rules.check_action("conclude", found.status)
     _require_worker(principal, found)

@@ -164,10 +164,10 @@ def _move(session: Session, principal: Principal, recovery_id: int, kind: str, a
     audit.append(session, actor=principal.actor, action=f"risk.recovery_{kind}", subject=f"risk_recovery:{recovery.id}",
                  now=now, amount_fen=amount, reference=reference, reason=reason, outstanding_fen=left,
                  case_id=found.id, region=recovery.region_code)
-    return recovery_view(session, recovery)
+    return _recovery_view(session, recovery)
 
 
-def recovery_view(session: Session, recovery: RiskRecovery) -> dict:
+def _recovery_view(session: Session, recovery: RiskRecovery) -> dict:
     movements = session.scalars(select(RiskRecoveryMovement).where(RiskRecoveryMovement.recovery_id == recovery.id)
                                 .order_by(RiskRecoveryMovement.id))
     status_zh, status_en = case_rules.RECOVERY_STATUS_NAMES[recovery.status]
@@ -190,7 +190,7 @@ def recovery_of_case(*, session: Session, case_id: int, now: datetime) -> dict |
     if recovery is None:
         return None
     collect_offsets(session=session, recovery=recovery, now=now)
-    return recovery_view(session, recovery)
+    return _recovery_view(session, recovery)
 
 
 def show_recovery(*, session: Session, principal: Principal, recovery_id: int, now: datetime) -> dict:
@@ -198,4 +198,4 @@ def show_recovery(*, session: Session, principal: Principal, recovery_id: int, n
     if recovery is None or not principal.can_see_region(recovery.region_code):
         raise NotFound("scope.not_found", "未找到，或不在您的管辖范围内", "not found, or outside your region")
     collect_offsets(session=session, recovery=recovery, now=now)
-    return recovery_view(session, recovery)
+    return _recovery_view(session, recovery)
