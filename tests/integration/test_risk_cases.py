@@ -265,3 +265,49 @@ def test_a_dead_persons_overpayment_is_owed_by_the_estate_and_never_offset(datab
     with pytest.raises(NotFound):
         _call(database, recovery.repay, principal=HAIDIAN_CLERK, recovery_id=view["recovery"]["id"], amount_fen=100,
               reference="R1", now=now)
+
+
+def test_an_employers_case_is_owed_by_the_employer_and_a_region_case_recovers_nothing(database, clock, world):
+    import random
+
+    from shebao.demo.seed import demo_credit_code
+    from shebao.registry import service as registry
+    from shebao.registry.schemas import EmployerCreate
+
+    now = clock.now()
+    with database.transaction() as session:
+        firm = registry.register_employer(session=session, principal=SYSTEM, now=now, command=EmployerCreate(
+            uscc=demo_credit_code(CHAOYANG, random.Random(7)), name="朝阳虚构用工有限公司", region_code=CHAOYANG,
+            industry_code="E47")).id
+        employer_case = open_case(session, clock, rule_id="R13_fictitious_employment", key=f"e{firm}")
+        session.get(RiskCase, employer_case).employer_id = firm
+        region_case = open_case(session, clock, rule_id="R20_payroll_jump", key="110105:202407")
+    for case_id in (employer_case, region_case):
+        _call(database, cases.assign_case, principal=SYSTEM, case_id=case_id, to="clerk", now=now)
+    view = _call(database, cases.conclude_case, principal=CLERK, case_id=employer_case, confirmed=True,
+                 overpaid_fen=40_000, now=now)
+    assert (view["recovery"]["debtor"], view["recovery"]["offset_allowed"]) == ("employer", False)
+    with database.unit_of_work() as uow:
+        account = ledger.open_account(session=uow.session, kind=AccountKind.RECEIVABLE, province="110000",
+                                      employer_id=firm, now=now).id
+        assert ledger.balance(session=uow.session, account_id=account) == 40_000
+    with pytest.raises(InvalidInput) as refused:
+        _call(database, cases.conclude_case, principal=CLERK, case_id=region_case, confirmed=True, overpaid_fen=1,
+              now=now)
+    assert refused.value.code == "risk.no_debtor"
+    assert _call(database, cases.conclude_case, principal=CLERK, case_id=region_case, confirmed=True, overpaid_fen=0,
+                 now=now)["recovery"] is None
+
+
+def test_a_clerk_does_not_work_the_recovery_of_their_own_debt(database, clock, world):
+    now, case_id = clock.now(), world["case"]
+    _call(database, cases.assign_case, principal=SYSTEM, case_id=case_id, to="clerk", now=now)
+    owed = _call(database, cases.conclude_case, principal=CLERK, case_id=case_id, confirmed=True, overpaid_fen=9_000,
+                 now=now)["recovery"]
+    own = Principal(user_id=None, username="own", role=Role.STAFF, region_code=CHAOYANG, person_id=world["person"])
+    for function, extra in ((recovery.repay, {"reference": "B1"}), (recovery.write_off, {"reason": "免了吧"})):
+        with pytest.raises(Forbidden) as refused:
+            _call(database, function, principal=own, recovery_id=owed["id"], amount_fen=9_000, now=now, **extra)
+        assert refused.value.code == "risk.own_case"
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(RiskRecoveryMovement)) == 0

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shebao.benefits.rules import deduction_fen
-from shebao.core.errors import Conflict, InvalidInput, given_zh
+from shebao.core.errors import Conflict, Forbidden, InvalidInput, given_zh
 
 STATUSES = ("open", "assigned", "investigating", "confirmed", "cleared")
 CONCLUDED = ("confirmed", "cleared")
@@ -67,6 +67,14 @@ def check_action(action: str, status: str) -> None:
                        status=status)
     raise Conflict("risk.case_not_assigned", f"案件尚未分派，不能{zh}：请先分派给经办人员",
                    f"the case is not assigned yet; assign it to a clerk before you {en}", status=status)
+
+
+def check_not_own(*, person_id: int | None, actors: tuple[str, ...], case_person_id: int | None,
+                  case_staff_actor: str | None) -> None:
+    """No one works, or is given, a case about themselves: the case's person is their own person, or the staff member
+    a staff rule concerns is them."""
+    if (person_id is not None and person_id == case_person_id) or (case_staff_actor and case_staff_actor in actors):
+        raise Forbidden("risk.own_case", "不能办理与本人有关的风险案件", "no one works a risk case about themselves")
 
 
 def status_after(action: str, status: str) -> str:

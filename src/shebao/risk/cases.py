@@ -103,11 +103,12 @@ def show_case(*, session: Session, principal: Principal, case_id: int, now: date
 
 def refuse_own(principal: Principal, found: RiskCase, *, person_id: int | None = None,
                actors: tuple[str, ...] = ()) -> None:
-    """No one works, or is given, a case about themselves (their own person, or their own staff record)."""
-    person_id = principal.person_id if person_id is None and not actors else person_id
-    actors = actors or (principal.actor, principal.username)
-    if (person_id is not None and person_id == found.person_id) or (found.staff_actor and found.staff_actor in actors):
-        raise Forbidden("risk.own_case", "不能办理与本人有关的风险案件", "no one works a risk case about themselves")
+    """No one works, or is given, a case about themselves (their own person, or their own staff record): the acting
+    principal, or (with `actors`) the clerk it would be given to."""
+    if not actors:
+        person_id, actors = principal.person_id, (principal.actor, principal.username)
+    case_rules.check_not_own(person_id=person_id, actors=actors, case_person_id=found.person_id,
+                             case_staff_actor=found.staff_actor)
 
 
 def _require_worker(principal: Principal, found: RiskCase) -> None:

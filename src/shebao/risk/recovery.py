@@ -1,7 +1,8 @@
-"""Recovering a confirmed overpayment: a receivable from the person, or from the estate when the person is dead.
+"""Recovering a confirmed overpayment: a receivable from the person, or from the estate when the person is dead (from
+the employer when the case is about an employer, e.g. fictitious employment).
 
 Confirming a case with an overpaid amount opens a recovery and posts it through the ledger: debit the debtor's
-receivable (ar:person:ID, the account benefits' after-death recovery uses), credit the fund the money came out of
+receivable (ar:person:ID, the account benefits' after-death recovery uses; ar:employer:ID for an employer), credit the fund the money came out of
 (the pooling fund of the rule's insurance in the case's province). Each step then reduces what is owed:
 - a repayment (with its bank reference): debit cash, credit the receivable;
 - a write-off (with its reason): the fund bears the loss — debit the pooling fund, credit the receivable;
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from shebao.benefits import deductions
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import Forbidden, NotFound
+from shebao.core.errors import InvalidInput, NotFound
 from shebao.core.periods import Period
 from shebao.core.security import Principal
 from shebao.ledger import service as ledger
@@ -50,13 +51,17 @@ def open_recovery(*, session: Session, found: RiskCase, actor: str, now: datetim
                   store: ParameterStore | None = None) -> int:
     """The recovery of a case just confirmed with an overpaid amount above 0; returns its id. A person alive owes it
     and repays it from later pension payments too (within the offset share); a dead person's estate owes it."""
+    if found.person_id is None and found.employer_id is None:
+        raise InvalidInput("risk.no_debtor", "该案件没有可追回的对象（人员或单位），多领金额应为 0",
+                           "the case names no person or employer to recover from; its overpaid amount is 0")
     person = session.get(Person, found.person_id) if found.person_id is not None else None
     dead = person is not None and (person.death_date is not None or person.status == "deceased")
+    debtor = "employer" if found.person_id is None else "estate" if dead else "person"
     share = Decimal((store or default_store()).at(found.province, china_today(now)).value("risk.recovery.offset_max_share"))
     amount = int(found.overpaid_fen or 0)
     at = utc_naive(now)
     recovery = RiskRecovery(case_id=found.id, person_id=found.person_id, region_code=found.region_code,
-                            debtor="estate" if dead else "person", amount_fen=amount, recovered_fen=0, written_off_fen=0,
+                            debtor=debtor, amount_fen=amount, recovered_fen=0, written_off_fen=0,
                             offset_allowed=bool(person is not None and not dead and share > 0), status="open",
                             opened_by=actor, opened_at=at, closed_at=None)
     session.add(recovery)
@@ -64,7 +69,7 @@ def open_recovery(*, session: Session, found: RiskCase, actor: str, now: datetim
     open_account = _accounts(session, found.province, now)
     ledger.post_entry(session=session, key=f"risk_recovery:{recovery.id}", province=found.province, period=_month(now),
                       kind="risk_recovery", memo=f"多领待遇应追回 overpayment to recover (risk case {found.id})",
-                      lines=[Line(open_account(AccountKind.RECEIVABLE, person_id=found.person_id), amount),
+                      lines=[Line(_receivable(open_account, found), amount),
                              Line(open_account(AccountKind.POOLING_FUND, insurance=insurance_of(found.rule_id)), -amount)],
                       actor=actor, now=now)
     if recovery.offset_allowed:
@@ -80,13 +85,21 @@ def _accounts(session: Session, province: str, now: datetime):  # noqa: ANN202 -
     return open_account
 
 
+def _receivable(open_account, found: RiskCase) -> int:  # noqa: ANN001 - the opener _accounts returns
+    """The debtor's receivable: the person's (or their estate's), else the employer's."""
+    if found.person_id is not None:
+        return open_account(AccountKind.RECEIVABLE, person_id=found.person_id)
+    return open_account(AccountKind.RECEIVABLE, employer_id=found.employer_id)
+
+
 def _recovery_in_scope(session: Session, principal: Principal, recovery_id: int) -> tuple[RiskRecovery, RiskCase]:
     recovery = session.scalar(select(RiskRecovery).where(RiskRecovery.id == recovery_id).with_for_update())
     if recovery is None or not principal.can_see_region(recovery.region_code):
         raise NotFound("scope.not_found", "未找到，或不在您的管辖范围内", "not found, or outside your region")
-    if principal.person_id is not None and principal.person_id == recovery.person_id:
-        raise Forbidden("risk.own_case", "不能办理与本人有关的风险案件", "no one works a risk case about themselves")
-    return recovery, session.get(RiskCase, recovery.case_id)
+    found = session.get(RiskCase, recovery.case_id)
+    case_rules.check_not_own(person_id=principal.person_id, actors=(principal.actor, principal.username),
+                             case_person_id=found.person_id, case_staff_actor=found.staff_actor)
+    return recovery, found
 
 
 def collect_offsets(*, session: Session, recovery: RiskRecovery, now: datetime) -> int:
@@ -145,8 +158,8 @@ def _move(session: Session, principal: Principal, recovery_id: int, kind: str, a
     zh, en = case_rules.MOVEMENT_NAMES[kind]
     ledger.post_entry(session=session, key=key, province=found.province, period=_month(now), kind=f"risk_{kind}",
                       memo=f"多领待遇{zh} overpayment {en} (recovery {recovery.id})",
-                      lines=[Line(debit, amount), Line(open_account(AccountKind.RECEIVABLE, person_id=recovery.person_id),
-                                                       -amount)], actor=principal.actor, now=now)
+                      lines=[Line(debit, amount), Line(_receivable(open_account, found), -amount)],
+                      actor=principal.actor, now=now)
     session.add(RiskRecoveryMovement(recovery_id=recovery.id, kind=kind, amount_fen=amount, period=_month(now),
                                      reference=reference, idempotency_key=key, note=reason or "",
                                      actor=principal.actor, at=utc_naive(now)))
