@@ -15,9 +15,9 @@ Where a command lives (each module's docstring lists its commands):
     comparison/cli.py     exchange import · link run · link review · link decide
     risk/catalogue_cli.py risk rules
     risk/guards_cli.py    risk blocked (attached below to the `risk` group; importing it registers the in-process rules)
-    services/cli.py       person register · person record · person hash-phones · death record · permissions · bank import-returns · bank account-fixed
+    risk/cases_cli.py     risk cases · risk case · risk assign|note|evidence|conclude · risk repay|write-off
     risk/cockpit_cli.py   cockpit figures · refresh
-    services/cli.py       person register · person record · death record · permissions · bank import-returns · bank account-fixed
+    services/cli.py       person register · person record · person hash-phones · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
     audit/cli.py          audit …
@@ -48,6 +48,7 @@ from shebao.ledger import cli as ledger
 from shebao.payouts import cli as payouts
 from shebao.policy import cli as policy
 from shebao.registry import cli as registry
+from shebao.risk import cases_cli as risk_cases
 from shebao.risk import catalogue_cli as risk_catalogue
 from shebao.risk import cli as risk
 from shebao.risk import guards_cli as risk_guards
@@ -66,6 +67,10 @@ for context in (registry, policy, contributions, ledger, payouts, benefits, tran
 # A command of a higher context in a lower context's group: the root attaches it, so that neither imports upward.
 ledger.fund_app.command("project")(risk.fund_project)
 risk_catalogue.risk_app.command("blocked")(risk_guards.blocked)
+for name, command in (("cases", risk_cases.cases), ("case", risk_cases.case), ("assign", risk_cases.assign),
+                      ("note", risk_cases.note), ("evidence", risk_cases.evidence), ("conclude", risk_cases.conclude),
+                      ("repay", risk_cases.repay), ("write-off", risk_cases.write_off)):
+    risk_catalogue.risk_app.command(name)(command)
 
 
 def main() -> None:

@@ -80,6 +80,8 @@ class Side:
     transfer: int = 0
     comparison_case: int = 0
     link_candidate: int = 0
+    risk_case: int = 0
+    risk_recovery: int = 0
     users: dict[Role, str] = field(default_factory=dict)
     province_staff: str = ""  # a province's batches are served by staff of the whole province, not a county's
 
@@ -155,6 +157,7 @@ def _build_side(database, cipher, clock, region: str, tag: str, bank_code: str, 
             refused_reason="", created_by="staff:test", created_at=utc_naive(clock.now()),
             updated_at=utc_naive(clock.now())).returning(Transfer.id)).scalar_one()
         side.comparison_case = _comparison_case(session, clock, region)
+        side.risk_case, side.risk_recovery = _risk_case(session, clock, region, side.person)
     side.users = {Role.INSURED: f"{tag}.insured", Role.EMPLOYER: f"{tag}.employer", Role.STAFF: f"{tag}.staff",
                   Role.BANK: f"{tag}.bank"}
     make_user(database, clock, side.users[Role.INSURED], Role.INSURED, person_id=side.person)
@@ -182,6 +185,24 @@ def _comparison_case(session, clock, region: str) -> int:
     session.add(case)
     session.flush()
     return case.id
+
+
+def _risk_case(session, clock, region: str, person: int) -> tuple[int, int]:
+    """A risk case about the side's person in the side's region, assigned, and a recovery opened on it (as stored)."""
+    from shebao.risk.models import RiskCase, RiskRecovery
+
+    at = utc_naive(clock.now())
+    case = RiskCase(rule_id="R01_paid_after_death", finding_key=f"auth{region}", province=region[:2] + "0000",
+                    region_code=region, subject_kind="person", person_id=person, severity="high", amount_fen=100,
+                    details="{}", status="investigating", assigned_to=None, opened_at=at, updated_at=at)
+    session.add(case)
+    session.flush()
+    recovery = RiskRecovery(case_id=case.id, person_id=person, region_code=region, debtor="person", amount_fen=100,
+                            recovered_fen=0, written_off_fen=0, offset_allowed=False, status="open", opened_by="test",
+                            opened_at=at)
+    session.add(recovery)
+    session.flush()
+    return case.id, recovery.id
 
 
 def _released_payment(database, cipher, clock, side: Side, region: str, bank_code: str) -> tuple[int, int]:
@@ -249,6 +270,7 @@ def _subject_value(kind: SubjectKind, side: Side | None, role: Role) -> dict:
         K.TRANSFER: {"value": side.transfer}, K.TRANSFER_APPLICANT: {"value": side.person},
         K.COMPARISON_CASE: {"value": side.comparison_case},
         K.LINK_CANDIDATE: {"value": side.link_candidate},
+        K.RISK_CASE: {"value": side.risk_case}, K.RISK_RECOVERY: {"value": side.risk_recovery},
     }[kind]
 
 

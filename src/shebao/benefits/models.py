@@ -308,3 +308,40 @@ class SurvivorBenefit(Base):
     explanation: Mapped[str] = mapped_column(Text)  # the steps, the parameters and their sources (JSON)
     status: Mapped[str] = mapped_column(String(10))  # offered | claimed | paid
     offered_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class BenefitDeduction(Base):
+    """A debt the payroll takes back from a person's later pension payments, a share of each at most: registered by
+    whoever is owed (risk control's recovery of an overpayment) and kept at what is still owed by it."""
+
+    __tablename__ = "benefit_deductions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
+    province: Mapped[str] = mapped_column(String(6))
+    source: Mapped[str] = mapped_column(String(30))  # who is owed: risk_recovery
+    source_id: Mapped[int] = mapped_column(BigId)
+    owed_fen: Mapped[int] = mapped_column(Fen)  # still to deduct
+    share: Mapped[str] = mapped_column(String(12))  # the largest share of one payment deducted, a decimal "0.5"
+    status: Mapped[str] = mapped_column(String(8))  # open | closed (nothing owed, or stopped by the source)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+
+
+class BenefitDeductionTake(Base):
+    """One deduction from one paid payroll line: the receiver was paid the line's amount less this."""
+
+    __tablename__ = "benefit_deduction_takes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    deduction_id: Mapped[int] = mapped_column(BigId, ForeignKey("benefit_deductions.id"), index=True)
+    payroll_line_id: Mapped[int] = mapped_column(BigId, ForeignKey("payroll_lines.id"), index=True)
+    period: Mapped[str] = mapped_column(String(6))  # the month the payment was for
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    entry_id: Mapped[int] = mapped_column(BigId)  # the ledger entry that moved it from the payable to the receivable
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("deduction_id", "payroll_line_id"),)

@@ -31,7 +31,7 @@ from sqlalchemy import Integer, Select, and_, case, cast, exists, func, literal,
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from shebao.benefits import rules
+from shebao.benefits import deductions, rules
 from shebao.benefits.models import CertificationReminder, PayrollLine, PensionAdjustment, PensionAward
 from shebao.benefits.rules import CertificationTerms
 from shebao.cards.models import BlacklistEntry, Card
@@ -265,6 +265,8 @@ def pay(session: Session, *, province: str, month: Period, lines: ColumnElement[
     if paid:
         # Marked paid in this statement and not yet sent: every line paid before carries the entry that sent it.
         just_paid = and_(PayrollLine.province == province, PayrollLine.status == "paid", PayrollLine.entry_id.is_(None))
+        # Debts owed back (a recovered overpayment) take their share first: the bank pays each line less it.
+        deductions.take(session=session, province=province, month=month, lines=just_paid, actor=actor, now=now)
         added = payouts.add_line_rows(
             session=session, source=Source.PAYROLL.value, province=province, period=str(month),
             payable=chart.province_account(AccountKind.BENEFIT_PAYABLE, province=province), rows=_payout_rows(just_paid),
@@ -299,7 +301,8 @@ def _payout_rows(just_paid: ColumnElement[bool]) -> Select:
                    literal(None, Integer).label("employer_id"), Person.residence_region_code.label("region_code"),
                    Person.name.label("receiver_name"), Card.bank_code.label("bank_code"),
                    Card.card_number.label("card_number"), Card.bank_account_enc.label("account_enc"),
-                   PayrollLine.amount_fen.label("amount_fen"), memo.label("memo"))
+                   (PayrollLine.amount_fen - deductions.deducted_from(PayrollLine.id)).label("amount_fen"),
+                   memo.label("memo"))
             .join(Card, Card.id == PayrollLine.card_id).join(Person, Person.id == PayrollLine.person_id).where(just_paid))
 
 

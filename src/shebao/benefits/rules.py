@@ -16,7 +16,7 @@ from __future__ import annotations
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from shebao.core.arithmetic import (  # millionths moved there; callers still say rules.millionths
@@ -680,3 +680,12 @@ def maternity_allowance(params: ParameterSnapshot, *, average_base_fen: int, dif
         _step("leave_days", days, "base + province extension + difficult birth + per additional baby; "
               + params.explain("maternity.base_leave_days").source + "; " + params.explain("maternity.province_extra_days").source),
         _step("allowance", allowance, f"{average_base_fen} / 30 × {days} days")]
+
+
+def deduction_fen(*, payment_fen: int, share: Decimal, owed_fen: int) -> int:
+    """What one benefit payment gives up towards a debt owed back (a recovered overpayment): at most `share` of the
+    payment, rounded down so the cap is never passed by a fen, at most what is owed, never below 0."""
+    if payment_fen <= 0 or owed_fen <= 0 or share <= 0:
+        return 0
+    cap = int((Decimal(payment_fen) * share).to_integral_value(ROUND_FLOOR))
+    return max(0, min(cap, owed_fen))

@@ -1,11 +1,14 @@
-"""Risk requests and answers: the fund projection's query (the command line's options read the same model)."""
+"""Risk requests and answers: the fund projection's query (the command line's options read the same model), and the
+bodies of the case and recovery endpoints."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shebao.risk import case_rules
 
 Assumption = str | None  # a number as text (or a choice): the rules parse it and refuse it in Chinese and English
 
@@ -40,3 +43,36 @@ class ProjectionQuery(BaseModel):
         """The assumptions this run overrides (those given)."""
         return {name: value for name, value in self.model_dump(exclude={"province", "years", "as_of"}).items()
                 if value is not None}
+
+
+# ------------------------------------------------------------------ risk cases and recoveries (risk/cases_api.py)
+
+
+class _CaseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseAssign(_CaseBody):
+    to: str = Field(min_length=1, max_length=70, description="the clerk's username (staff:NAME or NAME)")
+
+
+class CaseNote(_CaseBody):
+    note: str = Field(min_length=1, max_length=case_rules.MAX_NOTE_CHARS)
+
+
+class CaseConclusion(_CaseBody):
+    outcome: Literal["confirmed", "cleared"]
+    overpaid_fen: int | None = Field(default=None, ge=0, le=case_rules.MAX_FEN,
+                                     description="confirmed: the overpaid amount in fen (above 0 opens a recovery)")
+    reason: str | None = Field(default=None, max_length=case_rules.MAX_REASON_CHARS,
+                               description="cleared: why; confirmed above the amount at stake: why")
+
+
+class Repayment(_CaseBody):
+    amount_fen: int = Field(gt=0, le=case_rules.MAX_FEN)
+    reference: str = Field(min_length=1, max_length=case_rules.MAX_REFERENCE_CHARS)
+
+
+class WriteOff(_CaseBody):
+    amount_fen: int = Field(gt=0, le=case_rules.MAX_FEN)
+    reason: str = Field(min_length=1, max_length=case_rules.MAX_REASON_CHARS)

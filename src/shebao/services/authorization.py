@@ -47,6 +47,7 @@ SUBJECT_NAMES = {
     SubjectKind.TRANSFER: ("转移申请", "transfer"), SubjectKind.TRANSFER_APPLICANT: ("人员", "person"),
     SubjectKind.COMPARISON_CASE: ("比对核查任务", "comparison case"),
     SubjectKind.LINK_CANDIDATE: ("关联候选记录对", "link candidate"),
+    SubjectKind.RISK_CASE: ("风险案件", "risk case"), SubjectKind.RISK_RECOVERY: ("多领待遇追回", "recovery"),
 }
 
 
@@ -464,6 +465,24 @@ def _link_candidate(session: Session, cipher: FieldCipher, where: Where, fields:
     return Owner(regions=tuple(code for p in persons for code in (p.residence_region_code, p.hukou_region_code)))
 
 
+def _risk_case(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """A risk case: worked by the staff of the region stored on it."""
+    from shebao.risk.models import RiskCase
+
+    case_id = _record_id(fields.get(where), where.field)
+    found = session.get(RiskCase, case_id) if case_id else None
+    return None if found is None else Owner(regions=(found.region_code,), person_id=None)
+
+
+def _risk_recovery(session: Session, cipher: FieldCipher, where: Where, fields: _Fields) -> Owner | None:
+    """A recovery of an overpayment: the region of its case, stored on it."""
+    from shebao.risk.models import RiskRecovery
+
+    recovery_id = _record_id(fields.get(where), where.field)
+    found = session.get(RiskRecovery, recovery_id) if recovery_id else None
+    return None if found is None else Owner(regions=(found.region_code,), person_id=None)
+
+
 _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], Owner | None]] = {
     SubjectKind.PERSON: _person, SubjectKind.CARD: _card, SubjectKind.CARD_NUMBER: _card_number,
     SubjectKind.EMPLOYER: _employer, SubjectKind.PARTICIPATION: _participation, SubjectKind.PAYER: _payer,
@@ -475,6 +494,7 @@ _RESOLVERS: dict[SubjectKind, Callable[[Session, FieldCipher, Where, _Fields], O
     SubjectKind.PAYOUT_LINE: _payout_line, SubjectKind.TRANSFER: _transfer,
     SubjectKind.TRANSFER_APPLICANT: _transfer_applicant, SubjectKind.COMPARISON_CASE: _comparison_case,
     SubjectKind.TRANSFER_APPLICANT: _transfer_applicant, SubjectKind.LINK_CANDIDATE: _link_candidate,
+    SubjectKind.RISK_CASE: _risk_case, SubjectKind.RISK_RECOVERY: _risk_recovery,
 }
 
 

@@ -63,6 +63,8 @@ class SubjectKind(StrEnum):
     TRANSFER_APPLICANT = "transfer_applicant"  # the person applying; staff anywhere when the applicant shows their ID
     COMPARISON_CASE = "comparison_case"  # a comparison case: the region it was listed in
     LINK_CANDIDATE = "link_candidate"  # a pair that may be one person: the regions of its persons (either side)
+    RISK_CASE = "risk_case"  # a risk case: the region_code stored on it (whose staff work it)
+    RISK_RECOVERY = "risk_recovery"  # a recovery of an overpayment: the region_code of its case, stored on it
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,18 @@ API: dict[str, Permission] = {
     # --- risk control: the cockpit's figures of a region and its children, read by staff of the region or above,
     # auditors and administrators (the country: administrators and auditors, or national staff)
     "GET /api/v1/cockpit/figures": reads(STAFF_READERS, Scope.REGION, where=query("region")),
+    # --- risk control: cases by region, worked by the staff of the case's region as stored (the service refuses a
+    # clerk a case about themselves, and, once assigned, anyone but the assignee or an administrator); recoveries alike
+    "GET /api/v1/risk/cases": reads(STAFF_READERS, Scope.REGION, where=query("region")),
+    "GET /api/v1/risk/cases/{case_id}": reads(STAFF_READERS, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/cases/{case_id}/assign": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/cases/{case_id}/notes": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/cases/{case_id}/evidence": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/cases/{case_id}/conclusion": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /api/v1/risk/recoveries/{recovery_id}/repayments": writes(STAFF, Scope.SUBJECT, K.RISK_RECOVERY,
+                                                                   path("recovery_id")),
+    "POST /api/v1/risk/recoveries/{recovery_id}/write-offs": writes(STAFF, Scope.SUBJECT, K.RISK_RECOVERY,
+                                                                   path("recovery_id")),
     # --- exchange by message with other departments (DCI shape): the signature is the authentication
     "GET /api/v1/registry/keys": public(),
     "POST /api/v1/registry/notify": signed(),
@@ -373,6 +387,7 @@ OPERATOR_COMMANDS = (
     "link run", "link review", "link decide", "person register", "risk rules", "risk blocked",
     "person hash-phones",
     "cockpit figures", "cockpit refresh",
+    "risk cases", "risk case", "risk assign", "risk note", "risk evidence", "risk conclude", "risk repay", "risk write-off",
 )
 
 
