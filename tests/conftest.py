@@ -24,7 +24,7 @@ from shebao.core.db import Base, Database
 from shebao.core.migrate import upgrade
 from shebao.core.security import FieldCipher
 from shebao.registry.service import load_divisions
-from shebao.settings import Settings
+from shebao.settings import Settings, get_settings
 
 POSTGRES_URL = os.environ.get("SHEBAO_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -33,6 +33,15 @@ TEST_SECRET = "test-secret-for-the-suite"
 TEST_NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 # Every table a test may write: all of the schema but the division codes (reloaded below) and Alembic's own.
 MUTABLE_TABLES = ", ".join(sorted(t.name for t in Base.metadata.sorted_tables if t.name not in {"regions", "audit_head"}))
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh() -> Iterator[None]:
+    """Settings read again in every test: a test that reads them (a command's key) must not leave its environment's
+    database to the next test's commands through get_settings' cache."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -34,8 +34,8 @@ from shebao.registry.api import router as registry_router
 from shebao.risk.api import router as risk_router
 from shebao.risk.cases_api import router as risk_cases_router
 from shebao.risk.catalogue_api import router as risk_rules_router
-from shebao.risk.guards_api import router as risk_guards_router  # importing it registers the in-process rules
 from shebao.risk.cockpit_api import router as cockpit_router
+from shebao.risk.guards_api import router as risk_guards_router  # importing it registers the in-process rules
 from shebao.services.api import router as archive_router
 from shebao.services.authorization import authorize, declare_refusals
 from shebao.services.exchange_api import router as exchange_router

@@ -51,8 +51,8 @@ from shebao.registry import cli as registry
 from shebao.risk import cases_cli as risk_cases
 from shebao.risk import catalogue_cli as risk_catalogue
 from shebao.risk import cli as risk
-from shebao.risk import guards_cli as risk_guards
 from shebao.risk import cockpit_cli as cockpit
+from shebao.risk import guards_cli as risk_guards
 from shebao.services import cli as services
 from shebao.transfers import cli as transfers
 
