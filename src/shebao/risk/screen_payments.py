@@ -1,0 +1,306 @@
+"""The after-the-fact rules about money paid out (risk/rules.py R01–R04, R14–R16, R20), each one set-based query over
+the operational tables returning `screen_kit.FINDING_COLUMNS` — the same SQL on SQLite and PostgreSQL.
+
+Months are compared as integer indexes (year * 12 + month - 1) computed from the YYYYMM text; dates become months by
+their text (`YYYY-MM-DD`), so no dialect's date functions are needed. A finding's region is the person's residence as
+stored when it lies in the province, else the province itself (the province's staff work what the province paid).
+
+R16 (one bank account receiving many receivers' benefits) is not screened: a bank account is stored only encrypted
+(AES-GCM with a fresh nonce, `cards.bank_account_enc`, `payout_lines.account_enc`) and no keyed hash of it is kept,
+so no query can group payments by account. `NOT_SCREENED` says so, and the screening reports it on every run.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from sqlalchemy import Date, TextClause, bindparam, text
+from sqlalchemy.orm import Session
+
+from shebao.risk.screen_kit import ScreenContext
+
+
+def _month(period: str) -> str:
+    """The month index of a YYYYMM text column."""
+    return f"(CAST(SUBSTR({period}, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR({period}, 5, 2) AS INTEGER) - 1)"
+
+
+def _date_month(day: str) -> str:
+    """The month index of a DATE column, from its ISO text (the same on both databases)."""
+    return _month(f"(SUBSTR(CAST({day} AS VARCHAR(10)), 1, 4) || SUBSTR(CAST({day} AS VARCHAR(10)), 6, 2))")
+
+
+def _day_of_month(day: str) -> str:
+    return f"CAST(SUBSTR(CAST({day} AS VARCHAR(10)), 9, 2) AS INTEGER)"
+
+
+def _period_of(index: str) -> str:
+    """YYYYMM text of a month index (the inverse of `_month`)."""
+    return (f"(CAST(({index}) / 12 AS VARCHAR(4)) || SUBSTR(CAST(100 + ({index}) % 12 + 1 AS VARCHAR(3)), 2, 2))")
+
+
+# The subject's region as stored, kept to the province: a receiver living elsewhere is worked by the province.
+_REGION = ("CASE WHEN p.residence_region_code LIKE :prefix THEN p.residence_region_code "
+           "ELSE CAST(:province AS VARCHAR(9)) END")
+
+# Employee pension months paid by the province: a payroll line paid, for a month up to the as-of one.
+_PAID = """paid AS (
+    SELECT person_id, province, for_period, {month} AS month, SUM(amount_fen) AS amount_fen FROM payroll_lines
+    WHERE status = 'paid' AND for_period <= :as_of_period
+    GROUP BY person_id, province, for_period
+)""".format(month=_month("for_period"))
+
+
+def _bind(query: str, ctx: ScreenContext, **extra: object) -> TextClause:
+    values = {"province": ctx.province, "prefix": ctx.region_prefix, "as_of_period": ctx.as_of_period,
+              "as_of_month": ctx.as_of.year * 12 + ctx.as_of.month - 1, "as_of": ctx.as_of} | extra
+    clause = text(query)
+    if re.search(r":as_of\b", query):
+        clause = clause.bindparams(bindparam("as_of", type_=Date))
+    return clause.bindparams(**{key: value for key, value in values.items() if re.search(rf":{key}\b", query)})
+
+
+def paid_after_death(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001 - the contract's signature
+    """R01: months paid from the one the pension stops after a death known from our record or any department's."""
+    query = f"""WITH {_PAID},
+deaths AS (
+    SELECT p.id AS person_id, {_date_month("p.death_date")} AS death_month, 'registry' AS source
+    FROM persons AS p WHERE p.death_date IS NOT NULL AND p.death_date <= :as_of
+    UNION ALL
+    SELECT p.id, {_date_month("d.death_date")}, d.source FROM ext_deaths AS d
+    JOIN persons AS p ON p.id_number_hash = d.id_hash WHERE d.death_date <= :as_of
+),
+dead AS (
+    SELECT person_id, MIN(death_month) AS death_month, MIN(source) AS source, COUNT(*) AS records
+    FROM deaths GROUP BY person_id
+),
+after AS (
+    SELECT x.person_id, MIN(d.death_month) AS death_month, MIN(d.source) AS source, MIN(x.month) AS first_month,
+           MAX(x.month) AS last_month, COUNT(*) AS months, SUM(x.amount_fen) AS amount_fen
+    FROM paid AS x JOIN dead AS d ON d.person_id = x.person_id
+    WHERE x.province = :province AND x.month >= d.death_month + :stops
+    GROUP BY x.person_id
+)
+SELECT 'p:' || CAST(a.person_id AS VARCHAR(20)) AS finding_key, {_REGION} AS region_code, a.person_id AS person_id,
+       CAST(NULL AS INTEGER) AS employer_id, CAST(NULL AS VARCHAR(120)) AS staff_actor, a.amount_fen AS amount_fen,
+       {_period_of("a.first_month")} AS period_from, {_period_of("a.last_month")} AS period_to,
+       '{{"death_month": "' || {_period_of("a.death_month")} || '", "source": "' || REPLACE(a.source, '"', '') ||
+       '", "months_paid_after": ' || CAST(a.months AS VARCHAR(10)) || '}}' AS details
+FROM after AS a JOIN persons AS p ON p.id = a.person_id"""
+    return _bind(query, ctx, stops=int(ctx.param("pension.payment_stops_months_after_death")))
+
+
+def paid_during_sentence(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+    """R02: months wholly inside a custodial sentence (from its first whole month to the month before release)."""
+    query = f"""WITH {_PAID},
+sentences AS (
+    SELECT p.id AS person_id, s.from_date, {_date_month("s.from_date")} AS from_month,
+           CASE WHEN {_day_of_month("s.from_date")} = 1 THEN 0 ELSE 1 END AS partial_first,
+           CASE WHEN s.to_date IS NULL THEN :as_of_month + 1 ELSE {_date_month("s.to_date")} END AS release_month
+    FROM ext_prisoners AS s JOIN persons AS p ON p.id_number_hash = s.id_hash WHERE s.from_date <= :as_of
+),
+inside AS (
+    SELECT x.person_id, s.from_date, MIN(x.month) AS first_month, MAX(x.month) AS last_month, COUNT(*) AS months,
+           SUM(x.amount_fen) AS amount_fen
+    FROM paid AS x JOIN sentences AS s ON s.person_id = x.person_id
+    WHERE x.province = :province AND x.month >= s.from_month + s.partial_first AND x.month < s.release_month
+    GROUP BY x.person_id, s.from_date
+)
+SELECT 'p:' || CAST(i.person_id AS VARCHAR(20)) || ':' || CAST(i.from_date AS VARCHAR(10)) AS finding_key,
+       {_REGION} AS region_code, i.person_id AS person_id, CAST(NULL AS INTEGER) AS employer_id,
+       CAST(NULL AS VARCHAR(120)) AS staff_actor, i.amount_fen AS amount_fen,
+       {_period_of("i.first_month")} AS period_from, {_period_of("i.last_month")} AS period_to,
+       '{{"sentence_from": "' || CAST(i.from_date AS VARCHAR(10)) || '", "months_paid_inside": ' ||
+       CAST(i.months AS VARCHAR(10)) || '}}' AS details
+FROM inside AS i JOIN persons AS p ON p.id = i.person_id"""
+    return _bind(query, ctx)
+
+
+# One person under several numbers: the comparison's person links (automatic above the threshold, or confirmed by a
+# clerk), both ways, and every person the province paid as themselves (a CTE `here` of theirs comes first).
+_SAME = """same AS (
+    SELECT person_id, person_id AS other_id FROM here
+    UNION SELECT person_id_a, person_id_b FROM person_links WHERE person_id_b IS NOT NULL
+    UNION SELECT person_id_b, person_id_a FROM person_links WHERE person_id_b IS NOT NULL
+)"""
+
+
+def paid_by_two_provinces(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+    """R03: an employee pension paid by the province for a month another province paid the same person (or a number
+    linked to them) an employee pension too."""
+    query = f"""WITH {_PAID},
+here AS (SELECT person_id, for_period, month, amount_fen FROM paid WHERE province = :province), {_SAME},
+both_months AS (
+    SELECT h.person_id, h.month, MIN(h.amount_fen) AS amount_fen, MIN(o.province) AS other_province,
+           MIN(o.person_id) AS other_person_id, COUNT(DISTINCT o.province) AS other_provinces
+    FROM here AS h
+    JOIN same AS s ON s.person_id = h.person_id
+    JOIN paid AS o ON o.person_id = s.other_id AND o.for_period = h.for_period AND o.province <> :province
+    GROUP BY h.person_id, h.month
+),
+found AS (
+    SELECT person_id, MIN(month) AS first_month, MAX(month) AS last_month, COUNT(*) AS months,
+           SUM(amount_fen) AS amount_fen, MIN(other_province) AS other_province, MIN(other_person_id) AS other_person_id
+    FROM both_months GROUP BY person_id
+)
+SELECT 'p:' || CAST(f.person_id AS VARCHAR(20)) AS finding_key, {_REGION} AS region_code, f.person_id AS person_id,
+       CAST(NULL AS INTEGER) AS employer_id, CAST(NULL AS VARCHAR(120)) AS staff_actor, f.amount_fen AS amount_fen,
+       {_period_of("f.first_month")} AS period_from, {_period_of("f.last_month")} AS period_to,
+       '{{"other_province": "' || f.other_province || '", "other_person_id": ' ||
+       CAST(f.other_person_id AS VARCHAR(20)) || ', "months_paid_twice": ' || CAST(f.months AS VARCHAR(10)) || '}}'
+       AS details
+FROM found AS f JOIN persons AS p ON p.id = f.person_id"""
+    return _bind(query, ctx)
+
+
+def exclusive_schemes_together(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+    """R04: an employee pension paid for a month the same person (or a linked number) is in the residents' pension
+    scheme. The residents' pension is not paid through this platform: its participation covering the month stands
+    for it, so the money at stake (the residents' basic pension to repay) is not known here and is 0."""
+    query = f"""WITH {_PAID},
+here AS (SELECT person_id, for_period, month, amount_fen FROM paid WHERE province = :province), {_SAME},
+resident AS (
+    SELECT person_id, province, {_date_month("start_date")} AS first_month,
+           CASE WHEN end_date IS NULL THEN :as_of_month ELSE {_date_month("end_date")} END AS last_month
+    FROM participations WHERE scheme = 'resident_pension' AND start_date <= :as_of
+),
+both_months AS (
+    SELECT x.person_id, x.month, MIN(r.province) AS resident_province
+    FROM here AS x
+    JOIN same AS s ON s.person_id = x.person_id
+    JOIN resident AS r ON r.person_id = s.other_id AND x.month BETWEEN r.first_month AND r.last_month
+    GROUP BY x.person_id, x.month
+),
+found AS (
+    SELECT person_id, MIN(month) AS first_month, MAX(month) AS last_month, COUNT(*) AS months,
+           MIN(resident_province) AS resident_province
+    FROM both_months GROUP BY person_id
+)
+SELECT 'p:' || CAST(f.person_id AS VARCHAR(20)) AS finding_key, {_REGION} AS region_code, f.person_id AS person_id,
+       CAST(NULL AS INTEGER) AS employer_id, CAST(NULL AS VARCHAR(120)) AS staff_actor, 0 AS amount_fen,
+       {_period_of("f.first_month")} AS period_from, {_period_of("f.last_month")} AS period_to,
+       '{{"resident_scheme_province": "' || f.resident_province || '", "months_both": ' ||
+       CAST(f.months AS VARCHAR(10)) || '}}' AS details
+FROM found AS f JOIN persons AS p ON p.id = f.person_id"""
+    return _bind(query, ctx)
+
+
+_UNEMPLOYMENT = """benefit AS (
+    SELECT u.claim_id, u.person_id, u.period, {month} AS month, u.benefit_fen,
+           {separation} AS separation_month
+    FROM unemployment_payments AS u JOIN unemployment_claims AS c ON c.id = u.claim_id
+    WHERE u.province = :province AND u.period <= :as_of_period
+)""".format(month=_month("u.period"), separation=_date_month("c.separation_date"))
+
+
+def _benefit_findings(found: str, details: str) -> str:
+    return f"""SELECT 'p:' || CAST(f.person_id AS VARCHAR(20)) || ':' || 'c' || CAST(f.claim_id AS VARCHAR(20)) AS finding_key,
+       {_REGION} AS region_code, f.person_id AS person_id, CAST(NULL AS INTEGER) AS employer_id,
+       CAST(NULL AS VARCHAR(120)) AS staff_actor, f.amount_fen AS amount_fen,
+       {_period_of("f.first_month")} AS period_from, {_period_of("f.last_month")} AS period_to, {details} AS details
+FROM ({found}) AS f JOIN persons AS p ON p.id = f.person_id"""
+
+
+def unemployment_while_employed(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+    """R14: unemployment benefit for a month after the separation in which an employer declares the person or the
+    tax records show a wage, from the first such month plus the grace months on."""
+    found = """SELECT b.claim_id, MIN(b.person_id) AS person_id, MIN(b.month) AS first_month, MAX(b.month) AS last_month,
+           COUNT(*) AS months, SUM(b.benefit_fen) AS amount_fen, MIN(w.first_work) AS first_work
+    FROM benefit AS b JOIN first_work AS w ON w.claim_id = b.claim_id
+    WHERE b.month >= w.first_work + :grace
+      AND EXISTS (SELECT 1 FROM work AS k WHERE k.person_id = b.person_id AND k.month = b.month)
+    GROUP BY b.claim_id"""
+    details = ("'{\"first_month_employed\": \"' || " + _period_of("f.first_work")
+               + " || '\", \"months_paid_while_employed\": ' || CAST(f.months AS VARCHAR(10)) || '}'")
+    query = f"""WITH {_UNEMPLOYMENT},
+work AS (
+    SELECT a.person_id, {_month("a.period")} AS month FROM assessments AS a
+    WHERE a.payer_kind = 'employer' AND a.superseded_by IS NULL AND a.period <= :as_of_period
+      AND a.person_id IN (SELECT person_id FROM benefit)
+    UNION
+    SELECT p.id, {_month("t.period")} FROM ext_tax_employment AS t JOIN persons AS p ON p.id_number_hash = t.id_hash
+    WHERE t.wage_fen > 0 AND t.period <= :as_of_period AND p.id IN (SELECT person_id FROM benefit)
+),
+claims AS (SELECT DISTINCT claim_id, person_id, separation_month FROM benefit),
+first_work AS (
+    SELECT c.claim_id, MIN(k.month) AS first_work FROM claims AS c
+    JOIN work AS k ON k.person_id = c.person_id AND k.month > c.separation_month
+    GROUP BY c.claim_id
+)
+{_benefit_findings(found, details)}"""
+    return _bind(query, ctx, grace=int(ctx.param("risk.unemployment_while_employed.grace_months")))
+
+
+def unemployment_while_pension(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+    """R15: unemployment benefit paid for a month a basic pension was paid for too (by any province)."""
+    found = """SELECT b.claim_id, MIN(b.person_id) AS person_id, MIN(b.month) AS first_month, MAX(b.month) AS last_month,
+           COUNT(*) AS months, SUM(b.benefit_fen) AS amount_fen
+    FROM benefit AS b
+    WHERE EXISTS (SELECT 1 FROM paid AS x WHERE x.person_id = b.person_id AND x.for_period = b.period)
+    GROUP BY b.claim_id"""
+    details = "'{\"months_paid_with_pension\": ' || CAST(f.months AS VARCHAR(10)) || '}'"
+    query = f"""WITH {_UNEMPLOYMENT}, {_PAID}
+{_benefit_findings(found, details)}"""
+    return _bind(query, ctx)
+
+
+_LEVELS = (  # (level, the region's code at that level from a street or county code, the rows that have that level)
+    ("city", "SUBSTR(region, 1, 4) || '00'", "SUBSTR(region, 3, 2) <> '00'"),
+    ("county", "SUBSTR(region, 1, 6)", "SUBSTR(region, 5, 2) <> '00'"),
+    ("street", "region", "LENGTH(region) = 9"),
+)
+
+
+def payroll_jump(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+    """R20: a region's payroll (what was paid in a month, by where its receivers live) above the previous month's by
+    more than the set share, in a region paying at least the set number of receivers; every level from the province
+    down to the street."""
+    ratio = Decimal(str(ctx.param("risk.payroll_jump.ratio")))
+    factor = int((1 + ratio) * 10000)  # compared in integers: total * 10000 > previous * factor
+    levels = "\n    UNION ALL ".join(
+        f"SELECT '{level}' AS level, {code} AS code, month, person_id, amount_fen FROM base WHERE {where}"
+        for level, code, where in _LEVELS)
+    query = f"""WITH base AS (
+    SELECT {_month("pl.paid_period")} AS month, pl.person_id, pl.amount_fen, {_REGION} AS region
+    FROM payroll_lines AS pl JOIN persons AS p ON p.id = pl.person_id
+    WHERE pl.province = :province AND pl.status = 'paid' AND pl.paid_period <= :as_of_period
+),
+levels AS (
+    SELECT 'province' AS level, CAST(:province AS VARCHAR(9)) AS code, month, person_id, amount_fen FROM base
+    UNION ALL {levels}
+),
+totals AS (
+    SELECT level, code, month, SUM(amount_fen) AS total_fen, COUNT(DISTINCT person_id) AS receivers
+    FROM levels GROUP BY level, code, month
+)
+SELECT 'r:' || t.code || ':' || {_period_of("t.month")} AS finding_key, t.code AS region_code,
+       CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS INTEGER) AS employer_id, CAST(NULL AS VARCHAR(120)) AS staff_actor,
+       t.total_fen - b.total_fen AS amount_fen, {_period_of("t.month")} AS period_from,
+       {_period_of("t.month")} AS period_to,
+       '{{"level": "' || t.level || '", "total_fen": ' || CAST(t.total_fen AS VARCHAR(20)) ||
+       ', "previous_total_fen": ' || CAST(b.total_fen AS VARCHAR(20)) || ', "receivers": ' ||
+       CAST(t.receivers AS VARCHAR(12)) || ', "previous_receivers": ' || CAST(b.receivers AS VARCHAR(12)) || '}}'
+       AS details
+FROM totals AS t JOIN totals AS b ON b.level = t.level AND b.code = t.code AND b.month = t.month - 1
+WHERE t.receivers >= :min_receivers AND b.total_fen > 0 AND t.total_fen * 10000 > b.total_fen * :factor"""
+    return _bind(query, ctx, factor=factor, min_receivers=int(ctx.param("risk.payroll_jump.min_receivers")))
+
+
+SCREENS = {
+    "R01_paid_after_death": paid_after_death,
+    "R02_paid_during_sentence": paid_during_sentence,
+    "R03_paid_by_two_provinces": paid_by_two_provinces,
+    "R04_exclusive_schemes_together": exclusive_schemes_together,
+    "R14_unemployment_while_employed": unemployment_while_employed,
+    "R15_unemployment_while_pension": unemployment_while_pension,
+    "R20_payroll_jump": payroll_jump,
+}
+
+# Rules of this module that no query can screen yet, with the reason (Chinese, English): reported on every run.
+NOT_SCREENED = {
+    "R16_shared_bank_account": (
+        "银行账号只以随机加密形式保存，没有可用于比对的带密钥散列，无法按账户汇总发放记录",
+        "bank accounts are stored only encrypted with a random nonce and no keyed hash of them is kept, so payments "
+        "cannot be grouped by account"),
+}
