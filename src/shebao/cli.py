@@ -14,6 +14,7 @@ Where a command lives (each module's docstring lists its commands):
     transfers/cli.py      transfer amount · transfer plan|apply|step|status|list|gather|convert · benefit-place
     comparison/cli.py     exchange import · link run · link review · link decide
     risk/catalogue_cli.py risk rules
+    risk/screen_cli.py    risk screen (attached below to the `risk` group)
     services/cli.py       person register · person record · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
@@ -47,6 +48,7 @@ from shebao.policy import cli as policy
 from shebao.registry import cli as registry
 from shebao.risk import catalogue_cli as risk_catalogue
 from shebao.risk import cli as risk
+from shebao.risk import screen_cli as risk_screen
 from shebao.services import cli as services
 from shebao.transfers import cli as transfers
 
@@ -59,6 +61,7 @@ for context in (registry, policy, contributions, ledger, payouts, benefits, tran
     app.add_typer(context.commands)
 # A command of a higher context in a lower context's group: the root attaches it, so that neither imports upward.
 ledger.fund_app.command("project")(risk.fund_project)
+risk_catalogue.risk_app.command("screen")(risk_screen.screen)
 
 
 def main() -> None:

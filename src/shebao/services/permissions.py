@@ -316,6 +316,9 @@ API: dict[str, Permission] = {
     "GET /api/v1/audit/records": reads(_roles(A, AD), Scope.NATIONAL),
     # --- risk control: the rule catalogue is the same for everyone who works the fund (no record is named)
     "GET /api/v1/risk/rules": reads(STAFF_READERS, Scope.CONFINED),
+    # --- risk control: screening a province after the fact, by its own staff at province level (or above)
+    "POST /api/v1/risk/screenings": writes(STAFF, Scope.REGION, where=body("province")),
+    "GET /api/v1/risk/screenings": reads(STAFF_READERS, Scope.REGION, where=query("province")),
     # --- exchange by message with other departments (DCI shape): the signature is the authentication
     "GET /api/v1/registry/keys": public(),
     "POST /api/v1/registry/notify": signed(),
@@ -365,7 +368,7 @@ OPERATOR_COMMANDS = (
     "compare", "compare snapshot", "compare list", "compare cases", "compare case", "compare work", "compare progress",
     "exchange partner add", "exchange partner list", "exchange partner deactivate", "exchange public-key",
     "exchange announce", "outbox deliver", "outbox list",
-    "link run", "link review", "link decide", "person register", "risk rules",
+    "link run", "link review", "link decide", "person register", "risk rules", "risk screen",
 )
 
 
