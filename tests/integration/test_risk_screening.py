@@ -294,3 +294,35 @@ def test_cli_prints_counts_per_rule_as_json_and_refuses_bad_input(database, data
         refused = runner.invoke(app, ["risk", "screen", *bad, "--db", database_url, "--json"])
         assert refused.exit_code == 1, (bad, refused.output)
         assert "Traceback" not in refused.output and json.loads(refused.stdout)["error"]["reason_en"]
+
+
+# ---------------------------------------------------------------- over HTTP
+
+
+def test_api_screens_for_province_staff_and_refuses_the_rest(client, database, cipher, clock):
+    from shebao.core.security import Role
+    from tests.support import make_user, token_for
+
+    _plant(database, cipher, lambda w: w.pensioner(months=periods("202401", 8), death=date(2024, 6, 15)))
+    make_user(database, clock, "province", Role.STAFF, region_code=PROVINCE)
+    make_user(database, clock, "county", Role.STAFF, region_code="110105")
+    make_user(database, clock, "auditor", Role.AUDITOR)
+    province, county, auditor = (token_for(client, name) for name in ("province", "county", "auditor"))
+
+    made = client.post("/api/v1/risk/screenings", json={"province": PROVINCE, "as_of": "2025-02-28",
+                                                        "rules": ["R01_paid_after_death"]}, headers=province)
+    assert made.status_code == 201, made.text
+    assert (made.json()["counts"], made.json()["cases_opened"]) == ({"R01_paid_after_death": 1}, 1)
+    listed = client.get("/api/v1/risk/screenings", params={"province": PROVINCE}, headers=auditor)
+    assert listed.status_code == 200 and [run["run_id"] for run in listed.json()["screenings"]] == [made.json()["run_id"]]
+
+    assert client.post("/api/v1/risk/screenings", json={"province": PROVINCE}, headers=county).status_code == 403
+    assert client.post("/api/v1/risk/screenings", json={"province": PROVINCE}, headers=auditor).status_code == 403
+    for body in ({"province": PROVINCE, "as_of": "2025-03-05"}, {"province": PROVINCE, "rules": ["R99"]},
+                 {"province": "11"}, {"province": PROVINCE, "as_of": "yesterday"}, {}):
+        refused = client.post("/api/v1/risk/screenings", json=body, headers=province)
+        assert 400 <= refused.status_code < 500, (body, refused.text)
+        assert refused.json()["error"]["reason"] and refused.json()["error"]["reason_en"], (body, refused.text)
+    assert client.get("/api/v1/risk/screenings", params={"province": "x"}, headers=province).status_code == 422
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(RiskScreeningRun)) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,3 +40,14 @@ class ProjectionQuery(BaseModel):
         """The assumptions this run overrides (those given)."""
         return {name: value for name, value in self.model_dump(exclude={"province", "years", "as_of"}).items()
                 if value is not None}
+
+
+class ScreeningCreate(BaseModel):
+    """`POST /api/v1/risk/screenings`: the province, the as-of day, and the rules (default: every after-the-fact one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    province: str = Field(pattern=r"^\d{6}$", description="the province screened, e.g. 110000")
+    as_of: date | None = Field(default=None, description="screen as of this day (default: today in China)")
+    rules: list[Annotated[str, Field(max_length=60)]] | None = Field(
+        default=None, max_length=40, description="rule ids to screen (default: every rule screened after the fact)")

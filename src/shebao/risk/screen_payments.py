@@ -61,7 +61,7 @@ def _bind(query: str, ctx: ScreenContext, **extra: object) -> TextClause:
     return clause.bindparams(**{key: value for key, value in values.items() if re.search(rf":{key}\b", query)})
 
 
-def paid_after_death(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001 - the contract's signature
+def _paid_after_death(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001 - the contract's signature
     """R01: months paid from the one the pension stops after a death known from our record or any department's."""
     query = f"""WITH {_PAID},
 deaths AS (
@@ -91,7 +91,7 @@ FROM after AS a JOIN persons AS p ON p.id = a.person_id"""
     return _bind(query, ctx, stops=int(ctx.param("pension.payment_stops_months_after_death")))
 
 
-def paid_during_sentence(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+def _paid_during_sentence(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
     """R02: months wholly inside a custodial sentence (from its first whole month to the month before release)."""
     query = f"""WITH {_PAID},
 sentences AS (
@@ -126,7 +126,7 @@ _SAME = """same AS (
 )"""
 
 
-def paid_by_two_provinces(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+def _paid_by_two_provinces(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
     """R03: an employee pension paid by the province for a month another province paid the same person (or a number
     linked to them) an employee pension too."""
     query = f"""WITH {_PAID},
@@ -154,7 +154,7 @@ FROM found AS f JOIN persons AS p ON p.id = f.person_id"""
     return _bind(query, ctx)
 
 
-def exclusive_schemes_together(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+def _exclusive_schemes_together(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
     """R04: an employee pension paid for a month the same person (or a linked number) is in the residents' pension
     scheme. The residents' pension is not paid through this platform: its participation covering the month stands
     for it, so the money at stake (the residents' basic pension to repay) is not known here and is 0."""
@@ -202,7 +202,7 @@ def _benefit_findings(found: str, details: str) -> str:
 FROM ({found}) AS f JOIN persons AS p ON p.id = f.person_id"""
 
 
-def unemployment_while_employed(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+def _unemployment_while_employed(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
     """R14: unemployment benefit for a month after the separation in which an employer declares the person or the
     tax records show a wage, from the first such month plus the grace months on."""
     found = """SELECT b.claim_id, MIN(b.person_id) AS person_id, MIN(b.month) AS first_month, MAX(b.month) AS last_month,
@@ -232,7 +232,7 @@ first_work AS (
     return _bind(query, ctx, grace=int(ctx.param("risk.unemployment_while_employed.grace_months")))
 
 
-def unemployment_while_pension(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+def _unemployment_while_pension(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
     """R15: unemployment benefit paid for a month a basic pension was paid for too (by any province)."""
     found = """SELECT b.claim_id, MIN(b.person_id) AS person_id, MIN(b.month) AS first_month, MAX(b.month) AS last_month,
            COUNT(*) AS months, SUM(b.benefit_fen) AS amount_fen
@@ -252,7 +252,7 @@ _LEVELS = (  # (level, the region's code at that level from a street or county c
 )
 
 
-def payroll_jump(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+def _payroll_jump(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
     """R20: a region's payroll (what was paid in a month, by where its receivers live) above the previous month's by
     more than the set share, in a region paying at least the set number of receivers; every level from the province
     down to the street."""
@@ -288,13 +288,13 @@ WHERE t.receivers >= :min_receivers AND b.total_fen > 0 AND t.total_fen * 10000 
 
 
 SCREENS = {
-    "R01_paid_after_death": paid_after_death,
-    "R02_paid_during_sentence": paid_during_sentence,
-    "R03_paid_by_two_provinces": paid_by_two_provinces,
-    "R04_exclusive_schemes_together": exclusive_schemes_together,
-    "R14_unemployment_while_employed": unemployment_while_employed,
-    "R15_unemployment_while_pension": unemployment_while_pension,
-    "R20_payroll_jump": payroll_jump,
+    "R01_paid_after_death": _paid_after_death,
+    "R02_paid_during_sentence": _paid_during_sentence,
+    "R03_paid_by_two_provinces": _paid_by_two_provinces,
+    "R04_exclusive_schemes_together": _exclusive_schemes_together,
+    "R14_unemployment_while_employed": _unemployment_while_employed,
+    "R15_unemployment_while_pension": _unemployment_while_pension,
+    "R20_payroll_jump": _payroll_jump,
 }
 
 # Rules of this module that no query can screen yet, with the reason (Chinese, English): reported on every run.
