@@ -44,12 +44,17 @@ def _period_of(index: str) -> str:
 _REGION = ("CASE WHEN p.residence_region_code LIKE :prefix THEN p.residence_region_code "
            "ELSE CAST(:province AS VARCHAR(9)) END")
 
-# Employee pension months paid by the province: a payroll line paid, for a month up to the as-of one.
-_PAID = """paid AS (
-    SELECT person_id, province, for_period, {month} AS month, SUM(amount_fen) AS amount_fen FROM payroll_lines
-    WHERE status = 'paid' AND for_period <= :as_of_period
-    GROUP BY person_id, province, for_period
-)""".format(month=_month("for_period"))
+# The employee pension months paid for a person found by a rule: their award (one per person, pension_awards.person_id
+# is unique) and its payroll lines paid, for months up to the as-of one — reached through the indexes from the few
+# persons a rule starts from, never by scanning the payroll. `{who}` is the person's id column; the province's own
+# award unless `{province}` says otherwise.
+_PAID_FOR = """JOIN pension_awards AS a ON a.person_id = {who} AND a.province {province}
+    JOIN payroll_lines AS x ON x.award_id = a.id AND x.status = 'paid' AND x.for_period <= :as_of_period"""
+_MONTH_X = _month("x.for_period")
+
+
+def _paid_for(who: str, province: str = "= :province") -> str:
+    return _PAID_FOR.format(who=who, province=province)
 
 
 def _bind(query: str, ctx: ScreenContext, **extra: object) -> TextClause:
@@ -63,24 +68,20 @@ def _bind(query: str, ctx: ScreenContext, **extra: object) -> TextClause:
 
 def _paid_after_death(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001 - the contract's signature
     """R01: months paid from the one the pension stops after a death known from our record or any department's."""
-    query = f"""WITH {_PAID},
-deaths AS (
+    query = f"""WITH deaths AS (
     SELECT p.id AS person_id, {_date_month("p.death_date")} AS death_month, 'registry' AS source
     FROM persons AS p WHERE p.death_date IS NOT NULL AND p.death_date <= :as_of
     UNION ALL
     SELECT p.id, {_date_month("d.death_date")}, d.source FROM ext_deaths AS d
     JOIN persons AS p ON p.id_number_hash = d.id_hash WHERE d.death_date <= :as_of
 ),
-dead AS (
-    SELECT person_id, MIN(death_month) AS death_month, MIN(source) AS source, COUNT(*) AS records
-    FROM deaths GROUP BY person_id
-),
+dead AS (SELECT person_id, MIN(death_month) AS death_month, MIN(source) AS source FROM deaths GROUP BY person_id),
 after AS (
-    SELECT x.person_id, MIN(d.death_month) AS death_month, MIN(d.source) AS source, MIN(x.month) AS first_month,
-           MAX(x.month) AS last_month, COUNT(*) AS months, SUM(x.amount_fen) AS amount_fen
-    FROM paid AS x JOIN dead AS d ON d.person_id = x.person_id
-    WHERE x.province = :province AND x.month >= d.death_month + :stops
-    GROUP BY x.person_id
+    SELECT d.person_id, MIN(d.death_month) AS death_month, MIN(d.source) AS source, MIN({_MONTH_X}) AS first_month,
+           MAX({_MONTH_X}) AS last_month, COUNT(DISTINCT x.for_period) AS months, SUM(x.amount_fen) AS amount_fen
+    FROM dead AS d {_paid_for("d.person_id")}
+    WHERE {_MONTH_X} >= d.death_month + :stops
+    GROUP BY d.person_id
 )
 SELECT 'p:' || CAST(a.person_id AS VARCHAR(20)) AS finding_key, {_REGION} AS region_code, a.person_id AS person_id,
        CAST(NULL AS INTEGER) AS employer_id, CAST(NULL AS VARCHAR(120)) AS staff_actor, a.amount_fen AS amount_fen,
@@ -93,19 +94,18 @@ FROM after AS a JOIN persons AS p ON p.id = a.person_id"""
 
 def _paid_during_sentence(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
     """R02: months wholly inside a custodial sentence (from its first whole month to the month before release)."""
-    query = f"""WITH {_PAID},
-sentences AS (
+    query = f"""WITH sentences AS (
     SELECT p.id AS person_id, s.from_date, {_date_month("s.from_date")} AS from_month,
            CASE WHEN {_day_of_month("s.from_date")} = 1 THEN 0 ELSE 1 END AS partial_first,
            CASE WHEN s.to_date IS NULL THEN :as_of_month + 1 ELSE {_date_month("s.to_date")} END AS release_month
     FROM ext_prisoners AS s JOIN persons AS p ON p.id_number_hash = s.id_hash WHERE s.from_date <= :as_of
 ),
 inside AS (
-    SELECT x.person_id, s.from_date, MIN(x.month) AS first_month, MAX(x.month) AS last_month, COUNT(*) AS months,
-           SUM(x.amount_fen) AS amount_fen
-    FROM paid AS x JOIN sentences AS s ON s.person_id = x.person_id
-    WHERE x.province = :province AND x.month >= s.from_month + s.partial_first AND x.month < s.release_month
-    GROUP BY x.person_id, s.from_date
+    SELECT s.person_id, s.from_date, MIN({_MONTH_X}) AS first_month, MAX({_MONTH_X}) AS last_month,
+           COUNT(DISTINCT x.for_period) AS months, SUM(x.amount_fen) AS amount_fen
+    FROM sentences AS s {_paid_for("s.person_id")}
+    WHERE {_MONTH_X} >= s.from_month + s.partial_first AND {_MONTH_X} < s.release_month
+    GROUP BY s.person_id, s.from_date
 )
 SELECT 'p:' || CAST(i.person_id AS VARCHAR(20)) || ':' || CAST(i.from_date AS VARCHAR(10)) AS finding_key,
        {_REGION} AS region_code, i.person_id AS person_id, CAST(NULL AS INTEGER) AS employer_id,
@@ -118,26 +118,29 @@ FROM inside AS i JOIN persons AS p ON p.id = i.person_id"""
 
 
 # One person under several numbers: the comparison's person links (automatic above the threshold, or confirmed by a
-# clerk), both ways, and every person the province paid as themselves (a CTE `here` of theirs comes first).
-_SAME = """same AS (
-    SELECT person_id, person_id AS other_id FROM here
-    UNION SELECT person_id_a, person_id_b FROM person_links WHERE person_id_b IS NOT NULL
-    UNION SELECT person_id_b, person_id_a FROM person_links WHERE person_id_b IS NOT NULL
+# clerk), both ways. One person has one award (pension_awards.person_id is unique), so two provinces can pay one
+# person only under two numbers.
+_LINKS = """links AS (
+    SELECT person_id_a AS person_id, person_id_b AS other_id FROM person_links WHERE person_id_b IS NOT NULL
+    UNION ALL SELECT person_id_b, person_id_a FROM person_links WHERE person_id_b IS NOT NULL
 )"""
 
 
 def _paid_by_two_provinces(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
-    """R03: an employee pension paid by the province for a month another province paid the same person (or a number
-    linked to them) an employee pension too."""
-    query = f"""WITH {_PAID},
-here AS (SELECT person_id, for_period, month, amount_fen FROM paid WHERE province = :province), {_SAME},
+    """R03: an employee pension paid by the province for a month another province paid the same person under a
+    linked number an employee pension too."""
+    query = f"""WITH {_LINKS},
+elsewhere AS (
+    SELECT l.person_id, b.id AS other_award_id, b.province AS other_province, b.person_id AS other_person_id
+    FROM links AS l JOIN pension_awards AS b ON b.person_id = l.other_id AND b.province <> :province
+),
 both_months AS (
-    SELECT h.person_id, h.month, MIN(h.amount_fen) AS amount_fen, MIN(o.province) AS other_province,
-           MIN(o.person_id) AS other_person_id, COUNT(DISTINCT o.province) AS other_provinces
-    FROM here AS h
-    JOIN same AS s ON s.person_id = h.person_id
-    JOIN paid AS o ON o.person_id = s.other_id AND o.for_period = h.for_period AND o.province <> :province
-    GROUP BY h.person_id, h.month
+    SELECT e.person_id, x.for_period, {_MONTH_X} AS month, SUM(x.amount_fen) AS amount_fen,
+           MIN(e.other_province) AS other_province, MIN(e.other_person_id) AS other_person_id
+    FROM elsewhere AS e {_paid_for("e.person_id")}
+    WHERE EXISTS (SELECT 1 FROM payroll_lines AS o WHERE o.award_id = e.other_award_id AND o.for_period = x.for_period
+                  AND o.status = 'paid')
+    GROUP BY e.person_id, x.for_period
 ),
 found AS (
     SELECT person_id, MIN(month) AS first_month, MAX(month) AS last_month, COUNT(*) AS months,
@@ -158,19 +161,23 @@ def _exclusive_schemes_together(session: Session, ctx: ScreenContext) -> TextCla
     """R04: an employee pension paid for a month the same person (or a linked number) is in the residents' pension
     scheme. The residents' pension is not paid through this platform: its participation covering the month stands
     for it, so the money at stake (the residents' basic pension to repay) is not known here and is 0."""
-    query = f"""WITH {_PAID},
-here AS (SELECT person_id, for_period, month, amount_fen FROM paid WHERE province = :province), {_SAME},
-resident AS (
+    query = f"""WITH resident AS (
     SELECT person_id, province, {_date_month("start_date")} AS first_month,
            CASE WHEN end_date IS NULL THEN :as_of_month ELSE {_date_month("end_date")} END AS last_month
     FROM participations WHERE scheme = 'resident_pension' AND start_date <= :as_of
 ),
+covered AS (
+    SELECT person_id, province, first_month, last_month FROM resident
+    UNION ALL SELECT l.person_id_b, r.province, r.first_month, r.last_month FROM resident AS r
+    JOIN person_links AS l ON l.person_id_a = r.person_id WHERE l.person_id_b IS NOT NULL
+    UNION ALL SELECT l.person_id_a, r.province, r.first_month, r.last_month FROM resident AS r
+    JOIN person_links AS l ON l.person_id_b = r.person_id
+),
 both_months AS (
-    SELECT x.person_id, x.month, MIN(r.province) AS resident_province
-    FROM here AS x
-    JOIN same AS s ON s.person_id = x.person_id
-    JOIN resident AS r ON r.person_id = s.other_id AND x.month BETWEEN r.first_month AND r.last_month
-    GROUP BY x.person_id, x.month
+    SELECT c.person_id, {_MONTH_X} AS month, MIN(c.province) AS resident_province
+    FROM covered AS c {_paid_for("c.person_id")}
+    WHERE {_MONTH_X} BETWEEN c.first_month AND c.last_month
+    GROUP BY c.person_id, x.for_period
 ),
 found AS (
     SELECT person_id, MIN(month) AS first_month, MAX(month) AS last_month, COUNT(*) AS months,
@@ -237,10 +244,11 @@ def _unemployment_while_pension(session: Session, ctx: ScreenContext) -> TextCla
     found = """SELECT b.claim_id, MIN(b.person_id) AS person_id, MIN(b.month) AS first_month, MAX(b.month) AS last_month,
            COUNT(*) AS months, SUM(b.benefit_fen) AS amount_fen
     FROM benefit AS b
-    WHERE EXISTS (SELECT 1 FROM paid AS x WHERE x.person_id = b.person_id AND x.for_period = b.period)
+    WHERE EXISTS (SELECT 1 FROM pension_awards AS a JOIN payroll_lines AS x ON x.award_id = a.id
+                  WHERE a.person_id = b.person_id AND x.for_period = b.period AND x.status = 'paid')
     GROUP BY b.claim_id"""
     details = "'{\"months_paid_with_pension\": ' || CAST(f.months AS VARCHAR(10)) || '}'"
-    query = f"""WITH {_UNEMPLOYMENT}, {_PAID}
+    query = f"""WITH {_UNEMPLOYMENT}
 {_benefit_findings(found, details)}"""
     return _bind(query, ctx)
 
@@ -255,23 +263,26 @@ _LEVELS = (  # (level, the region's code at that level from a street or county c
 def _payroll_jump(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
     """R20: a region's payroll (what was paid in a month, by where its receivers live) above the previous month's by
     more than the set share, in a region paying at least the set number of receivers; every level from the province
-    down to the street."""
+    down to the street. One pass over the payroll sums each place of residence's month; a receiver lives in one
+    place, so the places' receivers add up to their county's, city's and province's."""
     ratio = Decimal(str(ctx.param("risk.payroll_jump.ratio")))
     factor = int((1 + ratio) * 10000)  # compared in integers: total * 10000 > previous * factor
     levels = "\n    UNION ALL ".join(
-        f"SELECT '{level}' AS level, {code} AS code, month, person_id, amount_fen FROM base WHERE {where}"
+        f"SELECT '{level}' AS level, {code} AS code, month, total_fen, receivers FROM places WHERE {where}"
         for level, code, where in _LEVELS)
-    query = f"""WITH base AS (
-    SELECT {_month("pl.paid_period")} AS month, pl.person_id, pl.amount_fen, {_REGION} AS region
+    query = f"""WITH places AS (
+    SELECT {_REGION} AS region, {_month("pl.paid_period")} AS month, SUM(pl.amount_fen) AS total_fen,
+           COUNT(DISTINCT pl.person_id) AS receivers
     FROM payroll_lines AS pl JOIN persons AS p ON p.id = pl.person_id
     WHERE pl.province = :province AND pl.status = 'paid' AND pl.paid_period <= :as_of_period
+    GROUP BY p.residence_region_code, pl.paid_period
 ),
 levels AS (
-    SELECT 'province' AS level, CAST(:province AS VARCHAR(9)) AS code, month, person_id, amount_fen FROM base
+    SELECT 'province' AS level, CAST(:province AS VARCHAR(9)) AS code, month, total_fen, receivers FROM places
     UNION ALL {levels}
 ),
 totals AS (
-    SELECT level, code, month, SUM(amount_fen) AS total_fen, COUNT(DISTINCT person_id) AS receivers
+    SELECT level, code, month, SUM(total_fen) AS total_fen, SUM(receivers) AS receivers
     FROM levels GROUP BY level, code, month
 )
 SELECT 'r:' || t.code || ':' || {_period_of("t.month")} AS finding_key, t.code AS region_code,
