@@ -6,7 +6,9 @@ register, prison terms, numbers linked to a receiver paid by Shanghai, residents
 during unemployment, unemployment beside a pension, one county's payroll jumping 15%. Generated set-based straight
 into SQLite (INSERT … SELECT over a recursive series, not through the use cases), then screened through every rule
 present, the time per rule taken from the run, against a baseline measured in the same run: one plain scan of the
-province's payroll lines (COUNT and SUM per receiver). The screening's counts are checked against the planted truth:
+province's payroll lines (COUNT and SUM per receiver). Each receiver has an active card whose bank account is
+encrypted as the cards context stores it, three in every 2,000 sharing one (R16): the screening hashes them all on
+its first run (the one step that reads row by row). The screening's counts are checked against the planted truth:
 the bench fails rather than time a wrong answer.
 
 Run alone: `SHEBAO_BENCH_ONLY=screening make bench`, or `python -m bench.risk_screening_bench [INSURED]`.
@@ -25,7 +27,9 @@ from sqlalchemy import text
 from bench.common import Result, timed
 from bench.contributions_bench import _blob, _series, execute_all
 from bench.registry_bench import _fresh_database
+from shebao.cards.models import Card
 from shebao.core.db import Database
+from shebao.core.security import FieldCipher
 from shebao.risk.screening import screen_province
 
 NOW = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
@@ -33,6 +37,8 @@ AS_OF = date(2025, 2, 28)
 PROVINCE, OTHER_PROVINCE = "440000", "310000"
 MONTHS = [f"2024{m:02d}" for m in range(1, 13)]
 STAMP = "'2024-01-01 00:00:00'"
+CHUNK = 50_000
+CIPHER = FieldCipher("bench-secret-for-the-screening")
 
 
 def _months(months: list[str]) -> str:
@@ -136,6 +142,7 @@ def populate(database: Database, insured: int) -> dict[str, int]:
     ]
     execute_all(database, statements, ids_given_in=("persons", "exchange_imports", "retirement_applications",
                                                     "pension_awards", "link_candidates", "unemployment_claims"))
+    _cards(database, receivers)
     if database.engine.dialect.name == "sqlite":  # what a database filled over time would know of its tables
         with database.transaction() as session:
             session.execute(text("ANALYZE"))
@@ -149,7 +156,27 @@ def populate(database: Database, insured: int) -> dict[str, int]:
         "R04_exclusive_schemes_together": sum(1 for n in r if n % 1000 == 5),
         "R14_unemployment_while_employed": sum(1 for k in u if k % 10 in (0, 5)),
         "R15_unemployment_while_pension": sum(1 for n in r if n % 500 == 11),
+        "R16_shared_bank_account": sum(1 for n in r if n % 2000 == 9 and n + 2 <= receivers),
     }
+
+
+def _account(n: int) -> str:
+    """Receiver n's bank account; three receivers in every 2,000 share one (R16)."""
+    return f"62220{(n - n % 2000 + 9 if n % 2000 in (9, 10, 11) else n):014d}"
+
+
+def _cards(database: Database, receivers: int) -> None:
+    """An active card per receiver, its bank account encrypted as the cards context stores it (a fresh nonce each):
+    encrypted in Python, written by executemany."""
+    table = Card.__table__
+    at = datetime(2024, 1, 1)
+    with database.transaction() as session:
+        for start in range(1, receivers + 1, CHUNK):
+            session.execute(table.insert(), [
+                {"id": n, "person_id": n, "province": PROVINCE, "state": "active", "card_number": f"C{n:010d}",
+                 "bank_code": "ICBC", "bank_account_enc": CIPHER.encrypt("bank_account", _account(n)), "pin_failures": 0,
+                 "bank_frozen": False, "applied_region": "440305", "created_at": at, "updated_at": at}
+                for n in range(start, min(start + CHUNK, receivers + 1))])
 
 
 def _true(database: Database) -> str:
@@ -181,7 +208,8 @@ def screening(insured: int, url: str | None = None) -> list[Result]:
         baseline, scanned = _baseline(database)
         started = time.perf_counter()
         with database.transaction() as session:
-            result = screen_province(session=session, province=PROVINCE, as_of=AS_OF, actor="bench", now=NOW)
+            result = screen_province(session=session, province=PROVINCE, as_of=AS_OF, actor="bench", now=NOW,
+                                     cipher=CIPHER)
         seconds = time.perf_counter() - started
         database.dispose()
     wrong = {rule: (result["counts"].get(rule), want) for rule, want in truth.items()

@@ -20,6 +20,7 @@ from shebao.benefits.models import (
     UnemploymentClaim,
     UnemploymentPayment,
 )
+from shebao.cards.models import Card
 from shebao.comparison.models import ExchangeImport, ExtDeath, ExtPrisoner, ExtTaxEmployment, LinkCandidate, PersonLink
 from shebao.contributions.models import Assessment
 from shebao.core.clock import utc_naive
@@ -128,6 +129,19 @@ class RiskWorld:
         person_id = self.person(region=region, death=death)
         self.paid(self.award(person_id, province=province, region=region, monthly_fen=amount_fen), months)
         return person_id
+
+    def card(self, person_id: int, account: str, *, state: str = "active") -> int:
+        """A card of the person whose financial account (where payroll pays) is `account`."""
+        serial = next(self._numbers)
+        return self._add(Card(person_id=person_id, province=PROVINCE, state=state, card_number=f"C{serial:010d}",
+                              bank_code="ICBC", bank_account_enc=self.cipher.encrypt("bank_account", account),
+                              pin_failures=0, bank_frozen=False, applied_region=CHAOYANG_STREET, created_at=self.at,
+                              updated_at=self.at)).id
+
+    def change_account(self, card_id: int, account: str, at: datetime) -> None:
+        card = self.session.get(Card, card_id)
+        card.bank_account_enc, card.updated_at = self.cipher.encrypt("bank_account", account), utc_naive(at)
+        self.session.flush()
 
     # ------------------------------------------------------------ other departments' registers
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from shebao.benefits.models import PensionAward
+from shebao.cards.models import Card
 from shebao.core.errors import InvalidInput
 from shebao.risk.models import RiskCase, RiskCaseEvent, RiskScreeningRun
 from shebao.risk.screening import screen_province
@@ -33,10 +34,10 @@ def _plant(database, cipher, plant):  # noqa: ANN001, ANN202
         return plant(RiskWorld(session, cipher, NOW))
 
 
-def _screen(database, *rules: str, as_of: date = AS_OF) -> dict:  # noqa: ANN001
+def _screen(database, *rules: str, as_of: date = AS_OF, cipher=None, now: datetime = NOW) -> dict:  # noqa: ANN001
     with database.transaction() as session:
-        return screen_province(session=session, province=PROVINCE, as_of=as_of, actor="staff:test", now=NOW,
-                               rules=list(rules) or None)
+        return screen_province(session=session, province=PROVINCE, as_of=as_of, actor="staff:test", now=now,
+                               rules=list(rules) or None, cipher=cipher)
 
 
 def _cases(database, rule_id: str) -> dict[int | None, RiskCase]:  # noqa: ANN001
@@ -188,12 +189,43 @@ def test_r20_a_regions_payroll_jumping_month_on_month(database, cipher):
     assert result["counts"] == {"R20_payroll_jump": 4}
 
 
-def test_rules_without_a_query_are_reported_not_screened(database, cipher):
+def test_r16_one_bank_account_behind_the_cards_of_three_receivers(database, cipher):
+    shared, pair = "6222020200000000018", "6222020200000000026"
+
+    def plant(w: RiskWorld) -> dict:
+        three = [w.pensioner(months=periods("202501", 2)) for _ in range(3)]
+        cards = [w.card(person, shared) for person in three]
+        two = [w.pensioner(months=periods("202501", 2)) for _ in range(2)]  # a couple: below the threshold of 3
+        for person in two:
+            w.card(person, pair)
+        third = w.pensioner(months=periods("202501", 2))
+        w.card(third, "6222020200000000034")
+        w.card(w.person(), pair)  # not a receiver: not counted
+        return {"three": three, "cards": cards, "third": third, "third_card": w.card(third, pair, state="cancelled")}
+
+    people = _plant(database, cipher, plant)
+    result = _screen(database, "R16_shared_bank_account", cipher=cipher)
+    assert result["counts"] == {"R16_shared_bank_account": 1}
+    with database.transaction() as session:
+        case = session.scalar(select(RiskCase))
+        assert (case.person_id, case.amount_fen, case.period_from) == (min(people["three"]), 900_000, "202502")
+        assert json.loads(case.details)["receivers"] == 3 and case.finding_key.startswith("a:")
+        assert shared not in case.details and shared not in case.finding_key  # the account itself is never stored
+        world = RiskWorld(session, cipher, NOW)  # the third receiver's card now pays into the couple's account
+        active = session.scalar(select(Card.id).where(Card.person_id == people["third"], Card.state == "active"))
+        world.change_account(active, pair, datetime(2025, 3, 1, 11, 0))
+    again = _screen(database, "R16_shared_bank_account", cipher=cipher)
+    assert (again["counts"], again["cases_opened"], again["cases_updated"]) == ({"R16_shared_bank_account": 2}, 1, 1)
+
+
+def test_rules_without_a_query_or_a_key_are_reported_not_screened(database, cipher):
     _plant(database, cipher, lambda w: None)
-    result = _screen(database, "R16_shared_bank_account", "R01_paid_after_death")
-    assert result["counts"] == {"R01_paid_after_death": 0}
-    reason = result["not_screened"]["R16_shared_bank_account"]
-    assert_bilingual(reason["reason"], reason["reason_en"])
+    result = _screen(database, "R16_shared_bank_account", "R05_identity_changed_before_retirement",
+                     "R01_paid_after_death")
+    assert set(result["counts"]) <= {"R01_paid_after_death", "R05_identity_changed_before_retirement"}
+    assert "R16_shared_bank_account" in result["not_screened"]  # no field key given: bank accounts are not read
+    for reason in result["not_screened"].values():
+        assert_bilingual(reason["reason"], reason["reason_en"])
 
 
 # ---------------------------------------------------------------- cases: once per finding, ever
@@ -284,8 +316,8 @@ def test_cli_prints_counts_per_rule_as_json_and_refuses_bad_input(database, data
     assert set(shown) >= {"run_id", "province", "as_of", "counts", "timings_ms", "cases_opened", "findings",
                           "not_screened"}
     assert (shown["province"], shown["as_of"], shown["counts"], shown["cases_opened"], shown["findings"]) == (
-        PROVINCE, "2025-02-28", {"R01_paid_after_death": 1}, 1, 1)
-    assert list(shown["not_screened"]) == ["R16_shared_bank_account"]
+        PROVINCE, "2025-02-28", {"R01_paid_after_death": 1, "R16_shared_bank_account": 0}, 1, 1)
+    assert shown["not_screened"] == {}  # the command reads bank accounts with the field key
     human = runner.invoke(app, ["risk", "screen", "--province", PROVINCE, "--as-of", "2025-02-28", "--db", database_url])
     assert human.exit_code == 0, human.output
     assert "R01_paid_after_death" in human.stdout and "cases opened" in human.stdout

@@ -166,3 +166,16 @@ class RiskBlockedAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_risk_blocked_attempts_region_at", "region_code", "at"),)
+
+
+class RiskAccountDigest(Base):
+    """A keyed hash of the bank account behind a card, kept by the screening so that one query can group benefits by
+    the account they are paid into (R16): the account itself is stored only encrypted with a fresh nonce. Refreshed
+    for the cards changed since (`card_updated_at`) before each screening that reads it."""
+
+    __tablename__ = "risk_account_digests"
+
+    card_id: Mapped[int] = mapped_column(BigId, ForeignKey("cards.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, index=True)
+    account_digest: Mapped[str] = mapped_column(String(64), index=True)  # FieldCipher.lookup_hash("bank_account:" + …)
+    card_updated_at: Mapped[datetime] = mapped_column(DateTime)  # the card as it was when hashed

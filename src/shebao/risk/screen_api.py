@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from shebao.core.clock import china_today
-from shebao.core.http import NowDep, PrincipalDep, SessionDep
+from shebao.core.http import CipherDep, NowDep, PrincipalDep, SessionDep
 from shebao.risk.schemas import ScreeningCreate
 
 router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
@@ -17,11 +17,12 @@ ProvinceQuery = Annotated[str, Query(pattern=r"^\d{6}$", description="a province
 
 @router.post("/screenings", status_code=201, summary="Screen a province after the fact through the risk rules, "
              "opening a case per new finding")
-def create_screening(*, body: ScreeningCreate, session: SessionDep, who: PrincipalDep, now: NowDep) -> dict:
+def create_screening(*, body: ScreeningCreate, session: SessionDep, who: PrincipalDep, now: NowDep,
+                     cipher: CipherDep) -> dict:
     from shebao.risk.screening import screen_province
 
     return screen_province(session=session, province=body.province, as_of=body.as_of or china_today(now),
-                           actor=who.actor, now=now, rules=body.rules)
+                           actor=who.actor, now=now, rules=body.rules, cipher=cipher)
 
 
 @router.get("/screenings", summary="A province's screenings, the latest first, with counts and time per rule")

@@ -36,7 +36,7 @@ def screen(province: ProvinceRequired, as_of: AsOfOpt = None, rule: RuleOpt = No
     def call(*, database, cipher, command, now) -> dict:  # noqa: ANN001, ARG001 - run_use_case's
         with database.transaction() as session:
             return screen_province(session=session, province=province, as_of=day or china_today(now),
-                                   actor=SYSTEM.actor, now=now, rules=rule or None)
+                                   actor=SYSTEM.actor, now=now, rules=rule or None, cipher=cipher)
 
     result = run_use_case(db, as_json, None, {}, call)
     result = {key: result[key] for key in ("run_id", "province", "as_of", "counts", "timings_ms", "cases_opened",

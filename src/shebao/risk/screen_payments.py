@@ -5,9 +5,10 @@ Months are compared as integer indexes (year * 12 + month - 1) computed from the
 their text (`YYYY-MM-DD`), so no dialect's date functions are needed. A finding's region is the person's residence as
 stored when it lies in the province, else the province itself (the province's staff work what the province paid).
 
-R16 (one bank account receiving many receivers' benefits) is not screened: a bank account is stored only encrypted
-(AES-GCM with a fresh nonce, `cards.bank_account_enc`, `payout_lines.account_enc`) and no keyed hash of it is kept,
-so no query can group payments by account. `NOT_SCREENED` says so, and the screening reports it on every run.
+R16 (one bank account receiving many receivers' benefits) groups by a keyed hash of the account behind each
+receiver's card: the account is stored only encrypted with a fresh nonce (`cards.bank_account_enc`), so the screening
+first hashes the accounts of the cards changed since the last time (`refresh_account_digests`, with the field key:
+`PREPARE`) into risk_account_digests. Without the key the rule is reported not screened.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from sqlalchemy import Date, TextClause, bindparam, text
+from sqlalchemy import Date, TextClause, bindparam, delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
+from shebao.benefits.models import PensionAward
+from shebao.cards.models import Card
+from shebao.core.security import FieldCipher
+from shebao.risk.models import RiskAccountDigest
 from shebao.risk.screen_kit import ScreenContext
 
 
@@ -298,6 +303,64 @@ WHERE t.receivers >= :min_receivers AND b.total_fen > 0 AND t.total_fen * 10000 
     return _bind(query, ctx, factor=factor, min_receivers=int(ctx.param("risk.payroll_jump.min_receivers")))
 
 
+def refresh_account_digests(*, session: Session, cipher: FieldCipher, ctx: ScreenContext) -> int:
+    """Hashes the bank account behind each card of the province's receivers that changed since it was last hashed
+    (or never was); returns how many. The one step that reads accounts one by one: they can only be decrypted here,
+    and only the cards changed since the last screening are read again."""
+    digest = RiskAccountDigest
+    stale = session.execute(
+        select(Card.id, Card.person_id, Card.bank_account_enc, Card.updated_at)
+        .join(PensionAward, PensionAward.person_id == Card.person_id)
+        .outerjoin(digest, digest.card_id == Card.id)
+        .where(PensionAward.province == ctx.province, Card.bank_account_enc.is_not(None),
+               or_(digest.card_id.is_(None), digest.card_updated_at != Card.updated_at))).all()
+    if not stale:
+        return 0
+    session.execute(delete(digest).where(digest.card_id.in_([row.id for row in stale])))
+    session.execute(insert(digest), [
+        {"card_id": row.id, "person_id": row.person_id, "card_updated_at": row.updated_at,
+         "account_digest": cipher.lookup_hash("bank_account:" + cipher.decrypt("bank_account", row.bank_account_enc))}
+        for row in stale])
+    return len(stale)
+
+
+def _shared_bank_account(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
+    """R16: one bank account behind the valid cards of at least the set number of the province's receivers (paid at
+    least once up to the as-of month). The money at stake is what those receivers were paid for the as-of month."""
+    query = f"""WITH receivers AS (
+    SELECT a.person_id, a.id AS award_id FROM pension_awards AS a
+    WHERE a.province = :province AND a.status IN ('paying', 'suspended')
+      AND EXISTS (SELECT 1 FROM payroll_lines AS x WHERE x.award_id = a.id AND x.status = 'paid'
+                  AND x.for_period <= :as_of_period)
+),
+accounts AS (
+    SELECT d.account_digest, r.person_id, r.award_id FROM receivers AS r
+    JOIN cards AS c ON c.person_id = r.person_id AND c.state IN ('issued', 'active', 'frozen')
+    JOIN risk_account_digests AS d ON d.card_id = c.id
+),
+shared AS (
+    SELECT account_digest, COUNT(DISTINCT person_id) AS receivers, MIN(person_id) AS person_id,
+           MAX(person_id) AS last_person_id
+    FROM accounts GROUP BY account_digest HAVING COUNT(DISTINCT person_id) >= :min_receivers
+),
+paid_now AS (
+    SELECT s.account_digest, SUM(x.amount_fen) AS amount_fen FROM shared AS s
+    JOIN accounts AS t ON t.account_digest = s.account_digest
+    JOIN payroll_lines AS x ON x.award_id = t.award_id AND x.status = 'paid' AND x.for_period = :as_of_period
+    GROUP BY s.account_digest
+)
+SELECT 'a:' || s.account_digest AS finding_key, {_REGION} AS region_code, s.person_id AS person_id,
+       CAST(NULL AS INTEGER) AS employer_id, CAST(NULL AS VARCHAR(120)) AS staff_actor,
+       COALESCE(n.amount_fen, 0) AS amount_fen, CAST(:as_of_period AS VARCHAR(6)) AS period_from,
+       CAST(:as_of_period AS VARCHAR(6)) AS period_to,
+       '{{"receivers": ' || CAST(s.receivers AS VARCHAR(12)) || ', "first_person_id": ' ||
+       CAST(s.person_id AS VARCHAR(20)) || ', "last_person_id": ' || CAST(s.last_person_id AS VARCHAR(20)) || '}}'
+       AS details
+FROM shared AS s JOIN persons AS p ON p.id = s.person_id
+LEFT JOIN paid_now AS n ON n.account_digest = s.account_digest"""
+    return _bind(query, ctx, min_receivers=int(ctx.param("risk.shared_account.min_receivers")))
+
+
 SCREENS = {
     "R01_paid_after_death": _paid_after_death,
     "R02_paid_during_sentence": _paid_during_sentence,
@@ -305,13 +368,9 @@ SCREENS = {
     "R04_exclusive_schemes_together": _exclusive_schemes_together,
     "R14_unemployment_while_employed": _unemployment_while_employed,
     "R15_unemployment_while_pension": _unemployment_while_pension,
+    "R16_shared_bank_account": _shared_bank_account,
     "R20_payroll_jump": _payroll_jump,
 }
 
-# Rules of this module that no query can screen yet, with the reason (Chinese, English): reported on every run.
-NOT_SCREENED = {
-    "R16_shared_bank_account": (
-        "银行账号只以随机加密形式保存，没有可用于比对的带密钥散列，无法按账户汇总发放记录",
-        "bank accounts are stored only encrypted with a random nonce and no keyed hash of them is kept, so payments "
-        "cannot be grouped by account"),
-}
+# What a rule needs done before its query runs, with the field key: rule id -> step(session=, cipher=, ctx=).
+PREPARE = {"R16_shared_bank_account": refresh_account_digests}

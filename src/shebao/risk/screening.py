@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import InvalidInput, given_zh
 from shebao.core.regions import is_province
+from shebao.core.security import FieldCipher
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry.models import Region
 from shebao.risk import rules as catalogue
@@ -35,13 +36,16 @@ from shebao.risk.screen_kit import FINDING_COLUMNS, ScreenContext, ScreenQuery
 SCREEN_MODULES = ("shebao.risk.screen_payments", "shebao.risk.screen_records")
 WORKED = ("open", "assigned", "investigating")  # a case still being worked: screening updates it
 NO_QUERY = ("这条规则尚无筛查查询", "no screening query is written for this rule yet")
+NO_KEY = ("这条规则须先读取加密字段，未提供字段密钥", "this rule must read encrypted fields first and was given no field key")
 RUN_LIMIT = 100
 
 
-def screens() -> tuple[dict[str, ScreenQuery], dict[str, tuple[str, str]]]:
-    """Every rule's query from the screening modules present, and the reasons of the rules they cannot screen."""
+def screens() -> tuple[dict[str, ScreenQuery], dict[str, tuple[str, str]], dict[str, Callable[..., Any]]]:
+    """Every rule's query from the screening modules present, the reasons of the rules they cannot screen, and the
+    steps some rules need first with the field key (PREPARE: rule id -> step(session=, cipher=, ctx=))."""
     queries: dict[str, ScreenQuery] = {}
     reasons: dict[str, tuple[str, str]] = {}
+    steps: dict[str, Callable[..., Any]] = {}
     for name in SCREEN_MODULES:
         try:
             module = importlib.import_module(name)
@@ -51,17 +55,20 @@ def screens() -> tuple[dict[str, ScreenQuery], dict[str, tuple[str, str]]]:
             continue
         queries.update(getattr(module, "SCREENS", {}))
         reasons.update(getattr(module, "NOT_SCREENED", {}))
-    return queries, reasons
+        steps.update(getattr(module, "PREPARE", {}))
+    return queries, reasons, steps
 
 
 def screen_province(*, session: Session, province: str, as_of: date, actor: str, now: datetime,
-                    rules: Iterable[str] | None = None, store: ParameterStore | None = None) -> dict[str, Any]:
+                    rules: Iterable[str] | None = None, store: ParameterStore | None = None,
+                    cipher: FieldCipher | None = None) -> dict[str, Any]:
     """Screens the province as of the date through the rules asked for (default: every after-the-fact rule); opens
-    and updates cases; returns the run's summary. Bad input is refused before anything is written."""
+    and updates cases; returns the run's summary. Bad input is refused before anything is written. A rule that must
+    read encrypted fields first (R16: bank accounts) needs the field `cipher`; without it it is not screened."""
     store = store or default_store()
     chosen = _chosen_rules(rules)
     _check_place_and_day(session, province, as_of, now)
-    queries, reasons = screens()
+    queries, reasons, steps = screens()
     snapshot = store.at(province, as_of)
     params = {path: snapshot.value(path) for path in catalogue.parameter_paths(chosen) if snapshot.has(path)}
     missing_common = [path for path in catalogue.COMMON_PARAMETERS if path not in params]
@@ -80,14 +87,17 @@ def screen_province(*, session: Session, province: str, as_of: date, actor: str,
     not_screened: dict[str, dict[str, str]] = {}
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in chosen:
-        query = queries.get(rule.id)
+        query, step = queries.get(rule.id), steps.get(rule.id)
         unset = [path for path in rule.parameters if path not in params]
-        if query is None or unset:
+        if query is None or unset or (step is not None and cipher is None):
             zh, en = reasons.get(rule.id, NO_QUERY) if query is None else (
-                f"参数「{'、'.join(unset)}」在筛查日期未生效", f"parameters not in force on the day: {', '.join(unset)}")
+                f"参数「{'、'.join(unset)}」在筛查日期未生效", f"parameters not in force on the day: {', '.join(unset)}"
+            ) if unset else NO_KEY
             not_screened[rule.id] = {"reason": zh, "reason_en": en}
             continue
         started = time.perf_counter()
+        if step is not None:
+            step(session=session, cipher=cipher, ctx=ctx)
         rows = session.execute(query(session, ctx)).mappings().all()
         timings[rule.id] = round((time.perf_counter() - started) * 1000)
         counts[rule.id] = len(rows)
