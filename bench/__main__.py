@@ -25,6 +25,7 @@ from bench import (
     interest_bench,
     linkage_bench,
     registry_bench,
+    risk_screening_bench,
     transfers_bench,
 )
 from bench.common import Result
@@ -49,6 +50,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
     compared = _size("SHEBAO_BENCH_COMPARISON_PERSONS", 10_000_000)
     compared_on_spark = _size("SHEBAO_BENCH_COMPARISON_SPARK_PERSONS", 1_000_000)
     linkage_records = _size("SHEBAO_BENCH_LINKAGE", 1_000_000)
+    screened = _size("SHEBAO_BENCH_SCREENING_INSURED", 1_000_000)
     return [
         ("id", "ID validation", lambda _url: registry_bench.id_validation(), False),
         ("qr", "QR verification", lambda _url: cards_bench.qr_verification(), False),
@@ -65,6 +67,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
         ("comparison", "comparison lists (DuckDB, pandas, Spark)",
          lambda _url: comparison_bench.comparison(compared, compared_on_spark), False),
         ("linkage", "fuzzy linkage", lambda _url: linkage_bench.linkage(linkage_records), False),
+        ("screening", "risk screening", lambda _url: risk_screening_bench.screening(screened), False),
     ]
 
 
