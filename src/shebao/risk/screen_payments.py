@@ -303,20 +303,25 @@ WHERE t.receivers >= :min_receivers AND b.total_fen > 0 AND t.total_fen * 10000 
     return _bind(query, ctx, factor=factor, min_receivers=int(ctx.param("risk.payroll_jump.min_receivers")))
 
 
+DELETE_CHUNK = 500
+
+
 def refresh_account_digests(*, session: Session, cipher: FieldCipher, ctx: ScreenContext) -> int:
     """Hashes the bank account behind each card of the province's receivers that changed since it was last hashed
     (or never was); returns how many. The one step that reads accounts one by one: they can only be decrypted here,
     and only the cards changed since the last screening are read again."""
     digest = RiskAccountDigest
     stale = session.execute(
-        select(Card.id, Card.person_id, Card.bank_account_enc, Card.updated_at)
+        select(Card.id, Card.person_id, Card.bank_account_enc, Card.updated_at, digest.card_id.label("hashed"))
         .join(PensionAward, PensionAward.person_id == Card.person_id)
         .outerjoin(digest, digest.card_id == Card.id)
         .where(PensionAward.province == ctx.province, Card.bank_account_enc.is_not(None),
                or_(digest.card_id.is_(None), digest.card_updated_at != Card.updated_at))).all()
     if not stale:
         return 0
-    session.execute(delete(digest).where(digest.card_id.in_([row.id for row in stale])))
+    changed = [row.id for row in stale if row.hashed is not None]
+    for start in range(0, len(changed), DELETE_CHUNK):  # within any database's limit of bound parameters
+        session.execute(delete(digest).where(digest.card_id.in_(changed[start:start + DELETE_CHUNK])))
     session.execute(insert(digest), [
         {"card_id": row.id, "person_id": row.person_id, "card_updated_at": row.updated_at,
          "account_digest": cipher.lookup_hash("bank_account:" + cipher.decrypt("bank_account", row.bank_account_enc))}
