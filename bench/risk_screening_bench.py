@@ -211,6 +211,11 @@ def screening(insured: int, url: str | None = None) -> list[Result]:
             result = screen_province(session=session, province=PROVINCE, as_of=AS_OF, actor="bench", now=NOW,
                                      cipher=CIPHER)
         seconds = time.perf_counter() - started
+        started = time.perf_counter()  # again, as the next night: every case known, no card changed
+        with database.transaction() as session:
+            again = screen_province(session=session, province=PROVINCE, as_of=AS_OF, actor="bench", now=NOW,
+                                    cipher=CIPHER)
+        again_seconds = time.perf_counter() - started
         database.dispose()
     wrong = {rule: (result["counts"].get(rule), want) for rule, want in truth.items()
              if rule.startswith("R") and result["counts"].get(rule) != want}
@@ -218,7 +223,9 @@ def screening(insured: int, url: str | None = None) -> list[Result]:
         raise AssertionError(f"the screening found other counts than planted: {wrong}, R20 "
                              f"{result['counts'].get('R20_payroll_jump')}")
     assert scanned == truth["receivers"], (scanned, truth["receivers"])
+    assert again["counts"] == result["counts"] and again["cases_opened"] == 0, again
     per_rule = ", ".join(f"{rule.split('_')[0]} {ms / 1000:.1f}s" for rule, ms in result["timings_ms"].items())
+    per_rule_again = ", ".join(f"{rule.split('_')[0]} {ms / 1000:.1f}s" for rule, ms in again["timings_ms"].items())
     return [
         Result(f"risk_screening_generate_{backend}",
                f"screening data generated set-based on {backend}: {insured:,} insured, {truth['receivers']:,} receivers, "
@@ -230,6 +237,11 @@ def screening(insured: int, url: str | None = None) -> list[Result]:
                f"{result['cases_opened']:,} cases opened ({per_rule})",
                lines, seconds, "one plain scan of the province's payroll lines (COUNT, SUM per receiver)", baseline,
                note=f"not screened: {', '.join(result['not_screened']) or 'none'}"),
+        Result(f"risk_screening_again_{backend}",
+               f"screening the same province again on {backend} (every case known, no card changed): "
+               f"{again['cases_updated']:,} cases updated, none opened ({per_rule_again})",
+               lines, again_seconds, "one plain scan of the province's payroll lines (COUNT, SUM per receiver)",
+               baseline),
     ]
 
 

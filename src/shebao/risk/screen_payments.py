@@ -198,12 +198,11 @@ FROM found AS f JOIN persons AS p ON p.id = f.person_id"""
     return _bind(query, ctx)
 
 
+# The province's unemployment benefit paid, month by month, up to the as-of month.
 _UNEMPLOYMENT = """benefit AS (
-    SELECT u.claim_id, u.person_id, u.period, {month} AS month, u.benefit_fen,
-           {separation} AS separation_month
-    FROM unemployment_payments AS u JOIN unemployment_claims AS c ON c.id = u.claim_id
-    WHERE u.province = :province AND u.period <= :as_of_period
-)""".format(month=_month("u.period"), separation=_date_month("c.separation_date"))
+    SELECT u.claim_id, u.person_id, u.period, {month} AS month, u.benefit_fen
+    FROM unemployment_payments AS u WHERE u.province = :province AND u.period <= :as_of_period
+)""".format(month=_month("u.period"))
 
 
 def _benefit_findings(found: str, details: str) -> str:
@@ -214,32 +213,40 @@ def _benefit_findings(found: str, details: str) -> str:
 FROM ({found}) AS f JOIN persons AS p ON p.id = f.person_id"""
 
 
+def _date_period(day: str) -> str:
+    """YYYYMM text of a DATE column."""
+    return f"(SUBSTR(CAST({day} AS VARCHAR(10)), 1, 4) || SUBSTR(CAST({day} AS VARCHAR(10)), 6, 2))"
+
+
 def _unemployment_while_employed(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
     """R14: unemployment benefit for a month after the separation in which an employer declares the person or the
-    tax records show a wage, from the first such month plus the grace months on."""
+    tax records show a wage, from the first such month plus the grace months on. Starts from the province's claims
+    and reaches declarations and wages by the person (assessments by person and month, tax rows by keyed hash)."""
     found = """SELECT b.claim_id, MIN(b.person_id) AS person_id, MIN(b.month) AS first_month, MAX(b.month) AS last_month,
            COUNT(*) AS months, SUM(b.benefit_fen) AS amount_fen, MIN(w.first_work) AS first_work
     FROM benefit AS b JOIN first_work AS w ON w.claim_id = b.claim_id
     WHERE b.month >= w.first_work + :grace
-      AND EXISTS (SELECT 1 FROM work AS k WHERE k.person_id = b.person_id AND k.month = b.month)
+      AND EXISTS (SELECT 1 FROM work AS k WHERE k.claim_id = b.claim_id AND k.month = b.month)
     GROUP BY b.claim_id"""
     details = ("'{\"first_month_employed\": \"' || " + _period_of("f.first_work")
                + " || '\", \"months_paid_while_employed\": ' || CAST(f.months AS VARCHAR(10)) || '}'")
-    query = f"""WITH {_UNEMPLOYMENT},
-work AS (
-    SELECT a.person_id, {_month("a.period")} AS month FROM assessments AS a
-    WHERE a.payer_kind = 'employer' AND a.superseded_by IS NULL AND a.period <= :as_of_period
-      AND a.person_id IN (SELECT person_id FROM benefit)
-    UNION
-    SELECT p.id, {_month("t.period")} FROM ext_tax_employment AS t JOIN persons AS p ON p.id_number_hash = t.id_hash
-    WHERE t.wage_fen > 0 AND t.period <= :as_of_period AND p.id IN (SELECT person_id FROM benefit)
+    query = f"""WITH claims AS (
+    SELECT c.id AS claim_id, c.person_id, {_date_period("c.separation_date")} AS separation_period
+    FROM unemployment_claims AS c WHERE c.province = :province
 ),
-claims AS (SELECT DISTINCT claim_id, person_id, separation_month FROM benefit),
-first_work AS (
-    SELECT c.claim_id, MIN(k.month) AS first_work FROM claims AS c
-    JOIN work AS k ON k.person_id = c.person_id AND k.month > c.separation_month
-    GROUP BY c.claim_id
-)
+{_UNEMPLOYMENT},
+work AS (
+    SELECT c.claim_id, {_month("a.period")} AS month FROM claims AS c
+    JOIN assessments AS a ON a.person_id = c.person_id AND a.period > c.separation_period
+                         AND a.period <= :as_of_period
+    WHERE a.payer_kind = 'employer' AND a.superseded_by IS NULL
+    UNION
+    SELECT c.claim_id, {_month("t.period")} FROM claims AS c JOIN persons AS p ON p.id = c.person_id
+    JOIN ext_tax_employment AS t ON t.id_hash = p.id_number_hash AND t.period > c.separation_period
+                                AND t.period <= :as_of_period
+    WHERE t.wage_fen > 0
+),
+first_work AS (SELECT claim_id, MIN(month) AS first_work FROM work GROUP BY claim_id)
 {_benefit_findings(found, details)}"""
     return _bind(query, ctx, grace=int(ctx.param("risk.unemployment_while_employed.grace_months")))
 

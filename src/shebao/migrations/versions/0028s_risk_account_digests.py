@@ -1,5 +1,6 @@
 """risk: a keyed hash of the bank account behind each receiver's card, so that the screening can group benefits by the
-account they are paid into (R16) — the account itself is stored only encrypted.
+account they are paid into (R16) — the account itself is stored only encrypted; and an index on the tax wage rows by
+keyed hash and month, by which R14 finds the wages of a person drawing unemployment benefit.
 
 Revision ID: 0028s
 Revises: 0027
@@ -27,8 +28,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_risk_account_digests_account_digest'), ['account_digest'], unique=False)
         batch_op.create_index(batch_op.f('ix_risk_account_digests_person_id'), ['person_id'], unique=False)
 
+    with op.batch_alter_table('ext_tax_employment', schema=None) as batch_op:
+        batch_op.create_index('ix_ext_tax_employment_id_hash_period', ['id_hash', 'period'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('ext_tax_employment', schema=None) as batch_op:
+        batch_op.drop_index('ix_ext_tax_employment_id_hash_period')
+
     with op.batch_alter_table('risk_account_digests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_risk_account_digests_person_id'))
         batch_op.drop_index(batch_op.f('ix_risk_account_digests_account_digest'))
