@@ -88,12 +88,9 @@ def screen_province(*, session: Session, province: str, as_of: date, actor: str,
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in chosen:
         query, step = queries.get(rule.id), steps.get(rule.id)
-        unset = [path for path in rule.parameters if path not in params]
-        if query is None or unset or (step is not None and cipher is None):
-            zh, en = reasons.get(rule.id, NO_QUERY) if query is None else (
-                f"参数「{'、'.join(unset)}」在筛查日期未生效", f"parameters not in force on the day: {', '.join(unset)}"
-            ) if unset else NO_KEY
-            not_screened[rule.id] = {"reason": zh, "reason_en": en}
+        why_not = _why_not(rule, query is not None, step is not None, cipher is not None, params, reasons)
+        if why_not is not None:
+            not_screened[rule.id] = {"reason": why_not[0], "reason_en": why_not[1]}
             continue
         started = time.perf_counter()
         if step is not None:
@@ -126,6 +123,17 @@ def run_summary(run: RiskScreeningRun) -> dict[str, Any]:
     return {"run_id": run.id, "province": run.province, "as_of": run.as_of.isoformat(), "counts": json.loads(run.counts),
             "timings_ms": json.loads(run.timings_ms), "cases_opened": run.cases_opened, "findings": run.findings,
             "actor": run.actor, "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat()}
+
+
+def _why_not(rule: catalogue.Rule, has_query: bool, needs_key: bool, has_key: bool, params: Mapping[str, Any],
+             reasons: Mapping[str, tuple[str, str]]) -> tuple[str, str] | None:
+    """Why a rule cannot be screened now (Chinese, English), or None when it can."""
+    if not has_query:
+        return reasons.get(rule.id, NO_QUERY)
+    unset = [path for path in rule.parameters if path not in params]
+    if unset:
+        return f"参数「{'、'.join(unset)}」在筛查日期未生效", f"parameters not in force on the day: {', '.join(unset)}"
+    return NO_KEY if needs_key and not has_key else None
 
 
 def _chosen_rules(rule_ids: Iterable[str] | None) -> tuple[catalogue.Rule, ...]:
