@@ -31,9 +31,14 @@ def _month(period: str) -> str:
     return f"(CAST(SUBSTR({period}, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR({period}, 5, 2) AS INTEGER) - 1)"
 
 
+def _date_period(day: str) -> str:
+    """YYYYMM text of a DATE column, from its ISO text (the same on both databases)."""
+    return f"(SUBSTR(CAST({day} AS VARCHAR(10)), 1, 4) || SUBSTR(CAST({day} AS VARCHAR(10)), 6, 2))"
+
+
 def _date_month(day: str) -> str:
-    """The month index of a DATE column, from its ISO text (the same on both databases)."""
-    return _month(f"(SUBSTR(CAST({day} AS VARCHAR(10)), 1, 4) || SUBSTR(CAST({day} AS VARCHAR(10)), 6, 2))")
+    """The month index of a DATE column."""
+    return _month(_date_period(day))
 
 
 def _day_of_month(day: str) -> str:
@@ -51,15 +56,14 @@ _REGION = ("CASE WHEN p.residence_region_code LIKE :prefix THEN p.residence_regi
 
 # The employee pension months paid for a person found by a rule: their award (one per person, pension_awards.person_id
 # is unique) and its payroll lines paid, for months up to the as-of one — reached through the indexes from the few
-# persons a rule starts from, never by scanning the payroll. `{who}` is the person's id column; the province's own
-# award unless `{province}` says otherwise.
-_PAID_FOR = """JOIN pension_awards AS a ON a.person_id = {who} AND a.province {province}
+# persons a rule starts from, never by scanning the payroll. `{who}` is the person's id column.
+_PAID_FOR = """JOIN pension_awards AS a ON a.person_id = {who} AND a.province = :province
     JOIN payroll_lines AS x ON x.award_id = a.id AND x.status = 'paid' AND x.for_period <= :as_of_period"""
 _MONTH_X = _month("x.for_period")
 
 
-def _paid_for(who: str, province: str = "= :province") -> str:
-    return _PAID_FOR.format(who=who, province=province)
+def _paid_for(who: str) -> str:
+    return _PAID_FOR.format(who=who)
 
 
 def _bind(query: str, ctx: ScreenContext, **extra: object) -> TextClause:
@@ -211,11 +215,6 @@ def _benefit_findings(found: str, details: str) -> str:
        CAST(NULL AS VARCHAR(120)) AS staff_actor, f.amount_fen AS amount_fen,
        {_period_of("f.first_month")} AS period_from, {_period_of("f.last_month")} AS period_to, {details} AS details
 FROM ({found}) AS f JOIN persons AS p ON p.id = f.person_id"""
-
-
-def _date_period(day: str) -> str:
-    """YYYYMM text of a DATE column."""
-    return f"(SUBSTR(CAST({day} AS VARCHAR(10)), 1, 4) || SUBSTR(CAST({day} AS VARCHAR(10)), 6, 2))"
 
 
 def _unemployment_while_employed(session: Session, ctx: ScreenContext) -> TextClause:  # noqa: ARG001
