@@ -26,6 +26,7 @@ from bench import (
     interest_bench,
     linkage_bench,
     registry_bench,
+    risk_screening_bench,
     transfers_bench,
 )
 from bench.common import Result
@@ -51,6 +52,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
     compared_on_spark = _size("SHEBAO_BENCH_COMPARISON_SPARK_PERSONS", 1_000_000)
     linkage_records = _size("SHEBAO_BENCH_LINKAGE", 1_000_000)
     cockpit_persons = _size("SHEBAO_BENCH_COCKPIT_PERSONS", 1_000_000)
+    screened = _size("SHEBAO_BENCH_SCREENING_INSURED", 1_000_000)
     return [
         ("id", "ID validation", lambda _url: registry_bench.id_validation(), False),
         ("qr", "QR verification", lambda _url: cards_bench.qr_verification(), False),
@@ -69,6 +71,7 @@ def benchmarks() -> list[tuple[str, str, Callable[[str | None], Result | list[Re
         ("linkage", "fuzzy linkage", lambda _url: linkage_bench.linkage(linkage_records), False),
         ("cockpit", "cockpit figures and refresh",
          lambda url: cockpit_bench.cockpit_figures(cockpit_persons, url), True),
+        ("screening", "risk screening", lambda _url: risk_screening_bench.screening(screened), False),
     ]
 
 

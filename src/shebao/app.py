@@ -36,6 +36,7 @@ from shebao.risk.cases_api import router as risk_cases_router
 from shebao.risk.catalogue_api import router as risk_rules_router
 from shebao.risk.cockpit_api import router as cockpit_router
 from shebao.risk.guards_api import router as risk_guards_router  # importing it registers the in-process rules
+from shebao.risk.screen_api import router as risk_screen_router
 from shebao.services.api import router as archive_router
 from shebao.services.authorization import authorize, declare_refusals
 from shebao.services.exchange_api import router as exchange_router
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for router in (accounts_router, registry_router, enrollment_router, contributions_router, archive_router, cards_router, benefits_router, payouts_router,
                    transfers_router, comparison_router, linkage_router, risk_router, ledger_router, policy_router,
                    audit_router, exchange_router, risk_rules_router, risk_guards_router, cockpit_router,
-                   risk_cases_router, web_router):
+                   risk_cases_router, risk_screen_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     declare_refusals(app)

@@ -17,6 +17,7 @@ Where a command lives (each module's docstring lists its commands):
     risk/guards_cli.py    risk blocked (attached below to the `risk` group; importing it registers the in-process rules)
     risk/cases_cli.py     risk cases · risk case · risk assign|note|evidence|conclude · risk repay|write-off
     risk/cockpit_cli.py   cockpit figures · refresh
+    risk/screen_cli.py    risk screen (attached below to the `risk` group)
     services/cli.py       person register · person record · person hash-phones · death record · permissions · bank import-returns · bank account-fixed
     cards/cli.py          keys … · ecard …
     accounts/cli.py       user …
@@ -53,6 +54,7 @@ from shebao.risk import catalogue_cli as risk_catalogue
 from shebao.risk import cli as risk
 from shebao.risk import cockpit_cli as cockpit
 from shebao.risk import guards_cli as risk_guards
+from shebao.risk import screen_cli as risk_screen
 from shebao.services import cli as services
 from shebao.transfers import cli as transfers
 
@@ -71,6 +73,7 @@ for name, command in (("cases", risk_cases.cases), ("case", risk_cases.case), ("
                       ("note", risk_cases.note), ("evidence", risk_cases.evidence), ("conclude", risk_cases.conclude),
                       ("repay", risk_cases.repay), ("write-off", risk_cases.write_off)):
     risk_catalogue.risk_app.command(name)(command)
+risk_catalogue.risk_app.command("screen")(risk_screen.screen)
 
 
 def main() -> None:

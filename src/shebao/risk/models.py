@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shebao.comparison.models import ExtTaxEmployment
 from shebao.core.db import Base, BigId
 
 
@@ -208,3 +209,19 @@ class CockpitFundMonth(Base):
     refreshed_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (UniqueConstraint("province", "as_of", "insurance", "period"),)
+class RiskAccountDigest(Base):
+    """A keyed hash of the bank account behind a card, kept by the screening so that one query can group benefits by
+    the account they are paid into (R16): the account itself is stored only encrypted with a fresh nonce. Refreshed
+    for the cards changed since (`card_updated_at`) before each screening that reads it."""
+
+    __tablename__ = "risk_account_digests"
+
+    card_id: Mapped[int] = mapped_column(BigId, ForeignKey("cards.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, index=True)
+    account_digest: Mapped[str] = mapped_column(String(64), index=True)  # FieldCipher.lookup_hash("bank_account:" + …)
+    card_updated_at: Mapped[datetime] = mapped_column(DateTime)  # the card as it was when hashed
+
+
+# R14 finds the tax wages of a person drawing unemployment benefit by their keyed hash and month: an index on the
+# comparison's tax rows that only the screening needs (as the comparison indexes the registry's persons).
+Index("ix_ext_tax_employment_id_hash_period", ExtTaxEmployment.__table__.c.id_hash, ExtTaxEmployment.__table__.c.period)

@@ -4,7 +4,7 @@ bodies of the case and recovery endpoints."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,3 +76,14 @@ class Repayment(_CaseBody):
 class WriteOff(_CaseBody):
     amount_fen: int = Field(gt=0, le=case_rules.MAX_FEN)
     reason: str = Field(min_length=1, max_length=case_rules.MAX_REASON_CHARS)
+
+
+class ScreeningCreate(BaseModel):
+    """`POST /api/v1/risk/screenings`: the province, the as-of day, and the rules (default: every after-the-fact one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    province: str = Field(pattern=r"^\d{6}$", description="the province screened, e.g. 110000")
+    as_of: date | None = Field(default=None, description="screen as of this day (default: today in China)")
+    rules: list[Annotated[str, Field(max_length=60)]] | None = Field(
+        default=None, max_length=40, description="rule ids to screen (default: every rule screened after the fact)")

@@ -335,6 +335,9 @@ API: dict[str, Permission] = {
                                                                    path("recovery_id")),
     "POST /api/v1/risk/recoveries/{recovery_id}/write-offs": writes(STAFF, Scope.SUBJECT, K.RISK_RECOVERY,
                                                                    path("recovery_id")),
+    # --- risk control: screening a province after the fact, by its own staff at province level (or above)
+    "POST /api/v1/risk/screenings": writes(STAFF, Scope.REGION, where=body("province")),
+    "GET /api/v1/risk/screenings": reads(STAFF_READERS, Scope.REGION, where=query("province")),
     # --- exchange by message with other departments (DCI shape): the signature is the authentication
     "GET /api/v1/registry/keys": public(),
     "POST /api/v1/registry/notify": signed(),
@@ -388,6 +391,7 @@ OPERATOR_COMMANDS = (
     "person hash-phones",
     "cockpit figures", "cockpit refresh",
     "risk cases", "risk case", "risk assign", "risk note", "risk evidence", "risk conclude", "risk repay", "risk write-off",
+    "risk screen",
 )
 
 
