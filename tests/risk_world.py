@@ -171,7 +171,8 @@ class RiskWorld:
 
     def declared(self, person_id: int, employer_id: int, months: list[str], *, province: str = PROVINCE,
                  base_fen: int = 800_000) -> None:
-        """An employer's assessments of the person for these months (what a declaration bills)."""
+        """An employer's assessments of the person for these months (what a declaration bills); a base of 0 is a
+        month billed and then corrected to nothing, as a late separation leaves it."""
         self.session.add_all(Assessment(
             period=month, province=province, person_id=person_id, payer_kind="employer", payer_id=employer_id,
             region_code=CHAOYANG, declared_base_fen=base_fen, used_base_fen=base_fen, pension_employer_fen=base_fen // 6,

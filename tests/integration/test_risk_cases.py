@@ -311,3 +311,38 @@ def test_a_clerk_does_not_work_the_recovery_of_their_own_debt(database, clock, w
         assert refused.value.code == "risk.own_case"
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(RiskRecoveryMovement)) == 0
+
+
+def test_a_confirmed_death_finding_is_owed_by_the_estate_and_never_recovered_twice(database, clock, world):
+    """R01's finding is the death itself: the estate owes it before the register records the death; once the death
+    record recovers the payments after it (benefit_recoveries), a second receivable is refused and nothing written."""
+    from shebao.services.deaths import apply_death
+
+    now, person = clock.now(), world["person"]
+    payroll.run_payroll(database=database, province="110000", period="202407", now=now, actor="test")
+    with database.transaction() as session:
+        reported = open_case(session, clock, person_id=person, rule_id="R01_paid_after_death", amount_fen=300_000,
+                             key=f"p:{person}:reported")
+        recorded = open_case(session, clock, person_id=person, rule_id="R01_paid_after_death", amount_fen=300_000,
+                             key=f"p:{person}:recorded")
+    for case_id in (reported, recorded):
+        _call(database, cases.assign_case, principal=SYSTEM, case_id=case_id, to="clerk", now=now)
+    view = _call(database, cases.conclude_case, principal=CLERK, case_id=reported, confirmed=True, overpaid_fen=300_000,
+                 now=now)
+    assert (view["recovery"]["debtor"], view["recovery"]["offset_allowed"]) == ("estate", False)
+
+    with database.transaction() as session:
+        apply_death(session=session, person=session.get(Person, person), death_date=date(2024, 6, 20),
+                    source="民政殡葬信息", actor="test", now=now)
+    with database.unit_of_work() as uow:
+        recoveries_before = uow.session.scalar(select(func.count()).select_from(RiskRecovery))
+    with pytest.raises(Conflict) as refused:
+        _call(database, cases.conclude_case, principal=CLERK, case_id=recorded, confirmed=True, overpaid_fen=300_000,
+              now=now)
+    assert refused.value.code == "risk.already_recovering" and "死亡登记" in refused.value.reason
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(RiskRecovery)) == recoveries_before
+        assert uow.session.get(RiskCase, recorded).status == "assigned"
+    view = _call(database, cases.conclude_case, principal=CLERK, case_id=recorded, confirmed=True, overpaid_fen=0,
+                 now=now, reason="死亡登记已立项追回")
+    assert view["status"] == "confirmed" and view["recovery"] is None

@@ -138,6 +138,7 @@ def test_r14_unemployment_benefit_while_a_new_employer_declares_or_pays(database
         w.unemployment(near, periods("202401", 6), separation=date(2023, 12, 15))
         w.declared(near, firm, ["202406"])  # only the month the declaration starts
         w.declared(near, firm, ["202311"])  # the old job, before the separation
+        w.declared(near, w.employer(name="原单位"), periods("202401", 5), base_fen=0)  # billed late, corrected to nothing
         w.unemployment(taxed, periods("202401", 6), separation=date(2023, 12, 15))
         w.tax_wages(taxed, ["202405", "202406"])  # wages from 202405: 202406 is a finding
         return {"declared": declared, "near": near, "taxed": taxed}

@@ -401,6 +401,14 @@ def award_region(*, session: Session, award: PensionAward) -> str:
     return session.scalar(select(RetirementApplication.region_code).where(RetirementApplication.id == award.application_id))
 
 
+def death_recovery_of(*, session: Session, person_id: int) -> dict | None:
+    """What the death record already recovers of a person's pension paid after the death (benefit_recoveries), or
+    None: the risk case of the same payments must not post a second receivable."""
+    recovery = session.scalar(select(BenefitRecovery).where(BenefitRecovery.person_id == person_id)
+                              .order_by(BenefitRecovery.id).limit(1))
+    return None if recovery is None else _recovery_read(session, recovery.award_id)
+
+
 def _recovery_read(session: Session, award_id: int) -> dict | None:
     recovery = session.scalar(select(BenefitRecovery).where(BenefitRecovery.award_id == award_id))
     if recovery is None:

@@ -45,6 +45,7 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
     from shebao.demo.comparison import prepare_demo_comparison
     from shebao.demo.history import run_history
     from shebao.demo.retirees import prepare_demo_retirees
+    from shebao.demo.risk import prepare_demo_risk
     from shebao.demo.seed import seed_demo
     from shebao.demo.unemployed import prepare_demo_unemployed
     from shebao.risk.cockpit import refresh as refresh_cockpit
@@ -71,7 +72,10 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
             prepare_demo_comparison(database=database, cipher=FieldCipher(settings.secret_key), province=province,
                                     now=now, random_seed=seed)
             report("comparison", 1, 1)
-            with database.transaction() as session:  # the cockpit's summary tables, after the month-ends and the comparison
+            report("risk screening", 0, 1)
+            prepare_demo_risk(database=database, cipher=FieldCipher(settings.secret_key), province=province, now=now)
+            report("risk screening", 1, 1)
+            with database.transaction() as session:  # the cockpit's summary tables, after every batch job above
                 refresh_cockpit(session=session, province=province, now=now)
             return result
     finally:

@@ -190,7 +190,7 @@ def _tax(database: Database, cipher: FieldCipher, employers, strangers: list[dic
         assessed = uow.session.execute(
             select(Assessment.payer_id, Person.id_number_enc).join(Person, Person.id == Assessment.person_id)
             .where(Assessment.payer_kind == "employer", Assessment.period == period,
-                   Assessment.superseded_by.is_(None))).all()
+                   Assessment.superseded_by.is_(None), Assessment.total_fen > 0)).all()  # not a month corrected away
     by_employer: dict[int, list[str]] = {}
     for employer_id, enc in assessed:
         by_employer.setdefault(employer_id, []).append(cipher.decrypt("id_number", enc))

@@ -22,9 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shebao.benefits import deductions
+from shebao.benefits import service as benefits
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
-from shebao.core.errors import InvalidInput, NotFound
+from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.periods import Period
 from shebao.core.security import Principal
 from shebao.ledger import service as ledger
@@ -37,6 +38,7 @@ from shebao.risk.models import RiskCase, RiskCaseEvent, RiskRecovery, RiskRecove
 # The fund an overpayment came out of, by rule: unemployment benefit for the unemployment rules, else the pension.
 UNEMPLOYMENT_RULES = ("R14_unemployment_while_employed", "R15_unemployment_while_pension")
 SOURCE = "risk_recovery"  # how a recovery names itself to the payroll's deductions
+PAID_AFTER_DEATH = "R01_paid_after_death"  # a confirmed finding of it is the death itself
 
 
 def insurance_of(rule_id: str) -> str:
@@ -55,7 +57,11 @@ def open_recovery(*, session: Session, found: RiskCase, actor: str, now: datetim
         raise InvalidInput("risk.no_debtor", "该案件没有可追回的对象（人员或单位），多领金额应为 0",
                            "the case names no person or employer to recover from; its overpaid amount is 0")
     person = session.get(Person, found.person_id) if found.person_id is not None else None
-    dead = person is not None and (person.death_date is not None or person.status == "deceased")
+    # A confirmed R01 finding is itself the death, though the register may not have recorded it yet.
+    dead = person is not None and (person.death_date is not None or person.status == "deceased"
+                                   or found.rule_id == PAID_AFTER_DEATH)
+    if found.rule_id == PAID_AFTER_DEATH and person is not None:
+        _refuse_a_second_death_recovery(session, person.id)
     debtor = "employer" if found.person_id is None else "estate" if dead else "person"
     share = Decimal((store or default_store()).at(found.province, china_today(now)).value("risk.recovery.offset_max_share"))
     amount = int(found.overpaid_fen or 0)
@@ -76,6 +82,18 @@ def open_recovery(*, session: Session, found: RiskCase, actor: str, now: datetim
         deductions.register(session=session, person_id=found.person_id, province=found.province, source=SOURCE,
                             source_id=recovery.id, owed_fen=amount, share=share, now=now)
     return recovery.id
+
+
+def _refuse_a_second_death_recovery(session: Session, person_id: int) -> None:
+    """The death record (services/deaths.py) already recovers what was paid after the death: a second receivable for
+    the same months would have the estate owe them twice."""
+    already = benefits.death_recovery_of(session=session, person_id=person_id)
+    if already is not None:
+        raise Conflict("risk.already_recovering",
+                       f"死亡登记已对死亡后多发的 {already['amount_fen']} 分立项追回，本案查实时多领金额应填 0，在说明中注明",
+                       f"the death record already recovers the {already['amount_fen']} fen paid after the death; confirm "
+                       "this case with an overpaid amount of 0 and say so in the note",
+                       death_recovery_fen=already["amount_fen"])
 
 
 def _accounts(session: Session, province: str, now: datetime):  # noqa: ANN202 - an account opener by kind and owner

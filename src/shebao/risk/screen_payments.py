@@ -238,7 +238,7 @@ work AS (
     SELECT c.claim_id, {_month("a.period")} AS month FROM claims AS c
     JOIN assessments AS a ON a.person_id = c.person_id AND a.period > c.separation_period
                          AND a.period <= :as_of_period
-    WHERE a.payer_kind = 'employer' AND a.superseded_by IS NULL
+    WHERE a.payer_kind = 'employer' AND a.superseded_by IS NULL AND a.total_fen > 0  -- not a month corrected away
     UNION
     SELECT c.claim_id, {_month("t.period")} FROM claims AS c JOIN persons AS p ON p.id = c.person_id
     JOIN ext_tax_employment AS t ON t.id_hash = p.id_number_hash AND t.period > c.separation_period

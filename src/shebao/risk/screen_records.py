@@ -214,6 +214,7 @@ bases AS (
            SUM(CASE WHEN {month} < r.retire_month - :window THEN a.used_base_fen ELSE 0 END) AS reference_sum,
            SUM(CASE WHEN {month} < r.retire_month - :window THEN 1 ELSE 0 END) AS reference_months
     FROM retiring AS r JOIN assessments AS a ON a.person_id = r.person_id AND a.superseded_by IS NULL
+                                         AND a.total_fen > 0  -- a month corrected to nothing is no month
     WHERE {month} BETWEEN r.retire_month - :window - :reference AND r.retire_month - 1
     GROUP BY r.person_id, r.region_code, r.retire_month
 )
@@ -262,7 +263,7 @@ def _contributions_under_16(session: Session, ctx: ScreenContext) -> TextClause:
     sql = f"""WITH young AS (
     SELECT a.person_id, a.period, a.region_code, a.total_fen AS amount_fen
     FROM assessments AS a JOIN persons AS p ON p.id = a.person_id
-    WHERE a.province = :province AND a.superseded_by IS NULL
+    WHERE a.province = :province AND a.superseded_by IS NULL AND a.total_fen > 0
       AND {_period_month("a.period")} < {_month("p.birth_date")} + 12 * :years
     UNION ALL
     SELECT y.person_id, {_text("y.year * 100 + 1")}, NULL, 0
@@ -381,7 +382,7 @@ declared AS (
            SUM(a.pension_employer_fen + a.pension_individual_fen) AS pension_fen,
            MIN(a.period) AS first_period, MAX(a.period) AS last_period
     FROM assessments AS a CROSS JOIN span AS s
-    WHERE a.province = :province AND a.superseded_by IS NULL AND a.payer_kind = 'employer'
+    WHERE a.province = :province AND a.superseded_by IS NULL AND a.payer_kind = 'employer' AND a.total_fen > 0
       AND {month} BETWEEN s.first_month AND s.last_month
     GROUP BY a.payer_id, a.person_id
 ),
