@@ -22,10 +22,12 @@ RuleOpt = Annotated[list[str] | None, typer.Option("--rule", help="a rule id to 
 def screen(province: ProvinceRequired, as_of: AsOfOpt = None, rule: RuleOpt = None, db: DbOpt = None,
            as_json: JsonOpt = False) -> None:
     """Screen a province after the fact: each rule's findings open a case once (one per finding, ever) and update
-    what is at stake on cases still being worked; prints the findings and time per rule."""
+    what is at stake on cases still being worked; prints the findings and time per rule. The cockpit's figures of the
+    province are refreshed after it."""
     from shebao.core.clock import china_today
     from shebao.core.security import SYSTEM
     from shebao.risk.catalogue import parse_day
+    from shebao.risk.cockpit import refresh as refresh_cockpit
     from shebao.risk.screening import screen_province
 
     try:
@@ -35,8 +37,11 @@ def screen(province: ProvinceRequired, as_of: AsOfOpt = None, rule: RuleOpt = No
 
     def call(*, database, cipher, command, now) -> dict:  # noqa: ANN001, ARG001 - run_use_case's
         with database.transaction() as session:
-            return screen_province(session=session, province=province, as_of=day or china_today(now),
-                                   actor=SYSTEM.actor, now=now, rules=rule or None, cipher=cipher)
+            screened = screen_province(session=session, province=province, as_of=day or china_today(now),
+                                       actor=SYSTEM.actor, now=now, rules=rule or None, cipher=cipher)
+        with database.transaction() as session:  # the batch job refreshes the cockpit's summary of what it changed
+            refresh_cockpit(session=session, province=province, as_of=day or china_today(now), now=now)
+        return screened
 
     result = run_use_case(db, as_json, None, {}, call)
     result = {key: result[key] for key in ("run_id", "province", "as_of", "counts", "timings_ms", "cases_opened",
