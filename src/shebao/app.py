@@ -19,6 +19,7 @@ from shebao.core.clock import Clock, SystemClock
 from shebao.core.db import Database
 from shebao.core.http import (
     BodySizeLimit,
+    NulRefusal,
     Runtime,
     SecurityHeaders,
     install_error_handlers,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     install_error_handlers(app)
     install_request_logging(app)
+    app.add_middleware(NulRefusal)  # inside the size limit: it reads the (limited) JSON body once
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)
 

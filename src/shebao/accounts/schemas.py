@@ -21,7 +21,7 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(pattern=r"^[a-z][a-z0-9_.-]{2,63}$")
-    display_name: str = Field(min_length=1, max_length=100)
+    display_name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")  # no control characters
     password: str = Field(min_length=10, max_length=200)
     role: Role
     region_code: str | None = None

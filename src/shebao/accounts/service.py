@@ -83,8 +83,9 @@ def create_user(*, session: Session, principal: Principal, command: UserCreate, 
         raise Conflict("user.duplicate", f"用户名「{command.username}」已存在", f"username {command.username} is taken")
     user = User(username=command.username, display_name=command.display_name,
                 password_hash=hash_password(command.password), role=command.role.value,
-                region_code=command.region_code, person_id=command.person_id, employer_id=command.employer_id,
-                bank_code=command.bank_code, failed_logins=0, locked_until=None, active=True, created_at=utc_naive(now))
+                region_code=command.region_code or None, person_id=command.person_id, employer_id=command.employer_id,
+                bank_code=command.bank_code or None, failed_logins=0, locked_until=None, active=True,
+                created_at=utc_naive(now))  # an empty region or bank code is none (regions.code is a foreign key)
     session.add(user)
     session.flush()
     audit.append(session, actor=principal.actor, action="user.created", subject=f"user:{user.id}", now=now,
