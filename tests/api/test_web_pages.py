@@ -1,29 +1,16 @@
 """Every web page's foundation (web/kit.py): each role lands on its own page, every form carries a CSRF token and is
 refused without it, the session cookie's flags, a form submitted twice does its work once, large text and language."""
 
-import random
-
 import pytest
 from sqlalchemy import func, select
 
 from shebao.core.audit import AuditRecord
 from shebao.core.security import Role
-from shebao.demo.seed import demo_credit_code
 from shebao.services.permissions import PAGES
 from shebao.web import employer_pages, pages, staff_pages
 from shebao.web.kit import CSRF_COOKIE
-from tests.support import (
-    CHAOYANG,
-    HAIDIAN,
-    PASSWORD,
-    add_test_streets,
-    csrf_form,
-    give_active_card,
-    id_number,
-    make_user,
-    person_payload,
-    token_for,
-)
+from tests.api.test_enrollment_api import setup  # noqa: F401 - the fixture
+from tests.support import CHAOYANG, HAIDIAN, PASSWORD, csrf_form, give_active_card, id_number, make_user
 
 PAGE_ROUTERS = (pages.router, employer_pages.router, staff_pages.router)
 POST_PAGES = sorted({route.path for router in PAGE_ROUTERS for route in router.routes if "POST" in route.methods})
@@ -31,23 +18,14 @@ REFUSED = 'data-message="csrf_refused"'
 
 
 @pytest.fixture
-def world(client, database, clock, cipher):
-    add_test_streets(database, clock)
-    make_user(database, clock, "clerk", Role.STAFF, region_code=CHAOYANG)
+def world(client, database, clock, cipher, setup):  # noqa: F811 - the enrollment API's clerk, firm and person
     make_user(database, clock, "manager", Role.STAFF, region_code="110000")
     make_user(database, clock, "auditor", Role.AUDITOR)
     make_user(database, clock, "root", Role.ADMIN)
-    clerk = token_for(client, "clerk")
-    person = client.post("/api/v1/persons", json=person_payload(effective_from="2020-01-01"), headers=clerk).json()
-    firm = client.post("/api/v1/employers", headers=clerk, json={
-        "uscc": demo_credit_code(CHAOYANG, random.Random(5)), "name": "朝阳商贸有限公司", "region_code": CHAOYANG,
-        "industry_code": "F51"}).json()
-    make_user(database, clock, "firm", Role.EMPLOYER, employer_id=firm["id"])
-    make_user(database, clock, "zhangwei", Role.INSURED, person_id=person["id"])
-    hired = client.post(f"/api/v1/employers/{firm['id']}/employees", headers=token_for(client, "firm"),
+    hired = client.post(f"/api/v1/employers/{setup['employer']}/employees", headers=setup["firm"],
                         json={"id_number": id_number(), "start_date": "2024-01-01"})
     assert hired.status_code == 201, hired.text
-    return {"person": person, "firm": firm, "database": database, "cipher": cipher, "clock": clock}
+    return {"person": {"id": setup["person"]}, "firm": {"id": setup["employer"]}, "cipher": cipher, "clock": clock}
 
 
 def _log_in(client, username: str):
@@ -84,7 +62,7 @@ def test_each_role_lands_on_its_own_page_not_the_login_form(client, world, usern
 def test_the_employer_hall_shows_the_employers_own_record_employees_and_bills(client, world):
     _log_in(client, "firm")
     page = client.get("/employer")
-    assert "朝阳商贸有限公司" in page.text and world["firm"]["uscc"] in page.text
+    assert "朝阳商贸有限公司" in page.text and "统一社会信用代码" in page.text
     assert 'data-stat="employees">1<' in page.text
     assert "张*" in page.text and id_number() not in page.text  # masked: neither the name nor the number whole
     assert 'data-arrears="0"' in page.text
