@@ -111,6 +111,8 @@ def test_every_page_form_is_refused_without_the_right_csrf_token(client, world, 
     for refused in (missing, wrong):
         assert refused.status_code == 403 and REFUSED in refused.text
         assert "表单已过期" in refused.text and "重新打开页面" in refused.text
+        back = refused.text.split('<p><a href="', 1)[1].split('"', 1)[0]
+        assert client.get(back).status_code == 200, back  # the way back is a page that shows the form again
     english = client.post(path + "?lang=en", data=fields, follow_redirects=False)
     assert english.status_code == 403 and "This form has expired" in english.text
     json_body = client.post(path, json=fields | {"csrf": token}, follow_redirects=False)

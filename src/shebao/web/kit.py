@@ -191,7 +191,13 @@ def set_login_cookie(response: HTMLResponse, token: str, max_age: int) -> None:
 
 
 async def _csrf_refused_page(request: Request, exc: CsrfRefused) -> HTMLResponse:
-    return message(request, "csrf_title", "csrf_refused", 403, back=request.url.path if request.url.path != "/logout" else "/")
+    return message(request, "csrf_title", "csrf_refused", 403, back=_form_page(request.url.path))
+
+
+def _form_page(action: str) -> str:
+    """The page that shows a form posting to `action` (/staff/person → /staff, /ecard/open → /ecard; /login itself)."""
+    parent = action.rsplit("/", 1)[0]
+    return parent or ("/login" if action == "/login" else "/")
 
 
 # ------------------------------------------------------------------ one-time forms
