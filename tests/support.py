@@ -170,3 +170,14 @@ def linkage_world(database: Database, cipher, clock, tmp_path) -> dict:  # noqa:
     return {"ids": ids, "ext": ext, "persons": len(ids),
             "linked": {pair("wang", "wang2"), pair("li", "li2"), (ids["zhao"], "ext_population", ext["赵敏"])},
             "review": {pair("zhang", "zhang2")}}
+
+
+# ---------------------------------------------------------------- web forms (issue 16)
+
+
+def csrf_form(client: TestClient, data: dict | None = None, *, page: str = "/login") -> dict:
+    """A page form's fields with the browser's current CSRF token, as a browser has it after showing a page (the
+    cookie is set on the first page; logging in and out give a new one, so ask again before each form)."""
+    if not client.cookies.get("shebao_csrf"):
+        client.get(page)
+    return {"csrf": client.cookies.get("shebao_csrf")} | (data or {})

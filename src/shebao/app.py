@@ -43,8 +43,11 @@ from shebao.services.authorization import authorize, declare_refusals
 from shebao.services.exchange_api import router as exchange_router
 from shebao.settings import Settings, get_settings
 from shebao.transfers.api import router as transfers_router
+from shebao.web.employer_pages import router as employer_pages_router
+from shebao.web.kit import install as install_pages
 from shebao.web.pages import STATIC_DIR
 from shebao.web.pages import router as web_router
+from shebao.web.staff_pages import router as staff_pages_router
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None, clock: Clock | None = None) -> FastAPI:
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_request_logging(app)
     app.add_middleware(NulRefusal)  # inside the size limit: it reads the (limited) JSON body once
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    install_pages(app)  # the pages' CSRF cookie and preferences, inside the security headers (they harden its cookies)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")
@@ -83,7 +87,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for router in (accounts_router, registry_router, enrollment_router, contributions_router, archive_router, cards_router, benefits_router, payouts_router,
                    transfers_router, comparison_router, linkage_router, risk_router, ledger_router, policy_router,
                    audit_router, exchange_router, risk_rules_router, risk_guards_router, cockpit_router,
-                   risk_cases_router, risk_screen_router, web_router):
+                   risk_cases_router, risk_screen_router, web_router, employer_pages_router, staff_pages_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     declare_refusals(app)

@@ -9,7 +9,7 @@ from shebao.core.money import MAX_FEN
 from shebao.core.security import Role
 from shebao.web.pages import TOKEN_COOKIE
 from tests.integration.test_pension_award_and_payroll import _archive
-from tests.support import add_test_streets, make_user, register, token_for
+from tests.support import add_test_streets, csrf_form, make_user, register, token_for
 
 HOSTILE_DECIMALS = ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity", "inf", "1e999999999", "-1e-999999999",
                     "1" * 400, "0x1p3", "", " "]
@@ -66,7 +66,7 @@ def test_the_estimator_refuses_hostile_assumptions(client, saver, field, text):
 def test_the_estimate_form_refuses_hostile_assumptions_with_a_page(client, saver, text):
     client.cookies.set(TOKEN_COOKIE, saver["headers"]["Authorization"].removeprefix("Bearer "))
     for field in ("wage_growth", "future_index"):
-        page = client.post("/me/pension/estimate", data={"category": "male", field: text})
+        page = client.post("/me/pension/estimate", data=csrf_form(client, {"category": "male", field: text}, page="/me/pension"))
         assert page.status_code == 422 and "<html" in page.text.lower()
         assert "有限" in page.text or "合理范围" in page.text
     client.cookies.clear()
@@ -74,7 +74,7 @@ def test_the_estimate_form_refuses_hostile_assumptions_with_a_page(client, saver
 
 def test_the_estimate_form_still_estimates(client, saver):
     client.cookies.set(TOKEN_COOKIE, saver["headers"]["Authorization"].removeprefix("Bearer "))
-    page = client.post("/me/pension/estimate", data={"category": "male", "wage_growth": "0.03", "future_index": "1.0"})
+    page = client.post("/me/pension/estimate", data=csrf_form(client, {"category": "male", "wage_growth": "0.03", "future_index": "1.0"}, page="/me/pension"))
     client.cookies.clear()
     assert page.status_code == 200
 
@@ -82,6 +82,6 @@ def test_the_estimate_form_still_estimates(client, saver):
 @pytest.mark.parametrize(("field", "value", "words"), [("category", "astronaut", "人员类别"), ("retire_date", "2040-13-01", "退休日期")])
 def test_the_estimate_form_names_a_wrong_field_in_chinese(client, saver, field, value, words):
     client.cookies.set(TOKEN_COOKIE, saver["headers"]["Authorization"].removeprefix("Bearer "))
-    page = client.post("/me/pension/estimate", data={"category": "male"} | {field: value})
+    page = client.post("/me/pension/estimate", data=csrf_form(client, {"category": "male"} | {field: value}, page="/me/pension"))
     client.cookies.clear()
     assert page.status_code == 422 and words in page.text

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shebao.core.security import Role
-from tests.support import CHAOYANG_STREET, PASSWORD, add_test_streets, give_active_card, make_user, register
+from tests.support import CHAOYANG_STREET, PASSWORD, add_test_streets, csrf_form, give_active_card, make_user, register
 
 ATTACKER, OWNER = ("198.51.100.66", 40000), ("203.0.113.10", 40000)
 
@@ -110,18 +110,18 @@ def test_hostile_enrolment_bodies_get_422(client, database, clock, body):
 
 def test_the_web_login_asks_for_the_code_only_when_the_account_has_one_and_tells_locks_in_china_time(client, database, clock):
     make_user(database, clock, "clerk", Role.STAFF, region_code="110105")
-    first = client.post("/login", data={"username": "clerk", "password": "guess"}, follow_redirects=False)
+    first = client.post("/login", data=csrf_form(client, {"username": "clerk", "password": "guess"}), follow_redirects=False)
     assert first.status_code == 401 and 'name="otp"' not in first.text
     token = bearer(log_in(client, "clerk"))
     secret = client.post("/api/v1/auth/totp", json={"password": PASSWORD}, headers=token).json()["secret"]
     client.post("/api/v1/auth/totp/confirm", json={"code": pyotp.TOTP(secret).at(clock.now())}, headers=token)
     clock.advance(timedelta(seconds=30))
-    asked = client.post("/login", data={"username": "clerk", "password": PASSWORD}, follow_redirects=False)
+    asked = client.post("/login", data=csrf_form(client, {"username": "clerk", "password": PASSWORD}), follow_redirects=False)
     assert asked.status_code == 401 and 'name="otp"' in asked.text and 'value="clerk"' in asked.text
-    done = client.post("/login", data={"username": "clerk", "password": PASSWORD, "otp": pyotp.TOTP(secret).at(clock.now())},
+    done = client.post("/login", data=csrf_form(client, {"username": "clerk", "password": PASSWORD, "otp": pyotp.TOTP(secret).at(clock.now())}),
                        follow_redirects=False)
     assert done.status_code == 303
     for _ in range(5):
-        locked = client.post("/login?lang=en", data={"username": "clerk", "password": "guess"}, follow_redirects=False)
+        locked = client.post("/login?lang=en", data=csrf_form(client, {"username": "clerk", "password": "guess"}), follow_redirects=False)
     assert locked.status_code == 423 and "China time (UTC+8)" in locked.text
-    assert "北京时间" in client.post("/login", data={"username": "clerk", "password": "guess"}).text
+    assert "北京时间" in client.post("/login", data=csrf_form(client, {"username": "clerk", "password": "guess"})).text

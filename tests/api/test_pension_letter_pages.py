@@ -14,7 +14,7 @@ from shebao.web import letter_pdf
 from shebao.web.pages import TOKEN_COOKIE
 from tests.api.test_benefits_api import _apply, office  # noqa: F401 - the retiree's fixture
 from tests.integration.test_pension_award_and_payroll import _archive
-from tests.support import add_test_streets, make_user, register, token_for
+from tests.support import add_test_streets, csrf_form, make_user, register, token_for
 
 LEAKS = ("{'", "_fen", "None")
 
@@ -96,7 +96,7 @@ def test_an_estimate_reads_as_a_letter_with_today_s_money(client, database, ciph
     _archive(database, clock, person, deemed_years=0, years=range(2002, 2024), balance=9_000_000)
     make_user(database, clock, "saver", Role.INSURED, person_id=person)
     client.cookies.set(TOKEN_COOKIE, token_for(client, "saver")["Authorization"].removeprefix("Bearer "))
-    page = client.post("/me/pension/estimate", data={"category": "male", "wage_growth": "0.03", "future_index": "1.0"})
+    page = client.post("/me/pension/estimate", data=csrf_form(client, {"category": "male", "wage_growth": "0.03", "future_index": "1.0"}, page="/me/pension"))
     client.cookies.clear()
     assert page.status_code == 200
     text = _visible(page.text)

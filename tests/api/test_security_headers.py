@@ -2,7 +2,7 @@
 
 from shebao.core.http import harden_cookie
 from shebao.core.security import Role
-from tests.support import PASSWORD, make_user
+from tests.support import PASSWORD, csrf_form, make_user
 
 
 def test_every_answer_carries_the_security_headers(client):
@@ -18,8 +18,9 @@ def test_every_answer_carries_the_security_headers(client):
 def test_the_login_cookie_is_secure_off_this_machine(client, database, clock):
     make_user(database, clock, "citizen", Role.AUDITOR)
     form = {"username": "citizen", "password": PASSWORD}
-    local = client.post("/login", data=form, follow_redirects=False)
-    remote = client.post("/login", data=form, follow_redirects=False, headers={"host": "shebao.example.gov.cn"})
+    local = client.post("/login", data=csrf_form(client, form), follow_redirects=False)
+    remote = client.post("/login", data=csrf_form(client, form), follow_redirects=False,
+                         headers={"host": "shebao.example.gov.cn"})
     for response in (local, remote):
         cookie = response.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")

@@ -9,14 +9,14 @@ def _log_in(page, server, username, password):
     page.goto(server + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/me")
 
 
 def test_a_retiree_sees_the_pension_payments_and_the_explanation(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 390, "height": 800})
     _log_in(page, server, "demo.retiree", "demo-retiree-2024")
-    page.click("text=我的养老金")
+    page.click('nav a[href="/me/pension"]')
     page.wait_for_url("**/me/pension")
     assert "我的养老金" in page.locator("h1").inner_text()
     assert float(page.locator("[data-stat=monthly]").inner_text().replace(",", "")) > 0

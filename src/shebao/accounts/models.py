@@ -63,3 +63,15 @@ class LoginThrottle(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     failures_since: Mapped[datetime | None] = mapped_column(DateTime)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class FormSubmission(Base):
+    """A one-time form token, spent: a web form carries a random `once` token, and the work it asks for is done in the
+    same transaction that stores it here. A second submission of the same form (a double click, the back button)
+    finds it spent and does nothing. The token itself is not secret (the CSRF token guards who may submit)."""
+
+    __tablename__ = "form_submissions"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from shebao.accounts.models import AuthToken, LoginThrottle, User
+from shebao.accounts.models import AuthToken, FormSubmission, LoginThrottle, User
 from shebao.accounts.rules import (
     SESSION_SOURCE,
     LoginPolicy,
@@ -298,6 +298,19 @@ def log_out(*, session: Session, token: str) -> None:
     record = session.get(AuthToken, token_digest(token))
     if record is not None:
         record.revoked = True
+
+
+def spend_form_token(*, session: Session, token: str, actor: str, now: datetime) -> bool:
+    """Spends a one-time form token in the caller's transaction: True the first time (do the work now, in this same
+    transaction, so that a failure gives the token back), False when that form was already submitted. Two submissions
+    at once: the second waits on the first's row and then finds it spent."""
+    if not 16 <= len(token) <= 64 or not token.isascii() or not token.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInput("form.once", "表单已失效，请重新打开页面再提交", "the form has expired: open the page again and submit")
+    dialect = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    spent = session.scalar(dialect(FormSubmission.__table__).values(token=token, actor=actor[:120],
+                                                                     submitted_at=utc_naive(now))
+                           .on_conflict_do_nothing().returning(FormSubmission.__table__.c.token))
+    return spent is not None
 
 
 def _read(user: User) -> UserRead:

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from functools import partial
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shebao.benefits import payroll
@@ -33,6 +33,7 @@ from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import DATE_FORMAT_ZH, Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from shebao.core.periods import Period
+from shebao.core.regions import region_prefix
 from shebao.core.security import FieldCipher, Principal, Role
 from shebao.core.sql import insert_ignoring_duplicates
 from shebao.ledger import service as ledger
@@ -305,3 +306,21 @@ def _open_recovery(session: Session, actor: str, award: PensionAward, after, now
     session.add(BenefitRecovery(award_id=award.id, person_id=award.person_id, amount_fen=total, months=count,
                                 from_period=first, status="open", entry_id=entry.id, opened_at=utc_naive(now)))
     return {"amount_fen": total, "months": count, "from_period": first, "entry_id": entry.id}
+
+
+def lapsed_receivers(*, session: Session, principal: Principal, limit: int = 200) -> dict:
+    """The receivers of the caller's region whose pension is suspended because their proof of life is overdue (the
+    staff's work queue: visit or call them), oldest certification first; masked, without ID numbers."""
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    query = select(PensionAward, Person).join(Person, Person.id == PensionAward.person_id).where(
+        PensionAward.status == "suspended", PensionAward.status_reason == payroll.LAPSED)
+    if principal.role == Role.STAFF:
+        prefix = region_prefix(principal.region_code or "")
+        query = query.where(or_(Person.residence_region_code.startswith(prefix, autoescape=True),
+                                Person.hukou_region_code.startswith(prefix, autoescape=True)))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.execute(query.order_by(PensionAward.certified_on, PensionAward.id).limit(max(1, min(limit, 500)))).all()
+    return {"total": total or 0, "items": [
+        {"person_id": person.id, "name": registry_rules.masked_name(person.name),
+         "id_number_masked": person.id_number_masked, "region_code": person.residence_region_code,
+         "certified_on": award.certified_on} for award, person in rows]}

@@ -364,6 +364,12 @@ PAGES: dict[str, Permission] = {
     "GET /me/pension/letter.pdf": own_login(I, writes=False),
     "GET /me/archive": own_login(I, writes=False),
     "GET /me/archive.pdf": own_login(I, writes=False),
+    # The employer hall: the employer's own record, employees and bills (web/employer_pages.py).
+    "GET /employer": own_login(E, writes=False),
+    # The staff console: the queues of the clerk's region as stored on the account, and a person by ID number (in the
+    # form's body), found only within that region and audited (web/staff_pages.py).
+    "GET /staff": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /staff/person": reads(STAFF_READERS, Scope.CONFINED),
     "GET /docs": public(),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shebao.benefits.rules import AWARD_STATUS_NAMES, GROUP_NAMES
 from shebao.benefits.schemas import ASSUMPTION_NAMES, METHOD_NAMES
+from shebao.enrollment.rules import SCHEME_NAMES, Scheme
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "社保 · 全国统一社会保障信息平台", "en": "shebao · national social security information platform"},
@@ -36,8 +37,11 @@ TEXT: dict[str, dict[str, str]] = {
     "switch": {"zh": "English", "en": "中文"},
     "login": {"zh": "登录", "en": "Log in"},
     "logout": {"zh": "退出", "en": "Log out"},
-    "login_title": {"zh": "参保人登录", "en": "Log in as an insured person"},
-    "login_hint": {"zh": "演示账号：demo.person / demo-person-2024", "en": "Demo account: demo.person / demo-person-2024"},
+    "login_title": {"zh": "登录", "en": "Log in"},
+    "login_hint": {"zh": "演示账号：参保人 demo.person / demo-person-2024；参保单位 demo.employer / demo-employer-2024；"
+                         "区县经办人员 demo.county / demo-county-2024（全部账号见首页）",
+                   "en": "Demo accounts: insured person demo.person / demo-person-2024; employer demo.employer / "
+                         "demo-employer-2024; county clerk demo.county / demo-county-2024 (all of them on the front page)"},
     "my_record": {"zh": "我的社保档案", "en": "My social insurance record"},
     "counted": {"zh": "累计缴费年限", "en": "Contribution time counted"},
     "years": {"zh": "年", "en": "years"},
@@ -66,8 +70,6 @@ TEXT: dict[str, dict[str, str]] = {
                         "en": "Type your login password again. Opening it here stops it on any other device."},
     "ecard_blocked": {"zh": "社保卡当前不能使用（如已挂失），电子社保卡同时停用。", "en": "Your card cannot be used now (reported lost?), so neither can the electronic card."},
     "seconds_left": {"zh": "秒后更新", "en": "seconds until it renews"},
-    "only_insured": {"zh": "此页面供参保人查看本人档案；经办人员请使用 API 文档。",
-                     "en": "This page shows an insured person's own record; staff use the API documentation."},
     "my_pension": {"zh": "我的养老金", "en": "My pension"},
     "pension_payroll": {"zh": "养老金按月发放（元）", "en": "Pensions paid each month (yuan)"},
     "receivers_paying": {"zh": "正常领取养老金人数", "en": "receivers being paid"},
@@ -157,6 +159,58 @@ TEXT: dict[str, dict[str, str]] = {
     "no_omitted": {"zh": "没有疑似漏缴的月份", "en": "No month looks omitted"},
     "verification_code": {"zh": "记录单验证码", "en": "Statement verification code"},
     "none": {"zh": "无", "en": "none"},
+    # --- every page: the header, the refusals (web/kit.py)
+    "skip_to_main": {"zh": "跳到正文", "en": "Skip to the content"},
+    "nav_label": {"zh": "主导航", "en": "Main navigation"},
+    "nav_record": {"zh": "我的档案", "en": "My record"},
+    "nav_pension": {"zh": "养老金", "en": "Pension"},
+    "nav_employer": {"zh": "单位大厅", "en": "Employer hall"},
+    "nav_staff": {"zh": "经办工作台", "en": "Staff console"},
+    "nav_cockpit": {"zh": "驾驶舱", "en": "Cockpit"},
+    "text_large": {"zh": "大字版", "en": "Larger text"},
+    "text_normal": {"zh": "标准字号", "en": "Normal text"},
+    "go_back": {"zh": "返回", "en": "Go back"},
+    "csrf_title": {"zh": "表单已过期", "en": "This form has expired"},
+    "csrf_refused": {"zh": "为保护您的账户，这次提交没有被受理：表单已过期，或不是从本网站的页面提交的。请返回，重新打开页面后再提交一次。",
+                     "en": "To protect your account this was not done: the form had expired, or it was not sent from "
+                           "a page of this site. Go back, open the page again and submit once more."},
+    "already_done": {"zh": "这份表单已经提交过，已办理完毕，没有重复办理。", "en": "This form was already submitted and done; "
+                     "it was not done a second time."},
+    "refused_title": {"zh": "未能办理", "en": "Not done"},
+    # --- the employer hall (web/employer_pages.py)
+    "employer_hall": {"zh": "单位大厅", "en": "Employer hall"},
+    "employer_name": {"zh": "单位名称", "en": "name"},
+    "credit_code": {"zh": "统一社会信用代码", "en": "unified social credit code"},
+    "region_col": {"zh": "所在区划", "en": "region"},
+    "arrears": {"zh": "欠费", "en": "Arrears"},
+    "arrears_total": {"zh": "逾期未缴合计", "en": "Overdue and unpaid"},
+    "yuan": {"zh": "元", "en": "yuan"},
+    "bills_overdue": {"zh": "张账单逾期", "en": "bills overdue"},
+    "no_arrears": {"zh": "没有逾期未缴的账单", "en": "No bill is overdue"},
+    "latest_bills": {"zh": "最近的缴费账单（元）", "en": "Latest bills (yuan)"},
+    "unpaid_col": {"zh": "未缴（元）", "en": "unpaid (yuan)"},
+    "due_date": {"zh": "缴费期限", "en": "due"},
+    "no_bills": {"zh": "尚无账单", "en": "No bills yet"},
+    "employees": {"zh": "本单位参保职工", "en": "Employees insured"},
+    "employees_insured": {"zh": "名职工在本单位参加职工养老保险", "en": "employees in the employee pension through you"},
+    "name_col": {"zh": "姓名", "en": "name"},
+    "id_masked_col": {"zh": "身份证号（部分隐藏）", "en": "ID number (partly hidden)"},
+    "since_col": {"zh": "参保起始", "en": "since"},
+    "list_shortened": {"zh": "仅列出前 200 名。", "en": "Only the first 200 are listed."},
+    # --- the staff console (web/staff_pages.py)
+    "staff_console": {"zh": "经办工作台", "en": "Staff console"},
+    "your_region": {"zh": "管辖区域", "en": "Your region"},
+    "work_queues": {"zh": "待办事项", "en": "Work queues"},
+    "queue_comparison": {"zh": "比对名单待处理", "en": "comparison cases open"},
+    "queue_risk": {"zh": "风险线索待核查", "en": "risk cases open"},
+    "queue_transfers": {"zh": "转移接续已超期", "en": "transfers overdue"},
+    "queue_certification": {"zh": "资格认证逾期暂停发放", "en": "receivers suspended: proof of life overdue"},
+    "person_search": {"zh": "按身份证号查找人员", "en": "Find a person by ID number"},
+    "id_number": {"zh": "公民身份号码（18 位）", "en": "Citizen ID number (18 characters)"},
+    "search_hint": {"zh": "仅能查到本辖区居住或户籍的人员；每次查看都记入审计日志。",
+                    "en": "Only people who live or hold hukou in your region; every view is written to the audit log."},
+    "search": {"zh": "查找", "en": "Find"},
+    "residence_col": {"zh": "居住地", "en": "lives in"},
 }
 
 # Names of enumerated values come from the one table beside each enum, never a copy here.
@@ -164,6 +218,10 @@ TEXT |= {f"status_{status}": {"zh": zh, "en": en} for status, (zh, en) in AWARD_
 TEXT |= {f"method_{method}": {"zh": zh, "en": en} for method, (zh, en) in METHOD_NAMES.items()}
 TEXT |= {f"category_{group}": {"zh": zh, "en": en} for group, (zh, en) in GROUP_NAMES.items()}
 TEXT |= {name: {"zh": zh, "en": en} for name, (zh, en) in ASSUMPTION_NAMES.items()}
+SCHEME_NAMES_EN = {Scheme.EMPLOYEE_PENSION: "employee pension", Scheme.RESIDENT_PENSION: "residents' pension",
+                   Scheme.MEDICAL: "employee medical insurance", Scheme.UNEMPLOYMENT: "unemployment insurance",
+                   Scheme.WORK_INJURY: "work injury insurance", Scheme.MATERNITY: "maternity insurance"}
+TEXT |= {f"scheme_{scheme.value}": {"zh": zh, "en": SCHEME_NAMES_EN[scheme]} for scheme, zh in SCHEME_NAMES.items()}
 
 
 def language(requested: str | None) -> str:

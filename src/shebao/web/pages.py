@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import secrets
-from pathlib import Path
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Cookie, Form, Query, Request
+from fastapi import Cookie, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from shebao.accounts import service as accounts
@@ -35,16 +33,24 @@ from shebao.registry.rules import masked_name
 from shebao.services import archive
 from shebao.services.statement_pdf import statement_pdf
 from shebao.web.i18n import language, translator
+from shebao.web.kit import (
+    STATIC_DIR,
+    TOKEN_COOKIE,
+    LangCookie,
+    LangQuery,
+    landing_for,
+    message,
+    page_router,
+    set_csrf_cookie,
+    set_login_cookie,
+    spend_once,
+    templates,
+)
+from shebao.web.kit import principal_for as _principal
 from shebao.web.letter_pdf import LetterFontMissing, find_font, letter_pdf
 
-TOKEN_COOKIE = "shebao_token"
-LangQuery = Annotated[str | None, Query(max_length=2)]
-LangCookie = Annotated[str | None, Cookie(alias="lang")]
-
-WEB_DIR = Path(__file__).parent
-STATIC_DIR = WEB_DIR / "static"
-templates = Jinja2Templates(directory=WEB_DIR / "templates")
-router = APIRouter(include_in_schema=False)
+__all__ = ["STATIC_DIR", "TOKEN_COOKIE", "router"]
+router = page_router()
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -89,9 +95,9 @@ def log_in(request: Request, rt: RuntimeDep, username: Annotated[str, Form(max_l
         return templates.TemplateResponse(request, "login.html", {"t": translator(chosen), "lang": chosen, "error": reason,
                                                                   "ask_otp": ask_otp, "username": username[:64]},
                                           status_code=outcome.error.status_code)
-    response = RedirectResponse("/me", status_code=303)
-    response.set_cookie(TOKEN_COOKIE, outcome.token.access_token, httponly=True, samesite="strict",
-                        max_age=rt.settings.token_ttl_minutes * 60)
+    response = RedirectResponse(landing_for(outcome.token.role), status_code=303)  # each role lands on its own page
+    set_login_cookie(response, outcome.token.access_token, max_age=rt.settings.token_ttl_minutes * 60)
+    set_csrf_cookie(response)  # a new session, a new CSRF token
     return response
 
 
@@ -103,8 +109,7 @@ def my_record(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_coo
     if who is None:
         return RedirectResponse("/login", status_code=303)
     if who.role != Role.INSURED:
-        return templates.TemplateResponse(request, "login.html", {"t": translator(chosen), "lang": chosen,
-                                                                  "error": translator(chosen)("only_insured")})
+        return RedirectResponse(landing_for(who.role), status_code=303)
     with rt.database.transaction() as session:
         record = archive.person_record(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
         summary = archive.person_archive(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
@@ -156,17 +161,8 @@ def log_out(rt: RuntimeDep, token: Annotated[str | None, Cookie(alias=TOKEN_COOK
             accounts.log_out(session=session, token=token[:200])
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(TOKEN_COOKIE)
+    set_csrf_cookie(response)  # the next session starts with a new token
     return response
-
-
-def _principal(rt: Runtime, token: str | None):  # noqa: ANN202
-    if not token:
-        return None
-    try:
-        with rt.database.unit_of_work() as uow:
-            return accounts.principal_for_token(session=uow.session, token=token[:200], now=rt.clock.now())
-    except DomainError:
-        return None
 
 
 DEVICE_COOKIE = "shebao_device"
@@ -199,6 +195,7 @@ def ecard_page(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_co
 
 @router.post("/ecard/open")
 def ecard_open(request: Request, rt: RuntimeDep, password: Annotated[str, Form(max_length=200)],
+               once: Annotated[str, Form(max_length=200)] = "",
                lang: LangQuery = None, token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None,
                device: Annotated[str | None, Cookie(alias=DEVICE_COOKIE)] = None):
     who = _principal(rt, token)
@@ -207,12 +204,16 @@ def ecard_open(request: Request, rt: RuntimeDep, password: Annotated[str, Form(m
     chosen = language(lang)
     try:
         with rt.database.transaction() as session:
-            ecard_service.open_ecard(session=session, principal=who, now=rt.clock.now(),
-                                     command=EcardOpen(device_id=device, password=password))
+            first = spend_once(session, who, once, rt.clock.now())  # submitted twice: opened by the first
+            if first:
+                ecard_service.open_ecard(session=session, principal=who, now=rt.clock.now(),
+                                         command=EcardOpen(device_id=device, password=password))
     except DomainError as exc:
         context = {"t": translator(chosen), "lang": chosen, "code": None, "blocked": False,
                    "error": exc.reason_en if chosen == "en" else exc.reason, "lifetime": LIFETIME_SECONDS, "stamp": 0}
         return templates.TemplateResponse(request, "ecard.html", context, status_code=exc.status_code)
+    if not first:
+        return message(request, "ecard", "already_done", 409, back="/ecard")
     return RedirectResponse("/ecard", status_code=303)
 
 
