@@ -1,13 +1,13 @@
 """web: one-time form tokens spent (form_submissions), so that a form submitted twice does its work once.
 
-Revision ID: 0032w
+Revision ID: 0032
 Revises: 0031
 Create Date: 2026-11-27
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0032w'
+revision = '0032'
 down_revision = '0031'
 branch_labels = None
 depends_on = None
