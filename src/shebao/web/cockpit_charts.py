@@ -68,14 +68,15 @@ def fund_svg(months: list[dict], *, label: str, t, lang: str) -> Markup:  # noqa
         parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{WIDTH - right}" y2="{ty:.1f}" '
                      f'stroke="{"#999" if abs(tick) < step / 2 else "#e5e5e5"}"/>'
                      f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{_label(tick)}</text>')
-    every = max(1, -(-count // 6))
+    every, year_shown = max(1, -(-count // 6)), None
     for index, month in enumerate(months):
         if index % every == 0 or index == count - 1:
             period = month["period"]
             parts.append(f'<text x="{x(index):.1f}" y="{height - bottom + 18}" text-anchor="middle">{period[4:]}</text>')
-            if index == 0 or period.endswith("01"):
+            if period[:4] != year_shown:  # the year under the first month labelled in it
+                year_shown = period[:4]
                 parts.append(f'<text x="{x(index):.1f}" y="{height - bottom + 34}" text-anchor="middle" '
-                             f'fill="#5b6673">{period[:4]}</text>')
+                             f'fill="#5b6673">{year_shown}</text>')
     for key, colour, stroke, _ in LINES:
         points = " ".join(f"{x(i):.1f},{y(int(m[key])):.1f}" for i, m in enumerate(months))
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{stroke}" points="{points}"/>')

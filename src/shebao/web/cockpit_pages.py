@@ -21,6 +21,7 @@ from shebao.core.insurances import Insurance
 from shebao.core.money import fen_to_yuan_grouped
 from shebao.core.regions import NATIONAL_REGION, is_province
 from shebao.core.security import Principal, Role
+from shebao.enrollment.rules import Scheme
 from shebao.policy.store import default_store
 from shebao.registry import service as registry
 from shebao.risk import cockpit, cockpit_rules
@@ -153,8 +154,9 @@ def _tiles(figures: dict, t) -> list[dict]:  # noqa: ANN001 - the page's transla
 
 
 def _charts(figures: dict, t) -> dict:  # noqa: ANN001 - the page's translator
-    insured = [(_name(t, "scheme", scheme), count, f"{count:,}")
-               for scheme, count in figures["insured_by_insurance"].items()]
+    by_scheme = figures["insured_by_insurance"]
+    schemes = [s.value for s in Scheme if s.value in by_scheme] + sorted(set(by_scheme) - {s.value for s in Scheme})
+    insured = [(_name(t, "scheme", scheme), by_scheme[scheme], f"{by_scheme[scheme]:,}") for scheme in schemes]
     by_severity = figures["open_cases"]["by_severity"]
     at_stake = figures["open_cases"]["amount_fen_by_severity"]
     severities = [(_name(t, "severity", s.value), by_severity.get(s.value, 0), f"{by_severity.get(s.value, 0):,}",
