@@ -22,6 +22,7 @@ from shebao.demo.cards import prepare_demo_cards
 from shebao.demo.history import run_history
 from shebao.demo.retirees import prepare_demo_retirees
 from shebao.demo.seed import seed_demo
+from shebao.risk.cockpit import refresh as refresh_cockpit
 from shebao.settings import Settings
 from tests.conftest import TEST_NOW, TEST_SECRET
 
@@ -51,6 +52,8 @@ def server(sqlite_template, tmp_path_factory) -> Iterator[str]:
     prepare_demo_cards(database=database, cipher=FieldCipher(TEST_SECRET), province="110000", now=TEST_NOW,
                        keys=KeyStore(settings.key_dir, settings.key_passphrase))
     prepare_demo_retirees(database=database, cipher=FieldCipher(TEST_SECRET), province="110000", now=TEST_NOW)
+    with database.transaction() as session:  # the cockpit's summary tables, as the batch jobs leave them
+        refresh_cockpit(session=session, province="110000", now=TEST_NOW)
     port = _free_port()
     config = uvicorn.Config(create_app(settings, database=database, clock=FixedClock(TEST_NOW)), host="127.0.0.1", port=port, log_level="warning")
     uvicorn_server = uvicorn.Server(config)

@@ -371,6 +371,10 @@ PAGES: dict[str, Permission] = {
     "GET /staff": reads(STAFF_READERS, Scope.CONFINED),
     "POST /staff/person": reads(STAFF_READERS, Scope.CONFINED),
     "GET /docs": public(),
+    # the cockpit: staff of the region named (their own region as stored, by default) or above, administrators and
+    # auditors; the page judges the region itself (web/cockpit_pages.py: one 404 page outside the caller's scope)
+    "GET /cockpit": reads(STAFF_READERS, Scope.REGION, where=query("region")),
+    "GET /cockpit/projection.svg": reads(STAFF_READERS, Scope.REGION, where=query("province")),
 }
 
 # The command line is the operator's: whoever holds the database URL, the secret key and the key

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from shebao.benefits.rules import AWARD_STATUS_NAMES, GROUP_NAMES
 from shebao.benefits.schemas import ASSUMPTION_NAMES, METHOD_NAMES
+from shebao.core.insurances import INSURANCE_NAMES
 from shebao.enrollment.rules import SCHEME_NAMES, Scheme
+from shebao.risk.rules import SEVERITY_NAMES
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "社保 · 全国统一社会保障信息平台", "en": "shebao · national social security information platform"},
@@ -212,6 +214,68 @@ TEXT: dict[str, dict[str, str]] = {
     "search": {"zh": "查找", "en": "Find"},
     "residence_col": {"zh": "居住地", "en": "lives in"},
 }
+
+# The cockpit (web/cockpit_pages.py): the managers' page of figures, charts and regions to drill into.
+TEXT |= {
+    "cockpit": {"zh": "驾驶舱", "en": "Cockpit"},
+    "cockpit_as_of": {"zh": "数据日期", "en": "figures as of"},
+    "cockpit_no_figures": {"zh": "尚未生成驾驶舱数据：请运行 shebao cockpit refresh。",
+                           "en": "No cockpit figures yet: run shebao cockpit refresh."},
+    "cockpit_breadcrumb": {"zh": "所在层级", "en": "Where you are"},
+    "cockpit_coverage": {"zh": "养老保险参保率", "en": "pension coverage"},
+    "cockpit_pension_insured": {"zh": "养老保险参保人数", "en": "persons in a pension scheme"},
+    "cockpit_card_holders": {"zh": "社保卡持卡人数", "en": "card holders"},
+    "cockpit_ecard_holders": {"zh": "电子社保卡人数", "en": "e-card holders"},
+    "cockpit_interrupted": {"zh": "断缴人数", "en": "interrupted payers"},
+    "cockpit_open_cases": {"zh": "在办风险案件", "en": "open risk cases"},
+    "cockpit_at_stake": {"zh": "涉及金额", "en": "at stake"},
+    "cockpit_recovered": {"zh": "已追回金额", "en": "money recovered"},
+    "yuan_unit": {"zh": "元", "en": "yuan"},
+    "months_unit": {"zh": "个月", "en": "months"},
+    "cockpit_chart_insured": {"zh": "分险种参保人数", "en": "Persons insured, by insurance"},
+    "cockpit_chart_cases": {"zh": "在办风险案件（按风险等级）", "en": "Open risk cases, by severity"},
+    "cockpit_fund": {"zh": "统筹基金", "en": "Pooling funds"},
+    "cockpit_fund_chart": {"zh": "基金逐月收入、支出和余额", "en": "Fund income, spending and balance by month"},
+    "cockpit_fund_pooled": {"zh": "基金按省统筹，省以下区划不单列基金。", "en": "Funds are pooled by province and not split "
+                            "below it."},
+    "cockpit_fund_of_province": {"zh": "查看本省基金", "en": "See the province's funds"},
+    "cockpit_fund_choose": {"zh": "选择险种", "en": "Choose an insurance"},
+    "cockpit_balance": {"zh": "当前余额", "en": "balance now"},
+    "cockpit_months_covered": {"zh": "可支付月数（按险种）", "en": "Months of spending covered, by insurance"},
+    "cockpit_months_covered_hint": {"zh": "余额 ÷ 近期月均支出；统计月数：", "en": "the balance ÷ the average monthly "
+                                    "spending; months averaged: "},
+    "cockpit_no_fund": {"zh": "尚无基金收支记录。", "en": "No fund movements yet."},
+    "fund_income": {"zh": "收入", "en": "income"},
+    "fund_spending": {"zh": "支出", "en": "spending"},
+    "fund_balance": {"zh": "余额", "en": "balance"},
+    "cockpit_projection": {"zh": "养老保险统筹基金预测", "en": "Pension pool projection"},
+    "cockpit_projection_alt": {"zh": "养老保险统筹基金逐年预测图：收入、支出、余额，实线为延迟退休改革后，虚线为不改革，并标出基金耗尽年份",
+                               "en": "The pension pool projected year by year: income, spending and balance, solid with "
+                                     "the retirement-age reform and dashed without it, the year it runs out marked"},
+    "cockpit_projection_open": {"zh": "打开大图", "en": "Open the full-size chart"},
+    "cockpit_data_table": {"zh": "数据表", "en": "The numbers as a table"},
+    "cockpit_children": {"zh": "下级区划", "en": "Regions below"},
+    "cockpit_children_hint": {"zh": "点击区划名称查看下一级。", "en": "Choose a region to see the level below it."},
+    "cockpit_no_children": {"zh": "没有下级区划数据。", "en": "No regions below with figures."},
+    "cockpit_region": {"zh": "区划", "en": "region"},
+    "cockpit_code": {"zh": "代码", "en": "code"},
+    "cockpit_insurance": {"zh": "险种", "en": "insurance"},
+    "cockpit_persons": {"zh": "人数", "en": "persons"},
+    "cockpit_severity": {"zh": "风险等级", "en": "severity"},
+    "cockpit_cases": {"zh": "案件数", "en": "cases"},
+    "cockpit_amount": {"zh": "金额（元）", "en": "amount (yuan)"},
+    "cockpit_month": {"zh": "月份", "en": "month"},
+    "cockpit_not_yours": {"zh": "驾驶舱供经办管理人员、管理员和审计人员查看。请用管理人员账号登录。",
+                          "en": "The cockpit is for agency managers, administrators and auditors. Log in with a manager's "
+                                "account."},
+    "cockpit_not_found": {"zh": "未找到该区划，或它不在您的管辖范围内。", "en": "No such region, or it is outside your region."},
+    "cockpit_back": {"zh": "返回我的驾驶舱", "en": "Back to my cockpit"},
+    "cockpit_refused_title": {"zh": "无法显示", "en": "Cannot show this"},
+}
+TEXT |= {f"scheme_{scheme.value}": {"zh": zh, "en": scheme.value.replace("_", " ")} for scheme, zh in SCHEME_NAMES.items()}
+TEXT |= {f"scheme_{Scheme.MEDICAL.value}": {"zh": SCHEME_NAMES[Scheme.MEDICAL], "en": "employee medical"}}
+TEXT |= {f"insurance_{insurance.value}": {"zh": zh, "en": en} for insurance, (zh, en) in INSURANCE_NAMES.items()}
+TEXT |= {f"severity_{severity.value}": {"zh": zh, "en": en} for severity, (zh, en) in SEVERITY_NAMES.items()}
 
 # Names of enumerated values come from the one table beside each enum, never a copy here.
 TEXT |= {f"status_{status}": {"zh": zh, "en": en} for status, (zh, en) in AWARD_STATUS_NAMES.items()}
