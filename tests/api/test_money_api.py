@@ -94,7 +94,7 @@ def test_bad_payments_are_refused(client, database, clock, firm):
                                ({**base, "amount_fen": 0}, 422, "payment.amount"),
                                ({**base, "amount_fen": 100, "payer_id": 2**63}, 422, "request.invalid"),
                                ({**base, "amount_fen": 100, "bill_id": 2**64}, 422, "request.invalid"),
-                               ({**base, "amount_fen": 100, "idempotency_key": "k\u0000"}, 422, "request.invalid"),
+                               ({**base, "amount_fen": 100, "idempotency_key": "k\u0000"}, 422, "request.nul_character"),
                                ({**base, "amount_fen": 10**30}, 422, "payment.exceeds_debt")):
         response = client.post("/api/v1/payments", headers=tokens["clerk"], json=body)
         assert response.status_code == status and response.json()["error"]["code"] == code, response.text

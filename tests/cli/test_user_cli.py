@@ -16,13 +16,17 @@ from tests.conftest import TEST_SECRET
 from tests.support import PASSWORD, make_user
 
 runner = CliRunner()
-# The commands read the real clock: the locks are made "now" so that they are still in force.
-NOW = datetime.now(UTC)
+# The commands read the real clock: the locks are made "now" — at the test's own run, not at collection (a long
+# suite would reach this file after the lock's minutes were over) — so that they are still in force.
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Clock:
     def now(self):
-        return NOW
+        return _now()
 
 
 def run_json(*args):
@@ -40,7 +44,7 @@ def url(sqlite_template, tmp_path):
 def log_in(database, username, password, source, policy=LoginPolicy()):
     with database.transaction() as session:
         return service.log_in(session=session, cipher=FieldCipher(TEST_SECRET), username=username, password=password,
-                              now=NOW, token_ttl=timedelta(minutes=60), policy=policy, source=source)
+                              now=_now(), token_ttl=timedelta(minutes=60), policy=policy, source=source)
 
 
 def test_unlock_lets_a_locked_administrator_back_in(url):
