@@ -14,6 +14,7 @@ from shebao.benefits import payroll
 from shebao.benefits.models import (
     BenefitRecovery,
     Certification,
+    CertificationReminder,
     PayrollLine,
     PensionAward,
     RetirementApplication,
@@ -324,3 +325,14 @@ def lapsed_receivers(*, session: Session, principal: Principal, limit: int = 200
         {"person_id": person.id, "name": registry_rules.masked_name(person.name),
          "id_number_masked": person.id_number_masked, "region_code": person.residence_region_code,
          "certified_on": award.certified_on} for award, person in rows]}
+
+
+def certification_reminders_of(*, session: Session, person_id: int, limit: int = 50) -> list[dict]:
+    """The yearly proof-of-life reminders sent to a receiver (one per cycle), newest first: the day it was sent and
+    the day the person last certified (the cycle it reminds of)."""
+    rows = session.execute(select(CertificationReminder.sent_on, CertificationReminder.cycle_start)
+                           .join(PensionAward, PensionAward.id == CertificationReminder.award_id)
+                           .where(PensionAward.person_id == person_id)
+                           .order_by(CertificationReminder.sent_on.desc(), CertificationReminder.id.desc())
+                           .limit(max(1, min(limit, 200)))).all()
+    return [{"sent_on": sent_on, "certified_on": cycle_start} for sent_on, cycle_start in rows]

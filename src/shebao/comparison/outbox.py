@@ -213,6 +213,14 @@ def list_messages(*, session: Session, status: str | None = None, limit: int = 1
     return [OutboxMessageRead.model_validate(row, from_attributes=True) for row in session.scalars(query)]
 
 
+def messages_to_person(*, session: Session, person_id: int, limit: int = 50) -> list[OutboxMessageRead]:
+    """The messages queued or sent to one person (an SMS or a letter addressed `person:<id>`), newest first: what
+    the person reads as "the reminders sent to me"."""
+    query = (select(OutboxMessage).where(OutboxMessage.recipient == f"person:{int(person_id)}")
+             .order_by(OutboxMessage.id.desc()).limit(max(1, min(limit, 200))))
+    return [OutboxMessageRead.model_validate(row, from_attributes=True) for row in session.scalars(query)]
+
+
 def deliveries_of(*, session: Session, message_id: int) -> list[OutboxDelivery]:
     return list(session.scalars(select(OutboxDelivery).where(OutboxDelivery.message_id == message_id)
                                 .order_by(OutboxDelivery.attempt)))

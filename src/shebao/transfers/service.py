@@ -611,6 +611,14 @@ def status(*, session: Session, principal: Principal, transfer_id: int) -> dict:
                                                     "at": n.created_at.isoformat()} for n in notices]}
 
 
+def notices_to_person(*, session: Session, person_id: int, limit: int = 50) -> list[dict]:
+    """The notices a person was sent about their transfers (every step), newest first, keyed on the person stored."""
+    notices = session.scalars(select(TransferNotice).where(TransferNotice.person_id == person_id)
+                              .order_by(TransferNotice.id.desc()).limit(max(1, min(limit, 200)))).all()
+    return [{"transfer_id": n.transfer_id, "step": n.step, "text": n.text, "text_en": n.text_en, "at": n.created_at}
+            for n in notices]
+
+
 def list_transfers(*, session: Session, principal: Principal, now: datetime, province: str | None = None,
                    overdue: bool = False, open_only: bool = False, limit: int = 200) -> list[dict]:
     """Transfers touching the caller's region (either side, or the person's residence or hukou there: the same the
