@@ -43,6 +43,7 @@ from shebao.services.authorization import authorize, declare_refusals
 from shebao.services.exchange_api import router as exchange_router
 from shebao.settings import Settings, get_settings
 from shebao.transfers.api import router as transfers_router
+from shebao.web.citizen_card_pages import router as citizen_card_pages_router
 from shebao.web.cockpit_pages import router as cockpit_pages_router
 from shebao.web.employer_pages import router as employer_pages_router
 from shebao.web.kit import install as install_pages
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                    transfers_router, comparison_router, linkage_router, risk_router, ledger_router, policy_router,
                    audit_router, exchange_router, risk_rules_router, risk_guards_router, cockpit_router,
                    risk_cases_router, risk_screen_router, web_router, employer_pages_router, staff_pages_router,
-                   cockpit_pages_router):
+                   cockpit_pages_router, citizen_card_pages_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     declare_refusals(app)

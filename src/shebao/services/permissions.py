@@ -364,6 +364,11 @@ PAGES: dict[str, Permission] = {
     "GET /me/pension/letter.pdf": own_login(I, writes=False),
     "GET /me/archive": own_login(I, writes=False),
     "GET /me/archive.pdf": own_login(I, writes=False),
+    # the citizen's own card and reminders: no id in the address, always the login's own person
+    "GET /me/card": own_login(I, writes=False),
+    "GET /me/card/lost": own_login(I, writes=False),
+    "POST /me/card/lost": own_login(I),
+    "GET /me/reminders": own_login(I, writes=False),
     # The employer hall: the employer's own record, employees and bills (web/employer_pages.py).
     "GET /employer": own_login(E, writes=False),
     # The staff console: the queues of the clerk's region as stored on the account, and a person by ID number (in the

@@ -49,7 +49,8 @@ STATIC_DIR = WEB_DIR / "static"
 # Where each role lands after logging in, and the header's links for it.
 LANDING = {Role.INSURED: "/me", Role.EMPLOYER: "/employer", Role.STAFF: "/staff", Role.ADMIN: "/staff",
            Role.AUDITOR: "/staff"}
-NAV = {Role.INSURED: (("/me", "nav_record"), ("/me/pension", "nav_pension"), ("/ecard", "ecard")),
+NAV = {Role.INSURED: (("/me", "nav_record"), ("/me/pension", "nav_pension"), ("/me/card", "nav_card"), ("/ecard", "ecard"),
+                       ("/me/reminders", "nav_reminders")),
        Role.EMPLOYER: (("/employer", "nav_employer"),),
        Role.STAFF: (("/staff", "nav_staff"),), Role.ADMIN: (("/staff", "nav_staff"),),
        Role.AUDITOR: (("/staff", "nav_staff"),)}

@@ -184,8 +184,8 @@ def ecard_page(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_co
             code = ecard_service.current_code(session=session, keys=card_keys(rt), principal=who, device_id=device,
                                               now=rt.clock.now())
         context.update(code=code.code, card_number=code.card_number[:4] + "****" + code.card_number[-3:])
-    except Conflict:
-        context["blocked"] = True
+    except Conflict as exc:  # the card is not usable (reported lost, replaced): the e-card is refused, and says why
+        context.update(blocked=True, blocked_reason=exc.reason_en if chosen == "en" else exc.reason)
     except DomainError:
         pass  # not open yet, or open on another device: offer to open it here
     response = templates.TemplateResponse(request, "ecard.html", context)
