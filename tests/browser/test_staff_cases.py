@@ -4,7 +4,6 @@ the screening would open it), assigns it to themselves, writes a note, uploads a
 amount in yuan and sees the recovery; the list and case pages fit a 360-pixel phone without sideways scrolling and
 pass axe-core with no serious or critical violation; the comparison list too."""
 
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select

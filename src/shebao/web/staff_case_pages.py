@@ -31,7 +31,7 @@ from shebao.risk import case_rules as risk_rules
 from shebao.risk import cases as risk_cases
 from shebao.risk import recovery
 from shebao.risk.cases_api import MAX_UPLOAD_READ
-from shebao.risk.rules import RULES, SEVERITY_ORDER
+from shebao.risk.rules import RULES, SEVERITY_NAMES, SEVERITY_ORDER
 from shebao.web.kit import chosen_language, message, page, page_router, refused, spend_once
 from shebao.web.staff_pages import LEVEL_NAMES, _clerk, _region
 
@@ -98,25 +98,35 @@ def _comparison_counts(session: Session, who: Principal, region: str) -> list[di
     return list(counts.values())
 
 
-@router.get("/staff/comparison", response_class=HTMLResponse)
-def comparison_list(request: Request, rt: RuntimeDep, kind: str = "", status: str = ""):
+def _list_page(request: Request, template: str, chosen: dict, fetch: Callable[..., list[dict]],
+               extra: Callable[[Session, Principal, str], dict] | None = None, **context) -> HTMLResponse:
+    """A list of the clerk's region's cases, narrowed by `chosen`; a filter the service refuses is said in words."""
     who, away = _clerk(request)
     if away:
         return away
+    rt = request.app.state.runtime
     region = _region(rt, who)
-    chosen = {"kind": _optional(kind[:30]), "status": _optional(status[:30])}
     error, rows = None, []
     with rt.database.transaction() as session:
         region_name = registry.region_full_name(session=session, code=region)
-        counts = _comparison_counts(session, who, region)
+        added = extra(session, who, region) if extra else {}
         try:
-            rows = comparison_cases.list_cases(session=session, principal=who, region=region, limit=SHOWN, **chosen)
+            rows = fetch(session=session, principal=who, region=region, limit=SHOWN, **chosen)
         except DomainError as exc:
             error = _words(request, exc)
-    return page(request, "staff/cases/comparison_list.html", {
-        "region": region, "region_name": region_name, "counts": counts, "cases": rows, "chosen": chosen,
-        "error": error, "lists": LIST_KINDS, "statuses": comparison_rules.STATUS_NAMES, "shown": SHOWN,
-        "yuan": fen_to_yuan_grouped}, status_code=422 if error else 200)
+    return page(request, template, {"region": region, "region_name": region_name, "cases": rows, "chosen": chosen,
+                                    "error": error, "shown": SHOWN, "yuan": fen_to_yuan_grouped} | added | context,
+                status_code=422 if error else 200)
+
+
+@router.get("/staff/comparison", response_class=HTMLResponse)
+def comparison_list(request: Request, kind: str = "", status: str = ""):
+    filters = [("kind", "list_col", [(name, (k.zh, k.en)) for name, k in LIST_KINDS.items()]),
+               ("status", "status_col", list(comparison_rules.STATUS_NAMES.items()))]
+    return _list_page(request, "staff/cases/comparison_list.html",
+                      {"kind": _optional(kind[:30]), "status": _optional(status[:30])}, comparison_cases.list_cases,
+                      lambda session, who, region: {"counts": _comparison_counts(session, who, region)},
+                      heading="comparison_cases", action="/staff/comparison", filters=filters, lists=LIST_KINDS)
 
 
 def _comparison_page(request: Request, rt: Runtime, who: Principal, case_id: int, *, error: str | None = None,
@@ -161,23 +171,14 @@ def comparison_outcome(request: Request, rt: RuntimeDep, case_id: str, outcome: 
 
 
 @router.get("/staff/risk", response_class=HTMLResponse)
-def risk_list(request: Request, rt: RuntimeDep, status: str = "", rule: str = "", severity: str = ""):
-    who, away = _clerk(request)
-    if away:
-        return away
-    region = _region(rt, who)
-    chosen = {"status": _optional(status[:30]), "rule": _optional(rule[:60]), "severity": _optional(severity[:30])}
-    error, rows = None, []
-    with rt.database.transaction() as session:
-        region_name = registry.region_full_name(session=session, code=region)
-        try:
-            rows = risk_cases.list_cases(session=session, principal=who, region=region, limit=SHOWN, **chosen)
-        except DomainError as exc:
-            error = _words(request, exc)
-    return page(request, "staff/cases/risk_list.html", {
-        "region": region, "region_name": region_name, "cases": rows, "chosen": chosen, "error": error,
-        "statuses": risk_rules.STATUS_NAMES, "rules": RULES, "severities": [s.value for s in SEVERITY_ORDER],
-        "shown": SHOWN, "yuan": fen_to_yuan_grouped}, status_code=422 if error else 200)
+def risk_list(request: Request, status: str = "", rule: str = "", severity: str = ""):
+    filters = [("status", "status_col", list(risk_rules.STATUS_NAMES.items())),
+               ("rule", "rule_col", [(rule_id, (r.name_zh, r.name_en)) for rule_id, r in RULES.items()]),
+               ("severity", "cockpit_severity", [(s.value, SEVERITY_NAMES[s]) for s in SEVERITY_ORDER])]
+    return _list_page(request, "staff/cases/risk_list.html",
+                      {"status": _optional(status[:30]), "rule": _optional(rule[:60]),
+                       "severity": _optional(severity[:30])}, risk_cases.list_cases,
+                      heading="risk_cases", action="/staff/risk", filters=filters)
 
 
 def _risk_page(request: Request, rt: Runtime, who: Principal, case_id: int, *, error: dict | None = None,
