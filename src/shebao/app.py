@@ -49,6 +49,7 @@ from shebao.web.employer_pages import router as employer_pages_router
 from shebao.web.kit import install as install_pages
 from shebao.web.pages import STATIC_DIR
 from shebao.web.pages import router as web_router
+from shebao.web.staff_case_pages import router as staff_case_pages_router
 from shebao.web.staff_pages import router as staff_pages_router
 
 
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                    transfers_router, comparison_router, linkage_router, risk_router, ledger_router, policy_router,
                    audit_router, exchange_router, risk_rules_router, risk_guards_router, cockpit_router,
                    risk_cases_router, risk_screen_router, web_router, employer_pages_router, staff_pages_router,
-                   cockpit_pages_router, citizen_card_pages_router):
+                   staff_case_pages_router, cockpit_pages_router, citizen_card_pages_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     declare_refusals(app)

@@ -38,7 +38,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(sqlite_template, tmp_path_factory) -> Iterator[str]:
+def server(request, sqlite_template, tmp_path_factory) -> Iterator[str]:
+    """The demo province served; a test module may add to it first with its own `prepare_demo(database)`."""
     path = tmp_path_factory.mktemp("browser") / "shebao.db"
     shutil.copyfile(sqlite_template, path)
     settings = Settings(environment="test", database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, log_level="WARNING",
@@ -54,6 +55,9 @@ def server(sqlite_template, tmp_path_factory) -> Iterator[str]:
     prepare_demo_retirees(database=database, cipher=FieldCipher(TEST_SECRET), province="110000", now=TEST_NOW)
     with database.transaction() as session:  # the cockpit's summary tables, as the batch jobs leave them
         refresh_cockpit(session=session, province="110000", now=TEST_NOW)
+    prepare = getattr(request.module, "prepare_demo", None)
+    if prepare is not None:
+        prepare(database)
     port = _free_port()
     config = uvicorn.Config(create_app(settings, database=database, clock=FixedClock(TEST_NOW)), host="127.0.0.1", port=port, log_level="warning")
     uvicorn_server = uvicorn.Server(config)

@@ -375,6 +375,19 @@ PAGES: dict[str, Permission] = {
     # form's body), found only within that region and audited (web/staff_pages.py).
     "GET /staff": reads(STAFF_READERS, Scope.CONFINED),
     "POST /staff/person": reads(STAFF_READERS, Scope.CONFINED),
+    # The case pages of the staff console (web/staff_case_pages.py): the same roles and scopes as the matching API
+    # routes; a list is of the clerk's region as stored, a case judged on its region as stored by the services (one 404
+    # page outside it); the risk case's repayment form names the case, whose recovery it records.
+    "GET /staff/comparison": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /staff/comparison/{case_id}": reads(STAFF_READERS, Scope.SUBJECT, K.COMPARISON_CASE, path("case_id")),
+    "POST /staff/comparison/{case_id}/outcome": writes(STAFF, Scope.SUBJECT, K.COMPARISON_CASE, path("case_id")),
+    "GET /staff/risk": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /staff/risk/{case_id}": reads(STAFF_READERS, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /staff/risk/{case_id}/assign": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /staff/risk/{case_id}/note": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /staff/risk/{case_id}/evidence": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /staff/risk/{case_id}/conclusion": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    "POST /staff/risk/{case_id}/repayment": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
     "GET /docs": public(),
     # the cockpit: staff of the region named (their own region as stored, by default) or above, administrators and
     # auditors; the page judges the region itself (web/cockpit_pages.py: one 404 page outside the caller's scope)

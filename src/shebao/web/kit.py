@@ -49,11 +49,11 @@ STATIC_DIR = WEB_DIR / "static"
 # Where each role lands after logging in, and the header's links for it.
 LANDING = {Role.INSURED: "/me", Role.EMPLOYER: "/employer", Role.STAFF: "/staff", Role.ADMIN: "/staff",
            Role.AUDITOR: "/staff"}
+STAFF_NAV = (("/staff", "nav_staff"), ("/staff/comparison", "nav_comparison"), ("/staff/risk", "nav_risk"))
 NAV = {Role.INSURED: (("/me", "nav_record"), ("/me/pension", "nav_pension"), ("/me/card", "nav_card"), ("/ecard", "ecard"),
                        ("/me/reminders", "nav_reminders")),
        Role.EMPLOYER: (("/employer", "nav_employer"),),
-       Role.STAFF: (("/staff", "nav_staff"),), Role.ADMIN: (("/staff", "nav_staff"),),
-       Role.AUDITOR: (("/staff", "nav_staff"),)}
+       Role.STAFF: STAFF_NAV, Role.ADMIN: STAFF_NAV, Role.AUDITOR: STAFF_NAV}
 
 
 # ------------------------------------------------------------------ who, language, text size

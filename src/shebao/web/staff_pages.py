@@ -31,6 +31,7 @@ STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.AUDITOR)
 LEVEL_NAMES = {1: "province", 2: "city", 3: "county", 4: "street"}
 RISK_SHOWN = 500  # risk.cases.list_cases's largest page: a count at it reads "500+"
 TRANSFERS_SHOWN = 200
+CASE_PAGES = {"queue_comparison": "/staff/comparison", "queue_risk": "/staff/risk"}  # web/staff_case_pages.py
 
 
 def _clerk(request: Request) -> tuple[Principal | None, RedirectResponse | None]:
@@ -83,7 +84,8 @@ def _home(request: Request, rt: Runtime, who: Principal, *, found: dict | None =
         region_name = registry.region_full_name(session=session, code=region)
         queues = _queues(session, who, region, rt.clock.now())
     return page(request, "staff/home.html", {"region": region, "region_name": region_name, "queues": queues,
-                                             "found": found, "error": error}, status_code=status_code)
+                                             "found": found, "error": error, "case_pages": CASE_PAGES},
+                status_code=status_code)
 
 
 @router.get("/staff", response_class=HTMLResponse)
