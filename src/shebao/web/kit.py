@@ -50,7 +50,8 @@ STATIC_DIR = WEB_DIR / "static"
 LANDING = {Role.INSURED: "/me", Role.EMPLOYER: "/employer", Role.STAFF: "/staff", Role.ADMIN: "/staff",
            Role.AUDITOR: "/staff"}
 NAV = {Role.INSURED: (("/me", "nav_record"), ("/me/pension", "nav_pension"), ("/ecard", "ecard")),
-       Role.EMPLOYER: (("/employer", "nav_employer"),),
+       Role.EMPLOYER: (("/employer", "nav_employer"), ("/employer/hire", "nav_employees"),
+                       ("/employer/bases", "nav_bases"), ("/employer/bills", "nav_bills")),
        Role.STAFF: (("/staff", "nav_staff"),), Role.ADMIN: (("/staff", "nav_staff"),),
        Role.AUDITOR: (("/staff", "nav_staff"),)}
 
