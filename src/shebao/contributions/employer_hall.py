@@ -87,9 +87,14 @@ def import_bases(*, session: Session, cipher: FieldCipher, principal: Principal,
 def _base_rows(csv_text: str) -> list[tuple[int, dict]]:
     """The file's rows numbered as a spreadsheet shows them (the header is row 1)."""
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    if not reader.fieldnames or [f.strip() for f in reader.fieldnames] != list(BASE_COLUMNS):
+    try:
+        columns = [(name or "").strip() for name in reader.fieldnames or ()]
+    except csv.Error as problem:
+        raise InvalidInput("bases.unreadable", "文件无法按 CSV 读取", f"the file is not readable as CSV: {problem}") from None
+    if columns != list(BASE_COLUMNS):
         raise InvalidInput("bases.columns", "文件第一行应为列名：" + ",".join(BASE_COLUMNS),
                            "the file's first line names the columns: " + ",".join(BASE_COLUMNS))
+    reader.fieldnames = columns
     try:
         rows = [(number, row) for number, row in enumerate(reader, start=2) if any((v or "").strip() for v in row.values()
                                                                                 if isinstance(v, str))]

@@ -233,9 +233,9 @@ TEXT: dict[str, dict[str, str]] = {
     "bases_file": {"zh": "基数申报文件（CSV）", "en": "Base file (CSV)"},
     "bases_submit": {"zh": "上传并申报", "en": "Upload and declare"},
     "bases_saved": {"zh": "申报成功，以下各行均已导入。", "en": "Declared: every row below was imported."},
-    "bases_rejected": {"zh": "有行被拒绝，整个文件未导入。请改正下列标红的行后重新上传。",
-                       "en": "Rows were rejected, so nothing in the file was imported. Correct the rows marked below "
-                             "and upload the file again."},
+    "bases_rejected": {"zh": "请改正下列各行后重新上传。", "en": "Correct the rows below and upload the file again."},
+    "id_col": {"zh": "身份证号", "en": "ID number"},
+    "base_col": {"zh": "月基数（元）", "en": "base (yuan)"},
     "rejected_rows": {"zh": "被拒绝的行", "en": "Rejected rows"},
     "accepted_rows": {"zh": "无误的行", "en": "Rows without a problem"},
     "row_col": {"zh": "行号", "en": "row"},
