@@ -90,18 +90,22 @@ def _base_rows(csv_text: str) -> list[tuple[int, dict]]:
     try:
         columns = [(name or "").strip() for name in reader.fieldnames or ()]
     except csv.Error as problem:
-        raise InvalidInput("bases.unreadable", "文件无法按 CSV 读取", f"the file is not readable as CSV: {problem}") from None
+        raise _unreadable(problem) from None
     if columns != list(BASE_COLUMNS):
-        raise InvalidInput("bases.columns", "文件第一行应为列名：" + ",".join(BASE_COLUMNS),
+        raise InvalidInput("bases.columns", "文件第一行应为列名「" + ",".join(BASE_COLUMNS) + "」",
                            "the file's first line names the columns: " + ",".join(BASE_COLUMNS))
     reader.fieldnames = columns
     try:
         rows = [(number, row) for number, row in enumerate(reader, start=2) if any((v or "").strip() for v in row.values()
                                                                                 if isinstance(v, str))]
     except csv.Error as problem:
-        raise InvalidInput("bases.unreadable", "文件无法按 CSV 读取", f"the file is not readable as CSV: {problem}") from None
+        raise _unreadable(problem) from None
     if not rows:
         raise InvalidInput("bases.empty", "文件中没有数据行", "the file has no rows")
     if len(rows) > MAX_BASE_ROWS:
         raise InvalidInput("bases.too_many", f"一个文件最多 {MAX_BASE_ROWS} 行", f"a file has at most {MAX_BASE_ROWS} rows")
     return rows
+
+
+def _unreadable(problem: csv.Error) -> InvalidInput:
+    return InvalidInput("bases.unreadable", "文件无法按「CSV」格式读取", f"the file is not readable as CSV: {problem}")

@@ -210,14 +210,14 @@ async def upload_bases(request: Request, rt: RuntimeDep):
     raw = await upload.read(MAX_FILE_BYTES + 1) if hasattr(upload, "read") else b""
     problem = None
     if not raw.strip():
-        problem = InvalidInput("bases.no_file", "请选择要上传的 CSV 文件", "choose a CSV file to upload")
+        problem = InvalidInput("bases.no_file", "请选择要上传的「CSV」文件", "choose a CSV file to upload")
     elif len(raw) > MAX_FILE_BYTES:
-        problem = InvalidInput("bases.too_large", "文件超过 1 MB", "the file is larger than 1 MB")
+        problem = InvalidInput("bases.too_large", "文件超过 1 兆字节", "the file is larger than 1 MB")
     else:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            problem = InvalidInput("bases.encoding", "文件应为 UTF-8 编码的 CSV", "the file is a CSV in UTF-8")
+            problem = InvalidInput("bases.encoding", "文件应为 UTF-8 编码的「CSV」文件", "the file is a CSV in UTF-8")
     if problem is not None:
         return page(request, "employer/bases.html", {"result": None, "error": _reason(request, problem),
                                                      "period": period}, status_code=422)
