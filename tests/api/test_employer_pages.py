@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from shebao.contributions import employer_hall
+from shebao.contributions import service as contributions
 from shebao.contributions.batch import run_month_end
 from shebao.contributions.models import BaseDeclaration
 from shebao.core.clock import FixedClock
+from shebao.core.money import fen_to_yuan_grouped
 from shebao.core.security import Principal, Role
 from shebao.demo.seed import demo_credit_code
 from shebao.enrollment.models import Participation
@@ -189,6 +191,12 @@ def test_bills_payments_and_the_amount_to_pay_today_are_the_services(client, dat
     with database.unit_of_work() as uow:
         figures = employer_hall.arrears_today(session=uow.session, principal=firm, payer_kind="employer",
                                               payer_id=hall["employer"], now=clock.now())
+        bills = contributions.bills_of(session=uow.session, principal=firm, payer_kind="employer",
+                                       payer_id=hall["employer"])
+    assert bills
+    for bill in bills:
+        row = page.text.split(f'data-bill="{bill.id}"', 1)[1].split("</tr>", 1)[0]
+        assert fen_to_yuan_grouped(bill.amount_fen) in row and fen_to_yuan_grouped(bill.unpaid_fen) in row
     assert figures["bills"] and figures["late_fee_fen"] > 0  # due on the 15th, five days late on the 20th
     assert f'data-to-pay="{figures["to_pay_fen"]}"' in page.text
     for row in figures["bills"]:
