@@ -27,6 +27,7 @@ from shebao.settings import Settings
 from tests.conftest import TEST_NOW, TEST_SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
+_DATABASES: dict[str, Database] = {}  # each running server's database, for a test that must read what it serves
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -66,10 +67,19 @@ def server(request, sqlite_template, tmp_path_factory) -> Iterator[str]:
     deadline = time.monotonic() + 20
     while not uvicorn_server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    _DATABASES[url] = database
+    yield url
+    _DATABASES.pop(url, None)
     uvicorn_server.should_exit = True
     thread.join(timeout=10)
     database.dispose()
+
+
+@pytest.fixture(scope="module")
+def server_database(server) -> Database:
+    """The database the module's server serves (to find what a journey needs, such as an employee's ID number)."""
+    return _DATABASES[server]
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("demo.retiree", "demo-retiree-2024", "insured", "退休人员", "retiree",
                 "查看本人养老金、发放记录和资格认证", "read their own pension, payments and certifications"),
     DemoAccount("demo.employer", "demo-employer-2024", "employer", "参保单位", "employer",
-                "查看本单位信息", "read their own employer record"),
+                "增减员、申报缴费基数、查看账单和欠费", "hire and let go, declare bases, see bills and arrears"),
     DemoAccount("demo.county", "demo-county-2024", "staff", "区县经办人员", "county clerk",
                 "登记、查询、变更本区县人员和单位", "register, find and change people and employers of one county"),
     DemoAccount("demo.province", "demo-province-2024", "staff", "省级管理人员", "provincial manager",

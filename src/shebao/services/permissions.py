@@ -371,6 +371,15 @@ PAGES: dict[str, Permission] = {
     "GET /me/reminders": own_login(I, writes=False),
     # The employer hall: the employer's own record, employees and bills (web/employer_pages.py).
     "GET /employer": own_login(E, writes=False),
+    # ... and what it files itself, always for the login's own employer as stored (no id in the address): a hire, a
+    # leave (the person named in the form's body, judged by the service on the employer's own participations), the
+    # yearly base file (each row judged as a base declaration), its bills, payments and arrears with late fees.
+    "GET /employer/hire": own_login(E, writes=False),
+    "POST /employer/hire": own_login(E),
+    "POST /employer/leave": own_login(E),
+    "GET /employer/bases": own_login(E, writes=False),
+    "POST /employer/bases": own_login(E),
+    "GET /employer/bills": own_login(E, writes=False),
     # The staff console: the queues of the clerk's region as stored on the account, and a person by ID number (in the
     # form's body), found only within that region and audited (web/staff_pages.py).
     "GET /staff": reads(STAFF_READERS, Scope.CONFINED),
