@@ -29,7 +29,7 @@ def projection_svg(projection: dict[str, Any]) -> str:
     values = [int(row[key]) for scenario in rows.values() for row in scenario for key, *_ in SERIES]
     low, high = min(0, *values), max(0, *values)
     divisor, unit_zh, unit_en = next((unit for unit in UNITS if max(abs(low), abs(high)) >= unit[0]), UNITS[-1])
-    low, high, step = _nice_range(low / divisor, high / divisor)
+    low, high, step = nice_range(low / divisor, high / divisor)
     first, last = years[0], years[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -53,7 +53,7 @@ def projection_svg(projection: dict[str, Any]) -> str:
         ty = TOP + plot_h * (high - tick) / (high - low)
         parts.append(f'<line x1="{LEFT}" y1="{ty:.1f}" x2="{WIDTH - RIGHT}" y2="{ty:.1f}" '
                      f'stroke="{"#999" if abs(tick) < step / 2 else "#e5e5e5"}"/>')
-        parts.append(f'<text x="{LEFT - 8}" y="{ty + 4:.1f}" text-anchor="end">{_label(tick)}</text>')
+        parts.append(f'<text x="{LEFT - 8}" y="{ty + 4:.1f}" text-anchor="end">{axis_label(tick)}</text>')
     every = max(1, round(len(years) / 10))
     for index, year in enumerate(years):
         if index % every == 0 or year == last:
@@ -100,7 +100,7 @@ def _legend() -> list[str]:
     return parts
 
 
-def _nice_range(low: float, high: float) -> tuple[float, float, float]:
+def nice_range(low: float, high: float) -> tuple[float, float, float]:
     """Axis bounds and a step of 1, 2 or 5 × a power of ten, about six steps, the bounds on steps."""
     span = (high - low) or 1.0
     raw = span / 6
@@ -110,5 +110,5 @@ def _nice_range(low: float, high: float) -> tuple[float, float, float]:
     return bottom, max(top, bottom + step), step  # a province with nothing in it still gets an axis one step high
 
 
-def _label(value: float) -> str:
+def axis_label(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.1f}"

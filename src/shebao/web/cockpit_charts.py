@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from shebao.risk.projection_chart import UNITS, _label, _nice_range
+from shebao.risk.projection_chart import UNITS, axis_label, nice_range
 
 WIDTH = 360
 FILL = "#2f6db3"
@@ -42,7 +42,7 @@ def fund_svg(months: list[dict], *, label: str, t, lang: str) -> Markup:  # noqa
     values = [int(month[key]) for month in months for key, *_ in LINES]
     low, high = min(0, *values), max(0, *values)
     divisor, unit_zh, unit_en = next((u for u in UNITS if max(abs(low), abs(high)) >= u[0]), UNITS[-1])
-    low, high, step = _nice_range(low / divisor, high / divisor)
+    low, high, step = nice_range(low / divisor, high / divisor)
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     count = len(months)
 
@@ -67,7 +67,7 @@ def fund_svg(months: list[dict], *, label: str, t, lang: str) -> Markup:  # noqa
         ty = y(tick * divisor)
         parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{WIDTH - right}" y2="{ty:.1f}" '
                      f'stroke="{"#999" if abs(tick) < step / 2 else "#e5e5e5"}"/>'
-                     f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{_label(tick)}</text>')
+                     f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{axis_label(tick)}</text>')
     every, year_shown = max(1, -(-count // 6)), None
     for index, month in enumerate(months):
         if index % every == 0 or index == count - 1:
