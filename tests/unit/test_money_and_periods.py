@@ -23,6 +23,19 @@ def test_floats_and_fractions_of_a_fen_are_refused(bad):
         yuan_to_fen(bad)
 
 
+@pytest.mark.parametrize("typed", ["1e3", "1E3", "1_000", "1,000", "０.５", "0x10", "12 5"])
+def test_amounts_typed_in_yuan_are_plain_digits(typed):
+    """An exponent or a separator would silently turn what a person typed into another amount."""
+    with pytest.raises(InvalidInput) as refused:
+        yuan_to_fen(typed)
+    assert refused.value.code == "money.malformed"
+
+
+@pytest.mark.parametrize(("typed", "fen"), [("5.", 500), (".5", 50), (" 12.30 ", 1230), ("+1", 100)])
+def test_plain_yuan_in_every_usual_spelling(typed, fen):
+    assert yuan_to_fen(typed) == fen
+
+
 @given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_fen_survive_a_round_trip_through_yuan(fen):
     assert yuan_to_fen(fen_to_yuan(fen)) == fen

@@ -7,6 +7,7 @@ in Chinese and English rather than letting NaN, Infinity or a 60-digit number re
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated
 
@@ -92,20 +93,30 @@ def _decimal_text(value: str, info: ValidationInfo) -> str:
 DecimalText = Annotated[str, AfterValidator(_decimal_text)]
 
 
+PLAIN_YUAN = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")  # ASCII digits only: no exponent, no separators
+
+
 def yuan_to_fen(yuan: str | int | Decimal) -> int:
     """Convert a yuan amount (e.g. "6821.00") to fen, refusing fractions of a fen."""
     if isinstance(yuan, float):
         raise InvalidInput("money.float", "金额不能使用浮点数", "money must not be a float")
+    if isinstance(yuan, str) and not PLAIN_YUAN.fullmatch(yuan.strip()):
+        # A person types yuan as digits and a point: "1e3" or "1_000" would be read as 1,000 yuan without them knowing.
+        raise _malformed_yuan(yuan)
     try:
         amount = parse_decimal(yuan, "amount", limit=Decimal(MAX_FEN) / FEN_PER_YUAN) * FEN_PER_YUAN
     except InvalidInput as exc:
         if exc.code == "decimal.too_large":
             raise _amount_too_large("amount") from None
-        raise InvalidInput("money.malformed", "金额格式错误，应为元，例如 6821.00",
-                           f"malformed amount in yuan, e.g. 6821.00: {str(yuan)[:40]!r}") from exc
+        raise _malformed_yuan(yuan) from exc
     if amount != amount.to_integral_value():
         raise InvalidInput("money.sub_fen", f"金额精度超过分{given_zh(yuan)}", f"amount finer than a fen: {yuan}")
     return check_fen(int(amount))
+
+
+def _malformed_yuan(yuan: object) -> InvalidInput:
+    return InvalidInput("money.malformed", "金额格式错误，应为元，例如 6821.00",
+                        f"malformed amount in yuan, e.g. 6821.00: {str(yuan)[:40]!r}")
 
 
 def fen_to_yuan(fen: int) -> str:
