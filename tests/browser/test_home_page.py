@@ -26,6 +26,8 @@ def test_the_front_page_tells_a_newcomer_what_is_here(server, browser, tmp_path)
     accounts = page.locator("table.accounts").inner_text()
     for username in ("demo.person", "demo.employer", "demo.county", "demo.province", "demo.auditor"):
         assert username in accounts
+    assert page.locator("[data-pages='demo.person'] a[href='/me/card']").count() == 1
+    assert page.locator("[data-pages='demo.province'] a[href='/cockpit']").count() == 1
     page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
     page.close()
 

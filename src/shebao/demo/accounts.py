@@ -11,6 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.accounts.models import User
+from shebao.accounts.service import principal_named
+from shebao.core.errors import NotFound
+from shebao.core.security import Principal
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,14 @@ def existing_demo_accounts(*, session: Session) -> list[DemoAccount]:
     """The demo accounts present in this database (none in a real deployment)."""
     names = set(session.scalars(select(User.username).where(User.username.in_([a.username for a in DEMO_ACCOUNTS]))))
     return [a for a in DEMO_ACCOUNTS if a.username in names]
+
+
+def demo_principals(*, session: Session) -> dict[str, Principal]:
+    """Each present demo account as the principal it logs in as, so the front page can show where each one goes."""
+    principals = {}
+    for account in existing_demo_accounts(session=session):
+        try:
+            principals[account.username] = principal_named(session=session, username=account.username)
+        except NotFound:  # an account switched off shows no pages
+            continue
+    return principals

@@ -24,8 +24,11 @@ TEXT: dict[str, dict[str, str]] = {
     "cards": {"zh": "有效社保卡（含制卡中）", "en": "valid cards (some still being made)"},
     "by_county": {"zh": "各区县登记人数", "en": "Persons by county of residence"},
     "accounts": {"zh": "演示账号", "en": "Demo accounts"},
-    "accounts_hint": {"zh": "用以下账号在 API 文档中登录（POST /api/v1/auth/token），再点击 Authorize 填入令牌。",
-                      "en": "Log in with these in the API docs (POST /api/v1/auth/token), then paste the token into Authorize."},
+    "accounts_hint": {"zh": "用以下账号点击页首“登录”进入网页，登录后即可打开右列的页面；在 API 文档中也可用它们取得令牌"
+                            "（POST /api/v1/auth/token，再点击 Authorize 填入）。",
+                      "en": "Log in on the web with these (\"Log in\" at the top); once logged in, the pages in the last column "
+                            "are yours. In the API docs they also get a token (POST /api/v1/auth/token, then Authorize)."},
+    "account_pages": {"zh": "登录后可用的页面", "en": "pages after logging in"},
     "username": {"zh": "用户名", "en": "username"},
     "password": {"zh": "密码", "en": "password"},
     "otp": {"zh": "动态口令（验证器应用显示的六位数字）", "en": "one-time code (the six digits your authenticator app shows)"},

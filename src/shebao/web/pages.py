@@ -27,7 +27,7 @@ from shebao.core.errors import DATE_FORMAT_ZH, Conflict, DomainError, NotFound
 from shebao.core.http import Runtime, RuntimeDep, SessionDep, token_ttl
 from shebao.core.money import fen_to_yuan, fen_to_yuan_grouped
 from shebao.core.security import Role
-from shebao.demo.accounts import existing_demo_accounts
+from shebao.demo.accounts import demo_principals, existing_demo_accounts
 from shebao.registry import service as registry
 from shebao.registry.rules import masked_name
 from shebao.services import archive
@@ -40,6 +40,7 @@ from shebao.web.kit import (
     LangQuery,
     landing_for,
     message,
+    nav_links,
     page_router,
     set_csrf_cookie,
     set_login_cookie,
@@ -63,6 +64,7 @@ def home(request: Request, session: SessionDep, rt: RuntimeDep, lang: LangQuery 
         "counties": counties, "province": province,
         "province_name": registry.region_full_name(session=session, code=province),
         "accounts": existing_demo_accounts(session=session),
+        "account_pages": {name: nav_links(who) for name, who in demo_principals(session=session).items()},
         "cards": sum(n for state, n in card_service.card_counts(session=session).items()
                      if state not in ("replaced", "cancelled")),
         "pensions": benefits.pension_summary(session=session, province=province), "yuan": fen_to_yuan,
