@@ -11,6 +11,7 @@ handler spends with `spend_once` in the same transaction as the work; a second s
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shebao.accounts import service as accounts
+from shebao.core.clock import CHINA_TZ, as_utc
 from shebao.core.errors import DomainError
 from shebao.core.http import Runtime
 from shebao.core.regions import level_of
@@ -132,7 +134,16 @@ def _page_globals(request: Request) -> dict:
     }
 
 
+def china_time(at: str | datetime | None) -> str:
+    """An instant as people in China read it: Beijing time to the minute (instants are kept in UTC)."""
+    if not at:
+        return ""
+    instant = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return as_utc(instant).astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
 templates = Jinja2Templates(directory=WEB_DIR / "templates", context_processors=[_page_globals])
+templates.env.filters["china_time"] = china_time
 
 
 def page(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
