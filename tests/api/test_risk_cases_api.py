@@ -47,6 +47,13 @@ def test_a_case_worked_to_a_settled_recovery_over_http(client, setup):
                         data={"note": "民政火化记录"}, headers=clerk)
     assert filed.status_code == 200, filed.text
     assert filed.json()["evidence"][0]["content_type"] == "application/pdf"  # sniffed, not as the sender claimed
+    evidence = filed.json()["evidence"][0]["id"]
+    saved = client.get(f"{CASES}/{case}/evidence/{evidence}", headers=tokens["auditor"])  # an auditor reads it too
+    assert saved.status_code == 200 and saved.content == PDF and saved.headers["cache-control"] == "no-store"
+    assert saved.headers["content-disposition"].startswith('attachment; filename="__.pdf"')
+    outside = client.get(f"{CASES}/{case}/evidence/{evidence}", headers=tokens["haidian"])
+    nothing = client.get(f"{CASES}/{case}/evidence/{evidence + 1000}", headers=clerk)
+    assert outside.status_code == nothing.status_code == 404
     done = client.post(f"{CASES}/{case}/conclusion", json={"outcome": "confirmed", "overpaid_fen": 50_000},
                        headers=clerk)
     assert done.status_code == 200, done.text

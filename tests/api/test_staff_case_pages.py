@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from shebao.accounts.models import User
 from shebao.comparison.models import CompareCase, CompareCaseEvent
+from shebao.core.audit import AuditRecord
 from shebao.core.security import Role
 from shebao.risk.models import RiskCase, RiskCaseEvent, RiskEvidence, RiskRecovery, RiskRecoveryMovement
 from shebao.services.permissions import PAGES
@@ -66,6 +67,11 @@ def _post(client, page: str, action: str, fields: dict | None = None, **options)
 def _count(database, model, *where) -> int:
     with database.unit_of_work() as uow:
         return uow.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _evidence_link(text: str) -> str:
+    start = text.index('href="', text.index("data-evidence-file") - 120) + len('href="')
+    return text[start:text.index('"', start)]
 
 
 def _refusal(text: str, form: str) -> str:
@@ -144,6 +150,13 @@ def test_a_risk_case_worked_to_a_confirmed_recovery_and_repaid(client, database,
     bad_file = _post(client, url, f"{url}/evidence", files={"file": ("x.exe", b"MZ\x90\x00", "application/pdf")})
     assert bad_file.status_code == 422 and _refusal(bad_file.text, "evidence")
     assert _count(database, RiskEvidence, RiskEvidence.case_id == case) == 1
+    evidence = _evidence_link(shown)
+    saved = client.get(evidence)
+    assert saved.status_code == 200 and saved.content == PDF and saved.headers["content-type"] == "application/pdf"
+    assert "attachment" in saved.headers["content-disposition"] and "%E6%A1%A3%E6%A1%88.pdf" in saved.headers["content-disposition"]
+    assert _count(database, AuditRecord, AuditRecord.action == "risk.evidence_opened") == 1  # every opening audited
+    for odd in (f"{url}/evidence/abc", f"{url}/evidence/99999999", f"/staff/risk/{cases['far']}/evidence/1"):
+        assert client.get(odd).status_code == 404, odd
     for amount in ("12.345", "-5", "abc", "1,000", "9" * 30):
         refused = _post(client, url, f"{url}/conclusion", {"outcome": "confirmed", "overpaid_yuan": amount})
         assert refused.status_code == 422 and _refusal(refused.text, "conclusion"), amount

@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import quote
 
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -255,6 +256,14 @@ def install_request_logging(app: FastAPI) -> None:
         log.info("request", method=request.method, path=request.url.path, status=response.status_code,
                  ms=round((time.perf_counter() - started) * 1000, 1), request_id=request_id)
         return response
+
+
+def download(content: bytes, media_type: str, file_name: str) -> Response:
+    """A file to save, never cached: its name (Chinese included) in RFC 6266/5987 form, with an ASCII fallback."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in file_name) or "file"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+    return Response(content=content, media_type=media_type,
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
 def token_ttl(settings: Settings) -> timedelta:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, select
@@ -190,6 +191,27 @@ def add_evidence(*, session: Session, principal: Principal, case_id: int, file_n
     audit.append(session, actor=principal.actor, action="risk.case_evidence", subject=f"risk_case:{found.id}", now=now,
                  file_name=name, content_type=content_type, size_bytes=len(content), sha256=digest)
     return show_case(session=session, principal=principal, case_id=found.id, now=now)
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    file_name: str
+    content_type: str
+    sha256: str
+    content: bytes
+
+
+def evidence_file(*, session: Session, principal: Principal, case_id: int, evidence_id: int, now: datetime) -> EvidenceFile:
+    """The bytes of one file filed on a case in scope. Every opening is audited: the files are about a person."""
+    found = _case_in_scope(session, principal, case_id)
+    evidence = session.scalar(select(RiskEvidence).where(RiskEvidence.id == evidence_id,
+                                                         RiskEvidence.case_id == found.id))
+    if evidence is None:
+        raise NotFound("risk.evidence_unknown", "此案件没有这份证据材料", "this case has no such evidence")
+    audit.append(session, actor=principal.actor, action="risk.evidence_opened", subject=f"risk_case:{found.id}",
+                 now=now, evidence_id=evidence.id, sha256=evidence.sha256)
+    return EvidenceFile(file_name=evidence.file_name, content_type=evidence.content_type, sha256=evidence.sha256,
+                        content=evidence.content)
 
 
 def conclude_case(*, session: Session, principal: Principal, case_id: int, confirmed: bool, now: datetime,

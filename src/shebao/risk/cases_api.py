@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
 
-from shebao.core.http import NowDep, PrincipalDep, SessionDep
+from shebao.core.http import NowDep, PrincipalDep, SessionDep, download
 from shebao.core.ids import RecordIdPath
 from shebao.risk import case_rules, cases, recovery
 from shebao.risk.schemas import CaseAssign, CaseConclusion, CaseNote, Repayment, WriteOff
@@ -49,6 +50,14 @@ def add_evidence(*, case_id: RecordIdPath, file: Annotated[UploadFile, File()], 
     content = file.file.read(MAX_UPLOAD_READ + 1)
     return cases.add_evidence(session=session, principal=who, case_id=case_id, file_name=file.filename,
                               content=content, note=note, now=now)
+
+
+@router.get("/cases/{case_id}/evidence/{evidence_id}", summary="Download a file filed on a case (audited)",
+            response_class=Response)
+def evidence_file(*, case_id: RecordIdPath, evidence_id: RecordIdPath, session: SessionDep, who: PrincipalDep,
+                  now: NowDep) -> Response:
+    found = cases.evidence_file(session=session, principal=who, case_id=case_id, evidence_id=evidence_id, now=now)
+    return download(found.content, found.content_type, found.file_name)
 
 
 @router.post("/cases/{case_id}/conclusion", summary="Conclude a case: confirmed with the overpaid amount, or cleared "

@@ -22,7 +22,7 @@ from shebao.comparison import case_rules as comparison_rules
 from shebao.comparison import cases as comparison_cases
 from shebao.comparison.lists import LIST_KINDS
 from shebao.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from shebao.core.http import Runtime, RuntimeDep
+from shebao.core.http import Runtime, RuntimeDep, download
 from shebao.core.money import fen_to_yuan_grouped, yuan_to_fen
 from shebao.core.regions import level_of
 from shebao.core.security import Principal, Role
@@ -213,6 +213,22 @@ def _risk_case(request: Request, case_id: str) -> tuple[Principal | None, int | 
 def risk_case(request: Request, rt: RuntimeDep, case_id: str):
     who, number, away = _risk_case(request, case_id)
     return away or _risk_page(request, rt, who, number)
+
+
+@router.get("/staff/risk/{case_id}/evidence/{evidence_id}")
+def risk_evidence_file(request: Request, rt: RuntimeDep, case_id: str, evidence_id: str):
+    """A file filed on the case, to save (the opening is audited); one 404 for a case or file not in reach."""
+    who, number, away = _risk_case(request, case_id)
+    evidence_number = _case_number(evidence_id)
+    if away or evidence_number is None:
+        return away or _not_found(request, "/staff/risk")
+    try:
+        with rt.database.transaction() as session:
+            found = risk_cases.evidence_file(session=session, principal=who, case_id=number,
+                                             evidence_id=evidence_number, now=rt.clock.now())
+    except NotFound:
+        return _not_found(request, f"/staff/risk/{number}")
+    return download(found.content, found.content_type, found.file_name)
 
 
 @router.post("/staff/risk/{case_id}/assign", response_class=HTMLResponse)
