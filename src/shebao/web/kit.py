@@ -10,6 +10,7 @@ handler spends with `spend_once` in the same transaction as the work; a second s
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from http.cookies import SimpleCookie
@@ -229,6 +230,10 @@ def spend_once(session: Session, who: Principal | None, token: str | None, now) 
 # ------------------------------------------------------------------ preferences and the CSRF cookie
 
 
+RETURN_COOKIE = "after_login"
+RETURN_PATH = re.compile(r"/[a-z0-9/_.-]{1,120}")  # a page's plain path: never a query, another host or personal data
+
+
 class PagePreferences:
     """On every page (not /api, not /static): the CSRF cookie when the browser has none, and `?lang=` and `?text=`
     remembered as cookies, so that one click switches the language or the text size on every page after it."""
@@ -261,6 +266,8 @@ class PagePreferences:
             scope.setdefault("state", {})["who"] = await run_in_threadpool(principal_for, runtime, token) if token else None
 
         async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start" and _sent_to_log_in(scope, message):
+                extra.append(f"{RETURN_COOKIE}={path}; Max-Age=600; Path=/; HttpOnly; SameSite=Strict")
             if message["type"] == "http.response.start" and extra:
                 present = b" ".join(v for k, v in message.get("headers", []) if k.lower() == b"set-cookie")
                 added = [(b"set-cookie", c.encode("latin-1")) for c in extra
@@ -269,6 +276,22 @@ class PagePreferences:
             await send(message)
 
         await self.app(scope, receive, send_with_cookies)
+
+
+def _sent_to_log_in(scope: Scope, message: Message) -> bool:
+    """A page asked for without a login: remember it (a plain path, no query) to go back to once logged in."""
+    return (scope.get("method") == "GET" and message.get("status") == 303
+            and (b"location", b"/login") in message.get("headers", []) and RETURN_PATH.fullmatch(scope["path"]) is not None
+            and scope["path"] not in ("/login", "/logout"))
+
+
+def return_after_login(request: Request, who: Principal) -> str:
+    """Where a fresh login goes: the page asked for before it, when this role may open it; else the role's landing."""
+    wanted = request.cookies.get(RETURN_COOKIE, "")
+    if RETURN_PATH.fullmatch(wanted) and any(wanted == href or wanted.startswith(href + "/")
+                                             for href, _ in nav_links(who)):
+        return wanted
+    return landing_for(who.role)
 
 
 def _cookies(scope: Scope) -> dict[str, str]:

@@ -34,6 +34,7 @@ from shebao.services import archive
 from shebao.services.statement_pdf import statement_pdf
 from shebao.web.i18n import language, translator
 from shebao.web.kit import (
+    RETURN_COOKIE,
     STATIC_DIR,
     TOKEN_COOKIE,
     LangCookie,
@@ -42,6 +43,7 @@ from shebao.web.kit import (
     message,
     nav_links,
     page_router,
+    return_after_login,
     set_csrf_cookie,
     set_login_cookie,
     spend_once,
@@ -97,7 +99,11 @@ def log_in(request: Request, rt: RuntimeDep, username: Annotated[str, Form(max_l
         return templates.TemplateResponse(request, "login.html", {"t": translator(chosen), "lang": chosen, "error": reason,
                                                                   "ask_otp": ask_otp, "username": username[:64]},
                                           status_code=outcome.error.status_code)
-    response = RedirectResponse(landing_for(outcome.token.role), status_code=303)  # each role lands on its own page
+    who = _principal(rt, outcome.token.access_token)
+    # Back to the page asked for before logging in, if this role may open it; else each role lands on its own page.
+    response = RedirectResponse(return_after_login(request, who) if who else landing_for(outcome.token.role),
+                                status_code=303)
+    response.delete_cookie(RETURN_COOKIE, path="/")
     set_login_cookie(response, outcome.token.access_token, max_age=rt.settings.token_ttl_minutes * 60)
     set_csrf_cookie(response)  # a new session, a new CSRF token
     return response
