@@ -8,7 +8,7 @@ their CSRF token refused; a form sent twice done once."""
 import random
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from stdnum import luhn
 
 from shebao.cards import batch as production
@@ -22,12 +22,12 @@ from shebao.registry.service import register_employer, register_person
 from shebao.services.permissions import PAGES
 from shebao.web import staff_card_pages
 from shebao.web.kit import CSRF_COOKIE
+from tests.api.test_staff_case_pages import _as, _count, _once, _post
 from tests.support import (
     CHAOYANG,
     CHAOYANG_STREET,
     HAIDIAN,
     HAIDIAN_STREET,
-    PASSWORD,
     add_test_streets,
     csrf_form,
     id_number,
@@ -82,29 +82,6 @@ def world(client, database, clock):
             uscc=uscc, name="朝阳商贸有限公司", region_code=CHAOYANG, industry_code="F51"))
     yield {"far_batch": far.id, "people": people, "uscc": uscc, "firm": firm.id}
     client.cookies.clear()
-
-
-def _as(client, username: str) -> None:
-    client.cookies.clear()
-    done = client.post("/login", data=csrf_form(client, {"username": username, "password": PASSWORD}),
-                       follow_redirects=False)
-    assert done.status_code == 303, done.text
-
-
-def _once(text: str, action: str) -> str:
-    form = text.split(f'action="{action}"', 1)[1]
-    return form.split('name="once" value="', 1)[1].split('"', 1)[0]
-
-
-def _post(client, page: str, action: str, fields: dict | None = None, **options):
-    once = _once(client.get(page).text, action)
-    return client.post(action, data=csrf_form(client, {"once": once} | (fields or {})), follow_redirects=False,
-                       **options)
-
-
-def _count(database, model, *where) -> int:
-    with database.unit_of_work() as uow:
-        return uow.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def _state(database, person_id: int) -> str:

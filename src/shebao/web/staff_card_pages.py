@@ -28,7 +28,8 @@ from shebao.core.errors import DomainError, InvalidInput, NotFound
 from shebao.core.http import Runtime, RuntimeDep
 from shebao.core.security import Principal, Role
 from shebao.registry import service as registry
-from shebao.web.kit import chosen_language, message, page, page_router, spend_once
+from shebao.web.kit import message, page, page_router, spend_once
+from shebao.web.staff_case_pages import _case_number, _words
 from shebao.web.staff_pages import _clerk, _region
 
 router = page_router()
@@ -43,13 +44,12 @@ def _china(at: datetime | None) -> str:
     return as_utc(at).astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if at is not None else "—"
 
 
-def _words(request: Request, exc: DomainError) -> str:
-    return exc.reason_en if chosen_language(request) == "en" else exc.reason
-
-
-def _number(text: str) -> int | None:
-    """A record id from the address or a form: digits only; anything else finds nothing."""
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+def _counter_clerk(request: Request) -> tuple[Principal | None, HTMLResponse | None]:
+    """The clerk at the counter: logged in as staff, and not an auditor (auditors read; they hand nothing out)."""
+    who, away = _clerk(request)
+    if away is None and who.role == Role.AUDITOR:
+        return None, message(request, "refused_title", "cards_read_only", 403, back="/staff/cards/hand-out")
+    return who, away
 
 
 def _not_found(request: Request, back: str) -> HTMLResponse:
@@ -130,11 +130,9 @@ def hand_out_form(request: Request):
 @router.post("/staff/cards/hand-out/find", response_class=HTMLResponse)
 def hand_out_find(request: Request, rt: RuntimeDep, id_number: Text = ""):
     """The card waiting for the ID number typed (in the body), within the clerk's region; the look-up is audited."""
-    who, away = _clerk(request)
+    who, away = _counter_clerk(request)
     if away:
         return away
-    if who.role == Role.AUDITOR:
-        return message(request, "refused_title", "cards_read_only", 403, back="/staff/cards/hand-out")
     number = id_number.strip()
     try:
         with rt.database.transaction() as session:
@@ -149,11 +147,9 @@ def hand_out_find(request: Request, rt: RuntimeDep, id_number: Text = ""):
 def hand_out_done(request: Request, rt: RuntimeDep, id_number: Text = "", identity_checked: Text = "",
                   once: Text = ""):
     """The clerk has checked the identity document and hands the card over: through cards.service, once."""
-    who, away = _clerk(request)
+    who, away = _counter_clerk(request)
     if away:
         return away
-    if who.role == Role.AUDITOR:
-        return message(request, "refused_title", "cards_read_only", 403, back="/staff/cards/hand-out")
     number = id_number.strip()
     handed: dict = {}
     try:
@@ -200,7 +196,7 @@ def _batch_of(request: Request, batch_id: str) -> tuple[Principal | None, int | 
     who, away = _clerk(request)
     if away:
         return None, None, away
-    number = _number(batch_id)
+    number = _case_number(batch_id)
     return who, number, _not_found(request, "/staff/cards") if number is None else None
 
 
@@ -304,7 +300,7 @@ def blacklist_release(request: Request, rt: RuntimeDep, entry_id: Text = "", rea
     who, away = _clerk(request)
     if away:
         return away
-    number = _number(entry_id.strip())
+    number = _case_number(entry_id.strip())
     if number is None:
         return _not_found(request, "/staff/blacklist")
     return _work(request, rt, who, once, "/staff/blacklist",
