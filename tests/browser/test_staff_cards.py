@@ -2,7 +2,7 @@
 the factory with cards not yet collected; the clerk follows the cards link, opens the batch, goes to the hand-out
 page, types a holder's ID number in the form (never the address), sees the card waiting with the name masked, is
 refused in words without the identity box ticked, ticks it and hands the card out; the batch shows one more handed
-out. The batches, batch, hand-out and blacklist pages fit a 360-pixel phone and pass axe-core."""
+out, and lists the holder on the blacklist. The batches, batch, hand-out and blacklist pages fit a 360-pixel phone and pass axe-core."""
 
 import pytest
 from sqlalchemy import select
@@ -77,6 +77,12 @@ def test_a_county_clerk_hands_a_card_out_at_the_counter(server, browser, server_
     assert int(page.locator("dd[data-count=not_collected]").inner_text()) == before - 1
     page.goto(server + "/staff/blacklist")
     assert page.locator("h1").inner_text() == "黑名单"
+    page.fill("#identifier", id_number)
+    page.select_option("#ground", "malicious_arrears")
+    page.fill("#reason", "欠缴城乡居民保险费经催告仍不缴纳")
+    page.click("form[data-form=add] button[type=submit]")
+    page.wait_for_selector("table[data-entries] tr[data-kind=person]")
+    assert "*" in page.locator("table[data-entries]").inner_text()
     _no_sideways_scroll(page)
     _accessible(page)
     context.close()
