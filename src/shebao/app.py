@@ -49,6 +49,7 @@ from shebao.web.employer_pages import router as employer_pages_router
 from shebao.web.kit import install as install_pages
 from shebao.web.pages import STATIC_DIR
 from shebao.web.pages import router as web_router
+from shebao.web.staff_card_pages import router as staff_card_pages_router
 from shebao.web.staff_case_pages import router as staff_case_pages_router
 from shebao.web.staff_pages import router as staff_pages_router
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                    risk_cases_router, risk_screen_router, web_router, employer_pages_router, staff_pages_router,
                    staff_case_pages_router, cockpit_pages_router, citizen_card_pages_router):
         app.include_router(router)
+    app.include_router(staff_card_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     declare_refusals(app)
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from shebao.cards import rules
@@ -19,7 +19,9 @@ from shebao.cards.schemas import BlacklistEntryCreate, BlacklistEntryRelease, Fi
 from shebao.core import audit
 from shebao.core.clock import china_today, utc_naive
 from shebao.core.errors import Conflict, InvalidInput, not_in_scope
-from shebao.core.security import Principal, Role
+from shebao.core.regions import region_prefix
+from shebao.core.security import FieldCipher, Principal, Role
+from shebao.registry import rules as registry_rules
 from shebao.registry import service as registry
 from shebao.registry.models import Employer, Person
 
@@ -156,3 +158,79 @@ def _require_subject_in_scope(session: Session, principal: Principal, kind: str,
         registry.require_employer_in_scope(principal, session.get(Employer, subject_id))
     else:
         raise InvalidInput("blacklist.kind", "只能列入人员或单位", "only persons and employers are listed")
+
+
+GROUND_NAMES = {"refused_to_insure": ("拒不参保", "refused to insure"), "malicious_arrears": ("恶意欠费", "malicious arrears")}
+
+
+def blacklist_entries(*, session: Session, principal: Principal, region: str, released: bool = False,
+                      limit: int = 200) -> list[dict]:
+    """The listings of a region, newest first: persons who live or hold hukou in it (masked names and ID numbers) and
+    employers seated in it; the current ones, or those released when `released`."""
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    principal.require_region(region)
+    prefix = region_prefix(region)
+    state = BlacklistEntry.released_on.is_not(None) if released else BlacklistEntry.released_on.is_(None)
+    limit = min(max(limit, 1), 500)
+    persons = session.execute(
+        select(BlacklistEntry, Person.name, Person.id_number_masked)
+        .join(Person, and_(BlacklistEntry.subject_kind == "person", Person.id == BlacklistEntry.subject_id))
+        .where(state, or_(Person.residence_region_code.startswith(prefix, autoescape=True),
+                          Person.hukou_region_code.startswith(prefix, autoescape=True)))
+        .order_by(BlacklistEntry.id.desc()).limit(limit)).all()
+    employers = session.execute(
+        select(BlacklistEntry, Employer.name, Employer.uscc)
+        .join(Employer, and_(BlacklistEntry.subject_kind == "employer", Employer.id == BlacklistEntry.subject_id))
+        .where(state, Employer.region_code.startswith(prefix, autoescape=True))
+        .order_by(BlacklistEntry.id.desc()).limit(limit)).all()
+    rows = [_listing(e, registry_rules.masked_name(name), masked) for e, name, masked in persons]
+    rows += [_listing(e, name, uscc) for e, name, uscc in employers]
+    return sorted(rows, key=lambda r: r["id"], reverse=True)[:limit]
+
+
+def _listing(entry: BlacklistEntry, name: str, identifier: str) -> dict:
+    ground_zh, ground_en = GROUND_NAMES.get(entry.ground, (entry.ground, entry.ground))
+    return {"id": entry.id, "subject_kind": entry.subject_kind, "name": name, "identifier": identifier,
+            "ground": entry.ground, "ground_zh": ground_zh, "ground_en": ground_en, "reason": entry.reason,
+            "listed_on": entry.listed_on, "listed_by": entry.listed_by, "released_on": entry.released_on,
+            "released_by": entry.released_by, "release_reason": entry.release_reason}
+
+
+REASON_MIN, REASON_MAX = 4, 200  # as BlacklistEntryCreate and BlacklistEntryRelease ask
+
+
+def list_by_identifier(*, session: Session, cipher: FieldCipher, principal: Principal, subject_kind: str,
+                       identifier: str, ground: str, reason: str, now: datetime) -> int:
+    """A counter's listing, dated today: the person by their ID number or the employer by its unified social credit
+    code, found only within the clerk's region (one answer outside it, whether or not they exist)."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    if ground not in GROUNDS:
+        raise InvalidInput("blacklist.ground", "请选择列入原因：拒不参保或恶意欠费",
+                           "choose the ground: refused to insure or malicious arrears")
+    reason = _reason(reason)
+    if subject_kind == "person":
+        subject_id = registry.find_person_by_id_number(session=session, cipher=cipher, principal=principal,
+                                                       id_number=identifier, now=now).id
+    elif subject_kind == "employer":
+        code = registry_rules.parse_credit_code(identifier).code
+        subject_id = registry.require_employer_in_scope(
+            principal, session.scalar(select(Employer).where(Employer.uscc == code))).id
+    else:
+        raise InvalidInput("blacklist.kind", "只能列入人员或单位", "only persons and employers are listed")
+    return list_on_blacklist(session=session, principal=principal, now=now, command=BlacklistEntryCreate.model_construct(
+        subject_kind=subject_kind, subject_id=subject_id, ground=ground, reason=reason, listed_on=china_today(now)))
+
+
+def release_today(*, session: Session, principal: Principal, entry_id: int, reason: str, now: datetime) -> None:
+    """A counter's release of a listing, dated today, with the reason."""
+    release_from_blacklist(session=session, principal=principal, entry_id=entry_id, now=now,
+                           command=BlacklistEntryRelease.model_construct(reason=_reason(reason),
+                                                                         released_on=china_today(now)))
+
+
+def _reason(text: str) -> str:
+    reason = " ".join((text or "").split())
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise InvalidInput("blacklist.reason", f"请填写原因（{REASON_MIN}至{REASON_MAX}个字）",
+                           f"give the reason ({REASON_MIN} to {REASON_MAX} characters)")
+    return reason

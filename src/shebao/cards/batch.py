@@ -25,6 +25,7 @@ from shebao.core.security import FieldCipher, Principal, Role
 from shebao.policy.store import default_store
 from shebao.registry import service as registry
 from shebao.registry.models import Person
+from shebao.registry.rules import masked_name
 
 RETURN_COLUMNS = ("card_id", "card_number", "chip_serial", "bank_code", "bank_account")
 
@@ -168,3 +169,64 @@ def _batch(session: Session, principal: Principal, batch_id: int, *, reading: bo
     if batch is None or not principal.serves(batch.region_code):
         raise not_in_scope("制卡批次", "card batch")
     return batch
+
+
+# ---------------------------------------------------------------- the staff console's view of batches
+
+LISTED_MAX = 200  # batches or waiting cards listed at most in one answer
+
+
+def list_batches(*, session: Session, principal: Principal, region: str, limit: int = 50) -> list[dict]:
+    """A region's production batches, newest first, each with how far it has come (one grouped count for all)."""
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    principal.require_region(region)
+    batches = session.scalars(select(ProductionBatch)
+                              .where(ProductionBatch.region_code.startswith(region_prefix(region), autoescape=True))
+                              .order_by(ProductionBatch.id.desc()).limit(min(max(limit, 1), LISTED_MAX))).all()
+    counts: dict[int, dict] = {b.id: {} for b in batches}
+    if batches:
+        for batch_id, state, made, n in session.execute(
+                select(Card.batch_id, Card.state, Card.card_number.is_not(None), func.count())
+                .where(Card.batch_id.in_(list(counts))).group_by(Card.batch_id, Card.state, Card.card_number.is_not(None))):
+            counts[batch_id][(state, bool(made))] = n
+    return [_described(b, counts[b.id]) for b in batches]
+
+
+def describe_batch(*, session: Session, principal: Principal, batch_id: int) -> dict:
+    """One batch as the console shows it: its dates and counts, and the cards made and not yet collected (masked
+    names and ID numbers only), judged on the batch's region as stored."""
+    batch = _batch(session, principal, batch_id, reading=True)
+    counts = {(state, bool(made)): n for state, made, n in session.execute(
+        select(Card.state, Card.card_number.is_not(None), func.count()).where(Card.batch_id == batch.id)
+        .group_by(Card.state, Card.card_number.is_not(None)))}
+    waiting = session.execute(
+        select(Card.id, Card.card_number, Person.name, Person.id_number_masked).join(Person, Person.id == Card.person_id)
+        .where(Card.batch_id == batch.id, Card.card_number.is_not(None), Card.state == CardState.IN_PRODUCTION.value)
+        .order_by(Card.id).limit(LISTED_MAX)).all()
+    return _described(batch, counts) | {"waiting": [
+        {"card_id": card_id, "card_number": number, "name_masked": masked_name(name), "id_number_masked": masked}
+        for card_id, number, name, masked in waiting]}
+
+
+def waiting_applications(*, session: Session, principal: Principal, region: str) -> int:
+    """How many applications in a region wait to be sent to the factory."""
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    principal.require_region(region)
+    return session.scalar(select(func.count()).select_from(Card).where(
+        Card.state == CardState.APPLIED.value,
+        Card.applied_region.startswith(region_prefix(region), autoescape=True))) or 0
+
+
+def _described(batch: ProductionBatch, counts: dict[tuple[str, bool], int]) -> dict:
+    """A batch's figures from its cards counted by (state, made): made, handed out, not collected, cancelled; and
+    where it stands: at the factory, back and being handed out, or every card collected."""
+    made = sum(n for (_, is_made), n in counts.items() if is_made)
+    not_collected = counts.get((CardState.IN_PRODUCTION.value, True), 0)
+    cancelled = sum(n for (state, _), n in counts.items() if state == CardState.CANCELLED.value)
+    handed = sum(n for (state, _), n in counts.items()
+                 if state not in (CardState.IN_PRODUCTION.value, CardState.CANCELLED.value))
+    status = "at_factory" if batch.returned_at is None else "handing_out" if not_collected else "collected"
+    return {"id": batch.id, "region_code": batch.region_code, "cards": batch.cards, "made": made, "handed_out": handed,
+            "not_collected": not_collected, "cancelled": cancelled, "status": status,
+            "submitted_by": batch.submitted_by, "submitted_at": batch.submitted_at, "returned_at": batch.returned_at,
+            "manifest_sha256": batch.manifest_sha256}

@@ -31,6 +31,7 @@ from shebao.core.errors import Conflict, Forbidden, InvalidInput, Locked, Unauth
 from shebao.core.regions import province_of
 from shebao.core.security import FieldCipher, Principal, Role, hash_password, verify_password
 from shebao.policy.store import default_store
+from shebao.registry import rules as registry_rules
 from shebao.registry import service as registry
 from shebao.registry.models import Person
 
@@ -334,3 +335,42 @@ def card_counts(*, session: Session) -> dict[str, int]:
     """How many cards are in each state (aggregates only, for the front page and the cockpit)."""
     return {state: count for state, count in session.execute(
         select(Card.state, func.count()).group_by(Card.state)).all()}
+
+
+# ---------------------------------------------------------------- handing out at a counter, by ID number
+
+COUNTER_HAND_OUT = "窗口领卡 collected at the counter"
+
+
+def card_waiting_for(*, session: Session, cipher: FieldCipher, principal: Principal, id_number: str,
+                     now: datetime) -> dict:
+    """The card made for the person with this ID number and waiting at the agency: the person is found only within
+    the clerk's region as stored (the look-up is audited); names and numbers are shown masked."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    person = registry.find_person_by_id_number(session=session, cipher=cipher, principal=principal,
+                                               id_number=id_number, now=now)
+    card = session.scalar(select(Card).where(Card.person_id == person.id, Card.state.in_([s.value for s in VALID_STATES])))
+    if card is None or card.state != CardState.IN_PRODUCTION.value or card.card_number is None:
+        if card is None:
+            zh, en = "此人没有待领取的社保卡", "this person has no card waiting to be collected"
+        elif card.state == CardState.IN_PRODUCTION.value:
+            zh, en = "此人的社保卡尚在制作中（制卡厂尚未回盘）", "this person's card is still being made: the factory has not returned it"
+        else:
+            state_zh, state_en = rules.state_name(card.state)
+            zh, en = f"此人的社保卡状态为“{state_zh}”，没有待领取的卡", f"this person's card is {state_en}; none is waiting"
+        raise Conflict("card.none_waiting", zh, en)
+    return {"card_id": card.id, "card_number": card.card_number, "batch_id": card.batch_id,
+            "name_masked": registry_rules.masked_name(person.name), "id_number_masked": person.id_number_masked}
+
+
+def hand_out_at_counter(*, session: Session, cipher: FieldCipher, principal: Principal, id_number: str,
+                        identity_checked: bool, now: datetime) -> dict:
+    """The holder collects their card at the counter: the clerk has checked the identity document shown; the card
+    waiting for the ID number moves to issued at the clerk's own counter."""
+    if not identity_checked:
+        raise InvalidInput("card.identity_unchecked", "发卡前须核验领卡人的身份证件",
+                           "check the holder's identity document before handing the card out")
+    waiting = card_waiting_for(session=session, cipher=cipher, principal=principal, id_number=id_number, now=now)
+    hand_out(session=session, principal=principal, card_id=waiting["card_id"], now=now,
+             command=CardMoveRequest(reason=COUNTER_HAND_OUT))
+    return waiting

@@ -400,6 +400,21 @@ PAGES: dict[str, Permission] = {
     "GET /staff/risk/{case_id}/evidence/{evidence_id}": reads(STAFF_READERS, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
     "POST /staff/risk/{case_id}/conclusion": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
     "POST /staff/risk/{case_id}/repayment": writes(STAFF, Scope.SUBJECT, K.RISK_CASE, path("case_id")),
+    # The card pages of the staff console (web/staff_card_pages.py), the same roles and scopes as the card API: the
+    # batches of the clerk's region as stored, one batch judged on its region as stored (one 404 page outside it); a
+    # card handed out and a listing made by the ID number or credit code typed in the form's body, found only within
+    # the clerk's region; a listing released judged on its subject as stored. Auditors read; they never write.
+    "GET /staff/cards": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /staff/cards/submit": writes(STAFF, Scope.CONFINED),
+    "GET /staff/cards/hand-out": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /staff/cards/hand-out/find": reads(STAFF, Scope.CONFINED),
+    "POST /staff/cards/hand-out/done": writes(STAFF, Scope.CONFINED),
+    "GET /staff/cards/{batch_id}": reads(STAFF_READERS, Scope.SUBJECT, K.CARD_BATCH, path("batch_id")),
+    "GET /staff/cards/{batch_id}/manifest.csv": reads(STAFF, Scope.SUBJECT, K.CARD_BATCH, path("batch_id")),
+    "POST /staff/cards/{batch_id}/return": writes(STAFF, Scope.SUBJECT, K.CARD_BATCH, path("batch_id")),
+    "GET /staff/blacklist": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /staff/blacklist/add": writes(STAFF, Scope.CONFINED),
+    "POST /staff/blacklist/release": writes(STAFF, Scope.SUBJECT, K.BLACKLIST_ENTRY, body("entry_id")),
     "GET /docs": public(),
     # the cockpit: staff of the region named (their own region as stored, by default) or above, administrators and
     # auditors; the page judges the region itself (web/cockpit_pages.py: one 404 page outside the caller's scope)
