@@ -49,7 +49,8 @@ STATIC_DIR = WEB_DIR / "static"
 # Where each role lands after logging in, and the header's links for it.
 LANDING = {Role.INSURED: "/me", Role.EMPLOYER: "/employer", Role.STAFF: "/staff", Role.ADMIN: "/staff",
            Role.AUDITOR: "/staff"}
-STAFF_NAV = (("/staff", "nav_staff"), ("/staff/comparison", "nav_comparison"), ("/staff/risk", "nav_risk"))
+STAFF_NAV = (("/staff", "nav_staff"), ("/staff/comparison", "nav_comparison"), ("/staff/risk", "nav_risk"),
+             ("/staff/runs", "nav_runs"))
 NAV = {Role.INSURED: (("/me", "nav_record"), ("/me/pension", "nav_pension"), ("/me/card", "nav_card"), ("/ecard", "ecard"),
                        ("/me/reminders", "nav_reminders")),
        Role.EMPLOYER: (("/employer", "nav_employer"), ("/employer/hire", "nav_employees"),
