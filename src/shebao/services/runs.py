@@ -106,7 +106,7 @@ def start_run(*, database: Database, principal: Principal, kind: str, province: 
     principal.require_role(Role.STAFF, Role.ADMIN)
     principal.require_region(province)
     job, check, (name_zh, name_en) = JOBS[kind]
-    month = str(check(database, province, period.strip(), now))
+    month = str(check(database=database, province=province, period=period.strip(), now=now))
     key = (kind, province, month)
     with _lock:
         running = _active.get(key)
