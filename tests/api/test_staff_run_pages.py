@@ -16,8 +16,9 @@ from shebao.core.security import Role
 from shebao.services import runs
 from shebao.services.permissions import PAGES
 from shebao.web import staff_queue_pages, staff_run_pages
+from tests.api.test_staff_case_pages import _as
 from tests.integration.conftest import province  # noqa: F401 - the small billed province
-from tests.support import CHAOYANG, PASSWORD, csrf_form, make_user
+from tests.support import CHAOYANG, csrf_form, make_user
 
 REFUSED = 'data-message="csrf_refused"'
 
@@ -31,13 +32,6 @@ def staff(client, database, province):  # noqa: F811
         make_user(database, clock, name, role, **({"region_code": region} if region else {}))
     yield province
     client.cookies.clear()
-
-
-def _as(client, username: str) -> None:
-    client.cookies.clear()
-    done = client.post("/login", data=csrf_form(client, {"username": username, "password": PASSWORD}),
-                       follow_redirects=False)
-    assert done.status_code == 303, done.text
 
 
 def _start(client, kind: str, period: str, *, once: str | None = None):
