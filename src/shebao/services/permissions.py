@@ -415,6 +415,16 @@ PAGES: dict[str, Permission] = {
     "GET /staff/blacklist": reads(STAFF_READERS, Scope.CONFINED),
     "POST /staff/blacklist/add": writes(STAFF, Scope.CONFINED),
     "POST /staff/blacklist/release": writes(STAFF, Scope.SUBJECT, K.BLACKLIST_ENTRY, body("entry_id")),
+    # The runs and queue lists of the staff console (web/staff_run_pages.py, web/staff_queue_pages.py): the runs of the
+    # clerk's province as stored on the account (services/runs.py judges a run on its province as stored: one 404
+    # page outside it); a month-end or payroll started by staff of the province itself or an administrator, for the
+    # clerk's own province (nothing in the request names it); the queues read from the services that confine them.
+    "GET /staff/runs": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /staff/runs": writes(STAFF, Scope.CONFINED),
+    "GET /staff/runs/{run_id}": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /staff/runs/{run_id}/progress": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /staff/queues/transfers": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /staff/queues/proofs": reads(STAFF_READERS, Scope.CONFINED),
     "GET /docs": public(),
     # the cockpit: staff of the region named (their own region as stored, by default) or above, administrators and
     # auditors; the page judges the region itself (web/cockpit_pages.py: one 404 page outside the caller's scope)

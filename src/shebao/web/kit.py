@@ -54,7 +54,7 @@ STATIC_DIR = WEB_DIR / "static"
 LANDING = {Role.INSURED: "/me", Role.EMPLOYER: "/employer", Role.STAFF: "/staff", Role.ADMIN: "/staff",
            Role.AUDITOR: "/staff"}
 STAFF_NAV = (("/staff", "nav_staff"), ("/staff/comparison", "nav_comparison"), ("/staff/risk", "nav_risk"),
-             ("/staff/cards", "nav_cards"), ("/staff/blacklist", "nav_blacklist"))
+             ("/staff/cards", "nav_cards"), ("/staff/blacklist", "nav_blacklist"), ("/staff/runs", "nav_runs"))
 NAV = {Role.INSURED: (("/me", "nav_record"), ("/me/pension", "nav_pension"), ("/me/card", "nav_card"), ("/ecard", "ecard"),
                        ("/me/reminders", "nav_reminders")),
        Role.EMPLOYER: (("/employer", "nav_employer"), ("/employer/hire", "nav_employees"),
