@@ -372,6 +372,7 @@ PAGES: dict[str, Permission] = {
     # The citizen's applications (web/citizen_apply_pages.py): always the login's own person as stored, never an id in
     # the address or the form; the one-key unemployment application and a transfer, judged by their services.
     "GET /me/applications": own_login(I, writes=False),
+    "GET /me/apply": own_login(I, writes=False),
     "GET /me/apply/unemployment": own_login(I, writes=False),
     "POST /me/apply/unemployment": own_login(I),
     "GET /me/apply/transfer": own_login(I, writes=False),
