@@ -208,3 +208,18 @@ def test_bad_transfer_input_is_shown_next_to_the_field(client, database, laid_of
     assert _count(database, Transfer) == 0
     refused = client.post("/me/apply/transfer", data=data | {"once": once})
     assert refused.status_code == 403
+
+
+def test_the_online_application_is_the_insured_s_own_only(database, clock, workplace):  # noqa: F811
+    from shebao.benefits.claims import apply_unemployment_online
+    from shebao.benefits.schemas import UnemploymentSelfApply
+    from shebao.core.errors import DomainError
+    from shebao.core.security import Principal
+
+    command = UnemploymentSelfApply(separation_date=date(2025, 1, 31), reason="employer_terminated")
+    for principal, status in ((Principal(user_id=None, username="clerk", role=Role.STAFF, region_code="110105"), 403),
+                              (Principal(user_id=None, username="nobody", role=Role.INSURED), 404)):
+        with pytest.raises(DomainError) as refused, database.transaction() as session:
+            apply_unemployment_online(session=session, principal=principal, command=command, now=clock.now())
+        assert refused.value.status_code == status
+    assert _count(database, UnemploymentClaim) == 0

@@ -522,6 +522,7 @@ TEXT |= {  # citizen applications: unemployment one-key and transfer, with statu
     "apply_route": {"zh": "转出地 → 转入地", "en": "From → to"},
     "apply_starts_on": {"zh": "新参保地参保开始日期", "en": "First day insured in the new province"},
     "apply_next_actor": {"zh": "下一步由谁办理", "en": "Who acts next"},
+    "apply_next_format": {"zh": "{0}（{1}）：{2}", "en": "{0} ({1}): {2}"},
     "apply_side_new": {"zh": "转入地", "en": "the new province"},
     "apply_side_old": {"zh": "转出地", "en": "the old province"},
     "apply_due_on": {"zh": "法定办理期限", "en": "Legal deadline"},
