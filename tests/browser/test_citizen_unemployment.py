@@ -65,6 +65,7 @@ def test_a_laid_off_worker_applies_in_one_step_and_sees_every_effect_and_the_dat
     assert "202503" in page.locator("[data-benefit-period]").inner_text()
     _no_sideways_scroll(page)
     _accessible(page)
+    page.screenshot(path=str(SCREENSHOTS / "citizen-applications.png"), full_page=True)
 
     page.goto(server + "/me/apply/transfer?province=310000")
     _no_sideways_scroll(page)
@@ -74,4 +75,5 @@ def test_a_laid_off_worker_applies_in_one_step_and_sees_every_effect_and_the_dat
     page.wait_for_selector("[data-transfer-plan]")
     _no_sideways_scroll(page)
     _accessible(page)
+    page.screenshot(path=str(SCREENSHOTS / "citizen-transfer-plan.png"), full_page=True)
     context.close()
