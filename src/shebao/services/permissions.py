@@ -371,6 +371,15 @@ PAGES: dict[str, Permission] = {
     "GET /me/card/lost": own_login(I, writes=False),
     "POST /me/card/lost": own_login(I),
     "GET /me/reminders": own_login(I, writes=False),
+    # The citizen's applications (web/citizen_apply_pages.py): always the login's own person as stored, never an id in
+    # the address or the form; the one-key unemployment application and a transfer, judged by their services.
+    "GET /me/applications": own_login(I, writes=False),
+    "GET /me/apply": own_login(I, writes=False),
+    "GET /me/apply/unemployment": own_login(I, writes=False),
+    "POST /me/apply/unemployment": own_login(I),
+    "GET /me/apply/transfer": own_login(I, writes=False),
+    "POST /me/apply/transfer/plan": own_login(I, writes=False),
+    "POST /me/apply/transfer": own_login(I),
     # The employer hall: the employer's own record, employees and bills (web/employer_pages.py).
     "GET /employer": own_login(E, writes=False),
     # ... and what it files itself, always for the login's own employer as stored (no id in the address): a hire, a

@@ -56,7 +56,7 @@ LANDING = {Role.INSURED: "/me", Role.EMPLOYER: "/employer", Role.STAFF: "/staff"
 STAFF_NAV = (("/staff", "nav_staff"), ("/staff/comparison", "nav_comparison"), ("/staff/risk", "nav_risk"),
              ("/staff/cards", "nav_cards"), ("/staff/blacklist", "nav_blacklist"), ("/staff/runs", "nav_runs"))
 NAV = {Role.INSURED: (("/me", "nav_record"), ("/me/pension", "nav_pension"), ("/me/card", "nav_card"), ("/ecard", "ecard"),
-                       ("/me/reminders", "nav_reminders")),
+                       ("/me/reminders", "nav_reminders"), ("/me/applications", "nav_applications")),
        Role.EMPLOYER: (("/employer", "nav_employer"), ("/employer/hire", "nav_employees"),
                        ("/employer/bases", "nav_bases"), ("/employer/bills", "nav_bills")),
        Role.STAFF: STAFF_NAV, Role.ADMIN: STAFF_NAV, Role.AUDITOR: STAFF_NAV}
