@@ -44,6 +44,7 @@ from shebao.services.exchange_api import router as exchange_router
 from shebao.settings import Settings, get_settings
 from shebao.transfers.api import router as transfers_router
 from shebao.web.citizen_card_pages import router as citizen_card_pages_router
+from shebao.web.citizen_selfpay_pages import router as citizen_selfpay_pages_router
 from shebao.web.cockpit_pages import router as cockpit_pages_router
 from shebao.web.employer_pages import router as employer_pages_router
 from shebao.web.kit import install as install_pages
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                    risk_cases_router, risk_screen_router, web_router, employer_pages_router, staff_pages_router,
                    staff_case_pages_router, cockpit_pages_router, citizen_card_pages_router):
         app.include_router(router)
+    app.include_router(citizen_selfpay_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     declare_refusals(app)
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,
