@@ -61,7 +61,7 @@ def _month_fen(base_fen: int) -> int:
 # ------------------------------------------------------------------ flexible-worker enrollment
 
 
-def test_enrolling_shows_the_range_and_the_amount_then_enrolls_and_pays_the_first_month_once(client, setup, database):
+def test_enrolling_shows_the_range_and_the_amount_then_enrolls_and_pays_the_first_month_once(client, setup, database):  # noqa: F811
     _log_in(client)
     shown = client.get("/me/apply/flexible")
     assert shown.status_code == 200 and 'data-flexible-status="none"' in shown.text
@@ -90,7 +90,7 @@ def test_enrolling_shows_the_range_and_the_amount_then_enrolls_and_pays_the_firs
 
 @pytest.mark.parametrize(("base", "code"), [("1", "below"), ("99999999", "above"), ("abc", "text"), ("", "empty"),
                                             ("-5", "negative"), ("1e9", "exp")])
-def test_a_base_out_of_range_or_not_a_number_is_refused_next_to_the_field(client, setup, database, base, code):
+def test_a_base_out_of_range_or_not_a_number_is_refused_next_to_the_field(client, setup, database, base, code):  # noqa: F811
     _log_in(client)
     review = client.post("/me/apply/flexible/review", data=csrf_form(client, {"base": base}))
     assert review.status_code == 422 and 'data-error="base"' in review.text and "data-quote" not in review.text
@@ -101,7 +101,7 @@ def test_a_base_out_of_range_or_not_a_number_is_refused_next_to_the_field(client
     assert _payments(database, setup["person"]) == []
 
 
-def test_an_employed_person_or_a_changed_amount_is_refused_and_nothing_is_saved(client, setup, database):
+def test_an_employed_person_or_a_changed_amount_is_refused_and_nothing_is_saved(client, setup, database):  # noqa: F811
     hired = client.post(f"/api/v1/employers/{setup['employer']}/employees", headers=setup["firm"],
                         json={"id_number": id_number(), "start_date": "2024-01-01"})
     assert hired.status_code == 201
@@ -125,7 +125,7 @@ def test_an_employed_person_or_a_changed_amount_is_refused_and_nothing_is_saved(
 
 
 @pytest.fixture
-def gap(client, setup):
+def gap(client, setup):  # noqa: F811
     """Zhang Wei enrolled as a flexible worker from October 2024 (by the clerk); no month of it billed yet."""
     enrolled = client.post(f"/api/v1/persons/{setup['person']}/participations", headers=setup["clerk"],
                            json={"mode": "flexible", "region_code": CHAOYANG, "start_date": "2024-10-01"})
@@ -213,7 +213,7 @@ def retiree(client, office):  # noqa: F811
     return office
 
 
-def _as(client, office, name):
+def _as(client, office, name):  # noqa: F811
     client.cookies.clear()
     client.cookies.set(TOKEN_COOKIE, office["tokens"][name]["Authorization"].removeprefix("Bearer "))
 
@@ -287,7 +287,7 @@ def test_an_auditor_reads_the_queue_and_never_records(client, retiree, database)
     assert refused.status_code == 403
 
 
-def test_a_person_without_a_pension_is_told_so(client, setup):
+def test_a_person_without_a_pension_is_told_so(client, setup):  # noqa: F811
     _log_in(client)
     page = client.get("/me/apply/proof-of-life")
     assert page.status_code == 200 and 'data-proof="none"' in page.text and "data-face-check" not in page.text
@@ -300,7 +300,7 @@ def test_a_person_without_a_pension_is_told_so(client, setup):
 # ------------------------------------------------------------------ who may come, CSRF
 
 
-def test_only_the_insured_themself_and_no_one_else_s_record(client, setup, database):
+def test_only_the_insured_themself_and_no_one_else_s_record(client, setup, database):  # noqa: F811
     other = client.post("/api/v1/persons", headers=setup["clerk"], json=person_payload(
         id_number=id_number(sequence=125), name="李娜")).json()["id"]
     client.post(f"/api/v1/persons/{other}/participations", headers=setup["clerk"],
@@ -324,7 +324,7 @@ def test_only_the_insured_themself_and_no_one_else_s_record(client, setup, datab
 
 
 @pytest.mark.parametrize("path", POSTS)
-def test_every_form_is_refused_without_the_csrf_token(client, setup, database, path):
+def test_every_form_is_refused_without_the_csrf_token(client, setup, database, path):  # noqa: F811
     _log_in(client)
     refused = client.post(path, data={"base": "8000", "periods": ["202410"], "expected": "1", "once": "n" * 32,
                                       "reason": "行动不便", "visit_request_id": "1"}, follow_redirects=False)
@@ -332,7 +332,7 @@ def test_every_form_is_refused_without_the_csrf_token(client, setup, database, p
     assert _count(database, Participation) == 0 and _count(database, VisitRequest) == 0
 
 
-def test_every_page_is_in_chinese_and_in_english(client, setup):
+def test_every_page_is_in_chinese_and_in_english(client, setup):  # noqa: F811
     _log_in(client)
     for url in ("/me/apply", "/me/apply/flexible", "/me/apply/makeup", "/me/apply/proof-of-life"):
         zh, en = client.get(url), client.get(url + "?lang=en")

@@ -184,7 +184,7 @@ def _periods(periods: list[str]) -> list[str]:
     if not chosen:
         raise InvalidInput("makeup.none_chosen", "请至少选择一个补缴月份", "choose at least one month to make up")
     if len(chosen) > self_pay.MAX_MAKEUP_MONTHS or not all(MONTH.match(p) for p in chosen):
-        raise InvalidInput("makeup.periods", "补缴月份格式应为 YYYYMM", "months are YYYYMM")
+        raise InvalidInput("makeup.periods", "补缴月份应为六位数字的年月（如 202410）", "months are YYYYMM")
     return chosen
 
 
