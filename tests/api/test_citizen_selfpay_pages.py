@@ -5,11 +5,13 @@ visit asked for and worked from the staff queue). Bad input is refused next to t
 sent twice does its work once; nobody reaches another person's."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from shebao.benefits.models import Certification, VisitRequest
+from shebao.contributions.batch import run_month_end
 from shebao.contributions.models import Bill, Payment
 from shebao.contributions.rules import Category, assess_month
 from shebao.core.security import Role
@@ -76,7 +78,7 @@ def test_enrolling_shows_the_range_and_the_amount_then_enrolls_and_pays_the_firs
     form = {"base": "8000", "expected": str(quote), "once": once}
     done = client.post("/me/apply/flexible", data=csrf_form(client, form))
     assert done.status_code == 201, done.text[-1500:]
-    assert int(_attr(done.text, "data-paid")) == quote and int(_attr(done.text, "data-credit")) == quote
+    assert int(_attr(done.text, "data-paid")) == quote and "202503" in done.text
     again = client.post("/me/apply/flexible", data=csrf_form(client, form))
     assert again.status_code == 409 and 'data-message="already_done"' in again.text
     assert _payments(database, setup["person"]) == [quote]  # paid once, the amount shown
@@ -86,6 +88,19 @@ def test_enrolling_shows_the_range_and_the_amount_then_enrolls_and_pays_the_firs
     assert bases.status_code == 200 and bases.json()[0]["declared_base_fen"] == 800000
     status = client.get("/me/apply/flexible")
     assert 'data-flexible-status="enrolled"' in status.text and "data-review-base" not in status.text
+    assert "data-owed-none" in status.text
+    # the month is billed once, paid: month-end of March finds it assessed and bills it no second time (while it
+    # bills a flexible worker enrolled at the counter the same day)
+    other = client.post("/api/v1/persons", headers=setup["clerk"], json=person_payload(
+        id_number=id_number(sequence=127), name="王芳")).json()["id"]
+    assert client.post(f"/api/v1/persons/{other}/participations", headers=setup["clerk"], json={
+        "mode": "flexible", "region_code": CHAOYANG, "start_date": "2025-03-01"}).status_code == 201
+    run_month_end(database=database, province="110000", period="202503", now=TEST_NOW + timedelta(days=32),
+                  actor="test")
+    bills = client.get(f"/api/v1/bills?payer_kind=flexible&payer_id={setup['person']}", headers=setup["me"]).json()
+    assert [(b["period"], b["kind"], b["amount_fen"], b["unpaid_fen"]) for b in bills] == [("202503", "advance", quote, 0)]
+    counter = client.get(f"/api/v1/bills?payer_kind=flexible&payer_id={other}", headers=setup["clerk"]).json()
+    assert [(b["period"], b["kind"]) for b in counter] == [("202503", "monthly")]
 
 
 @pytest.mark.parametrize(("base", "code"), [("1", "below"), ("99999999", "above"), ("abc", "text"), ("", "empty"),

@@ -4,7 +4,9 @@ made up with what each costs today, and paying — always what is owed today, da
 The money path is the counter's (`collection.record_payment`: allocated oldest debt first with the statutory late
 fee, posted to the ledger, distributed once a bill is paid), with two differences that keep the payer from choosing
 what a clerk would: the date the money arrives is today in China, never one the payer sends; and the amount is the
-one the page showed (`expected_fen`), refused if what is owed has changed meanwhile.
+one the page showed (`expected_fen`), refused if what is owed has changed meanwhile. A flexible worker who enrolls
+here pays the month of enrolment at once: it is billed now (`makeup.bill_current_month`) and month-end bills it no
+second time.
 
 What a make-up will cost is asked of `makeup.request_makeup` itself, inside a savepoint that is rolled back: the
 figures shown are the ones the make-up would bill, to the fen, not a second calculation that could drift from it.
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from shebao.contributions import employer_hall
 from shebao.contributions.collection import record_payment
-from shebao.contributions.makeup import request_makeup
+from shebao.contributions.makeup import bill_current_month, request_makeup
 from shebao.contributions.models import Assessment
 from shebao.contributions.rules import Category, Insurance, assess_month, base_limits, check_chosen_base, late_fee
 from shebao.contributions.schemas import MakeupRequest
@@ -96,13 +98,14 @@ def pay_owed(*, session: Session, principal: Principal, key: str, expected_fen: 
                           received_on=china_today(now), actor=principal.actor, now=now, store=store)
 
 
-def prepay_month(*, session: Session, principal: Principal, key: str, amount_fen: int, province: str, now: datetime,
-                 store: ParameterStore | None = None) -> dict:
-    """The first month paid in advance (it is billed at month-end): the money is the payer's credit until then."""
+def pay_first_month(*, session: Session, principal: Principal, key: str, expected_fen: int, now: datetime,
+                    store: ParameterStore | None = None) -> dict:
+    """The month of enrolment billed now (`makeup.bill_current_month`) and paid today with anything else owed, as
+    the page showed it — or nothing at all."""
     person_id = _own_person_id(principal)
-    return record_payment(session=session, key=key, payer_kind="flexible", payer_id=person_id, amount_fen=amount_fen,
-                          received_on=china_today(now), actor=principal.actor, now=now, store=store,
-                          accept_excess=True, province=province)
+    bill = bill_current_month(session=session, principal=principal, person_id=person_id, now=now, store=store)
+    return pay_owed(session=session, principal=principal, key=key, expected_fen=expected_fen, now=now,
+                    store=store) | {"bills": [bill.model_dump()]}
 
 
 def makeup_options(*, session: Session, principal: Principal, now: datetime, store: ParameterStore | None = None) -> dict:

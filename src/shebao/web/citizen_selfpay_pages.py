@@ -116,8 +116,8 @@ def flexible_review(request: Request, rt: RuntimeDep, base: Form40 = ""):
 
 @router.post("/me/apply/flexible", response_class=HTMLResponse)
 def flexible_enroll(request: Request, rt: RuntimeDep, base: Form40 = "", expected: Form40 = "", once: Once = ""):
-    """Enrolled from today where the person lives, the base declared from this month and the first month paid in
-    advance — in one transaction: a refusal of any of them saves nothing."""
+    """Enrolled from today where the person lives, the base declared from this month and this month billed and paid
+    — in one transaction: a refusal of any of them saves nothing."""
     who, away = _insured(request)
     if away:
         return away
@@ -137,13 +137,12 @@ def flexible_enroll(request: Request, rt: RuntimeDep, base: Form40 = "", expecte
                 mode="flexible", region_code=quote["region_code"], start_date=today))
             contributions.declare_base(session=session, principal=who, now=now, command=BaseDeclare(
                 person_id=who.person_id, effective_period=quote["period"], declared_base_fen=quote["base_fen"]))
-            paid = self_pay.prepay_month(session=session, principal=who, key=f"web:{once}", amount_fen=quote["month_fen"],
-                                         province=quote["province"], now=now)
+            paid = self_pay.pay_first_month(session=session, principal=who, key=f"web:{once}",
+                                            expected_fen=quote["month_fen"], now=now)
     except DomainError as exc:
         return _flexible_page(request, rt, who, errors={"base": _reason(request, exc)}, base=base.strip(),
                               status_code=exc.status_code)
-    return _receipt(request, "selfpay_enrolled_title", paid | {"received_on": today}, "/me/apply/flexible",
-                    {"quote": quote})
+    return _receipt(request, "selfpay_enrolled_title", paid | {"received_on": today}, "/me/apply/flexible")
 
 
 @router.post("/me/apply/pay", response_class=HTMLResponse)
