@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import exists, select
 
+from shebao.accounts.models import User
 from shebao.accounts.schemas import UserCreate
 from shebao.accounts.service import create_user
-from shebao.accounts.models import User
 from shebao.core.security import SYSTEM, Role
 from shebao.enrollment import service as enrollment
 from shebao.enrollment.models import Participation

@@ -32,7 +32,6 @@ from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
 
-
 MEMOS = {"makeup": "补缴 make-up", "advance": "当月预缴 paid in advance"}
 
 
