@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from shebao.benefits import claims
 from shebao.benefits.schemas import INVOLUNTARY, SeparationReason, UnemploymentSelfApply
@@ -86,12 +86,6 @@ def my_applications(request: Request, rt: RuntimeDep):
         "unemployment": mine["unemployment"], "injury": mine["injury"], "maternity": mine["maternity"],
         "transfers": moves, "drawing": drawing, "open_transfer": any(m["open"] for m in moves),
         "yuan": fen_to_yuan_grouped, "today": china_today(now)})
-
-
-@router.get("/me/apply", response_class=HTMLResponse)
-def what_to_apply_for(request: Request):
-    """What one may apply for is on the applications page (a refused form's way back leads here)."""
-    return _holder(request)[1] or RedirectResponse("/me/applications", status_code=303)
 
 
 # ------------------------------------------------------------------ unemployment: the one-key application

@@ -33,7 +33,8 @@ RISK_SHOWN = 500  # risk.cases.list_cases's largest page: a count at it reads "5
 TRANSFERS_SHOWN = 200
 CASE_PAGES = {"queue_comparison": "/staff/comparison", "queue_risk": "/staff/risk",  # web/staff_case_pages.py
               "queue_transfers": "/staff/queues/transfers", "queue_certification": "/staff/queues/proofs",
-              "runs_queue_applications": "/staff/queues/transfers"}  # web/staff_queue_pages.py
+              "runs_queue_applications": "/staff/queues/transfers",  # web/staff_queue_pages.py
+              "queue_visits": "/staff/visits"}  # web/citizen_selfpay_pages.py
 
 
 def _clerk(request: Request) -> tuple[Principal | None, RedirectResponse | None]:
@@ -77,11 +78,15 @@ def _queues(session: Session, who: Principal, region: str, now: datetime) -> lis
     def lapsed() -> int:
         return receivers.lapsed_receivers(session=session, principal=who, limit=1)["total"]
 
+    def visits() -> int:  # receivers asking for a home visit to prove they are alive
+        return receivers.visit_requests(session=session, principal=who, limit=1)["total"]
+
     return [{"key": "queue_comparison", "count": _count(comparison), "capped": False},
             {"key": "queue_risk", "count": (n := _count(risk)), "capped": n == RISK_SHOWN},
             {"key": "queue_transfers", "count": (m := _count(overdue_transfers)), "capped": m == TRANSFERS_SHOWN},
             {"key": "queue_certification", "count": _count(lapsed), "capped": False},
-            {"key": "runs_queue_applications", "count": (k := _count(open_transfers)), "capped": k == TRANSFERS_SHOWN}]
+            {"key": "runs_queue_applications", "count": (k := _count(open_transfers)), "capped": k == TRANSFERS_SHOWN},
+            {"key": "queue_visits", "count": _count(visits), "capped": False}]
 
 
 def _home(request: Request, rt: Runtime, who: Principal, *, found: dict | None = None, error: str | None = None,
