@@ -28,9 +28,8 @@ from shebao.registry import service as registry
 from shebao.transfers import rules as transfer_rules
 from shebao.transfers import service as transfers
 from shebao.transfers.schemas import TransferApply
-from shebao.web.citizen_card_pages import _holder
-from shebao.web.employer_pages import _day, _reason
-from shebao.web.kit import message, page, page_router, refused, spend_once
+from shebao.web.employer_pages import _day
+from shebao.web.kit import insured_login, message, page, page_router, reason_in, refused, spend_once
 
 router = page_router()
 Form40 = Annotated[str, Form(max_length=40)]
@@ -66,7 +65,7 @@ def _province_names(rt: Runtime) -> dict[str, str]:
 @router.get("/me/applications", response_class=HTMLResponse)
 def my_applications(request: Request, rt: RuntimeDep):
     """Every application of the person: unemployment, transfers, work injury and maternity, newest first."""
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     now = rt.clock.now()
@@ -107,7 +106,7 @@ def _unemployment_form(request: Request, rt: Runtime, who: Principal, *, errors:
 
 @router.get("/me/apply/unemployment", response_class=HTMLResponse)
 def unemployment_form(request: Request, rt: RuntimeDep):
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     return _unemployment_form(request, rt, who)
@@ -125,7 +124,7 @@ def apply_unemployment(request: Request, rt: RuntimeDep, separation_date: Form40
                        once: Once = ""):
     """The one-key application for the login's own person: registered, the benefit set, the job's insurance ended,
     the medical insurance paid by the fund, and the employment service told — or a refusal in words, nothing saved."""
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     now = rt.clock.now()
@@ -140,7 +139,7 @@ def apply_unemployment(request: Request, rt: RuntimeDep, separation_date: Form40
                 region = registry.region_full_name(session=session, code=_claim_region(session, who, done.claim_id))
     except DomainError as exc:
         field = UNEMPLOYMENT_FIELDS.get(exc.code, "form")
-        return _unemployment_form(request, rt, who, errors={field: _reason(request, exc)}, values=values,
+        return _unemployment_form(request, rt, who, errors={field: reason_in(request, exc)}, values=values,
                                   status_code=exc.status_code)
     if not first:
         return message(request, "apply_unemployment_title", "already_done", 409, back="/me/applications")
@@ -172,7 +171,7 @@ def _transfer_form(request: Request, rt: Runtime, *, province: str | None, error
 @router.get("/me/apply/transfer", response_class=HTMLResponse)
 def transfer_form(request: Request, rt: RuntimeDep, province: str | None = None):
     """Step 1: the province moved to (a link per province keeps it a plain GET), then the county and the start."""
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     return _transfer_form(request, rt, province=(province or "")[:6] or None)
@@ -188,7 +187,7 @@ def _transfer_fields(to_region: str, starts_on: str) -> tuple[str, date]:
 @router.post("/me/apply/transfer/plan", response_class=HTMLResponse)
 def transfer_plan(request: Request, rt: RuntimeDep, to_region: Form40 = "", starts_on: Form40 = ""):
     """Step 2: what the transfer would move, before anything moves; one button applies."""
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     values = {"to_region": to_region, "starts_on": starts_on}
@@ -199,7 +198,7 @@ def transfer_plan(request: Request, rt: RuntimeDep, to_region: Form40 = "", star
             region_name = registry.region_full_name(session=session, code=region)
     except DomainError as exc:
         return _transfer_form(request, rt, province=(to_region[:2] + "0000") if to_region[:2].isdigit() else None,
-                              errors={TRANSFER_FIELDS.get(exc.code, "form"): _reason(request, exc)}, values=values,
+                              errors={TRANSFER_FIELDS.get(exc.code, "form"): reason_in(request, exc)}, values=values,
                               status_code=exc.status_code)
     names = _province_names(rt)
     return page(request, "citizen/apply_transfer_plan.html", {
@@ -214,7 +213,7 @@ def _deadline_rows(deadlines: dict[str, int]) -> list[tuple[str, int]]:
 @router.post("/me/apply/transfer", response_class=HTMLResponse)
 def apply_transfer(request: Request, rt: RuntimeDep, to_region: Form40 = "", starts_on: Form40 = "", once: Once = ""):
     """Step 3: the application, made once; its status is on /me/applications."""
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     now = rt.clock.now()
@@ -228,7 +227,7 @@ def apply_transfer(request: Request, rt: RuntimeDep, to_region: Form40 = "", sta
                                                              channel="online"))
     except DomainError as exc:
         return _transfer_form(request, rt, province=(to_region[:2] + "0000") if to_region[:2].isdigit() else None,
-                              errors={TRANSFER_FIELDS.get(exc.code, "form"): _reason(request, exc)},
+                              errors={TRANSFER_FIELDS.get(exc.code, "form"): reason_in(request, exc)},
                               values={"to_region": to_region, "starts_on": starts_on}, status_code=exc.status_code)
     if not first:
         return message(request, "apply_transfer_title", "already_done", 409, back="/me/applications")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from shebao.benefits import receivers
 from shebao.cards import rules as card_rules
@@ -20,10 +20,18 @@ from shebao.cards.schemas import CardMoveRequest, CardRead
 from shebao.comparison import outbox
 from shebao.core.errors import DomainError
 from shebao.core.http import Runtime, RuntimeDep
-from shebao.core.security import Principal, Role
+from shebao.core.security import Principal
 from shebao.transfers import service as transfers
 from shebao.web.i18n import TEXT
-from shebao.web.kit import chosen_language, current_principal, landing_for, message, page, page_router, refused, spend_once
+from shebao.web.kit import (
+    chosen_language,
+    insured_login,
+    message,
+    page,
+    page_router,
+    refused,
+    spend_once,
+)
 
 router = page_router()
 LOST_REASON = "持卡人网上挂失 reported lost online by the holder"
@@ -32,15 +40,6 @@ NEXT_STEP = {CardState.APPLIED: "card_next_applied", CardState.IN_PRODUCTION: "c
              CardState.ISSUED: "card_next_issued", CardState.ACTIVE: "card_next_active",
              CardState.FROZEN: "card_next_frozen", CardState.REPLACED: "card_next_replaced",
              CardState.CANCELLED: "card_next_cancelled"}
-
-
-def _holder(request: Request) -> tuple[Principal | None, RedirectResponse | None]:
-    who = current_principal(request)
-    if who is None:
-        return None, RedirectResponse("/login", status_code=303)
-    if who.role != Role.INSURED or not who.person_id:
-        return None, RedirectResponse(landing_for(who.role), status_code=303)
-    return who, None
 
 
 def _can_report_lost(card: CardRead) -> bool:
@@ -66,7 +65,7 @@ def _shown(card: CardRead, chosen: str) -> dict:
 
 @router.get("/me/card", response_class=HTMLResponse)
 def my_card(request: Request, rt: RuntimeDep):
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     chosen = chosen_language(request)
@@ -77,7 +76,7 @@ def my_card(request: Request, rt: RuntimeDep):
 @router.get("/me/card/lost", response_class=HTMLResponse)
 def confirm_lost(request: Request, rt: RuntimeDep):
     """What reporting lost does, before it is done: one button confirms it."""
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     card = next((c for c in _own_cards(rt, who) if _can_report_lost(c)), None)
@@ -89,7 +88,7 @@ def confirm_lost(request: Request, rt: RuntimeDep):
 @router.post("/me/card/lost", response_class=HTMLResponse)
 def report_lost(request: Request, rt: RuntimeDep, once: Annotated[str, Form(max_length=200)] = ""):
     """The holder's own card reported lost: frozen at once, the bank function and the e-card with it."""
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     now = rt.clock.now()
@@ -118,7 +117,7 @@ def report_lost(request: Request, rt: RuntimeDep, once: Annotated[str, Form(max_
 def my_reminders(request: Request, rt: RuntimeDep):
     """Every reminder and notice sent to the person: comparison cases' reminders (SMS or letter), the yearly proof
     of life, the transfers' steps. Newest first."""
-    who, away = _holder(request)
+    who, away = insured_login(request)
     if away:
         return away
     english = chosen_language(request) == "en"

@@ -34,7 +34,17 @@ from shebao.core.money import fen_to_yuan_grouped, yuan_to_fen
 from shebao.core.security import Principal, Role
 from shebao.enrollment.schemas import ParticipationCreate
 from shebao.services import employment
-from shebao.web.kit import chosen_language, current_principal, landing_for, message, page, page_router, refused, spend_once
+from shebao.web.kit import (
+    current_principal,
+    insured_login,
+    landing_for,
+    message,
+    page,
+    page_router,
+    reason_in,
+    refused,
+    spend_once,
+)
 
 router = page_router()
 Form40 = Annotated[str, Form(max_length=40)]
@@ -42,19 +52,6 @@ Once = Annotated[str, Form(max_length=200)]
 MONTH = re.compile(r"^\d{6}$")
 FACE_EVIDENCE = "face-check placeholder (no biometric check ran) {token}"
 VISIT_STAFF = (Role.STAFF, Role.ADMIN, Role.AUDITOR)
-
-
-def _insured(request: Request) -> tuple[Principal | None, RedirectResponse | None]:
-    who = current_principal(request)
-    if who is None:
-        return None, RedirectResponse("/login", status_code=303)
-    if who.role != Role.INSURED or not who.person_id:
-        return None, RedirectResponse(landing_for(who.role), status_code=303)
-    return who, None
-
-
-def _reason(request: Request, exc: DomainError) -> str:
-    return exc.reason_en if chosen_language(request) == "en" else exc.reason
 
 
 def _expected(text: str) -> int:
@@ -74,7 +71,7 @@ def _receipt(request: Request, title_key: str, paid: dict, back: str, extra: dic
 
 @router.get("/me/apply", response_class=HTMLResponse)
 def my_applications(request: Request):
-    who, away = _insured(request)
+    who, away = insured_login(request)
     return away or page(request, "citizen/selfpay_index.html")
 
 
@@ -94,14 +91,14 @@ def _flexible_page(request: Request, rt: Runtime, who: Principal, *, errors: dic
 
 @router.get("/me/apply/flexible", response_class=HTMLResponse)
 def flexible_page(request: Request, rt: RuntimeDep):
-    who, away = _insured(request)
+    who, away = insured_login(request)
     return away or _flexible_page(request, rt, who)
 
 
 @router.post("/me/apply/flexible/review", response_class=HTMLResponse)
 def flexible_review(request: Request, rt: RuntimeDep, base: Form40 = ""):
     """The chosen base checked and the month's amount shown; nothing is saved."""
-    who, away = _insured(request)
+    who, away = insured_login(request)
     if away:
         return away
     try:
@@ -109,7 +106,7 @@ def flexible_review(request: Request, rt: RuntimeDep, base: Form40 = ""):
             quote = self_pay.flexible_month(session=session, principal=who, base_fen=yuan_to_fen(base.strip()),
                                             now=rt.clock.now())
     except DomainError as exc:
-        return _flexible_page(request, rt, who, errors={"base": _reason(request, exc)}, base=base.strip(),
+        return _flexible_page(request, rt, who, errors={"base": reason_in(request, exc)}, base=base.strip(),
                               status_code=exc.status_code)
     return _flexible_page(request, rt, who, base=base.strip(), quote=quote)
 
@@ -118,7 +115,7 @@ def flexible_review(request: Request, rt: RuntimeDep, base: Form40 = ""):
 def flexible_enroll(request: Request, rt: RuntimeDep, base: Form40 = "", expected: Form40 = "", once: Once = ""):
     """Enrolled from today where the person lives, the base declared from this month and this month billed and paid
     — in one transaction: a refusal of any of them saves nothing."""
-    who, away = _insured(request)
+    who, away = insured_login(request)
     if away:
         return away
     now = rt.clock.now()
@@ -140,7 +137,7 @@ def flexible_enroll(request: Request, rt: RuntimeDep, base: Form40 = "", expecte
             paid = self_pay.pay_first_month(session=session, principal=who, key=f"web:{once}",
                                             expected_fen=quote["month_fen"], now=now)
     except DomainError as exc:
-        return _flexible_page(request, rt, who, errors={"base": _reason(request, exc)}, base=base.strip(),
+        return _flexible_page(request, rt, who, errors={"base": reason_in(request, exc)}, base=base.strip(),
                               status_code=exc.status_code)
     return _receipt(request, "selfpay_enrolled_title", paid | {"received_on": today}, "/me/apply/flexible")
 
@@ -148,7 +145,7 @@ def flexible_enroll(request: Request, rt: RuntimeDep, base: Form40 = "", expecte
 @router.post("/me/apply/pay", response_class=HTMLResponse)
 def pay_owed(request: Request, rt: RuntimeDep, expected: Form40 = "", once: Once = ""):
     """Everything owed today as a flexible worker, paid as the page showed it (with the late fees)."""
-    who, away = _insured(request)
+    who, away = insured_login(request)
     if away:
         return away
     now = rt.clock.now()
@@ -159,7 +156,7 @@ def pay_owed(request: Request, rt: RuntimeDep, expected: Form40 = "", once: Once
             amount = _expected(expected)
             paid = self_pay.pay_owed(session=session, principal=who, key=f"web:{once}", expected_fen=amount, now=now)
     except DomainError as exc:
-        return _flexible_page(request, rt, who, errors={"pay": _reason(request, exc)}, status_code=exc.status_code)
+        return _flexible_page(request, rt, who, errors={"pay": reason_in(request, exc)}, status_code=exc.status_code)
     return _receipt(request, "selfpay_paid_title", paid | {"received_on": china_today(now)}, "/me/apply/flexible")
 
 
@@ -189,14 +186,14 @@ def _periods(periods: list[str]) -> list[str]:
 
 @router.get("/me/apply/makeup", response_class=HTMLResponse)
 def makeup_page(request: Request, rt: RuntimeDep):
-    who, away = _insured(request)
+    who, away = insured_login(request)
     return away or _makeup_page(request, rt, who)
 
 
 @router.post("/me/apply/makeup/review", response_class=HTMLResponse)
 def makeup_review(request: Request, rt: RuntimeDep, periods: Annotated[list[str], Form()] = []):  # noqa: B006 - FastAPI
     """The chosen months with what each costs and the total to pay today (with anything else owed); nothing saved."""
-    who, away = _insured(request)
+    who, away = insured_login(request)
     if away:
         return away
     try:
@@ -208,7 +205,7 @@ def makeup_review(request: Request, rt: RuntimeDep, periods: Annotated[list[str]
         if len(months) != len(chosen):
             raise InvalidInput("makeup.not_allowed", "所选月份中有不能补缴的月份", "a chosen month cannot be made up")
     except DomainError as exc:
-        return _makeup_page(request, rt, who, errors={"periods": _reason(request, exc)}, chosen=list(periods[:200]),
+        return _makeup_page(request, rt, who, errors={"periods": reason_in(request, exc)}, chosen=list(periods[:200]),
                             status_code=exc.status_code)
     total = sum(m["amount_fen"] + m["late_fee_fen"] for m in months)
     review = {"months": months, "periods": chosen, "makeup_fen": total, "other_fen": owed["to_pay_fen"],
@@ -220,7 +217,7 @@ def makeup_review(request: Request, rt: RuntimeDep, periods: Annotated[list[str]
 def makeup_pay(request: Request, rt: RuntimeDep, periods: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI
                expected: Form40 = "", once: Once = ""):
     """The chosen months billed and everything owed paid today, as the review showed it — or nothing at all."""
-    who, away = _insured(request)
+    who, away = insured_login(request)
     if away:
         return away
     now = rt.clock.now()
@@ -233,7 +230,7 @@ def makeup_pay(request: Request, rt: RuntimeDep, periods: Annotated[list[str], F
             paid = self_pay.makeup_and_pay(session=session, principal=who, periods=chosen, key=f"web:{once}",
                                            expected_fen=amount, now=now)
     except DomainError as exc:
-        return _makeup_page(request, rt, who, errors={"periods": _reason(request, exc)}, chosen=list(periods[:200]),
+        return _makeup_page(request, rt, who, errors={"periods": reason_in(request, exc)}, chosen=list(periods[:200]),
                             status_code=exc.status_code)
     return _receipt(request, "selfpay_made_up_title", paid | {"received_on": china_today(now)}, "/me/apply/makeup")
 
@@ -261,14 +258,14 @@ def _proof_page(request: Request, rt: Runtime, who: Principal, *, errors: dict |
 
 @router.get("/me/apply/proof-of-life", response_class=HTMLResponse)
 def proof_page(request: Request, rt: RuntimeDep):
-    who, away = _insured(request)
+    who, away = insured_login(request)
     return away or _proof_page(request, rt, who)
 
 
 @router.post("/me/apply/proof-of-life/face", response_class=HTMLResponse)
 def face_check(request: Request, rt: RuntimeDep, once: Once = ""):
     """The placeholder of the app's face check: records a certification with method online_face, dated today."""
-    who, away = _insured(request)
+    who, away = insured_login(request)
     if away:
         return away
     now = rt.clock.now()
@@ -280,14 +277,14 @@ def face_check(request: Request, rt: RuntimeDep, once: Once = ""):
                 person_id=who.person_id, method=CertificationMethod.ONLINE_FACE, certified_on=china_today(now),
                 evidence=FACE_EVIDENCE.format(token=once[:16])))
     except DomainError as exc:
-        return _proof_page(request, rt, who, errors={"face": _reason(request, exc)}, status_code=exc.status_code)
+        return _proof_page(request, rt, who, errors={"face": reason_in(request, exc)}, status_code=exc.status_code)
     return _proof_page(request, rt, who, done="selfpay_face_done", status_code=201)
 
 
 @router.post("/me/apply/proof-of-life/visit", response_class=HTMLResponse)
 def visit_request(request: Request, rt: RuntimeDep, reason: Annotated[str, Form(max_length=400)] = "", once: Once = ""):
     """A staff home visit asked for: it waits in the queue of the staff where the person lives."""
-    who, away = _insured(request)
+    who, away = insured_login(request)
     if away:
         return away
     now = rt.clock.now()
@@ -299,7 +296,7 @@ def visit_request(request: Request, rt: RuntimeDep, reason: Annotated[str, Form(
                 raise InvalidInput("visit.reason", "原因最多 200 个字", "the reason is at most 200 characters")
             receivers.request_visit(session=session, principal=who, reason=reason, now=now)
     except DomainError as exc:
-        return _proof_page(request, rt, who, errors={"reason": _reason(request, exc)}, status_code=exc.status_code)
+        return _proof_page(request, rt, who, errors={"reason": reason_in(request, exc)}, status_code=exc.status_code)
     return _proof_page(request, rt, who, done="selfpay_visit_done", status_code=201)
 
 
@@ -351,5 +348,5 @@ def record_visit(request: Request, rt: RuntimeDep, visit_request_id: Form40 = ""
         if exc.status_code == 404:
             return message(request, "selfpay_visits_title", "selfpay_visit_unknown", 404, back="/staff/visits")
         return refused(request, exc) if exc.status_code == 403 else _visits_page(
-            request, rt, who, error=_reason(request, exc), status_code=exc.status_code)
+            request, rt, who, error=reason_in(request, exc), status_code=exc.status_code)
     return _visits_page(request, rt, who, done=True, status_code=201)

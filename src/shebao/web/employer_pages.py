@@ -29,7 +29,16 @@ from shebao.enrollment.schemas import EmployeeHire, EmployeeLeave
 from shebao.registry import service as registry
 from shebao.registry.rules import masked_name
 from shebao.services import employment
-from shebao.web.kit import chosen_language, current_principal, landing_for, message, page, page_router, refused, spend_once
+from shebao.web.kit import (
+    current_principal,
+    landing_for,
+    message,
+    page,
+    page_router,
+    reason_in,
+    refused,
+    spend_once,
+)
 
 router = page_router()
 SHOWN = 200  # employees listed on the page; the count is of them all
@@ -81,10 +90,6 @@ def employer_home(request: Request, rt: RuntimeDep):
 
 
 # ------------------------------------------------------------------ employees: hire and leave
-
-
-def _reason(request: Request, exc: DomainError) -> str:
-    return exc.reason_en if chosen_language(request) == "en" else exc.reason
 
 
 def _field_of(code: str, date_field: str) -> str:
@@ -152,7 +157,7 @@ def hire(request: Request, rt: RuntimeDep, id_number: Form40 = "", start_date: F
                 person_id=started[0].person_id, effective_period=str(Period.of(start)), declared_base_fen=base_fen))
     except DomainError as exc:
         field = _field_of(exc.code, "start_date") if step == "id_number" else step
-        return _employees_page(request, rt, who, errors={field: _reason(request, exc)}, values=values,
+        return _employees_page(request, rt, who, errors={field: reason_in(request, exc)}, values=values,
                                status_code=exc.status_code)
     return _employees_page(request, rt, who, done="hired", status_code=201)
 
@@ -182,7 +187,7 @@ def leave(request: Request, rt: RuntimeDep, person_id: Form40 = "", end_date: Fo
                              command=EmployeeLeave(end_date=last_day, reason=reason.strip()), now=now)
     except DomainError as exc:
         field = {"leave.reason": "reason", "leave.confirm": "confirm"}.get(exc.code, _field_of(exc.code, "end_date"))
-        return _employees_page(request, rt, who, leave_errors={pid: {field: _reason(request, exc)}},
+        return _employees_page(request, rt, who, leave_errors={pid: {field: reason_in(request, exc)}},
                                status_code=exc.status_code)
     return _employees_page(request, rt, who, done="left")
 
@@ -219,7 +224,7 @@ async def upload_bases(request: Request, rt: RuntimeDep):
         except UnicodeDecodeError:
             problem = InvalidInput("bases.encoding", "文件应为 UTF-8 编码的「CSV」文件", "the file is a CSV in UTF-8")
     if problem is not None:
-        return page(request, "employer/bases.html", {"result": None, "error": _reason(request, problem),
+        return page(request, "employer/bases.html", {"result": None, "error": reason_in(request, problem),
                                                      "period": period}, status_code=422)
     return await _declare_bases(request, rt, who, text, once if isinstance(once, str) else "", period)
 
@@ -236,7 +241,7 @@ async def _declare_bases(request: Request, rt: Runtime, who: Principal, text: st
         except DomainError as exc:
             details = exc.details or {}
             result = {"saved": False, "accepted": details.get("accepted", []), "rejected": details.get("rejected", [])}
-            error = _reason(request, exc)
+            error = reason_in(request, exc)
             return page(request, "employer/bases.html", {"result": result if "rejected" in details else None,
                                                          "error": error, "period": period},
                         status_code=exc.status_code)

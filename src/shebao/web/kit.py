@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Cookie, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -160,6 +160,21 @@ def message(request: Request, title_key: str, message_key: str, status_code: int
     """A short page that says one thing (refused, already done), with a way back."""
     return page(request, "message.html", {"title_key": title_key, "message_key": message_key, "back": back},
                 status_code=status_code)
+
+
+def reason_in(request: Request, exc: DomainError) -> str:
+    """A service's refusal in the reader's language, to show next to the form or the field."""
+    return exc.reason_en if chosen_language(request) == "en" else exc.reason
+
+
+def insured_login(request: Request) -> tuple[Principal | None, RedirectResponse | None]:
+    """The insured person logged in, or where to send the browser instead: the login form, or another role's page."""
+    who = current_principal(request)
+    if who is None:
+        return None, RedirectResponse("/login", status_code=303)
+    if who.role != Role.INSURED or not who.person_id:
+        return None, RedirectResponse(landing_for(who.role), status_code=303)
+    return who, None
 
 
 def refused(request: Request, exc: DomainError) -> HTMLResponse:

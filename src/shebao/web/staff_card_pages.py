@@ -28,8 +28,8 @@ from shebao.core.errors import DomainError, InvalidInput, NotFound
 from shebao.core.http import Runtime, RuntimeDep
 from shebao.core.security import Principal, Role
 from shebao.registry import service as registry
-from shebao.web.kit import message, page, page_router, spend_once
-from shebao.web.staff_case_pages import _case_number, _words
+from shebao.web.kit import message, page, page_router, reason_in, spend_once
+from shebao.web.staff_case_pages import _case_number
 from shebao.web.staff_pages import _clerk, _region
 
 router = page_router()
@@ -70,9 +70,9 @@ def _work(request: Request, rt: Runtime, who: Principal, once: str, done: str, a
     except NotFound as exc:
         if not_found_back is not None:
             return _not_found(request, not_found_back)
-        return show_again(_words(request, exc), exc.status_code)
+        return show_again(reason_in(request, exc), exc.status_code)
     except DomainError as exc:
-        return show_again(_words(request, exc), exc.status_code)
+        return show_again(reason_in(request, exc), exc.status_code)
     if not first:
         return message(request, "refused_title", "already_done", 409, back=done)
     return RedirectResponse(done, status_code=303)
@@ -139,7 +139,7 @@ def hand_out_find(request: Request, rt: RuntimeDep, id_number: Text = ""):
             found = cards.card_waiting_for(session=session, cipher=rt.cipher, principal=who, id_number=number,
                                            now=rt.clock.now())
     except DomainError as exc:
-        return _hand_out_page(request, who, id_number=number, error=_words(request, exc), status_code=exc.status_code)
+        return _hand_out_page(request, who, id_number=number, error=reason_in(request, exc), status_code=exc.status_code)
     return _hand_out_page(request, who, found=found, id_number=number)
 
 
@@ -161,7 +161,7 @@ def hand_out_done(request: Request, rt: RuntimeDep, id_number: Text = "", identi
     except DomainError as exc:
         found = _still_waiting(rt, who, number)
         return _hand_out_page(request, who, found=found, id_number=number if found else "",
-                              error=_words(request, exc), status_code=exc.status_code)
+                              error=reason_in(request, exc), status_code=exc.status_code)
     if not first:
         return message(request, "refused_title", "already_done", 409, back="/staff/cards/hand-out")
     return _hand_out_page(request, who, handed=handed)

@@ -32,7 +32,7 @@ from shebao.risk import cases as risk_cases
 from shebao.risk import recovery
 from shebao.risk.cases_api import MAX_UPLOAD_READ
 from shebao.risk.rules import RULES, SEVERITY_NAMES, SEVERITY_ORDER
-from shebao.web.kit import chosen_language, message, page, page_router, refused, spend_once
+from shebao.web.kit import message, page, page_router, reason_in, refused, spend_once
 from shebao.web.staff_pages import LEVEL_NAMES, _clerk, _region
 
 router = page_router()
@@ -49,10 +49,6 @@ def _case_number(text: str) -> int | None:
 def _optional(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
-
-
-def _words(request: Request, exc: DomainError) -> str:
-    return exc.reason_en if chosen_language(request) == "en" else exc.reason
 
 
 def _not_found(request: Request, back: str) -> HTMLResponse:
@@ -77,7 +73,7 @@ def _work(request: Request, rt: Runtime, who: Principal, once: str, back: str,
     except NotFound:
         return _not_found(request, back.rsplit("/", 1)[0])
     except DomainError as exc:
-        return show_again(_words(request, exc), exc.status_code)
+        return show_again(reason_in(request, exc), exc.status_code)
     if not first:
         return message(request, "refused_title", "already_done", 409, back=back)
     return RedirectResponse(back, status_code=303)
@@ -113,7 +109,7 @@ def _list_page(request: Request, template: str, chosen: dict, fetch: Callable[..
         try:
             rows = fetch(session=session, principal=who, region=region, limit=SHOWN, **chosen)
         except DomainError as exc:
-            error = _words(request, exc)
+            error = reason_in(request, exc)
     return page(request, template, {"region": region, "region_name": region_name, "cases": rows, "chosen": chosen,
                                     "error": error, "shown": SHOWN, "yuan": fen_to_yuan_grouped} | added | context,
                 status_code=422 if error else 200)
