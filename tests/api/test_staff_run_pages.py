@@ -203,6 +203,9 @@ def test_pages_need_a_staff_login_and_are_in_the_permission_table(client, staff)
                 "/staff/queues/proofs"):
         away = client.get(url, follow_redirects=False)
         assert away.status_code == 303 and away.headers["location"] == "/login", url
+    # Polled by htmx after the login has gone: the whole page goes to the login form, not the login into the box.
+    polled = client.get("/staff/runs/1/progress", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert polled.status_code == 204 and polled.headers["hx-redirect"] == "/login"
     routes = {f"{method} {route.path}" for router in (staff_run_pages.router, staff_queue_pages.router)
               for route in router.routes for method in route.methods if method != "HEAD"}
     assert sorted(routes - set(PAGES)) == []

@@ -162,6 +162,11 @@ def message(request: Request, title_key: str, message_key: str, status_code: int
                 status_code=status_code)
 
 
+def record_number(text: str) -> int | None:
+    """A record id from a page's address: digits only, the size of a record id; anything else finds nothing."""
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
 def reason_in(request: Request, exc: DomainError) -> str:
     """A service's refusal in the reader's language, to show next to the form or the field."""
     return exc.reason_en if chosen_language(request) == "en" else exc.reason

@@ -28,8 +28,7 @@ from shebao.core.errors import DomainError, InvalidInput, NotFound
 from shebao.core.http import Runtime, RuntimeDep
 from shebao.core.security import Principal, Role
 from shebao.registry import service as registry
-from shebao.web.kit import message, page, page_router, reason_in, spend_once
-from shebao.web.staff_case_pages import _case_number
+from shebao.web.kit import message, page, page_router, reason_in, record_number, spend_once
 from shebao.web.staff_pages import _clerk, _region
 
 router = page_router()
@@ -196,7 +195,7 @@ def _batch_of(request: Request, batch_id: str) -> tuple[Principal | None, int | 
     who, away = _clerk(request)
     if away:
         return None, None, away
-    number = _case_number(batch_id)
+    number = record_number(batch_id)
     return who, number, _not_found(request, "/staff/cards") if number is None else None
 
 
@@ -300,7 +299,7 @@ def blacklist_release(request: Request, rt: RuntimeDep, entry_id: Text = "", rea
     who, away = _clerk(request)
     if away:
         return away
-    number = _case_number(entry_id.strip())
+    number = record_number(entry_id.strip())
     if number is None:
         return _not_found(request, "/staff/blacklist")
     return _work(request, rt, who, once, "/staff/blacklist",

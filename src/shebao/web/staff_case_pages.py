@@ -32,18 +32,13 @@ from shebao.risk import cases as risk_cases
 from shebao.risk import recovery
 from shebao.risk.cases_api import MAX_UPLOAD_READ
 from shebao.risk.rules import RULES, SEVERITY_NAMES, SEVERITY_ORDER
-from shebao.web.kit import message, page, page_router, reason_in, refused, spend_once
+from shebao.web.kit import message, page, page_router, reason_in, record_number, refused, spend_once
 from shebao.web.staff_pages import LEVEL_NAMES, _clerk, _region
 
 router = page_router()
 SHOWN = 200  # cases listed on a page; the filters narrow it
 TEXT_MAX = 4000  # a form's free text, read at most; the services apply their own limits and say so
 Text = Annotated[str, Form(max_length=TEXT_MAX)]
-
-
-def _case_number(text: str) -> int | None:
-    """A case id from the address: digits only, as a record id; anything else finds nothing."""
-    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 def _optional(value: str | None) -> str | None:
@@ -144,7 +139,7 @@ def comparison_case(request: Request, rt: RuntimeDep, case_id: str):
     who, away = _clerk(request)
     if away:
         return away
-    number = _case_number(case_id)
+    number = record_number(case_id)
     return _not_found(request, "/staff/comparison") if number is None else _comparison_page(request, rt, who, number)
 
 
@@ -154,7 +149,7 @@ def comparison_outcome(request: Request, rt: RuntimeDep, case_id: str, outcome: 
     who, away = _clerk(request)
     if away:
         return away
-    number = _case_number(case_id)
+    number = record_number(case_id)
     if number is None:
         return _not_found(request, "/staff/comparison")
     return _work(request, rt, who, once, f"/staff/comparison/{number}",
@@ -201,7 +196,7 @@ def _risk_case(request: Request, case_id: str) -> tuple[Principal | None, int | 
     who, away = _clerk(request)
     if away:
         return None, None, away
-    number = _case_number(case_id)
+    number = record_number(case_id)
     return who, number, _not_found(request, "/staff/risk") if number is None else None
 
 
@@ -215,7 +210,7 @@ def risk_case(request: Request, rt: RuntimeDep, case_id: str):
 def risk_evidence_file(request: Request, rt: RuntimeDep, case_id: str, evidence_id: str):
     """A file filed on the case, to save (the opening is audited); one 404 for a case or file not in reach."""
     who, number, away = _risk_case(request, case_id)
-    evidence_number = _case_number(evidence_id)
+    evidence_number = record_number(evidence_id)
     if away or evidence_number is None:
         return away or _not_found(request, "/staff/risk")
     try:

@@ -14,13 +14,12 @@ opens in the job's own transaction); a refused start shows the form again with a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shebao.core.clock import CHINA_TZ, china_today
+from shebao.core.clock import china_today
 from shebao.core.errors import DomainError, NotFound
 from shebao.core.http import Runtime, RuntimeDep
 from shebao.core.money import fen_to_yuan_grouped
@@ -29,21 +28,11 @@ from shebao.core.regions import province_of
 from shebao.core.security import Principal
 from shebao.registry import service as registry
 from shebao.services import runs
-from shebao.web.kit import chosen_language, message, page, page_router, spend_once
+from shebao.web.kit import chosen_language, message, page, page_router, record_number, spend_once
 from shebao.web.staff_pages import _clerk, _region
 
 router = page_router()
 Field = Annotated[str, Form(max_length=40)]
-
-
-def _china_time(at: datetime | None) -> str:
-    if at is None:
-        return "—"
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def _run_number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 def _not_found(request: Request) -> HTMLResponse:
@@ -60,7 +49,7 @@ def _list(request: Request, rt: Runtime, who: Principal, *, error: str | None = 
     return page(request, "staff/runs.html", {
         "province": province, "province_name": province_name, "runs": listed, "error": error,
         "chosen": chosen or {"kind": "month_end", "period": suggested}, "starts": runs.may_start(who, province),
-        "kinds": {kind: names for kind, (_job, _check, names) in runs.JOBS.items()}, "when": _china_time,
+        "kinds": {kind: names for kind, (_job, _check, names) in runs.JOBS.items()},
         "yuan": fen_to_yuan_grouped,
         "shown": runs.SHOWN}, status_code=status_code)
 
@@ -98,7 +87,7 @@ def _run(request: Request, rt: Runtime, run_id: str) -> tuple[dict | None, HTMLR
     who, away = _clerk(request)
     if away:
         return None, away
-    number = _run_number(run_id)
+    number = record_number(run_id)
     if number is None:
         return None, _not_found(request)
     try:
@@ -111,11 +100,14 @@ def _run(request: Request, rt: Runtime, run_id: str) -> tuple[dict | None, HTMLR
 @router.get("/staff/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, rt: RuntimeDep, run_id: str):
     found, away = _run(request, rt, run_id)
-    return away or page(request, "staff/run.html", {"run": found, "when": _china_time, "yuan": fen_to_yuan_grouped})
+    return away or page(request, "staff/run.html", {"run": found, "yuan": fen_to_yuan_grouped})
 
 
 @router.get("/staff/runs/{run_id}/progress", response_class=HTMLResponse)
 def run_progress(request: Request, rt: RuntimeDep, run_id: str):
     """The progress fragment htmx swaps in every second; an ended run's carries no trigger, so the polling stops."""
     found, away = _run(request, rt, run_id)
-    return away or page(request, "staff/_run_progress.html", {"run": found, "when": _china_time, "yuan": fen_to_yuan_grouped})
+    if away and request.headers.get("HX-Request"):
+        # Polled by htmx and the login has gone: send the whole page to the login form, not into the progress box.
+        return Response(status_code=204, headers={"HX-Redirect": away.headers.get("location", "/login")})
+    return away or page(request, "staff/_run_progress.html", {"run": found, "yuan": fen_to_yuan_grouped})
