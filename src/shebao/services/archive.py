@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from shebao.contributions.collection import paid_principal
 from shebao.contributions.corrections import CAUSES
 from shebao.contributions.models import Assessment, Bill, Correction
 from shebao.core import audit
+from shebao.core.arithmetic import divide_half_up
 from shebao.core.clock import china_today
 from shebao.core.errors import DomainError, InvalidInput
 from shebao.core.periods import Period
@@ -465,3 +467,53 @@ def verify_statement(*, session: Session, secret: str, code: str) -> StatementVe
         reason="真实有效，所载数据与账本一致" if match_now else "为本平台出具，但此后数据已有变化，请以最新记录单为准",
         reason_en="genuine; its figures equal the ledger's" if match_now
         else "issued by the platform, but the figures have changed since: ask for a new statement")
+
+
+# --- The record's yearly bases, for a chart -------------------------------------------------------------------------
+
+WAGE = "wages.average_monthly_fen"
+
+
+class YearBase(NamedTuple):
+    """One year of the record: the months that count (deemed months carry no base), their average monthly base, and
+    the average monthly wage in force over those months where the person contributed most that year (None: unknown)."""
+
+    year: int
+    months: int
+    average_base_fen: int
+    average_wage_fen: int | None
+
+
+def yearly_bases(read: PersonArchiveRead, *, store: ParameterStore | None = None) -> list[YearBase]:
+    """The archive's years as one row a year, oldest first: what a chart of yearly bases beside the wage draws.
+    The wage is the one each month of the year had in force (the contribution year runs July to June), averaged."""
+    store = store or default_store()
+    months: dict[int, int] = {}
+    bases: dict[int, int] = {}
+    where: dict[int, dict[str, int]] = {}
+    for y in read.years:
+        if y.kind == "deemed" or y.months <= 0:
+            continue
+        months[y.year] = months.get(y.year, 0) + y.months
+        bases[y.year] = bases.get(y.year, 0) + y.base_sum_fen
+        where.setdefault(y.year, {})[y.province] = where.get(y.year, {}).get(y.province, 0) + y.months
+    changes: dict[str, list[tuple[date, int]]] = {}
+    rows = []
+    for year in sorted(months):
+        province = max(where[year].items(), key=lambda item: (item[1], item[0]))[0]
+        if province not in changes:
+            changes[province] = store.changes(province, WAGE)
+        wages = [_in_force(changes[province], date(year, month, 1)) for month in range(1, 13)]
+        known = [w for w in wages if w is not None]
+        rows.append(YearBase(year, months[year], divide_half_up(bases[year], months[year]),
+                             divide_half_up(sum(known), len(known)) if len(known) == 12 else None))
+    return rows
+
+
+def _in_force(changes: list[tuple[date, int]], day: date) -> int | None:
+    value = None
+    for since, amount in changes:
+        if since > day:
+            break
+        value = amount
+    return value

@@ -563,3 +563,15 @@ TEXT |= {  # cards: the staff console's batches, hand-out and blacklist (web/sta
     "cards_add": {"zh": "列入（日期为今天）", "en": "List (dated today)"},
     "cards_not_found": {"zh": "未找到该记录，或它不在您的管辖范围内。", "en": "No such record, or it is outside your region."},
 }
+
+TEXT |= {  # citizen record & pension pages (#16)
+    "record_download_statement": {"zh": "下载我的个人权益记录单（PDF）", "en": "Download my statement of rights (PDF)"},
+    "record_bases_chart": {"zh": "逐年月平均缴费基数", "en": "Average monthly contribution base by year"},
+    "record_account_chart": {"zh": "个人账户逐年年末余额", "en": "Personal account at the end of each year"},
+    "record_base": {"zh": "月平均缴费基数", "en": "average monthly base"},
+    "record_average_wage": {"zh": "当地月平均工资", "en": "local average monthly wage"},
+    "record_chart_as_table": {"zh": "以表格查看图中数据", "en": "The chart's figures as a table"},
+    "record_bases_hint": {"zh": "缴费基数为当年各月基数的平均数；平均工资为当年各月适用的参保地上年度月平均工资的平均数。",
+                          "en": "The base is the year's monthly bases averaged; the wage is the local average monthly "
+                                "wage in force each month of the year, averaged."},
+}

@@ -51,6 +51,7 @@ from shebao.web.kit import (
 )
 from shebao.web.kit import principal_for as _principal
 from shebao.web.letter_pdf import LetterFontMissing, find_font, letter_pdf
+from shebao.web.record_charts import YearColumn, year_columns_svg
 
 __all__ = ["STATIC_DIR", "TOKEN_COOKIE", "router"]
 router = page_router()
@@ -121,8 +122,17 @@ def my_record(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_coo
     with rt.database.transaction() as session:
         record = archive.person_record(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
         summary = archive.person_archive(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
-    return templates.TemplateResponse(request, "me.html", {"t": translator(chosen), "lang": chosen, "record": record,
-                                                           "archive": summary, "yuan": fen_to_yuan})
+    t = translator(chosen)
+    bases = archive.yearly_bases(summary)
+    charts = {
+        "bases": year_columns_svg([YearColumn(b.year, b.average_base_fen, b.average_wage_fen) for b in bases],
+                                  name="bases", label=t("record_bases_chart"), legend=t("record_base"),
+                                  line_legend=t("record_average_wage"), lang=chosen),
+        "account": year_columns_svg([YearColumn(int(y.year), y.closing_fen) for y in record.statement],
+                                    name="account", label=t("record_account_chart"), legend=t("closing"), lang=chosen),
+    }
+    return templates.TemplateResponse(request, "me.html", {"t": t, "lang": chosen, "record": record, "archive": summary,
+                                                           "bases": bases, "charts": charts, "yuan": fen_to_yuan})
 
 
 @router.get("/me/archive", response_class=HTMLResponse)
@@ -153,7 +163,11 @@ def my_archive_pdf(request: Request, rt: RuntimeDep, lang: LangQuery = None, lan
     read = _own_archive(rt, who)
     pdf = statement_pdf(read, holder=masked_name(read.name), issued=china_today(rt.clock.now()), font=font)
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": 'inline; filename="statement.pdf"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": f'attachment; filename="{STATEMENT_FILENAME}"', "Cache-Control": "no-store"})
+
+
+# The statement's file name: the same for everyone, so that no name or ID number is written to the download folder.
+STATEMENT_FILENAME = "shebao-statement.pdf"
 
 
 def _own_archive(rt: Runtime, who):  # noqa: ANN001, ANN202 - the insured's principal; a PersonArchiveRead

