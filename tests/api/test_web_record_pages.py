@@ -7,7 +7,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from sqlalchemy import func, select
 
+from shebao.core.audit import AuditRecord
 from shebao.core.security import Role
 from shebao.policy.store import default_store
 from shebao.web import letter_pdf
@@ -96,3 +98,92 @@ def _same_statement(one: bytes, two: bytes) -> bool:
     from pypdf import PdfReader
     text = ["".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages) for pdf in (one, two)]
     return text[0] == text[1]
+
+
+# ------------------------------------------------------------------ the pension estimate's sliders
+
+
+def _fen(shown: str) -> int:
+    return int(Decimal(shown.replace(",", "")) * 100)
+
+
+def _stat(html: str, name: str) -> str:
+    found = re.search(rf'data-stat="{name}">([^<]+)<', html)
+    assert found, name
+    return found.group(1)
+
+
+def _estimate(client, **fields):
+    return client.post("/me/pension/estimate", data=csrf_form(client, {"category": "male"} | fields, page="/me/pension"))
+
+
+def test_the_estimator_has_sliders_whose_ranges_and_start_come_from_the_parameters(client, saver):
+    page = client.get("/me/pension")
+    assert page.status_code == 200
+    params = default_store().at("110000", date(2025, 3, 1))
+    growth = params.explain("risk.projection.wage_growth")
+    low, high = growth.range
+    assert (f'<input type="range" id="wage_growth" name="wage_growth" min="{low}" max="{high}" step="0.005"\n'
+            f'               value="{growth.value}"') in page.text
+    early, late = (params.value(f"retirement.{k}_retirement_max_months") for k in ("early", "deferred"))
+    assert f'name="retire_shift" min="-{early}" max="{late}" step="1"' in page.text
+    index_low, index_high = params.value("pension.average_index_minimum"), params.value("pension.average_index_maximum")
+    assert f'name="future_index" min="{index_low}" max="{index_high}" step="0.1"' in page.text
+    assert page.text.count("<output for=") == 3 and 'data-output="wage_growth">4.0%<' in page.text
+    assert 'hx-post="/me/pension/estimate"' in page.text and 'hx-trigger="change"' in page.text
+    assert 'hx-target="#estimate-result"' in page.text and '<button type="submit">' in page.text  # works without JS
+    assert '<script src="/static/estimate.js" defer></script>' in page.text and "<script>" not in page.text
+    assert "法定退休日期 2043-05-17" in page.text  # born 1980-05: 60 and the reform's 36 months
+    assert client.get("/static/estimate.js").status_code == 200
+
+
+def test_the_estimate_in_today_s_money_is_the_nominal_brought_back_at_the_stated_rate_to_the_fen(client, saver):
+    page = _estimate(client, wage_growth="0.035", future_index="1.2", retire_shift="12")
+    assert page.status_code == 200, page.text
+    nominal, today = _fen(_stat(page.text, "estimate")), _fen(_stat(page.text, "today"))
+    ahead = int(_stat(page.text, "months-ahead"))
+    assert _stat(page.text, "growth") == "3.5%"
+    expected = (Decimal(nominal) / Decimal("1.035") ** (Decimal(ahead) / 12)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert today == int(expected) and 0 < today < nominal
+    # The sliders keep where they were moved to, and moving one moves the estimate.
+    assert 'value="0.035"' in page.text and 'value="1.2"' in page.text and 'value="12"' in page.text
+    later = _estimate(client, wage_growth="0.035", future_index="1.2", retire_shift="24")
+    assert int(_stat(later.text, "months-ahead")) == ahead + 12
+    assert _fen(_stat(later.text, "estimate")) != nominal
+    richer = _estimate(client, wage_growth="0.035", future_index="2.0", retire_shift="12")
+    assert _fen(_stat(richer.text, "estimate")) > nominal
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("wage_growth", "0.5"), ("wage_growth", "-0.01"), ("wage_growth", "abc"), ("wage_growth", "NaN"),
+    ("future_index", "0.1"), ("future_index", "9"), ("future_index", "1e9999"),
+    ("retire_shift", "100"), ("retire_shift", "-999"), ("retire_shift", "1.5"), ("retire_shift", "十二"),
+])
+def test_a_value_outside_its_slider_is_refused_next_to_the_field_and_nothing_is_estimated(client, saver, database,
+                                                                                          field, value):
+    with database.transaction() as session:
+        before = session.scalar(select(func.count()).select_from(AuditRecord))
+    page = _estimate(client, **{field: value})
+    assert page.status_code == 422 and "<html" in page.text.lower() and "Traceback" not in page.text
+    problem = re.search(rf'<p class="error field-error" id="{field}-error" data-problem="{field}">([^<]+)</p>', page.text)
+    assert problem and "合理范围" in problem.group(1)
+    assert page.text.count("data-problem=") == 1 and "data-estimate>" not in page.text
+    field_html = page.text.split(f'id="{field}"', 1)[1].split(">", 1)[0]
+    assert 'aria-invalid="true"' in field_html and f"{field}-error" in field_html
+    english = client.post("/me/pension/estimate?lang=en",
+                          data=csrf_form(client, {"category": "male", field: value}, page="/me/pension"))
+    assert english.status_code == 422 and "lies between" in english.text
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(AuditRecord)) == before
+
+
+def test_an_estimate_is_for_the_logged_in_person_only(client, saver):
+    mine = _estimate(client, wage_growth="0.04")
+    assert mine.status_code == 200
+    sneaky = client.post("/me/pension/estimate", data=csrf_form(
+        client, {"category": "male", "wage_growth": "0.04", "person_id": str(saver["other"])}, page="/me/pension"))
+    assert _stat(sneaky.text, "estimate") == _stat(mine.text, "estimate")  # a person_id in the form is ignored
+    client.cookies.clear()
+    away = client.post("/me/pension/estimate", data=csrf_form(client, {"category": "male"}, page="/login"),
+                        follow_redirects=False)
+    assert away.status_code == 303 and away.headers["location"] == "/login"

@@ -574,4 +574,14 @@ TEXT |= {  # citizen record & pension pages (#16)
     "record_bases_hint": {"zh": "缴费基数为当年各月基数的平均数；平均工资为当年各月适用的参保地上年度月平均工资的平均数。",
                           "en": "The base is the year's monthly bases averaged; the wage is the local average monthly "
                                 "wage in force each month of the year, averaged."},
+    "record_estimate_hint": {"zh": "拖动滑块，测算会按新的假设重新计算；不用脚本时请按“测算”按钮。",
+                             "en": "Move a slider and the estimate is worked out again; without scripts, press Estimate."},
+    "record_slider_retire_shift": {"zh": "提前（−）或推迟（+）退休", "en": "Retire earlier (−) or later (+)"},
+    "record_slider_wage_growth": {"zh": "计发基数年增长率", "en": "Yearly wage growth"},
+    "record_slider_future_index": {"zh": "今后缴费指数（缴费基数 ÷ 平均工资）", "en": "Future contribution index (base ÷ average wage)"},
+    "record_statutory_date": {"zh": "法定退休日期", "en": "statutory retirement date"},
+    "record_fix_fields": {"zh": "有的数值不在合理范围内，请按各项旁的提示修改后重试，未做测算。",
+                          "en": "Some values are out of range: correct them as shown beside each, then try again. Nothing was estimated."},
+    "record_todays_money_rate": {"zh": "折算为今天的钱所用的年增长率", "en": "Brought back to today's money at a yearly growth of"},
+    "record_months_ahead": {"zh": "距退休", "en": "until retirement"},
 }
