@@ -1,0 +1,73 @@
+"""The citizen's record journey (#16): demo.person logs in, sees the record with its charts, downloads the statement of
+rights, opens the pension page, moves a slider and sees the estimate change. Each page fits a 360-pixel phone and
+passes axe-core."""
+
+import pytest
+
+from tests.browser.test_role_pages import SCREENSHOTS, _accessible, _log_in, _no_sideways_scroll, _page
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_citizen_sees_the_record_downloads_the_statement_and_moves_the_estimate(server, browser):
+    context, page = _page(browser, accept_downloads=True)
+    _log_in(page, server, "demo.person", "demo-person-2024")
+    page.wait_for_url("**/me")
+    assert "我的社保档案" in page.locator("h1").inner_text()
+    assert page.locator("svg[data-chart=bases] rect.bar").count() >= 1
+    assert page.locator("svg[data-chart=account] rect.bar").count() >= 1
+    page.click("[data-chart-table=bases] summary")  # the chart's figures, as a table
+    assert page.locator("[data-chart-table=bases] tbody tr").count() >= 1
+    _no_sideways_scroll(page)
+    _accessible(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "citizen-record.png"), full_page=True)
+
+    with page.expect_download() as waiting:
+        page.click("a[data-statement]")
+    download = waiting.value
+    assert download.suggested_filename == "shebao-statement.pdf"
+    with open(download.path(), "rb") as pdf:
+        assert pdf.read(4) == b"%PDF"
+
+    page.click("header nav a[href='/me/pension']")
+    page.wait_for_url("**/me/pension")
+    assert page.locator("input[type=range]").count() == 3
+    page.click("form.estimate button[type=submit]")
+    page.wait_for_selector("[data-stat=estimate]")
+    before = page.locator("[data-stat=estimate]").inner_text()
+    today = float(page.locator("[data-stat=today]").inner_text().replace(",", ""))
+    assert 0 < today < float(before.replace(",", ""))
+    assert "%" in page.locator("[data-stat=growth]").inner_text()  # the rate today's money is reckoned at, stated
+    # The slider: a keypress moves it, its output reads the new value, and the estimate follows on change.
+    growth = page.locator("input[name=wage_growth]")
+    shown = page.locator("#wage_growth-shown").inner_text()
+    growth.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    assert page.locator("#wage_growth-shown").inner_text() != shown
+    page.wait_for_function("document.querySelector('[data-stat=estimate]') && "
+                           f"document.querySelector('[data-stat=estimate]').textContent !== {before!r}")
+    assert page.locator("[data-letter=estimate]").count() == 1
+    _no_sideways_scroll(page)
+    _accessible(page)
+    page.evaluate("document.getElementById('estimate').scrollIntoView()")  # the sliders and the result, not the letter
+    page.screenshot(path=str(SCREENSHOTS / "citizen-pension.png"))
+    context.close()
+
+
+def test_the_pension_page_refuses_a_value_out_of_range_next_to_its_field(server, browser):
+    context, page = _page(browser)
+    _log_in(page, server, "demo.person", "demo-person-2024")
+    page.wait_for_url("**/me")
+    page.goto(server + "/me/pension")
+    # A browser keeps a slider in its range; a tampered form does not: the server says so beside the field.
+    page.evaluate("""() => { const s = document.querySelector('input[name=future_index]');
+                             s.type = 'text'; s.value = '9'; }""")
+    page.click("form.estimate button[type=submit]")
+    page.wait_for_selector("[data-problem=future_index]")
+    assert "合理范围" in page.locator("[data-problem=future_index]").inner_text()
+    assert page.locator("[data-stat=estimate]").count() == 0
+    _no_sideways_scroll(page)
+    _accessible(page)
+    context.close()
