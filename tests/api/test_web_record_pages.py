@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from shebao.core.audit import AuditRecord
 from shebao.core.security import Role
 from shebao.policy.store import default_store
-from shebao.web import letter_pdf
 from shebao.web.kit import TOKEN_COOKIE
+from tests.api.test_decimal_inputs import saver  # noqa: F401 - the estimator's saver
+from tests.api.test_pension_letter_pages import _need_a_chinese_font
 from tests.integration.test_pension_award_and_payroll import _archive
-from tests.support import add_test_streets, csrf_form, make_user, register, token_for
+from tests.support import csrf_form, make_user, register, token_for
 
 
 def _log_in_as(client, username):
@@ -23,21 +24,18 @@ def _log_in_as(client, username):
 
 
 @pytest.fixture
-def saver(client, database, cipher, clock):
-    """A man born 1980 with 22 archive years (2002–2023) at index 0.8 and 90,000 yuan in his account; and a neighbour."""
-    add_test_streets(database, clock)
-    person = register(database, cipher, clock, birth=date(1980, 5, 17), sequence=21, name="赵敏")
-    _archive(database, clock, person, deemed_years=0, years=range(2002, 2024), balance=9_000_000)
-    make_user(database, clock, "saver", Role.INSURED, person_id=person)
+def people(client, database, cipher, clock, saver):  # noqa: F811
+    """The estimator's saver (born 1980, 22 archive years 2002–2023 at index 0.8, 90,000 yuan in his account), logged
+    in, and a neighbour with a record of her own."""
     other = register(database, cipher, clock, birth=date(1975, 3, 9), sequence=23, name="钱多多")
     _archive(database, clock, other, deemed_years=0, years=range(2010, 2024), index="2.5", balance=30_000_000)
     make_user(database, clock, "neighbour", Role.INSURED, person_id=other)
     _log_in_as(client, "saver")
-    yield {"person": person, "other": other}
+    yield {"person": saver["person"], "other": other}
     client.cookies.clear()
 
 
-def test_my_record_draws_the_yearly_bases_and_the_account_with_their_figures_in_a_table(client, saver):
+def test_my_record_draws_the_yearly_bases_and_the_account_with_their_figures_in_a_table(client, people):
     page = client.get("/me")
     assert page.status_code == 200
     svg = re.search(r'<svg class="chart-svg" data-chart="bases".*?</svg>', page.text, flags=re.S)
@@ -51,7 +49,7 @@ def test_my_record_draws_the_yearly_bases_and_the_account_with_their_figures_in_
     assert "Average monthly contribution base by year" in english.text and "my statement of rights" in english.text
 
 
-def test_the_average_wage_line_is_the_wage_in_force_each_month(client, saver):
+def test_the_average_wage_line_is_the_wage_in_force_each_month(client, people):
     page = client.get("/me")
     table = page.text.split('data-chart-table="bases"', 1)[1].split("</details>", 1)[0]
     store = default_store()
@@ -62,23 +60,16 @@ def test_the_average_wage_line_is_the_wage_in_force_each_month(client, saver):
     assert 'class="line"' in page.text  # drawn through the years
 
 
-def _need_a_chinese_font():
-    try:
-        letter_pdf.find_font()
-    except letter_pdf.LetterFontMissing:
-        pytest.skip("no Chinese font installed (apt-get install fonts-wqy-microhei); .ci/run installs it")
-
-
-def test_the_statement_downloads_as_a_pdf_named_after_no_one_and_is_the_persons_own(client, saver):
+def test_the_statement_downloads_as_a_pdf_named_after_no_one_and_is_the_persons_own(client, people):
     _need_a_chinese_font()
     mine = client.get("/me/archive.pdf")
     assert mine.status_code == 200 and mine.headers["content-type"] == "application/pdf"
     assert mine.content.startswith(b"%PDF")
     disposition = mine.headers["content-disposition"]
     assert disposition.startswith("attachment;") and 'filename="shebao-statement.pdf"' in disposition
-    assert "赵" not in disposition and str(saver["person"]) not in disposition
+    assert "赵" not in disposition and str(people["person"]) not in disposition
     # Another person's statement is out of reach: the address names nobody, and an id in it changes nothing.
-    for address in (f"/me/archive.pdf?person_id={saver['other']}", f"/me/archive.pdf/{saver['other']}"):
+    for address in (f"/me/archive.pdf?person_id={people['other']}", f"/me/archive.pdf/{people['other']}"):
         tried = client.get(address)
         assert tried.status_code in (200, 404)
         if tried.status_code == 200:
@@ -117,7 +108,7 @@ def _estimate(client, **fields):
     return client.post("/me/pension/estimate", data=csrf_form(client, {"category": "male"} | fields, page="/me/pension"))
 
 
-def test_the_estimator_has_sliders_whose_ranges_and_start_come_from_the_parameters(client, saver):
+def test_the_estimator_has_sliders_whose_ranges_and_start_come_from_the_parameters(client, people):
     page = client.get("/me/pension")
     assert page.status_code == 200
     params = default_store().at("110000", date(2025, 3, 1))
@@ -137,7 +128,7 @@ def test_the_estimator_has_sliders_whose_ranges_and_start_come_from_the_paramete
     assert client.get("/static/estimate.js").status_code == 200
 
 
-def test_the_estimate_in_today_s_money_is_the_nominal_brought_back_at_the_stated_rate_to_the_fen(client, saver):
+def test_the_estimate_in_today_s_money_is_the_nominal_brought_back_at_the_stated_rate_to_the_fen(client, people):
     page = _estimate(client, wage_growth="0.035", future_index="1.2", retire_shift="12")
     assert page.status_code == 200, page.text
     nominal, today = _fen(_stat(page.text, "estimate")), _fen(_stat(page.text, "today"))
@@ -159,7 +150,7 @@ def test_the_estimate_in_today_s_money_is_the_nominal_brought_back_at_the_stated
     ("future_index", "0.1"), ("future_index", "9"), ("future_index", "1e9999"),
     ("retire_shift", "100"), ("retire_shift", "-999"), ("retire_shift", "1.5"), ("retire_shift", "十二"),
 ])
-def test_a_value_outside_its_slider_is_refused_next_to_the_field_and_nothing_is_estimated(client, saver, database,
+def test_a_value_outside_its_slider_is_refused_next_to_the_field_and_nothing_is_estimated(client, people, database,
                                                                                           field, value):
     with database.transaction() as session:
         before = session.scalar(select(func.count()).select_from(AuditRecord))
@@ -177,11 +168,11 @@ def test_a_value_outside_its_slider_is_refused_next_to_the_field_and_nothing_is_
         assert session.scalar(select(func.count()).select_from(AuditRecord)) == before
 
 
-def test_an_estimate_is_for_the_logged_in_person_only(client, saver):
+def test_an_estimate_is_for_the_logged_in_person_only(client, people):
     mine = _estimate(client, wage_growth="0.04")
     assert mine.status_code == 200
     sneaky = client.post("/me/pension/estimate", data=csrf_form(
-        client, {"category": "male", "wage_growth": "0.04", "person_id": str(saver["other"])}, page="/me/pension"))
+        client, {"category": "male", "wage_growth": "0.04", "person_id": str(people["other"])}, page="/me/pension"))
     assert _stat(sneaky.text, "estimate") == _stat(mine.text, "estimate")  # a person_id in the form is ignored
     client.cookies.clear()
     away = client.post("/me/pension/estimate", data=csrf_form(client, {"category": "male"}, page="/login"),
