@@ -71,3 +71,20 @@ def test_the_pension_page_refuses_a_value_out_of_range_next_to_its_field(server,
     _no_sideways_scroll(page)
     _accessible(page)
     context.close()
+
+
+@pytest.mark.parametrize("path", ["/me", "/me/pension"])
+@pytest.mark.parametrize("css_width", [360, 180])
+def test_the_record_and_the_sliders_fit_a_phone_at_200_percent_and_in_large_text(server, browser, path, css_width):
+    # 200% zoom on a 360-pixel phone lays the page out in 180 CSS pixels; large text on top of it.
+    context = browser.new_context(viewport={"width": css_width, "height": 740}, device_scale_factor=360 / css_width)
+    page = context.new_page()
+    _log_in(page, server, "demo.person", "demo-person-2024")
+    page.wait_for_url("**/me")
+    page.goto(server + path + "?text=large")
+    page.wait_for_selector("body.large-text")
+    _no_sideways_scroll(page)
+    wide = page.evaluate("[...document.querySelectorAll('main *')].filter(e => !e.closest('.scroll')"
+                         " && e.getBoundingClientRect().right > innerWidth + 0.5).map(e => e.tagName + ' ' + e.className)")
+    assert wide == []
+    context.close()
