@@ -178,3 +178,16 @@ def test_an_estimate_is_for_the_logged_in_person_only(client, people):
     away = client.post("/me/pension/estimate", data=csrf_form(client, {"category": "male"}, page="/login"),
                         follow_redirects=False)
     assert away.status_code == 303 and away.headers["location"] == "/login"
+
+
+def test_the_estimator_reads_in_english_and_answers_htmx_with_the_result_to_swap(client, people):
+    english = client.get("/me/pension?lang=en")
+    assert "Yearly wage growth" in english.text and "Retire earlier (−) or later (+)" in english.text
+    assert "statutory retirement date 2043-05-17" in english.text
+    # htmx sends the form on change and swaps #estimate-result (hx-select) out of the page it gets back.
+    answer = client.post("/me/pension/estimate?lang=en", headers={"HX-Request": "true"},
+                         data=csrf_form(client, {"category": "male", "wage_growth": "0.05"}, page="/me/pension"))
+    assert answer.status_code == 200
+    result = answer.text.split('<div id="estimate-result" aria-live="polite">', 1)[1]
+    assert 'data-stat="today"' in result and "Brought back to today" in result
+    assert 'data-stat="growth">5.0%<' in result
