@@ -16,7 +16,7 @@ from shebao.web.kit import TOKEN_COOKIE
 from tests.api.test_decimal_inputs import saver  # noqa: F401 - the estimator's saver
 from tests.api.test_pension_letter_pages import _need_a_chinese_font
 from tests.integration.test_pension_award_and_payroll import _archive
-from tests.support import csrf_form, make_user, register, token_for
+from tests.support import add_test_streets, csrf_form, make_user, register, token_for
 
 
 def _log_in_as(client, username):
@@ -191,3 +191,16 @@ def test_the_estimator_reads_in_english_and_answers_htmx_with_the_result_to_swap
     result = answer.text.split('<div id="estimate-result" aria-live="polite">', 1)[1]
     assert 'data-stat="today"' in result and "Brought back to today" in result
     assert 'data-stat="growth">5.0%<' in result
+
+
+def test_retiring_earlier_than_today_is_refused_beside_the_retirement_slider(client, database, cipher, clock):
+    add_test_streets(database, clock)
+    person = register(database, cipher, clock, birth=date(1965, 6, 15), sequence=25, name="孙近退")
+    _archive(database, clock, person, deemed_years=0, years=range(1990, 2024), balance=9_000_000)
+    make_user(database, clock, "nearly", Role.INSURED, person_id=person)
+    _log_in_as(client, "nearly")
+    page = _estimate(client, retire_shift="-36")
+    client.cookies.clear()
+    assert page.status_code == 422
+    problem = re.search(r'data-problem="retire_shift">([^<]+)<', page.text)
+    assert problem and "今天之后" in problem.group(1) and "data-estimate>" not in page.text
