@@ -13,8 +13,9 @@ from shebao.core.audit import AuditRecord
 from shebao.core.security import Role
 from shebao.policy.store import default_store
 from shebao.web.kit import TOKEN_COOKIE
+from tests.api.test_benefits_api import office  # noqa: F401 - the retiree's office
 from tests.api.test_decimal_inputs import saver  # noqa: F401 - the estimator's saver
-from tests.api.test_pension_letter_pages import _need_a_chinese_font
+from tests.api.test_pension_letter_pages import _need_a_chinese_font, retiree  # noqa: F401 - the retiree, logged in
 from tests.integration.test_pension_award_and_payroll import _archive
 from tests.support import add_test_streets, csrf_form, make_user, register, token_for
 
@@ -204,3 +205,12 @@ def test_retiring_earlier_than_today_is_refused_beside_the_retirement_slider(cli
     assert page.status_code == 422
     problem = re.search(r'data-problem="retire_shift">([^<]+)<', page.text)
     assert problem and "今天之后" in problem.group(1) and "data-estimate>" not in page.text
+
+
+def test_a_retiree_s_record_draws_its_years_and_the_pension_page_shows_no_estimator(client, retiree):  # noqa: F811
+    page = client.get("/me")
+    assert page.status_code == 200
+    assert page.text.count('data-chart="bases"') == 1 and 'data-chart-table="bases"' in page.text
+    assert "1996" in page.text.split('data-chart-table="bases"', 1)[1].split("</details>", 1)[0]
+    pension = client.get("/me/pension")
+    assert pension.status_code == 200 and 'type="range"' not in pension.text and "data-letter=\"award\"" in pension.text
