@@ -5,6 +5,7 @@ estimate with sliders whose bad values are refused next to the field, in today's
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,8 @@ from sqlalchemy import func, select
 from shebao.core.audit import AuditRecord
 from shebao.core.security import Role
 from shebao.policy.store import default_store
+from shebao.services import archive
+from shebao.services.schemas import ArchiveYearRead
 from shebao.web.kit import TOKEN_COOKIE
 from tests.api.test_benefits_api import office  # noqa: F401 - the retiree's office
 from tests.api.test_decimal_inputs import saver  # noqa: F401 - the estimator's saver
@@ -50,15 +53,34 @@ def test_my_record_draws_the_yearly_bases_and_the_account_with_their_figures_in_
     assert "Average monthly contribution base by year" in english.text and "my statement of rights" in english.text
 
 
-def test_the_average_wage_line_is_the_wage_in_force_each_month(client, people):
+def test_the_average_wage_line_is_the_archive_s_for_a_year_taken_over(client, people):
     page = client.get("/me")
     table = page.text.split('data-chart-table="bases"', 1)[1].split("</details>", 1)[0]
-    store = default_store()
-    months = [store.at("110000", date(2023, m, 1)).value("wages.average_monthly_fen") for m in range(1, 13)]
-    expected = (Decimal(sum(months)) / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    row = re.search(r"<tr><td>2023</td><td>12</td><td>[\d.]+</td>\s*<td>([\d.]+)</td>", table)
-    assert row and Decimal(row.group(1)) == expected / 100
+    assert "<td>2023</td><td>12</td><td>8000.00</td>\n            <td>10000.00</td>" in table  # as _archive took it over
     assert 'class="line"' in page.text  # drawn through the years
+
+
+def test_a_platform_year_s_wage_is_the_one_in_force_each_month_and_provinces_weigh_by_their_months():
+    store = default_store()
+    beijing = [store.at("110000", date(2024, m, 1)).value("wages.average_monthly_fen") for m in range(1, 13)]
+    shanghai = [store.at("310000", date(2024, m, 1)).value("wages.average_monthly_fen") for m in range(1, 13)]
+    read = SimpleNamespace(years=[
+        ArchiveYearRead(year=2024, province="110000", province_name="北京市", kind="assessed", months=8, base_sum_fen=8 * 900_000),
+        ArchiveYearRead(year=2024, province="310000", province_name="上海市", kind="assessed", months=4, base_sum_fen=4 * 1_200_000),
+        ArchiveYearRead(year=2023, province="110000", province_name="北京市", kind="archive", months=12,
+                        base_sum_fen=12 * 700_000, average_wage_fen=1_000_000),
+        ArchiveYearRead(year=1990, province="110000", province_name="北京市", kind="deemed", months=12, base_sum_fen=0),
+    ])
+    rows = archive.yearly_bases(read, store=store)
+    assert [r.year for r in rows] == [2023, 2024]  # deemed years carry no base
+    assert rows[0] == (2023, 12, 700_000, 1_000_000)
+    beijing_year = (Decimal(sum(beijing)) * 8 / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    shanghai_year = (Decimal(sum(shanghai)) * 4 / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    expected = ((beijing_year + shanghai_year) / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert rows[1] == (2024, 12, 1_000_000, int(expected))
+    before = SimpleNamespace(years=[ArchiveYearRead(year=1995, province="110000", province_name="北京市", kind="assessed",
+                                                    months=12, base_sum_fen=12 * 300_000)])
+    assert archive.yearly_bases(before, store=store)[0].average_wage_fen is None  # no wage known in force then
 
 
 def test_the_statement_downloads_as_a_pdf_named_after_no_one_and_is_the_persons_own(client, people):

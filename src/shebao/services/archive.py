@@ -202,6 +202,7 @@ def person_archive(*, session: Session, principal: Principal, person_id: int, no
                    for code, (m, d, b) in sorted(figures.provinces.items())],
         years=[ArchiveYearRead(year=int(y.year), province=y.province, province_name=names(y.province), kind=y.kind,
                                months=int(y.months), base_sum_fen=int(y.base_sum or 0),
+                               average_wage_fen=int(y.wage) if y.kind == "archive" and y.wage else None,
                                employers=_employers_in(participations, y.province, int(y.year), employers))
                for y in figures.years],
         insurances=[InsuranceSpanRead(scheme=p.scheme, mode=p.mode, province=_province(p.region_code),
@@ -476,7 +477,7 @@ WAGE = "wages.average_monthly_fen"
 
 class YearBase(NamedTuple):
     """One year of the record: the months that count (deemed months carry no base), their average monthly base, and
-    the average monthly wage in force over those months where the person contributed most that year (None: unknown)."""
+    the average monthly wage over the same months (None: not known for every one of them)."""
 
     year: int
     months: int
@@ -486,28 +487,28 @@ class YearBase(NamedTuple):
 
 def yearly_bases(read: PersonArchiveRead, *, store: ParameterStore | None = None) -> list[YearBase]:
     """The archive's years as one row a year, oldest first: what a chart of yearly bases beside the wage draws.
-    The wage is the one each month of the year had in force (the contribution year runs July to June), averaged."""
+    A year taken over brings its own average wage; a platform year's is the one each month had in force in its
+    province (the contribution year runs July to June); a year in several provinces weighs each by its months."""
     store = store or default_store()
     months: dict[int, int] = {}
     bases: dict[int, int] = {}
-    where: dict[int, dict[str, int]] = {}
+    wages: dict[int, int | None] = {}  # the year's wage × months, summed; None once a month's wage is unknown
+    changes: dict[str, list[tuple[date, int]]] = {}
     for y in read.years:
         if y.kind == "deemed" or y.months <= 0:
             continue
         months[y.year] = months.get(y.year, 0) + y.months
         bases[y.year] = bases.get(y.year, 0) + y.base_sum_fen
-        where.setdefault(y.year, {})[y.province] = where.get(y.year, {}).get(y.province, 0) + y.months
-    changes: dict[str, list[tuple[date, int]]] = {}
-    rows = []
-    for year in sorted(months):
-        province = max(where[year].items(), key=lambda item: (item[1], item[0]))[0]
-        if province not in changes:
-            changes[province] = store.changes(province, WAGE)
-        wages = [_in_force(changes[province], date(year, month, 1)) for month in range(1, 13)]
-        known = [w for w in wages if w is not None]
-        rows.append(YearBase(year, months[year], divide_half_up(bases[year], months[year]),
-                             divide_half_up(sum(known), len(known)) if len(known) == 12 else None))
-    return rows
+        if y.average_wage_fen:
+            row = y.average_wage_fen * y.months
+        else:
+            if y.province not in changes:
+                changes[y.province] = store.changes(y.province, WAGE)
+            in_force = [_in_force(changes[y.province], date(y.year, month, 1)) for month in range(1, 13)]
+            row = None if None in in_force else divide_half_up(sum(in_force) * y.months, 12)
+        wages[y.year] = None if row is None or wages.get(y.year, 0) is None else wages.get(y.year, 0) + row
+    return [YearBase(year, months[year], divide_half_up(bases[year], months[year]),
+                     None if wages[year] is None else divide_half_up(wages[year], months[year])) for year in sorted(months)]
 
 
 def _in_force(changes: list[tuple[date, int]], day: date) -> int | None:
