@@ -571,9 +571,11 @@ TEXT |= {  # citizen record & pension pages (#16)
     "record_base": {"zh": "月平均缴费基数", "en": "average monthly base"},
     "record_average_wage": {"zh": "当地月平均工资", "en": "local average monthly wage"},
     "record_chart_as_table": {"zh": "以表格查看图中数据", "en": "The chart's figures as a table"},
-    "record_bases_hint": {"zh": "缴费基数为当年各月基数的平均数；平均工资为当年各月适用的参保地上年度月平均工资的平均数。",
+    "record_bases_hint": {"zh": "缴费基数为当年各月基数的平均数；平均工资为当年各月适用的参保地上年度月平均工资的平均数，"
+                                "接续的历史年度按档案记载的平均工资。",
                           "en": "The base is the year's monthly bases averaged; the wage is the local average monthly "
-                                "wage in force each month of the year, averaged."},
+                                "wage in force each month of the year, averaged (for a year taken over, the one its "
+                                "archive records)."},
     "record_estimate_hint": {"zh": "拖动滑块，测算会按新的假设重新计算；不用脚本时请按“测算”按钮。",
                              "en": "Move a slider and the estimate is worked out again; without scripts, press Estimate."},
     "record_slider_retire_shift": {"zh": "提前（−）或推迟（+）退休", "en": "Retire earlier (−) or later (+)"},
