@@ -43,7 +43,10 @@ from shebao.services.authorization import authorize, declare_refusals
 from shebao.services.exchange_api import router as exchange_router
 from shebao.settings import Settings, get_settings
 from shebao.transfers.api import router as transfers_router
+from shebao.web import staff_queue_pages, staff_run_pages  # the runs and the queue lists (#16)
+from shebao.web.citizen_apply_pages import router as citizen_apply_pages_router
 from shebao.web.citizen_card_pages import router as citizen_card_pages_router
+from shebao.web.citizen_selfpay_pages import router as citizen_selfpay_pages_router
 from shebao.web.cockpit_pages import router as cockpit_pages_router
 from shebao.web.employer_pages import router as employer_pages_router
 from shebao.web.kit import install as install_pages
@@ -95,6 +98,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                    staff_case_pages_router, cockpit_pages_router, citizen_card_pages_router):
         app.include_router(router)
     app.include_router(staff_card_pages_router)
+    for pages_router in (staff_run_pages.router, staff_queue_pages.router):  # runs, queue lists (#16)
+        app.include_router(pages_router)
+    app.include_router(citizen_apply_pages_router)
+    app.include_router(citizen_selfpay_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     declare_refusals(app)
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,

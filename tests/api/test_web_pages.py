@@ -7,12 +7,13 @@ from sqlalchemy import func, select
 from shebao.core.audit import AuditRecord
 from shebao.core.security import Role
 from shebao.services.permissions import PAGES
-from shebao.web import employer_pages, pages, staff_pages
+from shebao.web import citizen_apply_pages, citizen_selfpay_pages, employer_pages, pages, staff_pages, staff_queue_pages
 from shebao.web.kit import CSRF_COOKIE
 from tests.api.test_enrollment_api import setup  # noqa: F401 - the fixture
 from tests.support import CHAOYANG, HAIDIAN, PASSWORD, csrf_form, give_active_card, id_number, make_user
 
-PAGE_ROUTERS = (pages.router, employer_pages.router, staff_pages.router)
+PAGE_ROUTERS = (pages.router, employer_pages.router, staff_pages.router, staff_queue_pages.router,
+                citizen_apply_pages.router, citizen_selfpay_pages.router)
 POST_PAGES = sorted({route.path for router in PAGE_ROUTERS for route in router.routes if "POST" in route.methods})
 REFUSED = 'data-message="csrf_refused"'
 

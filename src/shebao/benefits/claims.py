@@ -20,10 +20,12 @@ from shebao.benefits.schemas import (
     InjuryKind,
     MaternityClaimCreate,
     MaternityClaimRead,
+    SeparationReason,
     UnemploymentApplicationRead,
     UnemploymentApply,
     UnemploymentClaimRead,
     UnemploymentPayrollRead,
+    UnemploymentSelfApply,
     UnemploymentStop,
 )
 from shebao.benefits.service import living_person, require_staff_in
@@ -31,7 +33,7 @@ from shebao.contributions import corrections
 from shebao.contributions import rules as contribution_rules
 from shebao.contributions.models import Assessment
 from shebao.core import audit, guards
-from shebao.core.clock import china_today, utc_naive
+from shebao.core.clock import as_utc, china_today, utc_naive
 from shebao.core.db import Database
 from shebao.core.errors import Conflict, InvalidInput, NotFound
 from shebao.core.guards import Point, Subject
@@ -62,22 +64,46 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     person = living_person(session=session, person_id=command.person_id, principal=principal)
     region = registry.require_current_region(session=session, code=command.region_code, field="region_code", min_level=1)
     require_staff_in(principal, region.code)
+    return _register(session, principal, person, region.code, command.separation_date, command.reason, now, store)
+
+
+def apply_unemployment_online(*, session: Session, principal: Principal, command: UnemploymentSelfApply, now: datetime,
+                              store: ParameterStore | None = None) -> UnemploymentApplicationRead:
+    """The insured's own one-key application online: the person is the login's own (never one named in a form), and
+    the agency is the region where their last job was insured, as stored (where they live, with no such job: the
+    months then decide). The same checks and effects as at a counter."""
+    principal.require_role(Role.INSURED)
+    person = living_person(session=session, person_id=principal.person_id or 0, principal=principal)
+    return _register(session, principal, person, _last_insured_region(session, person), command.separation_date,
+                     command.reason, now, store)
+
+
+def _last_insured_region(session: Session, person: Person) -> str:
+    """The region of the person's latest unemployment insurance through an employer (where they register)."""
+    return session.scalar(select(Participation.region_code).where(
+        Participation.person_id == person.id, Participation.scheme == Scheme.UNEMPLOYMENT.value,
+        Participation.mode == "employer").order_by(Participation.start_date.desc(), Participation.id.desc()).limit(1)
+    ) or person.residence_region_code
+
+
+def _register(session: Session, principal: Principal, person: Person, region_code: str, separation_date: date,
+              reason: SeparationReason, now: datetime, store: ParameterStore | None) -> UnemploymentApplicationRead:
     guards.check(Point.UNEMPLOYMENT_CLAIM, session=session, actor=principal, now=now, use_case="benefits.apply_unemployment",
-                 subject=Subject("person", person.id, person_id=person.id, details={"region_code": region.code}))
+                 subject=Subject("person", person.id, person_id=person.id, details={"region_code": region_code}))
     today = china_today(now)
-    if not person.birth_date < command.separation_date <= today:
+    if not person.birth_date < separation_date <= today:
         raise InvalidInput("unemployment.date", "离职日期应不晚于今天", "the separation date lies between birth and today")
-    if command.reason not in INVOLUNTARY:
+    if reason not in INVOLUNTARY:
         raise InvalidInput("unemployment.voluntary", "本人主动辞职，不符合领取失业保险金条件（非因本人意愿中断就业）",
                            "a voluntary resignation does not qualify: the job must be lost involuntarily")
     if session.scalar(select(UnemploymentClaim.id).where(UnemploymentClaim.person_id == person.id,
                                                          UnemploymentClaim.status == "drawing")):
         raise Conflict("unemployment.already_drawing", "此人正在领取失业保险金", "this person already draws unemployment benefit")
-    params = (store or default_store()).at(region.code, command.separation_date)
+    params = (store or default_store()).at(region_code, separation_date)
     # The job ends first, and the months billed after the separation are corrected away, so that the months counted
     # for the benefit are the ones the person really was insured for.
-    ended = _end_jobs(session, principal, person.id, command, now)
-    months = _paid_months(session, person.id, Assessment.unemployment_employer_fen, Assessment.unemployment_individual_fen)
+    ended = _end_jobs(session, principal, person.id, separation_date, reason, now)
+    months = unemployment_months(session=session, person_id=person.id)
     minimum = params.value("unemployment.minimum_contribution_months")
     if months < minimum:
         raise InvalidInput("unemployment.too_few_months", f"失业保险累计缴费 {months} 个月，不满 {minimum} 个月",
@@ -89,10 +115,10 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     entitled, monthly, steps = rules.unemployment_entitlement(params, contribution_months=months, carried_months=carried)
     stamp = utc_naive(now)
     claim = UnemploymentClaim(
-        person_id=person.id, province=province_of(region.code), region_code=region.code,
-        separation_date=command.separation_date,
-        separation_reason=command.reason.value, contribution_months=months, entitled_months=entitled, carried_months=carried,
-        monthly_fen=monthly, start_period=str(Period.of(command.separation_date).plus_months(1)), medical_paid_by_fund=True,
+        person_id=person.id, province=province_of(region_code), region_code=region_code,
+        separation_date=separation_date,
+        separation_reason=reason.value, contribution_months=months, entitled_months=entitled, carried_months=carried,
+        monthly_fen=monthly, start_period=str(Period.of(separation_date).plus_months(1)), medical_paid_by_fund=True,
         status="drawing", explanation=json.dumps(steps, ensure_ascii=False), recorded_by=principal.actor, recorded_at=stamp)
     session.add(claim)
     session.flush()
@@ -101,16 +127,47 @@ def apply_unemployment(*, session: Session, principal: Principal, command: Unemp
     return UnemploymentApplicationRead.model_validate(_claim_read(claim) | {"jobs_ended": ended})
 
 
-def _end_jobs(session: Session, principal: Principal, person_id: int, command: UnemploymentApply, now: datetime) -> int:
+def unemployment_months(*, session: Session, person_id: int) -> int:
+    """The months of unemployment contributions paid for the person (what the benefit's duration counts)."""
+    return _paid_months(session, person_id, Assessment.unemployment_employer_fen, Assessment.unemployment_individual_fen)
+
+
+def claims_of(*, session: Session, person_id: int) -> dict[str, list[dict]]:
+    """Every claim of the person as stored, newest first: unemployment (with the months paid so far), work injury,
+    maternity. The caller has judged the person (their own login, or in scope)."""
+    unemployment = session.scalars(select(UnemploymentClaim).where(UnemploymentClaim.person_id == person_id)
+                                   .order_by(UnemploymentClaim.id.desc())).all()
+    paid = dict(session.execute(select(UnemploymentPayment.claim_id, func.count()).where(
+        UnemploymentPayment.person_id == person_id).group_by(UnemploymentPayment.claim_id)).all())
+    injuries = session.scalars(select(InjuryClaim).where(InjuryClaim.person_id == person_id)
+                               .order_by(InjuryClaim.id.desc())).all()
+    births = session.scalars(select(MaternityClaim).where(MaternityClaim.person_id == person_id)
+                             .order_by(MaternityClaim.id.desc())).all()
+    return {
+        "unemployment": [_claim_read(c) | {
+            "separation_date": c.separation_date, "separation_reason": c.separation_reason, "region_code": c.region_code,
+            "registered_on": china_today(as_utc(c.recorded_at)), "stopped_on": c.stopped_on, "stop_reason": c.stop_reason,
+            "end_period": str(Period.parse(c.start_period).plus_months(c.entitled_months - 1)),
+            "months_paid": int(paid.get(c.id, 0))} for c in unemployment],
+        "injury": [{"claim_id": c.id, "kind": c.kind, "grade": c.grade, "injury_date": c.injury_date,
+                    "one_off_fen": c.one_off_fen, "monthly_allowance_fen": c.monthly_allowance_fen,
+                    "registered_on": china_today(as_utc(c.recorded_at))} for c in injuries],
+        "maternity": [{"claim_id": c.id, "birth_date": c.birth_date, "leave_days": c.leave_days,
+                       "allowance_fen": c.allowance_fen, "registered_on": china_today(as_utc(c.recorded_at))} for c in births],
+    }
+
+
+def _end_jobs(session: Session, principal: Principal, person_id: int, separation_date: date, reason: SeparationReason,
+              now: datetime) -> int:
     """The job ends with the separation wherever the employer is registered: the agency registering the
     unemployment records it for the employer that has not (the event reaches enrollment, not the clerk's reach)."""
-    reason = f"失业登记 unemployment registered ({command.reason.value})"
-    ended = enrollment.end_for_event(session=session, person_id=person_id, last_day=command.separation_date,
-                                     reason=reason, actor=principal.actor, now=now, employment_only=True)
+    why = f"失业登记 unemployment registered ({reason.value})"
+    ended = enrollment.end_for_event(session=session, person_id=person_id, last_day=separation_date,
+                                     reason=why, actor=principal.actor, now=now, employment_only=True)
     for province in sorted({province_of(p.region_code) for p in ended}):
         corrections.correct(session=session, province=province, persons=[person_id],
-                            since=Period.of(command.separation_date), cause="end",
-                            reason=f"{reason}, separated on {command.separation_date}", actor=principal.actor, now=now,
+                            since=Period.of(separation_date), cause="end",
+                            reason=f"{why}, separated on {separation_date}", actor=principal.actor, now=now,
                             may_reopen=principal.role == Role.ADMIN)
     return len({p.employer_id for p in ended})
 

@@ -171,6 +171,21 @@ class Certification(Base):
     __table_args__ = (UniqueConstraint("person_id", "method", "certified_on", "evidence"),)
 
 
+class VisitRequest(Base):
+    """A receiver asks for a staff home visit to prove they are alive (they cannot do the face check): it waits in
+    the queue of the staff of the region where the person lives or holds hukou, as stored, until it is handled."""
+
+    __tablename__ = "visit_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("persons.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(12))  # requested | visited | cancelled
+    handled_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 class CertificationReminder(Base):
     __tablename__ = "certification_reminders"
 

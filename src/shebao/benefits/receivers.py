@@ -19,6 +19,7 @@ from shebao.benefits.models import (
     PensionAward,
     RetirementApplication,
     UnemploymentClaim,
+    VisitRequest,
 )
 from shebao.benefits.rules import award_status_name
 from shebao.benefits.schemas import (
@@ -336,3 +337,87 @@ def certification_reminders_of(*, session: Session, person_id: int, limit: int =
                            .order_by(CertificationReminder.sent_on.desc(), CertificationReminder.id.desc())
                            .limit(max(1, min(limit, 200)))).all()
     return [{"sent_on": sent_on, "certified_on": cycle_start} for sent_on, cycle_start in rows]
+
+
+# ---------------------------------------------------------------- a staff home visit asked for by the receiver
+
+VISIT_STATUS_NAMES = {"requested": ("已申请，等待经办人员上门", "requested: staff will visit"),
+                      "visited": ("已上门认证", "visited and certified"), "cancelled": ("已取消", "cancelled")}
+
+
+def request_visit(*, session: Session, principal: Principal, reason: str, now: datetime) -> dict:
+    """A receiver who cannot do the face check asks, for themselves, for a staff home visit; one open request at a
+    time. The request waits in the queue of the staff of the region where the person lives or holds hukou."""
+    principal.require_role(Role.INSURED)
+    person = require_receiver_in_scope(session=session, principal=principal, person_id=principal.person_id or 0)
+    reason = (reason or "").strip()
+    if not 2 <= len(reason) <= 200:
+        raise InvalidInput("visit.reason", "请填写申请上门的原因（2 至 200 个字）", "give the reason for the visit (2 to 200 characters)")
+    if session.scalar(select(PensionAward.id).where(PensionAward.person_id == person.id)) is None:
+        raise NotFound("certification.not_a_receiver", "此人没有在领的养老金待遇", "this person draws no pension to certify")
+    if person.status == "deceased":
+        raise Conflict("certification.deceased", "此人已死亡，不能认证", "this person has died; no certification is possible")
+    session.execute(select(Person.id).where(Person.id == person.id).with_for_update())  # two requests at once: one waits
+    if session.scalar(select(VisitRequest.id).where(VisitRequest.person_id == person.id,
+                                                     VisitRequest.status == "requested")) is not None:
+        raise Conflict("visit.already_requested", "已有一个等待上门的申请", "a visit is already requested and waiting")
+    visit = VisitRequest(person_id=person.id, reason=reason, requested_at=utc_naive(now), status="requested")
+    session.add(visit)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="visit.requested", subject=f"person:{person.id}", now=now,
+                 visit_request_id=visit.id)
+    return _visit_read(visit)
+
+
+def visits_of(*, session: Session, principal: Principal, person_id: int, limit: int = 20) -> list[dict]:
+    """A receiver's visit requests, newest first: for the person and staff who serve them."""
+    require_receiver_in_scope(session=session, principal=principal, person_id=person_id)
+    rows = session.scalars(select(VisitRequest).where(VisitRequest.person_id == person_id)
+                           .order_by(VisitRequest.requested_at.desc(), VisitRequest.id.desc())
+                           .limit(max(1, min(limit, 100)))).all()
+    return [_visit_read(v) for v in rows]
+
+
+def visit_requests(*, session: Session, principal: Principal, limit: int = 200) -> dict:
+    """The staff queue: open visit requests of receivers who live or hold hukou in the caller's region (as stored on
+    the person), oldest first; masked, without ID numbers."""
+    principal.require_role(Role.STAFF, Role.ADMIN, Role.AUDITOR)
+    query = (select(VisitRequest, Person).join(Person, Person.id == VisitRequest.person_id)
+             .where(VisitRequest.status == "requested"))
+    if principal.role == Role.STAFF:
+        prefix = region_prefix(principal.region_code or "")
+        query = query.where(or_(Person.residence_region_code.startswith(prefix, autoescape=True),
+                                Person.hukou_region_code.startswith(prefix, autoescape=True)))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.execute(query.order_by(VisitRequest.requested_at, VisitRequest.id)
+                           .limit(max(1, min(limit, 500)))).all()
+    return {"total": total or 0, "items": [
+        _visit_read(visit) | {"name": registry_rules.masked_name(person.name), "id_number_masked": person.id_number_masked,
+                              "region_code": person.residence_region_code} for visit, person in rows]}
+
+
+def record_visit(*, session: Session, principal: Principal, visit_request_id: int, now: datetime) -> dict:
+    """Staff who visited the receiver record it: the request is done and the visit is the proof of life (`certify`
+    with the method staff_visit, dated today)."""
+    principal.require_role(Role.STAFF, Role.ADMIN)
+    visit = session.scalar(select(VisitRequest).where(VisitRequest.id == visit_request_id).with_for_update())
+    if visit is None:
+        raise NotFound("scope.not_found", "未找到该上门申请", "no such visit request")
+    require_receiver_in_scope(session=session, principal=principal, person_id=visit.person_id)
+    if visit.status != "requested":
+        raise Conflict("visit.not_open", "该申请已经处理", "this visit request has already been handled")
+    certify(session=session, principal=principal, now=now, command=CertificationCreate(
+        person_id=visit.person_id, method=CertificationMethod.STAFF_VISIT, certified_on=china_today(now),
+        evidence=f"visit request {visit.id} by {principal.actor}"[:200]))
+    visit.status, visit.handled_by, visit.handled_at = "visited", principal.actor, utc_naive(now)
+    session.flush()
+    audit.append(session, actor=principal.actor, action="visit.recorded", subject=f"person:{visit.person_id}", now=now,
+                 visit_request_id=visit.id)
+    return _visit_read(visit)
+
+
+def _visit_read(visit: VisitRequest) -> dict:
+    status_zh, status_en = VISIT_STATUS_NAMES.get(visit.status, (visit.status, visit.status))
+    return {"id": visit.id, "person_id": visit.person_id, "reason": visit.reason, "requested_at": visit.requested_at,
+            "status": visit.status, "status_zh": status_zh, "status_en": status_en, "handled_by": visit.handled_by,
+            "handled_at": visit.handled_at}

@@ -102,6 +102,15 @@ class UnemploymentApply(BaseModel):
     region_code: str = Field(pattern=r"^\d{6}$|^\d{9}$")
 
 
+class UnemploymentSelfApply(BaseModel):
+    """The insured's own application online: the person is the login's, the agency where their last job was insured."""
+
+    model_config = _STRICT
+
+    separation_date: date
+    reason: SeparationReason
+
+
 class UnemploymentStop(BaseModel):
     model_config = _STRICT
 

@@ -102,7 +102,7 @@ def run_month_end(*, database: Database, province: str, period: str, now: dateti
                   store: ParameterStore | None = None, progress: Progress | None = None,
                   person_chunk: int = PERSON_CHUNK, bill_chunk: int = BILL_CHUNK) -> BatchRunRead:
     """Assess, bill and post one month for a province; safe to run again after any interruption."""
-    month = _check_request(database, province, period, now)
+    month = check_open_month(database=database, province=province, period=period, now=now)
     params = (store or default_store()).at(province, month.first_day())
     rates = MonthRates.of(params)
     progress = progress or (lambda _stage, _done, _total: None)
@@ -143,7 +143,8 @@ def _billed(database: Database, province: str, month: Period) -> bool:
                                                         Bill.kind == "monthly").limit(1)) is not None
 
 
-def _check_request(database: Database, province: str, period: str, now: datetime) -> Period:
+def check_open_month(*, database: Database, province: str, period: str, now: datetime) -> Period:
+    """The month a month-end may run for (a province's month begun and not closed), or the refusal in words."""
     return ledger.require_open_month(database, province=province, period=period, now=now, job="month_end",
                                      future_code="period.future", future_zh="缴费期 {month} 尚未到来",
                                      future_en="the period {month} has not begun")

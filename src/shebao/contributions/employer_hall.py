@@ -36,16 +36,17 @@ def payments_of(*, session: Session, principal: Principal, payer_kind: str, paye
 
 
 def arrears_today(*, session: Session, principal: Principal, payer_kind: str, payer_id: int, now: datetime,
-                  store: ParameterStore | None = None) -> dict:
+                  store: ParameterStore | None = None, overdue_only: bool = True) -> dict:
     """The payer's overdue bills with the statutory late fee for today (`rules.late_fee`, the rate of the bill's
-    province today), and what paying them all today costs: the unpaid principal and the fees."""
+    province today), and what paying them all today costs: the unpaid principal and the fees. With
+    `overdue_only=False` the bills not yet due are listed too (no fee): everything a payment today would pay."""
     service.require_payer_in_scope(session=session, principal=principal, payer_kind=payer_kind, payer_id=payer_id)
     today = china_today(now)
     rows = []
     for bill, unpaid in outstanding(session=session, payer_kind=payer_kind, payer_id=payer_id):
-        if bill.due_date >= today:
+        if overdue_only and bill.due_date >= today:
             continue
-        days = (today - bill.due_date).days
+        days = max((today - bill.due_date).days, 0)
         rate = (store or default_store()).at(bill.province, today).value("contribution.late_fee_daily_rate")
         rows.append({"bill_id": bill.id, "period": bill.period, "due_date": bill.due_date, "unpaid_fen": unpaid,
                      "days_late": days, "late_fee_fen": late_fee(unpaid, days, rate)})

@@ -32,6 +32,8 @@ from shebao.ledger.rules import AccountKind, Line
 from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
 
+MEMOS = {"makeup": "补缴 make-up", "advance": "当月预缴 paid in advance"}
+
 
 def request_makeup(*, session: Session, principal: Principal, person_id: int, command: MakeupRequest, now: datetime,
                    store: ParameterStore | None = None) -> list[MakeupBillRead]:
@@ -66,6 +68,27 @@ def request_makeup(*, session: Session, principal: Principal, person_id: int, co
     return bills
 
 
+def bill_current_month(*, session: Session, principal: Principal, person_id: int, now: datetime,
+                       store: ParameterStore | None = None) -> MakeupBillRead:
+    """A flexible worker who enrolls online pays the month they enroll in at once: the month is assessed and billed
+    now (kind "advance"), at the base and rates in force, due when month-end's bill would be (so no late fee today).
+    Month-end then finds the month assessed and bills it no second time: it inserts its assessments ignoring a
+    version already there, and bills only the assessments without a bill of their own."""
+    store = store or default_store()
+    month = Period.of(china_today(now))
+    participation = _covering(session, person_id, month)
+    if participation.mode != "flexible":
+        raise InvalidInput("advance.not_flexible", "只有灵活就业人员可以预缴当月费用",
+                           "only a flexible worker pays the current month in advance")
+    require_payer_or_staff(principal, payer_kind="flexible", payer_id=person_id, region_code=participation.region_code)
+    if session.scalar(select(Assessment.id).where(Assessment.person_id == person_id, Assessment.period == str(month))):
+        raise Conflict("advance.already_assessed", f"{month} 已核定缴费，请直接缴纳账单",
+                       f"{month} is already assessed; pay its bill")
+    params = store.at(participation.province, month.first_day())
+    return _bill_month(session, person_id, participation, "flexible", person_id, month, params, principal.actor, now,
+                       kind="advance")
+
+
 def _covering(session: Session, person_id: int, month: Period) -> Participation:
     last = month.plus_months(1).first_day()
     participation = session.scalar(select(Participation).where(
@@ -87,7 +110,7 @@ def _insured_for(session: Session, person_id: int, participation: Participation,
 
 
 def _bill_month(session: Session, person_id: int, participation: Participation, payer_kind: str, payer_id: int,
-                month: Period, params, actor: str, now: datetime) -> MakeupBillRead:  # noqa: ANN001
+                month: Period, params, actor: str, now: datetime, kind: str = "makeup") -> MakeupBillRead:  # noqa: ANN001
     declared = session.scalar(select(BaseDeclaration.declared_base_fen).where(
         BaseDeclaration.person_id == person_id, BaseDeclaration.payer_kind == payer_kind,
         BaseDeclaration.payer_id == payer_id, BaseDeclaration.effective_period <= str(month))
@@ -118,7 +141,7 @@ def _bill_month(session: Session, person_id: int, participation: Participation, 
         bill_reference=reference))
     due = due_date(month, rates.due_day)
     bill = Bill(period=str(month), province=participation.province, payer_kind=payer_kind, payer_id=payer_id,
-                amount_fen=result.total_fen, persons=1, due_date=due, kind="makeup", reference=reference,
+                amount_fen=result.total_fen, persons=1, due_date=due, kind=kind, reference=reference,
                 created_at=utc_naive(now))
     session.add(bill)
     session.flush()
@@ -135,6 +158,6 @@ def _post(session: Session, bill: Bill, actor: str, now: datetime) -> None:
     today = china_today(now)
     ledger.post_entry(session=session, key=f"bill:{bill.id}", province=bill.province,
                       period=f"{today.year:04d}{today.month:02d}", kind="bill",
-                      memo=f"补缴 make-up {bill.period}", lines=[Line(receivable, bill.amount_fen),
+                      memo=f"{MEMOS[bill.kind]} {bill.period}", lines=[Line(receivable, bill.amount_fen),
                                                                 Line(clearing, -bill.amount_fen)],
                       actor=actor, now=now, for_period=bill.period)

@@ -103,7 +103,7 @@ class Bill(Base):
     amount_fen: Mapped[int] = mapped_column(Fen)
     persons: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(10), default="monthly")  # monthly | makeup
+    kind: Mapped[str] = mapped_column(String(10), default="monthly")  # monthly | makeup | advance (makeup.py)
     reference: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "" monthly; "p42" a make-up
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # The ledger entry that moved the paid bill out of clearing into the accounts and funds: set in the same

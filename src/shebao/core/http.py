@@ -116,6 +116,21 @@ def _where_zh(loc: tuple | list) -> str:
     return f"「{field}」" if field else ""
 
 
+def validation_reasons(exc: RequestValidationError) -> tuple[str, str, list[dict]]:
+    """What was wrong with a request, in Chinese and English, and every problem found (field, problem)."""
+    errors = exc.errors()
+    problems = [{"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")} for err in errors]
+    first = problems[0] if problems else {"field": "", "problem": "invalid"}
+    zh = (_where_zh(errors[0].get("loc", ())) + validation_problem_zh(errors[0].get("type", ""))) if errors else "不符合要求"
+    return f"请求内容有误：{zh}", f"invalid request: {first['field']}: {first['problem']}", problems
+
+
+async def invalid_request_answer(request: Request, exc: RequestValidationError) -> JSONResponse:
+    zh, en, problems = validation_reasons(exc)
+    log.info("request.invalid", path=request.url.path, problems=len(problems))
+    return JSONResponse(error_body("request.invalid", zh, en, problems=problems), status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -123,19 +138,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse({"error": exc.as_dict()}, status_code=exc.status_code, headers=headers)
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        problems = [{"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
-                    for err in errors]
-        first = problems[0] if problems else {"field": "", "problem": "invalid"}
-        zh = (_where_zh(errors[0].get("loc", ())) + validation_problem_zh(errors[0].get("type", ""))) if errors else "不符合要求"
-        log.info("request.invalid", path=request.url.path, problems=len(problems))
-        return JSONResponse(
-            error_body("request.invalid", f"请求内容有误：{zh}",
-                       f"invalid request: {first['field']}: {first['problem']}", problems=problems),
-            status_code=422,
-        )
+    app.add_exception_handler(RequestValidationError, invalid_request_answer)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

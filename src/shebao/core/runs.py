@@ -24,7 +24,7 @@ class BatchRun(Base):
     kind: Mapped[str] = mapped_column(String(20))
     province: Mapped[str] = mapped_column(String(6))
     period: Mapped[str] = mapped_column(String(6))
-    status: Mapped[str] = mapped_column(String(10))  # running | done
+    status: Mapped[str] = mapped_column(String(10))  # running | done | failed (stopped by an error; resumable)
     chunks_total: Mapped[int] = mapped_column(Integer, default=0)
     chunks_done: Mapped[int] = mapped_column(Integer, default=0)
     persons: Mapped[int] = mapped_column(Integer, default=0)
@@ -105,13 +105,27 @@ def open_run(database: Database, kind: str, province: str, period: str, now: dat
                                                       BatchRun.period == period).order_by(BatchRun.id.desc())).all()
         if any(r.status == "done" for r in runs):
             return None
-        if runs:
+        if runs:  # resumed: a run stopped by a failure runs again
+            detail = json.loads(runs[0].detail or "{}")
+            runs[0].status = "running"
+            runs[0].detail = json.dumps({k: v for k, v in detail.items() if k not in ("error", "error_en")},
+                                        ensure_ascii=False)
             return runs[0].id
         run = BatchRun(kind=kind, province=province, period=period, status="running", chunks_total=0, chunks_done=0,
                        persons=0, bills=0, entries=0, total_fen=0, started_at=utc_naive(now), detail="{}")
         session.add(run)
         session.flush()
         return run.id
+
+
+def fail_run(database: Database, run_id: int, reason: str, reason_en: str) -> None:
+    """A run stopped by an error: marked failed with the reason in words (its detail), to be run again (it resumes)."""
+    with database.transaction() as session:
+        run = session.get(BatchRun, run_id)
+        if run is not None and run.status != "done":
+            detail = json.loads(run.detail or "{}")
+            run.status, run.detail = "failed", json.dumps(detail | {"error": reason, "error_en": reason_en},
+                                                          ensure_ascii=False)
 
 
 def finished_run(database: Database, kind: str, province: str, period: str) -> BatchRunRead:

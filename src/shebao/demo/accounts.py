@@ -32,6 +32,8 @@ DEMO_ACCOUNTS = (
                 "查看本人档案、修改联系电话", "read their own record, change their phone"),
     DemoAccount("demo.retiree", "demo-retiree-2024", "insured", "退休人员", "retiree",
                 "查看本人养老金、发放记录和资格认证", "read their own pension, payments and certifications"),
+    DemoAccount("demo.laidoff", "demo-laidoff-2024", "insured", "被裁员职工", "laid-off worker",
+                "一键申领失业保险金、查看申请进度", "apply for unemployment benefit in one step, follow the application"),
     DemoAccount("demo.employer", "demo-employer-2024", "employer", "参保单位", "employer",
                 "增减员、申报缴费基数、查看账单和欠费", "hire and let go, declare bases, see bills and arrears"),
     DemoAccount("demo.county", "demo-county-2024", "staff", "区县经办人员", "county clerk",

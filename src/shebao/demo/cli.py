@@ -47,7 +47,7 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
     from shebao.demo.retirees import prepare_demo_retirees
     from shebao.demo.risk import prepare_demo_risk
     from shebao.demo.seed import seed_demo
-    from shebao.demo.unemployed import prepare_demo_unemployed
+    from shebao.demo.unemployed import prepare_demo_laidoff, prepare_demo_unemployed
     from shebao.risk.cockpit import refresh as refresh_cockpit
 
     if not 0 <= history_months <= 120:
@@ -68,6 +68,7 @@ def _seed(settings: Settings, *, persons: int, province: str, seed: int, history
                                   random_seed=seed, progress=report)
             if start is not None:
                 prepare_demo_unemployed(database=database, province=province, now=now)
+                prepare_demo_laidoff(database=database, province=province, now=now)
             report("comparison", 0, 1)
             prepare_demo_comparison(database=database, cipher=FieldCipher(settings.secret_key), province=province,
                                     now=now, random_seed=seed)

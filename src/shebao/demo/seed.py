@@ -239,7 +239,7 @@ def _create_demo_users(session: Session, province: str, counties: list[str], now
     }
     stamp = utc_naive(now)
     for account in DEMO_ACCOUNTS:
-        if account.username in existing or account.username == "demo.retiree":  # made with the retirees
+        if account.username in existing or account.username in ("demo.retiree", "demo.laidoff"):  # made with their stories
             continue
         session.add(User(username=account.username, display_name=account.label_zh, role=Role(account.role).value,
                          password_hash=hash_password(account.password), failed_logins=0, active=True,

@@ -114,6 +114,19 @@ def participations_of(*, session: Session, principal: Principal, person_id: int,
     return [_read(session, p) for p in rows]
 
 
+def last_job_ended(*, session: Session, person_id: int) -> dict | None:
+    """The person's latest job that ended (a participation through an employer): its last day, the employer's name and
+    the reason recorded with the end; None when every job is still running or there was none. The caller has judged
+    the person."""
+    row = session.execute(select(Participation.end_date, Employer.name, ParticipationEvent.reason).join(
+        Employer, Employer.id == Participation.employer_id).join(
+        ParticipationEvent, (ParticipationEvent.participation_id == Participation.id) & (ParticipationEvent.event == "ended"))
+        .where(Participation.person_id == person_id, Participation.mode == Mode.EMPLOYER.value,
+               Participation.end_date.isnot(None))
+        .order_by(Participation.end_date.desc(), ParticipationEvent.id.desc()).limit(1)).first()
+    return None if row is None else {"end_date": row[0], "employer": row[1], "reason": row[2]}
+
+
 def employees_of(*, session: Session, principal: Principal, employer_id: int) -> list[ParticipationRead]:
     """The employer's current pension participations: who it insures today."""
     employer = _employer_for(session, principal, employer_id)

@@ -120,6 +120,15 @@ def describe_region(*, session: Session, code: str, include_historical: bool = F
     )
 
 
+def current_regions(*, session: Session, level: int, within: str | None = None, limit: int = 1000) -> list[RegionSummary]:
+    """The regions of one level in force today (1 provinces, 3 counties), in code order; `within` a province or city
+    keeps to the regions under it."""
+    query = select(Region).where(Region.level == level, Region.last_year.is_(None))
+    if within:
+        query = query.where(Region.code.startswith(within[:2] if within.endswith("0000") else within[:4]))
+    return [_brief(region) for region in session.scalars(query.order_by(Region.code).limit(limit))]
+
+
 def _brief(region: Region) -> RegionSummary:
     return RegionSummary(code=region.code, name=region.name, level=region.level, current=region.last_year is None)
 

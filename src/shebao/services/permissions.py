@@ -371,6 +371,14 @@ PAGES: dict[str, Permission] = {
     "GET /me/card/lost": own_login(I, writes=False),
     "POST /me/card/lost": own_login(I),
     "GET /me/reminders": own_login(I, writes=False),
+    # The citizen's applications (web/citizen_apply_pages.py): always the login's own person as stored, never an id in
+    # the address or the form; the one-key unemployment application and a transfer, judged by their services.
+    "GET /me/applications": own_login(I, writes=False),
+    "GET /me/apply/unemployment": own_login(I, writes=False),
+    "POST /me/apply/unemployment": own_login(I),
+    "GET /me/apply/transfer": own_login(I, writes=False),
+    "POST /me/apply/transfer/plan": own_login(I, writes=False),
+    "POST /me/apply/transfer": own_login(I),
     # The employer hall: the employer's own record, employees and bills (web/employer_pages.py).
     "GET /employer": own_login(E, writes=False),
     # ... and what it files itself, always for the login's own employer as stored (no id in the address): a hire, a
@@ -415,6 +423,33 @@ PAGES: dict[str, Permission] = {
     "GET /staff/blacklist": reads(STAFF_READERS, Scope.CONFINED),
     "POST /staff/blacklist/add": writes(STAFF, Scope.CONFINED),
     "POST /staff/blacklist/release": writes(STAFF, Scope.SUBJECT, K.BLACKLIST_ENTRY, body("entry_id")),
+    # The runs and queue lists of the staff console (web/staff_run_pages.py, web/staff_queue_pages.py): the runs of the
+    # clerk's province as stored on the account (services/runs.py judges a run on its province as stored: one 404
+    # page outside it); a month-end or payroll started by staff of the province itself or an administrator, for the
+    # clerk's own province (nothing in the request names it); the queues read from the services that confine them.
+    "GET /staff/runs": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /staff/runs": writes(STAFF, Scope.CONFINED),
+    "GET /staff/runs/{run_id}": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /staff/runs/{run_id}/progress": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /staff/queues/transfers": reads(STAFF_READERS, Scope.CONFINED),
+    "GET /staff/queues/proofs": reads(STAFF_READERS, Scope.CONFINED),
+    # Citizen self-pay (web/citizen_selfpay_pages.py): the login's own person only, no id in any address or form;
+    # paying forms carry the amount shown and a one-time token. The staff queue of home visits is of the clerk's region
+    # as stored on the persons; recording a visit names the request in the form's body, judged by the service on the
+    # person as stored (one 404 page outside the region); auditors read the queue and never record.
+    "GET /me/apply": own_login(I, writes=False),
+    "GET /me/apply/flexible": own_login(I, writes=False),
+    "POST /me/apply/flexible/review": own_login(I, writes=False),
+    "POST /me/apply/flexible": own_login(I),
+    "POST /me/apply/pay": own_login(I),
+    "GET /me/apply/makeup": own_login(I, writes=False),
+    "POST /me/apply/makeup/review": own_login(I, writes=False),
+    "POST /me/apply/makeup": own_login(I),
+    "GET /me/apply/proof-of-life": own_login(I, writes=False),
+    "POST /me/apply/proof-of-life/face": own_login(I),
+    "POST /me/apply/proof-of-life/visit": own_login(I),
+    "GET /staff/visits": reads(STAFF_READERS, Scope.CONFINED),
+    "POST /staff/visits/record": writes(STAFF, Scope.CONFINED),
     "GET /docs": public(),
     # the cockpit: staff of the region named (their own region as stored, by default) or above, administrators and
     # auditors; the page judges the region itself (web/cockpit_pages.py: one 404 page outside the caller's scope)

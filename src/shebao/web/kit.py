@@ -19,7 +19,8 @@ from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Cookie, Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shebao.accounts import service as accounts
 from shebao.core.clock import CHINA_TZ, as_utc
 from shebao.core.errors import DomainError
-from shebao.core.http import Runtime
+from shebao.core.http import Runtime, invalid_request_answer, validation_reasons
 from shebao.core.regions import level_of
 from shebao.core.security import Principal, Role
 from shebao.web.i18n import language, translator
@@ -53,9 +54,9 @@ STATIC_DIR = WEB_DIR / "static"
 LANDING = {Role.INSURED: "/me", Role.EMPLOYER: "/employer", Role.STAFF: "/staff", Role.ADMIN: "/staff",
            Role.AUDITOR: "/staff"}
 STAFF_NAV = (("/staff", "nav_staff"), ("/staff/comparison", "nav_comparison"), ("/staff/risk", "nav_risk"),
-             ("/staff/cards", "nav_cards"), ("/staff/blacklist", "nav_blacklist"))
+             ("/staff/cards", "nav_cards"), ("/staff/blacklist", "nav_blacklist"), ("/staff/runs", "nav_runs"))
 NAV = {Role.INSURED: (("/me", "nav_record"), ("/me/pension", "nav_pension"), ("/me/card", "nav_card"), ("/ecard", "ecard"),
-                       ("/me/reminders", "nav_reminders")),
+                       ("/me/reminders", "nav_reminders"), ("/me/applications", "nav_applications")),
        Role.EMPLOYER: (("/employer", "nav_employer"), ("/employer/hire", "nav_employees"),
                        ("/employer/bases", "nav_bases"), ("/employer/bills", "nav_bills")),
        Role.STAFF: STAFF_NAV, Role.ADMIN: STAFF_NAV, Role.AUDITOR: STAFF_NAV}
@@ -209,6 +210,17 @@ async def _csrf_refused_page(request: Request, exc: CsrfRefused) -> HTMLResponse
     return message(request, "csrf_title", "csrf_refused", 403, back=_form_page(request.url.path))
 
 
+async def _invalid_form_page(request: Request, exc: RequestValidationError) -> Response:
+    """A page's form or address the framework refused before the page ran (a field too long): a page in words, not
+    JSON; the API keeps its JSON answer."""
+    if request.url.path.startswith(NOT_PAGES):
+        return await invalid_request_answer(request, exc)
+    zh, en, _ = validation_reasons(exc)
+    back = _form_page(request.url.path) if request.method == "POST" else "/"
+    return page(request, "message.html", {"title_key": "refused_title", "text": en if chosen_language(request) == "en" else zh,
+                                          "back": back}, status_code=422)
+
+
 def _form_page(action: str) -> str:
     """The page that shows a form posting to `action` (/staff/person → /staff, /ecard/open → /ecard; /login itself)."""
     parent = action.rsplit("/", 1)[0]
@@ -231,6 +243,7 @@ def spend_once(session: Session, who: Principal | None, token: str | None, now) 
 # ------------------------------------------------------------------ preferences and the CSRF cookie
 
 
+NOT_PAGES = ("/api/", "/static/", "/docs", "/openapi")
 RETURN_COOKIE = "after_login"
 RETURN_PATH = re.compile(r"/[a-z0-9/_.-]{1,120}")  # a page's plain path: never a query, another host or personal data
 
@@ -244,7 +257,7 @@ class PagePreferences:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(("/api/", "/static/", "/docs", "/openapi")):
+        if scope["type"] != "http" or path.startswith(NOT_PAGES):
             await self.app(scope, receive, send)
             return
         cookies = _cookies(scope)
@@ -313,3 +326,4 @@ def install(app: FastAPI) -> None:
     """The page machinery on an app: the preferences and CSRF cookie, and the CSRF refusal page."""
     app.add_middleware(PagePreferences)
     app.add_exception_handler(CsrfRefused, _csrf_refused_page)
+    app.add_exception_handler(RequestValidationError, _invalid_form_page)

@@ -31,7 +31,10 @@ STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.AUDITOR)
 LEVEL_NAMES = {1: "province", 2: "city", 3: "county", 4: "street"}
 RISK_SHOWN = 500  # risk.cases.list_cases's largest page: a count at it reads "500+"
 TRANSFERS_SHOWN = 200
-CASE_PAGES = {"queue_comparison": "/staff/comparison", "queue_risk": "/staff/risk"}  # web/staff_case_pages.py
+CASE_PAGES = {"queue_comparison": "/staff/comparison", "queue_risk": "/staff/risk",  # web/staff_case_pages.py
+              "queue_transfers": "/staff/queues/transfers", "queue_certification": "/staff/queues/proofs",
+              "runs_queue_applications": "/staff/queues/transfers",  # web/staff_queue_pages.py
+              "queue_visits": "/staff/visits"}  # web/citizen_selfpay_pages.py
 
 
 def _clerk(request: Request) -> tuple[Principal | None, RedirectResponse | None]:
@@ -68,13 +71,22 @@ def _queues(session: Session, who: Principal, region: str, now: datetime) -> lis
     def overdue_transfers() -> int:
         return len(transfers.list_transfers(session=session, principal=who, now=now, overdue=True, limit=TRANSFERS_SHOWN))
 
+    def open_transfers() -> int:  # applications to review: transfers still open in the region
+        return len(transfers.list_transfers(session=session, principal=who, now=now, open_only=True,
+                                            limit=TRANSFERS_SHOWN))
+
     def lapsed() -> int:
         return receivers.lapsed_receivers(session=session, principal=who, limit=1)["total"]
+
+    def visits() -> int:  # receivers asking for a home visit to prove they are alive
+        return receivers.visit_requests(session=session, principal=who, limit=1)["total"]
 
     return [{"key": "queue_comparison", "count": _count(comparison), "capped": False},
             {"key": "queue_risk", "count": (n := _count(risk)), "capped": n == RISK_SHOWN},
             {"key": "queue_transfers", "count": (m := _count(overdue_transfers)), "capped": m == TRANSFERS_SHOWN},
-            {"key": "queue_certification", "count": _count(lapsed), "capped": False}]
+            {"key": "queue_certification", "count": _count(lapsed), "capped": False},
+            {"key": "runs_queue_applications", "count": (k := _count(open_transfers)), "capped": k == TRANSFERS_SHOWN},
+            {"key": "queue_visits", "count": _count(visits), "capped": False}]
 
 
 def _home(request: Request, rt: Runtime, who: Principal, *, found: dict | None = None, error: str | None = None,
