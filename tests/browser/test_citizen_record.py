@@ -42,6 +42,7 @@ def test_a_citizen_sees_the_record_downloads_the_statement_and_moves_the_estimat
     # The slider: a keypress moves it, its output reads the new value, and the estimate follows on change.
     growth = page.locator("input[name=wage_growth]")
     shown = page.locator("#wage_growth-shown").inner_text()
+    page.evaluate("window.samePage = true")  # with htmx the result is swapped in place: the page is not reloaded
     growth.focus()
     for _ in range(4):
         page.keyboard.press("ArrowRight")
@@ -49,6 +50,8 @@ def test_a_citizen_sees_the_record_downloads_the_statement_and_moves_the_estimat
     page.wait_for_function("document.querySelector('[data-stat=estimate]') && "
                            f"document.querySelector('[data-stat=estimate]').textContent !== {before!r}")
     assert page.locator("[data-letter=estimate]").count() == 1
+    assert page.evaluate("!!window.htmx && window.samePage === true")
+    assert page.locator("input[name=wage_growth]").input_value() == "0.06"  # 4.0% and four steps of 0.5%
     _no_sideways_scroll(page)
     _accessible(page)
     page.evaluate("document.getElementById('estimate').scrollIntoView()")  # the sliders and the result, not the letter
