@@ -16,7 +16,7 @@ def test_a_person_logs_in_and_sees_their_years_gaps_and_account(server, browser,
     assert "我的社保档案" in page.locator("h1").inner_text()
     assert "年" in page.locator("[data-stat=counted]").inner_text()
     assert int(page.locator("[data-stat=paid]").inner_text()) >= 6
-    assert page.locator(".chart .row").count() >= 1
+    assert page.locator("svg[data-chart=account] rect.bar").count() >= 1  # the account a year, as a chart
     assert page.locator("table.months tbody tr").count() >= 6
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0

@@ -62,7 +62,6 @@ def test_a_worker_estimates_their_future_pension(server, browser):
     today = float(page.locator("[data-stat=today]").inner_text().replace(",", ""))
     assert 0 < today < nominal
     assert "按今天的钱折算" in page.locator("[data-letter=estimate]").inner_text()
-    page.fill("input[name=future_index]", "not-a-number")
-    page.click("form.estimate button[type=submit]")
-    assert page.locator(".error").count() == 1
+    # A value out of range (a tampered form: a slider keeps its range) is refused beside its field: see
+    # test_citizen_record.py and tests/api/test_web_record_pages.py.
     page.close()

@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from shebao.contributions.collection import paid_principal
 from shebao.contributions.corrections import CAUSES
 from shebao.contributions.models import Assessment, Bill, Correction
 from shebao.core import audit
+from shebao.core.arithmetic import divide_half_up
 from shebao.core.clock import china_today
 from shebao.core.errors import DomainError, InvalidInput
 from shebao.core.periods import Period
@@ -200,6 +202,7 @@ def person_archive(*, session: Session, principal: Principal, person_id: int, no
                    for code, (m, d, b) in sorted(figures.provinces.items())],
         years=[ArchiveYearRead(year=int(y.year), province=y.province, province_name=names(y.province), kind=y.kind,
                                months=int(y.months), base_sum_fen=int(y.base_sum or 0),
+                               average_wage_fen=int(y.wage) if y.kind == "archive" and y.wage else None,
                                employers=_employers_in(participations, y.province, int(y.year), employers))
                for y in figures.years],
         insurances=[InsuranceSpanRead(scheme=p.scheme, mode=p.mode, province=_province(p.region_code),
@@ -465,3 +468,53 @@ def verify_statement(*, session: Session, secret: str, code: str) -> StatementVe
         reason="真实有效，所载数据与账本一致" if match_now else "为本平台出具，但此后数据已有变化，请以最新记录单为准",
         reason_en="genuine; its figures equal the ledger's" if match_now
         else "issued by the platform, but the figures have changed since: ask for a new statement")
+
+
+# --- The record's yearly bases, for a chart -------------------------------------------------------------------------
+
+WAGE = "wages.average_monthly_fen"
+
+
+class YearBase(NamedTuple):
+    """One year of the record: the months that count (deemed months carry no base), their average monthly base, and
+    the average monthly wage over the same months (None: not known for every one of them)."""
+
+    year: int
+    months: int
+    average_base_fen: int
+    average_wage_fen: int | None
+
+
+def yearly_bases(read: PersonArchiveRead, *, store: ParameterStore | None = None) -> list[YearBase]:
+    """The archive's years as one row a year, oldest first: what a chart of yearly bases beside the wage draws.
+    A year taken over brings its own average wage; a platform year's is the one each month had in force in its
+    province (the contribution year runs July to June); a year in several provinces weighs each by its months."""
+    store = store or default_store()
+    months: dict[int, int] = {}
+    bases: dict[int, int] = {}
+    wages: dict[int, int | None] = {}  # the year's wage × months, summed; None once a month's wage is unknown
+    changes: dict[str, list[tuple[date, int]]] = {}
+    for y in read.years:
+        if y.kind == "deemed" or y.months <= 0:
+            continue
+        months[y.year] = months.get(y.year, 0) + y.months
+        bases[y.year] = bases.get(y.year, 0) + y.base_sum_fen
+        if y.average_wage_fen:
+            row = y.average_wage_fen * y.months
+        else:
+            if y.province not in changes:
+                changes[y.province] = store.changes(y.province, WAGE)
+            in_force = [_in_force(changes[y.province], date(y.year, month, 1)) for month in range(1, 13)]
+            row = None if None in in_force else divide_half_up(sum(in_force) * y.months, 12)
+        wages[y.year] = None if row is None or wages.get(y.year, 0) is None else wages.get(y.year, 0) + row
+    return [YearBase(year, months[year], divide_half_up(bases[year], months[year]),
+                     None if wages[year] is None else divide_half_up(wages[year], months[year])) for year in sorted(months)]
+
+
+def _in_force(changes: list[tuple[date, int]], day: date) -> int | None:
+    value = None
+    for since, amount in changes:
+        if since > day:
+            break
+        value = amount
+    return value

@@ -101,6 +101,8 @@ class ArchiveYearRead(BaseModel):
     months: int
     base_sum_fen: int
     employers: list[str] = []
+    average_wage_fen: int | None = Field(None, description="the average monthly wage a year taken over came with "
+                                                            "(None: a platform year, whose wage is the parameters')")
 
 
 class InsuranceSpanRead(BaseModel):

@@ -652,6 +652,30 @@ TEXT |= {  # cards: the staff console's batches, hand-out and blacklist (web/sta
     "cards_not_found": {"zh": "未找到该记录，或它不在您的管辖范围内。", "en": "No such record, or it is outside your region."},
 }
 
+TEXT |= {  # citizen record & pension pages (#16)
+    "record_download_statement": {"zh": "下载我的个人权益记录单（PDF）", "en": "Download my statement of rights (PDF)"},
+    "record_bases_chart": {"zh": "逐年月平均缴费基数", "en": "Average monthly contribution base by year"},
+    "record_account_chart": {"zh": "个人账户逐年年末余额", "en": "Personal account at the end of each year"},
+    "record_base": {"zh": "月平均缴费基数", "en": "average monthly base"},
+    "record_average_wage": {"zh": "当地月平均工资", "en": "local average monthly wage"},
+    "record_chart_as_table": {"zh": "以表格查看图中数据", "en": "The chart's figures as a table"},
+    "record_bases_hint": {"zh": "缴费基数为当年各月基数的平均数；平均工资为当年各月适用的参保地上年度月平均工资的平均数，"
+                                "接续的历史年度按档案记载的平均工资。",
+                          "en": "The base is the year's monthly bases averaged; the wage is the local average monthly "
+                                "wage in force each month of the year, averaged (for a year taken over, the one its "
+                                "archive records)."},
+    "record_estimate_hint": {"zh": "拖动滑块，测算会按新的假设重新计算；不用脚本时请按“测算”按钮。",
+                             "en": "Move a slider and the estimate is worked out again; without scripts, press Estimate."},
+    "record_slider_retire_shift": {"zh": "提前（−）或推迟（+）退休", "en": "Retire earlier (−) or later (+)"},
+    "record_slider_wage_growth": {"zh": "计发基数年增长率", "en": "Yearly wage growth"},
+    "record_slider_future_index": {"zh": "今后缴费指数（缴费基数 ÷ 平均工资）", "en": "Future contribution index (base ÷ average wage)"},
+    "record_statutory_date": {"zh": "法定退休日期", "en": "statutory retirement date"},
+    "record_fix_fields": {"zh": "有的数值不在合理范围内，请按各项旁的提示修改后重试，未做测算。",
+                          "en": "Some values are out of range: correct them as shown beside each, then try again. Nothing was estimated."},
+    "record_todays_money_rate": {"zh": "折算为今天的钱所用的年增长率", "en": "Brought back to today's money at a yearly growth of"},
+    "record_months_ahead": {"zh": "距退休", "en": "until retirement"},
+}
+
 TEXT |= {  # runs: the month-end and payroll runs, and the transfers' and proofs of life's queues (#16)
     "nav_runs": {"zh": "批处理", "en": "Batch runs"},
     "runs_title": {"zh": "月末结算与养老金发放", "en": "Month-end and payroll runs"},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import secrets
+from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 import segno
@@ -16,6 +18,7 @@ from shebao.accounts.api import client_address
 from shebao.benefits import letter_service
 from shebao.benefits import service as benefits
 from shebao.benefits.letter import Letter
+from shebao.benefits.rules import Group, add_months
 from shebao.benefits.schemas import PensionEstimate
 from shebao.cards import ecard_service
 from shebao.cards import service as card_service
@@ -25,13 +28,16 @@ from shebao.cards.schemas import EcardOpen
 from shebao.core.clock import china_today
 from shebao.core.errors import DATE_FORMAT_ZH, Conflict, DomainError, NotFound
 from shebao.core.http import Runtime, RuntimeDep, SessionDep, token_ttl
-from shebao.core.money import fen_to_yuan, fen_to_yuan_grouped
+from shebao.core.money import fen_to_yuan, fen_to_yuan_grouped, parse_decimal
+from shebao.core.regions import province_of
 from shebao.core.security import Role
 from shebao.demo.accounts import demo_principals, existing_demo_accounts
+from shebao.policy.store import default_store
 from shebao.registry import service as registry
 from shebao.registry.rules import masked_name
 from shebao.services import archive
 from shebao.services.statement_pdf import statement_pdf
+from shebao.web import estimate_form
 from shebao.web.i18n import language, translator
 from shebao.web.kit import (
     RETURN_COOKIE,
@@ -51,6 +57,7 @@ from shebao.web.kit import (
 )
 from shebao.web.kit import principal_for as _principal
 from shebao.web.letter_pdf import LetterFontMissing, find_font, letter_pdf
+from shebao.web.record_charts import YearColumn, year_columns_svg
 
 __all__ = ["STATIC_DIR", "TOKEN_COOKIE", "router"]
 router = page_router()
@@ -121,8 +128,17 @@ def my_record(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_coo
     with rt.database.transaction() as session:
         record = archive.person_record(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
         summary = archive.person_archive(session=session, principal=who, person_id=who.person_id, now=rt.clock.now())
-    return templates.TemplateResponse(request, "me.html", {"t": translator(chosen), "lang": chosen, "record": record,
-                                                           "archive": summary, "yuan": fen_to_yuan})
+    t = translator(chosen)
+    bases = archive.yearly_bases(summary)
+    charts = {
+        "bases": year_columns_svg([YearColumn(b.year, b.average_base_fen, b.average_wage_fen) for b in bases],
+                                  name="bases", label=t("record_bases_chart"), legend=t("record_base"),
+                                  line_legend=t("record_average_wage"), lang=chosen),
+        "account": year_columns_svg([YearColumn(int(y.year), y.closing_fen) for y in record.statement],
+                                    name="account", label=t("record_account_chart"), legend=t("closing"), lang=chosen),
+    }
+    return templates.TemplateResponse(request, "me.html", {"t": t, "lang": chosen, "record": record, "archive": summary,
+                                                           "bases": bases, "charts": charts, "yuan": fen_to_yuan})
 
 
 @router.get("/me/archive", response_class=HTMLResponse)
@@ -153,7 +169,11 @@ def my_archive_pdf(request: Request, rt: RuntimeDep, lang: LangQuery = None, lan
     read = _own_archive(rt, who)
     pdf = statement_pdf(read, holder=masked_name(read.name), issued=china_today(rt.clock.now()), font=font)
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": 'inline; filename="statement.pdf"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": f'attachment; filename="{STATEMENT_FILENAME}"', "Cache-Control": "no-store"})
+
+
+# The statement's file name: the same for everyone, so that no name or ID number is written to the download folder.
+STATEMENT_FILENAME = "shebao-statement.pdf"
 
 
 def _own_archive(rt: Runtime, who):  # noqa: ANN001, ANN202 - the insured's principal; a PersonArchiveRead
@@ -242,9 +262,6 @@ def ecard_qr(rt: RuntimeDep, token: Annotated[str | None, Cookie(alias=TOKEN_COO
     return Response(image.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
-DEFAULT_ASSUMPTIONS = {"wage_growth": "0.03", "future_index": "1.0"}
-
-
 def _insured(rt: Runtime, token: str | None):  # noqa: ANN202
     who = _principal(rt, token)
     return who if who is not None and who.role == Role.INSURED and who.person_id else None
@@ -259,13 +276,15 @@ def my_pension(request: Request, rt: RuntimeDep, lang: LangQuery = None, lang_co
         return RedirectResponse("/login", status_code=303)
     letter = None
     with rt.database.unit_of_work() as uow:
-        sex = registry.person_by_id(session=uow.session, person_id=who.person_id).sex
+        estimator = _Estimator(rt, registry.person_by_id(session=uow.session, person_id=who.person_id))
         try:
             read, letter = letter_service.award_letter_of(session=uow.session, principal=who, person_id=who.person_id)
             pension = read.model_dump(mode="json")
         except NotFound:
             pension = None
-    return _pension_page(request, chosen, pension, _default_form(sex), letter=letter)
+    form = {"category": "male" if estimator.sex == "M" else "female_worker", "retire_date": None}
+    form |= {name: str(slider.start) for name, slider in estimator.sliders.items()}
+    return _pension_page(request, chosen, pension, form, estimator, letter=letter)
 
 
 @router.get("/me/pension/letter.pdf")
@@ -298,49 +317,93 @@ def _notice(request: Request, chosen: str, key: str, status_code: int) -> HTMLRe
                                       status_code=status_code)
 
 
-def _default_form(sex: str) -> dict:
-    return {"category": "male" if sex == "M" else "female_worker", "retire_date": None} | DEFAULT_ASSUMPTIONS
+class _Estimator:
+    """The estimate form of one person: its sliders (estimate_form) in the person's province today, and the statutory
+    retirement date a category gives, from which the retirement slider moves."""
+
+    def __init__(self, rt: Runtime, person) -> None:  # noqa: ANN001 - a registry person
+        self.birth_date, self.sex, self.province = person.birth_date, person.sex, province_of(person.hukou_region_code)
+        self.sliders = estimate_form.sliders(default_store().at(self.province, china_today(rt.clock.now())))
+
+    def statutory(self, category: str) -> date | None:
+        try:
+            return benefits.retirement_date(birth_date=self.birth_date, sex=self.sex, group=Group(category),
+                                            region=self.province).statutory_date
+        except (ValueError, DomainError):  # no such category, or not this person's: the estimate says why
+            return None
 
 
-def _pension_page(request: Request, chosen: str, pension: dict | None, form: dict, estimate: dict | None = None,
-                  error: str | None = None, status_code: int = 200, letter: Letter | None = None,
-                  estimate_letter: Letter | None = None) -> HTMLResponse:
+def _pension_page(request: Request, chosen: str, pension: dict | None, form: dict, estimator: _Estimator,
+                  estimate: dict | None = None, error: str | None = None, status_code: int = 200,
+                  letter: Letter | None = None, estimate_letter: Letter | None = None,
+                  problems: dict[str, tuple[str, str]] | None = None) -> HTMLResponse:
     paid: dict[str, int] = {}
     for line in (pension or {}).get("payroll", []):
         if line["status"] == "paid":
             paid[line["paid_period"]] = paid.get(line["paid_period"], 0) + line["amount_fen"]
     months = [{"period": p, "amount": paid[p]} for p in sorted(paid)[-12:]]
+    ahead = next((a["value"] for a in (estimate or {}).get("assumptions", []) if a["step"] == "future_months"), None)
+    values = {name: _decimal_or_none(form.get(name)) for name in estimator.sliders}
     return templates.TemplateResponse(request, "pension.html", {
         "t": translator(chosen), "lang": chosen, "pension": pension, "paid_by_month": months, "yuan": fen_to_yuan_grouped,
         "form": form, "estimate": estimate, "error": error, "letter": letter.read(chosen) if letter else None,
         "estimate_letter": estimate_letter.read(chosen) if estimate_letter else None,
-        "estimate_letter_fen": estimate_letter.todays_money_fen if estimate_letter else None}, status_code=status_code)
+        "estimate_letter_fen": estimate_letter.todays_money_fen if estimate_letter else None, "months_ahead": ahead,
+        "sliders": estimator.sliders, "values": values, "statutory": estimator.statutory(form["category"]),
+        "problems": {name: (en if chosen == "en" else zh) for name, (zh, en) in (problems or {}).items()}},
+        status_code=status_code)
+
+
+def _decimal_or_none(text: str | None) -> Decimal | None:
+    try:
+        return parse_decimal(text) if text else None
+    except DomainError:
+        return None
 
 
 @router.post("/me/pension/estimate", response_class=HTMLResponse)
 def my_estimate(request: Request, rt: RuntimeDep, category: Annotated[str, Form(max_length=20)],
-                wage_growth: Annotated[str, Form(max_length=12)] = DEFAULT_ASSUMPTIONS["wage_growth"],
-                future_index: Annotated[str, Form(max_length=12)] = DEFAULT_ASSUMPTIONS["future_index"],
-                retire_date: Annotated[str, Form(max_length=10)] = "", lang: LangQuery = None,
-                lang_cookie: LangCookie = None, token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None):
+                wage_growth: Annotated[str, Form(max_length=12)] = "", future_index: Annotated[str, Form(max_length=12)] = "",
+                retire_shift: Annotated[str, Form(max_length=12)] = "", retire_date: Annotated[str, Form(max_length=10)] = "",
+                lang: LangQuery = None, lang_cookie: LangCookie = None,
+                token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE)] = None):
+    """The estimate, from the sliders (or a retirement date typed in); a value out of its range is refused next to
+    its field and nothing is estimated."""
     chosen = language(lang or lang_cookie)
     who = _insured(rt, token)
     if who is None:
         return RedirectResponse("/login", status_code=303)
-    form = {"category": category, "retire_date": retire_date or None, "wage_growth": wage_growth, "future_index": future_index}
+    with rt.database.transaction() as session:
+        estimator = _Estimator(rt, registry.person_by_id(session=session, person_id=who.person_id))
+    form = {"category": category, "retire_date": retire_date or None, "retire_shift": retire_shift,
+            "wage_growth": wage_growth, "future_index": future_index}
+    values, problems = estimate_form.checked(form, estimator.sliders)
+    if problems:
+        return _pension_page(request, chosen, None, form, estimator, problems=problems, status_code=422)
+    statutory = estimator.statutory(category)
+    shifted = add_months(statutory, int(values["retire_shift"])) if statutory and values["retire_shift"] else None
     try:
-        command = PensionEstimate.model_validate({"person_id": who.person_id} | form)
+        command = PensionEstimate.model_validate({
+            "person_id": who.person_id, "category": category, "retire_date": retire_date or shifted,
+            "wage_growth": str(values["wage_growth"]), "future_index": str(values["future_index"])})
         with rt.database.unit_of_work() as uow:
             read, letter = letter_service.estimate_letter_of(session=uow.session, principal=who, command=command,
                                                              now=rt.clock.now())
             result = read.model_dump(mode="json")
     except ValidationError as exc:
-        zh, en = _ESTIMATE_FIELD_PROBLEMS.get(str(exc.errors()[0]["loc"][0]), ("输入有误，请检查后重试", "invalid input: check and try again"))
-        return _pension_page(request, chosen, None, form, error=en if chosen == "en" else zh, status_code=422)
-    except DomainError as exc:  # the service's refusals, and the decimal parser's (NaN, Infinity, absurd sizes)
-        return _pension_page(request, chosen, None, form, error=exc.reason_en if chosen == "en" else exc.reason,
+        field = str(exc.errors()[0]["loc"][0])
+        reason = _ESTIMATE_FIELD_PROBLEMS.get(field, ("输入有误，请检查后重试", "invalid input: check and try again"))
+        return _pension_page(request, chosen, None, form, estimator, problems={field: reason}, status_code=422)
+    except DomainError as exc:  # the service's refusals (a retirement date passed, a category not the person's)
+        field = exc.code.removeprefix("estimate.") if exc.code.startswith("estimate.") else None
+        if field == "retire_date" and not retire_date:
+            field = "retire_shift"
+        if field in form:
+            return _pension_page(request, chosen, None, form, estimator, problems={field: (exc.reason, exc.reason_en)},
+                                 status_code=exc.status_code)
+        return _pension_page(request, chosen, None, form, estimator, error=exc.reason_en if chosen == "en" else exc.reason,
                              status_code=exc.status_code)
-    return _pension_page(request, chosen, None, form, estimate=result, estimate_letter=letter)
+    return _pension_page(request, chosen, None, form, estimator, estimate=result, estimate_letter=letter)
 
 
 # The estimate form's fields as a person reads them when one is wrong (pydantic's own message is English only).
