@@ -11,6 +11,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from shebao.audit.checkpoints import Anchor
+from shebao.core import audit
 from shebao.core.runs import BatchRun
 from shebao.core.security import Role
 from shebao.services import runs
@@ -59,7 +61,7 @@ def _finish(client, location: str) -> str:
         time.sleep(0.1)
 
 
-def test_a_provincial_manager_starts_a_month_end_and_follows_it_to_done(client, database, staff):
+def test_a_provincial_manager_starts_a_month_end_and_follows_it_to_done(client, database, staff, settings):
     _as(client, "manager")
     listing = client.get("/staff/runs")
     assert listing.status_code == 200 and 'data-form="start"' in listing.text and 'data-empty' in listing.text
@@ -78,6 +80,11 @@ def test_a_provincial_manager_starts_a_month_end_and_follows_it_to_done(client, 
         assert run.status == "done" and run.kind == "month_end" and run.period == "202408" and run.bills > 0
         assert run.province == "110000"
         run_id = run.id
+        head_seq, _ = audit.head(uow.session)
+    # As after the CLI's batches, a checkpoint anchors what the run appended to the audit chain.
+    runs.wait(run_id)  # the run is done; its thread signs the checkpoint just after
+    newest = Anchor.for_settings(settings, database.url).file.newest()
+    assert newest is not None and newest.seq == head_seq
     # The list shows it with its totals; the run page of a done run has no polling and no self-reload.
     listing = client.get("/staff/runs")
     assert f'data-run="{run_id}"' in listing.text and 'data-status="done"' in listing.text

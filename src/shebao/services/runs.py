@@ -98,8 +98,9 @@ def may_start(principal: Principal, province: str) -> bool:
 
 
 def start_run(*, database: Database, principal: Principal, kind: str, province: str, period: str,
-              now: datetime) -> int:
-    """Checks and opens the run, starts its thread and returns its id; refusals in words, nothing started."""
+              now: datetime, on_done: Callable[[], None] | None = None) -> int:
+    """Checks and opens the run, starts its thread and returns its id; refusals in words, nothing started.
+    `on_done` runs in the thread once the job has succeeded (the caller anchors the audit chain, as the CLI does)."""
     if kind not in JOBS:
         raise InvalidInput("run.kind", "请选择月末核定征缴或养老金发放", "choose the month-end or the pension payroll",
                            field="kind")
@@ -117,17 +118,19 @@ def start_run(*, database: Database, principal: Principal, kind: str, province: 
             raise Conflict("run.done", f"{month} 的{name_zh}已经完成，不再重复运行",
                            f"the {name_en} of {month} is already done; it does not run twice")
         thread = threading.Thread(target=_execute, name=f"run-{run_id}", daemon=True,
-                                  args=(database, job, run_id, province, month, now, principal.actor, key))
+                                  args=(database, job, run_id, province, month, now, principal.actor, key, on_done))
         _active[key] = thread
         thread.start()
     return run_id
 
 
 def _execute(database: Database, job: Callable[..., BatchRunRead], run_id: int, province: str, month: str,
-             now: datetime, actor: str, key: tuple[str, str, str]) -> None:
+             now: datetime, actor: str, key: tuple[str, str, str], on_done: Callable[[], None] | None) -> None:
     """The job in its thread: a refusal or a fault is recorded on the run in words, never lost."""
     try:
         job(database=database, province=province, period=month, now=now, actor=actor)
+        if on_done is not None:
+            on_done()
     except DomainError as exc:
         fail_run(database, run_id, exc.reason, exc.reason_en)
     except Exception:  # noqa: BLE001 - the thread's last word: recorded on the run, the trace to the log

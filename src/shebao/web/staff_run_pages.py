@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import structlog
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shebao.audit.checkpoints import Anchor, checkpoint_if_grown
 from shebao.core.clock import china_today
 from shebao.core.errors import DomainError, NotFound
 from shebao.core.http import Runtime, RuntimeDep
@@ -32,6 +34,7 @@ from shebao.web.kit import chosen_language, message, page, page_router, record_n
 from shebao.web.staff_pages import _clerk, _region
 
 router = page_router()
+log = structlog.get_logger("shebao.web.runs")
 Field = Annotated[str, Form(max_length=40)]
 
 
@@ -76,11 +79,21 @@ def start(request: Request, rt: RuntimeDep, kind: Field = "", period: Field = ""
         if not first:
             return message(request, "refused_title", "already_done", 409, back="/staff/runs")
         run_id = runs.start_run(database=rt.database, principal=who, kind=kind, province=province,
-                                period=period, now=rt.clock.now())
+                                period=period, now=rt.clock.now(), on_done=lambda: _anchor_audit_chain(rt))
     except DomainError as exc:
         words = exc.reason_en if chosen_language(request) == "en" else exc.reason
         return _list(request, rt, who, error=words, chosen=chosen, status_code=exc.status_code)
     return RedirectResponse(f"/staff/runs/{run_id}", status_code=303)
+
+
+def _anchor_audit_chain(rt: Runtime) -> None:
+    """Signs a checkpoint over what the run appended, as the CLI does after a batch. One that cannot be signed (no
+    audit key on this server) never undoes the run: the reason goes to the log, and `shebao audit verify` says more."""
+    try:
+        checkpoint_if_grown(database=rt.database, anchor=Anchor.for_settings(rt.settings, rt.database.url),
+                            now=rt.clock.now())
+    except (DomainError, OSError) as exc:
+        log.warning("run.checkpoint_not_signed", reason=getattr(exc, "reason_en", None) or str(exc))
 
 
 def _run(request: Request, rt: Runtime, run_id: str) -> tuple[dict | None, HTMLResponse | None]:
