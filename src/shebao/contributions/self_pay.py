@@ -36,7 +36,7 @@ from shebao.policy.store import ParameterStore, default_store
 from shebao.registry import service as registry
 
 FLEXIBLE_INSURANCES = {Insurance.PENSION, Insurance.MEDICAL}  # a flexible worker's usual set (enrollment.rules)
-MAX_MAKEUP_MONTHS = 120
+MAX_MAKEUP_MONTHS = 120  # a bound on the months listed whatever a rule pack allows: each is priced by a trial bill
 
 
 def _own_person_id(principal: Principal) -> int:
