@@ -174,6 +174,7 @@ def test_a_transfer_shows_its_plan_first_then_applies_once_with_its_deadline(cli
     assert plan.status_code == 200, plan.text[-1500:]
     assert 'data-transfer-plan="move"' in plan.text and "data-plan-total>" in plan.text
     assert "15 个工作日内" in plan.text
+    assert "转入上海市（310000）" in plan.text and "统筹基金 12% 随转" in plan.text  # provinces by name, the share as ruled
     assert _count(database, Transfer) == 0  # seeing the plan moves nothing
     once = _once(plan.text)
     data = {"to_region": "310115", "starts_on": "2025-03-01", "once": once}

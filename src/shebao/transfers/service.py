@@ -263,22 +263,29 @@ def _decide(session: Session, store: ParameterStore, person: Person, to_province
         sex=person.sex, birth_date=person.birth_date, on=on, hukou_province=hukou, to_province=to_province,
         men_from_age=params.value("transfers.temporary_account_men_from_age"),
         women_from_age=params.value("transfers.temporary_account_women_from_age"))
+    names = {code: _province_name(session, code) for code in {current, relationship, to_province}}
     if to_province == relationship and current != relationship:
         return _Move("gather", current, current, relationship, False,
-                     f"回到养老保险关系所在地 {relationship}：{current} 的临时缴费账户归集到此",
+                     f"回到养老保险关系所在地{names[relationship]}：{names[current]}的临时缴费账户归集到此",
                      f"back to the relationship's province {relationship}: the temporary account in {current} is gathered there")
     if temporary:
         age = rules.age_in_years(person.birth_date, on)
         return _Move("temporary", relationship, current, relationship, True,
-                     f"{'男' if person.sex == 'M' else '女'}性 {age} 岁，转入非户籍省 {to_province}：关系留在 {relationship}，"
-                     "在新参保地建立临时基本养老保险缴费账户（国办发〔2009〕66号第五条）",
+                     f"{'男' if person.sex == 'M' else '女'}性 {age} 岁，转入非户籍省{names[to_province]}：关系留在"
+                     f"{names[relationship]}，在新参保地建立临时基本养老保险缴费账户（国办发〔2009〕66号第五条）",
                      f"{'a man' if person.sex == 'M' else 'a woman'} of {age} moving to {to_province}, not the hukou "
                      f"province: the relationship stays in {relationship} and a temporary account opens (国办发〔2009〕66号 "
                      "art. 5)")
+    share = params.value("transfers.pooled_share_rate")
     return _Move("move", relationship, current, relationship, False,
-                 f"养老保险关系从 {relationship} 转入 {to_province}，个人账户全部和统筹基金 12% 随转",
-                 f"the relationship moves from {relationship} to {to_province} with the whole personal account and 12% "
-                 "of the bases from the pooling fund")
+                 f"养老保险关系从{names[relationship]}转入{names[to_province]}，个人账户全部和统筹基金 {share:.0%} 随转",
+                 f"the relationship moves from {relationship} to {to_province} with the whole personal account and "
+                 f"{share:.0%} of the bases from the pooling fund")
+
+
+def _province_name(session: Session, code: str) -> str:
+    """A province as people read it, its code after it: 北京市（110000）."""
+    return f"{registry.region_full_name(session=session, code=code)}（{code}）"
 
 
 def plan(*, session: Session, principal: Principal, person_id: int, to_region: str, on: date,
