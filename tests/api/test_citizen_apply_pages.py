@@ -13,6 +13,7 @@ from shebao.enrollment import service as enrollment
 from shebao.enrollment.models import Participation
 from shebao.enrollment.schemas import EmployeeLeave
 from shebao.risk.models import RiskBlockedAttempt
+from shebao.services import employment
 from shebao.transfers.models import Transfer
 from tests.integration.test_other_benefits import workplace  # noqa: F401 - the fixture: a year paid in 2024
 from tests.integration.test_risk_guards import pensioner, retiree  # noqa: F401 - the fixtures
@@ -119,13 +120,37 @@ def test_bad_input_is_said_next_to_its_field_and_nothing_is_saved(client, databa
     assert _count(database, Participation, person_id=laid_off["man"], status="ended") == before
 
 
+def _left(database, clock, workplace, person: str, last_day: date) -> None:  # noqa: F811
+    """The employer records that the person left (what an online application needs first), as the hall's 减员 does:
+    the months billed after the last day are corrected away."""
+    with database.transaction() as session:
+        from shebao.core.security import SYSTEM
+
+        employment.leave(session=session, principal=SYSTEM, employer_id=workplace["firm"], person_id=workplace[person],
+                         command=EmployeeLeave(end_date=last_day, reason="经济性裁员 layoff"), now=clock.now())
+
+
 def test_too_few_months_is_refused_in_words(client, database, clock, workplace):  # noqa: F811
+    _left(database, clock, workplace, "woman", date(2024, 6, 30))  # half a year paid by then
     make_user(database, clock, "newcomer", Role.INSURED, person_id=workplace["woman"])
     _log_in(client, "newcomer")
-    refused = _apply(client, separation_date="2024-06-30")  # half a year paid by then
+    refused = _apply(client, separation_date="2024-06-30")
     assert refused.status_code == 422 and "不满 12 个月" in refused.text.split('data-error="form">', 1)[1]
     assert _count(database, UnemploymentClaim) == 0
-    assert _count(database, Participation, person_id=workplace["woman"], status="ended") == 0  # nothing half-written
+
+
+def test_online_the_separation_is_the_one_the_employer_recorded(client, database, clock, workplace):  # noqa: F811
+    """A person still employed cannot end their own job by applying, nor date the separation before the employer did."""
+    make_user(database, clock, "lina", Role.INSURED, person_id=workplace["woman"])
+    _log_in(client, "lina")
+    working = _apply(client)
+    assert working.status_code == 409 and "单位尚未为您办理减员" in working.text.split('data-error="form">', 1)[1]
+    assert _count(database, Participation, person_id=workplace["woman"], status="ended") == 0  # her job goes on
+    _left(database, clock, workplace, "woman", date(2025, 1, 31))
+    earlier = _apply(client, separation_date="2024-12-31")
+    assert earlier.status_code == 422 and "单位登记的 2025-01-31" in earlier.text.split('data-error="separation_date">', 1)[1]
+    assert _count(database, UnemploymentClaim) == 0
+    assert _apply(client).status_code == 200
 
 
 def test_already_drawing_is_refused_with_409(client, database, laid_off):
@@ -152,9 +177,9 @@ def test_another_person_never_and_other_roles_are_sent_home(client, database, cl
     mine = client.get("/me/applications")
     assert 'data-application="unemployment"' not in mine.text and "data-no-applications" in mine.text
     sneaky = _apply(client, person_id=str(laid_off["man"]))  # a person_id in the form is ignored: she applies for herself
-    assert sneaky.status_code == 200
+    assert sneaky.status_code == 409 and "单位尚未为您办理减员" in sneaky.text  # her own job, still running, refuses it
     assert _count(database, UnemploymentClaim, person_id=laid_off["man"]) == 1
-    assert _count(database, UnemploymentClaim, person_id=laid_off["woman"]) == 1
+    assert _count(database, UnemploymentClaim, person_id=laid_off["woman"]) == 0
     client.post("/logout", data=csrf_form(client, page="/me"))
     make_user(database, clock, "clerk2", Role.STAFF, region_code="110105")
     _log_in(client, "clerk2")

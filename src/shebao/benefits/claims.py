@@ -74,8 +74,26 @@ def apply_unemployment_online(*, session: Session, principal: Principal, command
     months then decide). The same checks and effects as at a counter."""
     principal.require_role(Role.INSURED)
     person = living_person(session=session, person_id=principal.person_id or 0, principal=principal)
+    _check_separation_recorded(session, person, command.separation_date, china_today(now))
     return _register(session, principal, person, _last_insured_region(session, person), command.separation_date,
                      command.reason, now, store)
+
+
+def _check_separation_recorded(session: Session, person: Person, separation_date: date, today: date) -> None:
+    """Online, the separation is the one the employer recorded: a person cannot end their own job by applying, nor
+    date it earlier than their employer did. A dispute goes to the agency's counter with the proof of dismissal."""
+    still_employed = session.scalar(select(Participation.id).where(
+        Participation.person_id == person.id, Participation.mode == "employer", Participation.end_date.is_(None)).limit(1))
+    if still_employed is not None:
+        raise Conflict("unemployment.still_employed",
+                       "单位尚未为您办理减员（离职）登记，不能在网上申领；请先请单位办理减员，或携解除劳动合同证明到经办机构窗口申请",
+                       "your employer has not recorded that you left: ask it to, or apply at the agency's counter with the "
+                       "proof of dismissal")
+    recorded = enrollment.last_job_ended(session=session, person_id=person.id)
+    if recorded is not None and recorded["end_date"] != separation_date <= today:  # a future date: said as such
+        day = recorded["end_date"].isoformat()
+        raise InvalidInput("unemployment.date_not_recorded", f"离职日期应为单位登记的 {day}",
+                           f"the separation date is the one your employer recorded: {day}", field="separation_date")
 
 
 def _last_insured_region(session: Session, person: Person) -> str:

@@ -37,6 +37,7 @@ Once = Annotated[str, Form(max_length=200)]
 REASONS = tuple(SeparationReason)
 # Where a service's refusal is shown: next to its field; any other code above the form.
 UNEMPLOYMENT_FIELDS = {"unemployment.date": "separation_date", "separation_date.format": "separation_date",
+                       "unemployment.date_not_recorded": "separation_date",
                        "unemployment.voluntary": "reason", "reason.unknown": "reason"}
 TRANSFER_FIELDS = {"region.unknown": "to_region", "region.abolished": "to_region", "region.too_coarse": "to_region",
                    "to_region.unknown": "to_region", "transfer.starts_too_late": "starts_on",
