@@ -1,7 +1,7 @@
 """Risk control in the demo province: the whole province screened through every after-the-fact rule, and a few of the
 cases worked by the province's manager (`demo.province`).
 
-The receiver paid longest after a death that civil affairs reported: the death is recorded (every context reacts: the
+The receiver paid longest after a death that civil affairs reported (and not proved alive since): the death is recorded (every context reacts: the
 pension stops and what was paid after it is recovered from the estate by the death record), and the case is confirmed
 with nothing more to recover. The receiver paid longest during a prison sentence: confirmed, the pension paid inside
 the sentence is a recovery owed by the person, a third of it repaid. A second sentence turns out to be served outside
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.accounts.service import principal_named
+from shebao.benefits import receivers
 from shebao.benefits.schemas import DeathReport
 from shebao.comparison.models import ExtDeath
 from shebao.core.clock import china_today
@@ -64,20 +65,23 @@ def _take(session: Session, manager: Principal, found: RiskCase, now: datetime, 
 
 
 def _confirm_a_death(session: Session, manager: Principal, province: str, now: datetime) -> None:
-    unrecorded = [found for found in _open_cases(session, province, "R01_paid_after_death")
-                  if session.get(Person, found.person_id).death_date is None]  # known only from civil affairs
-    if not unrecorded:
-        return
-    found = unrecorded[0]
-    person = session.get(Person, found.person_id)
-    reported = session.execute(select(ExtDeath.death_date, ExtDeath.source)
-                               .where(ExtDeath.id_hash == person.id_number_hash).order_by(ExtDeath.death_date)).first()
-    _take(session, manager, found, now, "民政殡葬信息与公安户籍注销一致，本人已死亡；登记死亡，停发养老金")
-    if reported is not None:
+    """The first open R01 case whose reported death nothing contradicts: the death is recorded and the case
+    confirmed. A receiver proved alive after the date reported stays open (the death would be held for review)."""
+    for found in _open_cases(session, province, "R01_paid_after_death"):
+        person = session.get(Person, found.person_id)
+        if person.death_date is not None:
+            continue  # recorded already: known from our own register, not only from civil affairs
+        reported = session.execute(select(ExtDeath.death_date, ExtDeath.source).where(
+            ExtDeath.id_hash == person.id_number_hash).order_by(ExtDeath.death_date)).first()
+        proved_alive = receivers.latest_certification(session=session, person_id=person.id)
+        if reported is None or (proved_alive is not None and proved_alive > reported.death_date):
+            continue
+        _take(session, manager, found, now, "民政殡葬信息与公安户籍注销一致，本人已死亡；登记死亡，停发养老金")
         record_death(session=session, principal=manager, now=now,
                      command=DeathReport(person_id=person.id, death_date=reported.death_date, source=reported.source))
-    cases.conclude_case(session=session, principal=manager, case_id=found.id, confirmed=True, overpaid_fen=0, now=now,
-                        reason="死亡后多发的养老金已由死亡登记立项，向遗产追回")
+        cases.conclude_case(session=session, principal=manager, case_id=found.id, confirmed=True, overpaid_fen=0,
+                            now=now, reason="死亡后多发的养老金已由死亡登记立项，向遗产追回")
+        return
 
 
 def _confirm_and_recover(session: Session, manager: Principal, found: RiskCase, now: datetime) -> None:
