@@ -10,9 +10,8 @@ transaction as the work, so a second submission does nothing twice."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from shebao.benefits import claims
@@ -29,11 +28,9 @@ from shebao.transfers import rules as transfer_rules
 from shebao.transfers import service as transfers
 from shebao.transfers.schemas import TransferApply
 from shebao.web.employer_pages import _day
-from shebao.web.kit import insured_login, message, page, page_router, reason_in, refused, spend_once
+from shebao.web.kit import Form40, Once, insured_login, message, page, page_router, reason_in, refused, spend_once
 
 router = page_router()
-Form40 = Annotated[str, Form(max_length=40)]
-Once = Annotated[str, Form(max_length=200)]
 REASONS = tuple(SeparationReason)
 # Where a service's refusal is shown: next to its field; any other code above the form.
 UNEMPLOYMENT_FIELDS = {"unemployment.date": "separation_date", "separation_date.format": "separation_date",

@@ -35,6 +35,8 @@ from shebao.core.security import Principal, Role
 from shebao.enrollment.schemas import ParticipationCreate
 from shebao.services import employment
 from shebao.web.kit import (
+    Form40,
+    Once,
     current_principal,
     insured_login,
     landing_for,
@@ -47,8 +49,6 @@ from shebao.web.kit import (
 )
 
 router = page_router()
-Form40 = Annotated[str, Form(max_length=40)]
-Once = Annotated[str, Form(max_length=200)]
 MONTH = re.compile(r"^\d{6}$")
 FACE_EVIDENCE = "face-check placeholder (no biometric check ran) {token}"
 VISIT_STAFF = (Role.STAFF, Role.ADMIN, Role.AUDITOR)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -30,8 +30,9 @@ from shebao.registry import service as registry
 from shebao.registry.rules import masked_name
 from shebao.services import employment
 from shebao.web.kit import (
-    current_principal,
-    landing_for,
+    Form40,
+    Once,
+    login_as,
     message,
     page,
     page_router,
@@ -45,18 +46,6 @@ SHOWN = 200  # employees listed on the page; the count is of them all
 BILLS_SHOWN = 12
 HISTORY_SHOWN = 36
 MAX_FILE_BYTES = 1_000_000
-Form40 = Annotated[str, Form(max_length=40)]
-Once = Annotated[str, Form(max_length=200)]
-
-
-def _employer(request: Request) -> tuple[Principal | None, RedirectResponse | None]:
-    """The logged-in employer, or where to send anyone else."""
-    who = current_principal(request)
-    if who is None:
-        return None, RedirectResponse("/login", status_code=303)
-    if who.role != Role.EMPLOYER or not who.employer_id:
-        return None, RedirectResponse(landing_for(who.role), status_code=303)
-    return who, None
 
 
 def _employees(session: Session, who: Principal) -> tuple[int, list[dict]]:
@@ -71,7 +60,7 @@ def _employees(session: Session, who: Principal) -> tuple[int, list[dict]]:
 
 @router.get("/employer", response_class=HTMLResponse)
 def employer_home(request: Request, rt: RuntimeDep):
-    who, away = _employer(request)
+    who, away = login_as(request, Role.EMPLOYER)
     if away:
         return away
     today = china_today(rt.clock.now())
@@ -125,7 +114,7 @@ def _day(text: str, field: str) -> date:
 
 @router.get("/employer/hire", response_class=HTMLResponse)
 def employees_page(request: Request, rt: RuntimeDep):
-    who, away = _employer(request)
+    who, away = login_as(request, Role.EMPLOYER)
     return away or _employees_page(request, rt, who)
 
 
@@ -134,7 +123,7 @@ def hire(request: Request, rt: RuntimeDep, id_number: Form40 = "", start_date: F
          once: Once = ""):
     """A hire: the employee's insurances start on the day and the base is declared from that month, in one
     transaction — a refusal of either saves nothing."""
-    who, away = _employer(request)
+    who, away = login_as(request, Role.EMPLOYER)
     if away:
         return away
     values = {"id_number": id_number.strip(), "start_date": start_date.strip(), "base": base.strip()}
@@ -167,7 +156,7 @@ def leave(request: Request, rt: RuntimeDep, person_id: Form40 = "", end_date: Fo
         str, Form(max_length=200)] = "", confirm: Form40 = "", once: Once = ""):
     """A leave from one employee's row, confirmed by ticking the box: the insurances through the employer end on the
     last day; billed months after it are credited back (services.employment.leave)."""
-    who, away = _employer(request)
+    who, away = login_as(request, Role.EMPLOYER)
     if away:
         return away
     if not person_id.isdigit() or not 0 < int(person_id) < 2**53:
@@ -197,7 +186,7 @@ def leave(request: Request, rt: RuntimeDep, person_id: Form40 = "", end_date: Fo
 
 @router.get("/employer/bases", response_class=HTMLResponse)
 def bases_page(request: Request, rt: RuntimeDep):
-    who, away = _employer(request)
+    who, away = login_as(request, Role.EMPLOYER)
     return away or page(request, "employer/bases.html", {"result": None, "error": None,
                                                          "period": str(Period.of(china_today(rt.clock.now())))})
 
@@ -205,7 +194,7 @@ def bases_page(request: Request, rt: RuntimeDep):
 @router.post("/employer/bases", response_class=HTMLResponse)
 async def upload_bases(request: Request, rt: RuntimeDep):
     """The file's rows, all declared or none: what was accepted and, next to each rejected row, why."""
-    who, away = _employer(request)
+    who, away = login_as(request, Role.EMPLOYER)
     if away:
         return away
     form = await request.form()
@@ -256,7 +245,7 @@ async def _declare_bases(request: Request, rt: Runtime, who: Principal, text: st
 
 @router.get("/employer/bills", response_class=HTMLResponse)
 def bills_page(request: Request, rt: RuntimeDep):
-    who, away = _employer(request)
+    who, away = login_as(request, Role.EMPLOYER)
     if away:
         return away
     now = rt.clock.now()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Cookie, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Cookie, Depends, FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -46,6 +46,8 @@ YEAR = 365 * 24 * 3600
 LangQuery = Annotated[str | None, Query(max_length=2)]
 LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
 TokenCookie = Annotated[str | None, Cookie(alias=TOKEN_COOKIE)]
+Form40 = Annotated[str, Form(max_length=40)]  # a short field of a page's form (an amount, a date, an ID number)
+Once = Annotated[str, Form(max_length=200)]  # a form's one-time token
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -172,14 +174,21 @@ def reason_in(request: Request, exc: DomainError) -> str:
     return exc.reason_en if chosen_language(request) == "en" else exc.reason
 
 
-def insured_login(request: Request) -> tuple[Principal | None, RedirectResponse | None]:
-    """The insured person logged in, or where to send the browser instead: the login form, or another role's page."""
+def login_as(request: Request, role: Role) -> tuple[Principal | None, RedirectResponse | None]:
+    """The logged-in principal of `role`, linked to its person or employer; or where to send the browser instead:
+    the login form, or another role's own page."""
     who = current_principal(request)
     if who is None:
         return None, RedirectResponse("/login", status_code=303)
-    if who.role != Role.INSURED or not who.person_id:
+    linked = who.person_id if role == Role.INSURED else who.employer_id if role == Role.EMPLOYER else True
+    if who.role != role or not linked:
         return None, RedirectResponse(landing_for(who.role), status_code=303)
     return who, None
+
+
+def insured_login(request: Request) -> tuple[Principal | None, RedirectResponse | None]:
+    """The insured person logged in, or where to send the browser instead."""
+    return login_as(request, Role.INSURED)
 
 
 def refused(request: Request, exc: DomainError) -> HTMLResponse:
